@@ -1,0 +1,437 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Read and edit ``~/.aws/config`` line by line, exactly as botocore reads it.
+
+Pure logic: no Ansible imports, no I/O. The reader mirrors
+``configparser.RawConfigParser._read`` (what botocore's ``raw_config_parse``
+uses) and botocore's ``build_profile_map``, so a section is found under the
+name botocore gives it, and a file botocore cannot read is refused rather than
+made worse. The editor replaces whole lines inside the sections it is asked
+to change and appends new sections; every other line is kept byte for byte,
+and a re-read of the edited neighbourhood proves that botocore reads the
+untouched sections exactly as before.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import shlex
+
+# configparser.RawConfigParser.SECTCRE, applied to the stripped line.
+_SECTION_HEADER = re.compile(r"\[(?P<header>.+)\]")
+# A line and its ending; Python's text mode (what configparser reads through)
+# ends lines at CR LF, CR or LF.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+# Headers shlex splits like str.split: printable ASCII, no quotes, no
+# backslash, only space and tab as whitespace.
+_PLAIN_HEADER = re.compile(r"[ \t!#-&(-\[\]-~]*\Z")
+
+PROFILE = "profile"
+SSO_SESSION = "sso-session"
+SERVICES = "services"
+# The header botocore treats as a profile without the "profile " prefix.
+DEFAULT_PROFILE = "default"
+# configparser injects this section's keys into every section.
+_CONFIGPARSER_DEFAULTS = "DEFAULT"
+
+
+class ConfigFileError(ValueError):
+    """The text is not a config file botocore reads, or one it reads ambiguously."""
+
+    def __init__(self, message, line_number=None):
+        self.message = message
+        self.line_number = line_number
+        where = "line {0}: ".format(line_number) if line_number else ""
+        super(ConfigFileError, self).__init__(where + message)
+
+
+class Entry:
+    """One key of a section: its lines ``[start, stop)`` and its value."""
+
+    __slots__ = ("key", "start", "stop", "raw_value")
+
+    def __init__(self, key, start, stop, raw_value):
+        self.key = key
+        self.start = start
+        self.stop = stop
+        self.raw_value = raw_value  # as configparser returns it
+
+    @property
+    def value(self):
+        """The value as botocore returns it: a dict for a nested block."""
+        return botocore_value(self.raw_value)
+
+
+class Section:
+    """A section: its header line ``start`` and its lines up to ``stop``.
+
+    ``keys`` maps each key (lower case) to its line; :meth:`entry` reads it.
+    """
+
+    __slots__ = ("header", "kind", "name", "start", "stop", "keys", "_config")
+
+    def __init__(self, config, header, start):
+        self._config = config
+        self.header = header
+        self.kind, self.name = resolve_header(header)
+        self.start = start
+        self.stop = start + 1
+        self.keys = {}
+
+    @property
+    def title(self):
+        """How messages name the section: ``profile x``, ``sso-session y``."""
+        if self.kind is None:
+            return self.header
+        return "{0} {1}".format(self.kind, self.name)
+
+    def entry(self, key):
+        """The :class:`Entry` of ``key``, or ``None``."""
+        start = self.keys.get(key)
+        return None if start is None else self._config.entry_at(key, start)
+
+    def entries(self):
+        """Every :class:`Entry`, in file order."""
+        return [self._config.entry_at(key, start) for key, start in self.keys.items()]
+
+    def values(self):
+        """Key to value, as botocore reads this section."""
+        return dict((entry.key, entry.value) for entry in self.entries())
+
+    def raw_values(self):
+        return [(key, self._config.entry_at(key, start).raw_value) for key, start in self.keys.items()]
+
+    @property
+    def content_stop(self):
+        """The line after the section's last value (or its header, without keys)."""
+        if not self.keys:
+            return self.start + 1
+        return self._config.value_stop(max(self.keys.values()))
+
+
+def botocore_value(raw_value):
+    """A raw value as botocore's ``raw_config_parse`` returns it."""
+    if raw_value.startswith("\n"):
+        return parse_nested(raw_value)
+    return raw_value
+
+
+def parse_nested(raw_value):
+    """botocore's ``_parse_nested``: the indented ``key = value`` lines of a block."""
+    nested = {}
+    for line in raw_value.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise ValueError("nested line {0!r} has no '='".format(line))
+        key, value = line.split("=", 1)
+        nested[key.strip()] = value.strip()
+    return nested
+
+
+def resolve_header(header):
+    """``(kind, name)`` botocore gives a section header, or ``(None, None)``.
+
+    Headers starting with ``profile``, ``sso-session`` or ``services`` are
+    shlex-split and count only with exactly two words, as in botocore's
+    ``build_profile_map``; ``default`` is the default profile.
+    """
+    for kind in (PROFILE, SSO_SESSION, SERVICES):
+        if header.startswith(kind):
+            break
+    else:
+        if header == DEFAULT_PROFILE:
+            return PROFILE, DEFAULT_PROFILE
+        return None, None
+    if _PLAIN_HEADER.match(header):
+        words = header.split()
+    else:
+        try:
+            words = shlex.split(header)
+        except ValueError:
+            return None, None
+    if len(words) != 2:
+        return None, None
+    return kind, words[1]
+
+
+def split_lines(text):
+    """The lines of ``text``, each with its line ending."""
+    return _LINE.findall(text)
+
+
+def _delimiter(stripped):
+    """Where configparser's OPTCRE ends the key: the first '=' or ':'."""
+    equals = stripped.find("=")
+    colon = stripped.find(":")
+    return equals if colon < 0 or 0 <= equals < colon else colon
+
+
+class AwsConfig:
+    """A parsed config file: its lines and sections, with their positions."""
+
+    def __init__(self, text, lines=None):
+        self.text = text
+        self.lines = split_lines(text) if lines is None else lines
+        self.sections = []
+        self._continued = {}  # key line -> [stop, continuation lines, section] of multi-line values
+        self._parse()
+        self.newline = _dominant_newline(self.lines)
+        self._by_name = self._index_names()
+
+    @classmethod
+    def from_lines(cls, lines):
+        return cls("".join(lines), lines)
+
+    def _parse(self):
+        # The state machine of configparser.RawConfigParser._read, keeping positions.
+        lines = self.lines
+        sections = self.sections
+        continued = self._continued
+        section = None
+        keys = None
+        key_line = None  # the line of the key a deeper-indented line continues
+        indent_level = 0
+        blank_lines = 0  # blank lines since the last value line: part of a continued value
+        header_lines = {}
+        default_keys = {}
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if not stripped:
+                blank_lines += 1
+                continue
+            first = stripped[0]
+            if first == "#" or first == ";":
+                continue
+            indent = 0 if line[0] == first else len(line) - len(line.lstrip())
+            if key_line is not None and indent > indent_level:
+                more = continued.get(key_line)
+                if more is None:
+                    more = continued[key_line] = [index + 1, [], section]
+                more[0] = index + 1
+                more[1].extend([""] * blank_lines)
+                more[1].append(stripped)
+                blank_lines = 0
+                continue
+            blank_lines = 0
+            indent_level = indent
+            if first == "[":
+                match = _SECTION_HEADER.match(stripped)
+                if match:
+                    header = match.group("header")
+                    if section is not None:
+                        section.stop = index
+                    section = Section(self, header, index)
+                    keys = section.keys
+                    key_line = None
+                    if header == _CONFIGPARSER_DEFAULTS:
+                        # Repeated [DEFAULT] sections are allowed and share their keys.
+                        section.keys = keys = default_keys
+                    elif header in header_lines:
+                        raise ConfigFileError(
+                            "section [{0}] appears a second time (first at line {1}); "
+                            "botocore cannot read a file with a duplicate section".format(header, header_lines[header] + 1),
+                            index + 1)
+                    header_lines[header] = index
+                    sections.append(section)
+                    continue
+            if section is None:
+                raise ConfigFileError(
+                    "text before the first section header: {0!r}; botocore cannot read it".format(stripped), index + 1)
+            position = _delimiter(stripped)
+            if position <= 0:
+                problem = "no key before '='" if position == 0 else "no '=' between a key and its value"
+                raise ConfigFileError(
+                    "{0} in {1!r} in section [{2}]; botocore cannot read it".format(problem, stripped, section.header), index + 1)
+            key = stripped[:position].rstrip().lower()
+            if key in keys:
+                raise ConfigFileError(
+                    "key {0!r} appears a second time in section [{1}] (first at line {2}); "
+                    "botocore cannot read a file with a duplicate key".format(key, section.header, keys[key] + 1),
+                    index + 1)
+            keys[key] = key_line = index
+        if section is not None:
+            section.stop = len(lines)
+        for key_line, (_stop, _more, section) in continued.items():
+            entry = self.entry_at(None, key_line)
+            try:
+                entry.value
+            except ValueError as error:
+                if section.header == _CONFIGPARSER_DEFAULTS and not self._inherited(section, key_line):
+                    continue
+                raise ConfigFileError(
+                    "the value in section [{0}]: {1}; botocore cannot read it".format(section.header, error), key_line + 1)
+
+    def _inherited(self, defaults, key_line):
+        """Whether a [DEFAULT] key reaches botocore: some section lacks its own."""
+        key = [key for key, line in defaults.keys.items() if line == key_line][0]
+        return any(section.header != _CONFIGPARSER_DEFAULTS and key not in section.keys for section in self.sections)
+
+    def _index_names(self):
+        by_name = {}
+        for section in self.sections:
+            if section.kind is None:
+                continue
+            earlier = by_name.get((section.kind, section.name))
+            if earlier is not None:
+                raise ConfigFileError(
+                    "[{0}] and [{1}] (line {2}) both name {3} {4!r}; botocore reads only the later one. "
+                    "Merge them by hand".format(section.header, earlier.header, earlier.start + 1, section.kind, section.name),
+                    section.start + 1)
+            by_name[(section.kind, section.name)] = section
+        return by_name
+
+    def entry_at(self, key, start):
+        """The :class:`Entry` of ``key`` whose line is ``start``."""
+        stripped = self.lines[start].strip()
+        value = stripped[_delimiter(stripped) + 1:].strip()
+        more = self._continued.get(start)
+        if more is None:
+            return Entry(key, start, start + 1, value)
+        return Entry(key, start, more[0], "\n".join([value] + more[1]).rstrip())
+
+    def value_stop(self, start):
+        """The line after the value whose key is on line ``start``."""
+        more = self._continued.get(start)
+        return start + 1 if more is None else more[0]
+
+    def find(self, kind, name):
+        """The section botocore reads for ``kind`` (``profile``, ``sso-session``) ``name``."""
+        return self._by_name.get((kind, name))
+
+    def named_sections(self, kind):
+        """Name to section, for every section of ``kind``, in file order."""
+        return dict((section.name, section) for section in self.sections if section.kind == kind)
+
+    def leading_whitespace(self, index):
+        line = self.lines[index]
+        return line[:len(line) - len(line.lstrip())]
+
+    def insertion_indent(self, section):
+        """Indentation for new key lines at the end of ``section``: that of the
+        next header, so that it stays a header after them; at the end of the
+        file, that of the section's last key line (or its header)."""
+        for index in range(section.stop, len(self.lines)):
+            stripped = self.lines[index].strip()
+            if stripped and stripped[0] not in "#;":
+                return self.leading_whitespace(index)
+        return self.leading_whitespace(max([section.start] + list(section.keys.values())))
+
+
+def _dominant_newline(lines):
+    """The line ending new lines get: that of the file's first line, else LF."""
+    if lines:
+        first = lines[0]
+        if first.endswith("\r\n"):
+            return "\r\n"
+        if first.endswith("\r"):
+            return "\r"
+    return "\n"
+
+
+def render_entry(key, value, indent, newline):
+    """The lines of ``key = value``; a dict value becomes a nested block."""
+    if isinstance(value, dict):
+        lines = ["{0}{1} ={2}".format(indent, key, newline)]
+        for sub_key, sub_value in value.items():
+            lines.append("{0}    {1}{2}".format(indent, _assignment(sub_key, sub_value), newline))
+        return lines
+    return ["{0}{1}{2}".format(indent, _assignment(key, value), newline)]
+
+
+def _assignment(key, value):
+    return "{0} = {1}".format(key, value) if value != "" else "{0} =".format(key)
+
+
+def render_section(header, values, newline):
+    """The lines of a new section with ``values`` in their given order."""
+    lines = ["[{0}]{1}".format(header, newline)]
+    for key, value in values.items():
+        lines.extend(render_entry(key, value, "", newline))
+    return lines
+
+
+class ConfigEditor:
+    """Line replacements on an :class:`AwsConfig`, rendered and re-read.
+
+    A replacement is a half-open range ``[start, stop)`` of the original lines
+    and the lines that take its place; ranges never overlap. Lines outside
+    every range are copied unchanged.
+    """
+
+    def __init__(self, config):
+        self.config = config
+        self._replacements = []
+        self._appended = []
+
+    def replace(self, start, stop, new_lines):
+        self._replacements.append((start, stop, len(self._replacements), new_lines))
+
+    def append(self, new_lines):
+        self._appended.extend(new_lines)
+
+    @property
+    def changed(self):
+        return bool(self._replacements or self._appended)
+
+    def render(self):
+        """The new lines, and where each original line that was copied went:
+        a list of ``(original start, original stop, new start)`` runs."""
+        lines = self.config.lines
+        new = []
+        copied = []
+        position = 0
+        for start, stop, _order, new_lines in sorted(self._replacements):
+            if start < position:
+                raise AssertionError("overlapping edits at line {0}".format(start + 1))
+            copied.append((position, start, len(new)))
+            new.extend(lines[position:start])
+            if new_lines:
+                _end_last_line(new, self.config.newline)
+                new.extend(new_lines)
+            position = stop
+        copied.append((position, len(lines), len(new)))
+        new.extend(lines[position:])
+        if self._appended:
+            _end_last_line(new, self.config.newline)
+            new.extend(self._appended)
+        return new, copied
+
+    def edited_neighbourhoods(self):
+        """Ranges of original lines from the header before each edit to the
+        header after it (merged): only there can an edit change how a line
+        is read, since a header line resets the reader's state."""
+        config = self.config
+        starts = [section.start for section in config.sections]
+        ranges = []
+        for start, stop, _order, _new_lines in sorted(self._replacements):
+            before = bisect.bisect_left(starts, start)
+            after = bisect.bisect_left(starts, stop)
+            ranges.append((starts[before - 1] if before else 0, starts[after] if after < len(starts) else len(config.lines)))
+        if self._appended:
+            ranges.append((starts[-1] if starts else 0, len(config.lines)))
+        merged = []
+        for first, last in sorted(ranges):
+            if merged and first <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+            else:
+                merged.append((first, last))
+        return merged
+
+
+def new_position(copied, original):
+    """Where original line ``original`` went, per :meth:`ConfigEditor.render`."""
+    for start, stop, new_start in copied:
+        if start <= original < stop:
+            return new_start + original - start
+    return None
+
+
+def _end_last_line(lines, newline):
+    """New lines go after a complete line: end a last line that lacks its newline."""
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline

@@ -1,0 +1,547 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The desired SSO profiles and session, validated, and applied to a config file.
+
+Pure logic: no Ansible imports, no I/O. :func:`build_request` turns the
+options of ``recro.aws_sso.aws_sso_profile`` into a :class:`Request` or
+raises :class:`InvalidParameter` naming the option and its value;
+:func:`apply_request` computes the new file text and what changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
+    PROFILE,
+    SSO_SESSION,
+    DEFAULT_PROFILE,
+    AwsConfig,
+    ConfigEditor,
+    ConfigFileError,
+    new_position,
+    render_entry,
+    render_section,
+)
+
+# Safe for botocore, the AWS CLI's writer, the JS SDK and shells.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
+ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}\Z")
+REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}\Z")
+SETTING_KEY_PATTERN = re.compile(r"[a-z0-9_-]+\Z")
+NESTED_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+\Z")
+SCOPE_PATTERN = re.compile(r"[!-+\--~]+\Z")  # printable ASCII except space and comma
+# Line breaks by any reader's definition, NUL and other control characters.
+_CONTROL_CHARACTERS = re.compile(u"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+OUTPUT_FORMATS = ("json", "yaml", "yaml-stream", "text", "table")
+DEFAULT_SCOPES = ("sso:account:access",)
+# The order `aws configure sso` writes keys in.
+PROFILE_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output")
+SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
+
+
+class InvalidParameter(ValueError):
+    """An option value the module refuses, with the option's name and the value."""
+
+    def __init__(self, parameter, value, problem):
+        self.parameter = parameter
+        self.value = value
+        super(InvalidParameter, self).__init__("{0}: {1!r} {2}".format(parameter, value, problem))
+
+
+class SectionSpec:
+    """What a managed section must hold: ``values`` maps keys to values, ``None``
+    meaning the key must be absent. ``drop`` are keys removed in any case."""
+
+    def __init__(self, kind, name, values, drop=()):
+        self.kind = kind
+        self.name = name
+        self.values = values
+        self.drop = tuple(drop)
+
+    @property
+    def title(self):
+        return "{0} {1}".format(self.kind, self.name)
+
+    @property
+    def header(self):
+        if self.kind == PROFILE and self.name == DEFAULT_PROFILE:
+            return DEFAULT_PROFILE
+        return self.title
+
+
+class Request:
+    """Everything one task asks for, validated."""
+
+    def __init__(self, state, profiles, session_name, session, prune, exclusive, remove_unused_session):
+        self.state = state
+        self.profiles = profiles
+        self.session_name = session_name
+        self.session = session
+        self.prune = prune
+        self.exclusive = exclusive
+        self.remove_unused_session = remove_unused_session
+
+
+class Outcome:
+    """The result of applying a request: the new text and what changed."""
+
+    def __init__(self, text, changes, profiles, sessions, removed_profiles, removed_sessions, warnings):
+        self.text = text
+        self.changes = changes
+        self.profiles = profiles
+        self.sessions = sessions
+        self.removed_profiles = removed_profiles
+        self.removed_sessions = removed_sessions
+        self.warnings = warnings
+
+    @property
+    def changed(self):
+        return bool(self.changes)
+
+
+# Validation ------------------------------------------------------------------
+
+def check_value(parameter, value):
+    """A value for the file: text without control characters or surrounding
+    whitespace (a line break would start a new key, e.g. credential_process)."""
+    if not isinstance(value, str):
+        raise InvalidParameter(parameter, value, "must be a string")
+    control = _CONTROL_CHARACTERS.search(value)
+    if control:
+        raise InvalidParameter(
+            parameter, value,
+            "contains the control character U+{0:04X}: line breaks and control characters "
+            "could add keys to the config file, so they are refused".format(ord(control.group())))
+    if value != value.strip():
+        raise InvalidParameter(parameter, value, "has leading or trailing whitespace, which the AWS tools strip")
+    return value
+
+
+def check_name(parameter, value):
+    check_value(parameter, value)
+    if not NAME_PATTERN.match(value):
+        raise InvalidParameter(
+            parameter, value,
+            "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only")
+    return value
+
+
+def check_account_id(parameter, value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    check_value(parameter, value)
+    if not ACCOUNT_ID_PATTERN.match(value):
+        problem = "is not an AWS account ID of exactly 12 digits"
+        if value.isdigit() and len(value) < 12:
+            problem += (". YAML reads an unquoted 012345678901 as a number and drops its leading zero: "
+                        "quote account IDs ('012345678901')")
+        raise InvalidParameter(parameter, value, problem)
+    return value
+
+
+def check_region(parameter, value):
+    check_value(parameter, value)
+    if not REGION_PATTERN.match(value):
+        raise InvalidParameter(parameter, value, "is not an AWS Region name such as us-east-1")
+    return value
+
+
+def check_start_url(parameter, value):
+    check_value(parameter, value)
+    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
+        raise InvalidParameter(
+            parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
+    return value
+
+
+def check_scopes(parameter, value):
+    scopes = value if isinstance(value, list) else [value]
+    if not scopes:
+        raise InvalidParameter(parameter, value, "must name at least one scope")
+    for index, scope in enumerate(scopes):
+        item = "{0}[{1}]".format(parameter, index) if isinstance(value, list) else parameter
+        check_value(item, scope)
+        if not SCOPE_PATTERN.match(scope):
+            raise InvalidParameter(item, scope, "is not a scope: scopes are comma-separated words without whitespace")
+    return ",".join(scopes)
+
+
+def check_output(parameter, value):
+    check_value(parameter, value)
+    if value not in OUTPUT_FORMATS:
+        raise InvalidParameter(parameter, value, "is not an output format: use one of {0}".format(", ".join(OUTPUT_FORMATS)))
+    return value
+
+
+def setting_value(parameter, value, nested=True):
+    """A ``settings`` value as text; a dict becomes a nested block (one level)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict) and nested:
+        block = OrderedDict()
+        for sub_key, sub_value in value.items():
+            item = "{0}.{1}".format(parameter, sub_key)
+            if not isinstance(sub_key, str) or not NESTED_KEY_PATTERN.match(sub_key):
+                raise InvalidParameter(item, sub_key, "is not a key name: use letters, digits and _ . - only")
+            block[sub_key] = setting_value(item, sub_value, nested=False)
+        if not block:
+            raise InvalidParameter(parameter, value, "is an empty nested block")
+        return block
+    if isinstance(value, str):
+        return check_value(parameter, value)
+    kind = "a nested block inside a nested block" if isinstance(value, dict) else type(value).__name__
+    raise InvalidParameter(parameter, value, "cannot be written to the config file ({0})".format(kind))
+
+
+def check_settings(parameter, settings):
+    """``settings`` as an ordered dict of lower-case keys; ``None`` values mean
+    the key must be absent."""
+    checked = OrderedDict()
+    for key, value in (settings or {}).items():
+        item = "{0}.{1}".format(parameter, key)
+        if not isinstance(key, str) or not SETTING_KEY_PATTERN.match(key.lower()):
+            raise InvalidParameter(parameter, key, "has a key that is not a config key: use letters, digits, _ and - only")
+        lower = key.lower()
+        if lower in checked:
+            raise InvalidParameter(item, value, "repeats key {0!r}: keys are case-insensitive".format(lower))
+        if lower in PROFILE_KEYS:
+            raise InvalidParameter(item, value, "sets {0} through settings: use the {0} option".format(lower))
+        if lower in SESSION_KEYS:
+            raise InvalidParameter(
+                item, value,
+                "belongs in the [sso-session] stanza, not in a profile (botocore rejects a profile that repeats it): "
+                "use the {0} option".format(lower))
+        checked[lower] = None if value is None else setting_value(item, value)
+    return checked
+
+
+# Building the request ---------------------------------------------------------
+
+def build_request(params):
+    """A :class:`Request` from the module's options, or :class:`InvalidParameter`."""
+    state = params.get("state") or "present"
+    session_name = params.get("sso_session")
+    if session_name is not None:
+        check_name("sso_session", session_name)
+    session = _session_spec(params, session_name)
+    profiles = _profile_specs(params, state, session_name)
+    prune = bool(params.get("prune"))
+    remove_unused_session = bool(params.get("remove_unused_session"))
+    if (prune or remove_unused_session) and session_name is None:
+        option = "prune" if prune else "remove_unused_session"
+        raise InvalidParameter(option, True, "needs sso_session: it acts on the profiles of one session")
+    if remove_unused_session and state != "absent":
+        raise InvalidParameter("remove_unused_session", True, "only applies with state=absent")
+    if not profiles and session is None and not prune and not remove_unused_session and params.get("profiles") is None:
+        raise InvalidParameter(
+            "name", None,
+            "is missing: give name or profiles (or sso_start_url to manage only the [sso-session] stanza)")
+    return Request(state, profiles, session_name, session, prune, bool(params.get("exclusive")), remove_unused_session)
+
+
+def _session_spec(params, session_name):
+    start_url = params.get("sso_start_url")
+    if start_url is None:
+        for option in ("sso_region",):
+            if params.get(option) is not None:
+                raise InvalidParameter(option, params[option], "needs sso_start_url: together they define the [sso-session] stanza")
+        return None
+    if session_name is None:
+        raise InvalidParameter("sso_start_url", start_url, "needs sso_session, the name of the [sso-session] stanza it goes in")
+    if params.get("state") == "absent":
+        raise InvalidParameter("sso_start_url", start_url, "cannot be set with state=absent; use remove_unused_session")
+    if params.get("sso_region") is None:
+        raise InvalidParameter("sso_region", None, "is missing: the [sso-session] stanza needs sso_region with sso_start_url")
+    scopes = params.get("sso_registration_scopes")
+    values = OrderedDict([
+        ("sso_start_url", check_start_url("sso_start_url", start_url)),
+        ("sso_region", check_region("sso_region", params["sso_region"])),
+        ("sso_registration_scopes", check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes)),
+    ])
+    return SectionSpec(SSO_SESSION, session_name, values)
+
+
+def _profile_specs(params, state, session_name):
+    name = params.get("name")
+    entries = params.get("profiles")
+    if name is not None and entries is not None:
+        raise InvalidParameter("profiles", entries, "cannot be given with name: use one or the other")
+    if name is not None:
+        entries = [dict((option, params.get(option)) for option in ("name", "sso_account_id", "sso_role_name", "settings"))]
+        prefixes = [""]
+    else:
+        for option in ("sso_account_id", "sso_role_name"):
+            if params.get(option) is not None and entries is not None:
+                raise InvalidParameter(option, params[option], "applies to name; give it in each item of profiles")
+        entries = entries or []
+        prefixes = ["profiles[{0}].".format(index) for index in range(len(entries))]
+    specs = []
+    seen = {}
+    for prefix, entry in zip(prefixes, entries):
+        spec = _profile_spec(prefix, entry, params, state, session_name)
+        if spec.name in seen:
+            raise InvalidParameter(prefix + "name", spec.name, "is listed twice (also {0}name)".format(seen[spec.name]))
+        seen[spec.name] = prefix
+        specs.append(spec)
+    return specs
+
+
+def _profile_spec(prefix, entry, params, state, session_name):
+    if not isinstance(entry, dict):
+        raise InvalidParameter(prefix.rstrip("."), entry, "must be a dict with at least name")
+    name = entry.get("name")
+    if name is None:
+        raise InvalidParameter(prefix + "name", None, "is missing: every profile needs a name")
+    check_name(prefix + "name", name)
+    if state == "absent":
+        return SectionSpec(PROFILE, name, OrderedDict())
+    account_id = entry.get("sso_account_id")
+    role_name = entry.get("sso_role_name")
+    if session_name is not None:
+        for option, value in (("sso_account_id", account_id), ("sso_role_name", role_name)):
+            if value is None:
+                raise InvalidParameter(prefix + option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name")
+    else:
+        for option, value in (("sso_account_id", account_id), ("sso_role_name", role_name)):
+            if value is not None:
+                raise InvalidParameter(prefix + option, value, "needs sso_session, the session that signs in to the account")
+    values = OrderedDict()
+    if session_name is not None:
+        values["sso_session"] = session_name
+        values["sso_account_id"] = check_account_id(prefix + "sso_account_id", account_id)
+        values["sso_role_name"] = check_name(prefix + "sso_role_name", role_name)
+    region = _entry_or_task(entry, params, "region")
+    if region is not None:
+        values["region"] = check_region(_where(prefix, entry, "region"), region)
+    output = _entry_or_task(entry, params, "output")
+    if output is not None:
+        values["output"] = check_output(_where(prefix, entry, "output"), output)
+    settings = OrderedDict()
+    if prefix:  # task-level settings are the defaults of every item
+        settings.update(check_settings("settings", params.get("settings")))
+    settings.update(check_settings(prefix + "settings", entry.get("settings")))
+    values.update(settings)
+    # Left from the legacy format, these contradict the session and botocore rejects them.
+    drop = SESSION_KEYS if session_name is not None else ()
+    return SectionSpec(PROFILE, name, values, drop)
+
+
+def _entry_or_task(entry, params, option):
+    value = entry.get(option)
+    return params.get(option) if value is None else value
+
+
+def _where(prefix, entry, option):
+    return prefix + option if entry.get(option) is not None else option
+
+
+# Applying the request ------------------------------------------------------------
+
+def apply_request(config, request):
+    """The :class:`Outcome` of ``request`` on ``config`` (an :class:`AwsConfig`)."""
+    plan = _Plan(config, request.exclusive)
+    warnings = []
+    if request.state == "present":
+        for spec in request.profiles:
+            plan.ensure(spec)
+        if request.session is not None:
+            plan.ensure(request.session)
+        if request.prune:
+            managed = set(spec.name for spec in request.profiles)
+            for name, section in _profiles_using(config, request.session_name).items():
+                if name not in managed:
+                    plan.remove(section)
+    else:
+        for spec in request.profiles:
+            section = config.find(PROFILE, spec.name)
+            if section is not None:
+                plan.remove(section)
+        if request.prune:
+            for section in _profiles_using(config, request.session_name).values():
+                plan.remove(section)
+        if request.remove_unused_session:
+            warnings.extend(_remove_unused_session(config, plan, request.session_name))
+    text, result = plan.render_and_verify()
+    profiles = OrderedDict()
+    sessions = OrderedDict()
+    if request.state == "present":
+        for spec in request.profiles:
+            profiles[spec.name] = result(PROFILE, spec.name).values()
+        session_name = request.session_name
+        if session_name is not None:
+            section = result(SSO_SESSION, session_name)
+            if section is not None:
+                sessions[session_name] = section.values()
+            else:
+                warnings.append(
+                    "profiles use sso_session {0!r}, but there is no [sso-session {0}] stanza: "
+                    "give sso_start_url and sso_region to write it".format(session_name))
+    return Outcome(text, plan.changes, profiles, sessions, plan.removed(PROFILE), plan.removed(SSO_SESSION), warnings)
+
+
+def _profiles_using(config, session_name):
+    using = OrderedDict()
+    for name, section in config.named_sections(PROFILE).items():
+        entry = section.entry("sso_session")
+        if entry is not None and entry.raw_value == session_name:
+            using[name] = section
+    return using
+
+
+def _remove_unused_session(config, plan, session_name):
+    section = config.find(SSO_SESSION, session_name)
+    if section is None:
+        return []
+    still_using = [name for name, profile in _profiles_using(config, session_name).items() if not plan.removes(profile)]
+    if still_using:
+        return ["kept [sso-session {0}]: profiles {1} still use it".format(session_name, ", ".join(still_using))]
+    plan.remove(section)
+    return []
+
+
+def _same_value(key, current, desired):
+    if key == "sso_registration_scopes" and isinstance(current, str):
+        return [scope.strip() for scope in current.split(",")] == desired.split(",")
+    return current == desired
+
+
+def _wanted(spec):
+    return OrderedDict((key, value) for key, value in spec.values.items() if value is not None)
+
+
+def _signature(section):
+    return section.header, section.raw_values()
+
+
+class _Plan:
+    """The edits for one request, the changes they make, and their proof."""
+
+    def __init__(self, config, exclusive):
+        self.config = config
+        self.exclusive = exclusive
+        self.editor = ConfigEditor(config)
+        self.changes = []
+        self._touched = set()  # first lines of the sections edited or removed
+        self._managed = set()  # (kind, name) of the sections ensured
+        self._ensured = []
+        self._removed = []
+        self._removed_starts = set()
+
+    def ensure(self, spec):
+        self._ensured.append(spec)
+        self._managed.add((spec.kind, spec.name))
+        config = self.config
+        section = config.find(spec.kind, spec.name)
+        wanted = _wanted(spec)
+        if section is None:
+            self.editor.append(render_section(spec.header, wanted, config.newline))
+            self.changes.append({"section": spec.title, "key": None, "action": "add", "before": None, "after": dict(wanted)})
+            return
+        self._touched.add(section.start)
+        missing = OrderedDict()
+        for key, value in wanted.items():
+            entry = section.entry(key)
+            if entry is None:
+                missing[key] = value
+            elif not _same_value(key, entry.value, value):
+                whitespace = config.leading_whitespace(entry.start)
+                self.editor.replace(entry.start, entry.stop, render_entry(key, value, whitespace, config.newline))
+                self._change(spec, key, "change", entry.value, value)
+        for entry in section.entries():
+            key = entry.key
+            if key in spec.drop or key in spec.values and spec.values[key] is None or self.exclusive and key not in wanted:
+                self.editor.replace(entry.start, entry.stop, [])
+                self._change(spec, key, "remove", entry.value, None)
+        if missing:
+            position = section.content_stop
+            whitespace = config.insertion_indent(section)
+            new_lines = []
+            for key, value in missing.items():
+                new_lines.extend(render_entry(key, value, whitespace, config.newline))
+                self._change(spec, key, "add", None, value)
+            self.editor.replace(position, position, new_lines)
+
+    def _change(self, spec, key, action, before, after):
+        self.changes.append({"section": spec.title, "key": key, "action": action, "before": before, "after": after})
+
+    def remove(self, section):
+        if section.start in self._touched:
+            return
+        stop = section.content_stop
+        # Blank lines after the stanza go with it; comments stay (they may be about the next one).
+        while stop < section.stop and not self.config.lines[stop].strip():
+            stop += 1
+        self.editor.replace(section.start, stop, [])
+        self._touched.add(section.start)
+        self._removed.append(section)
+        self._removed_starts.add(section.start)
+        self.changes.append({"section": section.title, "key": None, "action": "remove", "before": section.values(), "after": None})
+
+    def removes(self, section):
+        return section.start in self._removed_starts
+
+    def removed(self, kind):
+        return [section.name for section in self._removed if section.kind == kind]
+
+    def render_and_verify(self):
+        """The new text, and a ``find(kind, name)`` over it, after proving that
+        every section the plan did not touch reads exactly as before and every
+        ensured one as wanted."""
+        config = self.config
+        if not self.editor.changed:
+            return config.text, config.find
+        new_lines, copied = self.editor.render()
+        found = {}
+        for first, last in self.editor.edited_neighbourhoods():
+            for section in self._reread(first, last, new_lines, copied):
+                found[(section.kind, section.name)] = section
+
+        def find(kind, name):
+            # Sections outside the edited neighbourhoods are as they were.
+            return found[(kind, name)] if (kind, name) in found else config.find(kind, name)
+
+        for spec in self._ensured:
+            section = find(spec.kind, spec.name)
+            values = {} if section is None else section.values()
+            for key, value in _wanted(spec).items():
+                if key not in values or not _same_value(key, values[key], value):
+                    raise AssertionError("[{0}] does not read {1} = {2!r} after the edit".format(spec.header, key, value))
+        return "".join(new_lines), find
+
+    def _reread(self, first, last, new_lines, copied):
+        """Re-read the new lines from original line ``first`` (a header, or the
+        start) to the header at original line ``last`` (or the end); return the
+        managed sections read there."""
+        config = self.config
+        new_first = 0 if first == 0 else new_position(copied, first)
+        at_end = last >= len(config.lines)
+        window = new_lines[new_first:] if at_end else new_lines[new_first:new_position(copied, last) + 1]
+        try:
+            reread = AwsConfig.from_lines(window)
+        except ConfigFileError as error:
+            raise ConfigFileError(
+                "the change would make the file unreadable ({0}). "
+                "This happens next to indented section headers: unindent them".format(error.message),
+                first + 1)
+        sections = list(reread.sections)
+        if not at_end:
+            boundary = sections.pop() if sections else None
+            if boundary is None or boundary.start != len(window) - 1:
+                raise ConfigFileError(
+                    "the change would turn the header {0} into part of a value. "
+                    "This happens next to indented section headers: unindent them".format(config.lines[last].strip()),
+                    last + 1)
+        untouched = [section for section in config.sections if first <= section.start < last and section.start not in self._touched]
+        unmanaged = [section for section in sections if (section.kind, section.name) not in self._managed]
+        if [_signature(section) for section in untouched] != [_signature(section) for section in unmanaged]:
+            raise ConfigFileError(
+                "the change would alter how botocore reads sections this task does not manage. "
+                "This happens next to indented section headers: unindent them", first + 1)
+        return [section for section in sections if (section.kind, section.name) in self._managed]

@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The reader against botocore itself: same sections, same values, same refusals."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ConfigParseError
+from hypothesis import given, settings, HealthCheck
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
+    AwsConfig,
+    ConfigFileError,
+    botocore_value,
+    resolve_header,
+)
+
+from .config_strategies import botocore_read, config_texts
+
+
+def our_read(text):
+    """Our reading in botocore's shape: profiles, sso_sessions, services and the rest."""
+    config = AwsConfig(text)
+    result = {"profiles": {}, "sso_sessions": {}, "services": {}}
+    buckets = {"profile": "profiles", "sso-session": "sso_sessions", "services": "services"}
+    defaults = {}  # configparser adds [DEFAULT]'s keys to every section
+    for section in config.sections:
+        if section.header == "DEFAULT":
+            defaults.update(section.raw_values())
+    for section in config.sections:
+        if section.header == "DEFAULT":
+            continue
+        raw_values = dict(defaults)
+        raw_values.update(section.raw_values())
+        values = dict((key, botocore_value(value)) for key, value in raw_values.items())
+        if section.kind is not None:
+            result[buckets[section.kind]][section.name] = values
+        elif not section.header.startswith(("profile", "sso-session", "services")):
+            result[section.header] = values
+    return result
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@given(config_texts())
+def test_reads_every_file_as_botocore_does(text):
+    try:
+        expected = botocore_read(text)
+    except ConfigParseError:
+        with pytest.raises(ConfigFileError):
+            our_read(text)
+        return
+    try:
+        ours = our_read(text)
+    except ConfigFileError as error:
+        # The only files we refuse that botocore reads are ambiguous ones.
+        assert "botocore reads only the later one" in str(error)
+        return
+    assert ours == expected
+
+
+SAMPLE = (
+    "# Managed by hand\n"
+    "[default]\n"
+    "region = eu-west-1\n"
+    "\n"
+    "[profile  spaced ]\n"
+    "Region = us-east-1\n"
+    "s3 =\n"
+    "    max_concurrent_requests = 20\n"
+    "\n"
+    "    addressing_style = path\n"
+    "; between\n"
+    "[profile \"quoted\"]\n"
+    "output : json\n"
+    "[services local]\n"
+    "sts =\n"
+    "  endpoint_url = http://localhost:4566\n"
+)
+
+
+def test_finds_sections_under_botocore_names_with_positions():
+    config = AwsConfig(SAMPLE)
+    spaced = config.find("profile", "spaced")
+    assert spaced.header == "profile  spaced "
+    assert (spaced.start, spaced.stop, spaced.content_stop) == (4, 11, 10)
+    assert spaced.values() == {"region": "us-east-1", "s3": {"max_concurrent_requests": "20", "addressing_style": "path"}}
+    s3 = spaced.entry("s3")
+    assert (s3.start, s3.stop) == (6, 10)
+    assert config.find("profile", "quoted").values() == {"output": "json"}
+    assert config.find("profile", "default").start == 1
+    assert config.find("services", "local").values() == {"sts": {"endpoint_url": "http://localhost:4566"}}
+    assert config.find("profile", "missing") is None
+    assert "".join(config.lines) == SAMPLE
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("default", ("profile", "default")),
+    ("profile x", ("profile", "x")),
+    ("profile  x ", ("profile", "x")),
+    ('profile "a b"', ("profile", "a b")),
+    ("profiles x", ("profile", "x")),
+    ("profile a b", (None, None)),
+    ("profile a'b", (None, None)),
+    ("profile", (None, None)),
+    ("Default", (None, None)),
+    ("sso-session recro", ("sso-session", "recro")),
+    ("services s", ("services", "s")),
+    ("preview", (None, None)),
+])
+def test_resolves_headers_as_botocore(header, expected):
+    assert resolve_header(header) == expected
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("[a]\nx = 1\n[a]\n", 3, "section [a] appears a second time (first at line 1)"),
+    ("[profile a]\nregion = x\nRegion = y\n", 3, "key 'region' appears a second time in section [profile a] (first at line 2)"),
+    ("region = x\n[default]\n", 1, "text before the first section header: 'region = x'"),
+    ("\ufeff[default]\n", 1, "text before the first section header: '\\ufeff[default]'"),
+    ("[default]\njust words\n", 2, "no '=' between a key and its value in 'just words' in section [default]"),
+    ("[default]\n= x\n", 2, "no key before '=' in '= x' in section [default]"),
+    ("[default]\ns3 =\n  no equals here\n", 2, "the value in section [default]: nested line 'no equals here' has no '='"),
+    ("[default]\n[profile default]\n", 2, "[profile default] and [default] (line 1) both name profile 'default'"),
+    ("[profile a]\n[profile \"a\"]\n", 2, "[profile \"a\"] and [profile a] (line 1) both name profile 'a'"),
+    ("[sso-session s]\n[sso-session  s]\n", 2, "both name sso-session 's'"),
+])
+def test_refuses_what_botocore_cannot_read_or_reads_ambiguously(text, line, message):
+    with pytest.raises(ConfigFileError) as raised:
+        AwsConfig(text)
+    assert raised.value.line_number == line
+    assert message in raised.value.message
+
+
+@pytest.mark.parametrize("text", [
+    "[a]\nx = 1\n[a]\n",
+    "[profile a]\nregion = x\nRegion = y\n",
+    "region = x\n[default]\n",
+    "\ufeff[default]\n",
+    "[default]\njust words\n",
+    "[default]\ns3 =\n  no equals here\n",
+])
+def test_the_refused_files_are_ones_botocore_cannot_read(text):
+    with pytest.raises(ConfigParseError):
+        botocore_read(text)
+
+
+def test_indented_header_after_a_key_is_part_of_its_value_as_in_configparser():
+    config = AwsConfig("[profile a]\nx = 1\n  [profile b]\n  y = 2\n")
+    assert config.find("profile", "b") is None
+    assert config.find("profile", "a").values() == {"x": "1\n[profile b]\ny = 2"}
+
+
+def test_repeated_defaults_sections_share_keys_as_in_configparser():
+    with pytest.raises(ConfigFileError, match="key 'x' appears a second time in section \\[DEFAULT\\]"):
+        AwsConfig("[DEFAULT]\nx = 1\n[DEFAULT]\nx = 2\n")
+    assert len(AwsConfig("[DEFAULT]\nx = 1\n[DEFAULT]\ny = 2\n").sections) == 2
+
+
+@pytest.mark.parametrize("text, newline", [("[a]\r\nx = 1\r\n", "\r\n"), ("[a]\rx = 1\r", "\r"), ("[a]\nx = 1", "\n"), ("", "\n")])
+def test_new_lines_take_the_line_ending_of_the_first_line(text, newline):
+    assert AwsConfig(text).newline == newline

@@ -1,0 +1,344 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Validating the module's options and applying them to config files."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig, ConfigFileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
+    InvalidParameter,
+    apply_request,
+    build_request,
+)
+
+from .config_strategies import botocore_read, readable_texts
+
+SEED = dict(
+    name="recrocog-admin",
+    sso_session="recro",
+    sso_start_url="https://recrocog.awsapps.com/start",
+    sso_region="us-east-1",
+    sso_account_id="012345678901",
+    sso_role_name="adminAccess",
+    region="us-east-1",
+    output="json",
+)
+
+# What `aws configure sso` writes for the organisation's guide, on an empty file.
+SEED_SESSION_STANZA = (
+    "[sso-session recro]\n"
+    "sso_start_url = https://recrocog.awsapps.com/start\n"
+    "sso_region = us-east-1\n"
+    "sso_registration_scopes = sso:account:access\n"
+)
+SEED_STANZAS = (
+    "[profile recrocog-admin]\n"
+    "sso_session = recro\n"
+    "sso_account_id = 012345678901\n"
+    "sso_role_name = adminAccess\n"
+    "region = us-east-1\n"
+    "output = json\n"
+) + SEED_SESSION_STANZA
+
+
+def apply(text, **params):
+    return apply_request(AwsConfig(text), build_request(params))
+
+
+def with_seed(**changes):
+    params = dict(SEED)
+    params.update(changes)
+    return params
+
+
+# Options ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, message", [
+    (with_seed(sso_account_id="12345678901"),
+     "sso_account_id: '12345678901' is not an AWS account ID of exactly 12 digits. YAML reads an unquoted "
+     "012345678901 as a number and drops its leading zero: quote account IDs ('012345678901')"),
+    (with_seed(sso_account_id=12345678901), "sso_account_id: '12345678901' is not an AWS account ID of exactly 12 digits."),
+    (with_seed(sso_account_id="1234567890123"), "sso_account_id: '1234567890123' is not an AWS account ID of exactly 12 digits"),
+    (with_seed(sso_role_name="admin\ncredential_process = sh -c id"),
+     "sso_role_name: 'admin\\ncredential_process = sh -c id' contains the control character U+000A"),
+    (with_seed(region="us-east-1\r\ncredential_process=x"), "region: 'us-east-1\\r\\ncredential_process=x' contains the control character U+000D"),
+    (with_seed(sso_start_url="https://x\x00"), "sso_start_url: 'https://x\\x00' contains the control character U+0000"),
+    (with_seed(settings={"cli_pager": "less\u2028x"}), "settings.cli_pager: 'less\\u2028x' contains the control character U+2028"),
+    (with_seed(name="my profile"), "name: 'my profile' is not a name every AWS tool reads"),
+    (with_seed(name="a/b"), "name: 'a/b' is not a name every AWS tool reads"),
+    (with_seed(name="x]\n[profile y"), "name: 'x]\\n[profile y' contains the control character U+000A"),
+    (with_seed(sso_session="re cro"), "sso_session: 're cro' is not a name every AWS tool reads"),
+    (with_seed(sso_start_url="http://recrocog.awsapps.com/start"), "sso_start_url: 'http://recrocog.awsapps.com/start' is not an https URL"),
+    (with_seed(sso_region="us_east_1"), "sso_region: 'us_east_1' is not an AWS Region name such as us-east-1"),
+    (with_seed(region="US-EAST-1"), "region: 'US-EAST-1' is not an AWS Region name"),
+    (with_seed(sso_registration_scopes=["sso:account:access", "a b"]), "sso_registration_scopes[1]: 'a b' is not a scope"),
+    (with_seed(sso_registration_scopes=[]), "sso_registration_scopes: [] must name at least one scope"),
+    (with_seed(output="xml"), "output: 'xml' is not an output format: use one of json, yaml, yaml-stream, text, table"),
+    (with_seed(settings={"region": "eu-west-1"}), "settings.region: 'eu-west-1' sets region through settings: use the region option"),
+    (with_seed(settings={"sso_start_url": "https://x"}), "settings.sso_start_url: 'https://x' belongs in the [sso-session] stanza"),
+    (with_seed(settings={"Cli_Pager": "a", "cli_pager": "b"}), "settings.cli_pager: 'b' repeats key 'cli_pager'"),
+    (with_seed(settings={"bad key": "a"}), "settings: 'bad key' has a key that is not a config key"),
+    (with_seed(settings={"s3": {"a": {"b": "c"}}}), "settings.s3.a: {'b': 'c'} cannot be written to the config file (a nested block inside a nested block)"),
+    (with_seed(settings={"s3": {"a b": "c"}}), "settings.s3.a b: 'a b' is not a key name"),
+    (with_seed(settings={"x": [1]}), "settings.x: [1] cannot be written to the config file (list)"),
+    (with_seed(settings={"x": " padded"}), "settings.x: ' padded' has leading or trailing whitespace"),
+    (with_seed(sso_account_id=None), "sso_account_id: None is missing: an SSO profile needs sso_account_id and sso_role_name"),
+    (with_seed(sso_session=None, sso_start_url=None, sso_region=None),
+     "sso_account_id: '012345678901' needs sso_session, the session that signs in to the account"),
+    (with_seed(sso_region=None), "sso_region: None is missing: the [sso-session] stanza needs sso_region with sso_start_url"),
+    (with_seed(sso_start_url=None), "sso_region: 'us-east-1' needs sso_start_url"),
+    (dict(sso_start_url="https://x.awsapps.com/start", sso_region="us-east-1"), "sso_start_url: 'https://x.awsapps.com/start' needs sso_session"),
+    (dict(prune=True), "prune: True needs sso_session"),
+    (dict(state="present", sso_session="recro", remove_unused_session=True), "remove_unused_session: True only applies with state=absent"),
+    (dict(), "name: None is missing: give name or profiles"),
+    (dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"},
+                                         {"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}]),
+     "profiles[1].name: 'a' is listed twice (also profiles[0].name)"),
+    (dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "1", "sso_role_name": "r"}]),
+     "profiles[0].sso_account_id: '1' is not an AWS account ID"),
+    (dict(sso_session="recro", region="nowhere", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}]),
+     "region: 'nowhere' is not an AWS Region name"),
+    (dict(sso_session="recro", sso_role_name="r", profiles=[]), "sso_role_name: 'r' applies to name; give it in each item of profiles"),
+])
+def test_refuses_bad_options_naming_option_and_value(params, message):
+    with pytest.raises(InvalidParameter) as raised:
+        build_request(params)
+    assert message in str(raised.value)
+
+
+# Applying -----------------------------------------------------------------------------
+
+def test_seed_values_on_an_empty_file_give_the_wizards_stanzas():
+    outcome = apply("", **SEED)
+    assert outcome.text == SEED_STANZAS
+    assert [change["section"] for change in outcome.changes] == ["profile recrocog-admin", "sso-session recro"]
+    assert outcome.profiles["recrocog-admin"]["sso_role_name"] == "adminAccess"
+    assert outcome.sessions["recro"]["sso_registration_scopes"] == "sso:account:access"
+
+
+def test_second_application_changes_nothing():
+    once = apply("", **SEED)
+    twice = apply(once.text, **SEED)
+    assert not twice.changed
+    assert twice.text == once.text
+
+
+EDIT_CASES = {
+    "changes a key in place, keeping hand-added keys and comments": (
+        "# mine\n[profile recrocog-admin]\n# role below\nsso_role_name = readOnly\ncli_pager =\n" + SEED_SESSION_STANZA,
+        with_seed(),
+        "# mine\n[profile recrocog-admin]\n# role below\nsso_role_name = adminAccess\ncli_pager =\n"
+        "sso_session = recro\nsso_account_id = 012345678901\nregion = us-east-1\noutput = json\n" + SEED_SESSION_STANZA,
+    ),
+    "finds [profile  name ] and keys in any case, keeps indentation": (
+        "[profile  recrocog-admin ]\n  Region = eu-west-1\n  output=json\n\n[profile other]\nx = 1\n",
+        dict(name="recrocog-admin", region="us-east-1", output="json"),
+        "[profile  recrocog-admin ]\n  region = us-east-1\n  output=json\n\n[profile other]\nx = 1\n",
+    ),
+    "removes legacy keys that contradict the session": (
+        "[profile recrocog-admin]\nsso_start_url = https://old.awsapps.com/start\nsso_region = eu-west-1\n"
+        "sso_account_id = 012345678901\nsso_role_name = adminAccess\n",
+        dict(name="recrocog-admin", sso_session="recro", sso_account_id="012345678901", sso_role_name="adminAccess"),
+        "[profile recrocog-admin]\nsso_account_id = 012345678901\nsso_role_name = adminAccess\nsso_session = recro\n",
+    ),
+    "keeps CRLF and writes new lines with CRLF": (
+        "[default]\r\nregion = eu-west-1\r\n",
+        dict(name="default", region="us-east-1", output="text"),
+        "[default]\r\nregion = us-east-1\r\noutput = text\r\n",
+    ),
+    "appends after a last line without newline": (
+        "[profile a]\nx = 1",
+        dict(name="b", output="json"),
+        "[profile a]\nx = 1\n[profile b]\noutput = json\n",
+    ),
+    "new keys go after a nested block, before trailing comments": (
+        "[profile a]\ns3 =\n    addressing_style = path\n\n# about b\n[profile b]\ny = 2\n",
+        dict(name="a", region="us-east-1"),
+        "[profile a]\ns3 =\n    addressing_style = path\nregion = us-east-1\n\n# about b\n[profile b]\ny = 2\n",
+    ),
+    "writes nested settings and removes null ones": (
+        "[profile a]\ncli_pager = less\n",
+        dict(name="a", settings={"cli_pager": None, "s3": {"max_concurrent_requests": 20}, "cli_auto_prompt": False}),
+        "[profile a]\ns3 =\n    max_concurrent_requests = 20\ncli_auto_prompt = false\n",
+    ),
+    "exclusive removes keys the task does not set": (
+        "[profile a]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\nregion = us-east-1\nhand = 1\n",
+        dict(name="a", sso_session="recro", sso_account_id="012345678901", sso_role_name="r", exclusive=True),
+        "[profile a]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n",
+    ),
+    "an equal value written differently is left alone": (
+        "[sso-session recro]\nsso_start_url=https://recrocog.awsapps.com/start\nsso_region : us-east-1\n"
+        "sso_registration_scopes = sso:account:access, codecatalyst:read_write\n",
+        dict(sso_session="recro", sso_start_url="https://recrocog.awsapps.com/start", sso_region="us-east-1",
+             sso_registration_scopes=["sso:account:access", "codecatalyst:read_write"]),
+        "[sso-session recro]\nsso_start_url=https://recrocog.awsapps.com/start\nsso_region : us-east-1\n"
+        "sso_registration_scopes = sso:account:access, codecatalyst:read_write\n",
+    ),
+    "prune removes the session's other profiles with their blank lines, keeping comments": (
+        "[profile keep]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
+        "[profile gone]\nsso_session = recro\n\n# other tool\n[profile mine]\nsso_session = other\n",
+        dict(sso_session="recro", prune=True, profiles=[dict(name="keep", sso_account_id="012345678901", sso_role_name="r")]),
+        "[profile keep]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
+        "# other tool\n[profile mine]\nsso_session = other\n",
+    ),
+    "absent with prune and remove_unused_session offboards the session only": (
+        "[default]\nregion = us-east-1\n[profile a]\nsso_session = recro\n[sso-session recro]\nsso_start_url = https://x\n"
+        "[sso-session other]\nsso_start_url = https://y\n",
+        dict(state="absent", sso_session="recro", prune=True, remove_unused_session=True),
+        "[default]\nregion = us-east-1\n[sso-session other]\nsso_start_url = https://y\n",
+    ),
+    "new key lines take the next header's indentation so it stays a header": (
+        "  [profile a]\n    [profile b]\n",
+        dict(name="a", output="json"),
+        "  [profile a]\n    output = json\n    [profile b]\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("before, params, after", EDIT_CASES.values(), ids=list(EDIT_CASES))
+def test_edits_in_place(before, params, after):
+    outcome = apply(before, **params)
+    assert outcome.text == after
+    assert outcome.changed == (before != after)
+    assert not apply(after, **params).changed
+
+
+def test_reports_each_change():
+    outcome = apply("[profile recrocog-admin]\nsso_role_name = readOnly\nsso_region = x\n", **with_seed(sso_start_url=None, sso_region=None))
+    assert outcome.changes[:2] == [
+        {"section": "profile recrocog-admin", "key": "sso_role_name", "action": "change", "before": "readOnly", "after": "adminAccess"},
+        {"section": "profile recrocog-admin", "key": "sso_region", "action": "remove", "before": "x", "after": None},
+    ]
+    assert [change["key"] for change in outcome.changes[2:]] == ["sso_session", "sso_account_id", "region", "output"]
+    assert outcome.warnings == ["profiles use sso_session 'recro', but there is no [sso-session recro] stanza: "
+                                "give sso_start_url and sso_region to write it"]
+
+
+def test_keeps_a_session_other_profiles_still_use():
+    text = "[profile a]\nsso_session = recro\n[profile b]\nsso_session = recro\n[sso-session recro]\nsso_start_url = https://x\n"
+    outcome = apply(text, state="absent", name="a", sso_session="recro", remove_unused_session=True)
+    assert outcome.text == "[profile b]\nsso_session = recro\n[sso-session recro]\nsso_start_url = https://x\n"
+    assert outcome.removed_profiles == ["a"] and outcome.removed_sessions == []
+    assert outcome.warnings == ["kept [sso-session recro]: profiles b still use it"]
+
+
+def test_refuses_an_edit_that_would_change_an_untouched_section():
+    # Removing [profile b] would make the indented [profile c] part of a's value.
+    text = "[profile a]\nx = 1\n[profile b]\n    y = 2\n    [profile c]\nz = 3\n"
+    assert AwsConfig(text).find("profile", "c") is not None
+    with pytest.raises(ConfigFileError, match="turn the header \\[profile c\\] into part of a value"):
+        apply(text, state="absent", name="b")
+
+
+def test_absent_profile_that_does_not_exist_changes_nothing():
+    outcome = apply("[profile a]\nx = 1\n", state="absent", name="zzz")
+    assert not outcome.changed and outcome.text == "[profile a]\nx = 1\n"
+
+
+# Properties -----------------------------------------------------------------------------
+
+ACCOUNT_IDS = st.sampled_from(["012345678901", "111111111111", "999999999999"])
+PROFILE_NAMES = st.sampled_from(["a", "b", "dev", "default", "first", "spaced", "quoted", "x.y"])
+SETTINGS = st.dictionaries(
+    st.sampled_from(["cli_pager", "s3", "x", "duration_seconds"]),
+    st.one_of(st.none(), st.sampled_from(["", "less", "3600", "[profile z]", "a = b"]),
+              st.fixed_dictionaries({"max_concurrent_requests": st.sampled_from(["10", "20"])})),
+    max_size=3)
+
+
+@st.composite
+def profile_items(draw, state):
+    item = {"name": draw(PROFILE_NAMES)}
+    if state == "present":
+        item.update(sso_account_id=draw(ACCOUNT_IDS), sso_role_name=draw(st.sampled_from(["adminAccess", "ReadOnly"])))
+        for option, values in (("region", ["us-east-1", "eu-west-1"]), ("output", ["json", "text"])):
+            if draw(st.booleans()):
+                item[option] = draw(st.sampled_from(values))
+        if draw(st.booleans()):
+            item["settings"] = draw(SETTINGS)
+    return item
+
+
+@st.composite
+def requests(draw):
+    state = draw(st.sampled_from(["present", "present", "present", "absent"]))
+    params = {"state": state, "sso_session": draw(st.sampled_from(["recro", "dev", "a"]))}
+    params["profiles"] = draw(st.lists(profile_items(state), unique_by=lambda item: item["name"], min_size=1, max_size=4))
+    params["prune"] = draw(st.booleans())
+    if state == "present":
+        params["exclusive"] = draw(st.booleans())
+        if draw(st.booleans()):
+            params.update(sso_start_url="https://recrocog.awsapps.com/start", sso_region="us-east-1")
+    else:
+        params["remove_unused_session"] = draw(st.booleans())
+    return params
+
+
+def section_texts_by_header(config):
+    """Each section's text, from its header to the next header."""
+    return dict((section.header, "".join(config.lines[section.start:section.stop])) for section in config.sections)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(readable_texts(), requests())
+def test_any_request_on_any_readable_file(text, params):
+    assume("[DEFAULT]" not in text)  # its keys would show in every profile botocore reads
+    try:
+        before = botocore_read(text)
+        config = AwsConfig(text)
+    except Exception:  # pylint: disable=broad-except
+        assume(False)
+    request = build_request(params)
+    try:
+        outcome = apply_request(config, request)
+    except ConfigFileError as error:
+        # The one refusal: an edit next to an indented header that would change how it is read.
+        assert "unindent them" in str(error)
+        assert any(line[:1].isspace() and line.strip() for line in config.lines)
+        return
+
+    after = botocore_read(outcome.text)  # botocore reads the result
+    managed = set(item["name"] for item in params["profiles"])
+    removed = set(outcome.removed_profiles)
+    for name, values in after["profiles"].items():
+        if name not in managed:
+            assert values == before["profiles"][name], name  # untouched profiles read the same
+    for name in removed:
+        assert name not in after["profiles"]
+    if params["state"] == "present":
+        for item in params["profiles"]:
+            values = after["profiles"][item["name"]]
+            assert values["sso_session"] == params["sso_session"]
+            assert values["sso_account_id"] == item["sso_account_id"]
+            assert "sso_start_url" not in values and "sso_region" not in values
+            for key, value in (item.get("settings") or {}).items():
+                assert values.get(key) == (None if value is None else value)
+            if params["exclusive"]:
+                assert set(values) <= {"sso_session", "sso_account_id", "sso_role_name", "region", "output"} | set(item.get("settings") or {})
+        if params["prune"]:
+            assert [name for name, values in after["profiles"].items()
+                    if values.get("sso_session") == params["sso_session"] and name not in managed] == []
+    else:
+        assert not managed & set(after["profiles"])
+
+    # Sections neither managed nor removed keep their text byte for byte (a last line may gain its newline).
+    old_texts = section_texts_by_header(config)
+    new_texts = section_texts_by_header(AwsConfig(outcome.text))
+    for section in config.sections:
+        if (section.kind == "profile" and section.name in managed | removed) or \
+                (section.kind == "sso-session" and section.name == params["sso_session"]):
+            continue
+        assert new_texts[section.header].startswith(old_texts[section.header]), section.header
+    preamble = config.sections[0].start if config.sections else len(config.lines)
+    assert outcome.text.startswith("".join(config.lines[:preamble]).rstrip("\r\n"))
+
+    # Applying the same request to the result changes nothing.
+    again = apply_request(AwsConfig(outcome.text), request)
+    assert not again.changed
+    assert again.text == outcome.text
