@@ -1,0 +1,464 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_profile
+short_description: Manage AWS IAM Identity Center (SSO) profiles and sessions in C(~/.aws/config)
+version_added: 0.1.0
+description:
+  - Writes the C([profile ...]) and C([sso-session ...]) stanzas that C(aws configure sso) writes, without the wizard,
+    for one profile or hundreds in one task.
+  - Edits the file line by line. Every line outside the managed stanzas stays byte for byte as it was: comments,
+    blank lines, nested blocks, C([services ...]) sections, other profiles and sessions, CRLF line ends.
+  - Inside a managed stanza a key is changed in place and a new key goes after the stanza's last key; a new stanza
+    is appended at the end of the file in the order C(aws configure sso) uses (profiles, then their session).
+  - Sections are found under the name botocore gives them (C([profile  x ]) and C([profile "x"]) are profile C(x)),
+    keys case-insensitively. In a managed profile, C(sso_start_url), C(sso_region) and C(sso_registration_scopes) left
+    from the legacy format are removed, since botocore rejects a profile whose keys contradict its session.
+  - A file botocore cannot read (a duplicate section or key, text before the first section header) or reads
+    ambiguously (C([default]) and C([profile default]) both present) is refused with the line at fault, and not written.
+  - The file is replaced atomically (a temporary file in the same directory, then a rename), through a symlink to its
+    target, keeping its mode and owner. A new file gets mode C(0600), a new C(~/.aws) mode C(0700). Runs on the same
+    file take turns (a lock on its directory), so none loses another's change.
+  - When the module runs as root for O(user), it reads and writes with that user's identity, so new files belong to
+    the user and a symlink cannot make root write where the user may not.
+author:
+  - Recro platform team
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  name:
+    description:
+      - The profile to manage. V(default) is the C([default]) section.
+      - Give O(name) or O(profiles), not both. Without either, the task manages only the C([sso-session]) stanza
+        (O(sso_start_url)), or only prunes (O(prune)).
+    type: str
+  profiles:
+    description:
+      - Several profiles of the one O(sso_session), managed in one task (and one write).
+      - O(region), O(output) and O(settings) given at the task level are the defaults of every item.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The profile's name. V(default) is the C([default]) section.
+        type: str
+        required: true
+      sso_account_id:
+        description: The account's 12-digit ID. Quote it in YAML.
+        type: str
+      sso_role_name:
+        description: The permission set (role) to use in the account.
+        type: str
+      region:
+        description: The profile's default Region for AWS calls (not the SSO Region).
+        type: str
+      output:
+        description: The AWS CLI's output format.
+        type: str
+        choices: [json, yaml, yaml-stream, text, table]
+      settings:
+        description: Further keys of the profile; see O(settings).
+        type: dict
+  state:
+    description:
+      - V(present) writes the profiles (and the session with O(sso_start_url)).
+      - V(absent) removes the profiles; with O(prune) every profile of O(sso_session); with O(remove_unused_session)
+        also the session's stanza once no remaining profile uses it.
+    type: str
+    choices: [present, absent]
+    default: present
+  sso_session:
+    description:
+      - The name of the C([sso-session]) stanza the profiles use (C(sso_session = NAME) in each profile).
+      - With O(sso_start_url) the task also writes that stanza, in the same write.
+      - If no such stanza exists after the task, the module warns.
+    type: str
+  sso_start_url:
+    description:
+      - The AWS access portal URL, for example V(https://my-org.awsapps.com/start). Must be https.
+      - Makes the task manage the C([sso-session NAME]) stanza. Needs O(sso_session) and O(sso_region).
+    type: str
+  sso_region:
+    description: The Region where IAM Identity Center is configured, for the C([sso-session]) stanza.
+    type: str
+  sso_registration_scopes:
+    description:
+      - The OAuth scopes of the session, for the C([sso-session]) stanza; written comma-separated.
+      - Defaults to V(sso:account:access) when O(sso_start_url) is given.
+    type: list
+    elements: str
+  sso_account_id:
+    description:
+      - The 12-digit account ID of the O(name) profile. Quote it in YAML, or C(012345678901) becomes a number
+        and loses its leading zero.
+      - Required with O(sso_session) and O(name) when O(state=present).
+    type: str
+  sso_role_name:
+    description:
+      - The permission set (role) of the O(name) profile.
+      - Required with O(sso_session) and O(name) when O(state=present).
+    type: str
+  region:
+    description:
+      - The profile's default Region for AWS calls, which may differ from O(sso_region).
+      - With O(profiles), the default of every item.
+    type: str
+  output:
+    description:
+      - The AWS CLI's output format. With O(profiles), the default of every item.
+    type: str
+    choices: [json, yaml, yaml-stream, text, table]
+  settings:
+    description:
+      - Further keys of the profile, for example C(cli_pager) or C(duration_seconds). Keys are lower-cased.
+      - A dict value is written as a nested block (C(s3 =) and indented keys). A V(null) value removes the key.
+      - Booleans are written V(true) and V(false).
+      - The keys of the other options and of the session (C(region), C(sso_start_url), ...) are refused here.
+      - With O(profiles), the defaults of every item (an item's own settings win).
+    type: dict
+  prune:
+    description:
+      - Remove every profile that uses O(sso_session) and is not managed by this task. This is how a fleet drops
+        the profiles of accounts people no longer have.
+      - With O(state=absent), removes every profile of O(sso_session).
+    type: bool
+    default: false
+  exclusive:
+    description:
+      - Remove keys of a managed profile or session that the task does not set. By default keys added by hand stay.
+    type: bool
+    default: false
+  remove_unused_session:
+    description:
+      - With O(state=absent), also remove the C([sso-session]) stanza of O(sso_session), but only when no remaining
+        profile uses it (the module warns and keeps it otherwise).
+    type: bool
+    default: false
+  path:
+    description:
+      - The config file. A leading C(~) means the home of O(user).
+      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the
+        home of O(user).
+    type: str
+  user:
+    description:
+      - Whose config file it is. Run as root (C(become)) with O(user=alice), the module edits Alice's file as Alice,
+        and the file and a new C(~/.aws) belong to her.
+      - Default is the user the module runs as.
+    type: str
+  backup:
+    description: Keep a copy of the file, with a timestamp in its name, before changing it.
+    type: bool
+    default: false
+  mode:
+    description:
+      - The file's permissions, as in M(ansible.builtin.file) (for example V('0600') or V(u=rw,go=)).
+      - Default keeps an existing file's mode; a new file gets V('0600').
+    type: raw
+notes:
+  - The module reads and writes only the config file; it needs no AWS credentials and makes no AWS call.
+  - Profile and session names are limited to letters, digits and C(_ . @ % + : -), the names every AWS tool and
+    shell reads the same way. Values must not contain line breaks or other control characters, which could
+    otherwise add keys such as C(credential_process) to the file.
+seealso:
+  - name: Configuring IAM Identity Center authentication with the AWS CLI
+    description: What C(aws configure sso) writes.
+    link: https://docs.aws.amazon.com/cli/latest/userguide/sso-configure-profile-token.html
+"""
+
+EXAMPLES = r"""
+- name: Onboard a user as `aws configure sso` would
+  recro.aws_sso.aws_sso_profile:
+    name: recrocog-admin
+    sso_session: recro
+    sso_start_url: https://recrocog.awsapps.com/start
+    sso_region: us-east-1
+    sso_account_id: "012345678901"
+    sso_role_name: adminAccess
+    region: us-east-1
+    output: json
+
+- name: Many profiles of one session in one task, dropping those no longer listed
+  recro.aws_sso.aws_sso_profile:
+    user: alice
+    sso_session: recro
+    sso_start_url: https://recrocog.awsapps.com/start
+    sso_region: us-east-1
+    region: eu-west-1
+    output: json
+    settings:
+      cli_pager: ""
+    profiles:
+      - name: prod-admin
+        sso_account_id: "111111111111"
+        sso_role_name: adminAccess
+      - name: dev-readonly
+        sso_account_id: "222222222222"
+        sso_role_name: ReadOnly
+        region: us-east-1
+        settings:
+          s3:
+            addressing_style: path
+    prune: true
+  become: true
+
+- name: Write only the session, for `aws sso login --sso-session recro`
+  recro.aws_sso.aws_sso_profile:
+    sso_session: recro
+    sso_start_url: https://recrocog.awsapps.com/start
+    sso_region: us-east-1
+
+- name: Report drift without changing anything
+  recro.aws_sso.aws_sso_profile:
+    name: recrocog-admin
+    sso_session: recro
+    sso_account_id: "012345678901"
+    sso_role_name: adminAccess
+  check_mode: true
+  diff: true
+  register: drift
+
+- name: Offboard, removing the session once no profile uses it
+  recro.aws_sso.aws_sso_profile:
+    state: absent
+    sso_session: recro
+    prune: true
+    remove_unused_session: true
+"""
+
+RETURN = r"""
+path:
+  description: The config file the module read (and wrote, when it changed).
+  returned: always
+  type: str
+  sample: /home/alice/.aws/config
+profiles:
+  description: Each managed profile's keys and values after the task (hand-added keys included).
+  returned: when O(state=present)
+  type: dict
+  sample:
+    recrocog-admin:
+      sso_session: recro
+      sso_account_id: "012345678901"
+      sso_role_name: adminAccess
+      region: us-east-1
+      output: json
+sessions:
+  description: The keys and values of the C([sso-session]) stanza of O(sso_session) after the task.
+  returned: when O(state=present) and the stanza exists
+  type: dict
+  sample:
+    recro:
+      sso_start_url: https://recrocog.awsapps.com/start
+      sso_region: us-east-1
+      sso_registration_scopes: sso:account:access
+removed_profiles:
+  description: The profiles the task removed (or would remove, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [old-account-admin]
+removed_sessions:
+  description: The sessions whose stanza the task removed (or would remove).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+changes:
+  description:
+    - Every change, in order. RV(changes[].key) is null for a whole stanza added or removed.
+    - In check mode this is the drift between the file and the task.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    section:
+      description: The stanza, as C(profile NAME) or C(sso-session NAME).
+      type: str
+    key:
+      description: The key, or null for the whole stanza.
+      type: str
+    action:
+      description: V(add), V(change) or V(remove).
+      type: str
+    before:
+      description: The value before (a dict for a stanza or a nested block), or null.
+      type: raw
+    after:
+      description: The value after, or null.
+      type: raw
+  sample:
+    - section: profile recrocog-admin
+      key: sso_role_name
+      action: change
+      before: readOnly
+      after: adminAccess
+backup_file:
+  description: The copy of the file made before changing it.
+  returned: when O(backup=true) and the file changed
+  type: str
+  sample: /home/alice/.aws/config.12345.2026-11-26@10:00:00~
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig, ConfigFileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
+    OUTPUT_FORMATS,
+    InvalidParameter,
+    apply_request,
+    build_request,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+
+
+def argument_spec():
+    return dict(
+        name=dict(type="str"),
+        profiles=dict(type="list", elements="dict", options=dict(
+            name=dict(type="str", required=True),
+            sso_account_id=dict(type="str"),
+            sso_role_name=dict(type="str"),
+            region=dict(type="str"),
+            output=dict(type="str", choices=list(OUTPUT_FORMATS)),
+            settings=dict(type="dict"),
+        )),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        sso_session=dict(type="str"),
+        sso_start_url=dict(type="str"),
+        sso_region=dict(type="str"),
+        sso_registration_scopes=dict(type="list", elements="str"),
+        sso_account_id=dict(type="str"),
+        sso_role_name=dict(type="str"),
+        region=dict(type="str"),
+        output=dict(type="str", choices=list(OUTPUT_FORMATS)),
+        settings=dict(type="dict"),
+        prune=dict(type="bool", default=False),
+        exclusive=dict(type="bool", default=False),
+        remove_unused_session=dict(type="bool", default=False),
+        path=dict(type="str"),
+        user=dict(type="str"),
+        backup=dict(type="bool", default=False),
+        mode=dict(type="raw"),
+    )
+
+
+class ConfigFileTask:
+    """One run of the module against one file."""
+
+    def __init__(self, module, request, path):
+        self.module = module
+        self.request = request
+        self.path = path
+
+    def read(self):
+        """The current text and its parse; a file botocore cannot read fails the task."""
+        data = user_files.read_bytes(self.path)
+        if data is None:
+            return None, AwsConfig("")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ConfigFileError("is not UTF-8 text (byte {0} is 0x{1:02x}); botocore cannot read it".format(
+                error.start, data[error.start]))
+        return text, AwsConfig(text)
+
+    def plan(self):
+        before, config = self.read()
+        return before, apply_request(config, self.request)
+
+    def run(self):
+        """Apply the request; in check mode only compute it. Returns the result."""
+        module = self.module
+        directory = os.path.dirname(os.path.realpath(self.path))
+        if module.check_mode:
+            return self.finish(*self.plan())
+        if not os.path.isdir(directory):
+            before, outcome = self.plan()
+            if not outcome.changed:
+                return self.finish(before, outcome)
+            user_files.make_directories(directory)
+        with user_files.locked_directory(directory):
+            # Read again under the lock: another run may have written meanwhile.
+            before, outcome = self.plan()
+            backup_file = None
+            if outcome.changed:
+                if self.module.params["backup"] and before is not None:
+                    backup_file = module.backup_local(os.path.realpath(self.path))
+                user_files.write_atomically(self.path, outcome.text.encode("utf-8"))
+            return self.finish(before, outcome, backup_file)
+
+    def finish(self, before, outcome, backup_file=None):
+        module = self.module
+        result = dict(
+            changed=outcome.changed,
+            path=self.path,
+            changes=outcome.changes,
+            removed_profiles=outcome.removed_profiles,
+            removed_sessions=outcome.removed_sessions,
+        )
+        if self.request.state == "present":
+            result["profiles"] = outcome.profiles
+            if outcome.sessions:
+                result["sessions"] = outcome.sessions
+        if backup_file:
+            result["backup_file"] = backup_file
+        if module._diff:
+            result["diff"] = dict(before=before or "", after=outcome.text, before_header=self.path, after_header=self.path)
+        for warning in outcome.warnings:
+            module.warn(warning)
+        mode = module.params["mode"]
+        exists = before is not None or (outcome.changed and not module.check_mode)
+        if mode is not None and exists:
+            result["changed"] = module.set_mode_if_different(os.path.realpath(self.path), mode, result["changed"])
+        return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("name", "profiles")],
+        supports_check_mode=True,
+    )
+    try:
+        request = build_request(module.params)
+    except InvalidParameter as error:
+        module.fail_json(msg=to_native(error))
+
+    user = module.params["user"]
+    try:
+        account = user_files.find_account(user)
+    except KeyError:
+        module.fail_json(msg="user: {0!r} is not an account on this host".format(user))
+    if os.geteuid() not in (0, account.uid):
+        module.fail_json(msg="user: {0!r}: the module runs as {1!r} and cannot write another user's file; "
+                             "run the task with become: true".format(user, user_files.find_account().name))
+    path = user_files.config_path(module.params["path"], account, os.environ)
+
+    try:
+        with user_files.acting_as(account):
+            result = ConfigFileTask(module, request, path).run()
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}; the file was not changed".format(path, to_native(error)), path=path)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), path=path)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
