@@ -90,8 +90,9 @@ class Request:
 class Outcome:
     """The result of applying a request: the new text and what changed."""
 
-    def __init__(self, text, changes, profiles, sessions, removed_profiles, removed_sessions, warnings):
+    def __init__(self, text, changes, profiles, sessions, removed_profiles, removed_sessions, warnings, profile_names):
         self.text = text
+        self.profile_names = profile_names
         self.changes = changes
         self.profiles = profiles
         self.sessions = sessions
@@ -383,7 +384,10 @@ def apply_request(config, request):
                 warnings.append(
                     "profiles use sso_session {0!r}, but there is no [sso-session {0}] stanza: "
                     "give sso_start_url and sso_region to write it".format(session_name))
-    return Outcome(text, plan.changes, profiles, sessions, plan.removed(PROFILE), plan.removed(SSO_SESSION), warnings)
+    removed_profiles = plan.removed(PROFILE)
+    profile_names = [name for name in config.named_sections(PROFILE) if name not in removed_profiles]
+    profile_names.extend(spec.name for spec in plan.added(PROFILE))
+    return Outcome(text, plan.changes, profiles, sessions, removed_profiles, plan.removed(SSO_SESSION), warnings, profile_names)
 
 
 def _profiles_using(config, session_name):
@@ -431,6 +435,7 @@ class _Plan:
         self._touched = set()  # first lines of the sections edited or removed
         self._managed = set()  # (kind, name) of the sections ensured
         self._ensured = []
+        self._added = []
         self._removed = []
         self._removed_starts = set()
 
@@ -441,6 +446,7 @@ class _Plan:
         section = config.find(spec.kind, spec.name)
         wanted = _wanted(spec)
         if section is None:
+            self._added.append(spec)
             self.editor.append(render_section(spec.header, wanted, config.newline))
             self.changes.append({"section": spec.title, "key": None, "action": "add", "before": None, "after": dict(wanted)})
             return
@@ -486,6 +492,9 @@ class _Plan:
 
     def removes(self, section):
         return section.start in self._removed_starts
+
+    def added(self, kind):
+        return [spec for spec in self._added if spec.kind == kind]
 
     def removed(self, kind):
         return [section.name for section in self._removed if section.kind == kind]

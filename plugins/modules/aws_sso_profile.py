@@ -264,6 +264,12 @@ sessions:
       sso_start_url: https://recrocog.awsapps.com/start
       sso_region: us-east-1
       sso_registration_scopes: sso:account:access
+profile_names:
+  description: The names of all profiles in the file after the task (managed or not), in file order.
+  returned: always
+  type: list
+  elements: str
+  sample: [default, recrocog-admin]
 removed_profiles:
   description: The profiles the task removed (or would remove, in check mode).
   returned: always
@@ -411,6 +417,7 @@ class ConfigFileTask:
             changes=outcome.changes,
             removed_profiles=outcome.removed_profiles,
             removed_sessions=outcome.removed_sessions,
+            profile_names=outcome.profile_names,
         )
         if self.request.state == "present":
             result["profiles"] = outcome.profiles

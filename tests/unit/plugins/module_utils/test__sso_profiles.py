@@ -120,6 +120,7 @@ def test_seed_values_on_an_empty_file_give_the_wizards_stanzas():
     assert [change["section"] for change in outcome.changes] == ["profile recrocog-admin", "sso-session recro"]
     assert outcome.profiles["recrocog-admin"]["sso_role_name"] == "adminAccess"
     assert outcome.sessions["recro"]["sso_registration_scopes"] == "sso:account:access"
+    assert outcome.profile_names == ["recrocog-admin"]
 
 
 def test_second_application_changes_nothing():
@@ -225,6 +226,7 @@ def test_keeps_a_session_other_profiles_still_use():
     outcome = apply(text, state="absent", name="a", sso_session="recro", remove_unused_session=True)
     assert outcome.text == "[profile b]\nsso_session = recro\n[sso-session recro]\nsso_start_url = https://x\n"
     assert outcome.removed_profiles == ["a"] and outcome.removed_sessions == []
+    assert outcome.profile_names == ["b"]
     assert outcome.warnings == ["kept [sso-session recro]: profiles b still use it"]
 
 
@@ -337,6 +339,8 @@ def test_any_request_on_any_readable_file(text, params):
         assert new_texts[section.header].startswith(old_texts[section.header]), section.header
     preamble = config.sections[0].start if config.sections else len(config.lines)
     assert outcome.text.startswith("".join(config.lines[:preamble]).rstrip("\r\n"))
+
+    assert outcome.profile_names == list(after["profiles"])
 
     # Applying the same request to the result changes nothing.
     again = apply_request(AwsConfig(outcome.text), request)
