@@ -103,13 +103,16 @@ def read_bytes(path):
 
 def make_directories(directory, mode=0o700):
     """Create ``directory`` and missing parents with ``mode`` (not the umask's)."""
-    missing = []
-    while directory and not os.path.isdir(directory):
-        missing.append(directory)
-        directory = os.path.dirname(directory)
-    for created in reversed(missing):
-        os.mkdir(created, mode)
-        os.chmod(created, mode)
+    try:
+        os.mkdir(directory, mode)
+    except OSError as error:
+        if error.errno == errno.EEXIST and os.path.isdir(directory):
+            return
+        if error.errno != errno.ENOENT:
+            raise
+        make_directories(os.path.dirname(directory), mode)
+        os.mkdir(directory, mode)
+    os.chmod(directory, mode)
 
 
 @contextlib.contextmanager

@@ -380,8 +380,8 @@ class ConfigFileTask:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ConfigFileError("is not UTF-8 text (byte {0} is 0x{1:02x}); botocore cannot read it".format(
-                error.start, data[error.start]))
+            raise ConfigFileError("is not UTF-8 text (byte 0x{0:02x} at offset {1}); botocore cannot read it".format(
+                data[error.start], error.start))
         return text, AwsConfig(text)
 
     def plan(self):

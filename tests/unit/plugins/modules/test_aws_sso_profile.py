@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The module itself: check mode, diff, errors, and runs racing on one file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_profile
+
+SEED = dict(
+    name="recrocog-admin",
+    sso_session="recro",
+    sso_start_url="https://recrocog.awsapps.com/start",
+    sso_region="us-east-1",
+    sso_account_id="012345678901",
+    sso_role_name="adminAccess",
+    region="us-east-1",
+    output="json",
+)
+
+
+class ModuleExit(Exception):
+    """The module's result, raised instead of printing it and exiting."""
+
+    def __init__(self, result):
+        super(ModuleExit, self).__init__(result)
+        self.result = result
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """Run the module in this process with the given options; return its result."""
+
+    def exit_json(_module, **result):
+        raise ModuleExit(dict(result, failed=False))
+
+    def fail_json(_module, **result):
+        raise ModuleExit(dict(result, failed=True))
+
+    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "fail_json", fail_json)
+
+    def run(**options):
+        with patch_module_args(options):
+            with pytest.raises(ModuleExit) as exited:
+                aws_sso_profile.main()
+        return exited.value.result
+
+    return run
+
+
+def test_check_mode_reports_the_change_and_writes_nothing(run_module, tmp_path):
+    path = tmp_path / "home" / ".aws" / "config"
+    result = run_module(path=str(path), _ansible_check_mode=True, _ansible_diff=True, **SEED)
+    assert result["changed"] and not result["failed"]
+    assert not path.parent.exists()
+    assert result["diff"]["before"] == ""
+    assert result["diff"]["after"].startswith("[profile recrocog-admin]\nsso_session = recro\n")
+    assert result["diff"]["before_header"] == str(path)
+    assert [change["section"] for change in result["changes"]] == ["profile recrocog-admin", "sso-session recro"]
+
+
+def test_applies_then_reports_no_change(run_module, tmp_path):
+    path = tmp_path / "config"
+    first = run_module(path=str(path), **SEED)
+    second = run_module(path=str(path), **SEED)
+    assert first["changed"] and not second["changed"]
+    assert second["changes"] == []
+    assert second["profiles"]["recrocog-admin"]["sso_account_id"] == "012345678901"
+    assert second["sessions"]["recro"]["sso_start_url"] == "https://recrocog.awsapps.com/start"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_bad_option_fails_and_leaves_the_file(run_module, tmp_path):
+    path = tmp_path / "config"
+    path.write_text("[profile keep]\nregion = us-east-1\n")
+    result = run_module(path=str(path), name="keep", region="us-east-1\ncredential_process = /bin/sh")
+    assert result["failed"]
+    assert result["msg"].startswith("region: 'us-east-1\\ncredential_process = /bin/sh' contains the control character U+000A")
+    assert path.read_text() == "[profile keep]\nregion = us-east-1\n"
+
+
+def test_unreadable_file_fails_with_path_and_line(run_module, tmp_path):
+    path = tmp_path / "config"
+    path.write_text("[default]\nregion = a\nregion = b\n")
+    result = run_module(path=str(path), name="default", output="json")
+    assert result["failed"]
+    assert result["msg"] == ("{0}: line 3: key 'region' appears a second time in section [default] (first at line 2); "
+                             "botocore cannot read a file with a duplicate key; the file was not changed".format(path))
+    assert path.read_text() == "[default]\nregion = a\nregion = b\n"
+
+
+def test_warns_about_a_missing_session(run_module, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "warn", lambda _module, warning: warnings.append(warning))
+    run_module(path=str(tmp_path / "config"), name="p", sso_session="recro", sso_account_id="012345678901", sso_role_name="r")
+    assert warnings == ["profiles use sso_session 'recro', but there is no [sso-session recro] stanza: "
+                        "give sso_start_url and sso_region to write it"]
+
+
+def _module_process(args_file):
+    """The module as Ansible runs it: a separate Python process reading its options from a file."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.Popen([sys.executable, aws_sso_profile.__file__, str(args_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+
+
+def test_runs_at_the_same_time_lose_no_change(tmp_path):
+    # A large file makes each read-edit-write take long enough for the runs to overlap.
+    path = tmp_path / "config"
+    path.write_text("".join("[profile filler-{0}]\nregion = us-east-1\noutput = json\n".format(index) for index in range(6000)))
+    processes = []
+    for index in range(12):
+        args_file = tmp_path / "args-{0}.json".format(index)
+        args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"path": str(path), "name": "racer-{0}".format(index), "output": "json"}}))
+        processes.append(_module_process(args_file))
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        results.append(json.loads(stdout))
+    text = path.read_text()
+    assert all(result["changed"] for result in results)
+    assert [name for name in ("racer-{0}".format(index) for index in range(12)) if "[profile {0}]".format(name) not in text] == []
