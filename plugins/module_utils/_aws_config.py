@@ -307,6 +307,15 @@ class AwsConfig:
         """Name to section, for every section of ``kind``, in file order."""
         return dict((section.name, section) for section in self.sections if section.kind == kind)
 
+    def profiles_using(self, session_name):
+        """Name to section, for every profile whose ``sso_session`` is ``session_name``."""
+        using = {}
+        for name, section in self.named_sections(PROFILE).items():
+            entry = section.entry("sso_session")
+            if entry is not None and entry.raw_value == session_name:
+                using[name] = section
+        return using
+
     def leading_whitespace(self, index):
         line = self.lines[index]
         return line[:len(line) - len(line.lstrip())]
@@ -320,6 +329,20 @@ class AwsConfig:
             if stripped and stripped[0] not in "#;":
                 return self.leading_whitespace(index)
         return self.leading_whitespace(max([section.start] + list(section.keys.values())))
+
+
+def read_config_file(path, read_bytes):
+    """``(text, AwsConfig)`` of the file at ``path``; ``(None, empty config)`` when
+    it does not exist. ``read_bytes(path)`` returns the content or ``None``."""
+    data = read_bytes(path)
+    if data is None:
+        return None, AwsConfig("")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigFileError("is not UTF-8 text (byte 0x{0:02x} at offset {1}); botocore cannot read it".format(
+            data[error.start], error.start))
+    return text, AwsConfig(text)
 
 
 def _dominant_newline(lines):

@@ -356,7 +356,7 @@ def apply_request(config, request):
             plan.ensure(request.session)
         if request.prune:
             managed = set(spec.name for spec in request.profiles)
-            for name, section in _profiles_using(config, request.session_name).items():
+            for name, section in config.profiles_using(request.session_name).items():
                 if name not in managed:
                     plan.remove(section)
     else:
@@ -365,7 +365,7 @@ def apply_request(config, request):
             if section is not None:
                 plan.remove(section)
         if request.prune:
-            for section in _profiles_using(config, request.session_name).values():
+            for section in config.profiles_using(request.session_name).values():
                 plan.remove(section)
         if request.remove_unused_session:
             warnings.extend(_remove_unused_session(config, plan, request.session_name))
@@ -390,20 +390,11 @@ def apply_request(config, request):
     return Outcome(text, plan.changes, profiles, sessions, removed_profiles, plan.removed(SSO_SESSION), warnings, profile_names)
 
 
-def _profiles_using(config, session_name):
-    using = OrderedDict()
-    for name, section in config.named_sections(PROFILE).items():
-        entry = section.entry("sso_session")
-        if entry is not None and entry.raw_value == session_name:
-            using[name] = section
-    return using
-
-
 def _remove_unused_session(config, plan, session_name):
     section = config.find(SSO_SESSION, session_name)
     if section is None:
         return []
-    still_using = [name for name, profile in _profiles_using(config, session_name).items() if not plan.removes(profile)]
+    still_using = [name for name, profile in config.profiles_using(session_name).items() if not plan.removes(profile)]
     if still_using:
         return ["kept [sso-session {0}]: profiles {1} still use it".format(session_name, ", ".join(still_using))]
     plan.remove(section)

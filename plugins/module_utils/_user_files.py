@@ -38,11 +38,27 @@ class Account:
 def find_account(name=None):
     """The account called ``name``, or the one this process runs as.
 
-    Raises ``KeyError`` for an unknown name.
+    For the account this process runs as, the home is ``HOME`` when set, as for
+    botocore and the AWS CLI. Raises ``KeyError`` for an unknown name.
     """
-    if name is None:
-        return Account.from_passwd(pwd.getpwuid(os.geteuid()))
-    return Account.from_passwd(pwd.getpwnam(name))
+    entry = pwd.getpwuid(os.geteuid()) if name is None else pwd.getpwnam(name)
+    account = Account.from_passwd(entry)
+    if account.uid == os.geteuid():
+        account.home = os.path.expanduser("~")
+    return account
+
+
+def target_account(name):
+    """The account a module works for: ``name`` (or the one it runs as), which this
+    process must be able to act as. Raises ``ValueError`` with the message for the user."""
+    try:
+        account = find_account(name)
+    except KeyError:
+        raise ValueError("user: {0!r} is not an account on this host".format(name))
+    if os.geteuid() not in (0, account.uid):
+        raise ValueError("user: {0!r}: the module runs as {1!r} and cannot act for another user; "
+                         "run the task with become: true".format(name, find_account().name))
+    return account
 
 
 def expand_home(path, account):

@@ -323,7 +323,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig, ConfigFileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
     OUTPUT_FORMATS,
     InvalidParameter,
@@ -372,20 +372,8 @@ class ConfigFileTask:
         self.request = request
         self.path = path
 
-    def read(self):
-        """The current text and its parse; a file botocore cannot read fails the task."""
-        data = user_files.read_bytes(self.path)
-        if data is None:
-            return None, AwsConfig("")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ConfigFileError("is not UTF-8 text (byte 0x{0:02x} at offset {1}); botocore cannot read it".format(
-                data[error.start], error.start))
-        return text, AwsConfig(text)
-
     def plan(self):
-        before, config = self.read()
+        before, config = read_config_file(self.path, user_files.read_bytes)
         return before, apply_request(config, self.request)
 
     def run(self):
@@ -447,14 +435,10 @@ def main():
     except InvalidParameter as error:
         module.fail_json(msg=to_native(error))
 
-    user = module.params["user"]
     try:
-        account = user_files.find_account(user)
-    except KeyError:
-        module.fail_json(msg="user: {0!r} is not an account on this host".format(user))
-    if os.geteuid() not in (0, account.uid):
-        module.fail_json(msg="user: {0!r}: the module runs as {1!r} and cannot write another user's file; "
-                             "run the task with become: true".format(user, user_files.find_account().name))
+        account = user_files.target_account(module.params["user"])
+    except ValueError as error:
+        module.fail_json(msg=to_native(error))
     path = user_files.config_path(module.params["path"], account, os.environ)
 
     try:

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The SSO token cache that ``aws sso login`` writes, read as botocore reads it.
+
+Pure logic and the standard library. ``~/.aws/sso/cache/<sha1 of the session
+name>.json`` holds the access token of an ``[sso-session]``; this module says
+where it is, when it expires and whether botocore can refresh it, and never
+puts the token itself in what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import re
+
+# botocore refreshes a token within this many seconds of its expiry.
+BOTOCORE_REFRESH_WINDOW = 15 * 60
+_UTC = datetime.timezone.utc
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def login_command(session_name):
+    return "aws sso login --sso-session {0}".format(session_name)
+
+
+def token_cache_file(home, session_name):
+    """Where botocore looks for the token of ``session_name``."""
+    digest = hashlib.sha1(session_name.encode("utf-8")).hexdigest()
+    return os.path.join(home, ".aws", "sso", "cache", digest + ".json")
+
+
+def parse_timestamp(text):
+    """A cache timestamp (``2026-11-26T17:00:00Z``, ``...UTC``, ``...+00:00``,
+    with or without fractions of a second) as an aware datetime.
+
+    botocore needs a time zone; a timestamp without one raises ``ValueError``.
+    """
+    if not isinstance(text, str):
+        raise ValueError("not a timestamp: {0!r}".format(text))
+    value = text.strip()
+    for suffix in ("Z", "UTC"):
+        if value.endswith(suffix):
+            value = value[:-len(suffix)] + "+00:00"
+    # fromisoformat before Python 3.11 takes exactly 3 or 6 digits of fraction.
+    value = _FRACTION.sub(lambda match: "." + (match.group(1) + "000000")[:6], value, count=1)
+    parsed = datetime.datetime.fromisoformat(value.replace(" ", "T", 1))
+    if parsed.tzinfo is None:
+        raise ValueError("timestamp {0!r} has no time zone".format(text))
+    return parsed.astimezone(_UTC)
+
+
+def describe_token(token, now, margin):
+    """What can be said of a token cache entry without showing the token.
+
+    ``token``: the parsed cache file (a dict), ``now``: an aware datetime,
+    ``margin``: seconds; a token expiring within it counts as expiring.
+    """
+    if not isinstance(token, dict) or not token.get("accessToken"):
+        return {"status": "invalid", "problem": "the cache file holds no accessToken"}
+    try:
+        expires_at = parse_timestamp(token.get("expiresAt"))
+    except ValueError as error:
+        return {"status": "invalid", "problem": "expiresAt: {0}".format(error)}
+    expires_in = int((expires_at - now).total_seconds())
+    description = {
+        "expires_at": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "expires_in": expires_in,
+        "expired": expires_in <= 0,
+        "expiring": expires_in <= margin,
+        "refreshable": _refreshable(token, now),
+    }
+    if description["expired"]:
+        description["status"] = "expired"
+    elif description["expiring"]:
+        description["status"] = "expiring"
+    else:
+        description["status"] = "valid"
+    return description
+
+
+def _refreshable(token, now):
+    """botocore refreshes with a refresh token and a registration that has not expired."""
+    if not all(token.get(key) for key in ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")):
+        return False
+    try:
+        return parse_timestamp(token["registrationExpiresAt"]) > now
+    except ValueError:
+        return False
+
+
+def explain(session_name, description):
+    """One sentence for people: the state of the session's login and what to do."""
+    status = description["status"]
+    login = login_command(session_name)
+    if status == "missing":
+        return "not logged in to sso-session {0}: run `{1}`".format(session_name, login)
+    if status == "invalid":
+        return "the token cache of sso-session {0} cannot be used ({1}): run `{2}`".format(session_name, description["problem"], login)
+    left = _duration(abs(description["expires_in"]))
+    if status == "expired":
+        renewal = "the AWS tools refresh it on next use" if description["refreshable"] else "run `{0}`".format(login)
+        return "the login to sso-session {0} expired at {1} ({2} ago): {3}".format(session_name, description["expires_at"], left, renewal)
+    if status == "expiring":
+        return "the login to sso-session {0} expires at {1} (in {2}): run `{3}` soon".format(session_name, description["expires_at"], left, login)
+    return "logged in to sso-session {0} until {1} (in {2})".format(session_name, description["expires_at"], left)
+
+
+def _duration(seconds):
+    hours, rest = divmod(int(seconds), 3600)
+    minutes = rest // 60
+    if hours >= 48:
+        return "{0} days".format(hours // 24)
+    if hours:
+        return "{0} h {1} min".format(hours, minutes)
+    return "{0} min".format(minutes)

@@ -1,0 +1,250 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_accounts_info
+short_description: List the AWS accounts and roles an IAM Identity Center (SSO) login gives access to
+version_added: 0.1.0
+description:
+  - With the cached token of an C([sso-session]) (what C(aws sso login) wrote), lists every account the user may
+    use and each account's roles (permission sets), through the SSO portal API, all pages.
+  - What C(aws configure sso) shows as "The only AWS account available to you is ...", for any number of accounts.
+  - Fails with the command to run (C(aws sso login --sso-session NAME)) when there is no token or it has expired.
+author:
+  - Recro platform team
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.INFO_MODULE
+requirements:
+  - boto3
+  - jmespath (only for O(query); boto3 depends on it)
+options:
+  sso_session:
+    description:
+      - The session whose login to use. Default is the only C([sso-session]) in the config file.
+    type: str
+  include_roles:
+    description: List each account's roles (one more call per account, made in parallel).
+    type: bool
+    default: true
+  query:
+    description:
+      - A JMESPath expression over the result (its RV(accounts) and RV(sso_session)), as C(aws --query) takes;
+        its value is returned as RV(query_result).
+      - For example V(accounts[?starts_with(account_name, 'prod')]), or
+        V(accounts[].{account_id: account_id, roles: roles[?@ != 'ReadOnly']}).
+    type: str
+  path:
+    description:
+      - The config file. A leading C(~) means the home of O(user).
+      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the home of O(user).
+    type: str
+  user:
+    description:
+      - Whose login to use: the config file and the token cache in that user's home. Run as root, the module reads
+        them as that user.
+      - Default is the user the module runs as.
+    type: str
+notes:
+  - The portal is reached at C(portal.sso.REGION.amazonaws.com) for the session's C(sso_region), or at
+    C(AWS_ENDPOINT_URL_SSO) where the module runs when that is set.
+  - An expired token is not refreshed here; the AWS CLI refreshes a refreshable one on its next use.
+seealso:
+  - module: recro.aws_sso.aws_sso_session_info
+  - module: recro.aws_sso.aws_sso_profile
+"""
+
+EXAMPLES = r"""
+- name: Every account and role Alice has
+  recro.aws_sso.aws_sso_accounts_info:
+    user: alice
+    sso_session: recro
+  become: true
+  register: access
+
+- name: Production accounts only, without the ReadOnly role
+  recro.aws_sso.aws_sso_accounts_info:
+    sso_session: recro
+    query: "accounts[?starts_with(account_name, 'prod')].{account_id: account_id, account_name: account_name, roles: roles[?@ != 'ReadOnly']}"
+  register: production
+
+- name: The login has expired or is missing
+  recro.aws_sso.aws_sso_accounts_info:
+    sso_session: recro
+  register: access
+  ignore_errors: true
+
+- name: Say what to run
+  ansible.builtin.debug:
+    msg: "{{ access.msg }}"  # e.g. "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
+  when: access is failed
+"""
+
+RETURN = r"""
+path:
+  description: The config file read.
+  returned: always
+  type: str
+  sample: /home/alice/.aws/config
+sso_session:
+  description: The session whose login was used.
+  returned: always
+  type: str
+  sample: recro
+expires_at:
+  description: When the session's token expires, in UTC.
+  returned: always
+  type: str
+  sample: "2026-11-26T17:00:00Z"
+accounts:
+  description: Every account, in the portal's order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    account_id:
+      description: The 12-digit account ID.
+      type: str
+      sample: "012345678901"
+    account_name:
+      description: The account's name.
+      type: str
+      sample: recrocog
+    email_address:
+      description: The account's root email address.
+      type: str
+      sample: aws@recrocog.com
+    roles:
+      description: The roles (permission sets) the user has in the account; empty without O(include_roles).
+      type: list
+      elements: str
+      sample: [adminAccess, ReadOnly]
+query_result:
+  description: The value of O(query).
+  returned: when O(query) is given
+  type: raw
+"""
+
+import datetime
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, ConfigFileError, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import SdkMissing, load_boto3, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import describe_token, explain, login_command, token_cache_file
+
+# Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
+# enough not to be throttled.
+ROLE_LISTING_WORKERS = 8
+
+
+class LoginNeeded(Exception):
+    """No usable token: the message says so and gives the login command."""
+
+
+def session_login(module, account, path):
+    """The session's name, Region and access token, read as the user."""
+    dummy, config = read_config_file(path, user_files.read_bytes)
+    sessions = config.named_sections(SSO_SESSION)
+    name = module.params["sso_session"]
+    if name is None:
+        if len(sessions) != 1:
+            module.fail_json(msg="sso_session: None is missing: {0} has {1} [sso-session] stanzas ({2}); name one".format(
+                path, len(sessions), ", ".join(sessions) or "none"))
+        name = list(sessions)[0]
+    if name not in sessions:
+        module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}".format(name, path))
+    sso_region = sessions[name].values().get("sso_region")
+    if not sso_region:
+        module.fail_json(msg="[sso-session {0}] in {1} has no sso_region".format(name, path))
+    data = user_files.read_bytes(token_cache_file(account.home, name))
+    if data is None:
+        raise LoginNeeded(explain(name, {"status": "missing"}))
+    try:
+        token = json.loads(data.decode("utf-8"))
+    except ValueError as error:
+        raise LoginNeeded(explain(name, {"status": "invalid", "problem": "not JSON ({0})".format(error)}))
+    description = describe_token(token, datetime.datetime.now(datetime.timezone.utc), 0)
+    if description["status"] not in ("valid", "expiring"):
+        raise LoginNeeded(explain(name, dict(description, refreshable=False)))
+    return name, sso_region, token["accessToken"], description["expires_at"]
+
+
+def list_accounts(client, access_token, include_roles):
+    pages = client.get_paginator("list_accounts").paginate(accessToken=access_token)
+    accounts = [dict(account_id=item["accountId"], account_name=item.get("accountName", ""),
+                     email_address=item.get("emailAddress", ""), roles=[])
+                for page in pages for item in page["accountList"]]
+    if include_roles:
+        def roles_of(account):
+            pages = client.get_paginator("list_account_roles").paginate(accessToken=access_token, accountId=account["account_id"])
+            return [item["roleName"] for page in pages for item in page["roleList"]]
+
+        with ThreadPoolExecutor(max_workers=ROLE_LISTING_WORKERS) as pool:
+            for account, roles in zip(accounts, pool.map(roles_of, accounts)):
+                account["roles"] = roles
+    return accounts
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sso_session=dict(type="str"),
+            include_roles=dict(type="bool", default=True),
+            query=dict(type="str"),
+            path=dict(type="str"),
+            user=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        account = user_files.target_account(module.params["user"])
+    except ValueError as error:
+        module.fail_json(msg=to_native(error))
+    try:
+        boto3 = load_boto3(account.home)
+    except SdkMissing as missing:
+        module.fail_json(msg=missing_required_lib("boto3"), exception=missing.traceback)
+    import botocore.exceptions  # pylint: disable=import-outside-toplevel
+    import jmespath  # pylint: disable=import-outside-toplevel
+
+    path = user_files.config_path(module.params["path"], account, os.environ)
+    try:
+        with user_files.acting_as(account):
+            name, sso_region, access_token, expires_at = session_login(module, account, path)
+            accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), path=path)
+    except LoginNeeded as error:
+        module.fail_json(msg=to_native(error), path=path)
+    except botocore.exceptions.ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code == "UnauthorizedException":
+            module.fail_json(msg="the SSO portal refused the login of sso-session {0} (signed out, or the session ended): "
+                                 "run `{1}`".format(name, login_command(name)), path=path)
+        module.fail_json(msg="the SSO portal answered {0}: {1}".format(code, to_native(error)), path=path)
+    except botocore.exceptions.BotoCoreError as error:
+        module.fail_json(msg="cannot reach the SSO portal in {0}: {1}".format(sso_region, to_native(error)), path=path)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), path=path)
+
+    result = dict(changed=False, path=path, sso_session=name, expires_at=expires_at, accounts=accounts)
+    if module.params["query"]:
+        try:
+            result["query_result"] = jmespath.search(module.params["query"], dict(sso_session=name, accounts=accounts))
+        except jmespath.exceptions.JMESPathError as error:
+            module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(module.params["query"], to_native(error)))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_identity_info
+short_description: Verify whom an AWS profile signs in as (sts get-caller-identity)
+version_added: 0.1.0
+description:
+  - Resolves O(profile) through botocore's own credential chain (for an SSO profile: the session's cached token,
+    the portal's GetRoleCredentials, then STS) and calls STS GetCallerIdentity, as
+    C(aws sts get-caller-identity --profile PROFILE) does.
+  - Runs as O(user), with that user's config, credentials file and token cache, so that a token botocore refreshes
+    stays the user's file.
+  - Fails with the login command when the profile's SSO session has no usable token.
+author:
+  - Recro platform team
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.INFO_MODULE
+requirements:
+  - boto3
+options:
+  profile:
+    description: The profile to verify.
+    type: str
+    required: true
+  path:
+    description:
+      - The config file. A leading C(~) means the home of O(user).
+      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the home of O(user).
+    type: str
+  user:
+    description:
+      - Whose profile it is. Run as root, the module works as that user. Default is the user the module runs as.
+    type: str
+notes:
+  - STS is reached at its usual endpoint for the profile's Region, or at C(AWS_ENDPOINT_URL_STS) where the module runs
+    when that is set (and the portal at C(AWS_ENDPOINT_URL_SSO)).
+seealso:
+  - module: recro.aws_sso.aws_sso_session_info
+"""
+
+EXAMPLES = r"""
+- name: Verify the identity, as the guide's "Verify Your Identity" step
+  recro.aws_sso.aws_sso_identity_info:
+    profile: recrocog-admin
+    user: alice
+  become: true
+  register: identity
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ identity.arn }} in account {{ identity.account }}"
+"""
+
+RETURN = r"""
+profile:
+  description: The profile verified.
+  returned: always
+  type: str
+  sample: recrocog-admin
+account:
+  description: The account the profile signs in to.
+  returned: success
+  type: str
+  sample: "012345678901"
+arn:
+  description: The identity's ARN.
+  returned: success
+  type: str
+  sample: arn:aws:sts::012345678901:assumed-role/AWSReservedSSO_adminAccess_0123456789abcdef/cwilson
+user_id:
+  description: The identity's unique ID.
+  returned: success
+  type: str
+  sample: "AROAEXAMPLEID:cwilson"
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, ConfigFileError, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, SdkMissing, load_boto3, profile_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            profile=dict(type="str", required=True),
+            path=dict(type="str"),
+            user=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    profile = module.params["profile"]
+    try:
+        account = user_files.target_account(module.params["user"])
+    except ValueError as error:
+        module.fail_json(msg=to_native(error))
+    try:
+        boto3 = load_boto3(account.home)
+    except SdkMissing as missing:
+        module.fail_json(msg=missing_required_lib("boto3"), exception=missing.traceback)
+    import botocore.exceptions  # pylint: disable=import-outside-toplevel
+    from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+    path = user_files.config_path(module.params["path"], account, os.environ)
+    result = dict(changed=False, profile=profile, path=path)
+    try:
+        with user_files.acting_as(account):
+            dummy, config = read_config_file(path, user_files.read_bytes)
+            section = config.find(PROFILE, profile)
+            if section is None:
+                module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), **result)
+            session_entry = section.entry("sso_session")
+            session = profile_session(boto3, profile, path, account.home)
+            # STS needs a Region; the profile usually has one.
+            sts = session.client("sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES))
+            identity = sts.get_caller_identity()
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), **result)
+    except (botocore.exceptions.SSOTokenLoadError, botocore.exceptions.TokenRetrievalError,
+            botocore.exceptions.UnauthorizedSSOTokenError) as error:
+        advice = "run `{0}`".format(login_command(session_entry.raw_value)) if session_entry is not None else "run `aws sso login`"
+        module.fail_json(msg="profile {0!r} has no usable SSO login ({1}): {2}".format(profile, to_native(error), advice), **result)
+    except botocore.exceptions.ClientError as error:
+        module.fail_json(msg="STS refused profile {0!r}: {1}".format(profile, to_native(error)), **result)
+    except botocore.exceptions.BotoCoreError as error:
+        module.fail_json(msg="profile {0!r}: {1}".format(profile, to_native(error)), **result)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
+    result.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

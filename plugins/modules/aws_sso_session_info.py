@@ -1,0 +1,256 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_session_info
+short_description: Report the login state of AWS IAM Identity Center (SSO) sessions
+version_added: 0.1.0
+description:
+  - For one C([sso-session]) of C(~/.aws/config), or all of them, reports where its token cache file is, whether
+    a token exists, when it expires, whether it has expired or will within O(expiry_margin), and whether botocore can
+    refresh it without a new login.
+  - Reads the token cache that C(aws sso login) writes (C(~/.aws/sso/cache/<sha1 of the session name>.json)). Never
+    returns or logs the token itself.
+  - Needs only the Python standard library, except for O(query).
+author:
+  - Recro platform team
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.INFO_MODULE
+requirements:
+  - jmespath (only for O(query))
+options:
+  sso_session:
+    description: The session to report. Default is every C([sso-session]) in the config file.
+    type: str
+  expiry_margin:
+    description:
+      - Seconds. A token that expires within this margin is reported as expiring (RV(sessions[].expiring)).
+      - The default is botocore's refresh window.
+    type: int
+    default: 900
+  query:
+    description:
+      - A JMESPath expression over the result (its RV(sessions) and RV(path)), as C(aws --query) takes;
+        its value is returned as RV(query_result).
+      - For example V(sessions[?status!='valid'].login_command).
+    type: str
+  path:
+    description:
+      - The config file. A leading C(~) means the home of O(user).
+      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the home of O(user).
+    type: str
+  user:
+    description:
+      - Whose sessions to report: the config file and the token cache in that user's home. Run as root, the module
+        reads them as that user.
+      - Default is the user the module runs as.
+    type: str
+notes:
+  - The token cache is always in C(~/.aws/sso/cache) of O(user), as for botocore, whatever O(path) is.
+seealso:
+  - module: recro.aws_sso.aws_sso_profile
+  - module: recro.aws_sso.aws_sso_accounts_info
+"""
+
+EXAMPLES = r"""
+- name: Is Alice logged in?
+  recro.aws_sso.aws_sso_session_info:
+    user: alice
+    sso_session: recro
+  become: true
+  register: login
+
+- name: Tell her how to log in when she is not
+  ansible.builtin.debug:
+    msg: "{{ login.sessions[0].message }}"
+  when: login.sessions[0].status != 'valid'
+
+- name: The sessions that need a login within the hour
+  recro.aws_sso.aws_sso_session_info:
+    expiry_margin: 3600
+    query: "sessions[?status!='valid'].name"
+  register: to_renew
+"""
+
+RETURN = r"""
+path:
+  description: The config file read.
+  returned: always
+  type: str
+  sample: /home/alice/.aws/config
+sessions:
+  description: One item per session, in the order of the config file.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The session's name.
+      type: str
+      sample: recro
+    sso_start_url:
+      description: The session's start URL, when it has one.
+      type: str
+      sample: https://recrocog.awsapps.com/start
+    sso_region:
+      description: The session's Region, when it has one.
+      type: str
+      sample: us-east-1
+    profiles:
+      description: The profiles that use the session.
+      type: list
+      elements: str
+      sample: [recrocog-admin]
+    token_cache_file:
+      description: Where botocore looks for the session's token.
+      type: str
+      sample: /home/alice/.aws/sso/cache/2c5ce9e2bbb1a4d8d48b1af2e2c6a1a2f5d1d0c4.json
+    token_found:
+      description: Whether the token cache file exists.
+      type: bool
+    status:
+      description:
+        - V(valid), V(expiring) (within O(expiry_margin)), V(expired), V(missing) (no token: never logged in, or
+          logged out), or V(invalid) (a cache file botocore cannot use).
+      type: str
+      sample: valid
+    expires_at:
+      description: When the token expires, in UTC.
+      returned: when a token was found
+      type: str
+      sample: "2026-11-26T17:00:00Z"
+    expires_in:
+      description: Seconds until the token expires; negative once it has.
+      returned: when a token was found
+      type: int
+      sample: 28800
+    expired:
+      description: Whether the token has expired.
+      returned: when a token was found
+      type: bool
+    expiring:
+      description: Whether the token has expired or expires within O(expiry_margin).
+      returned: when a token was found
+      type: bool
+    refreshable:
+      description: Whether botocore can refresh the token without a new login (a refresh token and an unexpired client registration).
+      returned: when a token was found
+      type: bool
+    login_command:
+      description: The command that logs in to the session.
+      type: str
+      sample: aws sso login --sso-session recro
+    message:
+      description: The state in one sentence, with what to do.
+      type: str
+      sample: "logged in to sso-session recro until 2026-11-26T17:00:00Z (in 7 h 59 min)"
+query_result:
+  description: The value of O(query).
+  returned: when O(query) is given
+  type: raw
+"""
+
+import datetime
+import json
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
+    SSO_SESSION,
+    ConfigFileError,
+    read_config_file,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
+    describe_token,
+    explain,
+    login_command,
+    token_cache_file,
+)
+
+try:
+    import jmespath
+except ImportError:
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+    jmespath = None
+else:
+    JMESPATH_IMPORT_ERROR = None
+
+
+def session_report(config, account, name, now, margin):
+    section = config.find(SSO_SESSION, name)
+    settings = section.values() if section is not None else {}
+    profiles = list(config.profiles_using(name))
+    cache_file = token_cache_file(account.home, name)
+    report = dict(name=name, profiles=profiles, token_cache_file=cache_file, login_command=login_command(name))
+    for key in ("sso_start_url", "sso_region"):
+        if key in settings:
+            report[key] = settings[key]
+    data = user_files.read_bytes(cache_file)
+    report["token_found"] = data is not None
+    if data is None:
+        description = {"status": "missing"}
+    else:
+        try:
+            description = describe_token(json.loads(data.decode("utf-8")), now, margin)
+        except ValueError as error:
+            description = {"status": "invalid", "problem": "not JSON ({0})".format(error)}
+    report["message"] = explain(name, description)
+    description.pop("problem", None)
+    report.update(description)
+    return report
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sso_session=dict(type="str"),
+            expiry_margin=dict(type="int", default=900),
+            query=dict(type="str"),
+            path=dict(type="str"),
+            user=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    if module.params["query"] and jmespath is None:
+        module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
+    try:
+        account = user_files.target_account(module.params["user"])
+    except ValueError as error:
+        module.fail_json(msg=to_native(error))
+    path = user_files.config_path(module.params["path"], account, os.environ)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    try:
+        with user_files.acting_as(account):
+            dummy, config = read_config_file(path, user_files.read_bytes)
+            names = list(config.named_sections(SSO_SESSION))
+            wanted = module.params["sso_session"]
+            if wanted is not None:
+                if wanted not in names:
+                    module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
+                        wanted, path, ", ".join(names) or "none"), path=path)
+                names = [wanted]
+            sessions = [session_report(config, account, name, now, module.params["expiry_margin"]) for name in names]
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), path=path)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), path=path)
+    result = dict(changed=False, path=path, sessions=sessions)
+    if module.params["query"]:
+        try:
+            result["query_result"] = jmespath.search(module.params["query"], dict(path=path, sessions=sessions))
+        except jmespath.exceptions.JMESPathError as error:
+            module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(module.params["query"], to_native(error)))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

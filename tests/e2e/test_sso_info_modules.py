@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The login, discovery and identity modules through ``ansible-playbook``.
+
+The SSO portal and STS cannot be reached from here: the portal is a local server
+speaking its real REST protocol (``tests/support/sso_portal.py``) and STS is
+moto's server; ``AWS_ENDPOINT_URL_SSO``/``AWS_ENDPOINT_URL_STS`` point botocore
+at them. Token caches are written as ``aws sso login`` writes them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import DEFAULT_ORGANIZATION, START_URL
+
+WRITE_SESSION = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: The organisation's session and one profile
+      recro.aws_sso.aws_sso_profile:
+        sso_session: recro
+        sso_start_url: {start_url}
+        sso_region: us-east-1
+        region: us-east-1
+        profiles:
+          - name: recrocog-admin
+            sso_account_id: "111111111111"
+            sso_role_name: adminAccess
+""".format(start_url=START_URL)
+
+SAVE = """
+    - name: Save what the test looks at
+      ansible.builtin.copy:
+        content: "{{{{ {0} | to_json }}}}"
+        dest: "{{{{ results_file }}}}"
+        mode: "0600"
+"""
+
+
+def playbook(tasks, saved):
+    """A playbook on localhost that runs ``tasks`` and saves the dict expression ``saved``."""
+    return WRITE_SESSION + tasks + SAVE.format(saved)
+
+
+SESSION_INFO = """
+    - name: Report the session
+      recro.aws_sso.aws_sso_session_info:
+        expiry_margin: 3600
+        query: "sessions[?status!='valid'].login_command"
+      register: info
+"""
+
+
+def test_session_info_without_a_login_says_how_to_log_in(aws_servers, run_playbook):
+    run = run_playbook(playbook(SESSION_INFO, "info"), aws_servers.env)
+    assert run.returncode == 0, run.output
+    session = run.saved["sessions"][0]
+    assert session["name"] == "recro" and session["status"] == "missing" and not session["token_found"]
+    assert session["profiles"] == ["recrocog-admin"]
+    assert session["token_cache_file"] == str(aws_servers.token_cache_file())
+    assert session["message"] == "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
+    assert run.saved["query_result"] == ["aws sso login --sso-session recro"]
+
+
+def test_session_info_after_a_login_never_shows_the_token(aws_servers, run_playbook):
+    token = aws_servers.log_in()
+    run = run_playbook(playbook(SESSION_INFO, "info"), aws_servers.env)
+    assert run.returncode == 0, run.output
+    session = run.saved["sessions"][0]
+    assert session["status"] == "valid" and session["refreshable"] and not session["expiring"]
+    assert session["expires_at"] == token["expiresAt"]
+    assert 7 * 3600 < session["expires_in"] <= 8 * 3600
+    assert run.saved["query_result"] == []
+    for secret in (token["accessToken"], token["refreshToken"], token["clientSecret"]):
+        assert secret not in run.output
+        assert secret not in str(run.saved)
+
+
+def test_session_info_reports_an_expired_login(aws_servers, run_playbook):
+    token = aws_servers.log_in(expired=True, refreshable=False)
+    run = run_playbook(playbook(SESSION_INFO, "info"), aws_servers.env)
+    session = run.saved["sessions"][0]
+    assert session["status"] == "expired" and session["expired"] and session["expires_in"] < 0
+    assert session["message"].startswith("the login to sso-session recro expired at {0} (".format(token["expiresAt"]))
+    assert session["message"].endswith("ago): run `aws sso login --sso-session recro`")
+
+
+ACCOUNTS = """
+    - name: List accounts and roles
+      recro.aws_sso.aws_sso_accounts_info:
+        query: "{query}"
+      register: access
+      ignore_errors: true
+"""
+
+
+def test_accounts_info_lists_every_page_and_applies_the_query(aws_servers, run_playbook):
+    aws_servers.log_in()
+    query = "accounts[?starts_with(account_name, 'recrocog-')].{id: account_id, roles: roles[?@ != 'readOnly']}"
+    run = run_playbook(playbook(ACCOUNTS.format(query=query), "access"), aws_servers.env)
+    assert run.returncode == 0, run.output
+    expected = [dict(account_id=account["accountId"], account_name=account["accountName"],
+                     email_address=account["emailAddress"], roles=account["roles"]) for account in DEFAULT_ORGANIZATION["accounts"]]
+    assert run.saved["accounts"] == expected
+    assert run.saved["query_result"] == [{"id": "222222222222", "roles": ["adminAccess"]}, {"id": "333333333333", "roles": []}]
+    # Three accounts at two a page, and three roles in the first account: several pages each.
+    assert len(aws_servers.portal.requests_for("ListAccounts")) == 2
+    assert len(aws_servers.portal.requests_for("ListAccountRoles")) == 4
+
+
+def test_accounts_info_without_a_login_fails_with_the_login_command(aws_servers, run_playbook):
+    run = run_playbook(playbook(ACCOUNTS.format(query="accounts"), "access"), aws_servers.env)
+    assert run.saved["failed"]
+    assert run.saved["msg"] == "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
+    assert aws_servers.portal.requests == []
+
+
+def test_accounts_info_with_an_expired_login_fails_with_the_login_command(aws_servers, run_playbook):
+    token = aws_servers.log_in(expired=True)
+    run = run_playbook(playbook(ACCOUNTS.format(query="accounts"), "access"), aws_servers.env)
+    assert run.saved["failed"]
+    assert run.saved["msg"].startswith("the login to sso-session recro expired at {0} (".format(token["expiresAt"]))
+    assert run.saved["msg"].endswith("ago): run `aws sso login --sso-session recro`")
+
+
+def test_accounts_info_when_the_portal_refuses_the_token(aws_servers, run_playbook):
+    token = aws_servers.log_in()
+    aws_servers.portal.revoke_access_token(token["accessToken"])
+    run = run_playbook(playbook(ACCOUNTS.format(query="accounts"), "access"), aws_servers.env)
+    assert run.saved["failed"]
+    assert run.saved["msg"] == ("the SSO portal refused the login of sso-session recro (signed out, or the session ended): "
+                                "run `aws sso login --sso-session recro`")
+    assert [request.status for request in aws_servers.portal.requests] == [401]
+
+
+IDENTITY = """
+    - name: Verify the identity
+      recro.aws_sso.aws_sso_identity_info:
+        profile: recrocog-admin
+      register: identity
+      ignore_errors: true
+"""
+
+
+def test_identity_goes_through_botocores_sso_provider_to_sts(aws_servers, run_playbook):
+    aws_servers.log_in()
+    run = run_playbook(playbook(IDENTITY, "identity"), aws_servers.env)
+    assert run.returncode == 0, run.output
+    assert run.saved["account"] == "111111111111"
+    assert run.saved["arn"] == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
+    assert run.saved["arn"].startswith("arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_adminAccess_")
+    assert [request.operation for request in aws_servers.portal.requests] == ["GetRoleCredentials"]
+
+
+def test_identity_without_a_login_fails_with_the_login_command(aws_servers, run_playbook):
+    run = run_playbook(playbook(IDENTITY, "identity"), aws_servers.env)
+    assert run.saved["failed"]
+    assert run.saved["msg"].startswith("profile 'recrocog-admin' has no usable SSO login (")
+    assert run.saved["msg"].endswith("): run `aws sso login --sso-session recro`")
+
+
+def test_modules_needing_boto3_say_so_on_a_target_without_it(aws_servers, run_playbook, python_without_boto3):
+    aws_servers.log_in()
+    tasks = ACCOUNTS.format(query="accounts") + IDENTITY + SESSION_INFO.replace('query: "sessions[?status!=\'valid\'].login_command"', "")
+    run = run_playbook(playbook(tasks, "{'access': access, 'identity': identity, 'info': info}"), aws_servers.env,
+                       interpreter=python_without_boto3)
+    assert run.returncode == 0, run.output
+    for result in (run.saved["access"], run.saved["identity"]):
+        assert result["failed"]
+        assert result["msg"].startswith("Failed to import the required Python library (boto3) on ")
+    assert run.saved["info"]["sessions"][0]["status"] == "valid"  # the standard-library module works there
+
+
+def test_the_aws_cli_resolves_the_same_identity(aws_servers, run_playbook):
+    aws_servers.log_in()
+    run = run_playbook(WRITE_SESSION, aws_servers.env)
+    assert run.returncode == 0, run.output
+    cli = subprocess.run(["/usr/bin/aws", "sts", "get-caller-identity", "--profile", "recrocog-admin", "--query", "Arn", "--output", "text"],
+                         env=aws_servers.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.strip() == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
