@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Create the project's virtual environment from a fully pinned requirements
+# file, or keep the existing one when neither the requirements file nor the
+# Python interpreter changed since it was built.
+#
+# Usage: scripts/venv.sh PYTHON VENV_DIR REQUIREMENTS_FILE
+set -euo pipefail
+
+if (($# != 3)); then
+    echo "usage: $0 PYTHON VENV_DIR REQUIREMENTS_FILE" >&2
+    exit 2
+fi
+python=$1
+venv=$2
+requirements=$3
+stamp=$venv/.requirements.sha256
+
+if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    echo "venv: '$python' with the venv and ensurepip modules is needed" \
+        "(on Debian 12: apt-get install python3 python3-venv)" >&2
+    exit 1
+fi
+
+want=$({
+    sha256sum <"$requirements"
+    "$python" -c 'import sys; print(sys.version)'
+} | sha256sum | cut -d' ' -f1)
+
+if [[ -f $stamp && $(<"$stamp") == "$want" ]] && "$venv/bin/python" -c '' >/dev/null 2>&1; then
+    echo "venv: $venv is up to date with $requirements"
+    touch "$stamp"
+    exit 0
+fi
+
+echo "venv: creating $venv from $requirements with $("$python" --version)"
+start=$SECONDS
+rm -rf "$venv"
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+"$venv/bin/python" -m pip check
+echo "$want" >"$stamp"
+echo "venv: $venv ready in $((SECONDS - start)) s"
