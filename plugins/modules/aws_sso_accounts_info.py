@@ -15,7 +15,7 @@ description:
   - What C(aws configure sso) shows as "The only AWS account available to you is ...", for any number of accounts.
   - Fails with the command to run (C(aws sso login --sso-session NAME)) when there is no token or it has expired.
 author:
-  - Recro platform team
+  - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
@@ -35,8 +35,8 @@ options:
     description:
       - A JMESPath expression over the result (its RV(accounts) and RV(sso_session)), as C(aws --query) takes;
         its value is returned as RV(query_result).
-      - For example V(accounts[?starts_with(account_name, 'prod')]), or
-        V(accounts[].{account_id: account_id, roles: roles[?@ != 'ReadOnly']}).
+      - "For example V(accounts[?starts_with(account_name, 'prod')]), or
+        V(accounts[].{account_id: account_id, roles: roles[?@ != 'ReadOnly']})."
     type: str
   path:
     description:
@@ -45,7 +45,7 @@ options:
     type: str
   user:
     description:
-      - Whose login to use: the config file and the token cache in that user's home. Run as root, the module reads
+      - Whose login to use, that is the config file and the token cache in that user's home. Run as root, the module reads
         them as that user.
       - Default is the user the module runs as.
     type: str
@@ -221,11 +221,15 @@ def main():
     try:
         with user_files.acting_as(account):
             name, sso_region, access_token, expires_at = session_login(module, account, path)
-            accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
     except ConfigFileError as error:
         module.fail_json(msg="{0}: {1}".format(path, to_native(error)), path=path)
     except LoginNeeded as error:
         module.fail_json(msg=to_native(error), path=path)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), path=path)
+
+    try:
+        accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
     except botocore.exceptions.ClientError as error:
         code = error.response.get("Error", {}).get("Code")
         if code == "UnauthorizedException":
@@ -234,8 +238,6 @@ def main():
         module.fail_json(msg="the SSO portal answered {0}: {1}".format(code, to_native(error)), path=path)
     except botocore.exceptions.BotoCoreError as error:
         module.fail_json(msg="cannot reach the SSO portal in {0}: {1}".format(sso_region, to_native(error)), path=path)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), path=path)
 
     result = dict(changed=False, path=path, sso_session=name, expires_at=expires_at, accounts=accounts)
     if module.params["query"]:

@@ -10,14 +10,14 @@ module: aws_sso_identity_info
 short_description: Verify whom an AWS profile signs in as (sts get-caller-identity)
 version_added: 0.1.0
 description:
-  - Resolves O(profile) through botocore's own credential chain (for an SSO profile: the session's cached token,
+  - Resolves O(profile) through botocore's own credential chain (for an SSO profile, the session's cached token,
     the portal's GetRoleCredentials, then STS) and calls STS GetCallerIdentity, as
     C(aws sts get-caller-identity --profile PROFILE) does.
   - Runs as O(user), with that user's config, credentials file and token cache, so that a token botocore refreshes
     stays the user's file.
   - Fails with the login command when the profile's SSO session has no usable token.
 author:
-  - Recro platform team
+  - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
@@ -117,20 +117,26 @@ def main():
     try:
         with user_files.acting_as(account):
             dummy, config = read_config_file(path, user_files.read_bytes)
-            section = config.find(PROFILE, profile)
-            if section is None:
-                module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), **result)
-            session_entry = section.entry("sso_session")
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), **result)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
+    section = config.find(PROFILE, profile)
+    if section is None:
+        module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), **result)
+    session_entry = section.entry("sso_session")
+    login = login_command(session_entry.raw_value) if session_entry is not None else "aws sso login --profile {0}".format(profile)
+
+    try:
+        # As the user: a token botocore refreshes is written back to the user's cache.
+        with user_files.acting_as(account):
             session = profile_session(boto3, profile, path, account.home)
             # STS needs a Region; the profile usually has one.
             sts = session.client("sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES))
             identity = sts.get_caller_identity()
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), **result)
     except (botocore.exceptions.SSOTokenLoadError, botocore.exceptions.TokenRetrievalError,
             botocore.exceptions.UnauthorizedSSOTokenError) as error:
-        advice = "run `{0}`".format(login_command(session_entry.raw_value)) if session_entry is not None else "run `aws sso login`"
-        module.fail_json(msg="profile {0!r} has no usable SSO login ({1}): {2}".format(profile, to_native(error), advice), **result)
+        module.fail_json(msg="profile {0!r} has no usable SSO login ({1}): run `{2}`".format(profile, to_native(error), login), **result)
     except botocore.exceptions.ClientError as error:
         module.fail_json(msg="STS refused profile {0!r}: {1}".format(profile, to_native(error)), **result)
     except botocore.exceptions.BotoCoreError as error:

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Writes the C([profile ...]) and C([sso-session ...]) stanzas that C(aws configure sso) writes, without the wizard,
     for one profile or hundreds in one task.
-  - Edits the file line by line. Every line outside the managed stanzas stays byte for byte as it was: comments,
+  - Edits the file line by line. Every line outside the managed stanzas stays byte for byte as it was, including comments,
     blank lines, nested blocks, C([services ...]) sections, other profiles and sessions, CRLF line ends.
   - Inside a managed stanza a key is changed in place and a new key goes after the stanza's last key; a new stanza
     is appended at the end of the file in the order C(aws configure sso) uses (profiles, then their session).
@@ -27,7 +27,7 @@ description:
   - When the module runs as root for O(user), it reads and writes with that user's identity, so new files belong to
     the user and a symlink cannot make root write where the user may not.
 author:
-  - Recro platform team
+  - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
 attributes:
@@ -169,7 +169,7 @@ options:
     type: raw
 notes:
   - The module reads and writes only the config file; it needs no AWS credentials and makes no AWS call.
-  - Profile and session names are limited to letters, digits and C(_ . @ % + : -), the names every AWS tool and
+  - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), the names every AWS tool and
     shell reads the same way. Values must not contain line breaks or other control characters, which could
     otherwise add keys such as C(credential_process) to the file.
 seealso:

@@ -17,7 +17,7 @@ description:
     returns or logs the token itself.
   - Needs only the Python standard library, except for O(query).
 author:
-  - Recro platform team
+  - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
@@ -46,7 +46,7 @@ options:
     type: str
   user:
     description:
-      - Whose sessions to report: the config file and the token cache in that user's home. Run as root, the module
+      - Whose sessions to report, that is the config file and the token cache in that user's home. Run as root, the module
         reads them as that user.
       - Default is the user the module runs as.
     type: str
@@ -115,7 +115,7 @@ sessions:
       type: bool
     status:
       description:
-        - V(valid), V(expiring) (within O(expiry_margin)), V(expired), V(missing) (no token: never logged in, or
+        - V(valid), V(expiring) (within O(expiry_margin)), V(expired), V(missing) (no token, never logged in or
           logged out), or V(invalid) (a cache file botocore cannot use).
       type: str
       sample: valid
