@@ -38,6 +38,16 @@ options:
       - "For example V(accounts[?starts_with(account_name, 'prod')]), or
         V(accounts[].{account_id: account_id, roles: roles[?@ != 'ReadOnly']})."
     type: str
+  profile_name_template:
+    description:
+      - Also return RV(profiles), one per account and role (of RV(query_result) when O(query) is given, which must
+        then be a list of accounts), ready for the O(recro.aws_sso.aws_sso_profile#module:profiles) option.
+      - Each name is this template with the fields C({account_name}), C({account_id}), C({role_name}) and C({role})
+        (the role name without a trailing C(Access), so V(adminAccess) gives V(admin)), in lower case, with any run
+        of characters other than letters, digits and C(_.@%+:-) turned into one C(-).
+      - V({account_name}-{role}) names the guide's account C(recrocog) and role C(adminAccess) V(recrocog-admin).
+      - Two accounts or roles that would get the same name fail the task, naming both.
+    type: str
   path:
     description:
       - The config file. A leading C(~) means the home of O(user).
@@ -71,6 +81,19 @@ EXAMPLES = r"""
     sso_session: recro
     query: "accounts[?starts_with(account_name, 'prod')].{account_id: account_id, account_name: account_name, roles: roles[?@ != 'ReadOnly']}"
   register: production
+
+- name: A profile per account and role, as the recro_sso role's discovery does
+  recro.aws_sso.aws_sso_accounts_info:
+    sso_session: recro
+    query: "accounts[?account_name != 'sandbox']"
+    profile_name_template: "{account_name}-{role}"
+  register: discovered
+
+- name: Write them
+  recro.aws_sso.aws_sso_profile:
+    sso_session: recro
+    profiles: "{{ discovered.profiles }}"
+    prune: true
 
 - name: The login has expired or is missing
   recro.aws_sso.aws_sso_accounts_info:
@@ -127,6 +150,24 @@ query_result:
   description: The value of O(query).
   returned: when O(query) is given
   type: raw
+profiles:
+  description: One profile per account and role, named by O(profile_name_template).
+  returned: when O(profile_name_template) is given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The profile's name.
+      type: str
+      sample: recrocog-admin
+    sso_account_id:
+      description: The account.
+      type: str
+      sample: "012345678901"
+    sso_role_name:
+      description: The role.
+      type: str
+      sample: adminAccess
 """
 
 import datetime
@@ -140,6 +181,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, ConfigFileError, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import SdkMissing, load_boto3, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template, profiles_for
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import describe_token, explain, login_command, token_cache_file
 
 # Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
@@ -201,14 +243,18 @@ def main():
             sso_session=dict(type="str"),
             include_roles=dict(type="bool", default=True),
             query=dict(type="str"),
+            profile_name_template=dict(type="str"),
             path=dict(type="str"),
             user=dict(type="str"),
         ),
         supports_check_mode=True,
     )
+    template = module.params["profile_name_template"]
     try:
+        if template is not None:
+            check_template(template)
         account = user_files.target_account(module.params["user"])
-    except ValueError as error:
+    except ValueError as error:  # ProfileNameError included
         module.fail_json(msg=to_native(error))
     try:
         boto3 = load_boto3(account.home)
@@ -245,6 +291,14 @@ def main():
             result["query_result"] = jmespath.search(module.params["query"], dict(sso_session=name, accounts=accounts))
         except jmespath.exceptions.JMESPathError as error:
             module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(module.params["query"], to_native(error)))
+    if template is not None:
+        selected = result["query_result"] if module.params["query"] else accounts
+        if not isinstance(selected, list):
+            module.fail_json(msg="query: {0!r} gives {1!r}, not a list of accounts to name profiles for".format(module.params["query"], selected))
+        try:
+            result["profiles"] = profiles_for(selected, template)
+        except ProfileNameError as error:
+            module.fail_json(msg=to_native(error))
     module.exit_json(**result)
 
 

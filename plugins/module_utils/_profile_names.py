@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Profiles for discovered accounts and roles: names from a template.
+
+Pure logic, no Ansible imports. A template such as ``{account_name}-{role}``
+names each (account, role) pair; names are made safe for every AWS tool and
+shell, and two pairs that would share a name are refused, not silently merged.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+FIELDS = ("account_id", "account_name", "role_name", "role")
+DEFAULT_TEMPLATE = "{account_name}-{role}"
+# Characters every AWS tool and shell reads the same way in a profile name.
+_UNSAFE = re.compile(r"[^a-z0-9_.@%+:-]+")
+_ROLE_SUFFIX = re.compile(r"[-_]?access$", re.IGNORECASE)
+
+
+class ProfileNameError(ValueError):
+    """The template is not usable, or names two profiles alike."""
+
+
+def check_template(template):
+    """Refuse anything but literal text and the known fields (no attributes,
+    indexes, conversions or format specs: the template comes from inventories)."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise ProfileNameError("profile_name_template: {0!r} is not a template: {1}".format(template, error))
+    used = []
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in FIELDS or spec or conversion:
+            raise ProfileNameError(
+                "profile_name_template: {0!r} uses {{{1}}}: the fields are {2}".format(
+                    template, field + ("!" + conversion if conversion else "") + (":" + spec if spec else ""),
+                    ", ".join("{" + name + "}" for name in FIELDS)))
+        used.append(field)
+    if not used:
+        raise ProfileNameError("profile_name_template: {0!r} uses no field, so every profile would get the same name".format(template))
+    return template
+
+
+def short_role(role_name):
+    """A role name without its conventional ``Access`` suffix: adminAccess -> admin."""
+    return _ROLE_SUFFIX.sub("", role_name) or role_name
+
+
+def sanitise(name):
+    """Lower case, and runs of other characters turned into one ``-``."""
+    return _UNSAFE.sub("-", name.lower()).strip("-")
+
+
+def profiles_for(accounts, template):
+    """One profile per (account, role): dicts with ``name``, ``sso_account_id``
+    and ``sso_role_name``, in account then role order. ``accounts`` are dicts
+    with ``account_id``, ``account_name`` and ``roles`` (role names)."""
+    check_template(template)
+    profiles = []
+    sources = {}
+    for account in accounts:
+        if not isinstance(account, dict) or not {"account_id", "roles"} <= set(account):
+            raise ProfileNameError("each account needs account_id and roles; got {0!r}".format(account))
+        for role_name in account["roles"]:
+            fields = dict(account_id=account["account_id"], account_name=account.get("account_name") or account["account_id"],
+                          role_name=role_name, role=short_role(role_name))
+            name = sanitise(template.format(**fields))
+            source = "{0} ({1}) role {2}".format(fields["account_name"], fields["account_id"], role_name)
+            if not name:
+                raise ProfileNameError("profile_name_template: {0!r} gives an empty name for {1}".format(template, source))
+            if name in sources:
+                raise ProfileNameError(
+                    "profile_name_template: {0!r} names both {1} and {2} {3!r}; add {{account_id}} or {{role_name}} "
+                    "to the template".format(template, sources[name], source, name))
+            sources[name] = source
+            profiles.append(dict(name=name, sso_account_id=account["account_id"], sso_role_name=role_name))
+    return profiles
