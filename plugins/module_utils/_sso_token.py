@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import os
 import re
 
@@ -31,6 +32,20 @@ def token_cache_file(home, session_name):
     """Where botocore looks for the token of ``session_name``."""
     digest = hashlib.sha1(session_name.encode("utf-8")).hexdigest()
     return os.path.join(home, ".aws", "sso", "cache", digest + ".json")
+
+
+def read_cached_token(read_bytes, home, session_name, now, margin):
+    """``(token, description)`` of the session's cache file, read with
+    ``read_bytes(path)`` (content or ``None``); ``token`` is ``None`` when there
+    is none to use. Only ``description`` is fit to show."""
+    data = read_bytes(token_cache_file(home, session_name))
+    if data is None:
+        return None, {"status": "missing"}
+    try:
+        token = json.loads(data.decode("utf-8"))
+    except ValueError as error:
+        return None, {"status": "invalid", "problem": "not JSON ({0})".format(error)}
+    return token, describe_token(token, now, margin)
 
 
 def parse_timestamp(text):

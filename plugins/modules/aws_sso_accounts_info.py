@@ -19,6 +19,7 @@ author:
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
+  - recro.aws_sso.user_config
 requirements:
   - boto3
   - jmespath (only for O(query); boto3 depends on it)
@@ -47,17 +48,6 @@ options:
         of characters other than letters, digits and C(_.@%+:-) turned into one C(-).
       - V({account_name}-{role}) names the guide's account C(recrocog) and role C(adminAccess) V(recrocog-admin).
       - Two accounts or roles that would get the same name fail the task, naming both.
-    type: str
-  path:
-    description:
-      - The config file. A leading C(~) means the home of O(user).
-      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the home of O(user).
-    type: str
-  user:
-    description:
-      - Whose login to use, that is the config file and the token cache in that user's home. Run as root, the module reads
-        them as that user.
-      - Default is the user the module runs as.
     type: str
 notes:
   - The portal is reached at C(portal.sso.REGION.amazonaws.com) for the session's C(sso_region), or at
@@ -171,53 +161,49 @@ profiles:
 """
 
 import datetime
-import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, ConfigFileError, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import SdkMissing, load_boto3, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
+    boto3_for,
+    failing_on_file_errors,
+    run_query,
+    user_and_path,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template, profiles_for
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import describe_token, explain, login_command, token_cache_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
 
 # Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
 # enough not to be throttled.
 ROLE_LISTING_WORKERS = 8
 
 
-class LoginNeeded(Exception):
-    """No usable token: the message says so and gives the login command."""
-
-
 def session_login(module, account, path):
-    """The session's name, Region and access token, read as the user."""
+    """The session's name, Region and access token, read as the user; fails the
+    module, with the login command, when there is no usable token."""
     dummy, config = read_config_file(path, user_files.read_bytes)
     sessions = config.named_sections(SSO_SESSION)
     name = module.params["sso_session"]
     if name is None:
         if len(sessions) != 1:
             module.fail_json(msg="sso_session: None is missing: {0} has {1} [sso-session] stanzas ({2}); name one".format(
-                path, len(sessions), ", ".join(sessions) or "none"))
+                path, len(sessions), ", ".join(sessions) or "none"), path=path)
         name = list(sessions)[0]
     if name not in sessions:
-        module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}".format(name, path))
+        module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}".format(name, path), path=path)
     sso_region = sessions[name].values().get("sso_region")
     if not sso_region:
-        module.fail_json(msg="[sso-session {0}] in {1} has no sso_region".format(name, path))
-    data = user_files.read_bytes(token_cache_file(account.home, name))
-    if data is None:
-        raise LoginNeeded(explain(name, {"status": "missing"}))
-    try:
-        token = json.loads(data.decode("utf-8"))
-    except ValueError as error:
-        raise LoginNeeded(explain(name, {"status": "invalid", "problem": "not JSON ({0})".format(error)}))
-    description = describe_token(token, datetime.datetime.now(datetime.timezone.utc), 0)
+        module.fail_json(msg="[sso-session {0}] in {1} has no sso_region".format(name, path), path=path)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    token, description = read_cached_token(user_files.read_bytes, account.home, name, now, 0)
     if description["status"] not in ("valid", "expiring"):
-        raise LoginNeeded(explain(name, dict(description, refreshable=False)))
+        # This module does not refresh tokens: a new login is the way here.
+        module.fail_json(msg=explain(name, dict(description, refreshable=False)), path=path)
     return name, sso_region, token["accessToken"], description["expires_at"]
 
 
@@ -250,30 +236,18 @@ def main():
         supports_check_mode=True,
     )
     template = module.params["profile_name_template"]
-    try:
-        if template is not None:
+    if template is not None:
+        try:
             check_template(template)
-        account = user_files.target_account(module.params["user"])
-    except ValueError as error:  # ProfileNameError included
-        module.fail_json(msg=to_native(error))
-    try:
-        boto3 = load_boto3(account.home)
-    except SdkMissing as missing:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=missing.traceback)
+        except ProfileNameError as error:
+            module.fail_json(msg=to_native(error))
+    account, path = user_and_path(module)
+    boto3 = boto3_for(module, account)
     import botocore.exceptions  # pylint: disable=import-outside-toplevel
-    import jmespath  # pylint: disable=import-outside-toplevel
 
-    path = user_files.config_path(module.params["path"], account, os.environ)
-    try:
+    with failing_on_file_errors(module, path, account):
         with user_files.acting_as(account):
             name, sso_region, access_token, expires_at = session_login(module, account, path)
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), path=path)
-    except LoginNeeded as error:
-        module.fail_json(msg=to_native(error), path=path)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), path=path)
-
     try:
         accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
     except botocore.exceptions.ClientError as error:
@@ -287,10 +261,7 @@ def main():
 
     result = dict(changed=False, path=path, sso_session=name, expires_at=expires_at, accounts=accounts)
     if module.params["query"]:
-        try:
-            result["query_result"] = jmespath.search(module.params["query"], dict(sso_session=name, accounts=accounts))
-        except jmespath.exceptions.JMESPathError as error:
-            module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(module.params["query"], to_native(error)))
+        result["query_result"] = run_query(module, dict(sso_session=name, accounts=accounts))
     if template is not None:
         selected = result["query_result"] if module.params["query"] else accounts
         if not isinstance(selected, list):

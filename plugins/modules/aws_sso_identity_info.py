@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
+  - recro.aws_sso.user_config
 requirements:
   - boto3
 options:
@@ -28,15 +29,6 @@ options:
     description: The profile to verify.
     type: str
     required: true
-  path:
-    description:
-      - The config file. A leading C(~) means the home of O(user).
-      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the home of O(user).
-    type: str
-  user:
-    description:
-      - Whose profile it is. Run as root, the module works as that user. Default is the user the module runs as.
-    type: str
 notes:
   - STS is reached at its usual endpoint for the profile's Region, or at C(AWS_ENDPOINT_URL_STS) where the module runs
     when that is set (and the portal at C(AWS_ENDPOINT_URL_SSO)).
@@ -80,14 +72,13 @@ user_id:
   sample: "AROAEXAMPLEID:cwilson"
 """
 
-import os
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, ConfigFileError, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, SdkMissing, load_boto3, profile_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, profile_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import boto3_for, failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command
 
 
@@ -101,48 +92,37 @@ def main():
         supports_check_mode=True,
     )
     profile = module.params["profile"]
-    try:
-        account = user_files.target_account(module.params["user"])
-    except ValueError as error:
-        module.fail_json(msg=to_native(error))
-    try:
-        boto3 = load_boto3(account.home)
-    except SdkMissing as missing:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=missing.traceback)
+    account, path = user_and_path(module)
+    boto3 = boto3_for(module, account)
     import botocore.exceptions  # pylint: disable=import-outside-toplevel
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
-    path = user_files.config_path(module.params["path"], account, os.environ)
-    result = dict(changed=False, profile=profile, path=path)
-    try:
+    result = dict(changed=False, profile=profile)
+    with failing_on_file_errors(module, path, account, result):
         with user_files.acting_as(account):
             dummy, config = read_config_file(path, user_files.read_bytes)
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), **result)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
     section = config.find(PROFILE, profile)
     if section is None:
-        module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), **result)
+        module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), path=path, **result)
     session_entry = section.entry("sso_session")
     login = login_command(session_entry.raw_value) if session_entry is not None else "aws sso login --profile {0}".format(profile)
 
-    try:
-        # As the user: a token botocore refreshes is written back to the user's cache.
-        with user_files.acting_as(account):
-            session = profile_session(boto3, profile, path, account.home)
-            # STS needs a Region; the profile usually has one.
-            sts = session.client("sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES))
-            identity = sts.get_caller_identity()
-    except (botocore.exceptions.SSOTokenLoadError, botocore.exceptions.TokenRetrievalError,
-            botocore.exceptions.UnauthorizedSSOTokenError) as error:
-        module.fail_json(msg="profile {0!r} has no usable SSO login ({1}): run `{2}`".format(profile, to_native(error), login), **result)
-    except botocore.exceptions.ClientError as error:
-        module.fail_json(msg="STS refused profile {0!r}: {1}".format(profile, to_native(error)), **result)
-    except botocore.exceptions.BotoCoreError as error:
-        module.fail_json(msg="profile {0!r}: {1}".format(profile, to_native(error)), **result)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
+    result["path"] = path
+    with failing_on_file_errors(module, path, account, result):
+        try:
+            # As the user: a token botocore refreshes is written back to the user's cache.
+            with user_files.acting_as(account):
+                session = profile_session(boto3, profile, path, account.home)
+                # STS needs a Region; the profile usually has one.
+                sts = session.client("sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES))
+                identity = sts.get_caller_identity()
+        except (botocore.exceptions.SSOTokenLoadError, botocore.exceptions.TokenRetrievalError,
+                botocore.exceptions.UnauthorizedSSOTokenError) as error:
+            module.fail_json(msg="profile {0!r} has no usable SSO login ({1}): run `{2}`".format(profile, to_native(error), login), **result)
+        except botocore.exceptions.ClientError as error:
+            module.fail_json(msg="STS refused profile {0!r}: {1}".format(profile, to_native(error)), **result)
+        except botocore.exceptions.BotoCoreError as error:
+            module.fail_json(msg="profile {0!r}: {1}".format(profile, to_native(error)), **result)
     result.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
     module.exit_json(**result)
 

@@ -30,6 +30,7 @@ author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
+  - recro.aws_sso.user_config
 attributes:
   check_mode:
     support: full
@@ -146,18 +147,6 @@ options:
         profile uses it (the module warns and keeps it otherwise).
     type: bool
     default: false
-  path:
-    description:
-      - The config file. A leading C(~) means the home of O(user).
-      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the
-        home of O(user).
-    type: str
-  user:
-    description:
-      - Whose config file it is. Run as root (C(become)) with O(user=alice), the module edits Alice's file as Alice,
-        and the file and a new C(~/.aws) belong to her.
-      - Default is the user the module runs as.
-    type: str
   backup:
     description: Keep a copy of the file, with a timestamp in its name, before changing it.
     type: bool
@@ -323,7 +312,8 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
     OUTPUT_FORMATS,
     InvalidParameter,
@@ -435,19 +425,10 @@ def main():
     except InvalidParameter as error:
         module.fail_json(msg=to_native(error))
 
-    try:
-        account = user_files.target_account(module.params["user"])
-    except ValueError as error:
-        module.fail_json(msg=to_native(error))
-    path = user_files.config_path(module.params["path"], account, os.environ)
-
-    try:
+    account, path = user_and_path(module)
+    with failing_on_file_errors(module, path, account, consequence="; the file was not changed"):
         with user_files.acting_as(account):
             result = ConfigFileTask(module, request, path).run()
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}; the file was not changed".format(path, to_native(error)), path=path)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), path=path)
     module.exit_json(**result)
 
 

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
+  - recro.aws_sso.user_config
 requirements:
   - jmespath (only for O(query))
 options:
@@ -38,17 +39,6 @@ options:
       - A JMESPath expression over the result (its RV(sessions) and RV(path)), as C(aws --query) takes;
         its value is returned as RV(query_result).
       - For example V(sessions[?status!='valid'].login_command).
-    type: str
-  path:
-    description:
-      - The config file. A leading C(~) means the home of O(user).
-      - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the home of O(user).
-    type: str
-  user:
-    description:
-      - Whose sessions to report, that is the config file and the token cache in that user's home. Run as root, the module
-        reads them as that user.
-      - Default is the user the module runs as.
     type: str
 notes:
   - The token cache is always in C(~/.aws/sso/cache) of O(user), as for botocore, whatever O(path) is.
@@ -156,53 +146,26 @@ query_result:
 """
 
 import datetime
-import json
-import os
-import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
-    SSO_SESSION,
-    ConfigFileError,
-    read_config_file,
-)
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
-    describe_token,
-    explain,
-    login_command,
-    token_cache_file,
-)
-
-try:
-    import jmespath
-except ImportError:
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
-    jmespath = None
-else:
-    JMESPATH_IMPORT_ERROR = None
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, run_query, user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token, token_cache_file
 
 
 def session_report(config, account, name, now, margin):
+    """What can be said of the session ``name`` and its login, without the token."""
     section = config.find(SSO_SESSION, name)
     settings = section.values() if section is not None else {}
-    profiles = list(config.profiles_using(name))
-    cache_file = token_cache_file(account.home, name)
-    report = dict(name=name, profiles=profiles, token_cache_file=cache_file, login_command=login_command(name))
+    report = dict(name=name, profiles=list(config.profiles_using(name)), login_command=login_command(name),
+                  token_cache_file=token_cache_file(account.home, name))
     for key in ("sso_start_url", "sso_region"):
         if key in settings:
             report[key] = settings[key]
-    data = user_files.read_bytes(cache_file)
-    report["token_found"] = data is not None
-    if data is None:
-        description = {"status": "missing"}
-    else:
-        try:
-            description = describe_token(json.loads(data.decode("utf-8")), now, margin)
-        except ValueError as error:
-            description = {"status": "invalid", "problem": "not JSON ({0})".format(error)}
+    dummy, description = read_cached_token(user_files.read_bytes, account.home, name, now, margin)
+    report["token_found"] = description["status"] != "missing"
     report["message"] = explain(name, description)
     description.pop("problem", None)
     report.update(description)
@@ -220,15 +183,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if module.params["query"] and jmespath is None:
-        module.fail_json(msg=missing_required_lib("jmespath"), exception=JMESPATH_IMPORT_ERROR)
-    try:
-        account = user_files.target_account(module.params["user"])
-    except ValueError as error:
-        module.fail_json(msg=to_native(error))
-    path = user_files.config_path(module.params["path"], account, os.environ)
+    account, path = user_and_path(module)
     now = datetime.datetime.now(datetime.timezone.utc)
-    try:
+    with failing_on_file_errors(module, path, account):
         with user_files.acting_as(account):
             dummy, config = read_config_file(path, user_files.read_bytes)
             names = list(config.named_sections(SSO_SESSION))
@@ -239,16 +196,9 @@ def main():
                         wanted, path, ", ".join(names) or "none"), path=path)
                 names = [wanted]
             sessions = [session_report(config, account, name, now, module.params["expiry_margin"]) for name in names]
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), path=path)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), path=path)
     result = dict(changed=False, path=path, sessions=sessions)
     if module.params["query"]:
-        try:
-            result["query_result"] = jmespath.search(module.params["query"], dict(path=path, sessions=sessions))
-        except jmespath.exceptions.JMESPathError as error:
-            module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(module.params["query"], to_native(error)))
+        result["query_result"] = run_query(module, dict(path=path, sessions=sessions))
     module.exit_json(**result)
 
 

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the collection's modules share: the user and config file they work on,
+optional libraries, JMESPath queries, and how file errors read."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import SdkMissing, load_boto3
+
+
+def user_and_path(module):
+    """The account of O(user) and its config file (O(path)); fails the module otherwise."""
+    try:
+        account = user_files.target_account(module.params["user"])
+    except ValueError as error:
+        module.fail_json(msg=to_native(error))
+    return account, user_files.config_path(module.params["path"], account, os.environ)
+
+
+@contextlib.contextmanager
+def failing_on_file_errors(module, path, account, result=None, consequence=""):
+    """Fail the module, naming the file, on a config botocore cannot read or an OS error."""
+    details = dict(result or {}, path=path)
+    try:
+        yield
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **details)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), **details)
+
+
+def boto3_for(module, account):
+    """boto3, loaded for ``account``; the standard missing-library failure without it."""
+    try:
+        return load_boto3(account.home)
+    except SdkMissing as missing:
+        module.fail_json(msg=missing_required_lib("boto3"), exception=missing.traceback)
+
+
+def run_query(module, data):
+    """O(query) (JMESPath) over ``data``, as ``aws --query`` applies it."""
+    query = module.params["query"]
+    try:
+        import jmespath  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        import traceback  # pylint: disable=import-outside-toplevel
+        module.fail_json(msg=missing_required_lib("jmespath"), exception=traceback.format_exc())
+    try:
+        return jmespath.search(query, data)
+    except jmespath.exceptions.JMESPathError as error:
+        module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(query, to_native(error)))
