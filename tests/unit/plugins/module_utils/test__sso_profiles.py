@@ -16,35 +16,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     apply_request,
     build_request,
 )
+from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED, SEED_SESSION_STANZA, SEED_STANZAS
 
 from .config_strategies import botocore_read, readable_texts
-
-SEED = dict(
-    name="recrocog-admin",
-    sso_session="recro",
-    sso_start_url="https://recrocog.awsapps.com/start",
-    sso_region="us-east-1",
-    sso_account_id="012345678901",
-    sso_role_name="adminAccess",
-    region="us-east-1",
-    output="json",
-)
-
-# What `aws configure sso` writes for the organisation's guide, on an empty file.
-SEED_SESSION_STANZA = (
-    "[sso-session recro]\n"
-    "sso_start_url = https://recrocog.awsapps.com/start\n"
-    "sso_region = us-east-1\n"
-    "sso_registration_scopes = sso:account:access\n"
-)
-SEED_STANZAS = (
-    "[profile recrocog-admin]\n"
-    "sso_session = recro\n"
-    "sso_account_id = 012345678901\n"
-    "sso_role_name = adminAccess\n"
-    "region = us-east-1\n"
-    "output = json\n"
-) + SEED_SESSION_STANZA
 
 
 def apply(text, **params):

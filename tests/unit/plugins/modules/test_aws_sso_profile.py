@@ -16,18 +16,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_profile
-
-SEED = dict(
-    name="recrocog-admin",
-    sso_session="recro",
-    sso_start_url="https://recrocog.awsapps.com/start",
-    sso_region="us-east-1",
-    sso_account_id="012345678901",
-    sso_role_name="adminAccess",
-    region="us-east-1",
-    output="json",
-)
-
+from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED
 
 class ModuleExit(Exception):
     """The module's result, raised instead of printing it and exiting."""
