@@ -10,6 +10,7 @@ and moto's server), and check that the clients read them as they read AWS.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -302,7 +303,7 @@ def test_aws_cli_v2_resolves_the_profile(aws_servers):
 
 def test_portal_program_serves_its_state_file_and_rereads_it(tmp_path, moto_sts_endpoint):
     state_file = tmp_path / 'state.json'
-    state = dict(DEFAULT_ORGANIZATION, accessTokens=['token-of-cwilson'])
+    state = dict(copy.deepcopy(DEFAULT_ORGANIZATION), accessTokens=['token-of-cwilson'])  # the test changes it
     write_portal_state(state_file, state)
 
     with portal_process(state_file, sts_endpoint=moto_sts_endpoint) as endpoints:
