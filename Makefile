@@ -144,7 +144,7 @@ molecule: venv link images
 onboard: venv link
 	ansible-playbook playbooks/onboard.yml $(ONBOARD_ARGS)
 
-bench: venv link
+bench: venv link images
 	python bench/run.py
 
 # Builds from a copy of the files git knows of, so no cache or test output in
