@@ -1,0 +1,172 @@
+"""The module's own work, without Ansible: parse a config file, edit one
+profile, render the new text. The same calls aws_sso_profile makes
+(plugins/modules/aws_sso_profile.py), in this process."""
+
+import os
+import re
+import sys
+import time
+
+import profiles
+from ansible_runs import REPOSITORY
+from results import Section
+from timing import progress
+
+# `make link` makes the checkout importable as ansible_collections.recro.aws_sso.
+sys.path.insert(0, os.path.join(REPOSITORY, ".cache", "collections"))
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig  # noqa: E402
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (  # noqa: E402
+    apply_request,
+    build_request,
+)
+
+
+def _edit_one_profile(size):
+    """The options of a task that changes the Region of the profile in the middle of the file."""
+    index = size // 2
+    return {
+        "name": profiles.profile_name(index),
+        "sso_session": profiles.SESSION_NAME,
+        "sso_account_id": profiles.account_id(index),
+        "sso_role_name": profiles.ROLE_NAME,
+        "region": "eu-west-1",
+        "output": profiles.OUTPUT,
+    }
+
+
+def _write_all(size):
+    """The options of a task that writes ``size`` profiles and the session to a new file."""
+    return {
+        "sso_session": profiles.SESSION_NAME,
+        "sso_start_url": profiles.SESSION["sso_start_url"],
+        "sso_region": profiles.SESSION["sso_region"],
+        "region": profiles.REGION,
+        "output": profiles.OUTPUT,
+        "profiles": profiles.profile_items(size),
+    }
+
+
+def _timed_in_turns(functions, repeats):
+    """The run times of each function, run in turns (see timing.measure_in_turns)."""
+    runs = [[] for function in functions]
+    for _round in range(repeats):
+        for function, times in zip(functions, runs):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+    return runs
+
+
+# `from ansible_collections.recro.aws_sso.plugins.module_utils._x import ...` and
+# `from ansible_collections.recro.aws_sso.plugins.module_utils import _x as ...`
+_COLLECTION_IMPORT = re.compile(
+    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))? import \(?\s*(\w+)", re.MULTILINE)
+
+
+def _module_sources(module_path):
+    """The module's file and every module_utils file of the collection it imports, directly or not."""
+    utils = os.path.join(REPOSITORY, "plugins", "module_utils")
+    pending = [module_path]
+    found = []
+    while pending:
+        path = pending.pop()
+        if path in found:
+            continue
+        found.append(path)
+        with open(path) as source:
+            for submodule, name in _COLLECTION_IMPORT.findall(source.read()):
+                pending.append(os.path.join(utils, (submodule or name) + ".py"))
+    return found
+
+
+def _compile_all(paths):
+    sources = []
+    for path in paths:
+        with open(path) as source:
+            sources.append((path, source.read()))
+
+    def compile_sources():
+        for path, text in sources:
+            compile(text, path, "exec")
+    return compile_sources
+
+
+def compile_cost(repeats):
+    """What every run of the module pays before it starts: Ansible ships the
+    module and its module_utils as source (AnsiballZ) and Python compiles them
+    on each run. Against ansible.builtin.ping, the floor."""
+    import ansible.modules.ping
+
+    ours = _module_sources(os.path.join(REPOSITORY, "plugins", "modules", "aws_sso_profile.py"))
+    ping = [ansible.modules.ping.__file__]
+    ours_runs, ping_runs = _timed_in_turns([_compile_all(ours), _compile_all(ping)], repeats)
+    return ours, ours_runs, ping_runs
+
+
+def module_work(sizes, write_sizes, repeats):
+    section = Section(
+        "module_work", "Module work alone: parse, edit one profile, render",
+        "`AwsConfig(text)` then `apply_request(config, build_request(params))` and the new text, in one Python "
+        "process: what aws_sso_profile computes between reading and writing the file. Files of N profiles (and "
+        "their session); the task changes the Region of the profile in the middle. Median of {0} runs.".format(repeats))
+    section.series["profiles"] = list(sizes)
+    section.series["edit one"] = []
+    per_profile = {}
+    for size in sizes:
+        text = profiles.config_text(size)
+        params = _edit_one_profile(size)
+
+        def parse():
+            return AwsConfig(text)
+
+        def parse_edit_render():
+            outcome = apply_request(AwsConfig(text), build_request(params))
+            if len(outcome.changes) != 1:
+                raise RuntimeError("expected one change, got {0}".format(outcome.changes))
+            return outcome.text
+
+        progress("module work: {0} profiles".format(size))
+        parse_edit_render()  # warm-up: regular expressions compiled, caches filled
+        total_runs, parse_runs = _timed_in_turns([parse_edit_render, parse], repeats)
+        total = section.measured("{0} profiles: parse, edit one, render".format(size), total_runs)
+        section.measured("{0} profiles: of which parse".format(size), parse_runs)
+        per_profile[size] = total / size
+        section.series["edit one"].append(total)
+        if size == 5000:
+            section.goal("parse, edit one and render 5,000 profiles", total * 1000, 100, "ms")
+
+    smallest = min(sizes)
+    rows = []
+    for size in sizes:
+        rows.append(["{0:,}".format(size), "{0:.1f} µs".format(per_profile[size] * 1e6),
+                     "{0:.2f}".format(per_profile[size] / per_profile[smallest])])
+    section.table("Time per profile in the file (parse, edit one, render)",
+                  ["profiles", "per profile", "relative to {0:,}".format(smallest)], rows)
+    largest = max(sizes)
+    # Linear growth keeps the time per profile flat; 1.25 leaves room for noise and cache effects.
+    section.ratio("time per profile at {0:,} / at {1:,} (linear: 1.0)".format(largest, smallest),
+                  per_profile[largest] / per_profile[smallest], goal=1.25)
+
+    section.series["write sizes"] = list(write_sizes)
+    section.series["write all"] = []
+    for size in write_sizes:
+        params = _write_all(size)
+
+        def write_all():
+            return apply_request(AwsConfig(""), build_request(params)).text
+
+        progress("module work: write {0} profiles to a new file".format(size))
+        write_all()
+        section.series["write all"].append(section.measured(
+            "write {0} profiles and the session to a new file".format(size), _timed_in_turns([write_all], repeats)[0]))
+
+    progress("module work: compiling the module's sources")
+    sources, ours_runs, ping_runs = compile_cost(repeats)
+    section.measured("compile aws_sso_profile and its module_utils ({0} files), on every run".format(len(sources)),
+                     ours_runs)
+    section.measured("compile ansible.builtin.ping, on every run", ping_runs)
+    section.note("Every run of a module compiles its sources again (AnsiballZ ships them as source, without "
+                 "bytecode): for aws_sso_profile, {0}.".format(", ".join(
+                     os.path.relpath(path, REPOSITORY) for path in sources)))
+    return section
