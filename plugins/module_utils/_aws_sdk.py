@@ -16,25 +16,20 @@ from __future__ import annotations
 import os
 import traceback
 
+from ansible.module_utils.basic import missing_required_lib
+
 # Botocore's retries in standard mode: the portal throttles listings of large organisations.
 RETRIES = {"mode": "standard", "max_attempts": 5}
 
 
-class SdkMissing(Exception):
-    """boto3 cannot be imported; ``traceback`` says why."""
-
-    def __init__(self, traceback_text):
-        super(SdkMissing, self).__init__("boto3")
-        self.traceback = traceback_text
-
-
-def load_boto3(home):
-    """The ``boto3`` module, imported with ``HOME`` set to ``home``."""
-    os.environ["HOME"] = home
+def boto3_for(module, account):
+    """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home; the
+    standard missing-library failure of ``module`` without it."""
+    os.environ["HOME"] = account.home
     try:
         import boto3  # pylint: disable=import-outside-toplevel
     except ImportError:
-        raise SdkMissing(traceback.format_exc())
+        module.fail_json(msg=missing_required_lib("boto3"), exception=traceback.format_exc())
     return boto3
 
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What the collection's modules share: the user and config file they work on,
-optional libraries, JMESPath queries, and how file errors read."""
+JMESPath queries, and how file errors read."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import SdkMissing, load_boto3
 
 
 def user_and_path(module):
@@ -37,14 +36,6 @@ def failing_on_file_errors(module, path, account, result=None, consequence=""):
         module.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **details)
     except (IOError, OSError) as error:
         module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), **details)
-
-
-def boto3_for(module, account):
-    """boto3, loaded for ``account``; the standard missing-library failure without it."""
-    try:
-        return load_boto3(account.home)
-    except SdkMissing as missing:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=missing.traceback)
 
 
 def run_query(module, data):

@@ -168,13 +168,8 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import portal_client
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
-    boto3_for,
-    failing_on_file_errors,
-    run_query,
-    user_and_path,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, run_query, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template, profiles_for
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
 

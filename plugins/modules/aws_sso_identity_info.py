@@ -77,8 +77,8 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, profile_session
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import boto3_for, failing_on_file_errors, user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, boto3_for, profile_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command
 
 

@@ -18,6 +18,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_profile
 from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED
 
+
 class ModuleExit(Exception):
     """The module's result, raised instead of printing it and exiting."""
 
