@@ -238,14 +238,8 @@ def plot_profiles(path, sections):
                 label = "community.general.ini_file (a loop item a key)" if name == "ini_file" else \
                     "aws configure set (a call a key, no session)"
                 left.plot([size for size, value in points], [value for size, value in points], marker, label=label)
-    left.set_xscale("log")
-    left.set_yscale("log")
-    _plain_numbers(left)
-    left.set_xlabel("profiles written to a new ~/.aws/config")
-    left.set_ylabel("wall time of the run (s)")
-    left.set_title("Onboarding N profiles on localhost")
-    left.grid(True, which="both", alpha=0.3)
-    left.legend(fontsize="small")
+    _log_axes(left, "profiles written to a new ~/.aws/config", "wall time of the run (s)",
+              "Onboarding N profiles on localhost")
 
     if work:
         series = work["series"]
@@ -258,27 +252,28 @@ def plot_profiles(path, sections):
             right.plot(series["write sizes"], [value * 1000 for value in series["write all"]], "s-",
                        label="write N profiles to a new file")
         right.plot([5000], [100], "v", color="red", label="goal at 5,000 profiles: under 100 ms")
-    right.set_xscale("log")
-    right.set_yscale("log")
-    _plain_numbers(right)
-    right.set_xlabel("profiles in the file")
-    right.set_ylabel("time (ms)")
-    right.set_title("The module's own work, without Ansible")
-    right.grid(True, which="both", alpha=0.3)
-    right.legend(fontsize="small")
+    _log_axes(right, "profiles in the file", "time (ms)", "The module's own work, without Ansible")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
     return True
 
 
-def _plain_numbers(axes):
-    """Log axes labelled 1, 10, 100 rather than 10^0, 10^1, 10^2."""
+def _log_axes(axes, xlabel, ylabel, title):
+    """Log-log axes with a grid and a legend, labelled 1, 10, 100 rather than
+    10^0, 10^1, 10^2."""
     from matplotlib.ticker import FuncFormatter
 
     plain = FuncFormatter(lambda value, _position: "{0:g}".format(value))
+    axes.set_xscale("log")
+    axes.set_yscale("log")
     axes.xaxis.set_major_formatter(plain)
     axes.yaxis.set_major_formatter(plain)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
 
 
 def plot_fleet(path, sections):
