@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Where the AWS CLI v2 and botocore keep what an SSO login leaves behind, and
+how the collection writes and removes those files. The names are theirs, so
+that the CLI and every SDK use (and refresh) a login of ours as their own."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import token_cache_file
+
+__all__ = [
+    "PRIVATE_DIRECTORY_MODE",
+    "PRIVATE_FILE_MODE",
+    "cli_cache_directory",
+    "pending_authorization_file",
+    "registration_cache_file",
+    "remove_file",
+    "role_credentials_cache_file",
+    "sso_cache_directory",
+    "token_cache_file",
+    "write_private_file",
+]
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIRECTORY_MODE = 0o700
+
+
+def _sha1(text):
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def sso_cache_directory(home):
+    return os.path.join(home, ".aws", "sso", "cache")
+
+
+def cli_cache_directory(home):
+    return os.path.join(home, ".aws", "cli", "cache")
+
+
+def registration_cache_file(home, session_name, start_url, region, scopes):
+    """The client registration botocore's SSO token fetcher (and so ``aws sso
+    login``) reuses: sha1 of its cache key dumped with sorted keys and the
+    default separators. ``scopes`` is the parsed list, or ``None`` when the
+    stanza has no ``sso_registration_scopes``."""
+    key = {
+        "tool": "botocore",
+        "startUrl": start_url,
+        "region": region,
+        "scopes": scopes,
+        "session_name": session_name,
+    }
+    return os.path.join(sso_cache_directory(home), _sha1(json.dumps(key, sort_keys=True)) + ".json")
+
+
+def role_credentials_cache_file(home, account_id, role_name, session_name):
+    """The role credentials the CLI caches after ``GetRoleCredentials`` for a
+    profile of ``session_name``: sha1 of the compact, sorted JSON key."""
+    key = {"accountId": account_id, "roleName": role_name, "sessionName": session_name}
+    return os.path.join(cli_cache_directory(home), _sha1(json.dumps(key, sort_keys=True, separators=(",", ":"))) + ".json")
+
+
+def pending_authorization_file(home, session_name):
+    """Ours alone: a device authorization started but not yet approved, kept
+    so that a second task (or run) polls it instead of starting another. It
+    holds the device code, so it is private like the token."""
+    return os.path.join(sso_cache_directory(home), "recro-aws-sso-pending-" + _sha1(session_name) + ".json")
+
+
+def write_private_file(path, data):
+    """Write ``data`` to ``path`` atomically, 0600 in a 0700 directory, as the
+    caller's effective ids (run inside ``user_files.acting_as``). Refuses a
+    target that is not a regular file."""
+    directory = os.path.dirname(path)
+    user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
+    os.chmod(directory, PRIVATE_DIRECTORY_MODE)
+    _refuse_unless_regular(path)
+    user_files.write_atomically(path, data, new_file_mode=PRIVATE_FILE_MODE)
+    os.chmod(os.path.realpath(path), PRIVATE_FILE_MODE)
+
+
+def remove_file(path):
+    """Delete ``path`` (the link itself when it is a symlink); ``True`` when
+    something was deleted, ``False`` when there was nothing."""
+    try:
+        os.unlink(path)
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return False
+        raise
+    return True
+
+
+def _refuse_unless_regular(path):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return
+        raise
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file, refused", path)
