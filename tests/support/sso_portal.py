@@ -275,6 +275,7 @@ class SsoPortal:
         self._access_tokens = set()
         self._page_tokens = {}  # opaque next_token -> (listing, offset of the next item)
         self._requests = []
+        self._logout_tokens = []  # the bearer token of every Logout received, valid or not
         self._lock = threading.Lock()
         self._state_file = state_file
         self._state_file_signature = None
@@ -342,6 +343,12 @@ class SsoPortal:
     def requests_for(self, operation: str) -> list[PortalRequest]:
         return [request for request in self.requests if request.operation == operation]
 
+    @property
+    def logout_tokens(self) -> list:
+        """The bearer token (None: no header) of each Logout received, in order, accepted or not."""
+        with self._lock:
+            return list(self._logout_tokens)
+
     def clear_requests(self) -> None:
         with self._lock:
             del self._requests[:]
@@ -372,6 +379,8 @@ class SsoPortal:
             self.reload_state_file()
             with self._lock:
                 token_valid = None if bearer_token is None else bearer_token in self._access_tokens
+                if operation == 'Logout':
+                    self._logout_tokens.append(bearer_token)
             if operation == 'Unknown':
                 raise PortalError(404, 'UnknownOperationException', 'No operation %s %s' % (method, path))
             if not token_valid:

@@ -209,6 +209,20 @@ def test_logout_ends_the_token(aws_servers):
     assert token not in aws_servers.portal.access_tokens
 
 
+def test_logout_records_the_token_it_received_accepted_or_not(aws_servers):
+    token, other = aws_servers.portal.issue_access_token(), aws_servers.portal.issue_access_token()
+    client = sso_client(aws_servers.sso_endpoint)
+
+    client.logout(accessToken=token)
+    with pytest.raises(client.exceptions.UnauthorizedException):
+        client.logout(accessToken=token)  # a second Logout with the same token is refused, and recorded
+
+    assert aws_servers.portal.logout_tokens == [token, token]
+    assert [request.token_valid for request in aws_servers.portal.requests_for('Logout')] == [True, False]
+    assert other in aws_servers.portal.access_tokens  # another session's token still works
+    client.list_accounts(accessToken=other)
+
+
 def test_log_in_writes_the_token_cache_as_the_cli_does(aws_servers):
     token = aws_servers.log_in()
 
