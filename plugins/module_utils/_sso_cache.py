@@ -8,11 +8,14 @@ that the CLI and every SDK use (and refresh) a login of ours as their own."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import stat
+import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import token_cache_file
@@ -21,6 +24,7 @@ __all__ = [
     "PRIVATE_DIRECTORY_MODE",
     "PRIVATE_FILE_MODE",
     "cli_cache_directory",
+    "locked_cache_directory",
     "pending_authorization_file",
     "registration_cache_file",
     "remove_file",
@@ -108,3 +112,33 @@ def _refuse_unless_regular(path):
         raise
     if not stat.S_ISREG(mode):
         raise OSError(errno.EINVAL, "not a regular file, refused", path)
+
+
+@contextlib.contextmanager
+def locked_cache_directory(directory, timeout):
+    """Hold an exclusive ``flock`` on ``directory`` (as ``user_files.locked_directory``
+    does) for at most ``timeout`` seconds of waiting; raises ``TimeoutError``
+    naming the directory when another run keeps it longer. A directory that does
+    not exist needs no lock: there is nothing in it to take turns on."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if error.errno != errno.ENOENT:
+            raise
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(errno.ETIMEDOUT, "another run holds the lock for more than {0} s".format(timeout), directory)
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(descriptor)
