@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Which files an SSO login of one ``[sso-session]`` left behind, for a logout.
+
+Pure logic and the standard library. A session's files are found by name only
+(the names the AWS CLI and botocore give them, see ``_sso_cache``), never by
+looking at every file of a cache directory, so no other session's file can be
+taken along:
+
+- its token (``~/.aws/sso/cache/<sha1 of the session name>.json``);
+- our pending device authorization of it;
+- the role credentials the CLI cached for each (``sso_account_id``,
+  ``sso_role_name``) of the profiles that use it (``sso_session = NAME``), when
+  the file says ``"ProviderType": "sso"``;
+- its client registrations, for its start URL and Region, with the configured
+  ``sso_registration_scopes``, without any (the device flow of a stanza that has
+  none), and with the scope the PKCE flow registers by default.
+
+Without the ``[sso-session]`` stanza the start URL and Region come from the
+token file, when it has them; without either, the registrations cannot be named
+and stay.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+    pending_authorization_file,
+    registration_cache_file,
+    role_credentials_cache_file,
+    token_cache_file,
+)
+
+TOKEN = "token"
+PENDING = "pending authorization"
+ROLE_CREDENTIALS = "role credentials"
+REGISTRATION = "client registration"
+# What the PKCE flow registers when the stanza names no scopes.
+DEFAULT_PKCE_SCOPES = ["sso:account:access"]
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+class NotRegularFile(OSError):
+    """A path of the session's files is something else than a regular file."""
+
+    def __init__(self, path, kind, role):
+        super().__init__(errno.EINVAL, "the {0} file of the session is {1}, not a regular file: refused, nothing removed".format(role, kind), path)
+        self.path = path
+        self.kind = kind
+
+
+def parse_scopes(raw_value):
+    """``sso_registration_scopes`` as the AWS CLI parses it (comma-separated), or ``None``."""
+    if raw_value is None:
+        return None
+    scopes = [scope.strip() for scope in raw_value.split(",") if scope.strip()]
+    return scopes or None
+
+
+def file_kind(path):
+    """``None`` when nothing is at ``path``; ``"file"`` for a regular file (after
+    symlinks), ``"dangling symlink"``, or what else it is (``"a FIFO"``...).
+    Never opens the path."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise
+        return "dangling symlink" if os.path.lexists(path) else None
+    if stat.S_ISREG(mode):
+        return "file"
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _role_pairs(config, session_name):
+    pairs = []
+    for section in config.profiles_using(session_name).values():
+        values = section.values()
+        pair = (values.get("sso_account_id"), values.get("sso_role_name"))
+        if all(isinstance(item, str) and item for item in pair) and pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+def named_files(config, home, session_name):
+    """``[(role, path)]``: the files named by the session's name and its profiles."""
+    files = [(TOKEN, token_cache_file(home, session_name)), (PENDING, pending_authorization_file(home, session_name))]
+    for account_id, role_name in _role_pairs(config, session_name):
+        files.append((ROLE_CREDENTIALS, role_credentials_cache_file(home, account_id, role_name, session_name)))
+    return files
+
+
+def registration_files(config, home, session_name, token):
+    """``[(role, path)]``: the session's client registration files. The start URL
+    and Region are the stanza's, or the (parsed) ``token``'s without a stanza."""
+    section = config.find(SSO_SESSION, session_name)
+    if section is not None:
+        values = section.values()
+        start_url, region = values.get("sso_start_url"), values.get("sso_region")
+        configured = parse_scopes(values.get("sso_registration_scopes"))
+    else:
+        token = token if isinstance(token, dict) else {}
+        start_url, region, configured = token.get("startUrl"), token.get("region"), None
+    if not (isinstance(start_url, str) and start_url and isinstance(region, str) and region):
+        return []
+    paths = []
+    for scopes in (configured, None, DEFAULT_PKCE_SCOPES):
+        path = registration_cache_file(home, session_name, start_url, region, scopes)
+        if path not in paths:
+            paths.append(path)
+    return [(REGISTRATION, path) for path in paths]
+
+
+def present(files):
+    """The ``files`` (``[(role, path)]``) that exist, as ``[(role, path, kind)]``;
+    raises ``NotRegularFile`` for the first that is neither a regular file nor a
+    dangling symlink."""
+    found = []
+    for role, path in files:
+        kind = file_kind(path)
+        if kind is None:
+            continue
+        if kind not in ("file", "dangling symlink"):
+            raise NotRegularFile(path, kind, role)
+        found.append((role, path, kind))
+    return found
+
+
+def is_sso_role_credentials(data):
+    """Whether ``data`` (bytes) is a CLI cache entry of SSO role credentials."""
+    try:
+        entry = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(entry, dict) and entry.get("ProviderType") == "sso"
+
+
+def removable(found, read_bytes):
+    """Of ``present()``'s answer, the paths a logout deletes: all of them, except
+    a role-credential file that is not SSO's (``read_bytes(path)`` reads it)."""
+    paths = []
+    for role, path, kind in found:
+        if role == ROLE_CREDENTIALS and kind == "file" and not is_sso_role_credentials(read_bytes(path) or b""):
+            continue
+        paths.append(path)
+    return paths
