@@ -1,0 +1,244 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_logout
+short_description: Log out of one AWS IAM Identity Center (SSO) session and delete what its login left behind
+version_added: 0.2.0
+description:
+  - Does what C(aws sso logout) does, for one C([sso-session]) only, and a little more. With the session's token,
+    when one is cached and has not expired, it calls the SSO portal's C(Logout), which ends the session on the
+    service side. Then, as O(user), it deletes the session's token cache file, the role credentials the AWS CLI
+    cached for the profiles that use the session, the session's client registration files, and a pending device
+    authorization of M(recro.aws_sso.aws_sso_login).
+  - Files are found by the names the AWS CLI and botocore give them, never by looking through the cache
+    directories, so no file of another session is touched. A role-credential file is deleted only when it says
+    C("ProviderType": "sso").
+  - An expired token, a token the portal no longer accepts, or a portal that cannot be reached does not stop the
+    logout: the local files are deleted all the same, and RV(service_logout) is V(false) with the reason in
+    RV(service_logout_error).
+  - A separate module rather than C(state=absent) of M(recro.aws_sso.aws_sso_login), because a logout needs none of
+    the login's options (flow, wait, browser, timeout), must work when they would be meaningless (no stanza left,
+    no browser, an expired login), and reads as what it is in an offboarding play.
+  - Never returns or logs a token.
+author:
+  - Recro platform team (@recrocog)
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+  - recro.aws_sso.user_config
+requirements:
+  - boto3 (for the portal's C(Logout); without it the local files are still deleted and RV(service_logout_error) says so)
+options:
+  sso_session:
+    description:
+      - The session to log out of, the name of its C([sso-session]) stanza.
+      - When the config file has no such stanza (it was removed first), the module still deletes what it can name
+        from the session's name alone (the token, the pending authorization, the role credentials of profiles with
+        C(sso_session) set to it), and the client registrations when the token file tells their start URL and Region.
+    type: str
+    required: true
+  lock_timeout:
+    description:
+      - Seconds to wait for another run (a login of the same user) that holds the lock on C(~/.aws/sso/cache).
+    type: int
+    default: 15
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Lists in RV(removed) what it would delete, and calls nothing.
+  diff_mode:
+    support: full
+    details:
+      - The files deleted (or, in check mode, that would be), one path a line.
+  idempotent:
+    support: full
+notes:
+  - The caches are always in C(~/.aws/sso/cache) and C(~/.aws/cli/cache) of O(user), as for the AWS CLI, whatever
+    O(path) is; O(path) is read for the session's start URL, Region, scopes and profiles.
+  - The portal is called in the session's C(sso_region); C(AWS_ENDPOINT_URL_SSO) where the module runs is honoured.
+  - A token or credentials already copied elsewhere (another machine, an environment variable) cannot be deleted
+    here; the portal's C(Logout) ends the SSO session, but role credentials already issued stay valid until they
+    expire (the permission set's session duration).
+  - Fails, naming the path and what it is, when one of the session's files is a directory, FIFO, socket or device;
+    nothing is deleted then.
+seealso:
+  - module: recro.aws_sso.aws_sso_login
+  - module: recro.aws_sso.aws_sso_session_info
+"""
+
+EXAMPLES = r"""
+- name: Offboard Alice: end her SSO session and delete its tokens and cached credentials
+  recro.aws_sso.aws_sso_logout:
+    user: alice
+    sso_session: recro
+  become: true
+  register: logout
+
+- name: Say when the service-side logout did not happen
+  ansible.builtin.debug:
+    msg: "the portal did not end the session: {{ logout.service_logout_error }}"
+  when: not logout.service_logout
+"""
+
+RETURN = r"""
+removed:
+  description: The files deleted (in check mode, that would be deleted).
+  returned: always
+  type: list
+  elements: str
+  sample: [/home/alice/.aws/sso/cache/2c5ce9e2bbb1a4d8d48b1af2e2c6a1a2f5d1d0c4.json]
+service_logout:
+  description: Whether the SSO portal's C(Logout) succeeded with the session's token.
+  returned: always
+  type: bool
+service_logout_error:
+  description: Why the portal's C(Logout) did not happen or failed (no token, expired, refused, unreachable), or null.
+  returned: always
+  type: str
+  sample: the token of sso-session recro expired at 2026-11-26T17:00:00Z; the portal was not called
+msg:
+  description: What was done, in one sentence.
+  returned: always
+  type: str
+  sample: logged out of sso-session recro; 4 files removed
+path:
+  description: The config file read.
+  returned: always
+  type: str
+"""
+
+import datetime
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import locked_cache_directory, remove_file, sso_cache_directory
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
+    TOKEN,
+    named_files,
+    present,
+    registration_files,
+    NotRegularFile,
+    removable,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import read_cached_token
+
+
+def plan(account, path, name):
+    """``(paths to delete, region, access token or None, why there is no token to log out with)``, read as the user."""
+    dummy, config = read_config_file(path, user_files.read_bytes)
+    found = present(named_files(config, account.home, name))
+    token, description = None, {"status": "missing"}
+    if any(role == TOKEN and kind == "file" for role, dummy_path, kind in found):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        token, description = read_cached_token(user_files.read_bytes, account.home, name, now, 0)
+    found += present(registration_files(config, account.home, name, token))
+    section = config.find(SSO_SESSION, name)
+    region = section.values().get("sso_region") if section is not None else None
+    if not region and isinstance(token, dict) and isinstance(token.get("region"), str):
+        region = token["region"]
+    access_token, problem = None, None
+    status = description["status"]
+    if status in ("valid", "expiring"):
+        access_token = token["accessToken"]
+    elif status == "expired":
+        problem = "the token of sso-session {0} expired at {1}; the portal was not called".format(name, description["expires_at"])
+    elif status == "invalid":
+        problem = "the token cache of sso-session {0} cannot be used ({1}); the portal was not called".format(name, description["problem"])
+    else:
+        problem = "no token is cached for sso-session {0}; the portal was not called".format(name)
+    if access_token is not None and not region:
+        access_token, problem = None, "sso-session {0} has no sso_region, in {1} or its token; the portal was not called".format(name, path)
+    return removable(found, user_files.read_bytes), region, access_token, problem
+
+
+def checked_plan(module, account, path, name, result):
+    """``plan()``, failing the module (naming the path and what it is) on a file that is not a regular one."""
+    try:
+        return plan(account, path, name)
+    except NotRegularFile as error:
+        module.fail_json(msg="{0}: {1}".format(error.path, error.strerror), **result)
+
+
+def portal_logout(module, account, name, region, access_token):
+    """``None`` when the portal's Logout succeeded, otherwise why not (never the token)."""
+    os.environ["HOME"] = account.home
+    try:
+        import boto3  # pylint: disable=import-outside-toplevel
+        import botocore.exceptions  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        module.warn(missing_required_lib("boto3"))
+        return "boto3 is not installed where the module runs; the portal was not called"
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import portal_client  # pylint: disable=import-outside-toplevel
+
+    try:
+        portal_client(boto3, region).logout(accessToken=access_token)
+    except botocore.exceptions.ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code == "UnauthorizedException":
+            return "the SSO portal in {0} no longer accepts the token of sso-session {1} (the session had ended)".format(region, name)
+        return "the SSO portal in {0} answered {1}: {2}".format(region, code, to_native(error)).replace(access_token, "<token>")
+    except botocore.exceptions.BotoCoreError as error:
+        return "cannot reach the SSO portal in {0}: {1}".format(region, to_native(error)).replace(access_token, "<token>")
+    return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sso_session=dict(type="str", required=True),
+            lock_timeout=dict(type="int", default=15),
+            path=dict(type="str"),
+            user=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    name = module.params["sso_session"]
+    if not name or any(ord(character) < 32 or ord(character) == 127 for character in name):
+        module.fail_json(msg="sso_session: {0!r} is not a session name (empty, or a control character)".format(name))
+    if module.params["lock_timeout"] < 0:
+        module.fail_json(msg="lock_timeout: {0} is negative; give seconds, 0 or more".format(module.params["lock_timeout"]))
+    account, path = user_and_path(module)
+    result = dict(changed=False, path=path, removed=[], service_logout=False, service_logout_error=None)
+    with failing_on_file_errors(module, path, account, result):
+        with user_files.acting_as(account):
+            paths, region, access_token, problem = checked_plan(module, account, path, name, result)
+    result["diff"] = dict(before="".join(item + "\n" for item in paths), after="")
+    if module.check_mode:
+        result.update(changed=bool(paths), removed=paths, service_logout_error=problem,
+                      msg="would log out of sso-session {0}{1} and remove {2} files".format(
+                          name, "" if access_token is None else " at the portal", len(paths)))
+        module.exit_json(**result)
+
+    if access_token is not None:
+        problem = portal_logout(module, account, name, region, access_token)
+    result.update(service_logout=access_token is not None and problem is None, service_logout_error=problem)
+    removed = []
+    with failing_on_file_errors(module, path, account, dict(result, removed=removed)):
+        with user_files.acting_as(account):
+            with locked_cache_directory(sso_cache_directory(account.home), module.params["lock_timeout"]):
+                # Looked at again under the lock: a login may have written meanwhile.
+                paths = checked_plan(module, account, path, name, dict(result, removed=removed))[0]
+                for item in paths:
+                    if remove_file(item):
+                        removed.append(item)
+    result.update(changed=bool(removed), removed=removed, diff=dict(before="".join(item + "\n" for item in removed), after=""))
+    if result["service_logout"]:
+        result["msg"] = "logged out of sso-session {0} at the portal; {1} files removed".format(name, len(removed))
+    else:
+        result["msg"] = "{0} files of sso-session {1} removed; no service-side logout: {2}".format(len(removed), name, problem)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""aws_sso_logout through ``ansible-playbook``, after the real AWS CLI cached role credentials.
+
+The SSO portal and STS cannot be reached from here: the portal is a local server speaking
+its real REST protocol (``tests/support/sso_portal.py``, it stands in for IAM Identity
+Center's portal and records each ``Logout``) and STS is moto's server. Token caches are
+written as ``aws sso login`` writes them; the role credentials are cached by
+``/usr/bin/aws`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+    pending_authorization_file,
+    registration_cache_file,
+    role_credentials_cache_file,
+)
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import START_URL, write_token_cache
+
+OTHER_START_URL = "https://other.awsapps.com/start"
+SCOPES = ["sso:account:access"]
+CONFIG = """[profile recrocog-admin]
+sso_session = recro
+sso_account_id = 111111111111
+sso_role_name = adminAccess
+region = us-east-1
+[profile recrocog-staging-read]
+sso_session = recro
+sso_account_id = 222222222222
+sso_role_name = readOnly
+region = us-east-1
+[sso-session recro]
+sso_start_url = {recro}
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+[profile other-admin]
+sso_session = other
+sso_account_id = 111111111111
+sso_role_name = adminAccess
+region = us-east-1
+[sso-session other]
+sso_start_url = {other}
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+""".format(recro=START_URL, other=OTHER_START_URL)
+
+LOGOUT = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Log out of the recro session
+      recro.aws_sso.aws_sso_logout:
+        sso_session: recro
+      register: logout
+    - name: Save what the test looks at
+      ansible.builtin.copy:
+        content: "{{ logout | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def snapshot(home, fifo=None):
+    """Every file of the two caches, path to bytes (``None`` for ``fifo``, never opened)."""
+    files = {}
+    for directory in (home / ".aws" / "sso" / "cache", home / ".aws" / "cli" / "cache"):
+        if directory.is_dir():
+            for entry in directory.iterdir():
+                files[str(entry)] = None if str(entry) == fifo else entry.read_bytes()
+    return files
+
+
+def plant_registration_and_pending(home, session, start_url):
+    paths = [registration_cache_file(str(home), session, start_url, "us-east-1", SCOPES),
+             registration_cache_file(str(home), session, start_url, "us-east-1", None),
+             pending_authorization_file(str(home), session)]
+    for path in paths[:2]:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"clientId": "id-" + session, "clientSecret": "registration-secret-" + session,
+                       "expiresAt": "2027-03-01T00:00:00Z", "scopes": SCOPES}, handle)
+    with open(paths[2], "w", encoding="utf-8") as handle:
+        json.dump({"deviceCode": "device-code-" + session, "userCode": "ABCD-EFGH"}, handle)
+    for path in paths:
+        os.chmod(path, 0o600)
+    return paths
+
+
+def cli_identity(servers, profile):
+    """``aws sts get-caller-identity`` with the real AWS CLI v2, which caches the profile's role credentials."""
+    cli = subprocess.run(["/usr/bin/aws", "sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text"],
+                         env=servers.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    assert cli.returncode == 0, cli.stderr
+    return cli.stdout.strip()
+
+
+def two_sessions_logged_in(servers):
+    """Both sessions logged in, with registrations, pending authorizations and CLI-cached role
+    credentials; returns (recro's token, recro's files, the other session's files)."""
+    servers.config_file.parent.mkdir(parents=True, exist_ok=True)
+    servers.config_file.write_text(CONFIG, encoding="utf-8")
+    token = servers.log_in("recro")
+    servers.log_in("other", start_url=OTHER_START_URL)
+    home = servers.home
+    recro = [str(servers.token_cache_file("recro"))] + plant_registration_and_pending(home, "recro", START_URL)
+    other = [str(servers.token_cache_file("other"))] + plant_registration_and_pending(home, "other", OTHER_START_URL)
+    for profile in ("recrocog-admin", "recrocog-staging-read", "other-admin"):
+        assert cli_identity(servers, profile).startswith("arn:aws:sts::")
+    recro += [role_credentials_cache_file(str(home), "111111111111", "adminAccess", "recro"),
+              role_credentials_cache_file(str(home), "222222222222", "readOnly", "recro")]
+    other.append(role_credentials_cache_file(str(home), "111111111111", "adminAccess", "other"))
+    files = snapshot(home)
+    for path in recro + other:
+        assert path in files, path  # the names the CLI gave them are the ones we compute
+    for path in recro[-2:] + other[-1:]:
+        assert json.loads(files[path])["ProviderType"] == "sso"
+    assert sorted(files) == sorted(recro + other)
+    return token, recro, other
+
+
+def assert_only_recro_removed(servers, before, recro, result):
+    after = snapshot(servers.home)
+    assert sorted(result["removed"]) == sorted(recro)
+    assert result["changed"]
+    assert after == {path: data for path, data in before.items() if path not in recro}  # the rest byte-identical
+
+
+def assert_no_secret(run, before):
+    for data in before.values():
+        entry = json.loads(data)
+        for key in ("accessToken", "refreshToken", "clientSecret", "deviceCode", "SecretAccessKey", "SessionToken"):
+            for value in (entry.get(key), entry.get("Credentials", {}).get(key)):
+                if value:
+                    assert value not in run.output and value not in json.dumps(run.saved)
+
+
+def test_logout_ends_the_session_at_the_portal_and_removes_only_its_files(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert aws_servers.portal.logout_tokens == [token["accessToken"]]
+    assert token["accessToken"] not in aws_servers.portal.access_tokens
+    assert run.saved["service_logout"] is True and run.saved["service_logout_error"] is None
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+    assert_no_secret(run, before)
+    # The other session still works, through the real CLI.
+    assert cli_identity(aws_servers, "other-admin") == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
+
+    left = snapshot(aws_servers.home)
+    again = run_playbook(LOGOUT, aws_servers.env)
+    assert again.returncode == 0, again.output
+    assert not again.saved["changed"] and again.saved["removed"] == []
+    assert again.saved["service_logout"] is False and "no token is cached" in again.saved["service_logout_error"]
+    assert aws_servers.portal.logout_tokens == [token["accessToken"]]  # no second Logout
+    assert snapshot(aws_servers.home) == left
+
+
+def test_check_mode_lists_the_files_and_calls_nothing(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT.replace("      register: logout", "      register: logout\n      check_mode: true"), aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert run.saved["changed"] and sorted(run.saved["removed"]) == sorted(recro)
+    assert aws_servers.portal.logout_tokens == [] and aws_servers.portal.requests_for("Logout") == []
+    assert snapshot(aws_servers.home) == before
+    assert token["accessToken"] in aws_servers.portal.access_tokens
+
+
+def test_an_expired_token_is_not_sent_and_the_files_go(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    write_token_cache(aws_servers.home, token["accessToken"], session_name="recro", expired=True)
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert aws_servers.portal.logout_tokens == []
+    assert run.saved["service_logout"] is False
+    assert run.saved["service_logout_error"].startswith("the token of sso-session recro expired at ")
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+    assert_no_secret(run, before)
+
+
+def test_with_the_portal_down_the_files_still_go(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+    aws_servers.portal.stop()
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert run.saved["service_logout"] is False
+    assert run.saved["service_logout_error"].startswith("cannot reach the SSO portal in us-east-1: ")
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+    assert_no_secret(run, before)
+
+
+def test_a_fifo_in_place_of_the_token_is_refused_and_nothing_removed(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    os.unlink(recro[0])
+    os.mkfifo(recro[0], 0o600)
+    files = snapshot(aws_servers.home, fifo=recro[0])
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode != 0
+    assert run.saved == {}
+    assert "{0}: the token file of the session is a FIFO, not a regular file".format(recro[0]) in run.output
+    assert snapshot(aws_servers.home, fifo=recro[0]) == files
+    assert aws_servers.portal.logout_tokens == []
+
