@@ -13,16 +13,24 @@ written as ``aws sso login`` writes them; the role credentials are cached by
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import pathlib
+import pwd
+import shutil
 import subprocess
+import tempfile
+
+import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
     pending_authorization_file,
     registration_cache_file,
     role_credentials_cache_file,
 )
-from ansible_collections.recro.aws_sso.tests.support.aws_servers import START_URL, write_token_cache
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import START_URL, token_cache_file, write_token_cache
 
 OTHER_START_URL = "https://other.awsapps.com/start"
 SCOPES = ["sso:account:access"]
@@ -220,3 +228,86 @@ def test_a_fifo_in_place_of_the_token_is_refused_and_nothing_removed(aws_servers
     assert snapshot(aws_servers.home, fifo=recro[0]) == files
     assert aws_servers.portal.logout_tokens == []
 
+
+
+def test_without_the_stanza_what_the_session_name_and_token_tell_still_goes(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    # Offboarding that removed the [sso-session recro] stanza first: the profiles still name the session.
+    aws_servers.config_file.write_text(CONFIG.replace("[sso-session recro]\nsso_start_url = {0}\nsso_region = us-east-1\n"
+                                                      "sso_registration_scopes = sso:account:access\n".format(START_URL), ""),
+                                       encoding="utf-8")
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    # The Region comes from the token file, so the portal still ends the session.
+    assert aws_servers.portal.logout_tokens == [token["accessToken"]] and run.saved["service_logout"] is True
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+
+
+@contextlib.contextmanager
+def throwaway_user():
+    """A throw-away user with a home of its own, created under the machine's users lock."""
+    name = "recro-logout-%d" % os.getpid()
+    home = tempfile.mkdtemp(prefix="recro-logout-home-", dir="/tmp")
+    os.rmdir(home)
+    with open("/tmp/recro-users.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            subprocess.run(["useradd", "--create-home", "--home-dir", home, "--shell", "/bin/sh", name], check=True)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        yield pwd.getpwnam(name)
+    finally:
+        with open("/tmp/recro-users.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acts for another user")
+def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
+    with throwaway_user() as user:
+        home = pathlib.Path(user.pw_dir)
+        (home / ".aws").mkdir(mode=0o700)
+        (home / ".aws" / "config").write_text(CONFIG, encoding="utf-8")
+        token = write_token_cache(home, aws_servers.portal.issue_access_token(), session_name="recro")
+        (home / ".aws" / "sso" / "cache").chmod(0o700)
+        recro = [str(token_cache_file(home, "recro"))] + plant_registration_and_pending(home, "recro", START_URL)
+        credentials = role_credentials_cache_file(str(home), "111111111111", "adminAccess", "recro")
+        os.makedirs(os.path.dirname(credentials), mode=0o700)
+        with open(credentials, "w", encoding="utf-8") as handle:
+            json.dump({"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "s",
+                                                              "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}}, handle)
+        recro.append(credentials)
+        for directory, dummy, names in os.walk(str(home)):
+            os.chown(directory, user.pw_uid, user.pw_gid)
+            for name in names:
+                os.chown(os.path.join(directory, name), user.pw_uid, user.pw_gid)
+        playbook = LOGOUT.replace("        sso_session: recro\n", "        sso_session: recro\n        user: {0}\n        path: ~/.aws/config\n".format(user.pw_name))
+
+        run = run_playbook(playbook, aws_servers.env)
+
+        assert run.returncode == 0, run.output
+        assert sorted(run.saved["removed"]) == sorted(recro)
+        assert aws_servers.portal.logout_tokens == [token["accessToken"]] and run.saved["service_logout"] is True
+        assert not any(os.path.lexists(path) for path in recro)
+        assert (home / ".aws" / "config").read_text(encoding="utf-8") == CONFIG
+
+        # Role credentials in a directory root owns and the user cannot write: root could delete them, the user
+        # cannot, so the module (acting with the user's ids) fails, naming the user, and keeps the file.
+        write_token_cache(home, aws_servers.portal.issue_access_token(), session_name="recro", expired=True)
+        os.chown(str(token_cache_file(home, "recro")), user.pw_uid, user.pw_gid)
+        cli_cache = os.path.dirname(credentials)
+        os.chown(cli_cache, 0, 0)
+        os.chmod(cli_cache, 0o755)
+        with open(credentials, "w", encoding="utf-8") as handle:
+            json.dump({"ProviderType": "sso"}, handle)
+
+        refused = run_playbook(playbook, aws_servers.env)
+
+        assert refused.returncode != 0
+        assert "Permission denied" in refused.output and "(as user '{0}')".format(user.pw_name) in refused.output
+        assert os.path.exists(credentials)
