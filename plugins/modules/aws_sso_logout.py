@@ -17,9 +17,9 @@ description:
     authorization of M(recro.aws_sso.aws_sso_login).
   - Files are found by the names the AWS CLI and botocore give them, never by looking through the cache
     directories, so no file of another session is touched. A role-credential file is deleted only when it says
-    C("ProviderType": "sso").
+    C(ProviderType) V(sso).
   - An expired token, a token the portal no longer accepts, or a portal that cannot be reached does not stop the
-    logout: the local files are deleted all the same, and RV(service_logout) is V(false) with the reason in
+    logout; the local files are deleted all the same, and RV(service_logout) is V(false) with the reason in
     RV(service_logout_error).
   - A separate module rather than C(state=absent) of M(recro.aws_sso.aws_sso_login), because a logout needs none of
     the login's options (flow, wait, browser, timeout), must work when they would be meaningless (no stanza left,
@@ -72,7 +72,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Offboard Alice: end her SSO session and delete its tokens and cached credentials
+- name: Offboard Alice, end her SSO session and delete its tokens and cached credentials
   recro.aws_sso.aws_sso_logout:
     user: alice
     sso_session: recro
