@@ -311,3 +311,19 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
         assert refused.returncode != 0
         assert "Permission denied" in refused.output and "(as user '{0}')".format(user.pw_name) in refused.output
         assert os.path.exists(credentials)
+
+
+def test_a_token_the_portal_no_longer_accepts_is_reported_and_the_files_go(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    aws_servers.portal.revoke_access_token(token["accessToken"])  # the session ended at the service already
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert aws_servers.portal.logout_tokens == [token["accessToken"]]
+    assert run.saved["service_logout"] is False
+    assert run.saved["service_logout_error"] == ("the SSO portal in us-east-1 no longer accepts the token of sso-session recro "
+                                                 "(the session had ended)")
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+    assert_no_secret(run, before)

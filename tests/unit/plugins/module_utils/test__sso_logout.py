@@ -173,3 +173,27 @@ def test_only_sso_role_credentials_are_removed(tmp_path):
     assert removable(present(files), read_bytes) == [str(sso), str(token), str(dangling)]
     assert is_sso_role_credentials(b'{"ProviderType": "sso"}')
     assert not is_sso_role_credentials(b'["sso"]')
+
+
+def test_the_cache_lock_waits_at_most_its_timeout_and_needs_no_directory(tmp_path):
+    import fcntl
+    import time
+
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import locked_cache_directory
+
+    with locked_cache_directory(str(tmp_path / "absent"), 0):
+        pass
+    holder = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError) as caught:
+            with locked_cache_directory(str(tmp_path), 0.3):
+                pytest.fail("entered a directory another run holds")
+        assert 0.3 <= time.monotonic() - started < 2
+        assert caught.value.filename == str(tmp_path) and "more than 0.3 s" in str(caught.value)
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        with locked_cache_directory(str(tmp_path), 0):
+            pass
+    finally:
+        os.close(holder)
