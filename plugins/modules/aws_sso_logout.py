@@ -114,13 +114,13 @@ path:
 
 import datetime
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import portal_client
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import locked_cache_directory, remove_file, sso_cache_directory
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
@@ -179,8 +179,6 @@ def portal_logout(module, account, name, region, access_token):
     except ImportError:
         module.warn(missing_required_lib("boto3"))
         return "boto3 is not installed where the module runs; the portal was not called"
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import portal_client  # pylint: disable=import-outside-toplevel
-
     try:
         portal_client(boto3, region).logout(accessToken=access_token)
     except botocore.exceptions.ClientError as error:

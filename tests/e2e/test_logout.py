@@ -327,3 +327,16 @@ def test_a_token_the_portal_no_longer_accepts_is_reported_and_the_files_go(aws_s
                                                  "(the session had ended)")
     assert_only_recro_removed(aws_servers, before, recro, run.saved)
     assert_no_secret(run, before)
+
+
+def test_a_target_without_boto3_still_removes_the_files(aws_servers, run_playbook, python_without_boto3):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT, aws_servers.env, interpreter=python_without_boto3)
+
+    assert run.returncode == 0, run.output
+    assert aws_servers.portal.logout_tokens == []
+    assert run.saved["service_logout"] is False
+    assert run.saved["service_logout_error"] == "boto3 is not installed where the module runs; the portal was not called"
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
