@@ -91,3 +91,54 @@ def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbo
                             stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
     assert pulled.returncode == 0, pulled.stdout
     assert "sso_role_name = adminAccess" in config.read_text()
+
+
+DRIFT_AND_ABSENT = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule: &args
+        pull_url: file:///srv/laptops.git
+        platform: Linux
+        ansible_pull: /usr/bin/ansible-pull
+      register: written
+    - ansible.builtin.copy: {dest: "{{ timer }}", content: "[Timer]\\nOnCalendar=yearly\\n", mode: "0644"}
+    - recro.aws_sso.aws_sso_schedule: *args
+      register: rewritten
+      diff: true
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      check_mode: true
+      register: would_remove
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      register: removed
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      register: removed_again
+    - recro.aws_sso.aws_sso_schedule: {pull_url: "https://u:p@example.com/r.git", platform: Linux}
+      register: refused
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'written': written, 'rewritten': rewritten, 'would_remove': would_remove, 'removed': removed,
+                      'removed_again': removed_again, 'refused': refused} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, run_playbook):
+    home = tmp_path / "home"
+    home.mkdir()
+    units = home / ".config" / "systemd" / "user"
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    env["HOME"] = str(home)
+    run = run_playbook(DRIFT_AND_ABSENT, env, dict(timer=str(units / schedule.TIMER_NAME)))
+    assert run.returncode == 0, run.output
+    saved = run.saved
+    assert saved["written"]["changed"] and saved["rewritten"]["changed"]
+    assert "OnCalendar=yearly" in saved["rewritten"]["diff"][0]["before"]
+    assert "OnCalendar=daily" in saved["rewritten"]["diff"][0]["after"]
+    assert saved["would_remove"]["changed"] and saved["removed"]["changed"]
+    assert not saved["removed_again"]["changed"]
+    assert not list(units.glob("recro-aws-sso-pull.*"))
+    assert not os.path.lexists(str(units / "timers.target.wants" / schedule.TIMER_NAME))
+    assert saved["refused"]["failed"] and "credentials" in saved["refused"]["msg"]
+    assert "u:p" not in saved["refused"]["msg"]
