@@ -133,6 +133,7 @@ msg:
 import os
 import platform as host_platform
 import shutil
+import stat
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
@@ -167,7 +168,6 @@ def regular_or_absent(path):
         mode = os.stat(path).st_mode
     except OSError:
         return
-    import stat  # pylint: disable=import-outside-toplevel
     if not stat.S_ISREG(mode):
         raise OSError("{0}: not a regular file, refused".format(path))
 
@@ -307,12 +307,11 @@ def activate(module, account, layout, present):
         return []
     runtime_dir = runtime_dir_of(account)
     if manager_reachable(runtime_dir) and shutil.which("systemctl"):
-        steps = [["systemctl", "--user", "daemon-reload"]]
+        reload = ["systemctl", "--user", "daemon-reload"]
         if present:
-            steps.insert(0, ["systemctl", "--user", "daemon-reload"])
-            steps[1] = ["systemctl", "--user", "enable", "--now", schedule_files.TIMER_NAME]
+            steps = [reload, ["systemctl", "--user", "enable", "--now", schedule_files.TIMER_NAME]]
         else:
-            steps.insert(0, ["systemctl", "--user", "disable", "--now", schedule_files.TIMER_NAME])
+            steps = [["systemctl", "--user", "disable", "--now", schedule_files.TIMER_NAME], reload]
         for step in steps:
             done = run_as(account, step, runtime_dir)
             if done.returncode != 0:
