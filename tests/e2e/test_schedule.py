@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""aws_sso_schedule through ansible-playbook, then the exact command its timer runs:
+a real ansible-pull from a git repository on a file URL corrects drift planted before it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _schedule as schedule
+from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
+
+PULLED_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_profile:
+        name: recrocog-admin
+        sso_session: recro
+        sso_account_id: "111111111111"
+        sso_role_name: "{{ role_name }}"
+"""
+
+TASK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule:
+        schedule: daily
+        pull_url: "{{ pull_url }}"
+        pull_playbook: site.yml
+        pull_extra_vars: {role_name: adminAccess}
+        randomized_delay: 600
+        platform: Linux
+        environment: {ANSIBLE_COLLECTIONS_PATH: "{{ collections }}", ANSIBLE_PYTHON_INTERPRETER: "{{ python }}"}
+      register: first
+    - recro.aws_sso.aws_sso_schedule:
+        schedule: daily
+        pull_url: "{{ pull_url }}"
+        pull_playbook: site.yml
+        pull_extra_vars: {role_name: adminAccess}
+        randomized_delay: 600
+        platform: Linux
+        environment: {ANSIBLE_COLLECTIONS_PATH: "{{ collections }}", ANSIBLE_PYTHON_INTERPRETER: "{{ python }}"}
+      register: second
+    - ansible.builtin.copy:
+        content: "{{ {'first': first, 'second': second} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def git(*args, cwd):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=str(cwd), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbook):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "site.yml").write_text(PULLED_PLAYBOOK)
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", "site.yml", cwd=repo)
+    git("commit", "-qm", "site", cwd=repo)
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    config = home / ".aws" / "config"
+    config.write_text("[profile recrocog-admin]\nsso_session = recro\nsso_account_id = 111111111111\nsso_role_name = readOnly\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "AWS_CONFIG_FILE")}
+    env["HOME"] = str(home)
+    collections = str(REPOSITORY / ".cache" / "collections")
+    run = run_playbook(TASK, env, dict(pull_url="file://" + str(repo), collections=collections, python=sys.executable))
+    assert run.returncode == 0, run.output
+    first, second = run.saved["first"], run.saved["second"]
+    assert first["changed"] is True and second["changed"] is False
+    units = home / ".config" / "systemd" / "user"
+    assert first["files"] == [str(units / schedule.SERVICE_NAME), str(units / schedule.TIMER_NAME)]
+    assert (units / "timers.target.wants" / schedule.TIMER_NAME).is_symlink()
+    service = (units / schedule.SERVICE_NAME).read_text()
+    exec_start = [line for line in service.splitlines() if line.startswith("ExecStart=")][0]
+    argv = schedule.parse_exec(exec_start[len("ExecStart="):])
+    assert argv == first["command"]
+    assert 'Environment="ANSIBLE_PYTHON_INTERPRETER={0}"'.format(sys.executable) in service
+    assert json.loads(argv[argv.index("--extra-vars") + 1])["recro_sso_drift_mode"] == "enforce"
+    pulled = subprocess.run(argv, env=dict(env, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_PYTHON_INTERPRETER=sys.executable), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+    assert pulled.returncode == 0, pulled.stdout
+    assert "sso_role_name = adminAccess" in config.read_text()
+
+
+DRIFT_AND_ABSENT = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule: &args
+        pull_url: file:///srv/laptops.git
+        platform: Linux
+        ansible_pull: /usr/bin/ansible-pull
+      register: written
+    - ansible.builtin.copy: {dest: "{{ timer }}", content: "[Timer]\\nOnCalendar=yearly\\n", mode: "0644"}
+    - recro.aws_sso.aws_sso_schedule: *args
+      register: rewritten
+      diff: true
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      check_mode: true
+      register: would_remove
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      register: removed
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      register: removed_again
+    - recro.aws_sso.aws_sso_schedule: {pull_url: "https://u:p@example.com/r.git", platform: Linux}
+      register: refused
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'written': written, 'rewritten': rewritten, 'would_remove': would_remove, 'removed': removed,
+                      'removed_again': removed_again, 'refused': refused} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, run_playbook):
+    home = tmp_path / "home"
+    home.mkdir()
+    units = home / ".config" / "systemd" / "user"
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    env["HOME"] = str(home)
+    run = run_playbook(DRIFT_AND_ABSENT, env, dict(timer=str(units / schedule.TIMER_NAME)))
+    assert run.returncode == 0, run.output
+    saved = run.saved
+    assert saved["written"]["changed"] and saved["rewritten"]["changed"]
+    assert "OnCalendar=yearly" in saved["rewritten"]["diff"][0]["before"]
+    assert "OnCalendar=daily" in saved["rewritten"]["diff"][0]["after"]
+    assert saved["would_remove"]["changed"] and saved["removed"]["changed"]
+    assert not saved["removed_again"]["changed"]
+    assert not list(units.glob("recro-aws-sso-pull.*"))
+    assert not os.path.lexists(str(units / "timers.target.wants" / schedule.TIMER_NAME))
+    assert saved["refused"]["failed"] and "credentials" in saved["refused"]["msg"]
+    assert "u:p" not in saved["refused"]["msg"]

@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The schedule's files: validation, quoting, and the real systemd-analyze and plistlib reading them."""
+
+from __future__ import annotations
+
+import json
+import os
+import plistlib
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _schedule as schedule
+
+ANALYZE = shutil.which("systemd-analyze")
+needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)")
+HOSTILE = 'a$b ${HOME} %h "q" \\ ; `x` \'s'
+
+
+def files(tmp_path, platform="Linux", extra_vars=None, environment=None, when="daily"):
+    layout = schedule.Layout(str(tmp_path), platform)
+    command = schedule.pull_command("/usr/bin/ansible-pull", "file:///srv/repo.git", "main", "playbooks/drift.yml",
+                                    extra_vars or {}, layout.checkout)
+    return layout, command, schedule.render_files(layout, command, when, 3600, environment or {})
+
+
+@pytest.mark.parametrize("parameter, function, value", [
+    ("pull_url", schedule.validate_pull_url, "https://user:secret@git.example.com/r.git"),
+    ("pull_url", schedule.validate_pull_url, "https://git.example.com/r.git\nExecStartPre=/bin/evil"),
+    ("pull_url", schedule.validate_pull_url, "--upload-pack=/bin/evil"),
+    ("pull_url", schedule.validate_pull_url, "not a url"),
+    ("pull_branch", schedule.validate_branch, "-x"),
+    ("pull_branch", schedule.validate_branch, "main\n"),
+    ("pull_playbook", schedule.validate_playbook, "../etc/x.yml"),
+    ("pull_playbook", schedule.validate_playbook, "/abs.yml"),
+    ("pull_playbook", schedule.validate_playbook, "-e.yml"),
+    ("schedule", lambda value: schedule.validate_schedule(value, None), "daily\nExecStart=/bin/evil"),
+    ("schedule", lambda value: schedule.validate_schedule(value, None), "%h"),
+])
+def test_invalid_values_are_refused_naming_the_parameter(parameter, function, value):
+    with pytest.raises(schedule.InvalidParameter) as caught:
+        function(value)
+    assert str(caught.value).startswith(parameter + ":")
+
+
+def test_credentials_are_not_repeated_in_the_error():
+    with pytest.raises(schedule.InvalidParameter) as caught:
+        schedule.validate_pull_url("https://user:secret@git.example.com/r.git")
+    assert "secret" not in str(caught.value)
+
+
+@needs_analyze
+def test_calendar_expressions_are_checked_by_systemd():
+    assert schedule.validate_schedule("Mon..Fri 09:00", ANALYZE) == "Mon..Fri 09:00"
+    with pytest.raises(schedule.InvalidParameter, match="not a systemd calendar expression"):
+        schedule.validate_schedule("Mon..Fry 9", ANALYZE)
+
+
+@pytest.mark.parametrize("extra_vars", [{"bad key": 1}, {"-x": 1}, {"k": [1]}, {"k": "a\nb"}])
+def test_extra_vars_must_be_names_and_scalars(extra_vars):
+    with pytest.raises(schedule.InvalidParameter):
+        schedule.validate_extra_vars(extra_vars)
+
+
+def test_hostile_values_come_back_as_one_argument(tmp_path):
+    layout, command, rendered = files(tmp_path, extra_vars={"note": HOSTILE}, environment={"V": HOSTILE})
+    service = rendered[layout.service]
+    lines = service.splitlines()
+    exec_start = [line for line in lines if line.startswith("ExecStart=")]
+    assert len(exec_start) == 1
+    assert schedule.parse_exec(exec_start[0][len("ExecStart="):]) == command
+    assert json.loads(command[-2])["note"] == HOSTILE
+    assert "%%h" in service and "%h" not in service.replace("%%h", "")
+
+
+@needs_analyze
+def test_units_pass_systemd_analyze_verify(tmp_path):
+    layout, _command, rendered = files(tmp_path, extra_vars={"note": HOSTILE}, environment={"V": HOSTILE},
+                                       when="Mon..Fri 09:00")
+    for path, text in rendered.items():
+        (tmp_path / path.rsplit("/", 1)[1]).write_text(text)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    # verify needs the ExecStart binary to exist: use a real one with the same unit text.
+    service = tmp_path / schedule.SERVICE_NAME
+    service.write_text(service.read_text().replace("/usr/bin/ansible-pull", shutil.which("true")))
+    completed = subprocess.run([ANALYZE, "verify", "--user", str(service), str(tmp_path / schedule.TIMER_NAME)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+                               env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)))
+    assert completed.returncode == 0, completed.stdout
+
+
+def test_plist_has_what_launchd_needs(tmp_path):
+    layout, command, rendered = files(tmp_path, platform="Darwin", extra_vars={"note": HOSTILE})
+    document = plistlib.loads(rendered[layout.plist].encode("utf-8"))
+    assert document["Label"] == "com.recro.aws-sso.pull"
+    assert document["StartCalendarInterval"] == {"Hour": 0, "Minute": 0}
+    assert document["RunAtLoad"] is False
+    assert document["StandardOutPath"].endswith("/Library/Logs/recro-aws-sso/pull.log")
+    arguments = document["ProgramArguments"]
+    assert arguments[:2] == ["/bin/sh", "-c"]
+    # The shell reads the command back as the same argv (printf instead of exec ansible-pull).
+    script = arguments[2].replace("exec ", "exec printf '%s\\n' ", 1).replace("sleep $((", "true $((", 1)
+    printed = subprocess.run(["/bin/sh", "-c", script], stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    assert printed.stdout.split("\n")[:-1] == command
+
+
+def test_launchd_takes_only_the_three_words():
+    with pytest.raises(schedule.InvalidParameter, match="on macOS"):
+        schedule.launchd_interval("Mon..Fri 09:00")
