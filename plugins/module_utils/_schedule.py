@@ -55,6 +55,15 @@ def _plain(parameter, value):
     return value
 
 
+def url_credentials(url):
+    """The ``user:password`` part of a URL that carries one, else ``None``: the
+    module hides it everywhere in its result, the invocation included."""
+    match = _URL_CREDENTIALS.match(url or "")
+    if not match:
+        return None
+    return match.group(0).split("://", 1)[1][:-1]
+
+
 def validate_pull_url(url):
     _plain("pull_url", url)
     if url.startswith("-"):

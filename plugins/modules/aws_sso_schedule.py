@@ -240,6 +240,11 @@ def plan(module, account):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    # A URL with a password is refused, and the password must not come back in
+    # the result's invocation either.
+    credentials = schedule_files.url_credentials(module.params["pull_url"])
+    if credentials:
+        module.no_log_values.add(credentials)
     account, _config = user_and_path(module)
     layout, command, wanted = plan(module, account)
     paths = sorted(wanted) if command else ([layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer])

@@ -141,4 +141,5 @@ def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, r
     assert not list(units.glob("recro-aws-sso-pull.*"))
     assert not os.path.lexists(str(units / "timers.target.wants" / schedule.TIMER_NAME))
     assert saved["refused"]["failed"] and "credentials" in saved["refused"]["msg"]
-    assert "u:p" not in saved["refused"]["msg"]
+    # Nowhere in the result, the module's invocation included.
+    assert "u:p@" not in json.dumps(saved["refused"])
