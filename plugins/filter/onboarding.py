@@ -22,6 +22,10 @@ def onboarding_result(parts):
     return _onboarding.result(parts)
 
 
+def onboarding_conflict(conflict):
+    return _onboarding.conflict_lines([conflict])[0]
+
+
 def onboarding_summary(res, parts):
     return _onboarding.summary(res, parts)
 
@@ -33,4 +37,5 @@ class FilterModule(object):
             "onboarding_login": onboarding_login,
             "onboarding_result": onboarding_result,
             "onboarding_summary": onboarding_summary,
+            "onboarding_conflict": onboarding_conflict,
         }
