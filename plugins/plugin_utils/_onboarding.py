@@ -183,7 +183,7 @@ def summary(res, parts):
         else:
             lines.append("Default profile {0} not exported: no supported shell (bash, zsh, fish) found for {1}; set "
                          "recro_sso_shells.".format(dp, res.get("user")))
-    for line in conflict_lines(res.get("conflicts")):
+    for line in conflict_lines(res.get("conflicts") if present else []):
         lines.append("Warning: {0} (after the managed block: it wins over the default profile).".format(line))
     login = parts.get("login") or {}
     if present and login:
