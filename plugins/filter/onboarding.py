@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filters of the recro_sso role: its profile list, login state, result and summary, from the
+modules' results. The logic is in plugins/plugin_utils/_onboarding.py."""
+
+from __future__ import annotations
+
+from ansible_collections.recro.aws_sso.plugins.plugin_utils import _onboarding
+
+
+def onboarding_profiles(discovered, profiles, default_profile=None, account_id=None):
+    return _onboarding.profile_list(discovered, profiles, default_profile, account_id)
+
+
+def onboarding_login(session, login=None, session_info=None):
+    return _onboarding.login_state(session, login, session_info)
+
+
+def onboarding_result(parts):
+    return _onboarding.result(parts)
+
+
+def onboarding_conflict(conflict):
+    return _onboarding.conflict_lines([conflict])[0]
+
+
+def onboarding_summary(res, parts):
+    return _onboarding.summary(res, parts)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "onboarding_profiles": onboarding_profiles,
+            "onboarding_login": onboarding_login,
+            "onboarding_result": onboarding_result,
+            "onboarding_summary": onboarding_summary,
+            "onboarding_conflict": onboarding_conflict,
+        }

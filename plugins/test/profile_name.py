@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The test recro.aws_sso.profile_name: a name every AWS tool and shell reads the same way,
+with the pattern aws_sso_profile checks (one owner: the module_utils)."""
+
+from __future__ import annotations
+
+try:
+    from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import NAME_PATTERN
+except ImportError:  # the pattern's home before it moved with the other name rules
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import NAME_PATTERN
+
+from ansible.module_utils.six import string_types
+
+
+def profile_name(value):
+    """True for a string of letters, digits and _ . @ % + : - only, with nothing after it (not even a newline)."""
+    return isinstance(value, string_types) and NAME_PATTERN.match(value) is not None
+
+
+class TestModule(object):
+    def tests(self):
+        return {"profile_name": profile_name}

@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The recro_sso role's result and summary, from its modules' results; and the profile_name test."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
+    login_state,
+    profile_list,
+    result,
+    summary,
+)
+from ansible_collections.recro.aws_sso.plugins.test.profile_name import profile_name
+
+PATH = "/home/alice/.aws/config"
+SKIPPED = {"skipped": True, "changed": False}
+
+
+def config(changes=(), names=("recrocog-admin",), **extra):
+    return dict(dict(path=PATH, changes=list(changes), profiles=dict((name, {}) for name in names),
+                     profile_names=list(names), removed_profiles=[], removed_sessions=[], changed=bool(changes)), **extra)
+
+
+def parts(**extra):
+    base = dict(state="present", user="alice", platform="Linux", check_mode=False, session="recro",
+                default_profile="recrocog-admin", exports=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"], manage_shell=True,
+                discover=True, prune=False, config=config(), login={}, discovery=SKIPPED, shell=SKIPPED,
+                identity=SKIPPED, schedule=SKIPPED, logout=SKIPPED)
+    base.update(extra)
+    return base
+
+
+def run(**extra):
+    given = parts(**extra)
+    res = result(given)
+    return res, summary(res, given)
+
+
+def test_later_sources_win_for_a_profile_name():
+    listed = profile_list([{"name": "recrocog-admin", "sso_account_id": "1", "sso_role_name": "readOnly"},
+                           {"name": "other", "sso_account_id": "2"}],
+                          [{"name": "recrocog-admin", "sso_account_id": "3"}], "recrocog-admin", 4)
+    assert listed == [{"name": "recrocog-admin", "sso_account_id": "3"}, {"name": "other", "sso_account_id": "2"}]
+
+
+@pytest.mark.parametrize("account_id", [None, ""])
+def test_no_account_shortcut_without_an_account(account_id):
+    assert profile_list([], [], "recrocog-admin", account_id) == []
+
+
+def test_a_missing_session_is_a_status_with_the_login_command():
+    state = login_state("recro", SKIPPED, {"sessions": [], "session": None, "changed": False})
+    assert state == {"status": "missing", "expires_at": None, "usable": False,
+                     "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`"}
+
+
+def test_the_login_module_wins_over_the_session_lookup():
+    state = login_state("recro", {"status": "refreshed", "expires_at": "2026-12-02T10:00:00Z", "usable": True,
+                                  "msg": "refreshed the login to sso-session recro"},
+                        {"session": {"status": "expired"}})
+    assert state["status"] == "refreshed" and state["usable"] is True
+
+
+def test_a_failed_login_is_not_usable():
+    assert login_state("recro", {"failed": True, "msg": "access denied"})["usable"] is False
+
+
+def test_config_changes_and_shell_writes_are_drift_with_file_and_message():
+    change = dict(section="profile recrocog-admin", key="sso_role_name", before="readOnly", after="adminAccess", action="update")
+    shell = dict(changed=True, files=[dict(shell="bash", path="/home/alice/.bashrc", file="~/.bashrc", action="updated"),
+                                      dict(shell="zsh", path="/home/alice/.zshrc", file="~/.zshrc", action="unchanged")],
+                 conflicts=[])
+    res, lines = run(config=config([change]), shell=shell)
+    assert [item["message"] for item in res["drift"]] == [
+        '/home/alice/.aws/config: [profile recrocog-admin] sso_role_name: "readOnly" -> "adminAccess"',
+        "/home/alice/.bashrc: the managed block differs from the settings (write)"]
+    assert res["shell_files"] == ["/home/alice/.bashrc", "/home/alice/.zshrc"]
+    assert lines[0] == PATH + ": session recro and profiles recrocog-admin written."
+    assert lines[1] == ("Default profile recrocog-admin exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
+                        "/home/alice/.bashrc, /home/alice/.zshrc; open a new shell to use it.")
+
+
+def test_the_same_change_from_both_writes_is_listed_once():
+    change = dict(section="sso-session recro", key=None, before=None, after=None, action="add")
+    res, _ = run(config=config([change]), configs=[config([change]), config([change])])
+    assert len(res["drift"]) == 1
+
+
+def test_nothing_to_do_says_already_in_place():
+    shell = dict(files=[dict(shell="bash", path="/home/alice/.bashrc", action="unchanged")], conflicts=[])
+    res, lines = run(shell=shell)
+    assert res["drift"] == []
+    assert lines[0] == PATH + ": session recro and profiles recrocog-admin already in place."
+    assert lines[1].startswith("Default profile recrocog-admin already exported")
+
+
+def test_conflicts_are_warned_with_file_and_line_and_no_value():
+    conflict = dict(path="/home/alice/.bashrc", line=12, variable="AWS_PROFILE", kind="assignment",
+                    effect="overrides the managed block")
+    shell = dict(files=[dict(shell="bash", path="/home/alice/.bashrc", action="unchanged")], conflicts=[conflict])
+    res, lines = run(shell=shell)
+    assert res["conflicts"] == [conflict]
+    assert any(line.startswith("Warning: /home/alice/.bashrc:12: AWS_PROFILE overrides the managed block") for line in lines)
+
+
+def test_not_logged_in_says_how_to_log_in():
+    login = login_state("recro", None, {"session": None})
+    _, lines = run(login=login, config=config(names=()))
+    assert "Login: not logged in to sso-session recro: run `aws sso login --sso-session recro`." in lines
+    assert lines[-1] == "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles."
+    assert lines[0].endswith("no profiles yet (none discovered, none in recro_sso_profiles or recro_sso_account_id).")
+
+
+def test_discovery_and_identity_when_logged_in():
+    login = {"status": "valid", "usable": True, "message": "logged in", "expires_at": None}
+    discovery = {"profiles": [{"name": "recrocog-admin"}, {"name": "recrocog-readonly"}]}
+    identity = {"account": "111111111111", "arn": "arn:aws:sts::111111111111:assumed-role/x/alice"}
+    res, lines = run(login=login, discovery=discovery, identity=identity)
+    assert res["discovered_profiles"] == ["recrocog-admin", "recrocog-readonly"]
+    assert res["identity"] == identity
+    assert "Discovery: 2 profile(s) for the accounts and roles of the login: recrocog-admin, recrocog-readonly." in lines
+    assert ("Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/x/alice "
+            "(account 111111111111).") in lines
+    assert not any(line.startswith("Next:") for line in lines)
+
+
+def test_a_failed_discovery_and_identity_are_reported_not_fatal():
+    login = {"status": "valid", "usable": True, "message": "logged in"}
+    res, lines = run(login=login, prune=True, discovery={"failed": True, "msg": "no boto3"},
+                     identity={"failed": True, "msg": "no boto3"})
+    assert res["identity"] == {} and res["discovered_profiles"] == []
+    assert "Discovery: not done (no boto3); only the listed profiles were written, and none was pruned." in lines
+    assert "Identity: not verified (no boto3)." in lines
+
+
+def test_offboarding_lists_what_went():
+    cfg = config(names=(), removed_profiles=["recrocog-admin"], removed_sessions=["recro"])
+    shell = dict(files=[dict(shell="bash", path="/home/alice/.bashrc", action="removed")], conflicts=[])
+    logout = dict(removed=["/home/alice/.aws/sso/cache/a.json"], service_logout=True, service_logout_error=None)
+    res, lines = run(state="absent", config=cfg, shell=shell, logout=logout, login={})
+    assert [(i["shell"], i["action"]) for i in res["drift"] if i["what"] == "shell"] == [("bash", "remove")]
+    assert lines[0] == PATH + ": profiles removed: recrocog-admin; session recro removed."
+    assert lines[1] == "Shell blocks removed from /home/alice/.bashrc."
+    assert "Logout: 1 login file(s) removed; the portal's Logout succeeded." in lines
+    assert res["logout"]["service_logout"] is True
+
+
+def test_check_mode_says_would_be():
+    change = dict(section="profile recrocog-admin", key="region", before=None, after="us-east-1", action="add")
+    _, lines = run(check_mode=True, config=config([change]))
+    assert lines[0].endswith("would be written.")
+
+
+@pytest.mark.parametrize("name, ok", [("recrocog-admin", True), ("a_b.c@d%e+f:g", True), ("recrocog-admin\n", False),
+                                      ("", False), ("two words", False), ("x;rm", False), (None, False), (3, False)])
+def test_profile_name_is_anchored(name, ok):
+    assert profile_name(name) is ok
