@@ -8,11 +8,14 @@ that the CLI and every SDK use (and refresh) a login of ours as their own."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import stat
+import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import token_cache_file
@@ -21,7 +24,9 @@ __all__ = [
     "PRIVATE_DIRECTORY_MODE",
     "PRIVATE_FILE_MODE",
     "cli_cache_directory",
+    "locked_cache",
     "pending_authorization_file",
+    "read_private_file",
     "registration_cache_file",
     "remove_file",
     "role_credentials_cache_file",
@@ -108,3 +113,57 @@ def _refuse_unless_regular(path):
         raise
     if not stat.S_ISREG(mode):
         raise OSError(errno.EINVAL, "not a regular file, refused", path)
+
+
+def read_private_file(path):
+    """The content of the cache file ``path``, or ``None`` when it does not exist. Refuses,
+    naming path and kind, anything that is not a regular file after symlinks, without
+    blocking on a FIFO."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return None
+        raise
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "{0}, not a regular file: refused".format(_kind(mode)), path)
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file: refused", path)
+        return handle.read()
+
+
+def _kind(mode):
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+@contextlib.contextmanager
+def locked_cache(directory, timeout, check_mode=False):
+    """Hold an exclusive lock on the cache ``directory`` (created 0700 unless in check mode),
+    waiting up to ``timeout`` seconds for another run to release it."""
+    if check_mode and not os.path.isdir(directory):
+        yield
+        return
+    user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    if time.monotonic() >= deadline:
+                        raise OSError(errno.EAGAIN, "another run holds the lock for longer than lock_timeout ({0} s)".format(timeout),
+                                      directory)
+                    raise
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(descriptor)
