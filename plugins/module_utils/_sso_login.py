@@ -15,6 +15,7 @@ import base64
 import datetime
 import hashlib
 import json
+import os
 import secrets
 import string
 import uuid
@@ -381,7 +382,81 @@ class Login:
                            entry, **shown)
 
     def pkce_login(self, registration):
-        raise LoginError("flow: pkce is not available yet")
+        if not self.browser:
+            raise LoginError("flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on Linux, "
+                             "or macOS) and open_browser true; use flow: device_code from SSH or a headless host")
+        verifier, challenge = pkce_pair()
+        state = new_state()
+        scopes = registration.get("scopes") or self.scopes or list(DEFAULT_PKCE_SCOPES)
+        with LoopbackServer() as server:
+            redirect_uri = server.redirect_uri
+            url = authorize_url(self.client.meta.endpoint_url, registration["clientId"], redirect_uri, state, scopes, challenge)
+            self.browser(url)
+            deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
+            answer = server.wait(lambda: (deadline - self.clock()).total_seconds())
+        if answer is None:
+            raise LoginError("timeout: the browser did not come back to {0} within {1} s for sso-session {2} (authorize page: {3})".format(
+                redirect_uri, self.params["timeout"], self.session_name, url))
+        if answer.get("state") != state:
+            raise LoginError("the redirect to {0} carried a wrong state: refused (sso-session {1})".format(redirect_uri, self.session_name))
+        if answer.get("error") or not answer.get("code"):
+            raise LoginError("the login to sso-session {0} was refused: {1}".format(self.session_name, answer.get("error") or "no code"))
+        response = self.call("CreateToken", lambda: self.client.create_token(
+            grantType="authorization_code", code=answer["code"], codeVerifier=verifier, redirectUri=redirect_uri,
+            clientId=registration["clientId"], clientSecret=registration["clientSecret"]))
+        entry = self.save_token(response, registration)
+        return self.result("logged_in", True, "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]), entry)
+
+
+class LoopbackServer:
+    """The redirect target of the PKCE flow: 127.0.0.1 only, a random port, one callback."""
+
+    def __init__(self):
+        import http.server  # pylint: disable=import-outside-toplevel
+
+        answers = self.answers = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # pylint: disable=invalid-name
+                from urllib.parse import parse_qsl, urlsplit  # pylint: disable=import-outside-toplevel
+
+                parsed = urlsplit(self.path)
+                if parsed.path != REDIRECT_PATH:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                answers.append(dict(parse_qsl(parsed.query)))
+                body = b"<html><body>Login complete: you can close this window.</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+
+    @property
+    def redirect_uri(self):
+        return "http://127.0.0.1:{0}{1}".format(self.server.server_address[1], REDIRECT_PATH)
+
+    def wait(self, seconds_left):
+        while not self.answers:
+            left = seconds_left()
+            if left <= 0:
+                return None
+            self.server.timeout = min(left, 1.0)
+            self.server.handle_request()
+        return self.answers[0]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.server.server_close()
 
 
 _SECRET_WORDS = ("accessToken", "refreshToken", "clientSecret", "deviceCode", "codeVerifier")
@@ -397,6 +472,20 @@ def scrub(text):
 
 
 def browser_opener(environ, wanted, platform=None):
+    """A function that opens a URL in the desktop's browser, or ``None`` without a desktop session."""
+    command = browser_command(environ, wanted, platform)
+    if command is None:
+        return None
+
+    def open_url(url):
+        import subprocess  # pylint: disable=import-outside-toplevel
+
+        with open(os.devnull, "wb") as devnull:
+            subprocess.Popen(command + [url], stdin=devnull, stdout=devnull, stderr=devnull)  # pylint: disable=consider-using-with
+    return open_url
+
+
+def browser_command(environ, wanted, platform=None):
     """The command that opens a URL on this desktop (``[program]``), or ``None`` without one."""
     import sys  # pylint: disable=import-outside-toplevel
 

@@ -248,3 +248,132 @@ def test_the_cli_login_after_ours_reuses_our_registration(login, run_playbook, t
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert login.oidc.count('RegisterClient') == 1, login.oidc.calls
     assert login.oidc.count('StartDeviceAuthorization') == 2
+
+
+BROWSER = """#!{python}
+# The person at the browser: follows the authorize page of the OIDC stand-in to the loopback redirect.
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
+with open({log!r}, 'a') as log:
+    log.write(sys.argv[1] + '\\n')
+opener.open(sys.argv[1], timeout=30).read()
+"""
+
+
+def fake_desktop(login, tmp_path):
+    """A desktop session whose ``xdg-open`` is the test following the URL."""
+    bin_dir = tmp_path / 'desktop-bin'
+    bin_dir.mkdir()
+    log = tmp_path / 'browser.log'
+    script = bin_dir / 'xdg-open'
+    script.write_text(BROWSER.format(python=shutil.which('python3') or '/usr/bin/python3', log=str(log)), encoding='utf-8')
+    script.chmod(0o755)
+    return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH']), log
+
+
+def test_pkce_follows_the_authorize_page_to_the_loopback_redirect(login, run_playbook, tmp_path):
+    env, log = fake_desktop(login, tmp_path)
+    run = run_playbook(login_task(flow='pkce', timeout=60), env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'logged_in' and run.saved['flow'] == 'pkce' and run.saved['usable'], run.saved
+    url = log.read_text(encoding='utf-8').strip()
+    assert url.startswith(login.oidc.url + '/authorize?response_type=code&client_id=client-')
+    assert 'redirect_uri=http%3A%2F%2F127.0.0.1%3A' in url and '%2Foauth%2Fcallback&state=' in url
+    assert '&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=' in url
+    assert login.oidc.grants() == ['authorization_code']
+    registrations = [details for name, details in login.oidc.calls if name == 'RegisterClient']
+    assert registrations[0]['grantTypes'] == ['authorization_code', 'refresh_token']
+    assert_private(login)
+    assert_no_secret(run, login)
+    # The device flow after PKCE registers again into the same file: the registration lacks its grant.
+    files = {path.name for path in login.cache_files()}
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(force=True), login.env).saved['status'] == 'logged_in'
+    assert login.oidc.count('RegisterClient') == 2
+    assert {path.name for path in login.cache_files()} == files
+
+
+def test_pkce_without_a_desktop_session_fails_clearly(login, run_playbook):
+    run = run_playbook(login_task(flow='pkce'), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == ('flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on '
+                                'Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host')
+    assert not login.token_file.exists()
+
+
+def test_pkce_with_wait_false_is_refused(login, run_playbook):
+    run = run_playbook(login_task(flow='pkce', wait=False), login.env)
+    assert run.saved['msg'] == 'wait: false needs flow: device_code; the pkce redirect server lives only as long as the task'
+    assert login.oidc.calls == [] and not login.token_file.parent.exists()
+
+
+def test_expired_device_code(login, run_playbook):
+    def expire():
+        deadline = time.monotonic() + 60
+        while not login.oidc.pending_user_codes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        login.oidc.expire(login.oidc.pending_user_codes()[0])
+    threading.Thread(target=expire, daemon=True).start()
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == 'the device code of sso-session recro expired before the login was approved'
+    assert not login.token_file.exists()
+    assert not [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+    assert_private(login)
+
+
+def test_access_denied(login, run_playbook):
+    approve_when_asked(login.oidc, deny=True)
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == 'the login to sso-session recro was denied at {0}/device'.format(login.oidc.url)
+    assert not login.token_file.exists()
+    assert_private(login)
+    assert_no_secret(run, login)
+
+
+def test_slow_down_adds_five_seconds(login, run_playbook):
+    login.oidc.slow_down(1)
+    approve_when_asked(login.oidc, after=2.5)
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['status'] == 'logged_in', run.output
+    polls = login.oidc.poll_times
+    # interval 1 s: the first poll answers slow_down, so the next comes 1 + 5 s later.
+    assert len(polls) >= 2 and polls[1] - polls[0] >= 6, polls
+
+
+def test_timeout_names_the_code_and_keeps_it_pending(login, run_playbook):
+    run = run_playbook(login_task(timeout=2), login.env)
+    assert run.saved['failed']
+    code = login.oidc.pending_user_codes()[0]
+    pending = [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+    expires = json.loads(pending[0].read_text(encoding='utf-8'))['expiresAt']
+    assert run.saved['msg'] == ('timeout: no approval of the code {0} at {1}/device?user_code={0} within 2 s for sso-session '
+                                'recro; the code stays valid until {2}'.format(code, login.oidc.url, expires))
+    assert not login.token_file.exists()
+    assert_private(login)
+    assert_no_secret(run, login)
+
+
+def test_server_unreachable(login, run_playbook):
+    env = dict(login.env, AWS_ENDPOINT_URL_SSO_OIDC='http://127.0.0.1:9')
+    run = run_playbook(login_task(), env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == ('sso-session recro: cannot reach the sso-oidc service of us-east-1: Could not connect to the '
+                                'endpoint URL: "http://127.0.0.1:9/client/register"')
+    assert not login.token_file.exists()
+
+
+def test_missing_sso_session(login, run_playbook):
+    run = run_playbook(login_task().replace('sso_session: recro', 'sso_session: other'), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == "sso_session: 'other' has no [sso-session other] stanza in {0}; it has recro".format(
+        login.servers.config_file)
+    assert login.oidc.calls == []
+
+
+def test_check_mode_writes_nothing_and_calls_nothing(login, run_playbook):
+    run = run_playbook(login_task().replace('      register: login', '      register: login\n      check_mode: true'), login.env)
+    assert run.saved['status'] == 'login_required' and run.saved['changed'], run.output
+    assert run.saved['msg'] == 'check mode: would log in to sso-session recro with the device_code flow'
+    assert login.oidc.calls == [] and not login.token_file.parent.exists()
