@@ -24,8 +24,10 @@ __all__ = [
     "PRIVATE_DIRECTORY_MODE",
     "PRIVATE_FILE_MODE",
     "cli_cache_directory",
+    "locked_cache",
     "locked_cache_directory",
     "pending_authorization_file",
+    "read_private_file",
     "registration_cache_file",
     "remove_file",
     "role_credentials_cache_file",
@@ -111,7 +113,44 @@ def _refuse_unless_regular(path):
             return
         raise
     if not stat.S_ISREG(mode):
-        raise OSError(errno.EINVAL, "not a regular file, refused", path)
+        raise OSError(errno.EINVAL, "{0}, not a regular file: refused".format(_kind(mode)), path)
+
+
+def read_private_file(path):
+    """The content of the cache file ``path``, or ``None`` when it does not exist. Refuses,
+    naming path and kind, anything that is not a regular file after symlinks, without
+    blocking on a FIFO."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return None
+        raise
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "{0}, not a regular file: refused".format(_kind(mode)), path)
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file: refused", path)
+        return handle.read()
+
+
+def _kind(mode):
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+@contextlib.contextmanager
+def locked_cache(directory, timeout, check_mode=False):
+    """Hold an exclusive lock on the cache ``directory`` (created 0700 unless in check mode),
+    waiting up to ``timeout`` seconds for another run to release it."""
+    if not check_mode:
+        user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
+    with locked_cache_directory(directory, timeout):
+        yield
 
 
 @contextlib.contextmanager

@@ -1,0 +1,249 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_login
+short_description: Log in to an AWS IAM Identity Center (SSO) session as C(aws sso login) does
+version_added: 0.2.0
+description:
+  - Logs O(user) in to the C([sso-session]) O(sso_session) of the config file and leaves the token cache and client
+    registration files that C(aws sso login) leaves, under the same names and with the same fields, so that the AWS
+    CLI, botocore and every SDK use and refresh the login as their own.
+  - A token valid for more than botocore's refresh window (15 minutes) is left alone, without any call to AWS.
+    A token that expires within it, or has expired, is refreshed with its refresh token while the client
+    registration is valid, as botocore would. Only otherwise does the module start a new login.
+  - The device authorization flow (O(flow=device_code)) works over SSH and from another device; the authorization
+    code flow with PKCE (O(flow=pkce)) needs the browser on this machine.
+  - Never returns or logs the access token, the refresh token, the client secret or the device code.
+author:
+  - Recro platform team (@recrocog)
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+  - recro.aws_sso.user_config
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the cache files only; makes no call to AWS and writes nothing, and says what it would do.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - A second run with a valid token changes nothing.
+requirements:
+  - boto3
+options:
+  sso_session:
+    description: The C([sso-session]) to log in to; its C(sso_start_url), C(sso_region) and C(sso_registration_scopes) are used.
+    type: str
+    required: true
+  flow:
+    description:
+      - V(device_code) the device authorization grant (a URL and a code to confirm, from any device).
+      - V(pkce) the authorization code grant with PKCE, a redirect to a server on C(127.0.0.1) of this machine.
+    type: str
+    choices: [device_code, pkce]
+    default: device_code
+  wait:
+    description:
+      - Wait for the person to approve the login, up to O(timeout).
+      - With V(false) and the device flow, start the authorization (or take the one already pending) and return at
+        once with RV(verification_uri_complete) and RV(user_code); a later task with O(wait=true) finishes it.
+        The device code stays in a private file of O(user), never in a return value.
+      - V(false) is refused with O(flow=pkce): its redirect server lives only as long as the task.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for the approval.
+    type: int
+    default: 600
+  force:
+    description: Log in again even when the token is valid (for example after permission sets changed).
+    type: bool
+    default: false
+  refresh_only:
+    description: Refresh the token when possible but never start a login; RV(status) is then V(login_required).
+    type: bool
+    default: false
+  open_browser:
+    description:
+      - With O(flow=pkce), open the authorize page with C(xdg-open) (Linux, when C(DISPLAY) or C(WAYLAND_DISPLAY) is set)
+        or C(open) (macOS). Without a desktop session the URL is only reported in the failure message on timeout.
+    type: bool
+    default: true
+  lock_timeout:
+    description: Seconds to wait for another run working on the same token cache directory.
+    type: int
+    default: 15
+notes:
+  - Endpoints come from boto3, so C(AWS_ENDPOINT_URL_SSO_OIDC) applies.
+  - The token cache is C(~/.aws/sso/cache) of O(user), whatever O(path) is.
+seealso:
+  - module: recro.aws_sso.aws_sso_session_info
+"""
+
+EXAMPLES = r"""
+- name: Start the login and show the code
+  recro.aws_sso.aws_sso_login:
+    sso_session: recro
+    wait: false
+  register: login
+
+- name: Tell the person what to do
+  ansible.builtin.debug:
+    msg: "Open {{ login.verification_uri_complete }} and confirm {{ login.user_code }}"
+  when: login.status == 'pending'
+
+- name: Wait for the approval
+  recro.aws_sso.aws_sso_login:
+    sso_session: recro
+  when: login.status == 'pending'
+
+- name: On a fleet host, only refresh
+  recro.aws_sso.aws_sso_login:
+    user: alice
+    sso_session: recro
+    refresh_only: true
+  become: true
+"""
+
+RETURN = r"""
+status:
+  description: V(valid) (nothing to do), V(refreshed), V(pending) (waiting for the person), V(logged_in), V(login_required).
+  returned: always
+  type: str
+  sample: logged_in
+flow:
+  description: The flow of O(flow).
+  returned: always
+  type: str
+expires_at:
+  description: When the token (or, while pending, the device code) expires, UTC; null without one.
+  returned: always
+  type: str
+  sample: "2026-12-02T17:00:00Z"
+token_file:
+  description: The token cache file.
+  returned: always
+  type: str
+usable:
+  description: Whether a token valid now exists.
+  returned: always
+  type: bool
+verification_uri:
+  description: Where to confirm the code.
+  returned: with the device flow, when a login was started or awaited
+  type: str
+verification_uri_complete:
+  description: The same with the code filled in.
+  returned: with the device flow, when a login was started or awaited
+  type: str
+user_code:
+  description: The code to confirm (not a secret; the device code is).
+  returned: with the device flow, when a login was started or awaited
+  type: str
+msg:
+  description: What happened, in one sentence.
+  returned: always
+  type: str
+"""
+
+import datetime
+import os
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_cache as sso_cache
+from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_login as sso_login
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, botocore_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import user_and_path
+
+
+def oidc_client(boto3, region):
+    """An ``sso-oidc`` client of the session's Region (its operations are unsigned)."""
+    from botocore import UNSIGNED  # pylint: disable=import-outside-toplevel
+    from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+    session = boto3.session.Session(botocore_session=botocore_session(os.devnull))
+    return session.client("sso-oidc", region_name=region, config=Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 2}))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sso_session=dict(type="str", required=True),
+            flow=dict(type="str", choices=list(sso_login.FLOWS), default=sso_login.DEVICE_CODE),
+            wait=dict(type="bool", default=True),
+            timeout=dict(type="int", default=600),
+            force=dict(type="bool", default=False),
+            refresh_only=dict(type="bool", default=False),
+            open_browser=dict(type="bool", default=True),
+            lock_timeout=dict(type="int", default=15),
+            path=dict(type="str"),
+            user=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    for option in ("timeout", "lock_timeout"):
+        if params[option] < 0:
+            module.fail_json(msg="{0}: {1} is not a number of seconds (0 or more)".format(option, params[option]))
+    if params["flow"] == sso_login.PKCE and not params["wait"]:
+        module.fail_json(msg="wait: false needs flow: device_code; the pkce redirect server lives only as long as the task")
+    account, path = user_and_path(module)
+    name = params["sso_session"]
+    home = account.home
+    token_file = sso_cache.token_cache_file(home, name)
+    try:
+        with user_files.acting_as(account):
+            dummy, config = read_config_file(path, user_files.read_bytes)
+            session = (name,) + sso_login.session_settings(config, name, path)
+    except sso_login.LoginError as error:
+        module.fail_json(msg=to_native(error), token_file=token_file)
+    except ConfigFileError as error:
+        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), token_file=token_file)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), token_file=token_file)
+    start_url, region, scopes = session[1:]
+    files = sso_login.Files(
+        token=token_file,
+        registration=sso_cache.registration_cache_file(home, name, start_url, region, scopes),
+        pending=sso_cache.pending_authorization_file(home, name),
+        read=sso_cache.read_private_file, write=sso_cache.write_private_file, remove=sso_cache.remove_file)
+    boto3 = boto3_for(module, account)
+    import botocore.exceptions  # pylint: disable=import-outside-toplevel
+
+    def is_client_error(error):
+        return isinstance(error, botocore.exceptions.ClientError)
+
+    login = sso_login.Login(
+        params, session, files, client=lambda: oidc_client(boto3, region),
+        clock=lambda: datetime.datetime.now(datetime.timezone.utc), sleep=time.sleep, is_client_error=is_client_error,
+        check_mode=module.check_mode, browser=sso_login.browser_opener(os.environ, params["open_browser"]))
+    try:
+        with user_files.acting_as(account):
+            with sso_cache.locked_cache(sso_cache.sso_cache_directory(home), params["lock_timeout"], module.check_mode):
+                result = login.run()
+    except sso_login.LoginError as error:
+        module.fail_json(msg=to_native(error), token_file=token_file, status="failed", flow=params["flow"])
+    except botocore.exceptions.BotoCoreError as error:
+        module.fail_json(msg="sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
+            name, region, sso_login.scrub(to_native(error))), token_file=token_file, status="failed", flow=params["flow"])
+    except (IOError, OSError) as error:
+        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), token_file=token_file,
+                         status="failed", flow=params["flow"], exception=traceback.format_exc())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""aws_sso_login through ``ansible-playbook``, and the AWS CLI and botocore using its login.
+
+The IAM Identity Center OIDC service cannot be reached from tests: ``tests/support/sso_oidc.py``
+stands in for it on 127.0.0.1 with its real REST-JSON protocol, and the portal and STS stand-ins
+of ``tests/support/sso_portal.py`` accept the access tokens it issues. The test plays the person
+at the browser (approves or denies the code).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import stat
+import subprocess
+import threading
+import time
+
+import pytest
+
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
+
+AWS_CLI = '/usr/bin/aws'
+CONFIG = """[profile p]
+sso_session = recro
+sso_account_id = 111111111111
+sso_role_name = adminAccess
+region = us-east-1
+
+[sso-session recro]
+sso_start_url = {start_url}
+sso_region = {region}
+sso_registration_scopes = sso:account:access
+""".format(start_url=START_URL, region=SSO_REGION)
+
+SAVE = """
+    - name: Save what the test looks at
+      ansible.builtin.copy:
+        content: "{{ login | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def login_task(**options):
+    lines = ''.join('        {0}: {1}\n'.format(key, json.dumps(value)) for key, value in options.items())
+    return """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Log in
+      recro.aws_sso.aws_sso_login:
+        sso_session: recro
+{0}      register: login
+      ignore_errors: true
+""".format(lines) + SAVE
+
+
+class Login:
+    """The servers, the OIDC stand-in and the environment of one test."""
+
+    def __init__(self, servers, oidc):
+        self.servers = servers
+        self.oidc = oidc
+        self.env = dict(servers.env, AWS_ENDPOINT_URL_SSO_OIDC=oidc.url)
+        # AWS CLI 2.9.19 predates AWS_ENDPOINT_URL_*: its endpoint rule set points it at the stand-in.
+        write_endpoint_overrides(servers.endpoint_data_dir, {'sso-oidc': oidc.url})
+        servers.config_file.parent.mkdir(parents=True, exist_ok=True)
+        servers.config_file.write_text(CONFIG, encoding='utf-8')
+
+    @property
+    def token_file(self):
+        return self.servers.token_cache_file()
+
+    def token(self):
+        return json.loads(self.token_file.read_text(encoding='utf-8'))
+
+    def cache_files(self):
+        directory = self.token_file.parent
+        return sorted(directory.iterdir()) if directory.exists() else []
+
+
+@pytest.fixture
+def login(aws_servers):
+    with SsoOidc(on_access_token=aws_servers.portal.add_access_token) as oidc:
+        yield Login(aws_servers, oidc)
+
+
+def approve_when_asked(oidc, deny=False, after=0.0):
+    """The person at the browser, in a thread: approves (or denies) the first code shown."""
+    def act():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            codes = oidc.pending_user_codes()
+            if codes:
+                time.sleep(after)
+                (oidc.deny if deny else oidc.approve)(codes[0])
+                return
+            time.sleep(0.1)
+    thread = threading.Thread(target=act, daemon=True)
+    thread.start()
+    return thread
+
+
+def assert_private(login):
+    directory = login.token_file.parent
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    for path in login.cache_files():
+        assert not path.name.startswith('.'), 'a temporary file was left: %s' % path.name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        json.loads(path.read_text(encoding='utf-8'))  # whole, never half written
+
+
+def assert_no_secret(run, login):
+    texts = run.output + json.dumps(run.saved)
+    for path in login.cache_files():
+        for key, value in json.loads(path.read_text(encoding='utf-8')).items():
+            if key in ('accessToken', 'refreshToken', 'clientSecret', 'deviceCode'):
+                assert value not in texts, key
+
+
+def test_device_flow_in_two_tasks_then_the_cli_and_botocore_use_it(login, run_playbook):
+    first = run_playbook(login_task(wait=False), login.env)
+    assert first.returncode == 0, first.output
+    pending = first.saved
+    assert pending['status'] == 'pending' and pending['changed'] and not pending['usable'], pending
+    assert pending['user_code'] in pending['verification_uri_complete']
+    assert pending['expires_at'].endswith('Z')
+    assert login.oidc.count('RegisterClient') == 1 and login.oidc.count('StartDeviceAuthorization') == 1
+    assert not login.token_file.exists()
+    # A second wait:false run returns the same pending authorization without starting another.
+    again = run_playbook(login_task(wait=False), login.env)
+    assert again.saved['user_code'] == pending['user_code'] and not again.saved['changed']
+    assert login.oidc.count('StartDeviceAuthorization') == 1
+    assert_no_secret(first, login)
+
+    login.oidc.approve(pending['user_code'])
+    second = run_playbook(login_task(), login.env)
+    assert second.returncode == 0, second.output
+    done = second.saved
+    assert done['status'] == 'logged_in' and done['changed'] and done['usable'], done
+    assert done['token_file'] == str(login.token_file)
+    token = login.token()
+    assert set(token) == {'startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret',
+                          'registrationExpiresAt', 'refreshToken'}
+    assert token['startUrl'] == START_URL and token['region'] == SSO_REGION and token['expiresAt'] == done['expires_at']
+    assert login.oidc.grants() == ['urn:ietf:params:oauth:grant-type:device_code']
+    assert_private(login)
+    assert_no_secret(second, login)
+    assert not [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+
+    # The real AWS CLI uses the login without one of its own.
+    if not os.path.exists(AWS_CLI):
+        pytest.skip('Debian awscli is not installed')
+    identity = subprocess.run([AWS_CLI, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json'], env=login.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    assert identity.returncode == 0, identity.stderr
+    assert json.loads(identity.stdout)['Account'] == '111111111111'
+    assert login.oidc.count('RegisterClient') == 1 and len(login.oidc.grants()) == 1
+
+
+def test_valid_token_is_a_no_op_without_any_call(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    before = login.token_file.read_bytes()
+    calls = len(login.oidc.calls)
+    run = run_playbook(login_task(), login.env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'valid' and not run.saved['changed'] and run.saved['usable']
+    assert run.saved['msg'] == 'logged in to sso-session recro until {0}'.format(login.token()['expiresAt'])
+    assert len(login.oidc.calls) == calls
+    assert login.token_file.read_bytes() == before
+
+
+def _expire_soon(login, seconds):
+    token = login.token()
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
+    login.token_file.write_text(json.dumps(token), encoding='utf-8')
+    return token
+
+
+def test_expiring_token_is_refreshed_with_its_refresh_token(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    old = _expire_soon(login, 300)
+    run = run_playbook(login_task(), login.env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'refreshed' and run.saved['changed'] and run.saved['usable']
+    assert login.oidc.grants()[-1] == 'refresh_token' and login.oidc.count('StartDeviceAuthorization') == 1
+    token = login.token()
+    assert token['accessToken'] != old['accessToken'] and token['registrationExpiresAt'] == old['registrationExpiresAt']
+    assert token['clientId'] == old['clientId']
+    assert_private(login)
+    assert_no_secret(run, login)
+
+
+def test_refresh_only_without_a_token_says_login_required(login, run_playbook):
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'login_required' and not run.saved['changed'] and not run.saved['usable']
+    assert run.saved['msg'] == 'sso-session recro needs a new login (its token is missing)'
+    assert login.oidc.calls == []
+
+
+def test_force_logs_in_again_and_reuses_the_registration(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    old = login.token()
+    approve_when_asked(login.oidc)
+    run = run_playbook(login_task(force=True), login.env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'logged_in' and run.saved['changed']
+    assert login.token()['accessToken'] != old['accessToken']
+    assert login.oidc.count('RegisterClient') == 1 and login.oidc.count('StartDeviceAuthorization') == 2
+
+
+def test_botocore_refreshes_our_token(login, run_playbook, monkeypatch):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    old = _expire_soon(login, 300)
+    login.servers.use_in_process(monkeypatch)
+    monkeypatch.setenv('AWS_ENDPOINT_URL_SSO_OIDC', login.oidc.url)
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    identity = boto3.session.Session(profile_name='p').client('sts').get_caller_identity()
+    assert identity['Account'] == '111111111111'
+    assert login.oidc.grants().count('refresh_token') == 1
+    token = login.token()
+    assert token['accessToken'] != old['accessToken'] and token['registrationExpiresAt'] == old['registrationExpiresAt']
+
+
+@pytest.mark.skipif(not os.path.exists(AWS_CLI), reason='Debian awscli (/usr/bin/aws) is not installed')
+def test_the_cli_login_after_ours_reuses_our_registration(login, run_playbook, tmp_path):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    assert login.oidc.count('RegisterClient') == 1
+    approve_when_asked(login.oidc, after=0.5)
+    env = dict(login.env, BROWSER='true')
+    cli = subprocess.run([AWS_CLI, 'sso', 'login', '--no-browser', '--sso-session', 'recro'], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, timeout=120, check=False)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert login.oidc.count('RegisterClient') == 1, login.oidc.calls
+    assert login.oidc.count('StartDeviceAuthorization') == 2
+
+
+BROWSER = """#!{python}
+# The person at the browser: follows the authorize page of the OIDC stand-in to the loopback redirect.
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
+with open({log!r}, 'a') as log:
+    log.write(sys.argv[1] + '\\n')
+opener.open(sys.argv[1], timeout=30).read()
+"""
+
+
+def fake_desktop(login, tmp_path):
+    """A desktop session whose ``xdg-open`` is the test following the URL."""
+    bin_dir = tmp_path / 'desktop-bin'
+    bin_dir.mkdir()
+    log = tmp_path / 'browser.log'
+    script = bin_dir / 'xdg-open'
+    script.write_text(BROWSER.format(python=shutil.which('python3') or '/usr/bin/python3', log=str(log)), encoding='utf-8')
+    script.chmod(0o755)
+    return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH']), log
+
+
+def test_pkce_follows_the_authorize_page_to_the_loopback_redirect(login, run_playbook, tmp_path):
+    env, log = fake_desktop(login, tmp_path)
+    run = run_playbook(login_task(flow='pkce', timeout=60), env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'logged_in' and run.saved['flow'] == 'pkce' and run.saved['usable'], run.saved
+    url = log.read_text(encoding='utf-8').strip()
+    assert url.startswith(login.oidc.url + '/authorize?response_type=code&client_id=client-')
+    assert 'redirect_uri=http%3A%2F%2F127.0.0.1%3A' in url and '%2Foauth%2Fcallback&state=' in url
+    assert '&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=' in url
+    assert login.oidc.grants() == ['authorization_code']
+    registrations = [details for name, details in login.oidc.calls if name == 'RegisterClient']
+    assert registrations[0]['grantTypes'] == ['authorization_code', 'refresh_token']
+    assert_private(login)
+    assert_no_secret(run, login)
+    # The device flow after PKCE registers again into the same file: the registration lacks its grant.
+    files = {path.name for path in login.cache_files()}
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(force=True), login.env).saved['status'] == 'logged_in'
+    assert login.oidc.count('RegisterClient') == 2
+    assert {path.name for path in login.cache_files()} == files
+
+
+def test_pkce_without_a_desktop_session_fails_clearly(login, run_playbook):
+    run = run_playbook(login_task(flow='pkce'), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == ('flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on '
+                                'Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host')
+    assert not login.token_file.exists()
+
+
+def test_pkce_with_wait_false_is_refused(login, run_playbook):
+    run = run_playbook(login_task(flow='pkce', wait=False), login.env)
+    assert run.saved['msg'] == 'wait: false needs flow: device_code; the pkce redirect server lives only as long as the task'
+    assert login.oidc.calls == [] and not login.token_file.parent.exists()
+
+
+def test_expired_device_code(login, run_playbook):
+    def expire():
+        deadline = time.monotonic() + 60
+        while not login.oidc.pending_user_codes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        login.oidc.expire(login.oidc.pending_user_codes()[0])
+    threading.Thread(target=expire, daemon=True).start()
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == 'the device code of sso-session recro expired before the login was approved'
+    assert not login.token_file.exists()
+    assert not [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+    assert_private(login)
+
+
+def test_access_denied(login, run_playbook):
+    approve_when_asked(login.oidc, deny=True)
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == 'the login to sso-session recro was denied at {0}/device'.format(login.oidc.url)
+    assert not login.token_file.exists()
+    assert_private(login)
+    assert_no_secret(run, login)
+
+
+def test_slow_down_adds_five_seconds(login, run_playbook):
+    login.oidc.slow_down(1)
+    approve_when_asked(login.oidc, after=2.5)
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['status'] == 'logged_in', run.output
+    polls = login.oidc.poll_times
+    # interval 1 s: the first poll answers slow_down, so the next comes 1 + 5 s later.
+    assert len(polls) >= 2 and polls[1] - polls[0] >= 6, polls
+
+
+def test_timeout_names_the_code_and_keeps_it_pending(login, run_playbook):
+    run = run_playbook(login_task(timeout=2), login.env)
+    assert run.saved['failed']
+    code = login.oidc.pending_user_codes()[0]
+    pending = [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+    expires = json.loads(pending[0].read_text(encoding='utf-8'))['expiresAt']
+    assert run.saved['msg'] == ('timeout: no approval of the code {0} at {1}/device?user_code={0} within 2 s for sso-session '
+                                'recro; the code stays valid until {2}'.format(code, login.oidc.url, expires))
+    assert not login.token_file.exists()
+    assert_private(login)
+    assert_no_secret(run, login)
+
+
+def test_server_unreachable(login, run_playbook):
+    # Both ways of pointing botocore at the service (the variable and the endpoint rule set) lead nowhere.
+    env = dict(login.env, AWS_ENDPOINT_URL_SSO_OIDC='http://127.0.0.1:9')
+    write_endpoint_overrides(login.servers.endpoint_data_dir, {'sso-oidc': 'http://127.0.0.1:9'})
+    run = run_playbook(login_task(timeout=5), env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == ('sso-session recro: cannot reach the sso-oidc service of us-east-1: Could not connect to the '
+                                'endpoint URL: "http://127.0.0.1:9/client/register"')
+    assert not login.token_file.exists()
+
+
+def test_missing_sso_session(login, run_playbook):
+    run = run_playbook(login_task().replace('sso_session: recro', 'sso_session: other'), login.env)
+    assert run.saved['failed']
+    assert run.saved['msg'] == "sso_session: 'other' has no [sso-session other] stanza in {0}; it has recro".format(
+        login.servers.config_file)
+    assert login.oidc.calls == []
+
+
+def test_check_mode_writes_nothing_and_calls_nothing(login, run_playbook):
+    run = run_playbook(login_task().replace('      register: login', '      register: login\n      check_mode: true'), login.env)
+    assert run.saved['status'] == 'login_required' and run.saved['changed'], run.output
+    assert run.saved['msg'] == 'check mode: would log in to sso-session recro with the device_code flow'
+    assert login.oidc.calls == [] and not login.token_file.parent.exists()

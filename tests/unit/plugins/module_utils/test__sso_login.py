@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pure logic of aws_sso_login, with a fake sso-oidc client."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_login as sso_login
+
+NOW = datetime.datetime(2026, 12, 2, 8, 0, tzinfo=datetime.timezone.utc)
+
+
+class ServiceError(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}}
+
+
+class FakeClient:
+    def __init__(self, polls=()):
+        self.calls = []
+        self.polls = list(polls)
+
+    def register_client(self, **arguments):
+        self.calls.append(("RegisterClient", arguments))
+        return {"clientId": "cid", "clientSecret": "csecret", "clientSecretExpiresAt": int((NOW + datetime.timedelta(days=90)).timestamp())}
+
+    def start_device_authorization(self, **arguments):
+        self.calls.append(("StartDeviceAuthorization", arguments))
+        return {"deviceCode": "dcode", "userCode": "AB-CD", "verificationUri": "https://v", "verificationUriComplete": "https://v?c=AB-CD",
+                "expiresIn": 600, "interval": 5}
+
+    def create_token(self, **arguments):
+        self.calls.append(("CreateToken", arguments))
+        if self.polls:
+            raise ServiceError(self.polls.pop(0))
+        return {"accessToken": "new-access", "expiresIn": 3600, "refreshToken": "new-refresh"}
+
+
+def make_login(files, client, **params):
+    options = dict(flow="device_code", wait=True, timeout=600, force=False, refresh_only=False)
+    options.update(params)
+    slept = []
+    store = files
+
+    def remove(path):
+        return store.pop(path, None) is not None
+    login = sso_login.Login(options, ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
+                            sso_login.Files("token", "registration", "pending", store.get, store.__setitem__, remove),
+                            client=lambda: client, clock=lambda: NOW, sleep=slept.append,
+                            is_client_error=lambda error: isinstance(error, ServiceError))
+    return login, slept
+
+
+def token(expires_in, **extra):
+    entry = {"startUrl": "https://x/start", "region": "us-east-1", "accessToken": "old", "clientId": "cid", "clientSecret": "cs",
+             "expiresAt": sso_login.format_time(NOW + datetime.timedelta(seconds=expires_in)), "refreshToken": "r",
+             "registrationExpiresAt": sso_login.format_time(NOW + datetime.timedelta(days=30))}
+    entry.update(extra)
+    return json.dumps(entry).encode()
+
+
+def test_valid_token_makes_no_call():
+    files = {"token": token(3600)}
+    login, dummy = make_login(files, None)
+    result = login.run()
+    assert result["status"] == "valid" and not result["changed"] and result["usable"]
+
+
+def test_expiring_token_is_refreshed_keeping_the_registration_expiry():
+    files = {"token": token(300)}
+    client = FakeClient()
+    result = make_login(files, client)[0].run()
+    assert result["status"] == "refreshed"
+    assert client.calls == [("CreateToken", {"grantType": "refresh_token", "refreshToken": "r", "clientId": "cid", "clientSecret": "cs"})]
+    written = json.loads(files["token"])
+    assert written["accessToken"] == "new-access" and written["registrationExpiresAt"] == json.loads(token(0))["registrationExpiresAt"]
+
+
+def test_device_flow_honours_slow_down_and_pending():
+    files = {}
+    client = FakeClient(polls=["AuthorizationPendingException", "SlowDownException", "AuthorizationPendingException"])
+    login, slept = make_login(files, client)
+    result = login.run()
+    assert result["status"] == "logged_in" and slept == [5, 10, 10]
+    assert "pending" not in files and set(json.loads(files["token"])) >= {"refreshToken", "registrationExpiresAt"}
+    assert json.loads(files["registration"])["scopes"] == ["sso:account:access"]
+
+
+def test_wait_false_returns_the_code_and_keeps_the_device_code_private():
+    files = {}
+    result = make_login(files, FakeClient(), wait=False)[0].run()
+    assert result["status"] == "pending" and result["user_code"] == "AB-CD"
+    assert "dcode" not in json.dumps(result) and json.loads(files["pending"])["deviceCode"] == "dcode"
+
+
+@pytest.mark.parametrize("code, message", [
+    ("AccessDeniedException", "the login to sso-session recro was denied at https://v"),
+    ("ExpiredTokenException", "the device code of sso-session recro expired before the login was approved"),
+])
+def test_device_flow_failures(code, message):
+    files = {}
+    with pytest.raises(sso_login.LoginError, match="^" + message + "$"):
+        make_login(files, FakeClient(polls=[code]))[0].run()
+    assert "pending" not in files and "token" not in files
+
+
+def test_registration_must_match_the_flow():
+    registration = {"clientId": "c", "clientSecret": "s", "expiresAt": sso_login.format_time(NOW + datetime.timedelta(hours=1))}
+    assert sso_login.registration_usable(registration, "device_code", NOW)
+    assert not sso_login.registration_usable(registration, "pkce", NOW)
+    assert sso_login.registration_usable(dict(registration, grantTypes=["authorization_code"]), "pkce", NOW)
+    registration["expiresAt"] = sso_login.format_time(NOW + datetime.timedelta(minutes=14))
+    assert not sso_login.registration_usable(registration, "device_code", NOW)
+
+
+def test_pkce_pair_and_authorize_url():
+    verifier, challenge = sso_login.pkce_pair()
+    assert len(verifier) == 64
+    assert challenge == base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    url = sso_login.authorize_url("https://oidc.us-east-1.amazonaws.com", "cid", "http://127.0.0.1:1/oauth/callback", "st", ["a", "b"], "ch")
+    assert url == ("https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1"
+                   "%3A1%2Foauth%2Fcallback&state=st&code_challenge_method=S256&scopes=a+b&code_challenge=ch")
+
+
+def test_refresh_only_never_logs_in():
+    result = make_login({}, None, refresh_only=True)[0].run()
+    assert result["status"] == "login_required" and not result["changed"]
