@@ -7,7 +7,6 @@ credentials file. Pure logic, no Ansible imports; values are never kept."""
 
 from __future__ import annotations
 
-import configparser
 import re
 
 STATIC = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
