@@ -144,6 +144,16 @@ def read_regular(path):
     return user_files.read_bytes(path)
 
 
+def check_writable(path):
+    """Refuse, before anything is written, a file whose directory (after symlinks) the user may not write:
+    the write replaces the file by a rename there. A missing directory needs its nearest existing parent."""
+    directory = os.path.dirname(os.path.realpath(path))
+    while not os.path.lexists(directory):
+        directory = os.path.dirname(directory)
+    if not os.access(directory, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise OSError(13, "Permission denied: cannot write in {0}".format(directory), path)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -187,6 +197,7 @@ def main():
                 selected = [s for s in candidates if os.path.lexists(os.path.join(home, rc_files[s]))]
             result["shells"] = selected
             plans = []
+            writes = []
             for shell in selected:
                 path = os.path.join(home, rc_files[shell])
                 plans.append((shell, path, read_regular(path)))  # all refused before any write
@@ -215,10 +226,15 @@ def main():
                     diffs.append(dict(before=(before or b"").decode("utf-8", "replace"),
                                       after=(after or b"").decode("utf-8", "replace"),
                                       before_header=path, after_header=path))
-                    if not module.check_mode:
-                        user_files.make_directories(os.path.dirname(path), 0o755) \
-                            if not os.path.isdir(os.path.dirname(path)) else None
-                        user_files.write_atomically(path, after, new_file_mode=0o644)
+                    writes.append((path, after))
+            if not module.check_mode:
+                # Every file this run changes must be writable before the first is written.
+                for path, after in writes:
+                    check_writable(path)
+                for path, after in writes:
+                    if not os.path.isdir(os.path.dirname(path)):
+                        user_files.make_directories(os.path.dirname(path), 0o755)
+                    user_files.write_atomically(path, after, new_file_mode=0o644)
             if params["report_conflicts"] and present:
                 credentials = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") \
                     or os.path.join(home, ".aws", "credentials")
@@ -229,11 +245,13 @@ def main():
                         credentials, data.decode("utf-8", "replace"), params["managed_profiles"] or [params["profile"]]))
     except (IOError, OSError, ValueError) as error:
         module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
+    conflict_messages = []
     for conflict in result["conflicts"]:
-        result["messages"].append("{0}:{1}: {2} ({3}): {4}".format(
+        conflict_messages.append("{0}:{1}: {2} ({3}): {4}".format(
             conflict["path"], conflict["line"], conflict["variable"], conflict["kind"], conflict["effect"]))
+    result["messages"].extend(conflict_messages)
     if params["fail_on_conflicts"] and result["conflicts"]:
-        module.fail_json(msg="; ".join(m for m in result["messages"] if ":" in m.split(" ")[0]), **result)
+        module.fail_json(msg="; ".join(conflict_messages), **result)
     if module._diff:
         result["diff"] = diffs
     module.exit_json(**result)

@@ -75,3 +75,41 @@ def test_old_block_unchanged_then_override_reported_and_moved(run_playbook, tmp_
     assert b"export AWS_PROFILE=legacyvalue\n" in (home / ".bashrc").read_bytes()
     assert (home / ".bashrc").read_bytes().endswith(shell_rc.END.encode() + b"\n")
     assert login_profile(home) == "dev"
+
+
+ROOT_TASK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_shell:
+        user: "{{ target }}"
+        profile: dev
+        shells: [bash]
+      register: result
+    - ansible.builtin.copy:
+        content: "{{ {'result': result} | to_json }}"
+        dest: "{{ results_file }}"
+"""
+
+
+def test_root_writes_for_another_user_without_become(run_playbook, tmp_path):
+    import pwd
+    import pytest
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a user")
+    name = "recroshell{0}".format(os.getpid() % 10000)
+    subprocess.run(["flock", "/tmp/recro-users.lock", "useradd", "-m", "-s", "/bin/bash", name], check=True)
+    try:
+        home = pwd.getpwnam(name).pw_dir
+        private = tmp_path / "private"
+        private.mkdir(mode=0o700)
+        os.chmod(tmp_path, 0o700)
+        run = run_playbook(ROOT_TASK, dict(os.environ), {"target": name})
+        assert run.returncode == 0, run.output
+        rc = os.path.join(home, ".bashrc")
+        assert os.stat(rc).st_uid == pwd.getpwnam(name).pw_uid
+        out = subprocess.run(["su", "-", name, "-c", "bash -ic 'echo $AWS_PROFILE'"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, check=False).stdout.strip()
+        assert out.endswith("dev")
+    finally:
+        subprocess.run(["flock", "/tmp/recro-users.lock", "userdel", "-r", name], check=False)

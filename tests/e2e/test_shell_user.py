@@ -97,6 +97,9 @@ def test_root_writes_the_users_files_as_the_user_and_her_shells_read_them(run_pl
         assert str(zshrc) in result["msg"] or str(target) in result["msg"], result["msg"]
         assert "Permission denied" in result["msg"] and repr(user.pw_name) in result["msg"], result["msg"]
         assert target.read_bytes() == b"root's file\n" and os.stat(target).st_uid == 0
+        # Refused before anything was written: not half of her files changed.
+        assert (bashrc.read_bytes() if bashrc.exists() else None) == bashrc_before
+        assert not (home / ".config" / "fish" / "conf.d").exists()
 
         zshrc.unlink()
         run = run_playbook(task(), {"PATH": os.environ["PATH"]}, {"user": user.pw_name, "profile": "dev"})
