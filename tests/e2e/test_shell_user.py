@@ -64,7 +64,7 @@ def throwaway_user(shell):
 def as_user(user, argv):
     """What ``argv`` prints, run as ``user`` with a clean environment whose HOME is the user's."""
     env = dict(PATH="/usr/local/bin:/usr/bin:/bin", HOME=user.pw_dir, USER=user.pw_name, TERM="dumb")
-    return subprocess.run(["runuser", "-u", user.pw_name, "--"] + argv, env=env, cwd=user.pw_dir,
+    return subprocess.run([shutil.which("runuser"), "-u", user.pw_name, "--"] + argv, env=env, cwd=user.pw_dir,
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                           text=True, timeout=60, check=False).stdout
 
