@@ -131,6 +131,10 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._module_support impo
 KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
          (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
 
+# Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
+EXTRA_RC = {"bash": (".bashrc", ".bash_profile", ".profile"), "zsh": (".zshenv", ".zprofile", ".zshrc"),
+            "fish": (".config/fish/config.fish",)}
+
 
 def read_regular(path):
     """The bytes of ``path`` (after symlinks), None when absent; ValueError for a non-regular file."""
@@ -235,6 +239,17 @@ def main():
                     if not os.path.isdir(os.path.dirname(path)):
                         user_files.make_directories(os.path.dirname(path), 0o755)
                     user_files.write_atomically(path, after, new_file_mode=0o644)
+            if params["report_conflicts"]:
+                for shell in selected:
+                    for extra in EXTRA_RC[shell]:
+                        extra_path = os.path.join(home, extra)
+                        if extra_path in [plan[1] for plan in plans]:
+                            continue
+                        data = read_regular(extra_path)
+                        if data is not None:
+                            found = shadowing.rc_conflicts(extra_path, data.decode("utf-8", "replace"), None)
+                            # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
+                            result["conflicts"].extend(c for c in found if shell == "fish" or c["kind"] != "profile_override")
             if params["report_conflicts"] and present:
                 credentials = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") \
                     or os.path.join(home, ".aws", "credentials")
