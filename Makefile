@@ -33,7 +33,7 @@ export CONTAINERS_CONF := $(CURDIR)/molecule/containers.conf
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv onboard-venv link test unit e2e integration test-deps sanity sanity-deps lint \
-	molecule podman images onboard offboard bench build requirements clean distclean clean-images
+	molecule podman images onboard offboard bench docs ee build requirements clean distclean clean-images
 
 help:
 	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule"
@@ -41,7 +41,9 @@ help:
 	@echo "make e2e          pytest tests/e2e (ansible-playbook against local SSO portal and STS servers)"
 	@echo "make integration  ansible-test integration (local, as root)"
 	@echo "make sanity       ansible-test sanity --venv on every available Python version"
-	@echo "make lint         ansible-lint (production profile) on roles/ playbooks/ molecule/"
+	@echo "make lint         ruff check, ruff format --check, antsibull-docs lint-collection-docs, ansible-lint (production)"
+	@echo "make docs         the collection's HTML docs site (antsibull-docs, Sphinx) in build/docs/html"
+	@echo "make ee           build the execution environment (ansible-builder, Podman) and onboard a container with it"
 	@echo "make molecule     molecule test --all in Podman (installs Podman, builds the images; SCENARIO=name for one)"
 	@echo "make images       build the Debian 12/13 base images for Molecule when their recipe changed"
 	@echo "make onboard      ansible-playbook playbooks/onboard.yml (ONBOARD_ARGS='-e ...'), in $(ONBOARD_VENV)"
@@ -50,7 +52,7 @@ help:
 	@echo "make build        ansible-galaxy collection build into build/"
 	@echo "make venv         create $(VENV) from $(REQUIREMENTS) (done by every test target)"
 	@echo "make onboard-venv create $(ONBOARD_VENV) from $(ONBOARD_REQUIREMENTS) (done by make onboard/offboard)"
-	@echo "make test-deps    install the Debian packages tests need: awscli zsh fish sudo (done by the test targets)"
+	@echo "make test-deps    install the Debian packages tests need: awscli zsh fish sudo systemd git (done by the test targets)"
 	@echo "make requirements regenerate $(REQUIREMENTS) from requirements/test.in, and $(ONBOARD_REQUIREMENTS)"
 	@echo "make clean        remove build and test output; make distclean also removes $(VENV) and .cache"
 	@echo "make clean-images remove the Molecule base images from Podman's store"
@@ -107,9 +109,10 @@ test:
 	echo "==> make test: all stages passed ($(TEST_STAGES)) in $$((SECONDS - total)) s"
 
 # Debian packages the tests run: AWS CLI v2 (/usr/bin/aws), the shells whose
-# start-up files the collection edits, and sudo for become.
+# start-up files the collection edits, sudo for become, systemd
+# (systemd-analyze verify of the schedule's units) and git (ansible-pull).
 test-deps:
-	scripts/apt-install.sh awscli zsh fish sudo
+	scripts/apt-install.sh awscli zsh fish sudo systemd git
 
 # pytest exits with 5 when it collects no test at all.
 unit: venv link test-deps
@@ -137,6 +140,12 @@ sanity: venv sanity-deps
 	scripts/ansible-test.sh sanity --venv --color yes $(SANITY_ARGS)
 
 lint: venv link
+	ruff check .
+	ruff format --check .
+	@# requirements/onboard.txt pins what it pins as requirements/test.txt does.
+	@if drift=$$(grep -v '^#' $(ONBOARD_REQUIREMENTS) | grep -vxFf $(REQUIREMENTS)); then \
+	  echo "lint: $(ONBOARD_REQUIREMENTS) differs from $(REQUIREMENTS) in: $$drift (run make requirements)"; exit 1; fi
+	antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
 	@dirs=$$(for d in roles playbooks molecule; do if [[ -d $$d ]]; then echo $$d; fi; done); \
 	if [[ -z "$$dirs" ]]; then echo "lint: none of roles/ playbooks/ molecule/ exists"; exit 0; fi; \
 	echo "ansible-lint" $$dirs; \
@@ -164,6 +173,9 @@ onboard: onboard-venv link
 
 offboard: onboard-venv link
 	PATH=$(CURDIR)/$(ONBOARD_VENV)/bin:$$PATH ansible-playbook playbooks/onboard.yml -e recro_sso_state=absent $(ONBOARD_ARGS)
+
+docs: venv link
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections scripts/docs.sh
 
 bench: venv link images
 	python bench/run.py

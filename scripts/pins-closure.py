@@ -7,6 +7,7 @@ venv then gets exactly the versions the tests use.
 
 Usage: python scripts/pins-closure.py DISTRIBUTION...
 """
+
 import re
 import sys
 from importlib import metadata
