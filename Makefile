@@ -177,6 +177,11 @@ offboard: onboard-venv link
 docs: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections scripts/docs.sh
 
+# Builds the execution environment image (not yet part of make test: the
+# ansible-navigator run against an SSH container host is still to do).
+ee: venv images build
+	scripts/ee.sh
+
 bench: venv link images
 	python bench/run.py
 
