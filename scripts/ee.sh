@@ -23,6 +23,10 @@ cp "$tarball" "$context/recro-aws_sso.tar.gz"
 cd "$context"
 start=$SECONDS
 flock /tmp/recro-podman.lock \
+    podman build --network host --tag localhost/recro-sso-ee-base:latest \
+    --file "$root/execution-environment/base.Containerfile" "$root/execution-environment"
+flock /tmp/recro-podman.lock \
     ansible-builder build --container-runtime podman --file execution-environment.yml \
-    --context "$context/context" --verbosity 2
+    --context "$context/context" --verbosity 2 \
+    --extra-build-cli-args='--network host'
 echo "ee: built localhost/recro-sso-ee:latest in $((SECONDS - start)) s"
