@@ -10,6 +10,11 @@ PYTHON ?= python3.11
 VENV := .venv
 VENV_STAMP := $(VENV)/.requirements.sha256
 REQUIREMENTS := requirements/test.txt
+# `make onboard` and `make offboard` run in a venv of their own with only what
+# onboarding needs, so they never wait for the test tools.
+ONBOARD_VENV := .venv-onboard
+ONBOARD_VENV_STAMP := $(ONBOARD_VENV)/.requirements.sha256
+ONBOARD_REQUIREMENTS := requirements/onboard.txt
 COLLECTION_LINK := .cache/collections/ansible_collections/recro/aws_sso
 
 # Extra arguments for the tools, e.g. `make unit PYTEST_ARGS='-k config -x'`.
@@ -27,8 +32,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CONTAINERS_CONF := $(CURDIR)/molecule/containers.conf
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv link test unit e2e integration test-deps sanity sanity-deps lint \
-	molecule podman images onboard bench build requirements clean distclean clean-images
+.PHONY: help venv onboard-venv link test unit e2e integration test-deps sanity sanity-deps lint \
+	molecule podman images onboard offboard bench docs ee build requirements clean distclean clean-images
 
 help:
 	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule"
@@ -36,15 +41,19 @@ help:
 	@echo "make e2e          pytest tests/e2e (ansible-playbook against local SSO portal and STS servers)"
 	@echo "make integration  ansible-test integration (local, as root)"
 	@echo "make sanity       ansible-test sanity --venv on every available Python version"
-	@echo "make lint         ansible-lint (production profile) on roles/ playbooks/ molecule/"
+	@echo "make lint         ruff check, ruff format --check, antsibull-docs lint-collection-docs, ansible-lint (production)"
+	@echo "make docs         the collection's HTML docs site (antsibull-docs, Sphinx) in build/docs/html"
+	@echo "make ee           build the execution environment (ansible-builder, Podman) and onboard a container with it"
 	@echo "make molecule     molecule test --all in Podman (installs Podman, builds the images; SCENARIO=name for one)"
 	@echo "make images       build the Debian 12/13 base images for Molecule when their recipe changed"
-	@echo "make onboard      ansible-playbook playbooks/onboard.yml (ONBOARD_ARGS='-e ...')"
+	@echo "make onboard      ansible-playbook playbooks/onboard.yml (ONBOARD_ARGS='-e ...'), in $(ONBOARD_VENV)"
+	@echo "make offboard     the same with -e recro_sso_state=absent: removes the session, its profiles and shell blocks"
 	@echo "make bench        python bench/run.py"
 	@echo "make build        ansible-galaxy collection build into build/"
-	@echo "make venv         create $(VENV) from $(REQUIREMENTS) (done by every target)"
-	@echo "make test-deps    install the Debian packages tests need: awscli zsh fish sudo (done by the test targets)"
-	@echo "make requirements regenerate $(REQUIREMENTS) from requirements/test.in"
+	@echo "make venv         create $(VENV) from $(REQUIREMENTS) (done by every test target)"
+	@echo "make onboard-venv create $(ONBOARD_VENV) from $(ONBOARD_REQUIREMENTS) (done by make onboard/offboard)"
+	@echo "make test-deps    install the Debian packages tests need: awscli zsh fish sudo systemd git (done by the test targets)"
+	@echo "make requirements regenerate $(REQUIREMENTS) from requirements/test.in, and $(ONBOARD_REQUIREMENTS)"
 	@echo "make clean        remove build and test output; make distclean also removes $(VENV) and .cache"
 	@echo "make clean-images remove the Molecule base images from Podman's store"
 
@@ -55,6 +64,11 @@ venv: $(VENV_STAMP)
 $(VENV_STAMP): $(REQUIREMENTS) scripts/venv.sh
 	scripts/venv.sh $(PYTHON) $(VENV) $(REQUIREMENTS)
 
+onboard-venv: $(ONBOARD_VENV_STAMP)
+
+$(ONBOARD_VENV_STAMP): $(ONBOARD_REQUIREMENTS) scripts/venv.sh
+	scripts/venv.sh $(PYTHON) $(ONBOARD_VENV) $(ONBOARD_REQUIREMENTS)
+
 # Lets ansible-playbook, pytest and Molecule in this checkout import the
 # collection as recro.aws_sso (ansible.cfg: collections_path = .cache/collections).
 link: $(COLLECTION_LINK)
@@ -63,14 +77,18 @@ $(COLLECTION_LINK):
 	mkdir -p $(@D)
 	ln -sfn ../../../.. $@
 
-# Rebuilds the full pinned set from the top-level pins in a scratch environment.
-requirements: requirements/test.in
+# Rebuilds the full pinned set from the top-level pins in a scratch environment,
+# and the onboarding set from the same versions.
+requirements: requirements/test.in scripts/pins-closure.py
 	rm -rf .cache/requirements-venv
 	$(PYTHON) -m venv .cache/requirements-venv
 	.cache/requirements-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/test.in
 	{ echo "# Full pinned set of test and development requirements (Python 3.11)."; \
 	  echo "# Generated from requirements/test.in by \`make requirements\`; do not edit by hand."; \
 	  .cache/requirements-venv/bin/python -m pip freeze --exclude-editable; } > $(REQUIREMENTS)
+	{ echo "# What \`make onboard\` needs (ansible-core, boto3, jmespath) and their dependencies, with"; \
+	  echo "# the versions of $(REQUIREMENTS). Generated by \`make requirements\`; do not edit by hand."; \
+	  .cache/requirements-venv/bin/python scripts/pins-closure.py ansible-core boto3 jmespath; } > $(ONBOARD_REQUIREMENTS)
 	rm -rf .cache/requirements-venv
 
 # --- tests ---------------------------------------------------------------------
@@ -91,9 +109,10 @@ test:
 	echo "==> make test: all stages passed ($(TEST_STAGES)) in $$((SECONDS - total)) s"
 
 # Debian packages the tests run: AWS CLI v2 (/usr/bin/aws), the shells whose
-# start-up files the collection edits, and sudo for become.
+# start-up files the collection edits, sudo for become, systemd
+# (systemd-analyze verify of the schedule's units) and git (ansible-pull).
 test-deps:
-	scripts/apt-install.sh awscli zsh fish sudo
+	scripts/apt-install.sh awscli zsh fish sudo systemd git
 
 # pytest exits with 5 when it collects no test at all.
 unit: venv link test-deps
@@ -121,6 +140,12 @@ sanity: venv sanity-deps
 	scripts/ansible-test.sh sanity --venv --color yes $(SANITY_ARGS)
 
 lint: venv link
+	ruff check .
+	ruff format --check .
+	@# requirements/onboard.txt pins what it pins as requirements/test.txt does.
+	@if drift=$$(grep -v '^#' $(ONBOARD_REQUIREMENTS) | grep -vxFf $(REQUIREMENTS)); then \
+	  echo "lint: $(ONBOARD_REQUIREMENTS) differs from $(REQUIREMENTS) in: $$drift (run make requirements)"; exit 1; fi
+	antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK)
 	@dirs=$$(for d in roles playbooks molecule; do if [[ -d $$d ]]; then echo $$d; fi; done); \
 	if [[ -z "$$dirs" ]]; then echo "lint: none of roles/ playbooks/ molecule/ exists"; exit 0; fi; \
 	echo "ansible-lint" $$dirs; \
@@ -141,8 +166,21 @@ molecule: venv link images
 
 # --- using the collection ------------------------------------------------------
 
-onboard: venv link
-	ansible-playbook playbooks/onboard.yml $(ONBOARD_ARGS)
+# The light venv's tools first on PATH: localhost runs the modules with
+# ansible-playbook's own Python, which has boto3.
+onboard: onboard-venv link
+	PATH=$(CURDIR)/$(ONBOARD_VENV)/bin:$$PATH ansible-playbook playbooks/onboard.yml $(ONBOARD_ARGS)
+
+offboard: onboard-venv link
+	PATH=$(CURDIR)/$(ONBOARD_VENV)/bin:$$PATH ansible-playbook playbooks/onboard.yml -e recro_sso_state=absent $(ONBOARD_ARGS)
+
+docs: venv link
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections scripts/docs.sh
+
+# Builds the execution environment image (not yet part of make test: the
+# ansible-navigator run against an SSH container host is still to do).
+ee: venv images build
+	scripts/ee.sh
 
 bench: venv link images
 	python bench/run.py
@@ -162,7 +200,7 @@ clean:
 	  -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) .cache .ansible molecule/*/.molecule
+	rm -rf $(VENV) $(ONBOARD_VENV) .cache .ansible molecule/*/.molecule
 
 # Removes the Molecule base images from Podman's store.
 clean-images:
