@@ -26,8 +26,17 @@ requirements:
   - jmespath (only for O(query))
 options:
   sso_session:
-    description: The session to report. Default is every C([sso-session]) in the config file.
+    description:
+      - The session to report. Default is every C([sso-session]) in the config file.
+      - A session the config file does not have fails the task; see O(name) for a look-up that does not.
     type: str
+  name:
+    description:
+      - One session to look up, returned as RV(session). A session the config file does not have is not a failure:
+        RV(session.status) is V(missing) and RV(session.stanza_found) is false.
+      - Mutually exclusive with O(sso_session).
+    type: str
+    version_added: 0.2.0
   expiry_margin:
     description:
       - Seconds. A token that expires within this margin is reported as expiring (RV(sessions[].expiring)).
@@ -139,6 +148,22 @@ sessions:
       description: The state in one sentence, with what to do.
       type: str
       sample: "logged in to sso-session recro until 2026-11-26T17:00:00Z (in 7 h 59 min)"
+session:
+  description:
+    - The session O(name), with the same keys as an item of RV(sessions), and RV(session.stanza_found).
+    - Without a C([sso-session]) stanza of that name, only C(name), C(stanza_found), C(status) (V(missing)),
+      C(login_command), C(token_cache_file) and C(message).
+  returned: when O(name) is given
+  type: dict
+  contains:
+    stanza_found:
+      description: Whether the config file has the C([sso-session]) stanza.
+      type: bool
+  sample:
+    name: recro
+    stanza_found: true
+    status: valid
+    message: "logged in to sso-session recro until 2026-11-26T17:00:00Z (in 7 h 59 min)"
 query_result:
   description: The value of O(query).
   returned: when O(query) is given
@@ -172,15 +197,24 @@ def session_report(config, account, name, now, margin):
     return report
 
 
+def missing_session(account, name, path):
+    """The look-up of a session the config does not have: a status, not a failure."""
+    return dict(name=name, stanza_found=False, status="missing", login_command=login_command(name),
+                token_cache_file=token_cache_file(account.home, name),
+                message="{0} has no [sso-session {1}] stanza: nothing to log in to yet".format(path, name))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             sso_session=dict(type="str"),
+            name=dict(type="str"),
             expiry_margin=dict(type="int", default=900),
             query=dict(type="str"),
             path=dict(type="str"),
             user=dict(type="str"),
         ),
+        mutually_exclusive=[("sso_session", "name")],
         supports_check_mode=True,
     )
     account, path = user_and_path(module)
@@ -195,8 +229,13 @@ def main():
                     module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
                         wanted, path, ", ".join(names) or "none"), path=path)
                 names = [wanted]
+            looked_up = module.params["name"]
+            if looked_up is not None:
+                names = [looked_up] if looked_up in names else []
             sessions = [session_report(config, account, name, now, module.params["expiry_margin"]) for name in names]
     result = dict(changed=False, path=path, sessions=sessions)
+    if looked_up is not None:
+        result["session"] = dict(sessions[0], stanza_found=True) if sessions else missing_session(account, looked_up, path)
     if module.params["query"]:
         result["query_result"] = run_query(module, dict(path=path, sessions=sessions))
     module.exit_json(**result)

@@ -89,6 +89,33 @@ def test_session_info_reports_an_expired_login(aws_servers, run_playbook):
     assert session["message"].endswith("ago): run `aws sso login --sso-session recro`")
 
 
+LOOK_UP_BY_NAME = """
+    - name: Look up the session of the config
+      recro.aws_sso.aws_sso_session_info:
+        name: recro
+      register: present
+    - name: Look up a session the config does not have
+      recro.aws_sso.aws_sso_session_info:
+        name: other
+      register: absent
+"""
+
+
+def test_session_info_by_name_reports_a_missing_stanza_as_a_status(aws_servers, run_playbook):
+    aws_servers.log_in()
+    run = run_playbook(playbook(LOOK_UP_BY_NAME, "{'present': present, 'absent': absent}"), aws_servers.env)
+    assert run.returncode == 0, run.output
+    present, absent = run.saved["present"], run.saved["absent"]
+    assert present["session"]["status"] == "valid" and present["session"]["stanza_found"]
+    assert present["sessions"] == [{k: v for k, v in present["session"].items() if k != "stanza_found"}]
+    assert not absent.get("failed") and absent["sessions"] == []
+    assert absent["session"] == {
+        "name": "other", "stanza_found": False, "status": "missing", "login_command": "aws sso login --sso-session other",
+        "token_cache_file": str(aws_servers.token_cache_file("other")),
+        "message": "{0} has no [sso-session other] stanza: nothing to log in to yet".format(aws_servers.config_file),
+    }
+
+
 ACCOUNTS = """
     - name: List accounts and roles
       recro.aws_sso.aws_sso_accounts_info:
