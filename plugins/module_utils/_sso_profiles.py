@@ -278,9 +278,10 @@ def _profile_specs(params, state, session_name):
         entries = [dict((option, params.get(option)) for option in ("name", "sso_account_id", "sso_role_name", "settings"))]
         prefixes = [""]
     else:
-        for option in ("sso_account_id", "sso_role_name"):
-            if params.get(option) is not None and entries is not None:
-                raise InvalidParameter(option, params[option], "applies to name; give it in each item of profiles")
+        # A task-level sso_role_name is the default role of every item; an
+        # account ID names one account, so it belongs to each item.
+        if params.get("sso_account_id") is not None and entries is not None:
+            raise InvalidParameter("sso_account_id", params["sso_account_id"], "applies to name; give it in each item of profiles")
         entries = entries or []
         prefixes = ["profiles[{0}].".format(index) for index in range(len(entries))]
     specs = []
@@ -304,20 +305,21 @@ def _profile_spec(prefix, entry, params, state, session_name):
     if state == "absent":
         return SectionSpec(PROFILE, name, OrderedDict())
     account_id = entry.get("sso_account_id")
-    role_name = entry.get("sso_role_name")
+    role_name = _entry_or_task(entry, params, "sso_role_name") if prefix else entry.get("sso_role_name")
+    role_where = _where(prefix, entry, "sso_role_name") if prefix else "sso_role_name"
     if session_name is not None:
-        for option, value in (("sso_account_id", account_id), ("sso_role_name", role_name)):
+        for option, value in ((prefix + "sso_account_id", account_id), (role_where, role_name)):
             if value is None:
-                raise InvalidParameter(prefix + option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name")
+                raise InvalidParameter(option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name")
     else:
-        for option, value in (("sso_account_id", account_id), ("sso_role_name", role_name)):
+        for option, value in ((prefix + "sso_account_id", account_id), (role_where, role_name)):
             if value is not None:
-                raise InvalidParameter(prefix + option, value, "needs sso_session, the session that signs in to the account")
+                raise InvalidParameter(option, value, "needs sso_session, the session that signs in to the account")
     values = OrderedDict()
     if session_name is not None:
         values["sso_session"] = session_name
         values["sso_account_id"] = check_account_id(prefix + "sso_account_id", account_id)
-        values["sso_role_name"] = check_name(prefix + "sso_role_name", role_name)
+        values["sso_role_name"] = check_name(role_where, role_name)
     region = _entry_or_task(entry, params, "region")
     if region is not None:
         values["region"] = check_region(_where(prefix, entry, "region"), region)
@@ -341,6 +343,22 @@ def _entry_or_task(entry, params, option):
 
 def _where(prefix, entry, option):
     return prefix + option if entry.get(option) is not None else option
+
+
+def describe_changes(changes):
+    """One line per item of an outcome's ``changes``, for people (and drift reports)."""
+    lines = []
+    for change in changes:
+        section, key, action = change["section"], change["key"], change["action"]
+        if key is None:
+            lines.append("{0} [{1}]".format({"add": "added", "remove": "removed"}.get(action, action), section))
+        elif action == "add":
+            lines.append("[{0}] {1} added: {2!r}".format(section, key, change["after"]))
+        elif action == "remove":
+            lines.append("[{0}] {1} removed (was {2!r})".format(section, key, change["before"]))
+        else:
+            lines.append("[{0}] {1} changed from {2!r} to {3!r}".format(section, key, change["before"], change["after"]))
+    return lines
 
 
 # Applying the request ------------------------------------------------------------

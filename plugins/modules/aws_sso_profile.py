@@ -110,6 +110,7 @@ options:
     description:
       - The permission set (role) of the O(name) profile.
       - Required with O(sso_session) and O(name) when O(state=present).
+      - With O(profiles), the role of every item that does not give its own (since 0.2.0).
     type: str
   region:
     description:
@@ -271,6 +272,13 @@ removed_sessions:
   type: list
   elements: str
   sample: []
+messages:
+  description: One line per item of RV(changes), for people.
+  returned: always
+  type: list
+  elements: str
+  sample: ["added [profile recrocog-admin]", "[sso-session recro] sso_region changed from 'eu-west-1' to 'us-east-1'"]
+  version_added: 0.2.0
 changes:
   description:
     - Every change, in order. RV(changes[].key) is null for a whole stanza added or removed.
@@ -318,6 +326,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     OUTPUT_FORMATS,
     InvalidParameter,
     apply_request,
+    describe_changes,
     build_request,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
@@ -393,6 +402,7 @@ class ConfigFileTask:
             changed=outcome.changed,
             path=self.path,
             changes=outcome.changes,
+            messages=describe_changes(outcome.changes),
             removed_profiles=outcome.removed_profiles,
             removed_sessions=outcome.removed_sessions,
             profile_names=outcome.profile_names,

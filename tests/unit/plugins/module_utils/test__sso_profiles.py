@@ -15,6 +15,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     InvalidParameter,
     apply_request,
     build_request,
+    describe_changes,
 )
 from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED, SEED_SESSION_STANZA, SEED_STANZAS
 
@@ -78,7 +79,14 @@ def with_seed(**changes):
      "profiles[0].sso_account_id: '1' is not an AWS account ID"),
     (dict(sso_session="recro", region="nowhere", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}]),
      "region: 'nowhere' is not an AWS Region name"),
-    (dict(sso_session="recro", sso_role_name="r", profiles=[]), "sso_role_name: 'r' applies to name; give it in each item of profiles"),
+    (dict(sso_session="recro", sso_account_id="012345678901", profiles=[]),
+     "sso_account_id: '012345678901' applies to name; give it in each item of profiles"),
+    (dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "012345678901"}]),
+     "sso_role_name: None is missing: an SSO profile needs sso_account_id and sso_role_name"),
+    (dict(sso_session="recro", sso_role_name="bad role", profiles=[{"name": "a", "sso_account_id": "012345678901"}]),
+     "sso_role_name: 'bad role'"),
+    (dict(sso_session="recro", sso_role_name="r", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "bad role"}]),
+     "profiles[0].sso_role_name: 'bad role'"),
 ])
 def test_refuses_bad_options_naming_option_and_value(params, message):
     with pytest.raises(InvalidParameter) as raised:
@@ -95,6 +103,15 @@ def test_seed_values_on_an_empty_file_give_the_wizards_stanzas():
     assert outcome.profiles["recrocog-admin"]["sso_role_name"] == "adminAccess"
     assert outcome.sessions["recro"]["sso_registration_scopes"] == "sso:account:access"
     assert outcome.profile_names == ["recrocog-admin"]
+
+
+def test_a_task_level_role_is_the_default_of_every_item():
+    outcome = apply("", sso_session="recro", sso_start_url="https://x.awsapps.com/start", sso_region="us-east-1",
+                    sso_role_name="readOnly",
+                    profiles=[{"name": "a", "sso_account_id": "012345678901"},
+                              {"name": "b", "sso_account_id": "012345678901", "sso_role_name": "adminAccess"}])
+    assert outcome.profiles["a"]["sso_role_name"] == "readOnly"
+    assert outcome.profiles["b"]["sso_role_name"] == "adminAccess"
 
 
 def test_second_application_changes_nothing():
@@ -182,6 +199,23 @@ def test_edits_in_place(before, params, after):
     assert outcome.text == after
     assert outcome.changed == (before != after)
     assert not apply(after, **params).changed
+
+
+def test_describes_each_change_in_one_line():
+    changes = [
+        {"section": "profile a", "key": None, "action": "add", "before": None, "after": {"region": "x"}},
+        {"section": "sso-session recro", "key": "sso_region", "action": "change", "before": "eu-west-1", "after": "us-east-1"},
+        {"section": "profile b", "key": "output", "action": "remove", "before": "json", "after": None},
+        {"section": "profile b", "key": "region", "action": "add", "before": None, "after": "us-east-1"},
+        {"section": "profile c", "key": None, "action": "remove", "before": {}, "after": None},
+    ]
+    assert describe_changes(changes) == [
+        "added [profile a]",
+        "[sso-session recro] sso_region changed from 'eu-west-1' to 'us-east-1'",
+        "[profile b] output removed (was 'json')",
+        "[profile b] region added: 'us-east-1'",
+        "removed [profile c]",
+    ]
 
 
 def test_reports_each_change():
