@@ -59,3 +59,24 @@ def profile_session(boto3, profile, config_file, home):
     """A boto3 session of ``profile`` from ``config_file``, with the user's credentials file."""
     credentials_file = os.path.join(home, ".aws", "credentials")
     return boto3.session.Session(botocore_session=botocore_session(config_file, credentials_file), profile_name=profile)
+
+
+def describe_aws_error(error, exceptions, service, region, subject, login):
+    """One sentence for a botocore error of a call to ``service`` (e.g. "the SSO
+    portal", "STS") in ``region`` on behalf of ``subject`` (e.g. "sso-session
+    recro", "profile 'dev'"), with ``login``, the command that logs in again,
+    where a new login is the cure. ``exceptions`` is ``botocore.exceptions``.
+    The modules that call AWS all say the same things the same way."""
+    token_errors = tuple(
+        getattr(exceptions, name)
+        for name in ("SSOTokenLoadError", "TokenRetrievalError", "UnauthorizedSSOTokenError")
+        if hasattr(exceptions, name)
+    )
+    if isinstance(error, token_errors):
+        return "{0} has no usable SSO login ({1}): run `{2}`".format(subject, error, login)
+    if isinstance(error, exceptions.ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        if code == "UnauthorizedException":
+            return "{0} refused the login of {1} (signed out, or the session ended): run `{2}`".format(service, subject, login)
+        return "{0} refused {1}: {2}".format(service, subject, error)
+    return "cannot reach {0} in {1}: {2}".format(service, region, error)

@@ -168,7 +168,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, describe_aws_error, portal_client
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, run_query, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template, profiles_for
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
@@ -245,14 +245,9 @@ def main():
             name, sso_region, access_token, expires_at = session_login(module, account, path)
     try:
         accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
-    except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code")
-        if code == "UnauthorizedException":
-            module.fail_json(msg="the SSO portal refused the login of sso-session {0} (signed out, or the session ended): "
-                                 "run `{1}`".format(name, login_command(name)), path=path)
-        module.fail_json(msg="the SSO portal answered {0}: {1}".format(code, to_native(error)), path=path)
-    except botocore.exceptions.BotoCoreError as error:
-        module.fail_json(msg="cannot reach the SSO portal in {0}: {1}".format(sso_region, to_native(error)), path=path)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        module.fail_json(msg=describe_aws_error(error, botocore.exceptions, "the SSO portal", sso_region,
+                                                "sso-session " + name, login_command(name)), path=path)
 
     result = dict(changed=False, path=path, sso_session=name, expires_at=expires_at, accounts=accounts)
     if module.params["query"]:

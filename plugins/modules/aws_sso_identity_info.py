@@ -73,11 +73,10 @@ user_id:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, boto3_for, profile_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, boto3_for, describe_aws_error, profile_session
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command
 
@@ -111,18 +110,16 @@ def main():
     with failing_on_file_errors(module, path, account, result):
         try:
             # As the user: a token botocore refreshes is written back to the user's cache.
+            session = None
             with user_files.acting_as(account):
                 session = profile_session(boto3, profile, path, account.home)
                 # STS needs a Region; the profile usually has one.
                 sts = session.client("sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES))
                 identity = sts.get_caller_identity()
-        except (botocore.exceptions.SSOTokenLoadError, botocore.exceptions.TokenRetrievalError,
-                botocore.exceptions.UnauthorizedSSOTokenError) as error:
-            module.fail_json(msg="profile {0!r} has no usable SSO login ({1}): run `{2}`".format(profile, to_native(error), login), **result)
-        except botocore.exceptions.ClientError as error:
-            module.fail_json(msg="STS refused profile {0!r}: {1}".format(profile, to_native(error)), **result)
-        except botocore.exceptions.BotoCoreError as error:
-            module.fail_json(msg="profile {0!r}: {1}".format(profile, to_native(error)), **result)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            region = session.region_name if session is not None else None
+            module.fail_json(msg=describe_aws_error(error, botocore.exceptions, "STS", region or "us-east-1",
+                                                    "profile {0!r}".format(profile), login), **result)
     result.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
     module.exit_json(**result)
 

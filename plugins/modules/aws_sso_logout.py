@@ -116,11 +116,10 @@ import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import describe_aws_error, portal_client
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import locked_cache_directory, remove_file, sso_cache_directory
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
@@ -131,7 +130,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
     NotRegularFile,
     removable,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import read_cached_token
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command, read_cached_token
 
 
 def plan(account, path, name):
@@ -179,15 +178,21 @@ def portal_logout(module, account, name, region, access_token):
     except ImportError:
         module.warn(missing_required_lib("boto3"))
         return "boto3 is not installed where the module runs; the portal was not called"
+
+    def describe(error):
+        message = describe_aws_error(error, botocore.exceptions, "the SSO portal", region, "sso-session " + name,
+                                     login_command(name))
+        return message.replace(access_token, "<token>")
+
     try:
         portal_client(boto3, region).logout(accessToken=access_token)
     except botocore.exceptions.ClientError as error:
         code = error.response.get("Error", {}).get("Code")
         if code == "UnauthorizedException":
             return "the SSO portal in {0} no longer accepts the token of sso-session {1} (the session had ended)".format(region, name)
-        return "the SSO portal in {0} answered {1}: {2}".format(region, code, to_native(error)).replace(access_token, "<token>")
+        return describe(error)
     except botocore.exceptions.BotoCoreError as error:
-        return "cannot reach the SSO portal in {0}: {1}".format(region, to_native(error)).replace(access_token, "<token>")
+        return describe(error)
     return None
 
 

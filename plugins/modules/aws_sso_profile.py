@@ -373,7 +373,16 @@ class ConfigFileTask:
 
     def plan(self):
         before, config = read_config_file(self.path, user_files.read_bytes)
-        return before, apply_request(config, self.request)
+        try:
+            return before, apply_request(config, self.request)
+        except AssertionError as error:
+            # The edit is re-read before anything is written; a mismatch is a
+            # bug of ours, reported as such rather than as a traceback.
+            self.module.fail_json(
+                msg="{0}: not written, nothing was changed: the edit would not read back as intended ({1}); "
+                "this is a bug of recro.aws_sso, please report it with the file".format(self.path, error),
+                path=self.path,
+            )
 
     def run(self):
         """Apply the request; in check mode only compute it. Returns the result."""

@@ -177,7 +177,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, run_query, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token, token_cache_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import BOTOCORE_REFRESH_WINDOW, explain, login_command, read_cached_token, token_cache_file
 
 
 def session_report(config, account, name, now, margin):
@@ -209,7 +209,7 @@ def main():
         argument_spec=dict(
             sso_session=dict(type="str"),
             name=dict(type="str"),
-            expiry_margin=dict(type="int", default=900),
+            expiry_margin=dict(type="int", default=BOTOCORE_REFRESH_WINDOW),
             query=dict(type="str"),
             path=dict(type="str"),
             user=dict(type="str"),
