@@ -100,11 +100,4 @@ def remove_file(path):
 
 
 def _refuse_unless_regular(path):
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        if error.errno == errno.ENOENT:
-            return
-        raise
-    if not stat.S_ISREG(mode):
-        raise OSError(errno.EINVAL, "not a regular file, refused", path)
+    user_files.check_regular(path)
