@@ -156,6 +156,11 @@ options:
       - The file's permissions, as in M(ansible.builtin.file) (for example V('0600') or V(u=rw,go=)).
       - Default keeps an existing file's mode; a new file gets V('0600').
     type: raw
+  lock_timeout:
+    description:
+      - How many seconds to wait for another run's lock on the file's directory before failing (nothing is changed then).
+    type: int
+    default: 15
 notes:
   - The module reads and writes only the config file; it needs no AWS credentials and makes no AWS call.
   - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), the names every AWS tool and
@@ -351,6 +356,7 @@ def argument_spec():
         user=dict(type="str"),
         backup=dict(type="bool", default=False),
         mode=dict(type="raw"),
+        lock_timeout=dict(type="int", default=15),
     )
 
 
@@ -377,7 +383,7 @@ class ConfigFileTask:
             if not outcome.changed:
                 return self.finish(before, outcome)
             user_files.make_directories(directory)
-        with user_files.locked_directory(directory):
+        with user_files.locked_directory(directory, timeout=module.params["lock_timeout"]):
             # Read again under the lock: another run may have written meanwhile.
             before, outcome = self.plan()
             backup_file = None
@@ -422,7 +428,8 @@ def main():
     )
     try:
         request = build_request(module.params)
-    except InvalidParameter as error:
+        user_files.check_lock_timeout(module.params["lock_timeout"])
+    except (InvalidParameter, ValueError) as error:
         module.fail_json(msg=to_native(error))
 
     account, path = user_and_path(module)
