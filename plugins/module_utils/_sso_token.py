@@ -38,7 +38,11 @@ def read_cached_token(read_bytes, home, session_name, now, margin):
     """``(token, description)`` of the session's cache file, read with
     ``read_bytes(path)`` (content or ``None``); ``token`` is ``None`` when there
     is none to use. Only ``description`` is fit to show."""
-    data = read_bytes(token_cache_file(home, session_name))
+    path = token_cache_file(home, session_name)
+    try:
+        data = read_bytes(path)
+    except (IOError, OSError) as error:  # a directory, a FIFO, no permission...
+        return None, {"status": "invalid", "problem": "{0}: {1}".format(path, error.strerror or error)}
     if data is None:
         return None, {"status": "missing"}
     try:

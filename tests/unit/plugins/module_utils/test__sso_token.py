@@ -87,3 +87,23 @@ def test_explains_each_state_with_what_to_do():
         "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): the AWS tools refresh it on next use")
     assert explain("recro", describe_token(token("2026-11-26T11:00:00Z", refreshToken=None), NOW, 900)) == (
         "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): run `aws sso login --sso-session recro`")
+
+
+def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_path):
+    import datetime
+    import os
+
+    from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import read_cached_token, token_cache_file
+
+    now = datetime.datetime(2026, 11, 26, tzinfo=datetime.timezone.utc)
+    path = token_cache_file(str(tmp_path), "recro")
+    os.makedirs(path)  # a directory where the token file belongs
+    token, description = read_cached_token(_user_files.read_bytes, str(tmp_path), "recro", now, 900)
+    assert token is None
+    assert description["status"] == "invalid"
+    assert path in description["problem"] and "directory" in description["problem"]
+    os.rmdir(path)
+    os.mkfifo(path)
+    token, description = read_cached_token(_user_files.read_bytes, str(tmp_path), "recro", now, 900)
+    assert description["status"] == "invalid" and "FIFO" in description["problem"]
