@@ -34,6 +34,9 @@ def failing_on_file_errors(module, path, account, result=None, consequence=""):
         yield
     except ConfigFileError as error:
         module.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **details)
+    except (user_files.FileRefused, user_files.OwnedByOther, user_files.LockTimeout) as error:
+        # These name their own path and say that nothing changed.
+        module.fail_json(msg=to_native(error), **details)
     except (IOError, OSError) as error:
         module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), **details)
 
