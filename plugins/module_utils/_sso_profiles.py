@@ -39,6 +39,8 @@ SCOPE_PATTERN = re.compile(r"[!-+\--~]+\Z")  # printable ASCII except space and 
 # Line breaks by any reader's definition, NUL and other control characters.
 _CONTROL_CHARACTERS = re.compile(u"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
+# configparser's section of defaults, which every section inherits.
+_DEFAULTS = "DEFAULT"
 # The keys of one item of ``profiles``.
 PROFILE_ITEM_KEYS = ("name", "sso_account_id", "sso_role_name", "region", "output", "settings")
 OUTPUT_FORMATS = ("json", "yaml", "yaml-stream", "text", "table")
@@ -430,6 +432,8 @@ def apply_request(config, request):
             section = result(SSO_SESSION, session_name)
             if section is not None:
                 sessions[session_name] = section.values()
+                if request.profiles:
+                    _inherited_session_keys(config, session_name, sessions[session_name])
             else:
                 warnings.append(
                     "profiles use sso_session {0!r}, but there is no [sso-session {0}] stanza: "
@@ -451,6 +455,31 @@ def _remove_unused_session(config, plan, session_name):
     return []
 
 
+def _signature_entries(section):
+    """A section's own keys: a [DEFAULT] shares its key table with the file's other [DEFAULT] sections."""
+    return [(key, value) for (key, value), start in zip(section.raw_values(), section.keys.values())
+            if section.start <= start < section.stop]
+
+
+def _inherited_session_keys(config, session_name, session_values):
+    """Refuse [DEFAULT] keys that every profile inherits and botocore finds
+    inconsistent with the session the profiles use."""
+    defaults = [section for section in config.sections if section.header == _DEFAULTS]
+    if not defaults:
+        return
+    keys = defaults[0].keys  # shared by every [DEFAULT] section
+    for key in SESSION_KEYS:
+        if key not in keys or key not in session_values:
+            continue
+        entry = config.entry_at(key, keys[key])
+        if entry.value != session_values[key]:
+            raise ConfigFileError(
+                "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent with "
+                "[sso-session {2}] ({3}) and the AWS CLI refuses every profile of that session. Remove the key from "
+                "[DEFAULT] (or make it match)".format(key, entry.value, session_name, session_values[key]),
+                keys[key] + 1)
+
+
 def _same_value(key, current, desired):
     if key == "sso_registration_scopes" and isinstance(current, str):
         return [scope.strip() for scope in current.split(",")] == desired.split(",")
@@ -462,11 +491,16 @@ def _wanted(spec):
 
 
 def _signature(section):
-    return section.header, section.raw_values()
+    return section.header, _signature_entries(section)
 
 
 class _Plan:
     """The edits for one request, the changes they make, and their proof."""
+
+    def _comments_in(self, entry):
+        """Comment lines between a key and its continuation lines: the user's, and botocore ignores them."""
+        lines = self.config.lines
+        return [lines[index] for index in range(entry.start + 1, entry.stop) if lines[index].strip()[:1] in ("#", ";")]
 
     def __init__(self, config, exclusive):
         self.config = config
@@ -499,12 +533,13 @@ class _Plan:
                 missing[key] = value
             elif not _same_value(key, entry.value, value):
                 whitespace = config.leading_whitespace(entry.start)
-                self.editor.replace(entry.start, entry.stop, render_entry(key, value, whitespace, config.newline))
+                self.editor.replace(entry.start, entry.stop,
+                                    render_entry(key, value, whitespace, config.newline) + self._comments_in(entry))
                 self._change(spec, key, "change", entry.value, value)
         for entry in section.entries():
             key = entry.key
             if key in spec.drop or key in spec.values and spec.values[key] is None or self.exclusive and key not in wanted:
-                self.editor.replace(entry.start, entry.stop, [])
+                self.editor.replace(entry.start, entry.stop, self._comments_in(entry))
                 self._change(spec, key, "remove", entry.value, None)
         if missing:
             position = section.content_stop

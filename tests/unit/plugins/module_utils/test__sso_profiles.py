@@ -434,3 +434,44 @@ def test_prune_keeps_the_profile_of_a_skipped_item():
     outcome = apply(text, sso_session="recro", profiles=items, skip_invalid=True, prune=True)
     assert outcome.removed_profiles == ["gone"]
     assert "kept" in outcome.profile_names
+
+
+# [DEFAULT] (issue 13) --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "[DEFAULT]\ncli_pager =\n\n[profile x]\nregion = us-east-1\n\n[DEFAULT]\noutput = json\n",
+    "[DEFAULT]\ncli_pager =\n[DEFAULT]\noutput = json\n",
+    "[profile x]\nregion = us-east-1\n[DEFAULT]\noutput = json\n\n[DEFAULT]\ncli_pager =\n",
+])
+def test_two_default_sections_are_no_obstacle(text):
+    outcome = apply(text, **with_seed())
+    read = botocore_read(outcome.text)["profiles"]["recrocog-admin"]
+    # botocore (configparser) merges every [DEFAULT] section into every profile
+    assert read["output"] == "json" and read["cli_pager"] == "" and read["sso_role_name"] == "adminAccess"
+    assert outcome.text.startswith(text)
+
+
+@pytest.mark.parametrize("key, value", [("sso_start_url", "https://other.awsapps.com/start"), ("sso_region", "eu-west-1"),
+                                        ("sso_registration_scopes", "sso:account:access,other")])
+def test_refuses_a_session_key_in_default_that_contradicts_the_session(key, value):
+    text = "[profile x]\nregion = us-east-1\n\n[DEFAULT]\n# shared\n{0} = {1}\n".format(key, value)
+    # what botocore does: every profile inherits the key, and the session's value contradicts it
+    assert botocore_read(text)["profiles"]["x"][key] == value
+    with pytest.raises(ConfigFileError) as refused:
+        apply(text, **with_seed())
+    assert refused.value.line_number == 6
+    assert "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent".format(key, value) in str(refused.value)
+    assert "the AWS CLI refuses every profile of that session" in str(refused.value)
+
+
+def test_a_session_key_in_default_that_matches_the_session_is_fine():
+    text = "[DEFAULT]\nsso_region = us-east-1\n"
+    assert "[profile recrocog-admin]" in apply(text, **with_seed()).text
+
+
+def test_removing_a_continued_legacy_key_keeps_the_comment_inside_it():
+    text = ("[profile recrocog-admin]\nsso_start_url = https://old.awsapps.com/start\n  continued\n# mine, keep\n"
+            "  more\n; and this\nregion = us-east-1\n")
+    outcome = apply(text, **with_seed())
+    assert outcome.text.startswith("[profile recrocog-admin]\n# mine, keep\n; and this\nregion = us-east-1\n")
+    assert "sso_start_url" not in botocore_read(outcome.text)["profiles"]["recrocog-admin"]

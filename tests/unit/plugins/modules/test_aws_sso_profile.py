@@ -165,3 +165,29 @@ def test_skip_invalid_warns_and_writes_the_rest(run_module, tmp_path, monkeypatc
     assert result["skipped_profiles"][0]["item"] == "profiles[0]" and result["skipped_profiles"][0]["name"] == "odd account-admin"
     assert warnings[0].startswith("skipped profiles[0] ('odd account-admin'): ")
     assert "sso_role_name = Billing,ReadOnly\n" in path.read_text()
+
+
+def test_a_contradicting_default_key_fails_naming_file_and_line_and_writes_nothing(run_module, tmp_path):
+    path = tmp_path / "config"
+    text = "[DEFAULT]\noutput = json\nsso_start_url = https://other.awsapps.com/start\n"
+    path.write_text(text)
+    result = run_module(path=str(path), **SEED)
+    assert result["failed"]
+    assert result["msg"].startswith("{0}: line 3: [DEFAULT] sets sso_start_url = https://other.awsapps.com/start".format(path))
+    assert result["msg"].endswith("; the file was not changed")
+    assert path.read_text() == text
+
+
+def test_the_aws_cli_refuses_what_the_module_refuses(tmp_path):
+    """The oracle for the refusal above: the real CLI rejects a profile that inherits a contradicting start URL."""
+    if not os.path.exists("/usr/bin/aws"):
+        pytest.skip("no AWS CLI at /usr/bin/aws")
+    config = tmp_path / "config"
+    config.write_text("[DEFAULT]\nsso_start_url = https://other.awsapps.com/start\n\n[profile p]\nsso_session = recro\n"
+                      "sso_account_id = 012345678901\nsso_role_name = r\n[sso-session recro]\n"
+                      "sso_start_url = https://recrocog.awsapps.com/start\nsso_region = us-east-1\n")
+    env = dict(os.environ, HOME=str(tmp_path), AWS_CONFIG_FILE=str(config))
+    result = subprocess.run(["/usr/bin/aws", "configure", "export-credentials", "--profile", "p"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "sso_start_url is inconsistent between profile" in result.stderr
