@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
@@ -34,6 +35,9 @@ def failing_on_file_errors(module, path, account, result=None, consequence=""):
         yield
     except ConfigFileError as error:
         module.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **details)
+    except (user_files.FileRefused, user_files.OwnedByOther, user_files.LockTimeout) as error:
+        # These name their own path and say that nothing changed.
+        module.fail_json(msg=to_native(error), **details)
     except (IOError, OSError) as error:
         module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), **details)
 
@@ -50,3 +54,33 @@ def run_query(module, data):
         return jmespath.search(query, data)
     except jmespath.exceptions.JMESPathError as error:
         module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(query, to_native(error)))
+
+
+# A stand-in stat of a regular file, to try a symbolic mode without a file.
+_MODE_PROBE = os.stat_result((stat.S_IFREG | 0o600, 0, 0, 1, 0, 0, 0, 0, 0, 0))
+
+
+def check_file_mode(module, parameter="mode"):
+    """Fail, before any file is touched, on a mode ``set_mode_if_different`` would
+    refuse after the write: neither octal nor symbolic, or more than permissions."""
+    mode = module.params[parameter]
+    if mode is None:
+        return
+    problem = None
+    if isinstance(mode, bool) or not isinstance(mode, (int, str)):
+        problem = "is not a mode (a {0})".format(type(mode).__name__)
+    else:
+        number = mode
+        if isinstance(mode, str):
+            try:
+                number = int(mode, 8)
+            except ValueError:
+                try:  # the very rules M(ansible.builtin.file) applies
+                    number = module._symbolic_mode_to_octal(_MODE_PROBE, mode)  # pylint: disable=protected-access
+                except Exception as error:  # pylint: disable=broad-except
+                    problem = "is neither an octal mode such as '0600' nor a symbolic one such as 'u=rw,go=' ({0})".format(
+                        to_native(error))
+        if problem is None and not 0 <= number <= 0o7777:
+            problem = "holds more than permission bits (0000 to 07777)"
+    if problem:
+        module.fail_json(msg="{0}: {1!r} {2}; nothing was changed".format(parameter, mode, problem))

@@ -14,7 +14,6 @@ import fcntl
 import hashlib
 import json
 import os
-import stat
 import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
@@ -106,41 +105,14 @@ def remove_file(path):
 
 
 def _refuse_unless_regular(path):
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        if error.errno == errno.ENOENT:
-            return
-        raise
-    if not stat.S_ISREG(mode):
-        raise OSError(errno.EINVAL, "{0}, not a regular file: refused".format(_kind(mode)), path)
+    user_files.check_regular(path)
 
 
 def read_private_file(path):
     """The content of the cache file ``path``, or ``None`` when it does not exist. Refuses,
     naming path and kind, anything that is not a regular file after symlinks, without
-    blocking on a FIFO."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        if error.errno == errno.ENOENT:
-            return None
-        raise
-    if not stat.S_ISREG(mode):
-        raise OSError(errno.EINVAL, "{0}, not a regular file: refused".format(_kind(mode)), path)
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file: refused", path)
-        return handle.read()
-
-
-def _kind(mode):
-    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return kind
-    return "not a regular file"
+    blocking on a FIFO (``user_files.read_bytes``)."""
+    return user_files.read_bytes(path)
 
 
 @contextlib.contextmanager

@@ -29,6 +29,8 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
 
 # Safe for botocore, the AWS CLI's writer, the JS SDK and shells.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
+# A permission set name, as AWS allows it (IAM Identity Center's [\w+=,.@-]+, ASCII).
+ROLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_+=,.@-]+\Z")
 ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}\Z")
 REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}\Z")
 SETTING_KEY_PATTERN = re.compile(r"[a-z0-9_-]+\Z")
@@ -37,6 +39,10 @@ SCOPE_PATTERN = re.compile(r"[!-+\--~]+\Z")  # printable ASCII except space and 
 # Line breaks by any reader's definition, NUL and other control characters.
 _CONTROL_CHARACTERS = re.compile(u"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
+# configparser's section of defaults, which every section inherits.
+_DEFAULTS = "DEFAULT"
+# The keys of one item of ``profiles``.
+PROFILE_ITEM_KEYS = ("name", "sso_account_id", "sso_role_name", "region", "output", "settings")
 OUTPUT_FORMATS = ("json", "yaml", "yaml-stream", "text", "table")
 DEFAULT_SCOPES = ("sso:account:access",)
 # The order `aws configure sso` writes keys in.
@@ -77,8 +83,10 @@ class SectionSpec:
 class Request:
     """Everything one task asks for, validated."""
 
-    def __init__(self, state, profiles, session_name, session, prune, exclusive, remove_unused_session):
+    def __init__(self, state, profiles, session_name, session, prune, exclusive, remove_unused_session, skipped=()):
         self.state = state
+        # (item, name or None, problem) of the profiles items left out by skip_invalid
+        self.skipped = list(skipped)
         self.profiles = profiles
         self.session_name = session_name
         self.session = session
@@ -125,10 +133,21 @@ def check_value(parameter, value):
 
 def check_name(parameter, value):
     check_value(parameter, value)
-    if not NAME_PATTERN.match(value):
+    if not NAME_PATTERN.fullmatch(value):
         raise InvalidParameter(
             parameter, value,
             "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only")
+    return value
+
+
+def check_role_name(parameter, value):
+    """A permission set name: what AWS allows, all of which configparser,
+    botocore and the AWS CLI read back unchanged."""
+    check_value(parameter, value)
+    if not ROLE_NAME_PATTERN.fullmatch(value) or len(value) > 32:
+        raise InvalidParameter(
+            parameter, value,
+            "is not a permission set name: AWS allows 1 to 32 letters, digits and _ + = , . @ - only")
     return value
 
 
@@ -136,7 +155,7 @@ def check_account_id(parameter, value):
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     check_value(parameter, value)
-    if not ACCOUNT_ID_PATTERN.match(value):
+    if not ACCOUNT_ID_PATTERN.fullmatch(value):
         problem = "is not an AWS account ID of exactly 12 digits"
         if value.isdigit() and len(value) < 12:
             problem += (". YAML reads an unquoted 012345678901 as a number and drops its leading zero: "
@@ -147,7 +166,7 @@ def check_account_id(parameter, value):
 
 def check_region(parameter, value):
     check_value(parameter, value)
-    if not REGION_PATTERN.match(value):
+    if not REGION_PATTERN.fullmatch(value):
         raise InvalidParameter(parameter, value, "is not an AWS Region name such as us-east-1")
     return value
 
@@ -157,6 +176,14 @@ def check_start_url(parameter, value):
     if not value.startswith("https://") or len(value) == len("https://") or " " in value:
         raise InvalidParameter(
             parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
+    authority = value[len("https://"):].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        # Never echo it: what precedes the @ may be a password.
+        shown = "https://<user info>@" + authority.rsplit("@", 1)[1] + value[len("https://") + len(authority):]
+        raise InvalidParameter(
+            parameter, shown,
+            "holds a user name or password before the host: the config file is read by every AWS tool and often "
+            "shared, and the portal needs none; give the URL without it")
     return value
 
 
@@ -167,7 +194,7 @@ def check_scopes(parameter, value):
     for index, scope in enumerate(scopes):
         item = "{0}[{1}]".format(parameter, index) if isinstance(value, list) else parameter
         check_value(item, scope)
-        if not SCOPE_PATTERN.match(scope):
+        if not SCOPE_PATTERN.fullmatch(scope):
             raise InvalidParameter(item, scope, "is not a scope: scopes are comma-separated words without whitespace")
     return ",".join(scopes)
 
@@ -189,7 +216,7 @@ def setting_value(parameter, value, nested=True):
         block = OrderedDict()
         for sub_key, sub_value in value.items():
             item = "{0}.{1}".format(parameter, sub_key)
-            if not isinstance(sub_key, str) or not NESTED_KEY_PATTERN.match(sub_key):
+            if not isinstance(sub_key, str) or not NESTED_KEY_PATTERN.fullmatch(sub_key):
                 raise InvalidParameter(item, sub_key, "is not a key name: use letters, digits and _ . - only")
             block[sub_key] = setting_value(item, sub_value, nested=False)
         if not block:
@@ -207,7 +234,7 @@ def check_settings(parameter, settings):
     checked = OrderedDict()
     for key, value in (settings or {}).items():
         item = "{0}.{1}".format(parameter, key)
-        if not isinstance(key, str) or not SETTING_KEY_PATTERN.match(key.lower()):
+        if not isinstance(key, str) or not SETTING_KEY_PATTERN.fullmatch(key.lower()):
             raise InvalidParameter(parameter, key, "has a key that is not a config key: use letters, digits, _ and - only")
         lower = key.lower()
         if lower in checked:
@@ -226,13 +253,17 @@ def check_settings(parameter, settings):
 # Building the request ---------------------------------------------------------
 
 def build_request(params):
-    """A :class:`Request` from the module's options, or :class:`InvalidParameter`."""
+    """A :class:`Request` from the module's options, or :class:`InvalidParameter`.
+
+    With ``params["skip_invalid"]`` an item of ``profiles`` that cannot be
+    written is left out (``Request.skipped``) instead of failing the task."""
     state = params.get("state") or "present"
     session_name = params.get("sso_session")
     if session_name is not None:
         check_name("sso_session", session_name)
     session = _session_spec(params, session_name)
-    profiles = _profile_specs(params, state, session_name)
+    skipped = []
+    profiles = _profile_specs(params, state, session_name, skipped)
     prune = bool(params.get("prune"))
     remove_unused_session = bool(params.get("remove_unused_session"))
     if (prune or remove_unused_session) and session_name is None:
@@ -244,7 +275,8 @@ def build_request(params):
         raise InvalidParameter(
             "name", None,
             "is missing: give name or profiles (or sso_start_url to manage only the [sso-session] stanza)")
-    return Request(state, profiles, session_name, session, prune, bool(params.get("exclusive")), remove_unused_session)
+    return Request(state, profiles, session_name, session, prune, bool(params.get("exclusive")), remove_unused_session,
+                   skipped)
 
 
 def _session_spec(params, session_name):
@@ -269,7 +301,7 @@ def _session_spec(params, session_name):
     return SectionSpec(SSO_SESSION, session_name, values)
 
 
-def _profile_specs(params, state, session_name):
+def _profile_specs(params, state, session_name, skipped):
     name = params.get("name")
     entries = params.get("profiles")
     if name is not None and entries is not None:
@@ -282,14 +314,24 @@ def _profile_specs(params, state, session_name):
         # account ID names one account, so it belongs to each item.
         if params.get("sso_account_id") is not None and entries is not None:
             raise InvalidParameter("sso_account_id", params["sso_account_id"], "applies to name; give it in each item of profiles")
+        if entries is not None and not isinstance(entries, list):
+            raise InvalidParameter("profiles", entries, "must be a list of dicts")
         entries = entries or []
         prefixes = ["profiles[{0}].".format(index) for index in range(len(entries))]
     specs = []
     seen = {}
+    skip_invalid = bool(params.get("skip_invalid")) and params.get("profiles") is not None
     for prefix, entry in zip(prefixes, entries):
-        spec = _profile_spec(prefix, entry, params, state, session_name)
-        if spec.name in seen:
-            raise InvalidParameter(prefix + "name", spec.name, "is listed twice (also {0}name)".format(seen[spec.name]))
+        try:
+            spec = _profile_spec(prefix, entry, params, state, session_name)
+            if spec.name in seen:
+                raise InvalidParameter(prefix + "name", spec.name, "is listed twice (also {0}name)".format(seen[spec.name]))
+        except InvalidParameter as error:
+            if not skip_invalid:
+                raise
+            name = entry.get("name") if isinstance(entry, dict) else None
+            skipped.append((prefix.rstrip("."), name if isinstance(name, str) else None, str(error)))
+            continue
         seen[spec.name] = prefix
         specs.append(spec)
     return specs
@@ -297,7 +339,15 @@ def _profile_specs(params, state, session_name):
 
 def _profile_spec(prefix, entry, params, state, session_name):
     if not isinstance(entry, dict):
-        raise InvalidParameter(prefix.rstrip("."), entry, "must be a dict with at least name")
+        raise InvalidParameter(prefix.rstrip("."), entry, "must be a dict with at least name (a {0} here)".format(
+            type(entry).__name__))
+    if prefix:
+        for key in entry:
+            if key not in PROFILE_ITEM_KEYS:
+                raise InvalidParameter(prefix + str(key), entry[key], "is not an option of a profiles item: use {0}".format(
+                    ", ".join(PROFILE_ITEM_KEYS)))
+        if entry.get("settings") is not None and not isinstance(entry["settings"], dict):
+            raise InvalidParameter(prefix + "settings", entry["settings"], "must be a dict")
     name = entry.get("name")
     if name is None:
         raise InvalidParameter(prefix + "name", None, "is missing: every profile needs a name")
@@ -319,7 +369,7 @@ def _profile_spec(prefix, entry, params, state, session_name):
     if session_name is not None:
         values["sso_session"] = session_name
         values["sso_account_id"] = check_account_id(prefix + "sso_account_id", account_id)
-        values["sso_role_name"] = check_name(role_where, role_name)
+        values["sso_role_name"] = check_role_name(role_where, role_name)
     region = _entry_or_task(entry, params, "region")
     if region is not None:
         values["region"] = check_region(_where(prefix, entry, "region"), region)
@@ -366,14 +416,16 @@ def describe_changes(changes):
 def apply_request(config, request):
     """The :class:`Outcome` of ``request`` on ``config`` (an :class:`AwsConfig`)."""
     plan = _Plan(config, request.exclusive)
-    warnings = []
+    warnings = ["skipped {0}{1}: {2}".format(item, " ({0!r})".format(name) if name else "", problem)
+                for item, name, problem in request.skipped]
     if request.state == "present":
         for spec in request.profiles:
             plan.ensure(spec)
         if request.session is not None:
             plan.ensure(request.session)
         if request.prune:
-            managed = set(spec.name for spec in request.profiles)
+            # A skipped item keeps the profile of its name: it is not gone from the organisation.
+            managed = set(spec.name for spec in request.profiles) | set(name for _item, name, _problem in request.skipped)
             for name, section in config.profiles_using(request.session_name).items():
                 if name not in managed:
                     plan.remove(section)
@@ -398,6 +450,8 @@ def apply_request(config, request):
             section = result(SSO_SESSION, session_name)
             if section is not None:
                 sessions[session_name] = section.values()
+                if request.profiles:
+                    _inherited_session_keys(config, session_name, sessions[session_name])
             else:
                 warnings.append(
                     "profiles use sso_session {0!r}, but there is no [sso-session {0}] stanza: "
@@ -419,6 +473,31 @@ def _remove_unused_session(config, plan, session_name):
     return []
 
 
+def _signature_entries(section):
+    """A section's own keys: a [DEFAULT] shares its key table with the file's other [DEFAULT] sections."""
+    return [(key, value) for (key, value), start in zip(section.raw_values(), section.keys.values())
+            if section.start <= start < section.stop]
+
+
+def _inherited_session_keys(config, session_name, session_values):
+    """Refuse [DEFAULT] keys that every profile inherits and botocore finds
+    inconsistent with the session the profiles use."""
+    defaults = [section for section in config.sections if section.header == _DEFAULTS]
+    if not defaults:
+        return
+    keys = defaults[0].keys  # shared by every [DEFAULT] section
+    for key in SESSION_KEYS:
+        if key not in keys or key not in session_values:
+            continue
+        entry = config.entry_at(key, keys[key])
+        if entry.value != session_values[key]:
+            raise ConfigFileError(
+                "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent with "
+                "[sso-session {2}] ({3}) and the AWS CLI refuses every profile of that session. Remove the key from "
+                "[DEFAULT] (or make it match)".format(key, entry.value, session_name, session_values[key]),
+                keys[key] + 1)
+
+
 def _same_value(key, current, desired):
     if key == "sso_registration_scopes" and isinstance(current, str):
         return [scope.strip() for scope in current.split(",")] == desired.split(",")
@@ -430,11 +509,16 @@ def _wanted(spec):
 
 
 def _signature(section):
-    return section.header, section.raw_values()
+    return section.header, _signature_entries(section)
 
 
 class _Plan:
     """The edits for one request, the changes they make, and their proof."""
+
+    def _comments_in(self, entry):
+        """Comment lines between a key and its continuation lines: the user's, and botocore ignores them."""
+        lines = self.config.lines
+        return [lines[index] for index in range(entry.start + 1, entry.stop) if lines[index].strip()[:1] in ("#", ";")]
 
     def __init__(self, config, exclusive):
         self.config = config
@@ -467,12 +551,13 @@ class _Plan:
                 missing[key] = value
             elif not _same_value(key, entry.value, value):
                 whitespace = config.leading_whitespace(entry.start)
-                self.editor.replace(entry.start, entry.stop, render_entry(key, value, whitespace, config.newline))
+                self.editor.replace(entry.start, entry.stop,
+                                    render_entry(key, value, whitespace, config.newline) + self._comments_in(entry))
                 self._change(spec, key, "change", entry.value, value)
         for entry in section.entries():
             key = entry.key
             if key in spec.drop or key in spec.values and spec.values[key] is None or self.exclusive and key not in wanted:
-                self.editor.replace(entry.start, entry.stop, [])
+                self.editor.replace(entry.start, entry.stop, self._comments_in(entry))
                 self._change(spec, key, "remove", entry.value, None)
         if missing:
             position = section.content_stop

@@ -21,7 +21,6 @@ import re
 # botocore refreshes a token within this many seconds of its expiry.
 BOTOCORE_REFRESH_WINDOW = 15 * 60
 _UTC = datetime.timezone.utc
-_FRACTION = re.compile(r"\.(\d+)")
 
 
 def login_command(session_name):
@@ -38,7 +37,11 @@ def read_cached_token(read_bytes, home, session_name, now, margin):
     """``(token, description)`` of the session's cache file, read with
     ``read_bytes(path)`` (content or ``None``); ``token`` is ``None`` when there
     is none to use. Only ``description`` is fit to show."""
-    data = read_bytes(token_cache_file(home, session_name))
+    path = token_cache_file(home, session_name)
+    try:
+        data = read_bytes(path)
+    except (IOError, OSError) as error:  # a directory, a FIFO, no permission...
+        return None, {"status": "invalid", "problem": "{0}: {1}".format(path, error.strerror or error)}
     if data is None:
         return None, {"status": "missing"}
     try:
@@ -48,24 +51,71 @@ def read_cached_token(read_bytes, home, session_name, now, margin):
     return token, describe_token(token, now, margin)
 
 
-def parse_timestamp(text):
-    """A cache timestamp (``2026-11-26T17:00:00Z``, ``...UTC``, ``...+00:00``,
-    with or without fractions of a second) as an aware datetime.
+# What botocore's dateutil.parser.parse reads as an aware time, in the forms
+# the tools write: ISO 8601 (extended or basic) and RFC 2822. A zone is
+# ``Z``/``z``/``UTC``/``GMT`` or a numeric offset (``+00:00``, ``+0000``, ``+00``);
+# fractions of a second of any length, cut to microseconds as dateutil does.
+_ZONE = r"\s*(?:(?P<utc>Z|z|UTC|GMT)|(?P<sign>[+-])(?P<oh>\d{2})(?::?(?P<om>\d{2}))?)"
+_TIME = r"(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2})(?:[.,](?P<f>\d+))?)?"
+_TIMESTAMP_FORMS = (
+    re.compile(r"(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})[Tt ]" + _TIME + _ZONE),
+    re.compile(r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[Tt](?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?" + _ZONE),
+    re.compile(r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-zA-Z]*,?\s+)?(?P<d>\d{1,2})\s+(?P<b>(?i:[a-z]{3,9}))\s+(?P<Y>\d{4})\s+"
+               + _TIME + _ZONE),
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
 
-    botocore needs a time zone; a timestamp without one raises ``ValueError``.
+
+def parse_timestamp(text):
+    """A cache timestamp as an aware datetime in UTC, parsed as botocore parses
+    ``expiresAt`` (``dateutil.parser.parse``) for the forms the tools write:
+    ``2026-11-26T17:00:00Z`` (``z``, ``UTC``, ``+00:00``, ``+0000``, ``+00``,
+    other offsets, fractions of a second, a space for ``T``), the basic
+    ``20261126T170000Z`` and RFC 2822 ``Thu, 26 Nov 2026 17:00:00 GMT``.
+
+    Regular expressions and arithmetic only, so that every Python from 3.8 on
+    reads the same text the same way (``datetime.fromisoformat`` does not).
+    botocore cannot compare a time without a zone; such a timestamp, and any
+    other text, raises ``ValueError``.
     """
     if not isinstance(text, str):
         raise ValueError("not a timestamp: {0!r}".format(text))
     value = text.strip()
-    for suffix in ("Z", "UTC"):
-        if value.endswith(suffix):
-            value = value[:-len(suffix)] + "+00:00"
-    # fromisoformat before Python 3.11 takes exactly 3 or 6 digits of fraction.
-    value = _FRACTION.sub(lambda match: "." + (match.group(1) + "000000")[:6], value, count=1)
-    parsed = datetime.datetime.fromisoformat(value.replace(" ", "T", 1))
-    if parsed.tzinfo is None:
-        raise ValueError("timestamp {0!r} has no time zone".format(text))
-    return parsed.astimezone(_UTC)
+    for form in _TIMESTAMP_FORMS:
+        match = form.fullmatch(value)
+        if match:
+            break
+    else:
+        raise ValueError("timestamp {0!r} is not an ISO 8601 or RFC 2822 time with a time zone".format(text))
+    fields = match.groupdict()
+    if fields.get("b") is not None:
+        name = fields["b"].lower()
+        if name in _MONTH_NAMES:
+            month = _MONTH_NAMES.index(name) + 1
+        elif name in _MONTHS:
+            month = _MONTHS.index(name) + 1
+        elif name == "sept":
+            month = 9
+        else:
+            raise ValueError("timestamp {0!r}: no such month {1!r}".format(text, fields["b"]))
+    else:
+        month = int(fields["m"])
+    microsecond = int((fields["f"] or "0").ljust(6, "0")[:6])
+    try:
+        parsed = datetime.datetime(int(fields["Y"]), month, int(fields["d"]), int(fields["H"]), int(fields["M"]),
+                                   int(fields["S"] or 0), microsecond)
+    except ValueError as error:
+        raise ValueError("timestamp {0!r}: {1}".format(text, error))
+    if fields["utc"]:
+        return parsed.replace(tzinfo=_UTC)
+    offset = datetime.timedelta(hours=int(fields["oh"]), minutes=int(fields["om"] or 0))
+    if offset >= datetime.timedelta(hours=24):
+        raise ValueError("timestamp {0!r}: the offset is not under 24 hours".format(text))
+    if fields["sign"] == "-":
+        offset = -offset
+    return (parsed - offset).replace(tzinfo=_UTC)
 
 
 def describe_token(token, now, margin):

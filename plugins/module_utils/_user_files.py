@@ -19,6 +19,97 @@ import os
 import pwd
 import stat
 import tempfile
+import time
+
+# How long a run waits for another run's lock on a directory, by default.
+DEFAULT_LOCK_TIMEOUT = 15
+_LOCK_POLL_INTERVAL = 0.1
+
+
+class FileRefused(OSError):
+    """A path the collection will not read or write: after symlinks it is not a
+    regular file (a device, FIFO, directory, socket). Nothing was opened or changed."""
+
+    def __init__(self, path, kind):
+        self.path = path
+        self.kind = kind
+        target = os.path.realpath(path)
+        what = "leads to {0}, which is".format(target) if target != os.path.abspath(path) else "is"
+        super(FileRefused, self).__init__(
+            errno.EINVAL, "{0} {1}, not a regular file: refused, nothing was read or changed".format(what, kind), path)
+
+    def __str__(self):
+        return "{0}: {1}".format(self.path, self.strerror)
+
+
+class LockTimeout(OSError):
+    """Another run held the lock longer than the time allowed."""
+
+    def __init__(self, path, timeout):
+        self.path = path
+        self.timeout = timeout
+        super(LockTimeout, self).__init__(
+            errno.EWOULDBLOCK,
+            "another run has held the lock on this directory for more than {0} s (lock_timeout); "
+            "nothing was changed".format(timeout), path)
+
+    def __str__(self):
+        return "{0}: {1}".format(self.path, self.strerror)
+
+
+class OwnedByOther(OSError):
+    """The file belongs to someone other than the user the module writes for (or root)."""
+
+    def __init__(self, path, owner, writer):
+        self.path = path
+        super(OwnedByOther, self).__init__(
+            errno.EPERM,
+            "is owned by {0}, not by {1} or root: refused, nothing was changed "
+            "(replacing it would hand it to {1}; give it to {1} or remove it first)".format(owner, writer), path)
+
+    def __str__(self):
+        return "{0}: {1}".format(self.path, self.strerror)
+
+
+def _user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return "uid {0}".format(uid)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode):
+    """What ``mode`` (an ``st_mode``) is, in words: ``a regular file``, ``a FIFO (named pipe)``..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file (mode {0:o})".format(stat.S_IFMT(mode))
+
+
+def check_regular(path):
+    """The ``os.stat`` of what ``path`` resolves to, or ``None`` when nothing is
+    there (or a dangling symlink); raises :class:`FileRefused` for anything but a
+    regular file. Only stats: never opens, so it cannot block."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+    if not stat.S_ISREG(status.st_mode):
+        raise FileRefused(path, file_kind(status.st_mode))
+    return status
 
 
 class Account:
@@ -107,14 +198,30 @@ def acting_as(account):
 
 
 def read_bytes(path):
-    """The content of ``path``, or ``None`` when it does not exist."""
+    """The content of ``path``, or ``None`` when it does not exist. Refuses
+    (:class:`FileRefused`) anything but a regular file after symlinks: stat
+    first, then open non-blocking and check the opened file again (the path
+    may have changed in between), so a FIFO or device cannot make it hang."""
+    if check_regular(path) is None:
+        return None
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError) as error:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
         if error.errno == errno.ENOENT:
             return None
         raise
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise FileRefused(path, file_kind(mode))
+        chunks = []
+        while True:
+            chunk = os.read(descriptor, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
 
 
 def make_directories(directory, mode=0o700):
@@ -131,14 +238,36 @@ def make_directories(directory, mode=0o700):
     os.chmod(directory, mode)
 
 
+def check_lock_timeout(value, parameter="lock_timeout"):
+    """``value`` as a number of seconds (0 or more); ``ValueError`` naming ``parameter`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError("{0}: {1!r} is not a number of seconds (0 or more)".format(parameter, value))
+    return value
+
+
 @contextlib.contextmanager
-def locked_directory(directory):
+def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monotonic, sleep=time.sleep):
     """Hold an exclusive lock on ``directory`` so that two runs editing a file
     in it take turns. The file itself is replaced by a rename, so its inode
-    cannot carry the lock; the directory's can, and it leaves no lock file."""
-    descriptor = os.open(directory, os.O_RDONLY)
+    cannot carry the lock; the directory's can, and it leaves no lock file.
+
+    Waits at most ``timeout`` seconds (polling a non-blocking lock), then
+    raises :class:`LockTimeout` naming the directory; nothing has been changed then."""
+    check_lock_timeout(timeout)
+    descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        deadline = clock() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+            left = deadline - clock()
+            if left <= 0:
+                raise LockTimeout(directory, timeout)
+            sleep(min(_LOCK_POLL_INTERVAL, left))
         yield
     finally:
         os.close(descriptor)
@@ -147,28 +276,32 @@ def locked_directory(directory):
 def write_atomically(path, data, new_file_mode=0o600):
     """Replace the file ``path`` resolves to with ``data`` by a rename in its
     directory: readers see the old or the new file, never a part. A symlink
-    stays a symlink; an existing file keeps its mode (and, when root writes,
-    its owner); a new file gets ``new_file_mode``. Returns the real path."""
+    stays a symlink; an existing file keeps its mode and owner; a new file gets
+    ``new_file_mode``. Acting as a user (:func:`acting_as`), a file of that user
+    or of root is kept so; one owned by anybody else is refused
+    (:class:`OwnedByOther`), since replacing it would hand it to the user. Returns the real path.
+    Anything but a regular file (or nothing) there is refused
+    (:class:`FileRefused`) before anything is written."""
+    current = check_regular(path)
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
-    try:
-        current = os.stat(real_path)
-    except OSError as error:
-        if error.errno != errno.ENOENT:
-            raise
-        current = None
+    keep_owner = current is not None and current.st_uid != os.geteuid()
+    if keep_owner and os.geteuid() != 0 and not (current.st_uid == 0 and os.getuid() == 0):
+        raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
     descriptor, temporary = tempfile.mkstemp(prefix="." + os.path.basename(real_path) + ".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if current is None:
-            os.chmod(temporary, new_file_mode)
-        else:
-            os.chmod(temporary, stat.S_IMODE(current.st_mode))
-            if os.geteuid() == 0:
-                os.chown(temporary, current.st_uid, current.st_gid)
+            # On the descriptor, not the name: the directory may be someone else's to rename in.
+            if current is None:
+                os.fchmod(handle.fileno(), new_file_mode)
+            else:
+                os.fchmod(handle.fileno(), stat.S_IMODE(current.st_mode))
+                if keep_owner or os.geteuid() == 0:
+                    with _root_for_a_moment():
+                        os.fchown(handle.fileno(), current.st_uid, current.st_gid)
         os.rename(temporary, real_path)
     except BaseException:
         try:
@@ -178,6 +311,20 @@ def write_atomically(path, data, new_file_mode=0o600):
         raise
     _sync_directory(directory)
     return real_path
+
+
+@contextlib.contextmanager
+def _root_for_a_moment():
+    """Root's effective uid for one call when root acts as a user (see :func:`acting_as`)."""
+    euid = os.geteuid()
+    if euid == 0:
+        yield
+        return
+    os.seteuid(0)
+    try:
+        yield
+    finally:
+        os.seteuid(euid)
 
 
 def _sync_directory(directory):

@@ -18,7 +18,12 @@ description:
     is appended at the end of the file in the order C(aws configure sso) uses (profiles, then their session).
   - Sections are found under the name botocore gives them (C([profile  x ]) and C([profile "x"]) are profile C(x)),
     keys case-insensitively. In a managed profile, C(sso_start_url), C(sso_region) and C(sso_registration_scopes) left
-    from the legacy format are removed, since botocore rejects a profile whose keys contradict its session.
+    from the legacy format are removed, since botocore rejects a profile whose keys contradict its session. Comment
+    lines between such a key and the indented lines that continue its value are kept.
+  - Every profile inherits the keys of C([DEFAULT]) (configparser's defaults; several C([DEFAULT]) sections are merged,
+    as botocore reads them). A C(sso_start_url), C(sso_region) or C(sso_registration_scopes) there that differs from
+    the session of the managed profiles makes botocore and the AWS CLI refuse those profiles, so the task fails naming
+    the file and the line of that key, and writes nothing.
   - A file botocore cannot read (a duplicate section or key, text before the first section header) or reads
     ambiguously (C([default]) and C([profile default]) both present) is refused with the line at fault, and not written.
   - The file is replaced atomically (a temporary file in the same directory, then a rename), through a symlink to its
@@ -49,6 +54,8 @@ options:
     description:
       - Several profiles of the one O(sso_session), managed in one task (and one write).
       - O(region), O(output) and O(settings) given at the task level are the defaults of every item.
+      - Each item must be a dict with the keys below; an item that is not, or an unknown key, fails naming the item
+        (for example C(profiles[0])), unless O(skip_invalid) skips it.
     type: list
     elements: dict
     suboptions:
@@ -60,7 +67,9 @@ options:
         description: The account's 12-digit ID. Quote it in YAML.
         type: str
       sso_role_name:
-        description: The permission set (role) to use in the account.
+        description:
+          - The permission set (role) to use in the account. Any name AWS allows (up to 32 letters, digits and
+            C(_+=,.@-), for example V(Billing,ReadOnly)); it is written unchanged.
         type: str
       region:
         description: The profile's default Region for AWS calls (not the SSO Region).
@@ -89,6 +98,8 @@ options:
   sso_start_url:
     description:
       - The AWS access portal URL, for example V(https://my-org.awsapps.com/start). Must be https.
+      - A URL with a user name or password before the host (V(https://user:secret@...)) is refused, without showing
+        them, since the config file is read by every AWS tool.
       - Makes the task manage the C([sso-session NAME]) stanza. Needs O(sso_session) and O(sso_region).
     type: str
   sso_region:
@@ -108,7 +119,9 @@ options:
     type: str
   sso_role_name:
     description:
-      - The permission set (role) of the O(name) profile.
+      - The permission set (role) of the O(name) profile. Any name AWS allows (up to 32 letters, digits and
+        C(_+=,.@-), for example V(Billing,ReadOnly) or V(Ops=Full)); it is written unchanged, and botocore and the
+        AWS CLI read it back unchanged.
       - Required with O(sso_session) and O(name) when O(state=present).
       - With O(profiles), the role of every item that does not give its own (since 0.2.0).
     type: str
@@ -142,6 +155,15 @@ options:
       - Remove keys of a managed profile or session that the task does not set. By default keys added by hand stay.
     type: bool
     default: false
+  skip_invalid:
+    description:
+      - With O(profiles), an item that cannot be written (not a dict, a name or value the module refuses, a name listed
+        twice) is left out with a warning naming the item and its name, and the other items are still written.
+        RV(skipped_profiles) lists them. With O(prune), a skipped item's existing profile is kept.
+      - Meant for discovered profiles (the role sets it for those), where one odd account or permission set must not
+        stop the rest. By default such an item fails the task and nothing is written.
+    type: bool
+    default: false
   remove_unused_session:
     description:
       - With O(state=absent), also remove the C([sso-session]) stanza of O(sso_session), but only when no remaining
@@ -156,7 +178,14 @@ options:
     description:
       - The file's permissions, as in M(ansible.builtin.file) (for example V('0600') or V(u=rw,go=)).
       - Default keeps an existing file's mode; a new file gets V('0600').
+      - A mode that is neither octal nor symbolic (by the rules of M(ansible.builtin.file)) fails before the file is
+        touched, naming the value and saying nothing changed.
     type: raw
+  lock_timeout:
+    description:
+      - How many seconds to wait for another run's lock on the file's directory before failing (nothing is changed then).
+    type: int
+    default: 15
 notes:
   - The module reads and writes only the config file; it needs no AWS credentials and makes no AWS call.
   - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), the names every AWS tool and
@@ -260,6 +289,22 @@ profile_names:
   type: list
   elements: str
   sample: [default, recrocog-admin]
+skipped_profiles:
+  description: The items of O(profiles) that O(skip_invalid) left out, with why.
+  returned: when O(skip_invalid) skipped an item
+  type: list
+  elements: dict
+  contains:
+    item:
+      description: The item, as C(profiles[N]).
+      type: str
+    name:
+      description: Its name, or null when it has none.
+      type: str
+    problem:
+      description: Why it cannot be written.
+      type: str
+  sample: [{item: "profiles[3]", name: "odd account-admin", problem: "profiles[3].name: 'odd account-admin' is not a name ..."}]
 removed_profiles:
   description: The profiles the task removed (or would remove, in check mode).
   returned: always
@@ -321,7 +366,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
+    check_file_mode,
+    failing_on_file_errors,
+    user_and_path,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
     OUTPUT_FORMATS,
     InvalidParameter,
@@ -335,14 +384,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files a
 def argument_spec():
     return dict(
         name=dict(type="str"),
-        profiles=dict(type="list", elements="dict", options=dict(
-            name=dict(type="str", required=True),
-            sso_account_id=dict(type="str"),
-            sso_role_name=dict(type="str"),
-            region=dict(type="str"),
-            output=dict(type="str", choices=list(OUTPUT_FORMATS)),
-            settings=dict(type="dict"),
-        )),
+        # Items are checked in _sso_profiles, which names the item (profiles[2].name) and can skip it.
+        profiles=dict(type="list", elements="raw"),
+        skip_invalid=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         sso_session=dict(type="str"),
         sso_start_url=dict(type="str"),
@@ -360,6 +404,7 @@ def argument_spec():
         user=dict(type="str"),
         backup=dict(type="bool", default=False),
         mode=dict(type="raw"),
+        lock_timeout=dict(type="int", default=15),
     )
 
 
@@ -395,7 +440,7 @@ class ConfigFileTask:
             if not outcome.changed:
                 return self.finish(before, outcome)
             user_files.make_directories(directory)
-        with user_files.locked_directory(directory):
+        with user_files.locked_directory(directory, timeout=module.params["lock_timeout"]):
             # Read again under the lock: another run may have written meanwhile.
             before, outcome = self.plan()
             backup_file = None
@@ -424,6 +469,9 @@ class ConfigFileTask:
             result["backup_file"] = backup_file
         if module._diff:
             result["diff"] = dict(before=before or "", after=outcome.text, before_header=self.path, after_header=self.path)
+        if self.request.skipped:
+            result["skipped_profiles"] = [dict(item=item, name=name, problem=problem)
+                                          for item, name, problem in self.request.skipped]
         for warning in outcome.warnings:
             module.warn(warning)
         mode = module.params["mode"]
@@ -439,9 +487,11 @@ def main():
         mutually_exclusive=[("name", "profiles")],
         supports_check_mode=True,
     )
+    check_file_mode(module)
     try:
         request = build_request(module.params)
-    except InvalidParameter as error:
+        user_files.check_lock_timeout(module.params["lock_timeout"])
+    except (InvalidParameter, ValueError) as error:
         module.fail_json(msg=to_native(error))
 
     account, path = user_and_path(module)

@@ -354,3 +354,158 @@ def test_any_request_on_any_readable_file(text, params):
     again = apply_request(AwsConfig(outcome.text), request)
     assert not again.changed
     assert again.text == outcome.text
+
+
+# Hostile inputs (issue 13) -------------------------------------------------------------
+
+ROLE_NAMES_AWS_ALLOWS = ["Billing,ReadOnly", "Ops=Full", "a+b", "dev.ops@team", "x-y_z", "A" * 32, "1", "=,.@+-_"]
+
+
+@pytest.mark.parametrize("role_name", ROLE_NAMES_AWS_ALLOWS)
+def test_accepts_every_permission_set_name_aws_allows_and_botocore_reads_it_back(role_name, tmp_path):
+    outcome = apply("", **with_seed(sso_role_name=role_name))
+    assert outcome.profiles["recrocog-admin"]["sso_role_name"] == role_name
+    assert botocore_read(outcome.text)["profiles"]["recrocog-admin"]["sso_role_name"] == role_name
+    # botocore's session, as the AWS tools build it, scoped to the profile
+    import botocore.session
+
+    config = tmp_path / "config"
+    config.write_text(outcome.text)
+    session = botocore.session.Session(session_vars={"config_file": (None, None, str(config), None)},
+                                       profile="recrocog-admin")
+    assert session.get_scoped_config()["sso_role_name"] == role_name
+    assert session.full_config["profiles"]["recrocog-admin"]["sso_role_name"] == role_name
+
+
+def test_the_aws_cli_reads_the_permission_set_names_back(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    if not shutil.which("aws", path="/usr/bin"):
+        pytest.skip("no AWS CLI at /usr/bin/aws")
+    config = tmp_path / "config"
+    config.write_text(apply("", sso_session="recro", sso_start_url=SEED["sso_start_url"], sso_region="us-east-1", profiles=[
+        dict(name="p{0}".format(index), sso_account_id="012345678901", sso_role_name=role)
+        for index, role in enumerate(ROLE_NAMES_AWS_ALLOWS)]).text)
+    env = dict(os.environ, AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), HOME=str(tmp_path))
+    for index, role in enumerate(ROLE_NAMES_AWS_ALLOWS):
+        result = subprocess.run(["/usr/bin/aws", "configure", "get", "sso_role_name", "--profile", "p{0}".format(index)],
+                                env=env, capture_output=True, text=True, timeout=60, check=True)
+        assert result.stdout == role + "\n"
+
+
+@pytest.mark.parametrize("role_name", ["Billing ReadOnly", "a/b", "A" * 33, "", "rôle", "a;b", "a#b", "a\n"])
+def test_refuses_permission_set_names_aws_does_not_allow(role_name):
+    with pytest.raises(InvalidParameter, match="sso_role_name"):
+        build_request(with_seed(sso_role_name=role_name))
+
+
+@pytest.mark.parametrize("option", ["name", "sso_session", "sso_role_name", "sso_account_id", "region"])
+def test_nothing_may_follow_a_name_not_even_a_newline(option):
+    params = with_seed()
+    params[option] = params[option] + "\n"
+    with pytest.raises(InvalidParameter, match=option):
+        build_request(params)
+    params[option] = params[option][:-1] + "\nx"
+    with pytest.raises(InvalidParameter, match=option):
+        build_request(params)
+
+
+@pytest.mark.parametrize("url", ["https://alice@recrocog.awsapps.com/start", "https://alice:s3cret@recrocog.awsapps.com/start",
+                                 "https://:s3cret@recrocog.awsapps.com/start?x=1"])
+def test_refuses_a_start_url_with_user_info_without_showing_it(url):
+    with pytest.raises(InvalidParameter) as refused:
+        build_request(with_seed(sso_start_url=url))
+    message = str(refused.value)
+    assert message.startswith("sso_start_url: 'https://<user info>@recrocog.awsapps.com/start")
+    assert "s3cret" not in message and "alice" not in message
+
+
+def test_an_at_sign_after_the_host_is_no_user_info():
+    assert apply("", **with_seed(sso_start_url="https://recrocog.awsapps.com/start?u=a@b")).changed
+
+
+@pytest.mark.parametrize("item, message", [
+    ("a", "profiles[0]: 'a' must be a dict with at least name (a str here)"),
+    (["a"], "profiles[0]: ['a'] must be a dict"),
+    (dict(name="p", sso_account_id="012345678901", sso_role_name="r", colour="red"), "profiles[0].colour: 'red' is not an option"),
+    (dict(name="p", sso_account_id="012345678901", sso_role_name="r", settings="a=b"), "profiles[0].settings: 'a=b' must be a dict"),
+    (dict(name=7, sso_account_id="012345678901", sso_role_name="r"), "profiles[0].name: 7 must be a string"),
+])
+def test_a_bad_profiles_item_is_named(item, message):
+    with pytest.raises(InvalidParameter) as refused:
+        build_request(dict(sso_session="recro", profiles=[item]))
+    assert str(refused.value).startswith(message)
+
+
+GOOD_ITEM = dict(name="good", sso_account_id="012345678901", sso_role_name="Billing,ReadOnly")
+
+
+def test_skip_invalid_writes_the_rest_and_names_each_skipped_item():
+    items = [dict(name="bad name", sso_account_id="012345678901", sso_role_name="r"), "junk", GOOD_ITEM,
+             dict(name="good", sso_account_id="012345678901", sso_role_name="r"),
+             dict(name="ok2", sso_account_id="12", sso_role_name="r")]
+    request = build_request(dict(sso_session="recro", profiles=items, skip_invalid=True))
+    outcome = apply_request(AwsConfig(""), request)
+    assert list(outcome.profiles) == ["good"]
+    assert [(item, name) for item, name, _problem in request.skipped] == [
+        ("profiles[0]", "bad name"), ("profiles[1]", None), ("profiles[3]", "good"), ("profiles[4]", "ok2")]
+    assert outcome.warnings[0].startswith("skipped profiles[0] ('bad name'): profiles[0].name: 'bad name' is not a name")
+    assert outcome.warnings[1].startswith("skipped profiles[1]: profiles[1]: 'junk' must be a dict")
+    assert "is listed twice" in outcome.warnings[2]
+
+
+def test_without_skip_invalid_one_bad_item_fails_the_task():
+    with pytest.raises(InvalidParameter, match=r"profiles\[1\].name"):
+        build_request(dict(sso_session="recro", profiles=[GOOD_ITEM, dict(GOOD_ITEM, name="bad name")]))
+
+
+def test_prune_keeps_the_profile_of_a_skipped_item():
+    text = ("[profile kept]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
+            "[profile gone]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n")
+    items = [GOOD_ITEM, dict(name="kept", sso_account_id="0123", sso_role_name="r")]
+    outcome = apply(text, sso_session="recro", profiles=items, skip_invalid=True, prune=True)
+    assert outcome.removed_profiles == ["gone"]
+    assert "kept" in outcome.profile_names
+
+
+# [DEFAULT] (issue 13) --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "[DEFAULT]\ncli_pager =\n\n[profile x]\nregion = us-east-1\n\n[DEFAULT]\noutput = json\n",
+    "[DEFAULT]\ncli_pager =\n[DEFAULT]\noutput = json\n",
+    "[profile x]\nregion = us-east-1\n[DEFAULT]\noutput = json\n\n[DEFAULT]\ncli_pager =\n",
+])
+def test_two_default_sections_are_no_obstacle(text):
+    outcome = apply(text, **with_seed())
+    read = botocore_read(outcome.text)["profiles"]["recrocog-admin"]
+    # botocore (configparser) merges every [DEFAULT] section into every profile
+    assert read["output"] == "json" and read["cli_pager"] == "" and read["sso_role_name"] == "adminAccess"
+    assert outcome.text.startswith(text)
+
+
+@pytest.mark.parametrize("key, value", [("sso_start_url", "https://other.awsapps.com/start"), ("sso_region", "eu-west-1"),
+                                        ("sso_registration_scopes", "sso:account:access,other")])
+def test_refuses_a_session_key_in_default_that_contradicts_the_session(key, value):
+    text = "[profile x]\nregion = us-east-1\n\n[DEFAULT]\n# shared\n{0} = {1}\n".format(key, value)
+    # what botocore does: every profile inherits the key, and the session's value contradicts it
+    assert botocore_read(text)["profiles"]["x"][key] == value
+    with pytest.raises(ConfigFileError) as refused:
+        apply(text, **with_seed())
+    assert refused.value.line_number == 6
+    assert "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent".format(key, value) in str(refused.value)
+    assert "the AWS CLI refuses every profile of that session" in str(refused.value)
+
+
+def test_a_session_key_in_default_that_matches_the_session_is_fine():
+    text = "[DEFAULT]\nsso_region = us-east-1\n"
+    assert "[profile recrocog-admin]" in apply(text, **with_seed()).text
+
+
+def test_removing_a_continued_legacy_key_keeps_the_comment_inside_it():
+    text = ("[profile recrocog-admin]\nsso_start_url = https://old.awsapps.com/start\n  continued\n# mine, keep\n"
+            "  more\n; and this\nregion = us-east-1\n")
+    outcome = apply(text, **with_seed())
+    assert outcome.text.startswith("[profile recrocog-admin]\n# mine, keep\n; and this\nregion = us-east-1\n")
+    assert "sso_start_url" not in botocore_read(outcome.text)["profiles"]["recrocog-admin"]

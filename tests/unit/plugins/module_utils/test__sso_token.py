@@ -72,7 +72,7 @@ def test_refreshable_needs_a_refresh_token_and_a_live_registration(extra, refres
 
 @pytest.mark.parametrize("cached, problem", [
     ({"expiresAt": "2026-11-26T20:00:00Z"}, "the cache file holds no accessToken"),
-    (token("2026-11-26T20:00:00"), "expiresAt: timestamp '2026-11-26T20:00:00' has no time zone"),
+    (token("2026-11-26T20:00:00"), "expiresAt: timestamp '2026-11-26T20:00:00' is not an ISO 8601 or RFC 2822 time with a time zone"),
     ([], "the cache file holds no accessToken"),
 ])
 def test_unusable_cache_files_are_invalid(cached, problem):
@@ -87,3 +87,120 @@ def test_explains_each_state_with_what_to_do():
         "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): the AWS tools refresh it on next use")
     assert explain("recro", describe_token(token("2026-11-26T11:00:00Z", refreshToken=None), NOW, 900)) == (
         "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): run `aws sso login --sso-session recro`")
+
+
+def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_path):
+    import datetime
+    import os
+
+    from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import read_cached_token, token_cache_file
+
+    now = datetime.datetime(2026, 11, 26, tzinfo=datetime.timezone.utc)
+    path = token_cache_file(str(tmp_path), "recro")
+    os.makedirs(path)  # a directory where the token file belongs
+    token, description = read_cached_token(_user_files.read_bytes, str(tmp_path), "recro", now, 900)
+    assert token is None
+    assert description["status"] == "invalid"
+    assert path in description["problem"] and "directory" in description["problem"]
+    os.rmdir(path)
+    os.mkfifo(path)
+    token, description = read_cached_token(_user_files.read_bytes, str(tmp_path), "recro", now, 900)
+    assert description["status"] == "invalid" and "FIFO" in description["problem"]
+
+
+# What botocore's dateutil.parser.parse makes of expiresAt, the oracle of the table below.
+TIMESTAMP_FORMS = [
+    "2099-01-01T00:00:00Z", "2099-01-01t00:00:00z", "2099-01-01T00:00:00+00:00", "2099-01-01T00:00:00+0000",
+    "2099-01-01T00:00:00+00", "2099-01-01T00:00:00-0000", "2099-01-01T02:30:00+02:30", "2098-12-31T19:00:00-05:00",
+    "2099-01-01T00:00Z", "2099-01-01 00:00:00Z", "2099-01-01T00:00:00 UTC", "2099-01-01T00:00:00UTC",
+    "2099-01-01T00:00:00 GMT", "2099-01-01T00:00:00 +00:00", "2099-01-01T00:00:00.5Z", "2099-01-01T00:00:00,5Z",
+    "2099-01-01T00:00:00.123Z", "2099-01-01T00:00:00.123456Z", "2099-01-01T00:00:00.1234567Z",
+    "2099-01-01T00:00:00.999999999+00:00", "2099-1-1T0:0:0Z", "20990101T000000Z", "20990101T0000Z",
+    " 2099-01-01T00:00:00Z\n", "Wed, 01 Jan 2099 00:00:00 GMT", "Thu, 01 Jan 2099 00:00:00 GMT",
+    "01 Jan 2099 00:00:00 GMT", "Wed, 01 Jan 2099 00:00:00 +0000", "Wed, 1 jan 2099 00:00 GMT",
+    "Wed, 01 January 2099 00:00:00 UTC", "Wed, 01 Jan 2099 01:00:00 +0100", "Wed, 01 Jan 2099 00:00:00 Z",
+    # refused by both, or read by dateutil without a zone (botocore then fails comparing it with now)
+    "2099-01-01T00:00:00", "2099-01-01", "2099-01-01Z", "2099-01-01T00:00:00 utc", "2099-01-01T00:00:00UT",
+    "2099-01-01T00:00:00 EST", "2099-01-01T24:00:00Z", "2099-02-30T00:00:00Z", "2099-01-01T00:00:00+25:00",
+    "2099-01-01T00:00:00.Z", "2099-01-01T00:00:00+00:00:00", "Wed, 01 Jan 2099 00:00:00", "tomorrow", "",
+]
+
+
+def _dateutil_reading(text):
+    """What botocore gets: an aware time in UTC, or None where it fails."""
+    import warnings
+
+    from dateutil import parser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # UnknownTimezoneWarning: botocore then has a naive time
+        try:
+            parsed = parser.parse(text)
+            if parsed.tzinfo is None or parsed.utcoffset() is None:
+                return None
+            return parsed.astimezone(datetime.timezone.utc)
+        except (ValueError, OverflowError):
+            return None
+
+
+def _our_reading(text):
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("text", TIMESTAMP_FORMS)
+def test_reads_timestamps_as_botocore_does(text):
+    assert _our_reading(text) == _dateutil_reading(text)
+
+
+def test_the_table_covers_both_outcomes():
+    readings = [_dateutil_reading(text) for text in TIMESTAMP_FORMS]
+    assert sum(r is None for r in readings) >= 10 and sum(r is not None for r in readings) >= 25
+
+
+_OTHER_PYTHON_SCRIPT = """
+import json, sys
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import parse_timestamp
+out = []
+for text in json.load(sys.stdin):
+    try:
+        out.append(parse_timestamp(text).isoformat())
+    except ValueError:
+        out.append(None)
+print(json.dumps(out))
+"""
+
+
+def _pythons():
+    import glob
+    import os
+
+    found = []
+    for version in ("3.8", "3.9", "3.10", "3.12", "3.13"):
+        paths = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/{0}*/bin/python".format(version))))
+        found.append(pytest.param(paths[-1] if paths else None, id=version,
+                                  marks=[] if paths else [pytest.mark.skip(reason="no Python {0} under ~/.pyenv".format(version))]))
+    return found
+
+
+@pytest.mark.parametrize("python", _pythons())
+def test_every_supported_python_reads_timestamps_the_same(python):
+    import json
+    import os
+    import subprocess
+
+    import sys
+
+    # the directory holding ansible_collections/recro/aws_sso (.cache/collections after `make link`)
+    module_file = sys.modules[parse_timestamp.__module__].__file__
+    collections_root = module_file
+    for _ in range(6):
+        collections_root = os.path.dirname(collections_root)
+    here = [None if reading is None else reading.isoformat() for reading in map(_our_reading, TIMESTAMP_FORMS)]
+    result = subprocess.run([python, "-E", "-s", "-c", _OTHER_PYTHON_SCRIPT], input=json.dumps(TIMESTAMP_FORMS),
+                            capture_output=True, text=True, env={"PATH": os.environ["PATH"]}, cwd=collections_root,
+                            check=True, timeout=60)
+    assert json.loads(result.stdout) == here

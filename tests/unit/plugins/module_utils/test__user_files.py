@@ -126,3 +126,139 @@ def test_root_keeps_the_owner_of_a_file_it_rewrites(tmp_path):
     os.chown(str(path), nobody.pw_uid, nobody.pw_gid)
     user_files.write_atomically(str(path), b"new")
     assert (os.stat(str(path)).st_uid, os.stat(str(path)).st_gid) == (nobody.pw_uid, nobody.pw_gid)
+
+
+# Files that are not regular files -------------------------------------------------
+
+def _special_files(tmp_path):
+    """One of each kind that is not a regular file, each also behind a symlink."""
+    import socket
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    directory = tmp_path / "directory"
+    directory.mkdir()
+    sock_path = tmp_path / "socket"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    kinds = {"/dev/null": "a character device", str(fifo): "a FIFO", str(directory): "a directory",
+             str(sock_path): "a socket"}
+    cases = []
+    for index, (path, kind) in enumerate(sorted(kinds.items())):
+        link = tmp_path / "link{0}".format(index)
+        link.symlink_to(path)
+        cases.extend([(path, kind), (str(link), kind)])
+    return cases, server
+
+
+def _snapshot(path):
+    status = os.stat(path)
+    return status.st_ino, status.st_mode, status.st_uid, status.st_mtime_ns
+
+
+def test_every_non_regular_file_is_refused_naming_path_and_kind_and_left_alone(tmp_path):
+    cases, server = _special_files(tmp_path)
+    try:
+        for path, kind in cases:
+            before = _snapshot(path)
+            for operation in (lambda: user_files.read_bytes(path), lambda: user_files.write_atomically(path, b"[default]\n"),
+                              lambda: user_files.check_regular(path)):
+                with pytest.raises(user_files.FileRefused) as raised:
+                    operation()
+                assert raised.value.path == path
+                assert kind in str(raised.value) and path in str(raised.value)
+                assert "nothing was read or changed" in str(raised.value)
+            assert _snapshot(path) == before
+        assert [name for name in os.listdir(str(tmp_path)) if name.endswith(".tmp")] == []
+    finally:
+        server.close()
+
+
+def test_a_fifo_swapped_in_after_the_check_cannot_block_the_read(tmp_path, monkeypatch):
+    """The stat says regular file, then the path becomes a FIFO: the non-blocking
+    open and the fstat of what was opened still refuse it at once."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    monkeypatch.setattr(user_files, "check_regular", lambda path: os.stat(__file__))
+    with pytest.raises(user_files.FileRefused, match="FIFO"):
+        user_files.read_bytes(str(fifo))
+
+
+def test_absent_and_dangling_symlinks_read_as_nothing(tmp_path):
+    assert user_files.read_bytes(str(tmp_path / "none")) is None
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    assert user_files.read_bytes(str(tmp_path / "dangling")) is None
+    assert user_files.check_regular(str(tmp_path / "dangling")) is None
+    (tmp_path / "file").write_bytes(b"x" * 200000)
+    assert user_files.read_bytes(str(tmp_path / "file")) == b"x" * 200000
+
+
+def test_file_kind_names_each_kind():
+    assert user_files.file_kind(stat.S_IFREG | 0o600) == "a regular file"
+    assert user_files.file_kind(stat.S_IFBLK) == "a block device"
+    assert user_files.file_kind(stat.S_IFCHR) == "a character device"
+
+
+# Bounded lock -----------------------------------------------------------------------
+
+def test_a_held_lock_times_out_naming_the_directory_and_nothing_changed(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time\n"
+         "d = os.open(sys.argv[1], os.O_RDONLY)\n"
+         "fcntl.flock(d, fcntl.LOCK_EX)\n"
+         "print('held', flush=True)\n"
+         "time.sleep(30)\n", str(tmp_path)],
+        stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        import time
+        started = time.monotonic()
+        with pytest.raises(user_files.LockTimeout) as raised:
+            with user_files.locked_directory(str(tmp_path), timeout=0.5):
+                pytest.fail("the lock was taken while another process held it")
+        waited = time.monotonic() - started
+        assert 0.4 <= waited < 5
+        assert str(tmp_path) in str(raised.value) and "nothing was changed" in str(raised.value)
+        assert "lock_timeout" in str(raised.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    with user_files.locked_directory(str(tmp_path), timeout=0):
+        pass  # free again: taken at once even with no time to wait
+
+
+def test_lock_timeout_must_be_seconds():
+    for bad in (-1, "15", True, None):
+        with pytest.raises(ValueError, match="lock_timeout"):
+            user_files.check_lock_timeout(bad)
+    assert user_files.check_lock_timeout(0) == 0
+
+
+# Ownership ----------------------------------------------------------------------------
+
+@needs_root
+def test_acting_as_a_user_refuses_a_file_of_a_third_user_and_keeps_roots(shared_tmp_path):
+    nobody = user_files.Account.from_passwd(pwd.getpwnam("nobody"))
+    third = [entry for entry in pwd.getpwall() if entry.pw_uid not in (0, nobody.uid)][0]
+    home = shared_tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    for path in (home, home / ".aws"):
+        os.chown(str(path), nobody.uid, nobody.gid)
+    theirs = home / ".aws" / "config"
+    theirs.write_bytes(b"old")
+    os.chmod(str(theirs), 0o644)
+    os.chown(str(theirs), third.pw_uid, third.pw_gid)
+    roots = home / ".aws" / "credentials"
+    roots.write_bytes(b"old")
+    os.chmod(str(roots), 0o640)
+    with user_files.acting_as(nobody):
+        with pytest.raises(user_files.OwnedByOther) as raised:
+            user_files.write_atomically(str(theirs), b"new")
+        user_files.write_atomically(str(roots), b"new")
+    assert str(theirs) in str(raised.value) and third.pw_name in str(raised.value)
+    assert "nothing was changed" in str(raised.value)
+    assert theirs.read_bytes() == b"old" and os.stat(str(theirs)).st_uid == third.pw_uid
+    assert roots.read_bytes() == b"new"
+    status = os.stat(str(roots))
+    assert (status.st_uid, stat.S_IMODE(status.st_mode)) == (0, 0o640)

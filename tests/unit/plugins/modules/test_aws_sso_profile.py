@@ -122,3 +122,72 @@ def test_runs_at_the_same_time_lose_no_change(tmp_path):
     text = path.read_text()
     assert all(result["changed"] for result in results)
     assert [name for name in ("racer-{0}".format(index) for index in range(12)) if "[profile {0}]".format(name) not in text] == []
+
+
+@pytest.mark.parametrize("mode", ["rw-r--r--", "u=rwz", "0999", "077777", True, [1], "bogus"])
+def test_a_bad_mode_fails_before_the_file_is_touched(run_module, tmp_path, mode):
+    path = tmp_path / "config"
+    path.write_text("[profile keep]\nregion = us-east-1\n")
+    path.chmod(0o640)
+    before = path.stat()
+    result = run_module(path=str(path), mode=mode, **SEED)
+    assert result["failed"]
+    assert result["msg"].startswith("mode: {0!r} ".format(mode)) and result["msg"].endswith("nothing was changed")
+    assert path.read_text() == "[profile keep]\nregion = us-east-1\n"
+    assert (path.stat().st_mode, path.stat().st_mtime_ns) == (before.st_mode, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("mode, expected", [("0600", 0o600), ("u=rw,g=r,o=", 0o640), (0o644, 0o644), ("u+x", 0o700)])
+def test_good_modes_are_applied(run_module, tmp_path, mode, expected):
+    path = tmp_path / "config"
+    result = run_module(path=str(path), mode=mode, **SEED)
+    assert not result["failed"], result
+    assert path.stat().st_mode & 0o7777 == expected
+
+
+def test_a_profiles_item_that_is_not_a_dict_is_named(run_module, tmp_path):
+    path = tmp_path / "config"
+    result = run_module(path=str(path), sso_session="recro", profiles=["a"])
+    assert result["failed"]
+    assert result["msg"] == "profiles[0]: 'a' must be a dict with at least name (a str here)"
+    assert not path.exists()
+
+
+def test_skip_invalid_warns_and_writes_the_rest(run_module, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "warn", lambda _module, warning: warnings.append(warning))
+    path = tmp_path / "config"
+    result = run_module(path=str(path), sso_session="recro", sso_start_url=SEED["sso_start_url"], sso_region="us-east-1",
+                        skip_invalid=True, profiles=[
+                            dict(name="odd account-admin", sso_account_id="012345678901", sso_role_name="admin"),
+                            dict(name="billing", sso_account_id="012345678901", sso_role_name="Billing,ReadOnly")])
+    assert not result["failed"] and result["changed"]
+    assert result["skipped_profiles"][0]["item"] == "profiles[0]" and result["skipped_profiles"][0]["name"] == "odd account-admin"
+    assert warnings[0].startswith("skipped profiles[0] ('odd account-admin'): ")
+    assert "sso_role_name = Billing,ReadOnly\n" in path.read_text()
+
+
+def test_a_contradicting_default_key_fails_naming_file_and_line_and_writes_nothing(run_module, tmp_path):
+    path = tmp_path / "config"
+    text = "[DEFAULT]\noutput = json\nsso_start_url = https://other.awsapps.com/start\n"
+    path.write_text(text)
+    result = run_module(path=str(path), **SEED)
+    assert result["failed"]
+    assert result["msg"].startswith("{0}: line 3: [DEFAULT] sets sso_start_url = https://other.awsapps.com/start".format(path))
+    assert result["msg"].endswith("; the file was not changed")
+    assert path.read_text() == text
+
+
+def test_the_aws_cli_refuses_what_the_module_refuses(tmp_path):
+    """The oracle for the refusal above: the real CLI rejects a profile that inherits a contradicting start URL."""
+    if not os.path.exists("/usr/bin/aws"):
+        pytest.skip("no AWS CLI at /usr/bin/aws")
+    config = tmp_path / "config"
+    config.write_text("[DEFAULT]\nsso_start_url = https://other.awsapps.com/start\n\n[profile p]\nsso_session = recro\n"
+                      "sso_account_id = 012345678901\nsso_role_name = r\n[sso-session recro]\n"
+                      "sso_start_url = https://recrocog.awsapps.com/start\nsso_region = us-east-1\n")
+    env = dict(os.environ, HOME=str(tmp_path), AWS_CONFIG_FILE=str(config))
+    result = subprocess.run(["/usr/bin/aws", "configure", "export-credentials", "--profile", "p"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "sso_start_url is inconsistent between profile" in result.stderr
