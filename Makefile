@@ -177,10 +177,12 @@ offboard: onboard-venv link
 docs: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections scripts/docs.sh
 
-# Builds the execution environment image (not yet part of make test: the
-# ansible-navigator run against an SSH container host is still to do).
+# Builds the execution environment image (only when its content hash changed),
+# then ansible-navigator runs playbooks/onboard.yml in it against an SSH
+# container host (tests/ee).
 ee: venv images build
-	scripts/ee.sh
+	image=$$(scripts/ee.sh | tail -n 1); \
+	EE_IMAGE=$$image pytest -n 0 -p no:cacheprovider tests/ee
 
 bench: venv link images
 	python bench/run.py

@@ -16,6 +16,9 @@
 # read-only into the build's RUN steps at /etc/xdg/pip: they are in no layer
 # of the image (only the empty mount point /etc/xdg/pip is).
 #
+# EE_NO_CACHE=1 rebuilds every layer (podman build --no-cache), for timing a
+# first build.
+#
 # Usage: scripts/ee.sh   (run through `make ee`, which has the venv's tools on PATH)
 # Prints the image's name and tag as its last line.
 set -euo pipefail
@@ -54,7 +57,7 @@ tag=$({
     echo "$base_id"
 } | sha256sum | cut -c1-12)
 
-if podman_locked image exists "$image:$tag"; then
+if [[ -z ${EE_NO_CACHE:-} ]] && podman_locked image exists "$image:$tag"; then
     podman_locked tag "$image:$tag" "$image:latest"
     log "$image:$tag is up to date"
     echo "$image:$tag"
@@ -70,13 +73,13 @@ cp "$tarball" "$context/recro-aws_sso.tar.gz"
 cp "$build_ca" "$context/build-pip/ca-certificates.crt"
 printf '[global]\ncert = /etc/xdg/pip/ca-certificates.crt\n' >"$context/build-pip/pip.conf"
 
-podman_locked build --network host --tag localhost/recro-sso-ee-base:latest \
+podman_locked build ${EE_NO_CACHE:+--no-cache} --network host --tag localhost/recro-sso-ee-base:latest \
     --file "$root/execution-environment/base.Containerfile" "$root/execution-environment"
 cd "$context"
 flock /tmp/recro-podman.lock \
     ansible-builder build --container-runtime podman --file execution-environment.yml \
     --context "$context/context" --verbosity 2 \
-    --extra-build-cli-args="--network host --volume $context/build-pip:/etc/xdg/pip:ro"
+    --extra-build-cli-args="${EE_NO_CACHE:+--no-cache} --network host --volume $context/build-pip:/etc/xdg/pip:ro"
 podman_locked tag "$image:latest" "$image:$tag"
 
 # Drop superseded builds (ignoring any still in use).
