@@ -36,7 +36,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 	molecule podman images onboard offboard bench docs ee build requirements clean distclean clean-images
 
 help:
-	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule"
+	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule, ee"
 	@echo "make unit         pytest tests/unit"
 	@echo "make e2e          pytest tests/e2e (ansible-playbook against local SSO portal and STS servers)"
 	@echo "make integration  ansible-test integration (local, as root)"
@@ -93,7 +93,7 @@ requirements: requirements/test.in scripts/pins-closure.py
 
 # --- tests ---------------------------------------------------------------------
 
-TEST_STAGES := unit e2e integration sanity lint molecule
+TEST_STAGES := unit e2e integration sanity lint molecule ee
 
 test:
 	@total=$$SECONDS; \

@@ -36,11 +36,16 @@ LOCK = "/tmp/recro-podman.lock"
 
 
 def podman(*arguments, check=True):
-    result = subprocess.run(["flock", LOCK, "podman"] + list(arguments), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, universal_newlines=True)
+    result = subprocess.run(
+        ["flock", LOCK, "podman"] + list(arguments),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
     if check and result.returncode != 0:
-        raise AssertionError("podman {0} failed ({1}): {2}".format(" ".join(arguments), result.returncode,
-                                                                 result.stderr))
+        raise AssertionError(
+            "podman {0} failed ({1}): {2}".format(" ".join(arguments), result.returncode, result.stderr)
+        )
     return result
 
 
@@ -50,8 +55,16 @@ def sshd_image():
     digest.update(podman("image", "inspect", "--format", "{{.Id}}", BASE_IMAGE).stdout.encode())
     image = "{0}:{1}".format(SSHD_IMAGE, digest.hexdigest()[:12])
     if podman("image", "exists", image, check=False).returncode != 0:
-        podman("build", "--network", "host", "--tag", image, "--file", SSHD_CONTAINERFILE,
-               os.path.dirname(SSHD_CONTAINERFILE))
+        podman(
+            "build",
+            "--network",
+            "host",
+            "--tag",
+            image,
+            "--file",
+            SSHD_CONTAINERFILE,
+            os.path.dirname(SSHD_CONTAINERFILE),
+        )
     return image
 
 
@@ -78,13 +91,20 @@ def ssh_host(tmp_path):
     name = "recro-sso-ee-test-{0}".format(os.getpid())
     podman("rm", "--force", "--time", "0", name, check=False)
     key = tmp_path / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "recro-sso-ee-test", "-f", str(key)],
-                   check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "recro-sso-ee-test", "-f", str(key)], check=True
+    )
     podman("run", "--detach", "--name", name, "--hostname", name, "--label", LABEL, image)
     try:
         public = (tmp_path / "id_ed25519.pub").read_text().strip()
-        podman("exec", name, "sh", "-ec", "useradd --create-home --shell /bin/bash {0}\n"
-               "install -d -m 0700 /root/.ssh && echo '{1}' > /root/.ssh/authorized_keys".format(USER, public))
+        podman(
+            "exec",
+            name,
+            "sh",
+            "-ec",
+            "useradd --create-home --shell /bin/bash {0}\n"
+            "install -d -m 0700 /root/.ssh && echo '{1}' > /root/.ssh/authorized_keys".format(USER, public),
+        )
         address = podman("inspect", "--format", "{{.NetworkSettings.IPAddress}}", name).stdout.strip()
         deadline = time.time() + 60
         while True:
@@ -93,7 +113,7 @@ def ssh_host(tmp_path):
                 break
             except OSError:
                 if time.time() > deadline:
-                    raise AssertionError("no SSH server answers on {0}:22".format(address))
+                    raise AssertionError("no SSH server answers on {0}:22".format(address)) from None
                 time.sleep(0.5)
         yield name, address
     finally:
@@ -104,30 +124,64 @@ def test_navigator_onboards_a_host_over_ssh(ssh_host, tmp_path):
     name, address = ssh_host
     os.makedirs(str(tmp_path / "playbooks"))
     shutil.copy(os.path.join(REPOSITORY, "playbooks", "onboard.yml"), str(tmp_path / "playbooks"))
-    inventory = {"laptops": {"hosts": {name: {
-        "ansible_host": address,
-        "ansible_port": 22,
-        "ansible_user": "root",
-        "ansible_ssh_private_key_file": str(tmp_path / "id_ed25519"),
-        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-        "ansible_python_interpreter": "/usr/bin/python3",
-    }}}}
+    inventory = {
+        "laptops": {
+            "hosts": {
+                name: {
+                    "ansible_host": address,
+                    "ansible_port": 22,
+                    "ansible_user": "root",
+                    "ansible_ssh_private_key_file": str(tmp_path / "id_ed25519"),
+                    "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+                    "ansible_python_interpreter": "/usr/bin/python3",
+                }
+            }
+        }
+    }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
 
-    command = ["ansible-navigator", "run", "playbooks/onboard.yml", "--mode", "stdout",
-               "--eei", EE_IMAGE, "--pull-policy", "never", "--ee", "true", "--ce", "podman",
-               "--pae", "false", "--lf", str(tmp_path / "ansible-navigator.log"),
-               "-i", "inventory.yml",
-               "-e", "recro_sso_hosts=laptops", "-e", "recro_sso_user=" + USER,
-               "-e", "recro_sso_account_id=" + ACCOUNT_ID]
+    command = [
+        "ansible-navigator",
+        "run",
+        "playbooks/onboard.yml",
+        "--mode",
+        "stdout",
+        "--eei",
+        EE_IMAGE,
+        "--pull-policy",
+        "never",
+        "--ee",
+        "true",
+        "--ce",
+        "podman",
+        "--pae",
+        "false",
+        "--lf",
+        str(tmp_path / "ansible-navigator.log"),
+        "-i",
+        "inventory.yml",
+        "-e",
+        "recro_sso_hosts=laptops",
+        "-e",
+        "recro_sso_user=" + USER,
+        "-e",
+        "recro_sso_account_id=" + ACCOUNT_ID,
+    ]
     options = os.environ.get("EE_CONTAINER_OPTIONS")
     if options:
         command += ["--container-options", options]
     environment = dict(os.environ, ANSIBLE_NAVIGATOR_CONFIG=os.devnull)
     environment.pop("ANSIBLE_CONFIG", None)
     message_queues()
-    run = subprocess.run(["flock", LOCK] + command, cwd=str(tmp_path), env=environment, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    run = subprocess.run(
+        ["flock", LOCK] + command,
+        cwd=str(tmp_path),
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=600,
+    )
     print(run.stdout)
     assert run.returncode == 0, "ansible-navigator failed ({0}):\n{1}".format(run.returncode, run.stdout[-4000:])
     assert "{0}".format(name) in run.stdout and "failed=0" in run.stdout
@@ -139,5 +193,5 @@ def test_navigator_onboards_a_host_over_ssh(ssh_host, tmp_path):
     assert "sso_session = recro" in profile
     assert "sso_account_id = {0}".format(ACCOUNT_ID) in profile
     assert "sso_role_name = adminAccess" in profile
-    owner = podman("exec", name, "stat", "-c", "%U %a", "/home/{0}/.aws/config".format(USER)).stdout.split()
+    owner = podman("exec", name, "stat", "-c", "%U", "/home/{0}/.aws/config".format(USER)).stdout.split()
     assert owner[0] == USER
