@@ -36,7 +36,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 	molecule podman images onboard offboard bench docs ee build requirements clean distclean clean-images
 
 help:
-	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule"
+	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule, ee"
 	@echo "make unit         pytest tests/unit"
 	@echo "make e2e          pytest tests/e2e (ansible-playbook against local SSO portal and STS servers)"
 	@echo "make integration  ansible-test integration (local, as root)"
@@ -93,7 +93,7 @@ requirements: requirements/test.in scripts/pins-closure.py
 
 # --- tests ---------------------------------------------------------------------
 
-TEST_STAGES := unit e2e integration sanity lint molecule
+TEST_STAGES := unit e2e integration sanity lint molecule ee
 
 test:
 	@total=$$SECONDS; \
@@ -177,10 +177,12 @@ offboard: onboard-venv link
 docs: venv link
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections scripts/docs.sh
 
-# Builds the execution environment image (not yet part of make test: the
-# ansible-navigator run against an SSH container host is still to do).
+# Builds the execution environment image (only when its content hash changed),
+# then ansible-navigator runs playbooks/onboard.yml in it against an SSH
+# container host (tests/ee).
 ee: venv images build
-	scripts/ee.sh
+	image=$$(scripts/ee.sh | tail -n 1); \
+	EE_IMAGE=$$image pytest -n 0 -p no:cacheprovider tests/ee
 
 bench: venv link images
 	python bench/run.py
