@@ -60,6 +60,9 @@ def profiles_in_config(servers):
 
 
 def onboard(run_playbook, servers, **extra_vars):
+    # These tests log in as `aws sso login` would before (or between) runs: the
+    # role only looks the login up (tests/e2e/test_onboard.py has the role log in).
+    extra_vars.setdefault("recro_sso_login", "never")
     run = run_playbook(ONBOARD, servers.env, extra_vars)
     assert run.returncode == 0, run.output
     return run
@@ -135,7 +138,8 @@ def test_without_a_login_the_session_and_listed_profiles_are_written(aws_servers
 
 def test_a_target_without_boto3_still_onboards(aws_servers, run_playbook, python_without_boto3):
     log_in_as_a_new_user_would(run_playbook, aws_servers)
-    run = run_playbook(ONBOARD, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_prune": True},
+    run = run_playbook(ONBOARD, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_prune": True,
+                                                      "recro_sso_login": "never"},
                        interpreter=python_without_boto3)
     assert run.returncode == 0, run.output
     assert profiles_in_config(aws_servers) == {"recrocog-admin": ("012345678901", "adminAccess")}
