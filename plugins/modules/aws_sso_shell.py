@@ -77,6 +77,12 @@ options:
     description: Fail, naming file and line of each conflict, when any is found.
     type: bool
     default: false
+  lock_timeout:
+    description:
+      - Seconds, as for the other modules of the C(recro.aws_sso) action group, so that a task or group default applies.
+      - The rc files are replaced atomically by a rename and no lock is taken, so the value is not used.
+    type: int
+    default: 15
 """
 
 EXAMPLES = r"""
@@ -169,6 +175,7 @@ def main():
             move_block_to_win=dict(type="bool", default=False), report_conflicts=dict(type="bool", default=True),
             managed_profiles=dict(type="list", elements="str", default=[]), credentials_path=dict(type="path"),
             fail_on_conflicts=dict(type="bool", default=False),
+            lock_timeout=dict(type="int", default=15),
         ),
         required_if=[("state", "present", ["profile"])],
         supports_check_mode=True,
