@@ -10,7 +10,7 @@ module: aws_sso_shell
 short_description: Export the default AWS profile in a user's shell rc files, and report what shadows it
 version_added: 0.2.0
 description:
-  - Writes (or removes) the block C(# BEGIN recro.aws_sso: AWS default profile) that exports C(AWS_DEFAULT_PROFILE)
+  - Writes (or removes) the block between the markers C(# BEGIN recro.aws_sso) and C(# END recro.aws_sso) that exports C(AWS_DEFAULT_PROFILE)
     (and C(AWS_PROFILE)) in the rc file of each of the user's shells, byte-identical to the block the recro_sso role
     of 0.1.0 wrote with M(ansible.builtin.blockinfile).
   - Acts with the user's ids when root works for another user; needs no become. Writes atomically; symlinks, mode,
@@ -26,6 +26,8 @@ attributes:
   check_mode:
     support: full
   diff_mode:
+    support: full
+  idempotent:
     support: full
 options:
   state:
