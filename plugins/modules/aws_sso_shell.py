@@ -123,6 +123,7 @@ messages:
   returned: always
 """
 
+import errno
 import os
 import platform as platform_module
 import pwd
@@ -148,12 +149,24 @@ def read_regular(path):
     """The bytes of ``path`` (after symlinks), None when absent; ValueError for a non-regular file."""
     try:
         mode = os.stat(path).st_mode
-    except OSError:
-        return None
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+    refuse_non_regular(path, mode)
+    # Non-blocking: a FIFO swapped in after the stat must not hang the open.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        refuse_non_regular(path, os.fstat(descriptor).st_mode)
+        return handle.read()
+
+
+def refuse_non_regular(path, mode):
     for test, kind in KINDS:
         if test(mode):
             raise ValueError("{0} is a {1}, not a regular file".format(path, kind))
-    return user_files.read_bytes(path)
+    if not stat.S_ISREG(mode):
+        raise ValueError("{0} is not a regular file".format(path))
 
 
 def check_writable(path):

@@ -127,15 +127,23 @@ def test_bad_values_refused_naming_the_parameter_before_any_write(run_playbook, 
     assert os.listdir(home) == []
 
 
-def test_a_fifo_rc_file_is_refused_naming_path_and_kind_without_blocking(run_playbook, home):
-    os.mkfifo(str(home / ".bashrc"))
+@pytest.mark.parametrize("kind", ["FIFO", "directory", "character device"])
+def test_a_non_regular_rc_file_is_refused_naming_path_and_kind_without_blocking(run_playbook, home, kind):
+    rc = home / ".bashrc"
+    if kind == "FIFO":
+        os.mkfifo(str(rc))
+    elif kind == "directory":
+        rc.mkdir()
+    else:
+        rc.symlink_to("/dev/null")  # a symlink is followed: what counts is the file it leads to
 
     run = run_playbook(TASK, env_for(home))  # an open of the FIFO would block until the fixture's timeout
 
     assert run.returncode == 0, run.output
     result = run.saved["result"]
     assert result.get("failed"), result
-    assert str(home / ".bashrc") in result["msg"] and "FIFO" in result["msg"], result["msg"]
+    assert str(rc) in result["msg"] and "is a {0}".format(kind) in result["msg"], result["msg"]
+    assert os.listdir(home) == [".bashrc"]
 
 
 def test_a_crlf_file_keeps_crlf(run_playbook, home):
