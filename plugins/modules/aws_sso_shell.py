@@ -141,7 +141,7 @@ KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "
          (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
 
 # Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
-EXTRA_RC = {"bash": (".bashrc", ".bash_profile", ".profile"), "zsh": (".zshenv", ".zprofile", ".zshrc"),
+EXTRA_RC = {"bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"), "zsh": (".zshenv", ".zprofile", ".zshrc"),
             "fish": (".config/fish/config.fish",)}
 
 
@@ -269,9 +269,17 @@ def main():
                             continue
                         data = read_regular(extra_path)
                         if data is not None:
-                            found = shadowing.rc_conflicts(extra_path, data.decode("utf-8", "replace"), None)
+                            text = data.decode("utf-8", "replace")
+                            login_file = shell == "bash" and rc_files["bash"] == ".bashrc" and extra == next(
+                                (name for name in (".bash_profile", ".bash_login", ".profile")
+                                 if os.path.exists(os.path.join(home, name))), None)
+                            # A login bash reads the first of its login files; what that file sets after the
+                            # line reading ~/.bashrc comes after our block.
+                            after = shadowing.sourcing_line(text, ".bashrc") or 0 if login_file else None
+                            found = shadowing.rc_conflicts(extra_path, text, None, after)
                             # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
-                            result["conflicts"].extend(c for c in found if shell == "fish" or c["kind"] != "profile_override")
+                            result["conflicts"].extend(c for c in found if shell == "fish" or login_file
+                                                       or c["kind"] != "profile_override")
             if params["report_conflicts"] and present:
                 credentials = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") \
                     or os.path.join(home, ".aws", "credentials")
