@@ -156,3 +156,24 @@ def test_a_crlf_file_keeps_crlf(run_playbook, home):
     assert rc.read_bytes() == b"alias a=b\r\n" + BLOCK.replace(b"\n", b"\r\n")
     again = run_playbook(TASK, env_for(home))
     assert again.saved["result"]["changed"] is False
+
+
+def test_a_login_file_setting_after_it_reads_bashrc_is_reported(run_playbook, home):
+    profile = home / ".profile"
+    profile_text = (b'if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\n'
+                    b"export AWS_PROFILE=old\n")
+    profile.write_bytes(profile_text)
+    (home / ".bashrc").write_bytes(b"")
+
+    run = run_playbook(TASK, env_for(home))
+
+    assert run.returncode == 0 and not run.saved["result"].get("failed"), run.output
+    overrides = [(c["path"], c["line"], c["variable"]) for c in run.saved["result"]["conflicts"]
+                 if c["kind"] == "profile_override"]
+    assert overrides == [(str(profile), 2, "AWS_PROFILE")], run.saved["result"]
+    assert profile.read_bytes() == profile_text
+    # The real login bash agrees: the later line wins over our block.
+    shell = subprocess.run(["bash", "-lic", 'printf %s "$AWS_PROFILE"'], env=dict(env_for(home), TERM="dumb"),
+                           cwd=str(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                           text=True, timeout=60, check=False)
+    assert shell.stdout == "old"
