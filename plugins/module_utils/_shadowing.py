@@ -20,6 +20,13 @@ _PATTERNS = [
     re.compile(r"^\s*(?P<name>" + _NAMES + r")=.*;\s*export\s+(?P=name)\b"),
     re.compile(r"^\s*set\s+(?:-[a-zA-Z]*x[a-zA-Z]*\s+)+(?P<name>" + _NAMES + r")\b"),
 ]
+# Once our block has exported the profile, a plain assignment (sh) or set (fish) changes the exported value.
+_PROFILE_ASSIGNMENTS = [
+    re.compile(r"^\s*(?P<name>" + "|".join(PROFILE_VARS) + r")="),
+    re.compile(r"^\s*set\s+(?:-[a-zA-Z]+\s+)*(?P<name>" + "|".join(PROFILE_VARS) + r")\s"),
+]
+# A line of a bash login file that reads the rc file (as Debian's ~/.profile reads ~/.bashrc).
+_SOURCES = r"(?:^|[\s;&|])(?:\.|source)\s+[\"']?(?:\$HOME|\$\{{HOME\}}|~)/{0}[\"']?(?:\s|;|$)"
 
 EFFECTS = {
     "static_credentials": "static keys in the environment win over every profile: aws uses them, not the SSO role",
@@ -30,10 +37,11 @@ EFFECTS = {
 
 
 def exported_names(text):
-    """(line number, variable) for each watched variable exported/set in shell ``text``."""
+    """(line number, variable) for each watched variable exported/set in shell ``text``, and each
+    plain assignment of a profile variable (which changes the value once it is exported)."""
     found = []
     for number, line in enumerate(text.splitlines(), 1):
-        for pattern in _PATTERNS:
+        for pattern in _PATTERNS + _PROFILE_ASSIGNMENTS:
             match = pattern.match(line)
             if match:
                 found.append((number, match.group("name")))
@@ -41,8 +49,21 @@ def exported_names(text):
     return found
 
 
-def rc_conflicts(path, text, block):
-    """Conflicts in one rc file; ``block`` is (first, last) line numbers of our block or None."""
+def sourcing_line(text, name):
+    """The number of the first line of ``text`` that reads ``~/name``, or None."""
+    pattern = re.compile(_SOURCES.format(re.escape(name)))
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith("#") and pattern.search(line):
+            return number
+    return None
+
+
+def rc_conflicts(path, text, block, overrides_after=None):
+    """Conflicts in one rc file; ``block`` is (first, last) line numbers of our block or None.
+    A profile setting counts when the shell reads it after our block: after line ``overrides_after``
+    (default: the block's last line, or anywhere in a file without it)."""
+    if overrides_after is None:
+        overrides_after = block[1] if block else 0
     conflicts = []
     for number, name in exported_names(text):
         if block and block[0] <= number <= block[1]:
@@ -51,7 +72,7 @@ def rc_conflicts(path, text, block):
             kind = "static_credentials"
         elif name in CONFIG_VARS:
             kind = "config_file"
-        elif block is None or number > block[1]:
+        elif number > overrides_after:
             kind = "profile_override"
         else:
             continue

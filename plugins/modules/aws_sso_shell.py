@@ -10,7 +10,7 @@ module: aws_sso_shell
 short_description: Export the default AWS profile in a user's shell rc files, and report what shadows it
 version_added: 0.2.0
 description:
-  - Writes (or removes) the block C(# BEGIN recro.aws_sso: AWS default profile) that exports C(AWS_DEFAULT_PROFILE)
+  - Writes (or removes) the block between the markers C(# BEGIN recro.aws_sso) and C(# END recro.aws_sso) that exports C(AWS_DEFAULT_PROFILE)
     (and C(AWS_PROFILE)) in the rc file of each of the user's shells, byte-identical to the block the recro_sso role
     of 0.1.0 wrote with M(ansible.builtin.blockinfile).
   - Acts with the user's ids when root works for another user; needs no become. Writes atomically; symlinks, mode,
@@ -26,6 +26,8 @@ attributes:
   check_mode:
     support: full
   diff_mode:
+    support: full
+  idempotent:
     support: full
 options:
   state:
@@ -77,6 +79,12 @@ options:
     description: Fail, naming file and line of each conflict, when any is found.
     type: bool
     default: false
+  lock_timeout:
+    description:
+      - Seconds, as for the other modules of the C(recro.aws_sso) action group, so that a task or group default applies.
+      - The rc files are replaced atomically by a rename and no lock is taken, so the value is not used.
+    type: int
+    default: 15
 """
 
 EXAMPLES = r"""
@@ -115,6 +123,7 @@ messages:
   returned: always
 """
 
+import errno
 import os
 import platform as platform_module
 import pwd
@@ -132,7 +141,7 @@ KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "
          (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
 
 # Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
-EXTRA_RC = {"bash": (".bashrc", ".bash_profile", ".profile"), "zsh": (".zshenv", ".zprofile", ".zshrc"),
+EXTRA_RC = {"bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"), "zsh": (".zshenv", ".zprofile", ".zshrc"),
             "fish": (".config/fish/config.fish",)}
 
 
@@ -140,12 +149,24 @@ def read_regular(path):
     """The bytes of ``path`` (after symlinks), None when absent; ValueError for a non-regular file."""
     try:
         mode = os.stat(path).st_mode
-    except OSError:
-        return None
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+    refuse_non_regular(path, mode)
+    # Non-blocking: a FIFO swapped in after the stat must not hang the open.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        refuse_non_regular(path, os.fstat(descriptor).st_mode)
+        return handle.read()
+
+
+def refuse_non_regular(path, mode):
     for test, kind in KINDS:
         if test(mode):
             raise ValueError("{0} is a {1}, not a regular file".format(path, kind))
-    return user_files.read_bytes(path)
+    if not stat.S_ISREG(mode):
+        raise ValueError("{0} is not a regular file".format(path))
 
 
 def check_writable(path):
@@ -169,6 +190,7 @@ def main():
             move_block_to_win=dict(type="bool", default=False), report_conflicts=dict(type="bool", default=True),
             managed_profiles=dict(type="list", elements="str", default=[]), credentials_path=dict(type="path"),
             fail_on_conflicts=dict(type="bool", default=False),
+            lock_timeout=dict(type="int", default=15),
         ),
         required_if=[("state", "present", ["profile"])],
         supports_check_mode=True,
@@ -247,9 +269,17 @@ def main():
                             continue
                         data = read_regular(extra_path)
                         if data is not None:
-                            found = shadowing.rc_conflicts(extra_path, data.decode("utf-8", "replace"), None)
+                            text = data.decode("utf-8", "replace")
+                            login_file = shell == "bash" and rc_files["bash"] == ".bashrc" and extra == next(
+                                (name for name in (".bash_profile", ".bash_login", ".profile")
+                                 if os.path.exists(os.path.join(home, name))), None)
+                            # A login bash reads the first of its login files; what that file sets after the
+                            # line reading ~/.bashrc comes after our block.
+                            after = shadowing.sourcing_line(text, ".bashrc") or 0 if login_file else None
+                            found = shadowing.rc_conflicts(extra_path, text, None, after)
                             # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
-                            result["conflicts"].extend(c for c in found if shell == "fish" or c["kind"] != "profile_override")
+                            result["conflicts"].extend(c for c in found if shell == "fish" or login_file
+                                                       or c["kind"] != "profile_override")
             if params["report_conflicts"] and present:
                 credentials = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") \
                     or os.path.join(home, ".aws", "credentials")

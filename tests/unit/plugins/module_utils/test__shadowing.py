@@ -17,8 +17,7 @@ def test_static_keys_found_per_shell(line):
     assert "AKIA" not in str(conflict) and "'x'" not in str(conflict)
 
 
-@pytest.mark.parametrize("line", ["# export AWS_ACCESS_KEY_ID=x", "echo export AWS_PROFILE=x", "set AWS_PROFILE x",
-                                  "AWS_PROFILE=x"])
+@pytest.mark.parametrize("line", ["# export AWS_ACCESS_KEY_ID=x", "echo export AWS_PROFILE=x", "AWS_ACCESS_KEY_ID=x"])
 def test_not_exports(line):
     assert sh.rc_conflicts("/h/.rc", line, None) == []
 
@@ -35,3 +34,20 @@ def test_credentials_sections():
     assert [(c["line"], c["variable"]) for c in conflicts] == [(2, "[default] aws_access_key_id"),
                                                                (7, "[dev] aws_secret_access_key")]
     assert "AKIA" not in str(conflicts)
+
+
+@pytest.mark.parametrize("line", ["AWS_PROFILE=old", "set AWS_PROFILE old", "set -g AWS_DEFAULT_PROFILE old"])
+def test_plain_assignment_after_the_block_changes_the_exported_profile(line):
+    text = "#B\nexport AWS_PROFILE=dev\n#E\n" + line + "\n"
+    assert [(c["line"], c["kind"]) for c in sh.rc_conflicts("/h/.rc", text, (1, 3))] == [(4, "profile_override")]
+    assert sh.rc_conflicts("/h/.rc", line + "\n#B\nexport AWS_PROFILE=dev\n#E\n", (2, 4)) == []
+
+
+def test_login_file_settings_after_it_reads_bashrc():
+    text = ("export AWS_PROFILE=early\nif [ -f \"$HOME/.bashrc\" ]; then\n    . \"$HOME/.bashrc\"\nfi\n"
+            "export AWS_PROFILE=late\n")
+    after = sh.sourcing_line(text, ".bashrc")
+    assert after == 3
+    assert [c["line"] for c in sh.rc_conflicts("/h/.profile", text, None, after)] == [5]
+    assert sh.sourcing_line("# . ~/.bashrc\n. ~/.bashrc_old\n", ".bashrc") is None
+    assert sh.sourcing_line("[ -f ~/.bashrc ] && source ~/.bashrc\n", ".bashrc") == 1
