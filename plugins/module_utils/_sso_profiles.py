@@ -310,9 +310,9 @@ def _profile_specs(params, state, session_name, skipped):
         entries = [dict((option, params.get(option)) for option in ("name", "sso_account_id", "sso_role_name", "settings"))]
         prefixes = [""]
     else:
-        for option in ("sso_account_id", "sso_role_name"):
-            if params.get(option) is not None and entries is not None:
-                raise InvalidParameter(option, params[option], "applies to name; give it in each item of profiles")
+        # A task-level sso_role_name is the default of every item; an account ID is one account's.
+        if params.get("sso_account_id") is not None and entries is not None:
+            raise InvalidParameter("sso_account_id", params["sso_account_id"], "applies to name; give it in each item of profiles")
         if entries is not None and not isinstance(entries, list):
             raise InvalidParameter("profiles", entries, "must be a list of dicts")
         entries = entries or []
@@ -354,7 +354,7 @@ def _profile_spec(prefix, entry, params, state, session_name):
     if state == "absent":
         return SectionSpec(PROFILE, name, OrderedDict())
     account_id = entry.get("sso_account_id")
-    role_name = entry.get("sso_role_name")
+    role_name = _entry_or_task(entry, params, "sso_role_name") if prefix else entry.get("sso_role_name")
     if session_name is not None:
         for option, value in (("sso_account_id", account_id), ("sso_role_name", role_name)):
             if value is None:
@@ -367,7 +367,7 @@ def _profile_spec(prefix, entry, params, state, session_name):
     if session_name is not None:
         values["sso_session"] = session_name
         values["sso_account_id"] = check_account_id(prefix + "sso_account_id", account_id)
-        values["sso_role_name"] = check_role_name(prefix + "sso_role_name", role_name)
+        values["sso_role_name"] = check_role_name(_where(prefix, entry, "sso_role_name") if prefix else "sso_role_name", role_name)
     region = _entry_or_task(entry, params, "region")
     if region is not None:
         values["region"] = check_region(_where(prefix, entry, "region"), region)

@@ -123,6 +123,7 @@ options:
         C(_+=,.@-), for example V(Billing,ReadOnly) or V(Ops=Full)); it is written unchanged, and botocore and the
         AWS CLI read it back unchanged.
       - Required with O(sso_session) and O(name) when O(state=present).
+      - With O(profiles), the default of every item (an item's own O(profiles[].sso_role_name) wins).
     type: str
   region:
     description:
@@ -288,6 +289,12 @@ profile_names:
   type: list
   elements: str
   sample: [default, recrocog-admin]
+messages:
+  description: One sentence per change in RV(changes), in the same order (what was, or in check mode would be, changed).
+  returned: always
+  type: list
+  elements: str
+  sample: ["added [profile recrocog-admin]", "changed region in [profile old] from us-east-1 to eu-west-1"]
 skipped_profiles:
   description: The items of O(profiles) that O(skip_invalid) left out, with why.
   returned: when O(skip_invalid) skipped an item
@@ -450,6 +457,7 @@ class ConfigFileTask:
             result["backup_file"] = backup_file
         if module._diff:
             result["diff"] = dict(before=before or "", after=outcome.text, before_header=self.path, after_header=self.path)
+        result["messages"] = [_message(change) for change in outcome.changes]
         if self.request.skipped:
             result["skipped_profiles"] = [dict(item=item, name=name, problem=problem)
                                           for item, name, problem in self.request.skipped]
@@ -460,6 +468,18 @@ class ConfigFileTask:
         if mode is not None and exists:
             result["changed"] = module.set_mode_if_different(os.path.realpath(self.path), mode, result["changed"])
         return result
+
+
+def _message(change):
+    """One change as a sentence."""
+    section = "[{0}]".format(change["section"])
+    if change["key"] is None:
+        return "{0} {1}".format("added" if change["action"] == "add" else "removed", section)
+    if change["action"] == "add":
+        return "added {0} = {1} to {2}".format(change["key"], change["after"], section)
+    if change["action"] == "remove":
+        return "removed {0} from {1}".format(change["key"], section)
+    return "changed {0} in {1} from {2} to {3}".format(change["key"], section, change["before"], change["after"])
 
 
 def main():

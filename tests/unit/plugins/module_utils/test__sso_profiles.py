@@ -78,7 +78,8 @@ def with_seed(**changes):
      "profiles[0].sso_account_id: '1' is not an AWS account ID"),
     (dict(sso_session="recro", region="nowhere", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}]),
      "region: 'nowhere' is not an AWS Region name"),
-    (dict(sso_session="recro", sso_role_name="r", profiles=[]), "sso_role_name: 'r' applies to name; give it in each item of profiles"),
+    (dict(sso_session="recro", sso_account_id="012345678901", profiles=[]),
+     "sso_account_id: '012345678901' applies to name; give it in each item of profiles"),
 ])
 def test_refuses_bad_options_naming_option_and_value(params, message):
     with pytest.raises(InvalidParameter) as raised:
@@ -475,3 +476,15 @@ def test_removing_a_continued_legacy_key_keeps_the_comment_inside_it():
     outcome = apply(text, **with_seed())
     assert outcome.text.startswith("[profile recrocog-admin]\n# mine, keep\n; and this\nregion = us-east-1\n")
     assert "sso_start_url" not in botocore_read(outcome.text)["profiles"]["recrocog-admin"]
+
+
+def test_a_task_level_role_name_is_the_default_of_every_item():
+    outcome = apply("", sso_session="recro", sso_role_name="Ops=Full", profiles=[
+        dict(name="a", sso_account_id="012345678901"),
+        dict(name="b", sso_account_id="012345678902", sso_role_name="Billing,ReadOnly")])
+    assert [profile["sso_role_name"] for profile in outcome.profiles.values()] == ["Ops=Full", "Billing,ReadOnly"]
+
+
+def test_a_bad_task_level_role_name_is_named_as_the_task_option():
+    with pytest.raises(InvalidParameter, match=r"^sso_role_name: 'a b'"):
+        build_request(dict(sso_session="recro", sso_role_name="a b", profiles=[dict(name="a", sso_account_id="012345678901")]))
