@@ -396,18 +396,18 @@ def _where(prefix, entry, option):
 
 
 def describe_changes(changes):
-    """One line per item of an outcome's ``changes``, for people (and drift reports)."""
+    """One sentence per item of an outcome's ``changes``, for people (and drift reports)."""
     lines = []
     for change in changes:
-        section, key, action = change["section"], change["key"], change["action"]
-        if key is None:
-            lines.append("{0} [{1}]".format({"add": "added", "remove": "removed"}.get(action, action), section))
-        elif action == "add":
-            lines.append("[{0}] {1} added: {2!r}".format(section, key, change["after"]))
-        elif action == "remove":
-            lines.append("[{0}] {1} removed (was {2!r})".format(section, key, change["before"]))
+        section = "[{0}]".format(change["section"])
+        if change["key"] is None:
+            lines.append("{0} {1}".format("added" if change["action"] == "add" else "removed", section))
+        elif change["action"] == "add":
+            lines.append("added {0} = {1} to {2}".format(change["key"], change["after"], section))
+        elif change["action"] == "remove":
+            lines.append("removed {0} from {1}".format(change["key"], section))
         else:
-            lines.append("[{0}] {1} changed from {2!r} to {3!r}".format(section, key, change["before"], change["after"]))
+            lines.append("changed {0} in {1} from {2} to {3}".format(change["key"], section, change["before"], change["after"]))
     return lines
 
 

@@ -289,6 +289,12 @@ profile_names:
   type: list
   elements: str
   sample: [default, recrocog-admin]
+messages:
+  description: One sentence per change in RV(changes), in the same order (what was, or in check mode would be, changed).
+  returned: always
+  type: list
+  elements: str
+  sample: ["added [profile recrocog-admin]", "changed region in [profile old] from us-east-1 to eu-west-1"]
 skipped_profiles:
   description: The items of O(profiles) that O(skip_invalid) left out, with why.
   returned: when O(skip_invalid) skipped an item
@@ -317,13 +323,6 @@ removed_sessions:
   type: list
   elements: str
   sample: []
-messages:
-  description: One line per item of RV(changes), for people.
-  returned: always
-  type: list
-  elements: str
-  sample: ["added [profile recrocog-admin]", "[sso-session recro] sso_region changed from 'eu-west-1' to 'us-east-1'"]
-  version_added: 0.2.0
 changes:
   description:
     - Every change, in order. RV(changes[].key) is null for a whole stanza added or removed.

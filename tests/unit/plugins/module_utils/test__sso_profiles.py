@@ -211,9 +211,9 @@ def test_describes_each_change_in_one_line():
     ]
     assert describe_changes(changes) == [
         "added [profile a]",
-        "[sso-session recro] sso_region changed from 'eu-west-1' to 'us-east-1'",
-        "[profile b] output removed (was 'json')",
-        "[profile b] region added: 'us-east-1'",
+        "changed sso_region in [sso-session recro] from eu-west-1 to us-east-1",
+        "removed output from [profile b]",
+        "added region = us-east-1 to [profile b]",
         "removed [profile c]",
     ]
 
@@ -509,3 +509,15 @@ def test_removing_a_continued_legacy_key_keeps_the_comment_inside_it():
     outcome = apply(text, **with_seed())
     assert outcome.text.startswith("[profile recrocog-admin]\n# mine, keep\n; and this\nregion = us-east-1\n")
     assert "sso_start_url" not in botocore_read(outcome.text)["profiles"]["recrocog-admin"]
+
+
+def test_a_task_level_role_name_is_the_default_of_every_item():
+    outcome = apply("", sso_session="recro", sso_role_name="Ops=Full", profiles=[
+        dict(name="a", sso_account_id="012345678901"),
+        dict(name="b", sso_account_id="012345678902", sso_role_name="Billing,ReadOnly")])
+    assert [profile["sso_role_name"] for profile in outcome.profiles.values()] == ["Ops=Full", "Billing,ReadOnly"]
+
+
+def test_a_bad_task_level_role_name_is_named_as_the_task_option():
+    with pytest.raises(InvalidParameter, match=r"^sso_role_name: 'a b'"):
+        build_request(dict(sso_session="recro", sso_role_name="a b", profiles=[dict(name="a", sso_account_id="012345678901")]))

@@ -191,3 +191,14 @@ def test_the_aws_cli_refuses_what_the_module_refuses(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "sso_start_url is inconsistent between profile" in result.stderr
+
+
+def test_returns_one_message_per_change(run_module, tmp_path):
+    path = tmp_path / "config"
+    path.write_text("[profile recrocog-admin]\nregion = eu-west-1\nsso_start_url = https://old\n")
+    result = run_module(path=str(path), **SEED)
+    assert len(result["messages"]) == len(result["changes"])
+    assert "changed region in [profile recrocog-admin] from eu-west-1 to us-east-1" in result["messages"]
+    assert "removed sso_start_url from [profile recrocog-admin]" in result["messages"]
+    assert "added [sso-session recro]" in result["messages"]
+    assert run_module(path=str(path), **SEED)["messages"] == []
