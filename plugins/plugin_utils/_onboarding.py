@@ -22,6 +22,12 @@ def _ok(result):
     return _ran(result) and not result.get("failed")
 
 
+def _discovered(discovery):
+    """Whether discovery gave the accounts: the task runs with failed_when: false,
+    so a module failure shows only as a result without them."""
+    return _ok(discovery) and "accounts" in discovery
+
+
 def profile_list(discovered, profiles, default_profile=None, account_id=None):
     """The profiles to write, one per name; later sources win: discovered, then the account
     shortcut (profile ``default_profile`` for ``account_id``), then the explicit ``profiles``."""
@@ -123,8 +129,8 @@ def result(parts):
         profile_names=config.get("profile_names") or [],
         default_profile=parts.get("default_profile"),
         default_profile_exists=parts.get("default_profile") in (config.get("profile_names") or []),
-        login=dict((k, v) for k, v in (parts.get("login") or {}).items() if k in ("status", "expires_at", "message")),
-        discovered_profiles=[p["name"] for p in discovery.get("profiles") or []] if present and _ok(discovery) else [],
+        login=dict((k, v) for k, v in (parts.get("login") or {}).items() if k in ("status", "expires_at", "message") and v is not None),
+        discovered_profiles=[p["name"] for p in discovery.get("profiles") or []] if present and _discovered(discovery) else [],
         identity=dict(account=identity["account"], arn=identity["arn"]) if _ok(identity) and identity.get("arn") else {},
         shell_blocks_present=bool(parts.get("manage_shell", True) and wanted and shell_files),
         shell_files=shell_files,
@@ -191,7 +197,7 @@ def summary(res, parts):
     logged_in = bool(login.get("usable"))
     discovery = parts.get("discovery") or {}
     if present and parts.get("discover") and logged_in:
-        if _ok(discovery):
+        if _discovered(discovery):
             names = res.get("discovered_profiles") or []
             lines.append("Discovery: {0} profile(s) for the accounts and roles of the login{1}.".format(
                 len(names), (": " + ", ".join(names)) if names else ""))

@@ -117,7 +117,8 @@ def test_not_logged_in_says_how_to_log_in():
 
 def test_discovery_and_identity_when_logged_in():
     login = {"status": "valid", "usable": True, "message": "logged in", "expires_at": None}
-    discovery = {"profiles": [{"name": "recrocog-admin"}, {"name": "recrocog-readonly"}]}
+    discovery = {"accounts": [{"accountId": "111111111111"}],
+                 "profiles": [{"name": "recrocog-admin"}, {"name": "recrocog-readonly"}]}
     identity = {"account": "111111111111", "arn": "arn:aws:sts::111111111111:assumed-role/x/alice"}
     res, lines = run(login=login, discovery=discovery, identity=identity)
     assert res["discovered_profiles"] == ["recrocog-admin", "recrocog-readonly"]
@@ -128,10 +129,14 @@ def test_discovery_and_identity_when_logged_in():
     assert not any(line.startswith("Next:") for line in lines)
 
 
-def test_a_failed_discovery_and_identity_are_reported_not_fatal():
+# What Ansible registers for a module that failed in a task with failed_when: false.
+FAILED_WHEN_FALSE = {"failed": False, "failed_when_result": False, "changed": False, "msg": "no boto3"}
+
+
+@pytest.mark.parametrize("failed", [{"failed": True, "msg": "no boto3"}, FAILED_WHEN_FALSE])
+def test_a_failed_discovery_and_identity_are_reported_not_fatal(failed):
     login = {"status": "valid", "usable": True, "message": "logged in"}
-    res, lines = run(login=login, prune=True, discovery={"failed": True, "msg": "no boto3"},
-                     identity={"failed": True, "msg": "no boto3"})
+    res, lines = run(login=login, prune=True, discovery=failed, identity=failed)
     assert res["identity"] == {} and res["discovered_profiles"] == []
     assert "Discovery: not done (no boto3); only the listed profiles were written, and none was pruned." in lines
     assert "Identity: not verified (no boto3)." in lines
