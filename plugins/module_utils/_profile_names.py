@@ -57,10 +57,20 @@ def sanitise(name):
     return _UNSAFE.sub("-", name.lower()).strip("-")
 
 
-def profiles_for(accounts, template):
+def profiles_for(accounts, template, skipped=None):
     """One profile per (account, role): dicts with ``name``, ``sso_account_id``
     and ``sso_role_name``, in account then role order. ``accounts`` are dicts
-    with ``account_id``, ``account_name`` and ``roles`` (role names)."""
+    with ``account_id``, ``account_name`` and ``roles`` (role names).
+
+    With a list ``skipped``, a role the template cannot name (an empty name, or
+    the name of an earlier one) is left out and its reason appended there, so
+    that one odd account never stops the others; without it, it raises."""
+
+    def problem(error):
+        if skipped is None:
+            raise error
+        skipped.append(str(error))
+
     check_template(template)
     profiles = []
     sources = {}
@@ -73,11 +83,13 @@ def profiles_for(accounts, template):
             name = sanitise(template.format(**fields))
             source = "{0} ({1}) role {2}".format(fields["account_name"], fields["account_id"], role_name)
             if not name:
-                raise ProfileNameError("profile_name_template: {0!r} gives an empty name for {1}".format(template, source))
+                problem(ProfileNameError("profile_name_template: {0!r} gives an empty name for {1}".format(template, source)))
+                continue
             if name in sources:
-                raise ProfileNameError(
+                problem(ProfileNameError(
                     "profile_name_template: {0!r} names both {1} and {2} {3!r}; add {{account_id}} or {{role_name}} "
-                    "to the template".format(template, sources[name], source, name))
+                    "to the template".format(template, sources[name], source, name)))
+                continue
             sources[name] = source
             profiles.append(dict(name=name, sso_account_id=account["account_id"], sso_role_name=role_name))
     return profiles

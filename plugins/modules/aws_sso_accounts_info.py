@@ -257,7 +257,10 @@ def main():
         if not isinstance(selected, list):
             module.fail_json(msg="query: {0!r} gives {1!r}, not a list of accounts to name profiles for".format(module.params["query"], selected))
         try:
-            result["profiles"] = profiles_for(selected, template)
+            skipped = []
+            result["profiles"] = profiles_for(selected, template, skipped)
+            for reason in skipped:
+                module.warn("skipped a profile: {0}".format(reason))
         except ProfileNameError as error:
             module.fail_json(msg=to_native(error))
     module.exit_json(**result)

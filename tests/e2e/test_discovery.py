@@ -16,6 +16,7 @@ import subprocess
 from botocore.configloader import load_config
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import DEFAULT_ORGANIZATION
+from ansible_collections.recro.aws_sso.tests.support.sso_portal import Account
 
 from .conftest import REPOSITORY
 
@@ -99,6 +100,26 @@ def test_a_query_selects_the_accounts_and_roles(aws_servers, run_playbook):
     query = "accounts[?account_name != 'recrocog-sandbox'].{account_id: account_id, account_name: account_name, roles: roles[?@ != 'billing']}"
     onboard(run_playbook, aws_servers, recro_sso_discover_query=query)
     assert sorted(profiles_in_config(aws_servers)) == sorted(set(ALL_PROFILES) - {"recrocog-billing", "recrocog-sandbox-readonly"})
+
+
+def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_stop_the_rest(aws_servers, run_playbook):
+    # Permission set names may hold + = , . @ - (AWS's pattern [\w+=,.@-]+).
+    aws_servers.organization.grant_role("111111111111", "Billing,ReadOnly")
+    aws_servers.organization.grant_role("222222222222", "Ops=Full")
+    # Two accounts whose names the template gives alike: the second cannot be named.
+    aws_servers.organization.add_account(Account.from_dict(
+        {"accountId": "444444444444", "accountName": "RecroCog-Sandbox", "emailAddress": "x@recrocog.com", "roles": ["readOnly"]}))
+    log_in_as_a_new_user_would(run_playbook, aws_servers)
+    run = onboard(run_playbook, aws_servers)
+    assert run.returncode == 0, run.output
+    found = profiles_in_config(aws_servers)
+    assert found["recrocog-billing-readonly"] == ("111111111111", "Billing,ReadOnly")
+    assert found["recrocog-staging-ops-full"] == ("222222222222", "Ops=Full")
+    assert set(ALL_PROFILES) <= set(found)
+    assert "444444444444" not in [account for account, _role in found.values()]
+    assert "skipped a profile: profile_name_template" in run.output and "444444444444" in run.output
+    # The AWS CLI reads the role names back unchanged.
+    assert aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-billing-readonly") == "Billing,ReadOnly"
 
 
 def test_a_lost_role_is_pruned_and_nothing_else(aws_servers, run_playbook):

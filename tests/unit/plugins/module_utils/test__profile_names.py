@@ -55,6 +55,20 @@ def test_two_pairs_with_one_name_are_refused_naming_both():
                                  "and Prod (222222222222) role adminAccess 'prod-admin'; add {account_id} or {role_name} to the template")
 
 
+def test_with_a_skipped_list_a_name_clash_or_an_empty_name_leaves_only_that_role_out():
+    accounts = [{"account_id": "111111111111", "account_name": "prod", "roles": ["admin", "readOnly"]},
+                {"account_id": "222222222222", "account_name": "Prod", "roles": ["adminAccess"]},
+                {"account_id": "333333333333", "account_name": "!!!", "roles": ["readOnly"]}]
+    skipped = []
+    names = [profile["name"] for profile in profiles_for(accounts, "{account_name}", skipped)]
+    assert names == ["prod"]
+    assert len(skipped) == 3
+    assert skipped[0].startswith("profile_name_template: '{account_name}' names both prod (111111111111) role admin and "
+                                 "prod (111111111111) role readOnly 'prod'")
+    assert "Prod (222222222222) role adminAccess" in skipped[1]
+    assert skipped[2] == "profile_name_template: '{account_name}' gives an empty name for !!! (333333333333) role readOnly"
+
+
 @pytest.mark.parametrize("template, message", [
     ("{account}-{role}", "uses {account}: the fields are {account_id}, {account_name}, {role_name}, {role}"),
     ("{account_name.__class__}", "uses {account_name.__class__}"),
