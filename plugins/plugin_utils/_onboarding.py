@@ -114,6 +114,11 @@ def result(parts):
     identity = parts.get("identity") or {}
     schedule = parts.get("schedule") or {}
     logout = parts.get("logout") or {}
+    if present and _ok(schedule) and schedule.get("changed"):
+        # A timer or agent that is missing or was altered is drift like a config key.
+        drift.append(dict(what="schedule", action="write", files=schedule.get("files") or [],
+                          message="the scheduled ansible-pull run differs from the settings (write): {0}".format(
+                              ", ".join(schedule.get("files") or []))))
     shell_files = [entry.get("path") for entry in shell.get("files") or [] if entry.get("action") != "removed"] \
         if _ok(shell) and wanted else []
     return dict(

@@ -164,3 +164,13 @@ def test_check_mode_says_would_be():
                                       ("", False), ("two words", False), ("x;rm", False), (None, False), (3, False)])
 def test_profile_name_is_anchored(name, ok):
     assert profile_name(name) is ok
+
+
+def test_a_missing_or_altered_timer_is_drift():
+    schedule = {"changed": True, "files": ["/home/alice/.config/systemd/user/recro-aws-sso-pull.timer"], "msg": "written"}
+    res, _lines = run(schedule=schedule)
+    assert [item["message"] for item in res["drift"] if item["what"] == "schedule"] == [
+        "the scheduled ansible-pull run differs from the settings (write): "
+        "/home/alice/.config/systemd/user/recro-aws-sso-pull.timer"]
+    res, _lines = run(schedule=dict(schedule, changed=False))
+    assert [item for item in res["drift"] if item["what"] == "schedule"] == []
