@@ -61,7 +61,8 @@ def _timed_in_turns(functions, repeats):
 # `from ansible_collections.recro.aws_sso.plugins.module_utils._x import ...` and
 # `from ansible_collections.recro.aws_sso.plugins.module_utils import _x as ...`
 _COLLECTION_IMPORT = re.compile(
-    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))? import \(?\s*(\w+)", re.MULTILINE)
+    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))? import \(?\s*(\w+)", re.MULTILINE
+)
 
 
 def _module_sources(module_path):
@@ -89,6 +90,7 @@ def _compile_all(paths):
     def compile_sources():
         for path, text in sources:
             compile(text, path, "exec")
+
     return compile_sources
 
 
@@ -106,10 +108,12 @@ def compile_cost(repeats):
 
 def module_work(sizes, write_sizes, repeats):
     section = Section(
-        "module_work", "Module work alone: parse, edit one profile, render",
+        "module_work",
+        "Module work alone: parse, edit one profile, render",
         "`AwsConfig(text)` then `apply_request(config, build_request(params))` and the new text, in one Python "
         "process: what aws_sso_profile computes between reading and writing the file. Files of N profiles (and "
-        "their session); the task changes the Region of the profile in the middle. Median of {0} runs.".format(repeats))
+        "their session); the task changes the Region of the profile in the middle. Median of {0} runs.".format(repeats),
+    )
     section.series["profiles"] = list(sizes)
     section.series["edit one"] = []
     per_profile = {}
@@ -139,14 +143,25 @@ def module_work(sizes, write_sizes, repeats):
     smallest = min(sizes)
     rows = []
     for size in sizes:
-        rows.append(["{0:,}".format(size), "{0:.1f} µs".format(per_profile[size] * 1e6),
-                     "{0:.2f}".format(per_profile[size] / per_profile[smallest])])
-    section.table("Time per profile in the file (parse, edit one, render)",
-                  ["profiles", "per profile", "relative to {0:,}".format(smallest)], rows)
+        rows.append(
+            [
+                "{0:,}".format(size),
+                "{0:.1f} µs".format(per_profile[size] * 1e6),
+                "{0:.2f}".format(per_profile[size] / per_profile[smallest]),
+            ]
+        )
+    section.table(
+        "Time per profile in the file (parse, edit one, render)",
+        ["profiles", "per profile", "relative to {0:,}".format(smallest)],
+        rows,
+    )
     largest = max(sizes)
     # Linear growth keeps the time per profile flat; 1.25 leaves room for noise and cache effects.
-    section.ratio("time per profile at {0:,} / at {1:,} (linear: 1.0)".format(largest, smallest),
-                  per_profile[largest] / per_profile[smallest], goal=1.25)
+    section.ratio(
+        "time per profile at {0:,} / at {1:,} (linear: 1.0)".format(largest, smallest),
+        per_profile[largest] / per_profile[smallest],
+        goal=1.25,
+    )
 
     section.series["write sizes"] = list(write_sizes)
     section.series["write all"] = []
@@ -158,15 +173,21 @@ def module_work(sizes, write_sizes, repeats):
 
         progress("module work: write {0} profiles to a new file".format(size))
         write_all()
-        section.series["write all"].append(section.measured(
-            "write {0} profiles and the session to a new file".format(size), _timed_in_turns([write_all], repeats)[0]))
+        section.series["write all"].append(
+            section.measured(
+                "write {0} profiles and the session to a new file".format(size),
+                _timed_in_turns([write_all], repeats)[0],
+            )
+        )
 
     progress("module work: compiling the module's sources")
     sources, ours_runs, ping_runs = compile_cost(repeats)
-    section.measured("compile aws_sso_profile and its module_utils ({0} files), on every run".format(len(sources)),
-                     ours_runs)
+    section.measured(
+        "compile aws_sso_profile and its module_utils ({0} files), on every run".format(len(sources)), ours_runs
+    )
     section.measured("compile ansible.builtin.ping, on every run", ping_runs)
-    section.note("Every run of a module compiles its sources again (AnsiballZ ships them as source, without "
-                 "bytecode): for aws_sso_profile, {0}.".format(", ".join(
-                     os.path.relpath(path, REPOSITORY) for path in sources)))
+    section.note(
+        "Every run of a module compiles its sources again (AnsiballZ ships them as source, without "
+        "bytecode): for aws_sso_profile, {0}.".format(", ".join(os.path.relpath(path, REPOSITORY) for path in sources))
+    )
     return section

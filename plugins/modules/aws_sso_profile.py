@@ -364,6 +364,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
     check_file_mode,
@@ -374,10 +375,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     OUTPUT_FORMATS,
     InvalidParameter,
     apply_request,
-    describe_changes,
     build_request,
+    describe_changes,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 
 
 def argument_spec():
@@ -467,10 +467,13 @@ class ConfigFileTask:
         if backup_file:
             result["backup_file"] = backup_file
         if module._diff:
-            result["diff"] = dict(before=before or "", after=outcome.text, before_header=self.path, after_header=self.path)
+            result["diff"] = dict(
+                before=before or "", after=outcome.text, before_header=self.path, after_header=self.path
+            )
         if self.request.skipped:
-            result["skipped_profiles"] = [dict(item=item, name=name, problem=problem)
-                                          for item, name, problem in self.request.skipped]
+            result["skipped_profiles"] = [
+                dict(item=item, name=name, problem=problem) for item, name, problem in self.request.skipped
+            ]
         for warning in outcome.warnings:
             module.warn(warning)
         mode = module.params["mode"]

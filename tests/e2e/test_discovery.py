@@ -46,8 +46,15 @@ ALL_PROFILES = {
 
 
 def aws_cli(servers, *arguments):
-    completed = subprocess.run(["/usr/bin/aws"] + list(arguments), env=servers.env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    completed = subprocess.run(
+        ["/usr/bin/aws"] + list(arguments),
+        env=servers.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.strip()
 
@@ -56,7 +63,9 @@ def profiles_in_config(servers):
     """Profile -> (account, role), as botocore reads the config; the real AWS CLI v2 lists the same profiles."""
     profiles = load_config(str(servers.config_file))["profiles"]
     assert aws_cli(servers, "configure", "list-profiles").split() == list(profiles)
-    return dict((name, (values.get("sso_account_id"), values.get("sso_role_name"))) for name, values in profiles.items())
+    return dict(
+        (name, (values.get("sso_account_id"), values.get("sso_role_name"))) for name, values in profiles.items()
+    )
 
 
 def onboard(run_playbook, servers, **extra_vars):
@@ -83,11 +92,19 @@ def test_discovers_every_account_and_role_over_several_pages(aws_servers, run_pl
     assert len(aws_servers.portal.requests_for("ListAccounts")) == 2
     assert run.saved["login"]["status"] == "valid"
     # The guide's "Verify Your Identity", through botocore's SSO provider and STS.
-    assert run.saved["identity"] == {"account": "111111111111",
-                                     "arn": aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")}
-    assert "Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_adminAccess_" in run.output
+    assert run.saved["identity"] == {
+        "account": "111111111111",
+        "arn": aws_servers.organization.assumed_role_arn("111111111111", "adminAccess"),
+    }
+    assert (
+        "Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_adminAccess_"
+        in run.output
+    )
     # The real AWS CLI v2 resolves a discovered profile's settings.
-    assert aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-sandbox-readonly") == "readOnly"
+    assert (
+        aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-sandbox-readonly")
+        == "readOnly"
+    )
     assert aws_cli(aws_servers, "configure", "get", "region", "--profile", "recrocog-sandbox-readonly") == "us-east-1"
     # A second run changes nothing.
     again = onboard(run_playbook, aws_servers)
@@ -98,7 +115,9 @@ def test_a_query_selects_the_accounts_and_roles(aws_servers, run_playbook):
     log_in_as_a_new_user_would(run_playbook, aws_servers)
     query = "accounts[?account_name != 'recrocog-sandbox'].{account_id: account_id, account_name: account_name, roles: roles[?@ != 'billing']}"
     onboard(run_playbook, aws_servers, recro_sso_discover_query=query)
-    assert sorted(profiles_in_config(aws_servers)) == sorted(set(ALL_PROFILES) - {"recrocog-billing", "recrocog-sandbox-readonly"})
+    assert sorted(profiles_in_config(aws_servers)) == sorted(
+        set(ALL_PROFILES) - {"recrocog-billing", "recrocog-sandbox-readonly"}
+    )
 
 
 def test_a_lost_role_is_pruned_and_nothing_else(aws_servers, run_playbook):
@@ -122,7 +141,9 @@ def test_an_expired_login_writes_what_it_can_prunes_nothing_and_says_how_to_rene
     run = onboard(run_playbook, aws_servers, recro_sso_prune=True)
     assert profiles_in_config(aws_servers) == ALL_PROFILES  # nothing pruned without a complete list
     assert run.saved["login"]["status"] == "expired"
-    assert run.saved["login"]["message"].startswith("the login to sso-session recro expired at {0}".format(token["expiresAt"]))
+    assert run.saved["login"]["message"].startswith(
+        "the login to sso-session recro expired at {0}".format(token["expiresAt"])
+    )
     assert "run `aws sso login --sso-session recro`" in run.saved["login"]["message"]
     assert run.saved["identity"] == {}
     assert len(aws_servers.portal.requests_for("ListAccounts")) == 2  # the logged-in run's two pages; none since
@@ -131,16 +152,24 @@ def test_an_expired_login_writes_what_it_can_prunes_nothing_and_says_how_to_rene
 def test_without_a_login_the_session_and_listed_profiles_are_written(aws_servers, run_playbook):
     run = onboard(run_playbook, aws_servers, recro_sso_account_id="012345678901")
     assert profiles_in_config(aws_servers) == {"recrocog-admin": ("012345678901", "adminAccess")}
-    assert run.saved["login"] == {"status": "missing", "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`"}
-    assert "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles." in run.output
+    assert run.saved["login"] == {
+        "status": "missing",
+        "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`",
+    }
+    assert (
+        "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles." in run.output
+    )
     assert aws_servers.portal.requests == []
 
 
 def test_a_target_without_boto3_still_onboards(aws_servers, run_playbook, python_without_boto3):
     log_in_as_a_new_user_would(run_playbook, aws_servers)
-    run = run_playbook(ONBOARD, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_prune": True,
-                                                      "recro_sso_login": "never"},
-                       interpreter=python_without_boto3)
+    run = run_playbook(
+        ONBOARD,
+        aws_servers.env,
+        {"recro_sso_account_id": "012345678901", "recro_sso_prune": True, "recro_sso_login": "never"},
+        interpreter=python_without_boto3,
+    )
     assert run.returncode == 0, run.output
     assert profiles_in_config(aws_servers) == {"recrocog-admin": ("012345678901", "adminAccess")}
     assert run.saved["login"]["status"] == "valid"  # the standard-library module works there
