@@ -158,7 +158,7 @@ class Fleet:
                     break
                 except OSError:
                     if time.time() > deadline:
-                        raise RuntimeError("no SSH server answers on {0}".format(address))
+                        raise RuntimeError("no SSH server answers on {0}".format(address)) from None
                     time.sleep(0.5)
 
     def run_everywhere(self, script, names=None):

@@ -121,10 +121,10 @@ def module_work(sizes, write_sizes, repeats):
         text = profiles.config_text(size)
         params = _edit_one_profile(size)
 
-        def parse():
+        def parse(text=text):
             return AwsConfig(text)
 
-        def parse_edit_render():
+        def parse_edit_render(text=text, params=params):
             outcome = apply_request(AwsConfig(text), build_request(params))
             if len(outcome.changes) != 1:
                 raise RuntimeError("expected one change, got {0}".format(outcome.changes))
@@ -168,7 +168,7 @@ def module_work(sizes, write_sizes, repeats):
     for size in write_sizes:
         params = _write_all(size)
 
-        def write_all():
+        def write_all(params=params):
             return apply_request(AwsConfig(""), build_request(params)).text
 
         progress("module work: write {0} profiles to a new file".format(size))

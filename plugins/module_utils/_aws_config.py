@@ -266,14 +266,14 @@ class AwsConfig:
         for key_line, (_stop, _more, section) in continued.items():
             entry = self.entry_at(None, key_line)
             try:
-                entry.value
+                _ = entry.value  # a value botocore cannot read raises ValueError
             except ValueError as error:
                 if section.header == _CONFIGPARSER_DEFAULTS and not self._inherited(section, key_line):
                     continue
                 raise ConfigFileError(
                     "the value in section [{0}]: {1}; botocore cannot read it".format(section.header, error),
                     key_line + 1,
-                )
+                ) from error
 
     def _inherited(self, defaults, key_line):
         """Whether a [DEFAULT] key reaches botocore: some section lacks its own."""
@@ -356,7 +356,7 @@ def read_config_file(path, read_bytes):
             "is not UTF-8 text (byte 0x{0:02x} at offset {1}); botocore cannot read it".format(
                 data[error.start], error.start
             )
-        )
+        ) from error
     return text, AwsConfig(text)
 
 

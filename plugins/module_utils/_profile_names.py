@@ -31,7 +31,7 @@ def check_template(template):
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:
-        raise ProfileNameError("profile_name_template: {0!r} is not a template: {1}".format(template, error))
+        raise ProfileNameError("profile_name_template: {0!r} is not a template: {1}".format(template, error)) from error
     used = []
     for _literal, field, spec, conversion in parsed:
         if field is None:

@@ -152,7 +152,7 @@ def locked_cache_directory(directory, timeout):
                 if time.monotonic() >= deadline:
                     raise TimeoutError(
                         errno.ETIMEDOUT, "another run holds the lock for more than {0} s".format(timeout), directory
-                    )
+                    ) from error
                 time.sleep(0.1)
         yield
     finally:

@@ -418,7 +418,7 @@ class Login:
             if self.is_client_error(error):
                 raise LoginError(
                     "{0} of sso-session {1} failed: {2}".format(operation, self.session_name, error_code(error))
-                )
+                ) from None
             raise
 
     def save_token(self, response, registration):
@@ -464,7 +464,7 @@ class Login:
                     self.session_name,
                     pending["expiresAt"],
                 )
-            )
+            ) from None
         except LoginError:
             self.files.remove(self.files.pending)
             raise
@@ -476,14 +476,14 @@ class Login:
             if code == "ExpiredTokenException":
                 raise LoginError(
                     "the device code of sso-session {0} expired before the login was approved".format(self.session_name)
-                )
+                ) from None
             if code == "AccessDeniedException":
                 raise LoginError(
                     "the login to sso-session {0} was denied at {1}".format(
                         self.session_name, pending["verificationUri"]
                     )
-                )
-            raise LoginError("CreateToken of sso-session {0} failed: {1}".format(self.session_name, code))
+                ) from None
+            raise LoginError("CreateToken of sso-session {0} failed: {1}".format(self.session_name, code)) from None
         entry = self.save_token(response, registration)
         self.files.remove(self.files.pending)
         return self.result(

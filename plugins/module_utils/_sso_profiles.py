@@ -699,7 +699,7 @@ class _Plan:
                 "the change would make the file unreadable ({0}). "
                 "This happens next to indented section headers: unindent them".format(error.message),
                 first + 1,
-            )
+            ) from error
         sections = list(reread.sections)
         if not at_end:
             boundary = sections.pop() if sections else None

@@ -131,7 +131,7 @@ def parse_timestamp(text):
             microsecond,
         )
     except ValueError as error:
-        raise ValueError("timestamp {0!r}: {1}".format(text, error))
+        raise ValueError("timestamp {0!r}: {1}".format(text, error)) from error
     if fields["utc"]:
         return parsed.replace(tzinfo=_UTC)
     offset = datetime.timedelta(hours=int(fields["oh"]), minutes=int(fields["om"] or 0))

@@ -150,7 +150,7 @@ def target_account(name):
     try:
         account = find_account(name)
     except KeyError:
-        raise ValueError("user: {0!r} is not an account on this host".format(name))
+        raise ValueError("user: {0!r} is not an account on this host".format(name)) from None
     if os.geteuid() not in (0, account.uid):
         raise ValueError(
             "user: {0!r}: the module runs as {1!r} and cannot act for another user; "

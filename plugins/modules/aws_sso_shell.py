@@ -288,7 +288,7 @@ def main():
                     writes.append((path, after))
             if not module.check_mode:
                 # Every file this run changes must be writable before the first is written.
-                for path, after in writes:
+                for path, _after in writes:
                     check_writable(path)
                 for path, after in writes:
                     if not os.path.isdir(os.path.dirname(path)):

@@ -318,7 +318,7 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
                 handle,
             )
         recro.append(credentials)
-        for directory, dummy, names in os.walk(str(home)):
+        for directory, _subdirectories, names in os.walk(str(home)):
             os.chown(directory, user.pw_uid, user.pw_gid)
             for name in names:
                 os.chown(os.path.join(directory, name), user.pw_uid, user.pw_gid)

@@ -169,9 +169,9 @@ def test_every_non_regular_file_is_refused_naming_path_and_kind_and_left_alone(t
         for path, kind in cases:
             before = _snapshot(path)
             for operation in (
-                lambda: user_files.read_bytes(path),
-                lambda: user_files.write_atomically(path, b"[default]\n"),
-                lambda: user_files.check_regular(path),
+                lambda path=path: user_files.read_bytes(path),
+                lambda path=path: user_files.write_atomically(path, b"[default]\n"),
+                lambda path=path: user_files.check_regular(path),
             ):
                 with pytest.raises(user_files.FileRefused) as raised:
                     operation()
