@@ -55,7 +55,7 @@ options:
       - With V(false) and the device flow, start the authorization (or take the one already pending) and return at
         once with RV(verification_uri_complete) and RV(user_code); a later task with O(wait=true) finishes it.
         The device code stays in a private file of O(user), never in a return value.
-      - V(false) is refused with O(flow=pkce): its redirect server lives only as long as the task.
+      - "V(false) is refused with O(flow=pkce): its redirect server lives only as long as the task."
     type: bool
     default: true
   timeout:

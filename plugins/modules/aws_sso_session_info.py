@@ -32,8 +32,8 @@ options:
     type: str
   name:
     description:
-      - One session to look up, returned as RV(session). A session the config file does not have is not a failure:
-        RV(session.status) is V(missing) and RV(session.stanza_found) is false.
+      - "One session to look up, returned as RV(session). A session the config file does not have is not a failure:
+        RV(session.status) is V(missing) and RV(session.stanza_found) is false."
       - Mutually exclusive with O(sso_session).
     type: str
     version_added: 0.2.0
@@ -155,10 +155,15 @@ session:
       C(login_command), C(token_cache_file) and C(message).
   returned: when O(name) is given
   type: dict
+  version_added: 0.2.0
   contains:
     stanza_found:
       description: Whether the config file has the C([sso-session]) stanza.
       type: bool
+    status:
+      description: As RV(sessions[].status); V(missing) when the config file has no such stanza.
+      type: str
+      sample: valid
   sample:
     name: recro
     stanza_found: true

@@ -102,6 +102,24 @@ files:
   type: list
   elements: dict
   returned: always
+  contains:
+    shell:
+      description: The shell the file belongs to.
+      type: str
+      returned: always
+    path:
+      description: The file's absolute path.
+      type: str
+      returned: always
+    file:
+      description: The file's path relative to the home directory, as C(~/...).
+      type: str
+      returned: always
+    action:
+      description: What the run did (or would do in check mode) to the file.
+      type: str
+      returned: always
+      choices: [added, updated, removed, unchanged, moved]
 shells:
   description: The shells the block was written for.
   type: list
@@ -112,10 +130,31 @@ login_shell:
   type: str
   returned: always
 conflicts:
-  description: What shadows the profile; each has path, line, variable, kind and effect (never a value).
+  description: What shadows the profile (never a value).
   type: list
   elements: dict
   returned: always
+  contains:
+    path:
+      description: The file that sets the variable.
+      type: str
+      returned: always
+    line:
+      description: The line number in RV(conflicts[].path).
+      type: int
+      returned: always
+    variable:
+      description: The variable set, for example C(AWS_PROFILE).
+      type: str
+      returned: always
+    kind:
+      description: What kind of setting it is, one of C(static_credentials), C(config_file), C(profile_override) or C(credentials_file).
+      type: str
+      returned: always
+    effect:
+      description: What the setting does to the exported profile.
+      type: str
+      returned: always
 messages:
   description: One message per change or conflict.
   type: list
@@ -191,7 +230,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             user=dict(type="str"),
-            path=dict(type="path"),
+            path=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             profile=dict(type="str"),
             export_aws_profile=dict(type="bool", default=True),
