@@ -35,14 +35,8 @@ author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   name:
     description:

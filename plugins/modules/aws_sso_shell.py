@@ -21,14 +21,8 @@ author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   state:
     description: Whether the block is present, or removed from every existing rc file of the candidate shells.
