@@ -2,6 +2,7 @@
 profile, render the new text. The same calls aws_sso_profile makes
 (plugins/modules/aws_sso_profile.py), in this process."""
 
+import functools
 import os
 import re
 import sys
@@ -45,6 +46,19 @@ def _write_all(size):
         "output": profiles.OUTPUT,
         "profiles": profiles.profile_items(size),
     }
+
+
+def _parse_edit_render(text, params):
+    """What aws_sso_profile computes for ``params`` on a file of ``text``: the new text."""
+    outcome = apply_request(AwsConfig(text), build_request(params))
+    if len(outcome.changes) != 1:
+        raise RuntimeError("expected one change, got {0}".format(outcome.changes))
+    return outcome.text
+
+
+def _write_new_file(params):
+    """The text of a new file written for ``params``."""
+    return apply_request(AwsConfig(""), build_request(params)).text
 
 
 def _timed_in_turns(functions, repeats):
@@ -121,14 +135,8 @@ def module_work(sizes, write_sizes, repeats):
         text = profiles.config_text(size)
         params = _edit_one_profile(size)
 
-        def parse(text=text):
-            return AwsConfig(text)
-
-        def parse_edit_render(text=text, params=params):
-            outcome = apply_request(AwsConfig(text), build_request(params))
-            if len(outcome.changes) != 1:
-                raise RuntimeError("expected one change, got {0}".format(outcome.changes))
-            return outcome.text
+        parse = functools.partial(AwsConfig, text)
+        parse_edit_render = functools.partial(_parse_edit_render, text, params)
 
         progress("module work: {0} profiles".format(size))
         parse_edit_render()  # warm-up: regular expressions compiled, caches filled
@@ -168,8 +176,7 @@ def module_work(sizes, write_sizes, repeats):
     for size in write_sizes:
         params = _write_all(size)
 
-        def write_all(params=params):
-            return apply_request(AwsConfig(""), build_request(params)).text
+        write_all = functools.partial(_write_new_file, params)
 
         progress("module work: write {0} profiles to a new file".format(size))
         write_all()

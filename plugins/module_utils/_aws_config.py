@@ -266,7 +266,7 @@ class AwsConfig:
         for key_line, (_stop, _more, section) in continued.items():
             entry = self.entry_at(None, key_line)
             try:
-                _ = entry.value  # a value botocore cannot read raises ValueError
+                _value = entry.value  # a value botocore cannot read raises ValueError
             except ValueError as error:
                 if section.header == _CONFIGPARSER_DEFAULTS and not self._inherited(section, key_line):
                     continue

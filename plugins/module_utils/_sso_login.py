@@ -510,7 +510,11 @@ class Login:
             )
             self.browser(url)
             deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
-            answer = server.wait(lambda: (deadline - self.clock()).total_seconds())
+
+            def seconds_left():
+                return (deadline - self.clock()).total_seconds()
+
+            answer = server.wait(seconds_left)
         if answer is None:
             raise LoginError(
                 "timeout: the browser did not come back to {0} within {1} s for sso-session {2} (authorize page: {3})".format(

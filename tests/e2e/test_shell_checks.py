@@ -127,9 +127,9 @@ def test_static_keys_reported_without_values_and_files_left_byte_identical(run_p
     assert rc.read_bytes() == rc_text + BLOCK and credentials.read_bytes() == credentials_text
     found = sorted((c["path"], c["line"], c["kind"]) for c in result["conflicts"])
     assert (str(rc), 1, "static_credentials") in found and (str(rc), 2, "static_credentials") in found, found
-    assert any(path == str(credentials) and kind == "credentials_file" for path, _, kind in found), found
+    assert any(path == str(credentials) and kind == "credentials_file" for path, _line, kind in found), found
     # [other] is neither default nor a managed profile.
-    assert not any(path == str(credentials) and line >= 4 for path, line, _ in found), found
+    assert not any(path == str(credentials) and line >= 4 for path, line, _kind in found), found
     for conflict in result["conflicts"]:
         assert set(conflict) == {"path", "line", "variable", "kind", "effect"}
     text = json.dumps(result) + run.output

@@ -272,7 +272,7 @@ def test_every_supported_python_reads_timestamps_the_same(python):
     # the directory holding ansible_collections/recro/aws_sso (.cache/collections after `make link`)
     module_file = sys.modules[parse_timestamp.__module__].__file__
     collections_root = module_file
-    for _ in range(6):
+    for _level in range(6):
         collections_root = os.path.dirname(collections_root)
     here = [None if reading is None else reading.isoformat() for reading in map(_our_reading, TIMESTAMP_FORMS)]
     result = subprocess.run(

@@ -226,6 +226,7 @@ def test_the_aws_cli_refuses_what_the_module_refuses(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert "sso_start_url is inconsistent between profile" in result.stderr

@@ -138,7 +138,7 @@ def test_config_changes_and_shell_writes_are_drift_with_file_and_message():
 
 def test_the_same_change_from_both_writes_is_listed_once():
     change = dict(section="sso-session recro", key=None, before=None, after=None, action="add")
-    res, _ = run(config=config([change]), configs=[config([change]), config([change])])
+    res, _lines = run(config=config([change]), configs=[config([change]), config([change])])
     assert len(res["drift"]) == 1
 
 
@@ -168,7 +168,7 @@ def test_conflicts_are_warned_with_file_and_line_and_no_value():
 
 def test_not_logged_in_says_how_to_log_in():
     login = login_state("recro", None, {"session": None})
-    _, lines = run(login=login, config=config(names=()))
+    _res, lines = run(login=login, config=config(names=()))
     assert "Login: not logged in to sso-session recro: run `aws sso login --sso-session recro`." in lines
     assert (
         lines[-1] == "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles."
@@ -223,7 +223,7 @@ def test_offboarding_lists_what_went():
 
 def test_check_mode_says_would_be():
     change = dict(section="profile recrocog-admin", key="region", before=None, after="us-east-1", action="add")
-    _, lines = run(check_mode=True, config=config([change]))
+    _res, lines = run(check_mode=True, config=config([change]))
     assert lines[0].endswith("would be written.")
 
 
