@@ -7,7 +7,6 @@ import shutil
 import sys
 
 import jinja2
-
 from timing import median
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -16,10 +15,24 @@ PLAYBOOKS = os.path.join(BENCH_DIR, "playbooks")
 LOCALHOST_INVENTORY = os.path.join(BENCH_DIR, "inventory", "localhost.yml")
 
 # Actions that run on the controller only (ansible.builtin.*): they never reach the target.
-CONTROLLER_ACTIONS = frozenset((
-    "assert", "debug", "fail", "set_fact", "include_vars", "include_tasks", "import_tasks",
-    "include_role", "import_role", "meta", "set_stats", "add_host", "group_by", "validate_argument_spec",
-))
+CONTROLLER_ACTIONS = frozenset(
+    (
+        "assert",
+        "debug",
+        "fail",
+        "set_fact",
+        "include_vars",
+        "include_tasks",
+        "import_tasks",
+        "include_role",
+        "import_role",
+        "meta",
+        "set_stats",
+        "add_host",
+        "group_by",
+        "validate_argument_spec",
+    )
+)
 
 
 def executable(name):
@@ -41,13 +54,15 @@ class Ansible:
     def environment(self, task_times=None):
         """The environment of a run; with ``task_times``, the callback appends each run's task times to that file."""
         env = dict(os.environ)
-        env.update({
-            "ANSIBLE_CONFIG": os.path.join(REPOSITORY, "ansible.cfg"),
-            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH_DIR, "callback_plugins"),
-            "ANSIBLE_NOCOLOR": "1",
-            # The tools of the Python running the benchmarks first, for every run alike.
-            "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
-        })
+        env.update(
+            {
+                "ANSIBLE_CONFIG": os.path.join(REPOSITORY, "ansible.cfg"),
+                "ANSIBLE_CALLBACK_PLUGINS": os.path.join(BENCH_DIR, "callback_plugins"),
+                "ANSIBLE_NOCOLOR": "1",
+                # The tools of the Python running the benchmarks first, for every run alike.
+                "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+            }
+        )
         env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
         if task_times:
             env["ANSIBLE_CALLBACKS_ENABLED"] = "bench_task_times"
@@ -99,7 +114,7 @@ def short_task_name(name):
 
 
 def short_action(action):
-    return action[len("ansible.builtin."):] if action.startswith("ansible.builtin.") else action
+    return action[len("ansible.builtin.") :] if action.startswith("ansible.builtin.") else action
 
 
 def task_costs(runs):
@@ -109,18 +124,23 @@ def task_costs(runs):
     first = runs[0]["tasks"]
     costs = []
     for index, task in enumerate(first):
-        durations = [run["tasks"][index]["end"] - run["tasks"][index]["start"] for run in runs
-                     if len(run["tasks"]) > index and run["tasks"][index]["name"] == task["name"]]
+        durations = [
+            run["tasks"][index]["end"] - run["tasks"][index]["start"]
+            for run in runs
+            if len(run["tasks"]) > index and run["tasks"][index]["name"] == task["name"]
+        ]
         outcomes = {}
         for status in runs[-1]["tasks"][index]["hosts"].values():
             outcomes[status] = outcomes.get(status, 0) + 1
-        costs.append({
-            "name": task["name"],
-            "action": task["action"],
-            "cost": median(durations),
-            "outcomes": outcomes,
-            "on_target": task["action"].rsplit(".", 1)[-1] not in CONTROLLER_ACTIONS,
-        })
+        costs.append(
+            {
+                "name": task["name"],
+                "action": task["action"],
+                "cost": median(durations),
+                "outcomes": outcomes,
+                "on_target": task["action"].rsplit(".", 1)[-1] not in CONTROLLER_ACTIONS,
+            }
+        )
     return costs
 
 

@@ -10,9 +10,8 @@ import socket
 import subprocess
 import time
 
-import yaml
-
 import ansible_runs
+import yaml
 from ansible_runs import REPOSITORY, playbook
 from results import Section
 from role_run import ROLE_PROFILES
@@ -48,13 +47,28 @@ TAMPERING = [
 # Keywords that make Ansible run hosts one after the other, run per-host work in
 # one place, or stop the whole fleet at one host's failure (which a drift report,
 # failing the hosts that drifted, must not do).
-SERIALISING_KEYWORDS = ("run_once", "serial", "throttle", "delegate_to", "delegate_facts", "local_action",
-                        "strategy", "order", "any_errors_fatal", "max_fail_percentage")
+SERIALISING_KEYWORDS = (
+    "run_once",
+    "serial",
+    "throttle",
+    "delegate_to",
+    "delegate_facts",
+    "local_action",
+    "strategy",
+    "order",
+    "any_errors_fatal",
+    "max_fail_percentage",
+)
 
 
 def podman(*arguments, check=True):
-    return subprocess.run(["podman"] + list(arguments), check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True)
+    return subprocess.run(
+        ["podman"] + list(arguments),
+        check=check,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    )
 
 
 def image_exists():
@@ -97,7 +111,9 @@ class Fleet:
         try:
             for name in self.names:
                 command = ["sleep", "infinity"] if self.connection == "podman" else []
-                podman("run", "--detach", "--name", name, "--hostname", name, "--label", LABEL, *network, image, *command)
+                podman(
+                    "run", "--detach", "--name", name, "--hostname", name, "--label", LABEL, *network, image, *command
+                )
             self.run_everywhere("useradd --create-home --shell /bin/bash {0}".format(USER))
             self.reset()
             if self.connection == "ssh":
@@ -125,7 +141,9 @@ class Fleet:
         for path in (self.key, self.key + ".pub"):
             if os.path.exists(path):
                 os.remove(path)
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "recro-sso-bench", "-f", self.key], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "recro-sso-bench", "-f", self.key], check=True
+        )
         with open(self.key + ".pub") as public_key:
             line = public_key.read().strip()
         self.run_everywhere("install -d -m 0700 /root/.ssh && echo '{0}' > /root/.ssh/authorized_keys".format(line))
@@ -140,14 +158,23 @@ class Fleet:
                     break
                 except OSError:
                     if time.time() > deadline:
-                        raise RuntimeError("no SSH server answers on {0}".format(address))
+                        raise RuntimeError("no SSH server answers on {0}".format(address)) from None
                     time.sleep(0.5)
 
     def run_everywhere(self, script, names=None):
         """``script`` (sh) as root in each container, all at once."""
-        running = [(name, subprocess.Popen(["podman", "exec", name, "sh", "-ec", script],
-                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True))
-                   for name in names or self.names]
+        running = [
+            (
+                name,
+                subprocess.Popen(
+                    ["podman", "exec", name, "sh", "-ec", script],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    universal_newlines=True,
+                ),
+            )
+            for name in names or self.names
+        ]
         for name, process in running:
             output = process.communicate()[0]
             if process.returncode:
@@ -158,7 +185,7 @@ class Fleet:
 
     def tamper(self):
         """Hand edits on the first len(TAMPERING) hosts; returns their names."""
-        tampered = self.names[:len(TAMPERING)]
+        tampered = self.names[: len(TAMPERING)]
         for name, script in zip(tampered, TAMPERING):
             self.run_everywhere(script.format(home=HOME), [name])
         return tampered
@@ -177,11 +204,19 @@ class Fleet:
         else:
             connection = {"ansible_connection": "containers.podman.podman"}
             hosts = dict((name, None) for name in self.names)
-        inventory = {"fleet": {"hosts": hosts, "vars": dict(connection, **{
-            "ansible_python_interpreter": "/usr/bin/python3",
-            "recro_sso_user": USER,
-            "recro_sso_profiles": ROLE_PROFILES,
-        })}}
+        inventory = {
+            "fleet": {
+                "hosts": hosts,
+                "vars": dict(
+                    connection,
+                    **{
+                        "ansible_python_interpreter": "/usr/bin/python3",
+                        "recro_sso_user": USER,
+                        "recro_sso_profiles": ROLE_PROFILES,
+                    },
+                ),
+            }
+        }
         with open(path, "w") as output:
             yaml.safe_dump(inventory, output, default_flow_style=False)
         return path
@@ -191,14 +226,19 @@ def _task_files():
     """The files holding plays and tasks: playbooks/*.yml and each role's tasks
     and handlers (not argument specs or variables, whose keys are option names)."""
     playbooks = os.path.join(REPOSITORY, "playbooks")
-    paths = [os.path.join(playbooks, name) for name in sorted(os.listdir(playbooks)) if name.endswith((".yml", ".yaml"))]
+    paths = [
+        os.path.join(playbooks, name) for name in sorted(os.listdir(playbooks)) if name.endswith((".yml", ".yaml"))
+    ]
     roles = os.path.join(REPOSITORY, "roles")
     for role in sorted(os.listdir(roles)):
         for part in ("tasks", "handlers"):
             directory = os.path.join(roles, role, part)
             if os.path.isdir(directory):
-                paths.extend(os.path.join(directory, name) for name in sorted(os.listdir(directory))
-                             if name.endswith((".yml", ".yaml")))
+                paths.extend(
+                    os.path.join(directory, name)
+                    for name in sorted(os.listdir(directory))
+                    if name.endswith((".yml", ".yaml"))
+                )
     return paths
 
 
@@ -217,9 +257,9 @@ def find_serialising_keywords():
 
 CONNECTIONS = {
     "ssh": "over SSH (Podman's network, key login as root, pipelining and Ansible's default ControlPersist, as "
-           "for laptops)",
+    "for laptops)",
     "podman": "with the containers.podman.podman connection (no network; no pipelining, so each module run is "
-              "several `podman exec` calls)",
+    "several `podman exec` calls)",
 }
 
 
@@ -228,10 +268,13 @@ def fleet_run(ansible, workdir, size, repeats, connection):
         try:
             sshd_image()
         except subprocess.CalledProcessError as error:
-            progress("fleet: cannot build the SSH image ({0}); using the podman connection".format(error.stderr.strip()))
+            progress(
+                "fleet: cannot build the SSH image ({0}); using the podman connection".format(error.stderr.strip())
+            )
             connection = "podman"
     section = Section(
-        "fleet", "A fleet of {0} hosts: onboarding and drift reports, against facts and one ping".format(size),
+        "fleet",
+        "A fleet of {0} hosts: onboarding and drift reports, against facts and one ping".format(size),
         "{0} Podman containers from {1}, reached {2}, all at once (--forks {0}). User {3} on each (bash login "
         "shell, ~/.zshrc, fish set up, not signed in to AWS, so the tasks that call the SSO portal are skipped) gets "
         "two profiles, for root with become. The baseline gathers the same minimal facts and runs one ping. "
@@ -239,17 +282,28 @@ def fleet_run(ansible, workdir, size, repeats, connection):
         "(playbooks/drift.yml, report mode) run on the onboarded fleet, then after hand edits on {4} hosts, which "
         "the report must fail. The baseline and onboarding also run on one host of the same fleet (--limit), to "
         "show how the time grows with the hosts. The containers run on the controller's own cores.".format(
-            size, IMAGE, CONNECTIONS[connection], USER, len(TAMPERING)))
+            size, IMAGE, CONNECTIONS[connection], USER, len(TAMPERING)
+        ),
+    )
     section.series["connection"] = connection
     keywords = find_serialising_keywords()
     if keywords:
-        section.note("Keywords that serialise hosts or stop the fleet, in playbooks/*.yml and the role's tasks: " + "; ".join(
-            "{0}:{1} `{2}`".format(path, number, line) for path, number, line in keywords) + ".")
+        section.note(
+            "Keywords that serialise hosts or stop the fleet, in playbooks/*.yml and the role's tasks: "
+            + "; ".join("{0}:{1} `{2}`".format(path, number, line) for path, number, line in keywords)
+            + "."
+        )
     else:
-        section.note("No keyword that serialises hosts or stops the fleet ({0}) in playbooks/*.yml or in the "
-                     "role's tasks and handlers ({1} files).".format(", ".join(SERIALISING_KEYWORDS), len(_task_files())))
+        section.note(
+            "No keyword that serialises hosts or stops the fleet ({0}) in playbooks/*.yml or in the "
+            "role's tasks and handlers ({1} files).".format(", ".join(SERIALISING_KEYWORDS), len(_task_files()))
+        )
 
-    progress("fleet: starting {0} containers, reached {1}".format(size, "over SSH" if connection == "ssh" else "with podman exec"))
+    progress(
+        "fleet: starting {0} containers, reached {1}".format(
+            size, "over SSH" if connection == "ssh" else "with podman exec"
+        )
+    )
     with Fleet(size, connection, workdir) as fleet:
         inventory = fleet.write_inventory(os.path.join(workdir, "fleet-inventory.yml"))
         one_host = fleet.names[-1]  # never one of the tampered hosts
@@ -261,8 +315,14 @@ def fleet_run(ansible, workdir, size, repeats, connection):
         def case(name, path, limit=None, prepare=None, expect_status=0, warm_up=False):
             task_times[name] = os.path.join(workdir, "fleet-{0}.jsonl".format(len(task_times)))
             command = ansible.command(path, inventory=inventory, forks=size, limit=limit) + list(hosts)
-            return Case(name, command, prepare=prepare, expect_status=expect_status, warm_up=warm_up,
-                        env=ansible.environment(task_times[name]))
+            return Case(
+                name,
+                command,
+                prepare=prepare,
+                expect_status=expect_status,
+                warm_up=warm_up,
+                env=ansible.environment(task_times[name]),
+            )
 
         tampered = []
 
@@ -282,13 +342,17 @@ def fleet_run(ansible, workdir, size, repeats, connection):
         times = measure_in_turns(cases, repeats, workdir)
 
     # The task costs come from the timed rounds only, not from a warm-up run.
-    runs = dict((case.name, ansible_runs.read_task_times(task_times[case.name])[1 if case.warm_up else 0:])
-                for case in cases)
+    runs = dict(
+        (case.name, ansible_runs.read_task_times(task_times[case.name])[1 if case.warm_up else 0 :]) for case in cases
+    )
     drifted_name = "drift report, {0} hosts drifted".format(len(TAMPERING))
     for run in runs[drifted_name]:
         if ansible_runs.failed_hosts(run) != sorted(tampered):
-            raise RuntimeError("the drift report failed {0}, expected the tampered {1}".format(
-                ansible_runs.failed_hosts(run), sorted(tampered)))
+            raise RuntimeError(
+                "the drift report failed {0}, expected the tampered {1}".format(
+                    ansible_runs.failed_hosts(run), sorted(tampered)
+                )
+            )
     for name in ("onboard", "drift report, no drift"):
         for run in runs[name]:
             if ansible_runs.failed_hosts(run):
@@ -296,18 +360,24 @@ def fleet_run(ansible, workdir, size, repeats, connection):
 
     section.measured("{0} hosts: facts and one ping".format(size), times["facts and ping"])
     for name in ("onboard", "drift report, no drift", drifted_name):
-        label = "playbooks/onboard.yml" if name == "onboard" else "playbooks/drift.yml, " + name[len("drift report, "):]
+        label = (
+            "playbooks/onboard.yml" if name == "onboard" else "playbooks/drift.yml, " + name[len("drift report, ") :]
+        )
         section.measured("{0} hosts: {1}".format(size, label), times[name])
-        section.ratio_in_turns("{0} / facts and one ping ({1} hosts)".format(label, size), times[name],
-                               times["facts and ping"])
+        section.ratio_in_turns(
+            "{0} / facts and one ping ({1} hosts)".format(label, size), times[name], times["facts and ping"]
+        )
     section.measured("1 host: facts and one ping", times["1 host: facts and ping"])
     section.measured("1 host: playbooks/onboard.yml", times["1 host: onboard"])
-    section.ratio_in_turns("playbooks/onboard.yml / facts and one ping (1 host)", times["1 host: onboard"],
-                           times["1 host: facts and ping"])
-    section.ratio_in_turns("facts and one ping: {0} hosts / 1 host".format(size), times["facts and ping"],
-                           times["1 host: facts and ping"])
-    section.ratio_in_turns("playbooks/onboard.yml: {0} hosts / 1 host".format(size), times["onboard"],
-                           times["1 host: onboard"])
+    section.ratio_in_turns(
+        "playbooks/onboard.yml / facts and one ping (1 host)", times["1 host: onboard"], times["1 host: facts and ping"]
+    )
+    section.ratio_in_turns(
+        "facts and one ping: {0} hosts / 1 host".format(size), times["facts and ping"], times["1 host: facts and ping"]
+    )
+    section.ratio_in_turns(
+        "playbooks/onboard.yml: {0} hosts / 1 host".format(size), times["onboard"], times["1 host: onboard"]
+    )
 
     # The controller's CPU time (Ansible, and the ssh or podman clients it runs;
     # not the containers' own processes) sizes the machine that drives a fleet.
@@ -322,12 +392,22 @@ def fleet_run(ansible, workdir, size, repeats, connection):
         machine = [value for value in fleet_case.machine_cpu_runs if value is not None]
         if machine:
             section.series["machine cores busy"][fleet_case.name] = median(machine) / wall
-        cpu_rows.append([fleet_case.name, seconds(wall), seconds(cpu), "{0:.2f}".format(cpu / wall),
-                         "{0:.2f}".format(median(machine) / wall) if machine else "-", seconds(cpu / hosts_in_run)])
-    section.table("CPU time: Ansible and the connection's client processes on the controller, and the whole machine "
-                  "({0} cores, also running the containers)".format(os.cpu_count()),
-                  ["run", "wall", "controller CPU", "controller cores busy", "machine cores busy",
-                   "controller CPU per host"], cpu_rows)
+        cpu_rows.append(
+            [
+                fleet_case.name,
+                seconds(wall),
+                seconds(cpu),
+                "{0:.2f}".format(cpu / wall),
+                "{0:.2f}".format(median(machine) / wall) if machine else "-",
+                seconds(cpu / hosts_in_run),
+            ]
+        )
+    section.table(
+        "CPU time: Ansible and the connection's client processes on the controller, and the whole machine "
+        "({0} cores, also running the containers)".format(os.cpu_count()),
+        ["run", "wall", "controller CPU", "controller cores busy", "machine cores busy", "controller CPU per host"],
+        cpu_rows,
+    )
     section.series["size"] = size
     section.series["fleet"] = dict((name, median(values)) for name, values in times.items())
 
@@ -339,25 +419,46 @@ def fleet_run(ansible, workdir, size, repeats, connection):
     for task in ansible_runs.task_costs(runs["onboard"]):
         alone = single.get(task["name"])
         section.series["onboard tasks"].append([ansible_runs.short_task_name(task["name"]), task["cost"], alone])
-        rows.append([ansible_runs.short_task_name(task["name"]), _outcomes(task["outcomes"]),
-                     "{0:.3f} s".format(alone) if alone else "-", "{0:.3f} s".format(task["cost"]),
-                     "{0:.1f}".format(task["cost"] / alone) if alone else "-"])
+        rows.append(
+            [
+                ansible_runs.short_task_name(task["name"]),
+                _outcomes(task["outcomes"]),
+                "{0:.3f} s".format(alone) if alone else "-",
+                "{0:.3f} s".format(task["cost"]),
+                "{0:.1f}".format(task["cost"] / alone) if alone else "-",
+            ]
+        )
     for name, label in (("1 host: onboard", "1 host"), ("onboard", "{0} hosts".format(size))):
         costs = ansible_runs.task_costs(runs[name])
         idle = ansible_runs.off_target(costs)
-        section.note("playbooks/onboard.yml on {0}: the {1} tasks that never reach a host (controller-only, or skipped "
-                     "everywhere) cost {2:.2f} s of the {3:.2f} s run.".format(
-                         label, len(idle), sum(task["cost"] for task in idle), median(times[name])))
-    section.table("Cost of each task of playbooks/onboard.yml on 1 host and on {0} (median)".format(size),
-                  ["task", "outcomes ({0} hosts)".format(size), "1 host", "{0} hosts".format(size), "growth"], rows)
+        section.note(
+            "playbooks/onboard.yml on {0}: the {1} tasks that never reach a host (controller-only, or skipped "
+            "everywhere) cost {2:.2f} s of the {3:.2f} s run.".format(
+                label, len(idle), sum(task["cost"] for task in idle), median(times[name])
+            )
+        )
+    section.table(
+        "Cost of each task of playbooks/onboard.yml on 1 host and on {0} (median)".format(size),
+        ["task", "outcomes ({0} hosts)".format(size), "1 host", "{0} hosts".format(size), "growth"],
+        rows,
+    )
     base_single = dict((task["name"], task["cost"]) for task in ansible_runs.task_costs(runs["1 host: facts and ping"]))
     base_rows = []
     for task in ansible_runs.task_costs(runs["facts and ping"]):
         alone = base_single[task["name"]]
-        base_rows.append([task["name"], "{0:.3f} s".format(alone), "{0:.3f} s".format(task["cost"]),
-                          "{0:.1f}".format(task["cost"] / alone)])
-    section.table("Cost of each task of the baseline on 1 host and on {0} (median)".format(size),
-                  ["task", "1 host", "{0} hosts".format(size), "growth"], base_rows)
+        base_rows.append(
+            [
+                task["name"],
+                "{0:.3f} s".format(alone),
+                "{0:.3f} s".format(task["cost"]),
+                "{0:.1f}".format(task["cost"] / alone),
+            ]
+        )
+    section.table(
+        "Cost of each task of the baseline on 1 host and on {0} (median)".format(size),
+        ["task", "1 host", "{0} hosts".format(size), "growth"],
+        base_rows,
+    )
     return section
 
 

@@ -2,6 +2,7 @@
 profile, render the new text. The same calls aws_sso_profile makes
 (plugins/modules/aws_sso_profile.py), in this process."""
 
+import functools
 import os
 import re
 import sys
@@ -47,6 +48,19 @@ def _write_all(size):
     }
 
 
+def _parse_edit_render(text, params):
+    """What aws_sso_profile computes for ``params`` on a file of ``text``: the new text."""
+    outcome = apply_request(AwsConfig(text), build_request(params))
+    if len(outcome.changes) != 1:
+        raise RuntimeError("expected one change, got {0}".format(outcome.changes))
+    return outcome.text
+
+
+def _write_new_file(params):
+    """The text of a new file written for ``params``."""
+    return apply_request(AwsConfig(""), build_request(params)).text
+
+
 def _timed_in_turns(functions, repeats):
     """The run times of each function, run in turns (see timing.measure_in_turns)."""
     runs = [[] for function in functions]
@@ -61,7 +75,8 @@ def _timed_in_turns(functions, repeats):
 # `from ansible_collections.recro.aws_sso.plugins.module_utils._x import ...` and
 # `from ansible_collections.recro.aws_sso.plugins.module_utils import _x as ...`
 _COLLECTION_IMPORT = re.compile(
-    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))? import \(?\s*(\w+)", re.MULTILINE)
+    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))? import \(?\s*(\w+)", re.MULTILINE
+)
 
 
 def _module_sources(module_path):
@@ -89,6 +104,7 @@ def _compile_all(paths):
     def compile_sources():
         for path, text in sources:
             compile(text, path, "exec")
+
     return compile_sources
 
 
@@ -106,10 +122,12 @@ def compile_cost(repeats):
 
 def module_work(sizes, write_sizes, repeats):
     section = Section(
-        "module_work", "Module work alone: parse, edit one profile, render",
+        "module_work",
+        "Module work alone: parse, edit one profile, render",
         "`AwsConfig(text)` then `apply_request(config, build_request(params))` and the new text, in one Python "
         "process: what aws_sso_profile computes between reading and writing the file. Files of N profiles (and "
-        "their session); the task changes the Region of the profile in the middle. Median of {0} runs.".format(repeats))
+        "their session); the task changes the Region of the profile in the middle. Median of {0} runs.".format(repeats),
+    )
     section.series["profiles"] = list(sizes)
     section.series["edit one"] = []
     per_profile = {}
@@ -117,14 +135,8 @@ def module_work(sizes, write_sizes, repeats):
         text = profiles.config_text(size)
         params = _edit_one_profile(size)
 
-        def parse():
-            return AwsConfig(text)
-
-        def parse_edit_render():
-            outcome = apply_request(AwsConfig(text), build_request(params))
-            if len(outcome.changes) != 1:
-                raise RuntimeError("expected one change, got {0}".format(outcome.changes))
-            return outcome.text
+        parse = functools.partial(AwsConfig, text)
+        parse_edit_render = functools.partial(_parse_edit_render, text, params)
 
         progress("module work: {0} profiles".format(size))
         parse_edit_render()  # warm-up: regular expressions compiled, caches filled
@@ -139,34 +151,50 @@ def module_work(sizes, write_sizes, repeats):
     smallest = min(sizes)
     rows = []
     for size in sizes:
-        rows.append(["{0:,}".format(size), "{0:.1f} µs".format(per_profile[size] * 1e6),
-                     "{0:.2f}".format(per_profile[size] / per_profile[smallest])])
-    section.table("Time per profile in the file (parse, edit one, render)",
-                  ["profiles", "per profile", "relative to {0:,}".format(smallest)], rows)
+        rows.append(
+            [
+                "{0:,}".format(size),
+                "{0:.1f} µs".format(per_profile[size] * 1e6),
+                "{0:.2f}".format(per_profile[size] / per_profile[smallest]),
+            ]
+        )
+    section.table(
+        "Time per profile in the file (parse, edit one, render)",
+        ["profiles", "per profile", "relative to {0:,}".format(smallest)],
+        rows,
+    )
     largest = max(sizes)
     # Linear growth keeps the time per profile flat; 1.25 leaves room for noise and cache effects.
-    section.ratio("time per profile at {0:,} / at {1:,} (linear: 1.0)".format(largest, smallest),
-                  per_profile[largest] / per_profile[smallest], goal=1.25)
+    section.ratio(
+        "time per profile at {0:,} / at {1:,} (linear: 1.0)".format(largest, smallest),
+        per_profile[largest] / per_profile[smallest],
+        goal=1.25,
+    )
 
     section.series["write sizes"] = list(write_sizes)
     section.series["write all"] = []
     for size in write_sizes:
         params = _write_all(size)
 
-        def write_all():
-            return apply_request(AwsConfig(""), build_request(params)).text
+        write_all = functools.partial(_write_new_file, params)
 
         progress("module work: write {0} profiles to a new file".format(size))
         write_all()
-        section.series["write all"].append(section.measured(
-            "write {0} profiles and the session to a new file".format(size), _timed_in_turns([write_all], repeats)[0]))
+        section.series["write all"].append(
+            section.measured(
+                "write {0} profiles and the session to a new file".format(size),
+                _timed_in_turns([write_all], repeats)[0],
+            )
+        )
 
     progress("module work: compiling the module's sources")
     sources, ours_runs, ping_runs = compile_cost(repeats)
-    section.measured("compile aws_sso_profile and its module_utils ({0} files), on every run".format(len(sources)),
-                     ours_runs)
+    section.measured(
+        "compile aws_sso_profile and its module_utils ({0} files), on every run".format(len(sources)), ours_runs
+    )
     section.measured("compile ansible.builtin.ping, on every run", ping_runs)
-    section.note("Every run of a module compiles its sources again (AnsiballZ ships them as source, without "
-                 "bytecode): for aws_sso_profile, {0}.".format(", ".join(
-                     os.path.relpath(path, REPOSITORY) for path in sources)))
+    section.note(
+        "Every run of a module compiles its sources again (AnsiballZ ships them as source, without "
+        "bytecode): for aws_sso_profile, {0}.".format(", ".join(os.path.relpath(path, REPOSITORY) for path in sources))
+    )
     return section

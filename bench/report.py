@@ -7,17 +7,17 @@ import platform
 import subprocess
 
 import jinja2
-
 from ansible_runs import BENCH_DIR, executable
 from timing import seconds
 
-
 # The machine -----------------------------------------------------------------
+
 
 def _first_line(command):
     try:
-        output = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                                check=False).stdout
+        output = subprocess.run(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False
+        ).stdout
     except OSError:
         return None
     return output.strip().splitlines()[0] if output.strip() else None
@@ -80,6 +80,7 @@ def load_average():
 
 # Goals ----------------------------------------------------------------------
 
+
 def goals(sections):
     """Every ratio or value with a goal, from every section."""
     found = []
@@ -123,6 +124,7 @@ def verdict(ratio):
 
 # Text tables (stdout) -----------------------------------------------------------
 
+
 def _text_table(header, rows):
     widths = [max(len(str(row[column])) for row in [header] + rows) for column in range(len(header))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(header, widths)).rstrip()]
@@ -136,18 +138,30 @@ def _runs_text(row):
 
 
 def text_report(sections, machine):
-    parts = ["Machine: {cpu}, {cores} cores, {memory}; {os}; Python {python}; ansible-core {ansible_core}; "
-             "{date}; load average {load_before} before, {load_after} after".format(**machine)]
+    parts = [
+        "Machine: {cpu}, {cores} cores, {memory}; {os}; Python {python}; ansible-core {ansible_core}; "
+        "{date}; load average {load_before} before, {load_after} after".format(**machine)
+    ]
     for section in sections:
         parts.append("\n== {0} ==".format(section["title"]))
         if section["rows"]:
-            parts.append(_text_table(["measurement", "median", "runs"],
-                                     [[row["what"], seconds(row["median"]), _runs_text(row)] for row in section["rows"]]))
+            parts.append(
+                _text_table(
+                    ["measurement", "median", "runs"],
+                    [[row["what"], seconds(row["median"]), _runs_text(row)] for row in section["rows"]],
+                )
+            )
         if section["ratios"]:
             parts.append("")
-            parts.append(_text_table(["ratio", "measured", "goal", "", "each round"],
-                                     [[ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio),
-                                       rounds_text(ratio)] for ratio in section["ratios"]]))
+            parts.append(
+                _text_table(
+                    ["ratio", "measured", "goal", "", "each round"],
+                    [
+                        [ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio), rounds_text(ratio)]
+                        for ratio in section["ratios"]
+                    ],
+                )
+            )
         for table in section["tables"]:
             parts.append("\n" + table["title"] + ":")
             parts.append(_text_table(table["header"], table["rows"]))
@@ -156,20 +170,24 @@ def text_report(sections, machine):
     found = goals(sections)
     if found:
         parts.append("\n== Goals ==")
-        parts.append(_text_table(["measure", "measured", "goal", ""],
-                                 [[ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio)] for ratio in found]))
+        parts.append(
+            _text_table(
+                ["measure", "measured", "goal", ""],
+                [[ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio)] for ratio in found],
+            )
+        )
     return "\n".join(parts)
 
 
 # Markdown -------------------------------------------------------------------
+
 
 def _cell(text):
     return str(text).replace("|", "\\|")
 
 
 def markdown_table(header, rows):
-    lines = ["| " + " | ".join(_cell(cell) for cell in header) + " |",
-             "|" + "|".join("---" for cell in header) + "|"]
+    lines = ["| " + " | ".join(_cell(cell) for cell in header) + " |", "|" + "|".join("---" for cell in header) + "|"]
     lines.extend("| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows)
     return "\n".join(lines)
 
@@ -177,12 +195,22 @@ def markdown_table(header, rows):
 def markdown_section(section):
     parts = [section["description"]] if section["description"] else []
     if section["rows"]:
-        parts.append(markdown_table(["measurement", "median", "runs"],
-                                    [[row["what"], seconds(row["median"]), _runs_text(row)] for row in section["rows"]]))
+        parts.append(
+            markdown_table(
+                ["measurement", "median", "runs"],
+                [[row["what"], seconds(row["median"]), _runs_text(row)] for row in section["rows"]],
+            )
+        )
     if section["ratios"]:
-        parts.append(markdown_table(["ratio", "measured", "goal", "", "each round"],
-                                    [[ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio),
-                                      rounds_text(ratio)] for ratio in section["ratios"]]))
+        parts.append(
+            markdown_table(
+                ["ratio", "measured", "goal", "", "each round"],
+                [
+                    [ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio), rounds_text(ratio)]
+                    for ratio in section["ratios"]
+                ],
+            )
+        )
     for table in section["tables"]:
         parts.append(table["title"] + ":\n\n" + markdown_table(table["header"], table["rows"]))
     if section["notes"]:
@@ -192,8 +220,13 @@ def markdown_section(section):
 
 def write_markdown(path, results, figures, plots):
     sections = results["sections"]
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(BENCH_DIR), keep_trailing_newline=True,
-                                     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(BENCH_DIR),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
     template = environment.get_template("performance.md.j2")
     text = template.render(
         machine=results["machine"],
@@ -201,8 +234,10 @@ def write_markdown(path, results, figures, plots):
         sections=dict((section["key"], section) for section in sections),
         section_text=dict((section["key"], markdown_section(section)) for section in sections),
         goals=goals(sections),
-        goals_table=markdown_table(["measure", "measured", "goal", ""], [
-            [ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio)] for ratio in goals(sections)]),
+        goals_table=markdown_table(
+            ["measure", "measured", "goal", ""],
+            [[ratio["what"], value_text(ratio), goal_text(ratio), verdict(ratio)] for ratio in goals(sections)],
+        ),
         figures=figures,
         plots=plots,
         seconds=seconds,
@@ -213,6 +248,7 @@ def write_markdown(path, results, figures, plots):
 
 # Plots ----------------------------------------------------------------------
 
+
 def plot_profiles(path, sections):
     """Time against number of profiles: onboarding through Ansible (left), the
     module's own work (right). Returns False when there is nothing to plot."""
@@ -222,6 +258,7 @@ def plot_profiles(path, sections):
     if not many and not work:
         return False
     import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
@@ -235,11 +272,18 @@ def plot_profiles(path, sections):
         for name, marker in (("ini_file", "s-"), ("aws configure set", "^-")):
             points = sorted((int(size), value) for size, value in alternatives["series"][name].items())
             if points:
-                label = "community.general.ini_file (a loop item a key)" if name == "ini_file" else \
-                    "aws configure set (a call a key, no session)"
+                label = (
+                    "community.general.ini_file (a loop item a key)"
+                    if name == "ini_file"
+                    else "aws configure set (a call a key, no session)"
+                )
                 left.plot([size for size, value in points], [value for size, value in points], marker, label=label)
-    _log_axes(left, "profiles written to a new ~/.aws/config", "wall time of the run (s)",
-              "Onboarding N profiles on localhost")
+    _log_axes(
+        left,
+        "profiles written to a new ~/.aws/config",
+        "wall time of the run (s)",
+        "Onboarding N profiles on localhost",
+    )
 
     if work:
         series = work["series"]
@@ -249,8 +293,12 @@ def plot_profiles(path, sections):
         reference = series["edit one"][0] * 1000 / sizes[0]
         right.plot(sizes, [reference * size for size in sizes], ":", color="grey", label="linear growth")
         if series.get("write all"):
-            right.plot(series["write sizes"], [value * 1000 for value in series["write all"]], "s-",
-                       label="write N profiles to a new file")
+            right.plot(
+                series["write sizes"],
+                [value * 1000 for value in series["write all"]],
+                "s-",
+                label="write N profiles to a new file",
+            )
         right.plot([5000], [100], "v", color="red", label="goal at 5,000 profiles: under 100 ms")
     _log_axes(right, "profiles in the file", "time (ms)", "The module's own work, without Ansible")
     figure.tight_layout()
@@ -284,6 +332,7 @@ def plot_fleet(path, sections):
     if not fleet or not fleet["series"].get("fleet"):
         return False
     import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
@@ -297,27 +346,47 @@ def plot_fleet(path, sections):
         figure, left = pyplot.subplots(figsize=(9, 4.5))
     labels = [name for name in times if not name.startswith("1 host")]
     positions = list(range(len(labels)))
-    left.barh([position + 0.2 for position in positions], [times[name] for name in labels], height=0.4,
-              label="{0} hosts at once".format(size))
-    single = [(position, times["1 host: " + name]) for position, name in zip(positions, labels) if "1 host: " + name in times]
-    left.barh([position - 0.2 for position, value in single], [value for position, value in single], height=0.4,
-              label="1 host")
+    left.barh(
+        [position + 0.2 for position in positions],
+        [times[name] for name in labels],
+        height=0.4,
+        label="{0} hosts at once".format(size),
+    )
+    single = [
+        (position, times["1 host: " + name]) for position, name in zip(positions, labels) if "1 host: " + name in times
+    ]
+    left.barh(
+        [position - 0.2 for position, value in single],
+        [value for position, value in single],
+        height=0.4,
+        label="1 host",
+    )
     left.set_yticks(positions)
     left.set_yticklabels(labels)
     left.invert_yaxis()
     left.set_xlabel("wall time (s)")
-    left.set_title("{0} Podman containers reached {1}, forks {0}".format(
-        size, "over SSH" if series.get("connection") == "ssh" else "with podman exec"))
+    left.set_title(
+        "{0} Podman containers reached {1}, forks {0}".format(
+            size, "over SSH" if series.get("connection") == "ssh" else "with podman exec"
+        )
+    )
     left.legend()
     left.grid(True, axis="x", alpha=0.3)
 
     if tasks:
         task_positions = list(range(len(tasks)))
-        right.barh([position + 0.2 for position in task_positions], [cost for name, cost, alone in tasks], height=0.4,
-                   label="{0} hosts".format(size))
-        right.barh([position - 0.2 for position in task_positions], [alone or 0 for name, cost, alone in tasks],
-                   height=0.4,
-                   label="1 host")
+        right.barh(
+            [position + 0.2 for position in task_positions],
+            [cost for name, cost, alone in tasks],
+            height=0.4,
+            label="{0} hosts".format(size),
+        )
+        right.barh(
+            [position - 0.2 for position in task_positions],
+            [alone or 0 for name, cost, alone in tasks],
+            height=0.4,
+            label="1 host",
+        )
         right.set_yticks(task_positions)
         right.set_yticklabels([name for name, cost, alone in tasks], fontsize="small")
         right.invert_yaxis()

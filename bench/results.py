@@ -28,8 +28,15 @@ class Section:
 
     def ratio(self, what, value, goal=None, rounds=None):
         """``value`` compared with its goal, an upper bound (or none)."""
-        self.ratios.append({"what": what, "value": value, "goal": goal, "met": None if goal is None else value <= goal,
-                            "rounds": rounds})
+        self.ratios.append(
+            {
+                "what": what,
+                "value": value,
+                "goal": goal,
+                "met": None if goal is None else value <= goal,
+                "rounds": rounds,
+            }
+        )
         return value
 
     def ratio_in_turns(self, what, numerators, denominators, goal=None):
@@ -52,6 +59,12 @@ class Section:
 
     def as_dict(self):
         return {
-            "key": self.key, "title": self.title, "description": self.description, "rows": self.rows,
-            "ratios": self.ratios, "notes": self.notes, "series": self.series, "tables": self.tables,
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "rows": self.rows,
+            "ratios": self.ratios,
+            "notes": self.notes,
+            "series": self.series,
+            "tables": self.tables,
         }

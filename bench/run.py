@@ -63,16 +63,27 @@ DOCS = os.path.join(REPOSITORY, "docs")
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes, fewer runs, no fleet; writes the report under .cache/bench/quick, not docs/")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes, fewer runs, no fleet; writes the report under .cache/bench/quick, not docs/",
+    )
     parser.add_argument("--skip-role", action="store_true", help="do not measure the role on this host")
     parser.add_argument("--skip-fleet", action="store_true", help="do not start the Podman fleet")
-    parser.add_argument("--fleet-connection", choices=["ssh", "podman"], default="ssh",
-                        help="how Ansible reaches the fleet's containers: ssh (as laptops; builds an image with an SSH "
-                             "server from Debian's archive on first use) or podman (podman exec, no network)")
-    parser.add_argument("--output", help="directory of performance.md and the plots (default: docs/, or "
-                                         ".cache/bench/quick with --quick)")
-    parser.add_argument("--report-only", metavar="RESULTS_JSON", help="write the report from saved results, measure nothing")
+    parser.add_argument(
+        "--fleet-connection",
+        choices=["ssh", "podman"],
+        default="ssh",
+        help="how Ansible reaches the fleet's containers: ssh (as laptops; builds an image with an SSH "
+        "server from Debian's archive on first use) or podman (podman exec, no network)",
+    )
+    parser.add_argument(
+        "--output",
+        help="directory of performance.md and the plots (default: docs/, or .cache/bench/quick with --quick)",
+    )
+    parser.add_argument(
+        "--report-only", metavar="RESULTS_JSON", help="write the report from saved results, measure nothing"
+    )
     return parser.parse_args()
 
 
@@ -94,8 +105,11 @@ def measure(settings, workdir, skip_role, skip_fleet, fleet_connection):
 
     keep(local_tasks.per_task(ansible, workdir, settings["per_task_count"], settings["repeats"]))
     keep(local_tasks.many_profiles(ansible, workdir, settings["many_sizes"], settings["repeats"]))
-    keep(local_tasks.alternatives(ansible, workdir, settings["ini_file_sizes"], settings["cli_sizes"],
-                                  settings["alternative_repeats"]))
+    keep(
+        local_tasks.alternatives(
+            ansible, workdir, settings["ini_file_sizes"], settings["cli_sizes"], settings["alternative_repeats"]
+        )
+    )
     keep(module_work.module_work(settings["module_sizes"], settings["module_write_sizes"], settings["module_repeats"]))
     if not skip_role:
         keep(role_run.role_on_one_host(ansible, workdir, settings["role_repeats"]))
@@ -110,11 +124,32 @@ def measure(settings, workdir, skip_role, skip_fleet, fleet_connection):
 def figures(sections):
     """The numbers the hand-written text of the report quotes, by name (None when not measured)."""
     by_key = dict((section["key"], section) for section in sections)
-    found = dict.fromkeys(("ping_task", "profile_task", "compile_module", "compile_ping", "module_10", "module_50",
-                           "ini_file_50", "ini_file_50_ratio", "cli_10", "cli_10_ratio", "role_first", "role_again",
-                           "role_first_ratio", "fleet_size", "fleet_connection", "fleet_baseline", "fleet_onboard",
-                           "fleet_drift", "fleet_single_onboard", "fleet_onboard_ratio", "fleet_drift_ratio",
-                           "fleet_onboard_cores_busy"))
+    found = dict.fromkeys(
+        (
+            "ping_task",
+            "profile_task",
+            "compile_module",
+            "compile_ping",
+            "module_10",
+            "module_50",
+            "ini_file_50",
+            "ini_file_50_ratio",
+            "cli_10",
+            "cli_10_ratio",
+            "role_first",
+            "role_again",
+            "role_first_ratio",
+            "fleet_size",
+            "fleet_connection",
+            "fleet_baseline",
+            "fleet_onboard",
+            "fleet_drift",
+            "fleet_single_onboard",
+            "fleet_onboard_ratio",
+            "fleet_drift_ratio",
+            "fleet_onboard_cores_busy",
+        )
+    )
 
     def row(section, prefix):
         return [entry["median"] for entry in section["rows"] if entry["what"].startswith(prefix)][0]
@@ -124,32 +159,51 @@ def figures(sections):
         return values[0] if values else None
 
     if "per_task" in by_key:
-        found.update(ping_task=row(by_key["per_task"], "one ping task"),
-                     profile_task=row(by_key["per_task"], "one aws_sso_profile task"))
+        found.update(
+            ping_task=row(by_key["per_task"], "one ping task"),
+            profile_task=row(by_key["per_task"], "one aws_sso_profile task"),
+        )
     if "alternatives" in by_key:
         # Sizes are keys of JSON objects, so strings.
         series = by_key["alternatives"]["series"]
-        found.update(module_10=series["aws_sso_profile"].get("10"), module_50=series["aws_sso_profile"].get("50"),
-                     ini_file_50=series["ini_file"].get("50"), cli_10=series["aws configure set"].get("10"),
-                     ini_file_50_ratio=ratio(by_key["alternatives"], "ini_file / aws_sso_profile at 50 "),
-                     cli_10_ratio=ratio(by_key["alternatives"], "aws configure set (profile keys only) / aws_sso_profile at 10 "))
+        found.update(
+            module_10=series["aws_sso_profile"].get("10"),
+            module_50=series["aws_sso_profile"].get("50"),
+            ini_file_50=series["ini_file"].get("50"),
+            cli_10=series["aws configure set"].get("10"),
+            ini_file_50_ratio=ratio(by_key["alternatives"], "ini_file / aws_sso_profile at 50 "),
+            cli_10_ratio=ratio(
+                by_key["alternatives"], "aws configure set (profile keys only) / aws_sso_profile at 10 "
+            ),
+        )
     if "module_work" in by_key:
-        found.update(compile_module=row(by_key["module_work"], "compile aws_sso_profile"),
-                     compile_ping=row(by_key["module_work"], "compile ansible.builtin.ping"))
+        found.update(
+            compile_module=row(by_key["module_work"], "compile aws_sso_profile"),
+            compile_ping=row(by_key["module_work"], "compile ansible.builtin.ping"),
+        )
     if "role" in by_key and by_key["role"]["series"].get("times"):
         times = by_key["role"]["series"]["times"]
-        found.update(role_first=times["onboard, first run"], role_again=times["onboard, again"],
-                     role_first_ratio=ratio(by_key["role"], "onboard.yml (first run)"))
+        found.update(
+            role_first=times["onboard, first run"],
+            role_again=times["onboard, again"],
+            role_first_ratio=ratio(by_key["role"], "onboard.yml (first run)"),
+        )
     if "fleet" in by_key:
         series = by_key["fleet"]["series"]
         times = series["fleet"]
-        found.update(fleet_size=series["size"], fleet_connection=series["connection"],
-                     fleet_baseline=times["facts and ping"], fleet_onboard=times["onboard"],
-                     fleet_drift=times["drift report, no drift"], fleet_single_onboard=times["1 host: onboard"],
-                     fleet_onboard_ratio=ratio(by_key["fleet"], "playbooks/onboard.yml / facts and one ping ({0} hosts)".format(
-                         series["size"])),
-                     fleet_drift_ratio=ratio(by_key["fleet"], "playbooks/drift.yml, no drift / facts"),
-                     fleet_onboard_cores_busy=series.get("machine cores busy", {}).get("onboard"))
+        found.update(
+            fleet_size=series["size"],
+            fleet_connection=series["connection"],
+            fleet_baseline=times["facts and ping"],
+            fleet_onboard=times["onboard"],
+            fleet_drift=times["drift report, no drift"],
+            fleet_single_onboard=times["1 host: onboard"],
+            fleet_onboard_ratio=ratio(
+                by_key["fleet"], "playbooks/onboard.yml / facts and one ping ({0} hosts)".format(series["size"])
+            ),
+            fleet_drift_ratio=ratio(by_key["fleet"], "playbooks/drift.yml, no drift / facts"),
+            fleet_onboard_cores_busy=series.get("machine cores busy", {}).get("onboard"),
+        )
     return found
 
 
@@ -163,8 +217,13 @@ def write_report(results, output):
         plots["fleet"] = "performance-fleet.png"
     report.write_markdown(os.path.join(output, "performance.md"), results, figures(sections), plots)
     print(report.text_report(sections, results["machine"]))
-    progress("\nwritten: " + ", ".join(os.path.relpath(os.path.join(output, name), REPOSITORY)
-                                       for name in ["performance.md"] + sorted(plots.values())))
+    progress(
+        "\nwritten: "
+        + ", ".join(
+            os.path.relpath(os.path.join(output, name), REPOSITORY)
+            for name in ["performance.md"] + sorted(plots.values())
+        )
+    )
 
 
 def main():
@@ -172,7 +231,9 @@ def main():
     if arguments.report_only:
         with open(arguments.report_only) as saved:
             results = json.load(saved)
-        write_report(results, arguments.output or (os.path.join(CACHE, "quick") if results["settings"]["quick"] else DOCS))
+        write_report(
+            results, arguments.output or (os.path.join(CACHE, "quick") if results["settings"]["quick"] else DOCS)
+        )
         return
 
     # Podman needs the project's settings here (runtime, ulimits), as under make.

@@ -63,8 +63,11 @@ class Case:
             elapsed = time.perf_counter() - start
         if completed.returncode != self.expect_status:
             where = " (output in {0})".format(log_path) if log_path else ""
-            raise CommandFailed("{0}: exit status {1}, expected {2}{3}".format(
-                self.name, completed.returncode, self.expect_status, where))
+            raise CommandFailed(
+                "{0}: exit status {1}, expected {2}{3}".format(
+                    self.name, completed.returncode, self.expect_status, where
+                )
+            )
         return elapsed, _children_cpu() - cpu_before, _since(machine_before)
 
 
@@ -87,8 +90,13 @@ def measure_in_turns(cases, repeats, log_dir=None):
                 case.cpu_runs.append(cpu)
                 case.machine_cpu_runs.append(machine_cpu)
         if round_number > 0:
-            progress("  round {0}/{1}: {2}".format(round_number, repeats, ", ".join(
-                "{0} {1}".format(case.name, seconds(times[case.name][-1])) for case in cases)))
+            progress(
+                "  round {0}/{1}: {2}".format(
+                    round_number,
+                    repeats,
+                    ", ".join("{0} {1}".format(case.name, seconds(times[case.name][-1])) for case in cases),
+                )
+            )
     return times
 
 

@@ -20,7 +20,7 @@ def canonical(name):
 def requirement_name(requirement):
     """The distribution a Requires-Dist line names, or None when the line only
     applies to an extra or an environment marker that does not hold here."""
-    spec, _, marker = requirement.partition(";")
+    spec, _separator, marker = requirement.partition(";")
     if marker.strip():
         # Markers of the dependencies we follow are extras ("extra == ...") and
         # Python versions; evaluate them with packaging when it is there.

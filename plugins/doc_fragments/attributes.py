@@ -25,6 +25,18 @@ attributes:
     support: full
 """
 
+    # A module that changes files and supports check mode, diff mode and idempotence in full.
+    ACTION_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+"""
+
     INFO_MODULE = r"""
 options: {}
 attributes:

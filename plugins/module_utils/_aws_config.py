@@ -234,37 +234,46 @@ class AwsConfig:
                     elif header in header_lines:
                         raise ConfigFileError(
                             "section [{0}] appears a second time (first at line {1}); "
-                            "botocore cannot read a file with a duplicate section".format(header, header_lines[header] + 1),
-                            index + 1)
+                            "botocore cannot read a file with a duplicate section".format(
+                                header, header_lines[header] + 1
+                            ),
+                            index + 1,
+                        )
                     header_lines[header] = index
                     sections.append(section)
                     continue
             if section is None:
                 raise ConfigFileError(
-                    "text before the first section header: {0!r}; botocore cannot read it".format(stripped), index + 1)
+                    "text before the first section header: {0!r}; botocore cannot read it".format(stripped), index + 1
+                )
             position = _delimiter(stripped)
             if position <= 0:
                 problem = "no key before '='" if position == 0 else "no '=' between a key and its value"
                 raise ConfigFileError(
-                    "{0} in {1!r} in section [{2}]; botocore cannot read it".format(problem, stripped, section.header), index + 1)
+                    "{0} in {1!r} in section [{2}]; botocore cannot read it".format(problem, stripped, section.header),
+                    index + 1,
+                )
             key = stripped[:position].rstrip().lower()
             if key in keys:
                 raise ConfigFileError(
                     "key {0!r} appears a second time in section [{1}] (first at line {2}); "
                     "botocore cannot read a file with a duplicate key".format(key, section.header, keys[key] + 1),
-                    index + 1)
+                    index + 1,
+                )
             keys[key] = key_line = index
         if section is not None:
             section.stop = len(lines)
         for key_line, (_stop, _more, section) in continued.items():
             entry = self.entry_at(None, key_line)
             try:
-                entry.value
+                _value = entry.value  # a value botocore cannot read raises ValueError
             except ValueError as error:
                 if section.header == _CONFIGPARSER_DEFAULTS and not self._inherited(section, key_line):
                     continue
                 raise ConfigFileError(
-                    "the value in section [{0}]: {1}; botocore cannot read it".format(section.header, error), key_line + 1)
+                    "the value in section [{0}]: {1}; botocore cannot read it".format(section.header, error),
+                    key_line + 1,
+                ) from error
 
     def _inherited(self, defaults, key_line):
         """Whether a [DEFAULT] key reaches botocore: some section lacks its own."""
@@ -280,15 +289,18 @@ class AwsConfig:
             if earlier is not None:
                 raise ConfigFileError(
                     "[{0}] and [{1}] (line {2}) both name {3} {4!r}; botocore reads only the later one. "
-                    "Merge them by hand".format(section.header, earlier.header, earlier.start + 1, section.kind, section.name),
-                    section.start + 1)
+                    "Merge them by hand".format(
+                        section.header, earlier.header, earlier.start + 1, section.kind, section.name
+                    ),
+                    section.start + 1,
+                )
             by_name[(section.kind, section.name)] = section
         return by_name
 
     def entry_at(self, key, start):
         """The :class:`Entry` of ``key`` whose line is ``start``."""
         stripped = self.lines[start].strip()
-        value = stripped[_delimiter(stripped) + 1:].strip()
+        value = stripped[_delimiter(stripped) + 1 :].strip()
         more = self._continued.get(start)
         if more is None:
             return Entry(key, start, start + 1, value)
@@ -318,7 +330,7 @@ class AwsConfig:
 
     def leading_whitespace(self, index):
         line = self.lines[index]
-        return line[:len(line) - len(line.lstrip())]
+        return line[: len(line) - len(line.lstrip())]
 
     def insertion_indent(self, section):
         """Indentation for new key lines at the end of ``section``: that of the
@@ -340,8 +352,11 @@ def read_config_file(path, read_bytes):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigFileError("is not UTF-8 text (byte 0x{0:02x} at offset {1}); botocore cannot read it".format(
-            data[error.start], error.start))
+        raise ConfigFileError(
+            "is not UTF-8 text (byte 0x{0:02x} at offset {1}); botocore cannot read it".format(
+                data[error.start], error.start
+            )
+        ) from error
     return text, AwsConfig(text)
 
 
@@ -434,7 +449,9 @@ class ConfigEditor:
         for start, stop, _order, _new_lines in sorted(self._replacements):
             before = bisect.bisect_left(starts, start)
             after = bisect.bisect_left(starts, stop)
-            ranges.append((starts[before - 1] if before else 0, starts[after] if after < len(starts) else len(config.lines)))
+            ranges.append(
+                (starts[before - 1] if before else 0, starts[after] if after < len(starts) else len(config.lines))
+            )
         if self._appended:
             ranges.append((starts[-1] if starts else 0, len(config.lines)))
         merged = []

@@ -39,11 +39,13 @@ def botocore_session(config_file, credentials_file=os.devnull):
     import botocore.session  # pylint: disable=import-outside-toplevel
 
     # Each entry: (name in the config file, environment variable, default, conversion).
-    return botocore.session.Session(session_vars={
-        "profile": (None, None, None, None),
-        "config_file": (None, None, config_file, None),
-        "credentials_file": (None, None, credentials_file, None),
-    })
+    return botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, config_file, None),
+            "credentials_file": (None, None, credentials_file, None),
+        }
+    )
 
 
 def portal_client(boto3, sso_region):
@@ -77,6 +79,8 @@ def describe_aws_error(error, exceptions, service, region, subject, login):
     if isinstance(error, exceptions.ClientError):
         code = error.response.get("Error", {}).get("Code")
         if code == "UnauthorizedException":
-            return "{0} refused the login of {1} (signed out, or the session ended): run `{2}`".format(service, subject, login)
+            return "{0} refused the login of {1} (signed out, or the session ended): run `{2}`".format(
+                service, subject, login
+            )
         return "{0} refused {1}: {2}".format(service, subject, error)
     return "cannot reach {0} in {1}: {2}".format(service, region, error)

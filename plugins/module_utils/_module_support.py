@@ -49,6 +49,7 @@ def run_query(module, data):
         import jmespath  # pylint: disable=import-outside-toplevel
     except ImportError:
         import traceback  # pylint: disable=import-outside-toplevel
+
         module.fail_json(msg=missing_required_lib("jmespath"), exception=traceback.format_exc())
     try:
         return jmespath.search(query, data)
@@ -78,8 +79,11 @@ def check_file_mode(module, parameter="mode"):
                 try:  # the very rules M(ansible.builtin.file) applies
                     number = module._symbolic_mode_to_octal(_MODE_PROBE, mode)  # pylint: disable=protected-access
                 except Exception as error:  # pylint: disable=broad-except
-                    problem = "is neither an octal mode such as '0600' nor a symbolic one such as 'u=rw,go=' ({0})".format(
-                        to_native(error))
+                    problem = (
+                        "is neither an octal mode such as '0600' nor a symbolic one such as 'u=rw,go=' ({0})".format(
+                            to_native(error)
+                        )
+                    )
         if problem is None and not 0 <= number <= 0o7777:
             problem = "holds more than permission bits (0000 to 07777)"
     if problem:

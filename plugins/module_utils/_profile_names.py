@@ -31,7 +31,7 @@ def check_template(template):
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:
-        raise ProfileNameError("profile_name_template: {0!r} is not a template: {1}".format(template, error))
+        raise ProfileNameError("profile_name_template: {0!r} is not a template: {1}".format(template, error)) from error
     used = []
     for _literal, field, spec, conversion in parsed:
         if field is None:
@@ -39,11 +39,16 @@ def check_template(template):
         if field not in FIELDS or spec or conversion:
             raise ProfileNameError(
                 "profile_name_template: {0!r} uses {{{1}}}: the fields are {2}".format(
-                    template, field + ("!" + conversion if conversion else "") + (":" + spec if spec else ""),
-                    ", ".join("{" + name + "}" for name in FIELDS)))
+                    template,
+                    field + ("!" + conversion if conversion else "") + (":" + spec if spec else ""),
+                    ", ".join("{" + name + "}" for name in FIELDS),
+                )
+            )
         used.append(field)
     if not used:
-        raise ProfileNameError("profile_name_template: {0!r} uses no field, so every profile would get the same name".format(template))
+        raise ProfileNameError(
+            "profile_name_template: {0!r} uses no field, so every profile would get the same name".format(template)
+        )
     return template
 
 
@@ -78,17 +83,28 @@ def profiles_for(accounts, template, skipped=None):
         if not isinstance(account, dict) or not {"account_id", "roles"} <= set(account):
             raise ProfileNameError("each account needs account_id and roles; got {0!r}".format(account))
         for role_name in account["roles"]:
-            fields = dict(account_id=account["account_id"], account_name=account.get("account_name") or account["account_id"],
-                          role_name=role_name, role=short_role(role_name))
+            fields = dict(
+                account_id=account["account_id"],
+                account_name=account.get("account_name") or account["account_id"],
+                role_name=role_name,
+                role=short_role(role_name),
+            )
             name = sanitise(template.format(**fields))
             source = "{0} ({1}) role {2}".format(fields["account_name"], fields["account_id"], role_name)
             if not name:
-                problem(ProfileNameError("profile_name_template: {0!r} gives an empty name for {1}".format(template, source)))
+                problem(
+                    ProfileNameError(
+                        "profile_name_template: {0!r} gives an empty name for {1}".format(template, source)
+                    )
+                )
                 continue
             if name in sources:
-                problem(ProfileNameError(
-                    "profile_name_template: {0!r} names both {1} and {2} {3!r}; add {{account_id}} or {{role_name}} "
-                    "to the template".format(template, sources[name], source, name)))
+                problem(
+                    ProfileNameError(
+                        "profile_name_template: {0!r} names both {1} and {2} {3!r}; add {{account_id}} or {{role_name}} "
+                        "to the template".format(template, sources[name], source, name)
+                    )
+                )
                 continue
             sources[name] = source
             profiles.append(dict(name=name, sso_account_id=account["account_id"], sso_role_name=role_name))

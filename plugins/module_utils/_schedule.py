@@ -69,9 +69,15 @@ def validate_pull_url(url):
     if url.startswith("-"):
         raise InvalidParameter("pull_url", url, "must not start with '-'")
     if _URL_CREDENTIALS.match(url):
-        raise InvalidParameter("pull_url", "<redacted>", "must not carry credentials (user:password@); use an SSH key or a credential helper")
+        raise InvalidParameter(
+            "pull_url",
+            "<redacted>",
+            "must not carry credentials (user:password@); use an SSH key or a credential helper",
+        )
     if not _GIT_URL.match(url):
-        raise InvalidParameter("pull_url", url, "is not a git URL (https://, ssh://, git://, file:// or user@host:path)")
+        raise InvalidParameter(
+            "pull_url", url, "is not a git URL (https://, ssh://, git://, file:// or user@host:path)"
+        )
     return url
 
 
@@ -86,7 +92,11 @@ def validate_playbook(playbook):
     _plain("pull_playbook", playbook)
     parts = playbook.split("/")
     if playbook.startswith(("-", "/")) or ".." in parts or not re.match(r"^[A-Za-z0-9._/ +-]+$", playbook):
-        raise InvalidParameter("pull_playbook", playbook, "must be a relative path in the repository, without '..' and not starting with '-'")
+        raise InvalidParameter(
+            "pull_playbook",
+            playbook,
+            "must be a relative path in the repository, without '..' and not starting with '-'",
+        )
     return playbook
 
 
@@ -99,10 +109,17 @@ def validate_schedule(schedule, analyze=None):
     if "%" in schedule or not _CALENDAR.match(schedule):
         raise InvalidParameter("schedule", schedule, "is not daily, hourly, weekly or a systemd calendar expression")
     if analyze:
-        completed = subprocess.run([analyze, "calendar", "--", schedule], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   universal_newlines=True, check=False)
+        completed = subprocess.run(
+            [analyze, "calendar", "--", schedule],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+            check=False,
+        )
         if completed.returncode != 0:
-            raise InvalidParameter("schedule", schedule, "is not a systemd calendar expression: " + completed.stderr.strip())
+            raise InvalidParameter(
+                "schedule", schedule, "is not a systemd calendar expression: " + completed.stderr.strip()
+            )
     return schedule
 
 
@@ -115,7 +132,9 @@ def validate_extra_vars(extra_vars):
         if not isinstance(value, (str, int, float, bool)) and value is not None:
             raise InvalidParameter("pull_extra_vars." + key, value, "must be a string, number, boolean or null")
         if isinstance(value, str) and _CONTROL.search(value):
-            raise InvalidParameter("pull_extra_vars." + key, value, "contains a line break or another control character")
+            raise InvalidParameter(
+                "pull_extra_vars." + key, value, "contains a line break or another control character"
+            )
     return extra_vars
 
 
@@ -154,8 +173,20 @@ def find_ansible_pull(executable=None, which=shutil.which):
 def pull_command(ansible_pull, url, branch, playbook, extra_vars, checkout):
     """The argv the timer runs."""
     variables = dict(DEFAULT_EXTRA_VARS, **extra_vars)
-    return [ansible_pull, "--url", url, "--checkout", branch, "--directory", checkout, "--inventory", "localhost,",
-            "--extra-vars", json.dumps(variables, sort_keys=True, separators=(",", ":")), playbook]
+    return [
+        ansible_pull,
+        "--url",
+        url,
+        "--checkout",
+        branch,
+        "--directory",
+        checkout,
+        "--inventory",
+        "localhost,",
+        "--extra-vars",
+        json.dumps(variables, sort_keys=True, separators=(",", ":")),
+        playbook,
+    ]
 
 
 def systemd_quote(word, exec_line=True):
@@ -193,20 +224,22 @@ def render_service(command, log_file, environment):
 
 
 def render_timer(schedule, delay):
-    return "\n".join([
-        "# Written by recro.aws_sso.aws_sso_schedule; changes are reverted on its next run.",
-        "[Unit]",
-        "Description=Correct drift from the AWS SSO settings on a schedule (ansible-pull)",
-        "",
-        "[Timer]",
-        "OnCalendar=" + schedule,
-        "RandomizedDelaySec={0}".format(delay),
-        "Persistent=true",
-        "",
-        "[Install]",
-        "WantedBy=timers.target",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Written by recro.aws_sso.aws_sso_schedule; changes are reverted on its next run.",
+            "[Unit]",
+            "Description=Correct drift from the AWS SSO settings on a schedule (ansible-pull)",
+            "",
+            "[Timer]",
+            "OnCalendar=" + schedule,
+            "RandomizedDelaySec={0}".format(delay),
+            "Persistent=true",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+            "",
+        ]
+    )
 
 
 def launchd_interval(schedule):

@@ -15,8 +15,10 @@ CONFIG_VARS = ("AWS_CONFIG_FILE",)
 WATCHED = STATIC + PROFILE_VARS + CONFIG_VARS
 _NAMES = "|".join(WATCHED)
 _PATTERNS = [
-    re.compile(r"^\s*(?:export|declare\s+-[a-zA-Z]*x[a-zA-Z]*|typeset\s+-[a-zA-Z]*x[a-zA-Z]*)\s+(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
-               r"(?P<name>" + _NAMES + r")\b"),
+    re.compile(
+        r"^\s*(?:export|declare\s+-[a-zA-Z]*x[a-zA-Z]*|typeset\s+-[a-zA-Z]*x[a-zA-Z]*)\s+(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
+        r"(?P<name>" + _NAMES + r")\b"
+    ),
     re.compile(r"^\s*(?P<name>" + _NAMES + r")=.*;\s*export\s+(?P=name)\b"),
     re.compile(r"^\s*set\s+(?:-[a-zA-Z]*x[a-zA-Z]*\s+)+(?P<name>" + _NAMES + r")\b"),
 ]
@@ -91,7 +93,19 @@ def credentials_conflicts(path, text, profiles):
             current = (stripped[1:-1].strip(), number)
             continue
         key = stripped.split("=", 1)[0].strip().lower()
-        if current and current[0] in wanted and "=" in stripped and key in ("aws_access_key_id", "aws_secret_access_key"):
-            conflicts.append(dict(path=path, line=number, variable="[{0}] {1}".format(current[0], key),
-                                  kind="credentials_file", effect=EFFECTS["credentials_file"]))
+        if (
+            current
+            and current[0] in wanted
+            and "=" in stripped
+            and key in ("aws_access_key_id", "aws_secret_access_key")
+        ):
+            conflicts.append(
+                dict(
+                    path=path,
+                    line=number,
+                    variable="[{0}] {1}".format(current[0], key),
+                    kind="credentials_file",
+                    effect=EFFECTS["credentials_file"],
+                )
+            )
     return conflicts

@@ -87,7 +87,7 @@ def render_block(shell, profile, session_name, export_aws_profile=True):
 def line_end(data):
     """The file's line end: CRLF when its first line ends so, else LF."""
     first = data.find(b"\n")
-    return b"\r\n" if first > 0 and data[first - 1:first] == b"\r" else b"\n"
+    return b"\r\n" if first > 0 and data[first - 1 : first] == b"\r" else b"\n"
 
 
 def _strip(line):
@@ -121,7 +121,7 @@ def place_block(original, block_lines, at_end=False):
     if found is None:
         n0 = len(lines)
     else:
-        lines[found[0]:found[1] + 1] = []
+        lines[found[0] : found[1] + 1] = []
         n0 = len(lines) if at_end else found[0]
     if not block and found is None:
         return original

@@ -70,7 +70,9 @@ def role_credentials_cache_file(home, account_id, role_name, session_name):
     """The role credentials the CLI caches after ``GetRoleCredentials`` for a
     profile of ``session_name``: sha1 of the compact, sorted JSON key."""
     key = {"accountId": account_id, "roleName": role_name, "sessionName": session_name}
-    return os.path.join(cli_cache_directory(home), _sha1(json.dumps(key, sort_keys=True, separators=(",", ":"))) + ".json")
+    return os.path.join(
+        cli_cache_directory(home), _sha1(json.dumps(key, sort_keys=True, separators=(",", ":"))) + ".json"
+    )
 
 
 def pending_authorization_file(home, session_name):
@@ -148,7 +150,9 @@ def locked_cache_directory(directory, timeout):
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    raise TimeoutError(errno.ETIMEDOUT, "another run holds the lock for more than {0} s".format(timeout), directory)
+                    raise TimeoutError(
+                        errno.ETIMEDOUT, "another run holds the lock for more than {0} s".format(timeout), directory
+                    ) from error
                 time.sleep(0.1)
         yield
     finally:

@@ -25,7 +25,11 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported
     from urllib import urlencode
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import BOTOCORE_REFRESH_WINDOW, describe_token, parse_timestamp
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
+    BOTOCORE_REFRESH_WINDOW,
+    describe_token,
+    parse_timestamp,
+)
 
 DEVICE_CODE = "device_code"
 PKCE = "pkce"
@@ -64,8 +68,11 @@ def session_settings(config, name, path):
     section = config.find(SSO_SESSION, name)
     if section is None:
         names = list(config.named_sections(SSO_SESSION))
-        raise LoginError("sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
-            name, path, ", ".join(names) or "none"))
+        raise LoginError(
+            "sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
+                name, path, ", ".join(names) or "none"
+            )
+        )
     values = section.values()
     for key in ("sso_start_url", "sso_region"):
         if not values.get(key):
@@ -95,14 +102,22 @@ def register_client(client, session_name, start_url, scopes, flow):
     arguments = {"clientName": "botocore-client-" + session_name, "clientType": "public"}
     if flow == PKCE:
         scopes = scopes or list(DEFAULT_PKCE_SCOPES)
-        arguments.update(grantTypes=list(PKCE_GRANT_TYPES), redirectUris=["http://127.0.0.1" + REDIRECT_PATH],
-                         issuerUrl=start_url, scopes=scopes)
+        arguments.update(
+            grantTypes=list(PKCE_GRANT_TYPES),
+            redirectUris=["http://127.0.0.1" + REDIRECT_PATH],
+            issuerUrl=start_url,
+            scopes=scopes,
+        )
     elif scopes:
         arguments["scopes"] = scopes
     response = client.register_client(**arguments)
     expires_at = datetime.datetime.fromtimestamp(response["clientSecretExpiresAt"], datetime.timezone.utc)
-    registration = {"clientId": response["clientId"], "clientSecret": response["clientSecret"],
-                    "expiresAt": format_time(expires_at), "scopes": scopes}
+    registration = {
+        "clientId": response["clientId"],
+        "clientSecret": response["clientSecret"],
+        "expiresAt": format_time(expires_at),
+        "scopes": scopes,
+    }
     if flow == PKCE:
         registration["grantTypes"] = list(PKCE_GRANT_TYPES)
     return registration
@@ -126,15 +141,20 @@ def token_entry(response, start_url, region, registration, now, previous=None):
 
 
 def pending_usable(pending, registration, start_url, now):
-    return (isinstance(pending, dict) and pending.get("clientId") == registration.get("clientId")
-            and pending.get("startUrl") == start_url and pending.get("deviceCode")
-            and _expires_after(pending.get("expiresAt"), now, 0))
+    return (
+        isinstance(pending, dict)
+        and pending.get("clientId") == registration.get("clientId")
+        and pending.get("startUrl") == start_url
+        and pending.get("deviceCode")
+        and _expires_after(pending.get("expiresAt"), now, 0)
+    )
 
 
 def start_device_authorization(client, registration, start_url, now):
     """``StartDeviceAuthorization``; the pending entry (device code included: keep it private)."""
-    response = client.start_device_authorization(clientId=registration["clientId"], clientSecret=registration["clientSecret"],
-                                                 startUrl=start_url)
+    response = client.start_device_authorization(
+        clientId=registration["clientId"], clientSecret=registration["clientSecret"], startUrl=start_url
+    )
     return {
         "startUrl": start_url,
         "clientId": registration["clientId"],
@@ -161,8 +181,12 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
     code_expires = parse_timestamp(pending["expiresAt"])
     while True:
         try:
-            return client.create_token(grantType=DEVICE_GRANT, deviceCode=pending["deviceCode"],
-                                       clientId=registration["clientId"], clientSecret=registration["clientSecret"])
+            return client.create_token(
+                grantType=DEVICE_GRANT,
+                deviceCode=pending["deviceCode"],
+                clientId=registration["clientId"],
+                clientSecret=registration["clientSecret"],
+            )
         except Exception as error:  # pylint: disable=broad-except
             if not is_client_error(error):
                 raise
@@ -173,7 +197,9 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
                 raise
         now = clock()
         if now >= code_expires:
-            raise LoginError("the device code expired at {0} before the login was approved".format(pending["expiresAt"]))
+            raise LoginError(
+                "the device code expired at {0} before the login was approved".format(pending["expiresAt"])
+            )
         if now + datetime.timedelta(seconds=interval) > deadline:
             raise TimedOut()
         sleep(interval)
@@ -196,8 +222,17 @@ def new_state():
 
 def authorize_url(endpoint_url, client_id, redirect_uri, state, scopes, challenge):
     """The page the browser opens, on the client's endpoint (``AWS_ENDPOINT_URL_SSO_OIDC`` included)."""
-    query = urlencode([("response_type", "code"), ("client_id", client_id), ("redirect_uri", redirect_uri), ("state", state),
-                       ("code_challenge_method", "S256"), ("scopes", " ".join(scopes)), ("code_challenge", challenge)])
+    query = urlencode(
+        [
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+            ("code_challenge_method", "S256"),
+            ("scopes", " ".join(scopes)),
+            ("code_challenge", challenge),
+        ]
+    )
     return endpoint_url.rstrip("/") + "/authorize?" + query
 
 
@@ -267,8 +302,15 @@ class Login:
         now = self.clock()
         description = token_state(token, now) if token is not None else {"status": "missing"}
         usable = description["status"] in ("valid", "expiring")
-        result = dict(changed=changed, status=status, flow=self.params["flow"], msg=msg, token_file=self.files.token,
-                      expires_at=description.get("expires_at"), usable=usable)
+        result = dict(
+            changed=changed,
+            status=status,
+            flow=self.params["flow"],
+            msg=msg,
+            token_file=self.files.token,
+            expires_at=description.get("expires_at"),
+            usable=usable,
+        )
         result.update(extra)
         return result
 
@@ -279,23 +321,50 @@ class Login:
         name = self.session_name
         if not self.params["force"]:
             if description["status"] == "valid" and token.get("startUrl") == self.start_url:
-                return self.result("valid", False, "logged in to sso-session {0} until {1}".format(name, description["expires_at"]), token)
+                return self.result(
+                    "valid",
+                    False,
+                    "logged in to sso-session {0} until {1}".format(name, description["expires_at"]),
+                    token,
+                )
             if description["status"] in ("expiring", "expired") and can_refresh(token, self.start_url, description):
                 if self.check_mode:
-                    return self.result("refreshed", True, "check mode: would refresh the token of sso-session {0}".format(name), token)
+                    return self.result(
+                        "refreshed", True, "check mode: would refresh the token of sso-session {0}".format(name), token
+                    )
                 refreshed = self.refresh(token, now)
                 if refreshed is not None:
-                    return self.result("refreshed", True, "refreshed the token of sso-session {0} until {1}".format(
-                        name, refreshed["expiresAt"]), refreshed)
+                    return self.result(
+                        "refreshed",
+                        True,
+                        "refreshed the token of sso-session {0} until {1}".format(name, refreshed["expiresAt"]),
+                        refreshed,
+                    )
             if self.params["refresh_only"]:
-                reason = "its token is missing" if token is None else "its token {0} and cannot be refreshed".format(
-                    "has expired" if description.get("expired") else "is {0}".format(description["status"]))
-                return self.result("login_required", False, "sso-session {0} needs a new login ({1})".format(name, reason), token)
+                reason = (
+                    "its token is missing"
+                    if token is None
+                    else "its token {0} and cannot be refreshed".format(
+                        "has expired" if description.get("expired") else "is {0}".format(description["status"])
+                    )
+                )
+                return self.result(
+                    "login_required", False, "sso-session {0} needs a new login ({1})".format(name, reason), token
+                )
         elif self.params["refresh_only"]:
-            return self.result("login_required", False, "sso-session {0}: force needs a new login, refresh_only forbids it".format(name), token)
+            return self.result(
+                "login_required",
+                False,
+                "sso-session {0}: force needs a new login, refresh_only forbids it".format(name),
+                token,
+            )
         if self.check_mode:
-            return self.result("login_required", True, "check mode: would log in to sso-session {0} with the {1} flow".format(
-                name, self.params["flow"]), token)
+            return self.result(
+                "login_required",
+                True,
+                "check mode: would log in to sso-session {0} with the {1} flow".format(name, self.params["flow"]),
+                token,
+            )
         registration = self.registration()
         if self.params["flow"] == PKCE:
             return self.pkce_login(registration)
@@ -303,14 +372,28 @@ class Login:
 
     def refresh(self, token, now):
         try:
-            response = self.client.create_token(grantType="refresh_token", refreshToken=token["refreshToken"],
-                                                clientId=token["clientId"], clientSecret=token["clientSecret"])
+            response = self.client.create_token(
+                grantType="refresh_token",
+                refreshToken=token["refreshToken"],
+                clientId=token["clientId"],
+                clientSecret=token["clientSecret"],
+            )
         except Exception as error:  # pylint: disable=broad-except
             if not self.is_client_error(error):
                 raise
             return None
-        entry = token_entry(response, self.start_url, self.region, {"clientId": token["clientId"], "clientSecret": token["clientSecret"],
-                                                                     "expiresAt": token["registrationExpiresAt"]}, now, token)
+        entry = token_entry(
+            response,
+            self.start_url,
+            self.region,
+            {
+                "clientId": token["clientId"],
+                "clientSecret": token["clientSecret"],
+                "expiresAt": token["registrationExpiresAt"],
+            },
+            now,
+            token,
+        )
         self.files.write(self.files.token, dumps(entry))
         return entry
 
@@ -320,7 +403,9 @@ class Login:
         registration = loads(self.files.read(self.files.registration))
         if registration_usable(registration, flow, now):
             return registration
-        registration = self.call("RegisterClient", register_client, self.client, self.session_name, self.start_url, self.scopes, flow)
+        registration = self.call(
+            "RegisterClient", register_client, self.client, self.session_name, self.start_url, self.scopes, flow
+        )
         self.files.write(self.files.registration, dumps(registration))
         return registration
 
@@ -331,7 +416,9 @@ class Login:
             raise
         except Exception as error:  # pylint: disable=broad-except
             if self.is_client_error(error):
-                raise LoginError("{0} of sso-session {1} failed: {2}".format(operation, self.session_name, error_code(error)))
+                raise LoginError(
+                    "{0} of sso-session {1} failed: {2}".format(operation, self.session_name, error_code(error))
+                ) from None
             raise
 
     def save_token(self, response, registration):
@@ -344,25 +431,40 @@ class Login:
         pending = loads(self.files.read(self.files.pending))
         started = False
         if not pending_usable(pending, registration, self.start_url, now):
-            pending = self.call("StartDeviceAuthorization", start_device_authorization, self.client, registration, self.start_url, now)
+            pending = self.call(
+                "StartDeviceAuthorization", start_device_authorization, self.client, registration, self.start_url, now
+            )
             self.files.write(self.files.pending, dumps(pending))
             started = True
-        shown = dict(verification_uri=pending["verificationUri"], verification_uri_complete=pending["verificationUriComplete"],
-                     user_code=pending["userCode"])
+        shown = dict(
+            verification_uri=pending["verificationUri"],
+            verification_uri_complete=pending["verificationUriComplete"],
+            user_code=pending["userCode"],
+        )
         if not self.params["wait"]:
             msg = "open {0} and confirm the code {1} to log in to sso-session {2} (before {3})".format(
-                pending["verificationUriComplete"], pending["userCode"], self.session_name, pending["expiresAt"])
+                pending["verificationUriComplete"], pending["userCode"], self.session_name, pending["expiresAt"]
+            )
             result = self.result("pending", started, msg, **shown)
             result["expires_at"] = pending["expiresAt"]
             result["usable"] = False
             return result
         deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
         try:
-            response = poll_device_token(self.client, registration, pending, deadline, self.clock, self.sleep, self.is_client_error)
+            response = poll_device_token(
+                self.client, registration, pending, deadline, self.clock, self.sleep, self.is_client_error
+            )
         except TimedOut:
-            raise LoginError("timeout: no approval of the code {0} at {1} within {2} s for sso-session {3}; the code stays valid "
-                             "until {4}".format(pending["userCode"], pending["verificationUriComplete"], self.params["timeout"],
-                                                self.session_name, pending["expiresAt"]))
+            raise LoginError(
+                "timeout: no approval of the code {0} at {1} within {2} s for sso-session {3}; the code stays valid "
+                "until {4}".format(
+                    pending["userCode"],
+                    pending["verificationUriComplete"],
+                    self.params["timeout"],
+                    self.session_name,
+                    pending["expiresAt"],
+                )
+            ) from None
         except LoginError:
             self.files.remove(self.files.pending)
             raise
@@ -372,40 +474,83 @@ class Login:
             self.files.remove(self.files.pending)
             code = error_code(error)
             if code == "ExpiredTokenException":
-                raise LoginError("the device code of sso-session {0} expired before the login was approved".format(self.session_name))
+                raise LoginError(
+                    "the device code of sso-session {0} expired before the login was approved".format(self.session_name)
+                ) from None
             if code == "AccessDeniedException":
-                raise LoginError("the login to sso-session {0} was denied at {1}".format(self.session_name, pending["verificationUri"]))
-            raise LoginError("CreateToken of sso-session {0} failed: {1}".format(self.session_name, code))
+                raise LoginError(
+                    "the login to sso-session {0} was denied at {1}".format(
+                        self.session_name, pending["verificationUri"]
+                    )
+                ) from None
+            raise LoginError("CreateToken of sso-session {0} failed: {1}".format(self.session_name, code)) from None
         entry = self.save_token(response, registration)
         self.files.remove(self.files.pending)
-        return self.result("logged_in", True, "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]),
-                           entry, **shown)
+        return self.result(
+            "logged_in",
+            True,
+            "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]),
+            entry,
+            **shown,
+        )
 
     def pkce_login(self, registration):
         if not self.browser:
-            raise LoginError("flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on Linux, "
-                             "or macOS) and open_browser true; use flow: device_code from SSH or a headless host")
+            raise LoginError(
+                "flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on Linux, "
+                "or macOS) and open_browser true; use flow: device_code from SSH or a headless host"
+            )
         verifier, challenge = pkce_pair()
         state = new_state()
         scopes = registration.get("scopes") or self.scopes or list(DEFAULT_PKCE_SCOPES)
         with LoopbackServer() as server:
             redirect_uri = server.redirect_uri
-            url = authorize_url(self.client.meta.endpoint_url, registration["clientId"], redirect_uri, state, scopes, challenge)
+            url = authorize_url(
+                self.client.meta.endpoint_url, registration["clientId"], redirect_uri, state, scopes, challenge
+            )
             self.browser(url)
             deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
-            answer = server.wait(lambda: (deadline - self.clock()).total_seconds())
+
+            def seconds_left():
+                return (deadline - self.clock()).total_seconds()
+
+            answer = server.wait(seconds_left)
         if answer is None:
-            raise LoginError("timeout: the browser did not come back to {0} within {1} s for sso-session {2} (authorize page: {3})".format(
-                redirect_uri, self.params["timeout"], self.session_name, url))
+            raise LoginError(
+                "timeout: the browser did not come back to {0} within {1} s for sso-session {2} (authorize page: {3})".format(
+                    redirect_uri, self.params["timeout"], self.session_name, url
+                )
+            )
         if answer.get("state") != state:
-            raise LoginError("the redirect to {0} carried a wrong state: refused (sso-session {1})".format(redirect_uri, self.session_name))
+            raise LoginError(
+                "the redirect to {0} carried a wrong state: refused (sso-session {1})".format(
+                    redirect_uri, self.session_name
+                )
+            )
         if answer.get("error") or not answer.get("code"):
-            raise LoginError("the login to sso-session {0} was refused: {1}".format(self.session_name, answer.get("error") or "no code"))
-        response = self.call("CreateToken", lambda: self.client.create_token(
-            grantType="authorization_code", code=answer["code"], codeVerifier=verifier, redirectUri=redirect_uri,
-            clientId=registration["clientId"], clientSecret=registration["clientSecret"]))
+            raise LoginError(
+                "the login to sso-session {0} was refused: {1}".format(
+                    self.session_name, answer.get("error") or "no code"
+                )
+            )
+        response = self.call(
+            "CreateToken",
+            lambda: self.client.create_token(
+                grantType="authorization_code",
+                code=answer["code"],
+                codeVerifier=verifier,
+                redirectUri=redirect_uri,
+                clientId=registration["clientId"],
+                clientSecret=registration["clientSecret"],
+            ),
+        )
         entry = self.save_token(response, registration)
-        return self.result("logged_in", True, "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]), entry)
+        return self.result(
+            "logged_in",
+            True,
+            "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]),
+            entry,
+        )
 
 
 class LoopbackServer:
@@ -482,6 +627,7 @@ def browser_opener(environ, wanted, platform=None):
 
         with open(os.devnull, "wb") as devnull:
             subprocess.Popen(command + [url], stdin=devnull, stdout=devnull, stderr=devnull)  # pylint: disable=consider-using-with
+
     return open_url
 
 

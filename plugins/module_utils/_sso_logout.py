@@ -58,7 +58,11 @@ class NotRegularFile(OSError):
     """A path of the session's files is something else than a regular file."""
 
     def __init__(self, path, kind, role):
-        super().__init__(errno.EINVAL, "the {0} file of the session is {1}, not a regular file: refused, nothing removed".format(role, kind), path)
+        super().__init__(
+            errno.EINVAL,
+            "the {0} file of the session is {1}, not a regular file: refused, nothing removed".format(role, kind),
+            path,
+        )
         self.path = path
         self.kind = kind
 

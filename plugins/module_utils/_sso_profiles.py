@@ -16,9 +16,9 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
+    DEFAULT_PROFILE,
     PROFILE,
     SSO_SESSION,
-    DEFAULT_PROFILE,
     AwsConfig,
     ConfigEditor,
     ConfigFileError,
@@ -37,7 +37,7 @@ SETTING_KEY_PATTERN = re.compile(r"[a-z0-9_-]+\Z")
 NESTED_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+\Z")
 SCOPE_PATTERN = re.compile(r"[!-+\--~]+\Z")  # printable ASCII except space and comma
 # Line breaks by any reader's definition, NUL and other control characters.
-_CONTROL_CHARACTERS = re.compile(u"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # configparser's section of defaults, which every section inherits.
 _DEFAULTS = "DEFAULT"
@@ -115,6 +115,7 @@ class Outcome:
 
 # Validation ------------------------------------------------------------------
 
+
 def check_value(parameter, value):
     """A value for the file: text without control characters or surrounding
     whitespace (a line break would start a new key, e.g. credential_process)."""
@@ -123,9 +124,11 @@ def check_value(parameter, value):
     control = _CONTROL_CHARACTERS.search(value)
     if control:
         raise InvalidParameter(
-            parameter, value,
+            parameter,
+            value,
             "contains the control character U+{0:04X}: line breaks and control characters "
-            "could add keys to the config file, so they are refused".format(ord(control.group())))
+            "could add keys to the config file, so they are refused".format(ord(control.group())),
+        )
     if value != value.strip():
         raise InvalidParameter(parameter, value, "has leading or trailing whitespace, which the AWS tools strip")
     return value
@@ -135,8 +138,8 @@ def check_name(parameter, value):
     check_value(parameter, value)
     if not NAME_PATTERN.fullmatch(value):
         raise InvalidParameter(
-            parameter, value,
-            "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only")
+            parameter, value, "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only"
+        )
     return value
 
 
@@ -146,8 +149,8 @@ def check_role_name(parameter, value):
     check_value(parameter, value)
     if not ROLE_NAME_PATTERN.fullmatch(value) or len(value) > 32:
         raise InvalidParameter(
-            parameter, value,
-            "is not a permission set name: AWS allows 1 to 32 letters, digits and _ + = , . @ - only")
+            parameter, value, "is not a permission set name: AWS allows 1 to 32 letters, digits and _ + = , . @ - only"
+        )
     return value
 
 
@@ -158,8 +161,10 @@ def check_account_id(parameter, value):
     if not ACCOUNT_ID_PATTERN.fullmatch(value):
         problem = "is not an AWS account ID of exactly 12 digits"
         if value.isdigit() and len(value) < 12:
-            problem += (". YAML reads an unquoted 012345678901 as a number and drops its leading zero: "
-                        "quote account IDs ('012345678901')")
+            problem += (
+                ". YAML reads an unquoted 012345678901 as a number and drops its leading zero: "
+                "quote account IDs ('012345678901')"
+            )
         raise InvalidParameter(parameter, value, problem)
     return value
 
@@ -174,16 +179,17 @@ def check_region(parameter, value):
 def check_start_url(parameter, value):
     check_value(parameter, value)
     if not value.startswith("https://") or len(value) == len("https://") or " " in value:
-        raise InvalidParameter(
-            parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
-    authority = value[len("https://"):].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        raise InvalidParameter(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
+    authority = value[len("https://") :].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if "@" in authority:
         # Never echo it: what precedes the @ may be a password.
-        shown = "https://<user info>@" + authority.rsplit("@", 1)[1] + value[len("https://") + len(authority):]
+        shown = "https://<user info>@" + authority.rsplit("@", 1)[1] + value[len("https://") + len(authority) :]
         raise InvalidParameter(
-            parameter, shown,
+            parameter,
+            shown,
             "holds a user name or password before the host: the config file is read by every AWS tool and often "
-            "shared, and the portal needs none; give the URL without it")
+            "shared, and the portal needs none; give the URL without it",
+        )
     return value
 
 
@@ -202,7 +208,9 @@ def check_scopes(parameter, value):
 def check_output(parameter, value):
     check_value(parameter, value)
     if value not in OUTPUT_FORMATS:
-        raise InvalidParameter(parameter, value, "is not an output format: use one of {0}".format(", ".join(OUTPUT_FORMATS)))
+        raise InvalidParameter(
+            parameter, value, "is not an output format: use one of {0}".format(", ".join(OUTPUT_FORMATS))
+        )
     return value
 
 
@@ -235,7 +243,9 @@ def check_settings(parameter, settings):
     for key, value in (settings or {}).items():
         item = "{0}.{1}".format(parameter, key)
         if not isinstance(key, str) or not SETTING_KEY_PATTERN.fullmatch(key.lower()):
-            raise InvalidParameter(parameter, key, "has a key that is not a config key: use letters, digits, _ and - only")
+            raise InvalidParameter(
+                parameter, key, "has a key that is not a config key: use letters, digits, _ and - only"
+            )
         lower = key.lower()
         if lower in checked:
             raise InvalidParameter(item, value, "repeats key {0!r}: keys are case-insensitive".format(lower))
@@ -243,14 +253,17 @@ def check_settings(parameter, settings):
             raise InvalidParameter(item, value, "sets {0} through settings: use the {0} option".format(lower))
         if lower in SESSION_KEYS:
             raise InvalidParameter(
-                item, value,
+                item,
+                value,
                 "belongs in the [sso-session] stanza, not in a profile (botocore rejects a profile that repeats it): "
-                "use the {0} option".format(lower))
+                "use the {0} option".format(lower),
+            )
         checked[lower] = None if value is None else setting_value(item, value)
     return checked
 
 
 # Building the request ---------------------------------------------------------
+
 
 def build_request(params):
     """A :class:`Request` from the module's options, or :class:`InvalidParameter`.
@@ -273,10 +286,11 @@ def build_request(params):
         raise InvalidParameter("remove_unused_session", True, "only applies with state=absent")
     if not profiles and session is None and not prune and not remove_unused_session and params.get("profiles") is None:
         raise InvalidParameter(
-            "name", None,
-            "is missing: give name or profiles (or sso_start_url to manage only the [sso-session] stanza)")
-    return Request(state, profiles, session_name, session, prune, bool(params.get("exclusive")), remove_unused_session,
-                   skipped)
+            "name", None, "is missing: give name or profiles (or sso_start_url to manage only the [sso-session] stanza)"
+        )
+    return Request(
+        state, profiles, session_name, session, prune, bool(params.get("exclusive")), remove_unused_session, skipped
+    )
 
 
 def _session_spec(params, session_name):
@@ -284,20 +298,31 @@ def _session_spec(params, session_name):
     if start_url is None:
         for option in ("sso_region",):
             if params.get(option) is not None:
-                raise InvalidParameter(option, params[option], "needs sso_start_url: together they define the [sso-session] stanza")
+                raise InvalidParameter(
+                    option, params[option], "needs sso_start_url: together they define the [sso-session] stanza"
+                )
         return None
     if session_name is None:
-        raise InvalidParameter("sso_start_url", start_url, "needs sso_session, the name of the [sso-session] stanza it goes in")
+        raise InvalidParameter(
+            "sso_start_url", start_url, "needs sso_session, the name of the [sso-session] stanza it goes in"
+        )
     if params.get("state") == "absent":
         raise InvalidParameter("sso_start_url", start_url, "cannot be set with state=absent; use remove_unused_session")
     if params.get("sso_region") is None:
-        raise InvalidParameter("sso_region", None, "is missing: the [sso-session] stanza needs sso_region with sso_start_url")
+        raise InvalidParameter(
+            "sso_region", None, "is missing: the [sso-session] stanza needs sso_region with sso_start_url"
+        )
     scopes = params.get("sso_registration_scopes")
-    values = OrderedDict([
-        ("sso_start_url", check_start_url("sso_start_url", start_url)),
-        ("sso_region", check_region("sso_region", params["sso_region"])),
-        ("sso_registration_scopes", check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes)),
-    ])
+    values = OrderedDict(
+        [
+            ("sso_start_url", check_start_url("sso_start_url", start_url)),
+            ("sso_region", check_region("sso_region", params["sso_region"])),
+            (
+                "sso_registration_scopes",
+                check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes),
+            ),
+        ]
+    )
     return SectionSpec(SSO_SESSION, session_name, values)
 
 
@@ -307,13 +332,17 @@ def _profile_specs(params, state, session_name, skipped):
     if name is not None and entries is not None:
         raise InvalidParameter("profiles", entries, "cannot be given with name: use one or the other")
     if name is not None:
-        entries = [dict((option, params.get(option)) for option in ("name", "sso_account_id", "sso_role_name", "settings"))]
+        entries = [
+            dict((option, params.get(option)) for option in ("name", "sso_account_id", "sso_role_name", "settings"))
+        ]
         prefixes = [""]
     else:
         # A task-level sso_role_name is the default role of every item; an
         # account ID names one account, so it belongs to each item.
         if params.get("sso_account_id") is not None and entries is not None:
-            raise InvalidParameter("sso_account_id", params["sso_account_id"], "applies to name; give it in each item of profiles")
+            raise InvalidParameter(
+                "sso_account_id", params["sso_account_id"], "applies to name; give it in each item of profiles"
+            )
         if entries is not None and not isinstance(entries, list):
             raise InvalidParameter("profiles", entries, "must be a list of dicts")
         entries = entries or []
@@ -325,7 +354,9 @@ def _profile_specs(params, state, session_name, skipped):
         try:
             spec = _profile_spec(prefix, entry, params, state, session_name)
             if spec.name in seen:
-                raise InvalidParameter(prefix + "name", spec.name, "is listed twice (also {0}name)".format(seen[spec.name]))
+                raise InvalidParameter(
+                    prefix + "name", spec.name, "is listed twice (also {0}name)".format(seen[spec.name])
+                )
         except InvalidParameter as error:
             if not skip_invalid:
                 raise
@@ -339,13 +370,17 @@ def _profile_specs(params, state, session_name, skipped):
 
 def _profile_spec(prefix, entry, params, state, session_name):
     if not isinstance(entry, dict):
-        raise InvalidParameter(prefix.rstrip("."), entry, "must be a dict with at least name (a {0} here)".format(
-            type(entry).__name__))
+        raise InvalidParameter(
+            prefix.rstrip("."), entry, "must be a dict with at least name (a {0} here)".format(type(entry).__name__)
+        )
     if prefix:
         for key in entry:
             if key not in PROFILE_ITEM_KEYS:
-                raise InvalidParameter(prefix + str(key), entry[key], "is not an option of a profiles item: use {0}".format(
-                    ", ".join(PROFILE_ITEM_KEYS)))
+                raise InvalidParameter(
+                    prefix + str(key),
+                    entry[key],
+                    "is not an option of a profiles item: use {0}".format(", ".join(PROFILE_ITEM_KEYS)),
+                )
         if entry.get("settings") is not None and not isinstance(entry["settings"], dict):
             raise InvalidParameter(prefix + "settings", entry["settings"], "must be a dict")
     name = entry.get("name")
@@ -360,7 +395,9 @@ def _profile_spec(prefix, entry, params, state, session_name):
     if session_name is not None:
         for option, value in ((prefix + "sso_account_id", account_id), (role_where, role_name)):
             if value is None:
-                raise InvalidParameter(option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name")
+                raise InvalidParameter(
+                    option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name"
+                )
     else:
         for option, value in ((prefix + "sso_account_id", account_id), (role_where, role_name)):
             if value is not None:
@@ -407,17 +444,22 @@ def describe_changes(changes):
         elif change["action"] == "remove":
             lines.append("removed {0} from {1}".format(change["key"], section))
         else:
-            lines.append("changed {0} in {1} from {2} to {3}".format(change["key"], section, change["before"], change["after"]))
+            lines.append(
+                "changed {0} in {1} from {2} to {3}".format(change["key"], section, change["before"], change["after"])
+            )
     return lines
 
 
 # Applying the request ------------------------------------------------------------
 
+
 def apply_request(config, request):
     """The :class:`Outcome` of ``request`` on ``config`` (an :class:`AwsConfig`)."""
     plan = _Plan(config, request.exclusive)
-    warnings = ["skipped {0}{1}: {2}".format(item, " ({0!r})".format(name) if name else "", problem)
-                for item, name, problem in request.skipped]
+    warnings = [
+        "skipped {0}{1}: {2}".format(item, " ({0!r})".format(name) if name else "", problem)
+        for item, name, problem in request.skipped
+    ]
     if request.state == "present":
         for spec in request.profiles:
             plan.ensure(spec)
@@ -425,7 +467,9 @@ def apply_request(config, request):
             plan.ensure(request.session)
         if request.prune:
             # A skipped item keeps the profile of its name: it is not gone from the organisation.
-            managed = set(spec.name for spec in request.profiles) | set(name for _item, name, _problem in request.skipped)
+            managed = set(spec.name for spec in request.profiles) | set(
+                name for _item, name, _problem in request.skipped
+            )
             for name, section in config.profiles_using(request.session_name).items():
                 if name not in managed:
                     plan.remove(section)
@@ -455,11 +499,14 @@ def apply_request(config, request):
             else:
                 warnings.append(
                     "profiles use sso_session {0!r}, but there is no [sso-session {0}] stanza: "
-                    "give sso_start_url and sso_region to write it".format(session_name))
+                    "give sso_start_url and sso_region to write it".format(session_name)
+                )
     removed_profiles = plan.removed(PROFILE)
     profile_names = [name for name in config.named_sections(PROFILE) if name not in removed_profiles]
     profile_names.extend(spec.name for spec in plan.added(PROFILE))
-    return Outcome(text, plan.changes, profiles, sessions, removed_profiles, plan.removed(SSO_SESSION), warnings, profile_names)
+    return Outcome(
+        text, plan.changes, profiles, sessions, removed_profiles, plan.removed(SSO_SESSION), warnings, profile_names
+    )
 
 
 def _remove_unused_session(config, plan, session_name):
@@ -475,8 +522,11 @@ def _remove_unused_session(config, plan, session_name):
 
 def _signature_entries(section):
     """A section's own keys: a [DEFAULT] shares its key table with the file's other [DEFAULT] sections."""
-    return [(key, value) for (key, value), start in zip(section.raw_values(), section.keys.values())
-            if section.start <= start < section.stop]
+    return [
+        (key, value)
+        for (key, value), start in zip(section.raw_values(), section.keys.values())
+        if section.start <= start < section.stop
+    ]
 
 
 def _inherited_session_keys(config, session_name, session_values):
@@ -495,7 +545,8 @@ def _inherited_session_keys(config, session_name, session_values):
                 "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent with "
                 "[sso-session {2}] ({3}) and the AWS CLI refuses every profile of that session. Remove the key from "
                 "[DEFAULT] (or make it match)".format(key, entry.value, session_name, session_values[key]),
-                keys[key] + 1)
+                keys[key] + 1,
+            )
 
 
 def _same_value(key, current, desired):
@@ -541,7 +592,9 @@ class _Plan:
         if section is None:
             self._added.append(spec)
             self.editor.append(render_section(spec.header, wanted, config.newline))
-            self.changes.append({"section": spec.title, "key": None, "action": "add", "before": None, "after": dict(wanted)})
+            self.changes.append(
+                {"section": spec.title, "key": None, "action": "add", "before": None, "after": dict(wanted)}
+            )
             return
         self._touched.add(section.start)
         missing = OrderedDict()
@@ -551,12 +604,21 @@ class _Plan:
                 missing[key] = value
             elif not _same_value(key, entry.value, value):
                 whitespace = config.leading_whitespace(entry.start)
-                self.editor.replace(entry.start, entry.stop,
-                                    render_entry(key, value, whitespace, config.newline) + self._comments_in(entry))
+                self.editor.replace(
+                    entry.start,
+                    entry.stop,
+                    render_entry(key, value, whitespace, config.newline) + self._comments_in(entry),
+                )
                 self._change(spec, key, "change", entry.value, value)
         for entry in section.entries():
             key = entry.key
-            if key in spec.drop or key in spec.values and spec.values[key] is None or self.exclusive and key not in wanted:
+            if (
+                key in spec.drop
+                or key in spec.values
+                and spec.values[key] is None
+                or self.exclusive
+                and key not in wanted
+            ):
                 self.editor.replace(entry.start, entry.stop, self._comments_in(entry))
                 self._change(spec, key, "remove", entry.value, None)
         if missing:
@@ -582,7 +644,9 @@ class _Plan:
         self._touched.add(section.start)
         self._removed.append(section)
         self._removed_starts.add(section.start)
-        self.changes.append({"section": section.title, "key": None, "action": "remove", "before": section.values(), "after": None})
+        self.changes.append(
+            {"section": section.title, "key": None, "action": "remove", "before": section.values(), "after": None}
+        )
 
     def removes(self, section):
         return section.start in self._removed_starts
@@ -615,7 +679,9 @@ class _Plan:
             values = {} if section is None else section.values()
             for key, value in _wanted(spec).items():
                 if key not in values or not _same_value(key, values[key], value):
-                    raise AssertionError("[{0}] does not read {1} = {2!r} after the edit".format(spec.header, key, value))
+                    raise AssertionError(
+                        "[{0}] does not read {1} = {2!r} after the edit".format(spec.header, key, value)
+                    )
         return "".join(new_lines), find
 
     def _reread(self, first, last, new_lines, copied):
@@ -625,14 +691,15 @@ class _Plan:
         config = self.config
         new_first = 0 if first == 0 else new_position(copied, first)
         at_end = last >= len(config.lines)
-        window = new_lines[new_first:] if at_end else new_lines[new_first:new_position(copied, last) + 1]
+        window = new_lines[new_first:] if at_end else new_lines[new_first : new_position(copied, last) + 1]
         try:
             reread = AwsConfig.from_lines(window)
         except ConfigFileError as error:
             raise ConfigFileError(
                 "the change would make the file unreadable ({0}). "
                 "This happens next to indented section headers: unindent them".format(error.message),
-                first + 1)
+                first + 1,
+            ) from error
         sections = list(reread.sections)
         if not at_end:
             boundary = sections.pop() if sections else None
@@ -640,11 +707,18 @@ class _Plan:
                 raise ConfigFileError(
                     "the change would turn the header {0} into part of a value. "
                     "This happens next to indented section headers: unindent them".format(config.lines[last].strip()),
-                    last + 1)
-        untouched = [section for section in config.sections if first <= section.start < last and section.start not in self._touched]
+                    last + 1,
+                )
+        untouched = [
+            section
+            for section in config.sections
+            if first <= section.start < last and section.start not in self._touched
+        ]
         unmanaged = [section for section in sections if (section.kind, section.name) not in self._managed]
         if [_signature(section) for section in untouched] != [_signature(section) for section in unmanaged]:
             raise ConfigFileError(
                 "the change would alter how botocore reads sections this task does not manage. "
-                "This happens next to indented section headers: unindent them", first + 1)
+                "This happens next to indented section headers: unindent them",
+                first + 1,
+            )
         return [section for section in sections if (section.kind, section.name) in self._managed]

@@ -59,13 +59,30 @@ _ZONE = r"\s*(?:(?P<utc>Z|z|UTC|GMT)|(?P<sign>[+-])(?P<oh>\d{2})(?::?(?P<om>\d{2
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2})(?:[.,](?P<f>\d+))?)?"
 _TIMESTAMP_FORMS = (
     re.compile(r"(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})[Tt ]" + _TIME + _ZONE),
-    re.compile(r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[Tt](?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?" + _ZONE),
-    re.compile(r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-zA-Z]*,?\s+)?(?P<d>\d{1,2})\s+(?P<b>(?i:[a-z]{3,9}))\s+(?P<Y>\d{4})\s+"
-               + _TIME + _ZONE),
+    re.compile(
+        r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[Tt](?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?" + _ZONE
+    ),
+    re.compile(
+        r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-zA-Z]*,?\s+)?(?P<d>\d{1,2})\s+(?P<b>(?i:[a-z]{3,9}))\s+(?P<Y>\d{4})\s+"
+        + _TIME
+        + _ZONE
+    ),
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def parse_timestamp(text):
@@ -104,10 +121,17 @@ def parse_timestamp(text):
         month = int(fields["m"])
     microsecond = int((fields["f"] or "0").ljust(6, "0")[:6])
     try:
-        parsed = datetime.datetime(int(fields["Y"]), month, int(fields["d"]), int(fields["H"]), int(fields["M"]),
-                                   int(fields["S"] or 0), microsecond)
+        parsed = datetime.datetime(
+            int(fields["Y"]),
+            month,
+            int(fields["d"]),
+            int(fields["H"]),
+            int(fields["M"]),
+            int(fields["S"] or 0),
+            microsecond,
+        )
     except ValueError as error:
-        raise ValueError("timestamp {0!r}: {1}".format(text, error))
+        raise ValueError("timestamp {0!r}: {1}".format(text, error)) from error
     if fields["utc"]:
         return parsed.replace(tzinfo=_UTC)
     offset = datetime.timedelta(hours=int(fields["oh"]), minutes=int(fields["om"] or 0))
@@ -164,13 +188,19 @@ def explain(session_name, description):
     if status == "missing":
         return "not logged in to sso-session {0}: run `{1}`".format(session_name, login)
     if status == "invalid":
-        return "the token cache of sso-session {0} cannot be used ({1}): run `{2}`".format(session_name, description["problem"], login)
+        return "the token cache of sso-session {0} cannot be used ({1}): run `{2}`".format(
+            session_name, description["problem"], login
+        )
     left = _duration(abs(description["expires_in"]))
     if status == "expired":
         renewal = "the AWS tools refresh it on next use" if description["refreshable"] else "run `{0}`".format(login)
-        return "the login to sso-session {0} expired at {1} ({2} ago): {3}".format(session_name, description["expires_at"], left, renewal)
+        return "the login to sso-session {0} expired at {1} ({2} ago): {3}".format(
+            session_name, description["expires_at"], left, renewal
+        )
     if status == "expiring":
-        return "the login to sso-session {0} expires at {1} (in {2}): run `{3}` soon".format(session_name, description["expires_at"], left, login)
+        return "the login to sso-session {0} expires at {1} (in {2}): run `{3}` soon".format(
+            session_name, description["expires_at"], left, login
+        )
     return "logged in to sso-session {0} until {1} (in {2})".format(session_name, description["expires_at"], left)
 
 

@@ -36,7 +36,8 @@ class FileRefused(OSError):
         target = os.path.realpath(path)
         what = "leads to {0}, which is".format(target) if target != os.path.abspath(path) else "is"
         super(FileRefused, self).__init__(
-            errno.EINVAL, "{0} {1}, not a regular file: refused, nothing was read or changed".format(what, kind), path)
+            errno.EINVAL, "{0} {1}, not a regular file: refused, nothing was read or changed".format(what, kind), path
+        )
 
     def __str__(self):
         return "{0}: {1}".format(self.path, self.strerror)
@@ -51,7 +52,9 @@ class LockTimeout(OSError):
         super(LockTimeout, self).__init__(
             errno.EWOULDBLOCK,
             "another run has held the lock on this directory for more than {0} s (lock_timeout); "
-            "nothing was changed".format(timeout), path)
+            "nothing was changed".format(timeout),
+            path,
+        )
 
     def __str__(self):
         return "{0}: {1}".format(self.path, self.strerror)
@@ -65,7 +68,9 @@ class OwnedByOther(OSError):
         super(OwnedByOther, self).__init__(
             errno.EPERM,
             "is owned by {0}, not by {1} or root: refused, nothing was changed "
-            "(replacing it would hand it to {1}; give it to {1} or remove it first)".format(owner, writer), path)
+            "(replacing it would hand it to {1}; give it to {1} or remove it first)".format(owner, writer),
+            path,
+        )
 
     def __str__(self):
         return "{0}: {1}".format(self.path, self.strerror)
@@ -145,10 +150,12 @@ def target_account(name):
     try:
         account = find_account(name)
     except KeyError:
-        raise ValueError("user: {0!r} is not an account on this host".format(name))
+        raise ValueError("user: {0!r} is not an account on this host".format(name)) from None
     if os.geteuid() not in (0, account.uid):
-        raise ValueError("user: {0!r}: the module runs as {1!r} and cannot act for another user; "
-                         "run the task with become: true".format(name, find_account().name))
+        raise ValueError(
+            "user: {0!r}: the module runs as {1!r} and cannot act for another user; "
+            "run the task with become: true".format(name, find_account().name)
+        )
     return account
 
 
@@ -288,7 +295,9 @@ def write_atomically(path, data, new_file_mode=0o600):
     keep_owner = current is not None and current.st_uid != os.geteuid()
     if keep_owner and os.geteuid() != 0 and not (current.st_uid == 0 and os.getuid() == 0):
         raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
-    descriptor, temporary = tempfile.mkstemp(prefix="." + os.path.basename(real_path) + ".", suffix=".tmp", dir=directory)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix="." + os.path.basename(real_path) + ".", suffix=".tmp", dir=directory
+    )
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

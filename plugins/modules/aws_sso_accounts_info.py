@@ -169,8 +169,16 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, describe_aws_error, portal_client
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, run_query, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template, profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
+    failing_on_file_errors,
+    run_query,
+    user_and_path,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import (
+    ProfileNameError,
+    check_template,
+    profiles_for,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
 
 # Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
@@ -186,8 +194,12 @@ def session_login(module, account, path):
     name = module.params["sso_session"]
     if name is None:
         if len(sessions) != 1:
-            module.fail_json(msg="sso_session: None is missing: {0} has {1} [sso-session] stanzas ({2}); name one".format(
-                path, len(sessions), ", ".join(sessions) or "none"), path=path)
+            module.fail_json(
+                msg="sso_session: None is missing: {0} has {1} [sso-session] stanzas ({2}); name one".format(
+                    path, len(sessions), ", ".join(sessions) or "none"
+                ),
+                path=path,
+            )
         name = list(sessions)[0]
     if name not in sessions:
         module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}".format(name, path), path=path)
@@ -204,12 +216,22 @@ def session_login(module, account, path):
 
 def list_accounts(client, access_token, include_roles):
     pages = client.get_paginator("list_accounts").paginate(accessToken=access_token)
-    accounts = [dict(account_id=item["accountId"], account_name=item.get("accountName", ""),
-                     email_address=item.get("emailAddress", ""), roles=[])
-                for page in pages for item in page["accountList"]]
+    accounts = [
+        dict(
+            account_id=item["accountId"],
+            account_name=item.get("accountName", ""),
+            email_address=item.get("emailAddress", ""),
+            roles=[],
+        )
+        for page in pages
+        for item in page["accountList"]
+    ]
     if include_roles:
+
         def roles_of(account):
-            pages = client.get_paginator("list_account_roles").paginate(accessToken=access_token, accountId=account["account_id"])
+            pages = client.get_paginator("list_account_roles").paginate(
+                accessToken=access_token, accountId=account["account_id"]
+            )
             return [item["roleName"] for page in pages for item in page["roleList"]]
 
         with ThreadPoolExecutor(max_workers=ROLE_LISTING_WORKERS) as pool:
@@ -246,8 +268,12 @@ def main():
     try:
         accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json(msg=describe_aws_error(error, botocore.exceptions, "the SSO portal", sso_region,
-                                                "sso-session " + name, login_command(name)), path=path)
+        module.fail_json(
+            msg=describe_aws_error(
+                error, botocore.exceptions, "the SSO portal", sso_region, "sso-session " + name, login_command(name)
+            ),
+            path=path,
+        )
 
     result = dict(changed=False, path=path, sso_session=name, expires_at=expires_at, accounts=accounts)
     if module.params["query"]:
@@ -255,7 +281,11 @@ def main():
     if template is not None:
         selected = result["query_result"] if module.params["query"] else accounts
         if not isinstance(selected, list):
-            module.fail_json(msg="query: {0!r} gives {1!r}, not a list of accounts to name profiles for".format(module.params["query"], selected))
+            module.fail_json(
+                msg="query: {0!r} gives {1!r}, not a list of accounts to name profiles for".format(
+                    module.params["query"], selected
+                )
+            )
         try:
             skipped = []
             result["profiles"] = profiles_for(selected, template, skipped)

@@ -76,7 +76,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import RETRIES, boto3_for, describe_aws_error, profile_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import (
+    RETRIES,
+    boto3_for,
+    describe_aws_error,
+    profile_session,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command
 
@@ -104,7 +109,11 @@ def main():
     if section is None:
         module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), path=path, **result)
     session_entry = section.entry("sso_session")
-    login = login_command(session_entry.raw_value) if session_entry is not None else "aws sso login --profile {0}".format(profile)
+    login = (
+        login_command(session_entry.raw_value)
+        if session_entry is not None
+        else "aws sso login --profile {0}".format(profile)
+    )
 
     result["path"] = path
     with failing_on_file_errors(module, path, account, result):
@@ -114,12 +123,18 @@ def main():
             with user_files.acting_as(account):
                 session = profile_session(boto3, profile, path, account.home)
                 # STS needs a Region; the profile usually has one.
-                sts = session.client("sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES))
+                sts = session.client(
+                    "sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES)
+                )
                 identity = sts.get_caller_identity()
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
             region = session.region_name if session is not None else None
-            module.fail_json(msg=describe_aws_error(error, botocore.exceptions, "STS", region or "us-east-1",
-                                                    "profile {0!r}".format(profile), login), **result)
+            module.fail_json(
+                msg=describe_aws_error(
+                    error, botocore.exceptions, "STS", region or "us-east-1", "profile {0!r}".format(profile), login
+                ),
+                **result,
+            )
     result.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
     module.exit_json(**result)
 

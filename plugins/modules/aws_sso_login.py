@@ -55,7 +55,7 @@ options:
       - With V(false) and the device flow, start the authorization (or take the one already pending) and return at
         once with RV(verification_uri_complete) and RV(user_code); a later task with O(wait=true) finishes it.
         The device code stays in a private file of O(user), never in a return value.
-      - V(false) is refused with O(flow=pkce): its redirect server lives only as long as the task.
+      - "V(false) is refused with O(flow=pkce): its redirect server lives only as long as the task."
     type: bool
     default: true
   timeout:
@@ -175,7 +175,11 @@ def oidc_client(boto3, region):
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
     session = boto3.session.Session(botocore_session=botocore_session(os.devnull))
-    return session.client("sso-oidc", region_name=region, config=Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 2}))
+    return session.client(
+        "sso-oidc",
+        region_name=region,
+        config=Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 2}),
+    )
 
 
 def main():
@@ -199,7 +203,9 @@ def main():
         if params[option] < 0:
             module.fail_json(msg="{0}: {1} is not a number of seconds (0 or more)".format(option, params[option]))
     if params["flow"] == sso_login.PKCE and not params["wait"]:
-        module.fail_json(msg="wait: false needs flow: device_code; the pkce redirect server lives only as long as the task")
+        module.fail_json(
+            msg="wait: false needs flow: device_code; the pkce redirect server lives only as long as the task"
+        )
     account, path = user_and_path(module)
     name = params["sso_session"]
     home = account.home
@@ -213,13 +219,18 @@ def main():
     except ConfigFileError as error:
         module.fail_json(msg="{0}: {1}".format(path, to_native(error)), token_file=token_file)
     except (IOError, OSError) as error:
-        module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), token_file=token_file)
+        module.fail_json(
+            msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), token_file=token_file
+        )
     start_url, region, scopes = session[1:]
     files = sso_login.Files(
         token=token_file,
         registration=sso_cache.registration_cache_file(home, name, start_url, region, scopes),
         pending=sso_cache.pending_authorization_file(home, name),
-        read=sso_cache.read_private_file, write=sso_cache.write_private_file, remove=sso_cache.remove_file)
+        read=sso_cache.read_private_file,
+        write=sso_cache.write_private_file,
+        remove=sso_cache.remove_file,
+    )
     boto3 = boto3_for(module, account)
     import botocore.exceptions  # pylint: disable=import-outside-toplevel
 
@@ -227,9 +238,16 @@ def main():
         return isinstance(error, botocore.exceptions.ClientError)
 
     login = sso_login.Login(
-        params, session, files, client=lambda: oidc_client(boto3, region),
-        clock=lambda: datetime.datetime.now(datetime.timezone.utc), sleep=time.sleep, is_client_error=is_client_error,
-        check_mode=module.check_mode, browser=sso_login.browser_opener(os.environ, params["open_browser"]))
+        params,
+        session,
+        files,
+        client=lambda: oidc_client(boto3, region),
+        clock=lambda: datetime.datetime.now(datetime.timezone.utc),
+        sleep=time.sleep,
+        is_client_error=is_client_error,
+        check_mode=module.check_mode,
+        browser=sso_login.browser_opener(os.environ, params["open_browser"]),
+    )
     try:
         with user_files.acting_as(account):
             with sso_cache.locked_cache(sso_cache.sso_cache_directory(home), params["lock_timeout"], module.check_mode):
@@ -237,11 +255,22 @@ def main():
     except sso_login.LoginError as error:
         module.fail_json(msg=to_native(error), token_file=token_file, status="failed", flow=params["flow"])
     except botocore.exceptions.BotoCoreError as error:
-        module.fail_json(msg="sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
-            name, region, sso_login.scrub(to_native(error))), token_file=token_file, status="failed", flow=params["flow"])
+        module.fail_json(
+            msg="sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
+                name, region, sso_login.scrub(to_native(error))
+            ),
+            token_file=token_file,
+            status="failed",
+            flow=params["flow"],
+        )
     except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), token_file=token_file,
-                         status="failed", flow=params["flow"], exception=traceback.format_exc())
+        module.fail_json(
+            msg="{0} (as user {1!r})".format(to_native(error), account.name),
+            token_file=token_file,
+            status="failed",
+            flow=params["flow"],
+            exception=traceback.format_exc(),
+        )
     module.exit_json(**result)
 
 

@@ -121,13 +121,17 @@ from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files a
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import describe_aws_error, portal_client
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import locked_cache_directory, remove_file, sso_cache_directory
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+    locked_cache_directory,
+    remove_file,
+    sso_cache_directory,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
     TOKEN,
+    NotRegularFile,
     named_files,
     present,
     registration_files,
-    NotRegularFile,
     removable,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command, read_cached_token
@@ -151,13 +155,20 @@ def plan(account, path, name):
     if status in ("valid", "expiring"):
         access_token = token["accessToken"]
     elif status == "expired":
-        problem = "the token of sso-session {0} expired at {1}; the portal was not called".format(name, description["expires_at"])
+        problem = "the token of sso-session {0} expired at {1}; the portal was not called".format(
+            name, description["expires_at"]
+        )
     elif status == "invalid":
-        problem = "the token cache of sso-session {0} cannot be used ({1}); the portal was not called".format(name, description["problem"])
+        problem = "the token cache of sso-session {0} cannot be used ({1}); the portal was not called".format(
+            name, description["problem"]
+        )
     else:
         problem = "no token is cached for sso-session {0}; the portal was not called".format(name)
     if access_token is not None and not region:
-        access_token, problem = None, "sso-session {0} has no sso_region, in {1} or its token; the portal was not called".format(name, path)
+        access_token, problem = (
+            None,
+            "sso-session {0} has no sso_region, in {1} or its token; the portal was not called".format(name, path),
+        )
     return removable(found, user_files.read_bytes), region, access_token, problem
 
 
@@ -180,8 +191,9 @@ def portal_logout(module, account, name, region, access_token):
         return "boto3 is not installed where the module runs; the portal was not called"
 
     def describe(error):
-        message = describe_aws_error(error, botocore.exceptions, "the SSO portal", region, "sso-session " + name,
-                                     login_command(name))
+        message = describe_aws_error(
+            error, botocore.exceptions, "the SSO portal", region, "sso-session " + name, login_command(name)
+        )
         return message.replace(access_token, "<token>")
 
     try:
@@ -189,7 +201,11 @@ def portal_logout(module, account, name, region, access_token):
     except botocore.exceptions.ClientError as error:
         code = error.response.get("Error", {}).get("Code")
         if code == "UnauthorizedException":
-            return "the SSO portal in {0} no longer accepts the token of sso-session {1} (the session had ended)".format(region, name)
+            return (
+                "the SSO portal in {0} no longer accepts the token of sso-session {1} (the session had ended)".format(
+                    region, name
+                )
+            )
         return describe(error)
     except botocore.exceptions.BotoCoreError as error:
         return describe(error)
@@ -210,7 +226,9 @@ def main():
     if not name or any(ord(character) < 32 or ord(character) == 127 for character in name):
         module.fail_json(msg="sso_session: {0!r} is not a session name (empty, or a control character)".format(name))
     if module.params["lock_timeout"] < 0:
-        module.fail_json(msg="lock_timeout: {0} is negative; give seconds, 0 or more".format(module.params["lock_timeout"]))
+        module.fail_json(
+            msg="lock_timeout: {0} is negative; give seconds, 0 or more".format(module.params["lock_timeout"])
+        )
     account, path = user_and_path(module)
     result = dict(changed=False, path=path, removed=[], service_logout=False, service_logout_error=None)
     with failing_on_file_errors(module, path, account, result):
@@ -218,9 +236,14 @@ def main():
             paths, region, access_token, problem = checked_plan(module, account, path, name, result)
     result["diff"] = dict(before="".join(item + "\n" for item in paths), after="")
     if module.check_mode:
-        result.update(changed=bool(paths), removed=paths, service_logout_error=problem,
-                      msg="would log out of sso-session {0}{1} and remove {2} files".format(
-                          name, "" if access_token is None else " at the portal", len(paths)))
+        result.update(
+            changed=bool(paths),
+            removed=paths,
+            service_logout_error=problem,
+            msg="would log out of sso-session {0}{1} and remove {2} files".format(
+                name, "" if access_token is None else " at the portal", len(paths)
+            ),
+        )
         module.exit_json(**result)
 
     if access_token is not None:
@@ -235,11 +258,15 @@ def main():
                 for item in paths:
                     if remove_file(item):
                         removed.append(item)
-    result.update(changed=bool(removed), removed=removed, diff=dict(before="".join(item + "\n" for item in removed), after=""))
+    result.update(
+        changed=bool(removed), removed=removed, diff=dict(before="".join(item + "\n" for item in removed), after="")
+    )
     if result["service_logout"]:
         result["msg"] = "logged out of sso-session {0} at the portal; {1} files removed".format(name, len(removed))
     else:
-        result["msg"] = "{0} files of sso-session {1} removed; no service-side logout: {2}".format(len(removed), name, problem)
+        result["msg"] = "{0} files of sso-session {1} removed; no service-side logout: {2}".format(
+            len(removed), name, problem
+        )
     module.exit_json(**result)
 
 

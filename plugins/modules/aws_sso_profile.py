@@ -35,14 +35,8 @@ author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   name:
     description:
@@ -54,33 +48,20 @@ options:
     description:
       - Several profiles of the one O(sso_session), managed in one task (and one write).
       - O(region), O(output) and O(settings) given at the task level are the defaults of every item.
-      - Each item must be a dict with the keys below; an item that is not, or an unknown key, fails naming the item
-        (for example C(profiles[0])), unless O(skip_invalid) skips it.
+      - Each item is a dict with these keys (an item that is not a dict, or has an unknown key, fails naming the
+        item, for example C(profiles[0]), unless O(skip_invalid) skips it).
+      - C(name) (str, required) is the profile's name; V(default) is the C([default]) section.
+      - C(sso_account_id) (str) is the account's 12-digit ID. Quote it in YAML.
+      - C(sso_role_name) (str) is the permission set (role) to use in the account. Any name AWS allows (up to 32
+        letters, digits and C(_+=,.@-), for example V(Billing,ReadOnly)); it is written unchanged. Default is
+        O(sso_role_name).
+      - C(region) (str) is the profile's default Region for AWS calls (not the SSO Region). Default is O(region).
+      - C(output) (str, one of V(json), V(yaml), V(yaml-stream), V(text), V(table)) is the AWS CLI's output format.
+        Default is O(output).
+      - C(settings) (dict) holds further keys of the profile; see O(settings). O(settings) are its defaults; an item's
+        own settings win.
     type: list
-    elements: dict
-    suboptions:
-      name:
-        description: The profile's name. V(default) is the C([default]) section.
-        type: str
-        required: true
-      sso_account_id:
-        description: The account's 12-digit ID. Quote it in YAML.
-        type: str
-      sso_role_name:
-        description:
-          - The permission set (role) to use in the account. Any name AWS allows (up to 32 letters, digits and
-            C(_+=,.@-), for example V(Billing,ReadOnly)); it is written unchanged.
-        type: str
-      region:
-        description: The profile's default Region for AWS calls (not the SSO Region).
-        type: str
-      output:
-        description: The AWS CLI's output format.
-        type: str
-        choices: [json, yaml, yaml-stream, text, table]
-      settings:
-        description: Further keys of the profile; see O(settings).
-        type: dict
+    elements: raw
   state:
     description:
       - V(present) writes the profiles (and the session with O(sso_start_url)).
@@ -164,6 +145,7 @@ options:
         stop the rest. By default such an item fails the task and nothing is written.
     type: bool
     default: false
+    version_added: 0.2.0
   remove_unused_session:
     description:
       - With O(state=absent), also remove the C([sso-session]) stanza of O(sso_session), but only when no remaining
@@ -186,6 +168,7 @@ options:
       - How many seconds to wait for another run's lock on the file's directory before failing (nothing is changed then).
     type: int
     default: 15
+    version_added: 0.2.0
 notes:
   - The module reads and writes only the config file; it needs no AWS credentials and makes no AWS call.
   - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), the names every AWS tool and
@@ -295,11 +278,13 @@ messages:
   type: list
   elements: str
   sample: ["added [profile recrocog-admin]", "changed region in [profile old] from us-east-1 to eu-west-1"]
+  version_added: 0.2.0
 skipped_profiles:
   description: The items of O(profiles) that O(skip_invalid) left out, with why.
   returned: when O(skip_invalid) skipped an item
   type: list
   elements: dict
+  version_added: 0.2.0
   contains:
     item:
       description: The item, as C(profiles[N]).
@@ -364,6 +349,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
     check_file_mode,
@@ -374,10 +360,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     OUTPUT_FORMATS,
     InvalidParameter,
     apply_request,
-    describe_changes,
     build_request,
+    describe_changes,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 
 
 def argument_spec():
@@ -467,10 +452,13 @@ class ConfigFileTask:
         if backup_file:
             result["backup_file"] = backup_file
         if module._diff:
-            result["diff"] = dict(before=before or "", after=outcome.text, before_header=self.path, after_header=self.path)
+            result["diff"] = dict(
+                before=before or "", after=outcome.text, before_header=self.path, after_header=self.path
+            )
         if self.request.skipped:
-            result["skipped_profiles"] = [dict(item=item, name=name, problem=problem)
-                                          for item, name, problem in self.request.skipped]
+            result["skipped_profiles"] = [
+                dict(item=item, name=name, problem=problem) for item, name, problem in self.request.skipped
+            ]
         for warning in outcome.warnings:
             module.warn(warning)
         mode = module.params["mode"]

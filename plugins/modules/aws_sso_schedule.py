@@ -29,14 +29,8 @@ author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   state:
     description: V(present) installs (or corrects) the schedule, V(absent) disables it and removes its files.
@@ -141,8 +135,8 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _schedule as schedule_files
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import remove_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import remove_file
 
 
 def argument_spec():
@@ -181,13 +175,21 @@ def as_user(account):
         os.setgroups(os.getgrouplist(account.name, account.gid))
         os.setgid(account.gid)
         os.setuid(account.uid)
+
     return switch
 
 
 def run_as(account, argv, runtime_dir):
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
-    return subprocess.run(argv, preexec_fn=as_user(account), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False)
+    return subprocess.run(
+        argv,
+        preexec_fn=as_user(account),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        check=False,
+    )
 
 
 def runtime_dir_of(account):
@@ -247,7 +249,11 @@ def main():
         module.no_log_values.add(credentials)
     account, _config = user_and_path(module)
     layout, command, wanted = plan(module, account)
-    paths = sorted(wanted) if command else ([layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer])
+    paths = (
+        sorted(wanted)
+        if command
+        else ([layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer])
+    )
     diffs, changed, messages = [], False, []
     try:
         with user_files.acting_as(account):
@@ -261,7 +267,9 @@ def main():
                 after = wanted.get(path)
                 if current[path] != after:
                     changed = True
-                    diffs.append(dict(before=current[path] or "", after=after or "", before_header=path, after_header=path))
+                    diffs.append(
+                        dict(before=current[path] or "", after=after or "", before_header=path, after_header=path)
+                    )
             if layout.platform == "Linux" and command is None and os.path.lexists(layout.wants_link):
                 changed = True
             if module.check_mode or not (changed or link_missing):
@@ -327,8 +335,10 @@ def activate(module, account, layout, present):
             user_files.make_directories(os.path.dirname(layout.wants_link), 0o755)
             if not os.path.lexists(layout.wants_link):
                 os.symlink(layout.timer, layout.wants_link)
-        return ["The user's systemd manager is not running: the timer was enabled with the timers.target.wants "
-                "symlink and starts at the user's next login."]
+        return [
+            "The user's systemd manager is not running: the timer was enabled with the timers.target.wants "
+            "symlink and starts at the user's next login."
+        ]
     return []
 
 

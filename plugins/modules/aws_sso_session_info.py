@@ -32,8 +32,8 @@ options:
     type: str
   name:
     description:
-      - One session to look up, returned as RV(session). A session the config file does not have is not a failure:
-        RV(session.status) is V(missing) and RV(session.stanza_found) is false.
+      - "One session to look up, returned as RV(session). A session the config file does not have is not a failure:
+        RV(session.status) is V(missing) and RV(session.stanza_found) is false."
       - Mutually exclusive with O(sso_session).
     type: str
     version_added: 0.2.0
@@ -155,10 +155,15 @@ session:
       C(login_command), C(token_cache_file) and C(message).
   returned: when O(name) is given
   type: dict
+  version_added: 0.2.0
   contains:
     stanza_found:
       description: Whether the config file has the C([sso-session]) stanza.
       type: bool
+    status:
+      description: As RV(sessions[].status); V(missing) when the config file has no such stanza.
+      type: str
+      sample: valid
   sample:
     name: recro
     stanza_found: true
@@ -176,16 +181,30 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, run_query, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import BOTOCORE_REFRESH_WINDOW, explain, login_command, read_cached_token, token_cache_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
+    failing_on_file_errors,
+    run_query,
+    user_and_path,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
+    BOTOCORE_REFRESH_WINDOW,
+    explain,
+    login_command,
+    read_cached_token,
+    token_cache_file,
+)
 
 
 def session_report(config, account, name, now, margin):
     """What can be said of the session ``name`` and its login, without the token."""
     section = config.find(SSO_SESSION, name)
     settings = section.values() if section is not None else {}
-    report = dict(name=name, profiles=list(config.profiles_using(name)), login_command=login_command(name),
-                  token_cache_file=token_cache_file(account.home, name))
+    report = dict(
+        name=name,
+        profiles=list(config.profiles_using(name)),
+        login_command=login_command(name),
+        token_cache_file=token_cache_file(account.home, name),
+    )
     for key in ("sso_start_url", "sso_region"):
         if key in settings:
             report[key] = settings[key]
@@ -199,9 +218,14 @@ def session_report(config, account, name, now, margin):
 
 def missing_session(account, name, path):
     """The look-up of a session the config does not have: a status, not a failure."""
-    return dict(name=name, stanza_found=False, status="missing", login_command=login_command(name),
-                token_cache_file=token_cache_file(account.home, name),
-                message="{0} has no [sso-session {1}] stanza: nothing to log in to yet".format(path, name))
+    return dict(
+        name=name,
+        stanza_found=False,
+        status="missing",
+        login_command=login_command(name),
+        token_cache_file=token_cache_file(account.home, name),
+        message="{0} has no [sso-session {1}] stanza: nothing to log in to yet".format(path, name),
+    )
 
 
 def main():
@@ -226,8 +250,12 @@ def main():
             wanted = module.params["sso_session"]
             if wanted is not None:
                 if wanted not in names:
-                    module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
-                        wanted, path, ", ".join(names) or "none"), path=path)
+                    module.fail_json(
+                        msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
+                            wanted, path, ", ".join(names) or "none"
+                        ),
+                        path=path,
+                    )
                 names = [wanted]
             looked_up = module.params["name"]
             if looked_up is not None:
@@ -235,7 +263,9 @@ def main():
             sessions = [session_report(config, account, name, now, module.params["expiry_margin"]) for name in names]
     result = dict(changed=False, path=path, sessions=sessions)
     if looked_up is not None:
-        result["session"] = dict(sessions[0], stanza_found=True) if sessions else missing_session(account, looked_up, path)
+        result["session"] = (
+            dict(sessions[0], stanza_found=True) if sessions else missing_session(account, looked_up, path)
+        )
     if module.params["query"]:
         result["query_result"] = run_query(module, dict(path=path, sessions=sessions))
     module.exit_json(**result)

@@ -21,14 +21,8 @@ author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
+  - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 options:
   state:
     description: Whether the block is present, or removed from every existing rc file of the candidate shells.
@@ -102,6 +96,24 @@ files:
   type: list
   elements: dict
   returned: always
+  contains:
+    shell:
+      description: The shell the file belongs to.
+      type: str
+      returned: always
+    path:
+      description: The file's absolute path.
+      type: str
+      returned: always
+    file:
+      description: The file's path relative to the home directory, as C(~/...).
+      type: str
+      returned: always
+    action:
+      description: What the run did (or would do in check mode) to the file.
+      type: str
+      returned: always
+      choices: [added, updated, removed, unchanged, moved]
 shells:
   description: The shells the block was written for.
   type: list
@@ -112,10 +124,31 @@ login_shell:
   type: str
   returned: always
 conflicts:
-  description: What shadows the profile; each has path, line, variable, kind and effect (never a value).
+  description: What shadows the profile (never a value).
   type: list
   elements: dict
   returned: always
+  contains:
+    path:
+      description: The file that sets the variable.
+      type: str
+      returned: always
+    line:
+      description: The line number in RV(conflicts[].path).
+      type: int
+      returned: always
+    variable:
+      description: The variable set, for example C(AWS_PROFILE).
+      type: str
+      returned: always
+    kind:
+      description: What kind of setting it is, one of C(static_credentials), C(config_file), C(profile_override) or C(credentials_file).
+      type: str
+      returned: always
+    effect:
+      description: What the setting does to the exported profile.
+      type: str
+      returned: always
 messages:
   description: One message per change or conflict.
   type: list
@@ -137,12 +170,20 @@ from ansible_collections.recro.aws_sso.plugins.module_utils import _shell_rc as 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import user_and_path
 
-KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
-         (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+KINDS = (
+    (stat.S_ISDIR, "directory"),
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
 
 # Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
-EXTRA_RC = {"bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"), "zsh": (".zshenv", ".zprofile", ".zshrc"),
-            "fish": (".config/fish/config.fish",)}
+EXTRA_RC = {
+    "bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"),
+    "zsh": (".zshenv", ".zprofile", ".zshrc"),
+    "fish": (".config/fish/config.fish",),
+}
 
 
 def read_regular(path):
@@ -182,13 +223,18 @@ def check_writable(path):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            user=dict(type="str"), path=dict(type="path"),
+            user=dict(type="str"),
+            path=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            profile=dict(type="str"), export_aws_profile=dict(type="bool", default=True),
+            profile=dict(type="str"),
+            export_aws_profile=dict(type="bool", default=True),
             shells=dict(type="list", elements="str", choices=list(shell_rc.SHELLS), default=[]),
-            session_name=dict(type="str", default=""), platform=dict(type="str", choices=["Linux", "Darwin"]),
-            move_block_to_win=dict(type="bool", default=False), report_conflicts=dict(type="bool", default=True),
-            managed_profiles=dict(type="list", elements="str", default=[]), credentials_path=dict(type="path"),
+            session_name=dict(type="str", default=""),
+            platform=dict(type="str", choices=["Linux", "Darwin"]),
+            move_block_to_win=dict(type="bool", default=False),
+            report_conflicts=dict(type="bool", default=True),
+            managed_profiles=dict(type="list", elements="str", default=[]),
+            credentials_path=dict(type="path"),
             fail_on_conflicts=dict(type="bool", default=False),
             lock_timeout=dict(type="int", default=15),
         ),
@@ -228,17 +274,32 @@ def main():
                 path = os.path.join(home, rc_files[shell])
                 plans.append((shell, path, read_regular(path)))  # all refused before any write
             for shell, path, before in plans:
-                block = shell_rc.render_block(shell, params["profile"], params["session_name"],
-                                              params["export_aws_profile"]) if present else None
+                block = (
+                    shell_rc.render_block(
+                        shell, params["profile"], params["session_name"], params["export_aws_profile"]
+                    )
+                    if present
+                    else None
+                )
                 after = shell_rc.place_block(before, block)
-                action = "unchanged" if after == before else (
-                    "added" if before is None or shell_rc.block_position(before) is None else
-                    ("removed" if not present else "updated"))
+                action = (
+                    "unchanged"
+                    if after == before
+                    else (
+                        "added"
+                        if before is None or shell_rc.block_position(before) is None
+                        else ("removed" if not present else "updated")
+                    )
+                )
                 conflicts = []
                 if params["report_conflicts"] or params["move_block_to_win"]:
                     text = (after or b"").decode("utf-8", "replace")
                     conflicts = shadowing.rc_conflicts(path, text, shell_rc.block_position(after))
-                    if present and params["move_block_to_win"] and any(c["kind"] == "profile_override" for c in conflicts):
+                    if (
+                        present
+                        and params["move_block_to_win"]
+                        and any(c["kind"] == "profile_override" for c in conflicts)
+                    ):
                         after = shell_rc.place_block(after, block, at_end=True)
                         action = "moved" if action == "unchanged" else action
                         text = after.decode("utf-8", "replace")
@@ -249,13 +310,18 @@ def main():
                 if after != before:
                     result["changed"] = True
                     result["messages"].append("{0}: block {1}".format("~/" + rc_files[shell], action))
-                    diffs.append(dict(before=(before or b"").decode("utf-8", "replace"),
-                                      after=(after or b"").decode("utf-8", "replace"),
-                                      before_header=path, after_header=path))
+                    diffs.append(
+                        dict(
+                            before=(before or b"").decode("utf-8", "replace"),
+                            after=(after or b"").decode("utf-8", "replace"),
+                            before_header=path,
+                            after_header=path,
+                        )
+                    )
                     writes.append((path, after))
             if not module.check_mode:
                 # Every file this run changes must be writable before the first is written.
-                for path, after in writes:
+                for path, _after in writes:
                     check_writable(path)
                 for path, after in writes:
                     if not os.path.isdir(os.path.dirname(path)):
@@ -270,30 +336,52 @@ def main():
                         data = read_regular(extra_path)
                         if data is not None:
                             text = data.decode("utf-8", "replace")
-                            login_file = shell == "bash" and rc_files["bash"] == ".bashrc" and extra == next(
-                                (name for name in (".bash_profile", ".bash_login", ".profile")
-                                 if os.path.exists(os.path.join(home, name))), None)
+                            login_file = (
+                                shell == "bash"
+                                and rc_files["bash"] == ".bashrc"
+                                and extra
+                                == next(
+                                    (
+                                        name
+                                        for name in (".bash_profile", ".bash_login", ".profile")
+                                        if os.path.exists(os.path.join(home, name))
+                                    ),
+                                    None,
+                                )
+                            )
                             # A login bash reads the first of its login files; what that file sets after the
                             # line reading ~/.bashrc comes after our block.
                             after = shadowing.sourcing_line(text, ".bashrc") or 0 if login_file else None
                             found = shadowing.rc_conflicts(extra_path, text, None, after)
                             # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
-                            result["conflicts"].extend(c for c in found if shell == "fish" or login_file
-                                                       or c["kind"] != "profile_override")
+                            result["conflicts"].extend(
+                                c for c in found if shell == "fish" or login_file or c["kind"] != "profile_override"
+                            )
             if params["report_conflicts"] and present:
-                credentials = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") \
+                credentials = (
+                    params["credentials_path"]
+                    or os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
                     or os.path.join(home, ".aws", "credentials")
+                )
                 credentials = user_files.expand_home(credentials, account)
                 data = read_regular(credentials)
                 if data is not None:
-                    result["conflicts"].extend(shadowing.credentials_conflicts(
-                        credentials, data.decode("utf-8", "replace"), params["managed_profiles"] or [params["profile"]]))
+                    result["conflicts"].extend(
+                        shadowing.credentials_conflicts(
+                            credentials,
+                            data.decode("utf-8", "replace"),
+                            params["managed_profiles"] or [params["profile"]],
+                        )
+                    )
     except (IOError, OSError, ValueError) as error:
         module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
     conflict_messages = []
     for conflict in result["conflicts"]:
-        conflict_messages.append("{0}:{1}: {2} ({3}): {4}".format(
-            conflict["path"], conflict["line"], conflict["variable"], conflict["kind"], conflict["effect"]))
+        conflict_messages.append(
+            "{0}:{1}: {2} ({3}): {4}".format(
+                conflict["path"], conflict["line"], conflict["variable"], conflict["kind"], conflict["effect"]
+            )
+        )
     result["messages"].extend(conflict_messages)
     if params["fail_on_conflicts"] and result["conflicts"]:
         module.fail_json(msg="; ".join(conflict_messages), **result)

@@ -47,16 +47,26 @@ def login_state(session, login=None, session_info=None):
         if login.get("failed"):
             return dict(status="failed", expires_at=None, message=login.get("msg") or "the login failed", usable=False)
         status = login.get("status")
-        return dict(status=status, expires_at=login.get("expires_at"), message=login.get("msg") or status,
-                    usable=bool(login.get("usable", status in LOGGED_IN)))
+        return dict(
+            status=status,
+            expires_at=login.get("expires_at"),
+            message=login.get("msg") or status,
+            usable=bool(login.get("usable", status in LOGGED_IN)),
+        )
     if _ran(session_info):
         found = session_info.get("session") or {}
         if session_info.get("failed") or not found:
-            found = dict(status="missing", message="not logged in to sso-session {0}: run `aws sso login --sso-session {0}`"
-                         .format(session))
+            found = dict(
+                status="missing",
+                message="not logged in to sso-session {0}: run `aws sso login --sso-session {0}`".format(session),
+            )
         status = found.get("status")
-        return dict(status=status, expires_at=found.get("expires_at"), message=found.get("message") or status,
-                    usable=status in LOGGED_IN)
+        return dict(
+            status=status,
+            expires_at=found.get("expires_at"),
+            message=found.get("message") or status,
+            usable=status in LOGGED_IN,
+        )
     return {}
 
 
@@ -107,20 +117,37 @@ def result(parts):
     wanted = present and parts.get("default_profile") in (config.get("profile_names") or [])
     for entry in _shell_changes(shell):
         action = "remove" if entry.get("action") == "removed" else "write"
-        drift.append(dict(entry, what="shell", action=action,
-                          message="{0}: the managed block {1}".format(
-                              entry.get("path"), "must go (remove)" if action == "remove" else "differs from the settings (write)")))
+        drift.append(
+            dict(
+                entry,
+                what="shell",
+                action=action,
+                message="{0}: the managed block {1}".format(
+                    entry.get("path"), "must go (remove)" if action == "remove" else "differs from the settings (write)"
+                ),
+            )
+        )
     discovery = parts.get("discovery") or {}
     identity = parts.get("identity") or {}
     schedule = parts.get("schedule") or {}
     logout = parts.get("logout") or {}
     if present and _ok(schedule) and schedule.get("changed"):
         # A timer or agent that is missing or was altered is drift like a config key.
-        drift.append(dict(what="schedule", action="write", files=schedule.get("files") or [],
-                          message="the scheduled ansible-pull run differs from the settings (write): {0}".format(
-                              ", ".join(schedule.get("files") or []))))
-    shell_files = [entry.get("path") for entry in shell.get("files") or [] if entry.get("action") != "removed"] \
-        if _ok(shell) and wanted else []
+        drift.append(
+            dict(
+                what="schedule",
+                action="write",
+                files=schedule.get("files") or [],
+                message="the scheduled ansible-pull run differs from the settings (write): {0}".format(
+                    ", ".join(schedule.get("files") or [])
+                ),
+            )
+        )
+    shell_files = (
+        [entry.get("path") for entry in shell.get("files") or [] if entry.get("action") != "removed"]
+        if _ok(shell) and wanted
+        else []
+    )
     return dict(
         state=parts.get("state", "present"),
         user=parts.get("user"),
@@ -134,24 +161,42 @@ def result(parts):
         profile_names=config.get("profile_names") or [],
         default_profile=parts.get("default_profile"),
         default_profile_exists=parts.get("default_profile") in (config.get("profile_names") or []),
-        login=dict((k, v) for k, v in (parts.get("login") or {}).items() if k in ("status", "expires_at", "message") and v is not None),
-        discovered_profiles=[p["name"] for p in discovery.get("profiles") or []] if present and _discovered(discovery) else [],
-        identity=dict(account=identity["account"], arn=identity["arn"]) if _ok(identity) and identity.get("arn") else {},
+        login=dict(
+            (k, v)
+            for k, v in (parts.get("login") or {}).items()
+            if k in ("status", "expires_at", "message") and v is not None
+        ),
+        discovered_profiles=[p["name"] for p in discovery.get("profiles") or []]
+        if present and _discovered(discovery)
+        else [],
+        identity=dict(account=identity["account"], arn=identity["arn"])
+        if _ok(identity) and identity.get("arn")
+        else {},
         shell_blocks_present=bool(parts.get("manage_shell", True) and wanted and shell_files),
         shell_files=shell_files,
         conflicts=list(shell.get("conflicts") or []) if _ok(shell) else [],
         schedule=dict(files=schedule.get("files") or [], command=schedule.get("command") or [], msg=schedule.get("msg"))
-        if _ok(schedule) else {},
-        logout=dict(removed=logout.get("removed") or [], service_logout=bool(logout.get("service_logout")),
-                    service_logout_error=logout.get("service_logout_error")) if _ok(logout) else {},
+        if _ok(schedule)
+        else {},
+        logout=dict(
+            removed=logout.get("removed") or [],
+            service_logout=bool(logout.get("service_logout")),
+            service_logout_error=logout.get("service_logout_error"),
+        )
+        if _ok(logout)
+        else {},
         drift=drift,
     )
 
 
 def conflict_lines(conflicts):
     """One line per shadowing assignment: file, line, variable and its effect (never a value)."""
-    return ["{0}:{1}: {2} {3}".format(c.get("path"), c.get("line"), c.get("variable"), c.get("effect") or c.get("kind") or "")
-            .rstrip() for c in conflicts or []]
+    return [
+        "{0}:{1}: {2} {3}".format(
+            c.get("path"), c.get("line"), c.get("variable"), c.get("effect") or c.get("kind") or ""
+        ).rstrip()
+        for c in conflicts or []
+    ]
 
 
 def summary(res, parts):
@@ -176,24 +221,41 @@ def summary(res, parts):
     else:
         written = would + "written" if config_changed else "already in place"
         if res.get("profiles"):
-            lines.append("{0}: session {1} and profiles {2} {3}.".format(path, session, ", ".join(res["profiles"]), written))
+            lines.append(
+                "{0}: session {1} and profiles {2} {3}.".format(path, session, ", ".join(res["profiles"]), written)
+            )
         else:
-            lines.append("{0}: session {1} {2}; no profiles yet (none discovered, none in recro_sso_profiles or "
-                         "recro_sso_account_id).".format(path, session, written))
+            lines.append(
+                "{0}: session {1} {2}; no profiles yet (none discovered, none in recro_sso_profiles or "
+                "recro_sso_account_id).".format(path, session, written)
+            )
     if parts.get("manage_shell", True):
         if not present:
-            lines.append("Shell blocks {0}removed from {1}.".format(would, ", ".join(shell_changes)) if shell_changes
-                         else "No shell block left.")
+            lines.append(
+                "Shell blocks {0}removed from {1}.".format(would, ", ".join(shell_changes))
+                if shell_changes
+                else "No shell block left."
+            )
         elif res.get("shell_blocks_present"):
-            lines.append("Default profile {0} {1} ({2}) in {3}{4}.".format(
-                dp, would + "exported" if shell_changes else "already exported", ", ".join(parts.get("exports") or []),
-                ", ".join(res["shell_files"]), "; open a new shell to use it" if shell_changes else ""))
+            lines.append(
+                "Default profile {0} {1} ({2}) in {3}{4}.".format(
+                    dp,
+                    would + "exported" if shell_changes else "already exported",
+                    ", ".join(parts.get("exports") or []),
+                    ", ".join(res["shell_files"]),
+                    "; open a new shell to use it" if shell_changes else "",
+                )
+            )
         elif not res.get("default_profile_exists"):
-            lines.append("Default profile {0} not exported: it is not in {1} (an export of a missing profile breaks every "
-                         "aws command), so no shell block is kept.".format(dp, path))
+            lines.append(
+                "Default profile {0} not exported: it is not in {1} (an export of a missing profile breaks every "
+                "aws command), so no shell block is kept.".format(dp, path)
+            )
         else:
-            lines.append("Default profile {0} not exported: no supported shell (bash, zsh, fish) found for {1}; set "
-                         "recro_sso_shells.".format(dp, res.get("user")))
+            lines.append(
+                "Default profile {0} not exported: no supported shell (bash, zsh, fish) found for {1}; set "
+                "recro_sso_shells.".format(dp, res.get("user"))
+            )
     for line in conflict_lines(res.get("conflicts") if present else []):
         lines.append("Warning: {0} (after the managed block: it wins over the default profile).".format(line))
     login = parts.get("login") or {}
@@ -204,14 +266,24 @@ def summary(res, parts):
     if present and parts.get("discover") and logged_in:
         if _discovered(discovery):
             names = res.get("discovered_profiles") or []
-            lines.append("Discovery: {0} profile(s) for the accounts and roles of the login{1}.".format(
-                len(names), (": " + ", ".join(names)) if names else ""))
+            lines.append(
+                "Discovery: {0} profile(s) for the accounts and roles of the login{1}.".format(
+                    len(names), (": " + ", ".join(names)) if names else ""
+                )
+            )
         else:
-            lines.append("Discovery: not done ({0}); only the listed profiles were written{1}.".format(
-                discovery.get("msg") or "no result", ", and none was pruned" if parts.get("prune") else ""))
+            lines.append(
+                "Discovery: not done ({0}); only the listed profiles were written{1}.".format(
+                    discovery.get("msg") or "no result", ", and none was pruned" if parts.get("prune") else ""
+                )
+            )
     identity = parts.get("identity") or {}
     if res.get("identity"):
-        lines.append("Identity: profile {0} signs in as {1} (account {2}).".format(dp, res["identity"]["arn"], res["identity"]["account"]))
+        lines.append(
+            "Identity: profile {0} signs in as {1} (account {2}).".format(
+                dp, res["identity"]["arn"], res["identity"]["account"]
+            )
+        )
     elif _ran(identity) and identity.get("msg"):
         lines.append("Identity: not verified ({0}).".format(identity["msg"]))
     schedule = parts.get("schedule") or {}
@@ -222,14 +294,25 @@ def summary(res, parts):
         if logout.get("failed"):
             lines.append("Logout: failed ({0}).".format(logout.get("msg")))
         else:
-            lines.append("Logout: {0} login file(s) {1}removed; the portal's Logout {2}.".format(
-                len(logout.get("removed") or []), would,
-                "succeeded" if logout.get("service_logout") else "was not done ({0})".format(
-                    logout.get("service_logout_error") or "no valid token")))
+            lines.append(
+                "Logout: {0} login file(s) {1}removed; the portal's Logout {2}.".format(
+                    len(logout.get("removed") or []),
+                    would,
+                    "succeeded"
+                    if logout.get("service_logout")
+                    else "was not done ({0})".format(logout.get("service_logout_error") or "no valid token"),
+                )
+            )
     if present and not logged_in and login:
-        lines.append("Next: aws sso login --sso-session {0}, then run this again{1}.".format(
-            session, ": it finds your accounts and roles" if parts.get("discover") else ""))
+        lines.append(
+            "Next: aws sso login --sso-session {0}, then run this again{1}.".format(
+                session, ": it finds your accounts and roles" if parts.get("discover") else ""
+            )
+        )
     elif present and not res.get("default_profile_exists"):
-        lines.append("Next: no profile {0}: set recro_sso_default_profile to one of {1}.".format(
-            dp, ", ".join(res.get("profile_names") or []) or "your profiles"))
+        lines.append(
+            "Next: no profile {0}: set recro_sso_default_profile to one of {1}.".format(
+                dp, ", ".join(res.get("profile_names") or []) or "your profiles"
+            )
+        )
     return [line for line in lines if line]

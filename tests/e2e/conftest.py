@@ -45,12 +45,24 @@ def run_playbook(tmp_path):
         if results_file.exists():
             results_file.unlink()
         variables = dict(extra_vars or {}, results_file=str(results_file), ansible_python_interpreter=interpreter)
-        environment = dict(env, ANSIBLE_CONFIG=str(REPOSITORY / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                           ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-                           ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
+        environment = dict(
+            env,
+            ANSIBLE_CONFIG=str(REPOSITORY / 'ansible.cfg'),
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_LOCALHOST_WARNING='false',
+            ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+            ANSIBLE_HOME=str(tmp_path / 'ansible-home'),
+        )
         completed = subprocess.run(
             [str(Path(sys.executable).parent / 'ansible-playbook'), str(playbook_file), '-e', json.dumps(variables)],
-            cwd=str(REPOSITORY), env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600, check=False)
+            cwd=str(REPOSITORY),
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         saved = json.loads(results_file.read_text(encoding='utf-8')) if results_file.exists() else {}
         return PlaybookRun(completed, saved)
 

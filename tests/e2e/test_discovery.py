@@ -47,8 +47,15 @@ ALL_PROFILES = {
 
 
 def aws_cli(servers, *arguments):
-    completed = subprocess.run(["/usr/bin/aws"] + list(arguments), env=servers.env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    completed = subprocess.run(
+        ["/usr/bin/aws"] + list(arguments),
+        env=servers.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.strip()
 
@@ -57,7 +64,9 @@ def profiles_in_config(servers):
     """Profile -> (account, role), as botocore reads the config; the real AWS CLI v2 lists the same profiles."""
     profiles = load_config(str(servers.config_file))["profiles"]
     assert aws_cli(servers, "configure", "list-profiles").split() == list(profiles)
-    return dict((name, (values.get("sso_account_id"), values.get("sso_role_name"))) for name, values in profiles.items())
+    return dict(
+        (name, (values.get("sso_account_id"), values.get("sso_role_name"))) for name, values in profiles.items()
+    )
 
 
 def onboard(run_playbook, servers, **extra_vars):
@@ -84,11 +93,19 @@ def test_discovers_every_account_and_role_over_several_pages(aws_servers, run_pl
     assert len(aws_servers.portal.requests_for("ListAccounts")) == 2
     assert run.saved["login"]["status"] == "valid"
     # The guide's "Verify Your Identity", through botocore's SSO provider and STS.
-    assert run.saved["identity"] == {"account": "111111111111",
-                                     "arn": aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")}
-    assert "Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_adminAccess_" in run.output
+    assert run.saved["identity"] == {
+        "account": "111111111111",
+        "arn": aws_servers.organization.assumed_role_arn("111111111111", "adminAccess"),
+    }
+    assert (
+        "Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_adminAccess_"
+        in run.output
+    )
     # The real AWS CLI v2 resolves a discovered profile's settings.
-    assert aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-sandbox-readonly") == "readOnly"
+    assert (
+        aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-sandbox-readonly")
+        == "readOnly"
+    )
     assert aws_cli(aws_servers, "configure", "get", "region", "--profile", "recrocog-sandbox-readonly") == "us-east-1"
     # A second run changes nothing.
     again = onboard(run_playbook, aws_servers)
@@ -99,16 +116,28 @@ def test_a_query_selects_the_accounts_and_roles(aws_servers, run_playbook):
     log_in_as_a_new_user_would(run_playbook, aws_servers)
     query = "accounts[?account_name != 'recrocog-sandbox'].{account_id: account_id, account_name: account_name, roles: roles[?@ != 'billing']}"
     onboard(run_playbook, aws_servers, recro_sso_discover_query=query)
-    assert sorted(profiles_in_config(aws_servers)) == sorted(set(ALL_PROFILES) - {"recrocog-billing", "recrocog-sandbox-readonly"})
+    assert sorted(profiles_in_config(aws_servers)) == sorted(
+        set(ALL_PROFILES) - {"recrocog-billing", "recrocog-sandbox-readonly"}
+    )
 
 
-def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_stop_the_rest(aws_servers, run_playbook):
+def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_stop_the_rest(
+    aws_servers, run_playbook
+):
     # Permission set names may hold + = , . @ - (AWS's pattern [\w+=,.@-]+).
     aws_servers.organization.grant_role("111111111111", "Billing,ReadOnly")
     aws_servers.organization.grant_role("222222222222", "Ops=Full")
     # Two accounts whose names the template gives alike: the second cannot be named.
-    aws_servers.organization.add_account(Account.from_dict(
-        {"accountId": "444444444444", "accountName": "RecroCog-Sandbox", "emailAddress": "x@recrocog.com", "roles": ["readOnly"]}))
+    aws_servers.organization.add_account(
+        Account.from_dict(
+            {
+                "accountId": "444444444444",
+                "accountName": "RecroCog-Sandbox",
+                "emailAddress": "x@recrocog.com",
+                "roles": ["readOnly"],
+            }
+        )
+    )
     log_in_as_a_new_user_would(run_playbook, aws_servers)
     run = onboard(run_playbook, aws_servers)
     assert run.returncode == 0, run.output
@@ -119,7 +148,10 @@ def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_
     assert "444444444444" not in [account for account, _role in found.values()]
     assert "skipped a profile: profile_name_template" in run.output and "444444444444" in run.output
     # The AWS CLI reads the role names back unchanged.
-    assert aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-billing-readonly") == "Billing,ReadOnly"
+    assert (
+        aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-billing-readonly")
+        == "Billing,ReadOnly"
+    )
 
 
 def test_a_lost_role_is_pruned_and_nothing_else(aws_servers, run_playbook):
@@ -143,7 +175,9 @@ def test_an_expired_login_writes_what_it_can_prunes_nothing_and_says_how_to_rene
     run = onboard(run_playbook, aws_servers, recro_sso_prune=True)
     assert profiles_in_config(aws_servers) == ALL_PROFILES  # nothing pruned without a complete list
     assert run.saved["login"]["status"] == "expired"
-    assert run.saved["login"]["message"].startswith("the login to sso-session recro expired at {0}".format(token["expiresAt"]))
+    assert run.saved["login"]["message"].startswith(
+        "the login to sso-session recro expired at {0}".format(token["expiresAt"])
+    )
     assert "run `aws sso login --sso-session recro`" in run.saved["login"]["message"]
     assert run.saved["identity"] == {}
     assert len(aws_servers.portal.requests_for("ListAccounts")) == 2  # the logged-in run's two pages; none since
@@ -152,16 +186,24 @@ def test_an_expired_login_writes_what_it_can_prunes_nothing_and_says_how_to_rene
 def test_without_a_login_the_session_and_listed_profiles_are_written(aws_servers, run_playbook):
     run = onboard(run_playbook, aws_servers, recro_sso_account_id="012345678901")
     assert profiles_in_config(aws_servers) == {"recrocog-admin": ("012345678901", "adminAccess")}
-    assert run.saved["login"] == {"status": "missing", "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`"}
-    assert "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles." in run.output
+    assert run.saved["login"] == {
+        "status": "missing",
+        "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`",
+    }
+    assert (
+        "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles." in run.output
+    )
     assert aws_servers.portal.requests == []
 
 
 def test_a_target_without_boto3_still_onboards(aws_servers, run_playbook, python_without_boto3):
     log_in_as_a_new_user_would(run_playbook, aws_servers)
-    run = run_playbook(ONBOARD, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_prune": True,
-                                                      "recro_sso_login": "never"},
-                       interpreter=python_without_boto3)
+    run = run_playbook(
+        ONBOARD,
+        aws_servers.env,
+        {"recro_sso_account_id": "012345678901", "recro_sso_prune": True, "recro_sso_login": "never"},
+        interpreter=python_without_boto3,
+    )
     assert run.returncode == 0, run.output
     assert profiles_in_config(aws_servers) == {"recrocog-admin": ("012345678901", "adminAccess")}
     assert run.saved["login"]["status"] == "valid"  # the standard-library module works there

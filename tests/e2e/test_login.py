@@ -50,7 +50,8 @@ SAVE = """
 
 def login_task(**options):
     lines = ''.join('        {0}: {1}\n'.format(key, json.dumps(value)) for key, value in options.items())
-    return """
+    return (
+        """
 - hosts: localhost
   gather_facts: false
   tasks:
@@ -59,7 +60,9 @@ def login_task(**options):
         sso_session: recro
 {0}      register: login
       ignore_errors: true
-""".format(lines) + SAVE
+""".format(lines)
+        + SAVE
+    )
 
 
 class Login:
@@ -94,6 +97,7 @@ def login(aws_servers):
 
 def approve_when_asked(oidc, deny=False, after=0.0):
     """The person at the browser, in a thread: approves (or denies) the first code shown."""
+
     def act():
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -103,6 +107,7 @@ def approve_when_asked(oidc, deny=False, after=0.0):
                 (oidc.deny if deny else oidc.approve)(codes[0])
                 return
             time.sleep(0.1)
+
     thread = threading.Thread(target=act, daemon=True)
     thread.start()
     return thread
@@ -147,8 +152,16 @@ def test_device_flow_in_two_tasks_then_the_cli_and_botocore_use_it(login, run_pl
     assert done['status'] == 'logged_in' and done['changed'] and done['usable'], done
     assert done['token_file'] == str(login.token_file)
     token = login.token()
-    assert set(token) == {'startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret',
-                          'registrationExpiresAt', 'refreshToken'}
+    assert set(token) == {
+        'startUrl',
+        'region',
+        'accessToken',
+        'expiresAt',
+        'clientId',
+        'clientSecret',
+        'registrationExpiresAt',
+        'refreshToken',
+    }
     assert token['startUrl'] == START_URL and token['region'] == SSO_REGION and token['expiresAt'] == done['expires_at']
     assert login.oidc.grants() == ['urn:ietf:params:oauth:grant-type:device_code']
     assert_private(login)
@@ -158,8 +171,15 @@ def test_device_flow_in_two_tasks_then_the_cli_and_botocore_use_it(login, run_pl
     # The real AWS CLI uses the login without one of its own.
     if not os.path.exists(AWS_CLI):
         pytest.skip('Debian awscli is not installed')
-    identity = subprocess.run([AWS_CLI, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json'], env=login.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    identity = subprocess.run(
+        [AWS_CLI, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json'],
+        env=login.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert identity.returncode == 0, identity.stderr
     assert json.loads(identity.stdout)['Account'] == '111111111111'
     assert login.oidc.count('RegisterClient') == 1 and len(login.oidc.grants()) == 1
@@ -243,8 +263,16 @@ def test_the_cli_login_after_ours_reuses_our_registration(login, run_playbook, t
     assert login.oidc.count('RegisterClient') == 1
     approve_when_asked(login.oidc, after=0.5)
     env = dict(login.env, BROWSER='true')
-    cli = subprocess.run([AWS_CLI, 'sso', 'login', '--no-browser', '--sso-session', 'recro'], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, timeout=120, check=False)
+    cli = subprocess.run(
+        [AWS_CLI, 'sso', 'login', '--no-browser', '--sso-session', 'recro'],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert login.oidc.count('RegisterClient') == 1, login.oidc.calls
     assert login.oidc.count('StartDeviceAuthorization') == 2
@@ -266,7 +294,9 @@ def fake_desktop(login, tmp_path):
     bin_dir.mkdir()
     log = tmp_path / 'browser.log'
     script = bin_dir / 'xdg-open'
-    script.write_text(BROWSER.format(python=shutil.which('python3') or '/usr/bin/python3', log=str(log)), encoding='utf-8')
+    script.write_text(
+        BROWSER.format(python=shutil.which('python3') or '/usr/bin/python3', log=str(log)), encoding='utf-8'
+    )
     script.chmod(0o755)
     return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH']), log
 
@@ -296,14 +326,19 @@ def test_pkce_follows_the_authorize_page_to_the_loopback_redirect(login, run_pla
 def test_pkce_without_a_desktop_session_fails_clearly(login, run_playbook):
     run = run_playbook(login_task(flow='pkce'), login.env)
     assert run.saved['failed']
-    assert run.saved['msg'] == ('flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on '
-                                'Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host')
+    assert run.saved['msg'] == (
+        'flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on '
+        'Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host'
+    )
     assert not login.token_file.exists()
 
 
 def test_pkce_with_wait_false_is_refused(login, run_playbook):
     run = run_playbook(login_task(flow='pkce', wait=False), login.env)
-    assert run.saved['msg'] == 'wait: false needs flow: device_code; the pkce redirect server lives only as long as the task'
+    assert (
+        run.saved['msg']
+        == 'wait: false needs flow: device_code; the pkce redirect server lives only as long as the task'
+    )
     assert login.oidc.calls == [] and not login.token_file.parent.exists()
 
 
@@ -313,6 +348,7 @@ def test_expired_device_code(login, run_playbook):
         while not login.oidc.pending_user_codes() and time.monotonic() < deadline:
             time.sleep(0.1)
         login.oidc.expire(login.oidc.pending_user_codes()[0])
+
     threading.Thread(target=expire, daemon=True).start()
     run = run_playbook(login_task(), login.env)
     assert run.saved['failed']
@@ -348,8 +384,10 @@ def test_timeout_names_the_code_and_keeps_it_pending(login, run_playbook):
     code = login.oidc.pending_user_codes()[0]
     pending = [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
     expires = json.loads(pending[0].read_text(encoding='utf-8'))['expiresAt']
-    assert run.saved['msg'] == ('timeout: no approval of the code {0} at {1}/device?user_code={0} within 2 s for sso-session '
-                                'recro; the code stays valid until {2}'.format(code, login.oidc.url, expires))
+    assert run.saved['msg'] == (
+        'timeout: no approval of the code {0} at {1}/device?user_code={0} within 2 s for sso-session '
+        'recro; the code stays valid until {2}'.format(code, login.oidc.url, expires)
+    )
     assert not login.token_file.exists()
     assert_private(login)
     assert_no_secret(run, login)
@@ -361,8 +399,10 @@ def test_server_unreachable(login, run_playbook):
     write_endpoint_overrides(login.servers.endpoint_data_dir, {'sso-oidc': 'http://127.0.0.1:9'})
     run = run_playbook(login_task(timeout=5), env)
     assert run.saved['failed']
-    assert run.saved['msg'] == ('sso-session recro: cannot reach the sso-oidc service of us-east-1: Could not connect to the '
-                                'endpoint URL: "http://127.0.0.1:9/client/register"')
+    assert run.saved['msg'] == (
+        'sso-session recro: cannot reach the sso-oidc service of us-east-1: Could not connect to the '
+        'endpoint URL: "http://127.0.0.1:9/client/register"'
+    )
     assert not login.token_file.exists()
 
 
@@ -370,12 +410,15 @@ def test_missing_sso_session(login, run_playbook):
     run = run_playbook(login_task().replace('sso_session: recro', 'sso_session: other'), login.env)
     assert run.saved['failed']
     assert run.saved['msg'] == "sso_session: 'other' has no [sso-session other] stanza in {0}; it has recro".format(
-        login.servers.config_file)
+        login.servers.config_file
+    )
     assert login.oidc.calls == []
 
 
 def test_check_mode_writes_nothing_and_calls_nothing(login, run_playbook):
-    run = run_playbook(login_task().replace('      register: login', '      register: login\n      check_mode: true'), login.env)
+    run = run_playbook(
+        login_task().replace('      register: login', '      register: login\n      check_mode: true'), login.env
+    )
     assert run.saved['status'] == 'login_required' and run.saved['changed'], run.output
     assert run.saved['msg'] == 'check mode: would log in to sso-session recro with the device_code flow'
     assert login.oidc.calls == [] and not login.token_file.parent.exists()

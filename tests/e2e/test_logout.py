@@ -86,13 +86,22 @@ def snapshot(home, fifo=None):
 
 
 def plant_registration_and_pending(home, session, start_url):
-    paths = [registration_cache_file(str(home), session, start_url, "us-east-1", SCOPES),
-             registration_cache_file(str(home), session, start_url, "us-east-1", None),
-             pending_authorization_file(str(home), session)]
+    paths = [
+        registration_cache_file(str(home), session, start_url, "us-east-1", SCOPES),
+        registration_cache_file(str(home), session, start_url, "us-east-1", None),
+        pending_authorization_file(str(home), session),
+    ]
     for path in paths[:2]:
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"clientId": "id-" + session, "clientSecret": "registration-secret-" + session,
-                       "expiresAt": "2027-03-01T00:00:00Z", "scopes": SCOPES}, handle)
+            json.dump(
+                {
+                    "clientId": "id-" + session,
+                    "clientSecret": "registration-secret-" + session,
+                    "expiresAt": "2027-03-01T00:00:00Z",
+                    "scopes": SCOPES,
+                },
+                handle,
+            )
     with open(paths[2], "w", encoding="utf-8") as handle:
         json.dump({"deviceCode": "device-code-" + session, "userCode": "ABCD-EFGH"}, handle)
     for path in paths:
@@ -102,8 +111,15 @@ def plant_registration_and_pending(home, session, start_url):
 
 def cli_identity(servers, profile):
     """``aws sts get-caller-identity`` with the real AWS CLI v2, which caches the profile's role credentials."""
-    cli = subprocess.run(["/usr/bin/aws", "sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text"],
-                         env=servers.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    cli = subprocess.run(
+        ["/usr/bin/aws", "sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text"],
+        env=servers.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert cli.returncode == 0, cli.stderr
     return cli.stdout.strip()
 
@@ -120,8 +136,10 @@ def two_sessions_logged_in(servers):
     other = [str(servers.token_cache_file("other"))] + plant_registration_and_pending(home, "other", OTHER_START_URL)
     for profile in ("recrocog-admin", "recrocog-staging-read", "other-admin"):
         assert cli_identity(servers, profile).startswith("arn:aws:sts::")
-    recro += [role_credentials_cache_file(str(home), "111111111111", "adminAccess", "recro"),
-              role_credentials_cache_file(str(home), "222222222222", "readOnly", "recro")]
+    recro += [
+        role_credentials_cache_file(str(home), "111111111111", "adminAccess", "recro"),
+        role_credentials_cache_file(str(home), "222222222222", "readOnly", "recro"),
+    ]
     other.append(role_credentials_cache_file(str(home), "111111111111", "adminAccess", "other"))
     files = snapshot(home)
     for path in recro + other:
@@ -161,7 +179,9 @@ def test_logout_ends_the_session_at_the_portal_and_removes_only_its_files(aws_se
     assert_only_recro_removed(aws_servers, before, recro, run.saved)
     assert_no_secret(run, before)
     # The other session still works, through the real CLI.
-    assert cli_identity(aws_servers, "other-admin") == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
+    assert cli_identity(aws_servers, "other-admin") == aws_servers.organization.assumed_role_arn(
+        "111111111111", "adminAccess"
+    )
 
     left = snapshot(aws_servers.home)
     again = run_playbook(LOGOUT, aws_servers.env)
@@ -176,7 +196,9 @@ def test_check_mode_lists_the_files_and_calls_nothing(aws_servers, run_playbook)
     token, recro, other = two_sessions_logged_in(aws_servers)
     before = snapshot(aws_servers.home)
 
-    run = run_playbook(LOGOUT.replace("      register: logout", "      register: logout\n      check_mode: true"), aws_servers.env)
+    run = run_playbook(
+        LOGOUT.replace("      register: logout", "      register: logout\n      check_mode: true"), aws_servers.env
+    )
 
     assert run.returncode == 0, run.output
     assert run.saved["changed"] and sorted(run.saved["removed"]) == sorted(recro)
@@ -229,13 +251,17 @@ def test_a_fifo_in_place_of_the_token_is_refused_and_nothing_removed(aws_servers
     assert aws_servers.portal.logout_tokens == []
 
 
-
 def test_without_the_stanza_what_the_session_name_and_token_tell_still_goes(aws_servers, run_playbook):
     token, recro, other = two_sessions_logged_in(aws_servers)
     # Offboarding that removed the [sso-session recro] stanza first: the profiles still name the session.
-    aws_servers.config_file.write_text(CONFIG.replace("[sso-session recro]\nsso_start_url = {0}\nsso_region = us-east-1\n"
-                                                      "sso_registration_scopes = sso:account:access\n".format(START_URL), ""),
-                                       encoding="utf-8")
+    aws_servers.config_file.write_text(
+        CONFIG.replace(
+            "[sso-session recro]\nsso_start_url = {0}\nsso_region = us-east-1\n"
+            "sso_registration_scopes = sso:account:access\n".format(START_URL),
+            "",
+        ),
+        encoding="utf-8",
+    )
     before = snapshot(aws_servers.home)
 
     run = run_playbook(LOGOUT, aws_servers.env)
@@ -279,14 +305,27 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
         credentials = role_credentials_cache_file(str(home), "111111111111", "adminAccess", "recro")
         os.makedirs(os.path.dirname(credentials), mode=0o700)
         with open(credentials, "w", encoding="utf-8") as handle:
-            json.dump({"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "s",
-                                                              "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}}, handle)
+            json.dump(
+                {
+                    "ProviderType": "sso",
+                    "Credentials": {
+                        "AccessKeyId": "ASIAEXAMPLE",
+                        "SecretAccessKey": "s",
+                        "SessionToken": "t",
+                        "Expiration": "2099-01-01T00:00:00Z",
+                    },
+                },
+                handle,
+            )
         recro.append(credentials)
-        for directory, dummy, names in os.walk(str(home)):
+        for directory, _subdirectories, names in os.walk(str(home)):
             os.chown(directory, user.pw_uid, user.pw_gid)
             for name in names:
                 os.chown(os.path.join(directory, name), user.pw_uid, user.pw_gid)
-        playbook = LOGOUT.replace("        sso_session: recro\n", "        sso_session: recro\n        user: {0}\n        path: ~/.aws/config\n".format(user.pw_name))
+        playbook = LOGOUT.replace(
+            "        sso_session: recro\n",
+            "        sso_session: recro\n        user: {0}\n        path: ~/.aws/config\n".format(user.pw_name),
+        )
 
         run = run_playbook(playbook, aws_servers.env)
 
@@ -323,8 +362,9 @@ def test_a_token_the_portal_no_longer_accepts_is_reported_and_the_files_go(aws_s
     assert run.returncode == 0, run.output
     assert aws_servers.portal.logout_tokens == [token["accessToken"]]
     assert run.saved["service_logout"] is False
-    assert run.saved["service_logout_error"] == ("the SSO portal in us-east-1 no longer accepts the token of sso-session recro "
-                                                 "(the session had ended)")
+    assert run.saved["service_logout_error"] == (
+        "the SSO portal in us-east-1 no longer accepts the token of sso-session recro (the session had ended)"
+    )
     assert_only_recro_removed(aws_servers, before, recro, run.saved)
     assert_no_secret(run, before)
 
@@ -338,5 +378,7 @@ def test_a_target_without_boto3_still_removes_the_files(aws_servers, run_playboo
     assert run.returncode == 0, run.output
     assert aws_servers.portal.logout_tokens == []
     assert run.saved["service_logout"] is False
-    assert run.saved["service_logout_error"] == "boto3 is not installed where the module runs; the portal was not called"
+    assert (
+        run.saved["service_logout_error"] == "boto3 is not installed where the module runs; the portal was not called"
+    )
     assert_only_recro_removed(aws_servers, before, recro, run.saved)

@@ -58,8 +58,15 @@ def role_part(output):
 
 def login_shell_profile(aws_servers):
     """AWS_PROFILE as a real interactive bash of the user ends up with."""
-    completed = subprocess.run(["bash", "-ic", 'printf %s "$AWS_PROFILE"'], env=dict(aws_servers.env, AWS_PROFILE=""),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    completed = subprocess.run(
+        ["bash", "-ic", 'printf %s "$AWS_PROFILE"'],
+        env=dict(aws_servers.env, AWS_PROFILE=""),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return completed.stdout
 
 

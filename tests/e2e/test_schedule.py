@@ -56,8 +56,13 @@ TASK = """
 
 
 def git(*args, cwd):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args), cwd=str(cwd), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args),
+        cwd=str(cwd),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbook):
@@ -70,7 +75,9 @@ def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbo
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     config = home / ".aws" / "config"
-    config.write_text("[profile recrocog-admin]\nsso_session = recro\nsso_account_id = 111111111111\nsso_role_name = readOnly\n")
+    config.write_text(
+        "[profile recrocog-admin]\nsso_session = recro\nsso_account_id = 111111111111\nsso_role_name = readOnly\n"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "AWS_CONFIG_FILE")}
     env["HOME"] = str(home)
     collections = str(REPOSITORY / ".cache" / "collections")
@@ -83,12 +90,19 @@ def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbo
     assert (units / "timers.target.wants" / schedule.TIMER_NAME).is_symlink()
     service = (units / schedule.SERVICE_NAME).read_text()
     exec_start = [line for line in service.splitlines() if line.startswith("ExecStart=")][0]
-    argv = schedule.parse_exec(exec_start[len("ExecStart="):])
+    argv = schedule.parse_exec(exec_start[len("ExecStart=") :])
     assert argv == first["command"]
     assert 'Environment="ANSIBLE_PYTHON_INTERPRETER={0}"'.format(sys.executable) in service
     assert json.loads(argv[argv.index("--extra-vars") + 1])["recro_sso_drift_mode"] == "enforce"
-    pulled = subprocess.run(argv, env=dict(env, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_PYTHON_INTERPRETER=sys.executable), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+    pulled = subprocess.run(
+        argv,
+        env=dict(env, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_PYTHON_INTERPRETER=sys.executable),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=300,
+        check=False,
+    )
     assert pulled.returncode == 0, pulled.stdout
     assert "sso_role_name = adminAccess" in config.read_text()
 

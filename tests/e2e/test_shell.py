@@ -43,8 +43,14 @@ NEW_TASK = """
 
 
 def login_profile(home):
-    return subprocess.run(["bash", "-ic", "echo $AWS_PROFILE"], env=dict(PATH=os.environ["PATH"], HOME=str(home)),
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False).stdout.strip()
+    return subprocess.run(
+        ["bash", "-ic", "echo $AWS_PROFILE"],
+        env=dict(PATH=os.environ["PATH"], HOME=str(home)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        check=False,
+    ).stdout.strip()
 
 
 def test_old_block_unchanged_then_override_reported_and_moved(run_playbook, tmp_path):
@@ -94,7 +100,9 @@ ROOT_TASK = """
 
 def test_root_writes_for_another_user_without_become(run_playbook, tmp_path):
     import pwd
+
     import pytest
+
     if os.geteuid() != 0:
         pytest.skip("needs root to create a user")
     name = "recroshell{0}".format(os.getpid() % 10000)
@@ -108,8 +116,13 @@ def test_root_writes_for_another_user_without_become(run_playbook, tmp_path):
         assert run.returncode == 0, run.output
         rc = os.path.join(home, ".bashrc")
         assert os.stat(rc).st_uid == pwd.getpwnam(name).pw_uid
-        out = subprocess.run(["su", "-", name, "-c", "bash -ic 'echo $AWS_PROFILE'"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            ["su", "-", name, "-c", "bash -ic 'echo $AWS_PROFILE'"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            check=False,
+        ).stdout.strip()
         assert out.endswith("dev")
     finally:
         subprocess.run(["flock", "/tmp/recro-users.lock", "userdel", "-r", name], check=False)

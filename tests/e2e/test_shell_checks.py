@@ -31,12 +31,14 @@ TASK = """
         mode: "0600"
 """
 
-BLOCK = (b"# BEGIN recro.aws_sso: AWS default profile\n"
-         b"# The profile aws and the AWS SDKs use without --profile.\n"
-         b"# Sign in with: aws sso login --sso-session recro\n"
-         b"export AWS_DEFAULT_PROFILE=dev\n"
-         b"export AWS_PROFILE=dev\n"
-         b"# END recro.aws_sso: AWS default profile\n")
+BLOCK = (
+    b"# BEGIN recro.aws_sso: AWS default profile\n"
+    b"# The profile aws and the AWS SDKs use without --profile.\n"
+    b"# Sign in with: aws sso login --sso-session recro\n"
+    b"export AWS_DEFAULT_PROFILE=dev\n"
+    b"export AWS_PROFILE=dev\n"
+    b"# END recro.aws_sso: AWS default profile\n"
+)
 
 # Made-up keys in AWS's documented example format; the test checks they never show up in the output.
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -58,8 +60,10 @@ def test_check_mode_and_diff_write_nothing_then_a_real_run_is_idempotent(run_pla
     rc = home / ".bashrc"
     rc.write_bytes(b"alias ll='ls -l'")  # no final newline
 
-    check = run_playbook(TASK.replace("      register: result", "      check_mode: true\n      diff: true\n      register: result"),
-                         env_for(home))
+    check = run_playbook(
+        TASK.replace("      register: result", "      check_mode: true\n      diff: true\n      register: result"),
+        env_for(home),
+    )
 
     assert check.returncode == 0, check.output
     result = check.saved["result"]
@@ -67,8 +71,14 @@ def test_check_mode_and_diff_write_nothing_then_a_real_run_is_idempotent(run_pla
     assert rc.read_bytes() == b"alias ll='ls -l'"
     assert sorted(os.listdir(home)) == [".bashrc"]
     diff = result["diff"]
-    assert diff == [dict(before="alias ll='ls -l'", after=("alias ll='ls -l'\n" + BLOCK.decode()),
-                         before_header=str(rc), after_header=str(rc))], diff
+    assert diff == [
+        dict(
+            before="alias ll='ls -l'",
+            after=("alias ll='ls -l'\n" + BLOCK.decode()),
+            before_header=str(rc),
+            after_header=str(rc),
+        )
+    ], diff
 
     run = run_playbook(TASK, env_for(home))
 
@@ -81,9 +91,17 @@ def test_check_mode_and_diff_write_nothing_then_a_real_run_is_idempotent(run_pla
     # A real login bash started in that home prints the profile: it reads ~/.profile, which (as Debian's
     # /etc/skel/.profile does) reads ~/.bashrc.
     (home / ".profile").write_text('if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\n')
-    shell = subprocess.run(["bash", "-lic", 'printf %s "$AWS_PROFILE"'], env=dict(env_for(home), TERM="dumb"),
-                           cwd=str(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                           text=True, timeout=60, check=False)
+    shell = subprocess.run(
+        ["bash", "-lic", 'printf %s "$AWS_PROFILE"'],
+        env=dict(env_for(home), TERM="dumb"),
+        cwd=str(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert shell.stdout == "dev"
 
 
@@ -93,8 +111,11 @@ def test_static_keys_reported_without_values_and_files_left_byte_identical(run_p
     rc.write_bytes(rc_text + BLOCK)
     (home / ".aws").mkdir(mode=0o700)
     credentials = home / ".aws" / "credentials"
-    credentials_text = ("[default]\naws_access_key_id = {0}\naws_secret_access_key = {1}\n"
-                        "[other]\naws_access_key_id = {0}\n".format(KEY_ID, SECRET)).encode()
+    credentials_text = (
+        "[default]\naws_access_key_id = {0}\naws_secret_access_key = {1}\n[other]\naws_access_key_id = {0}\n".format(
+            KEY_ID, SECRET
+        )
+    ).encode()
     credentials.write_bytes(credentials_text)
     os.chmod(credentials, 0o600)
 
@@ -106,17 +127,23 @@ def test_static_keys_reported_without_values_and_files_left_byte_identical(run_p
     assert rc.read_bytes() == rc_text + BLOCK and credentials.read_bytes() == credentials_text
     found = sorted((c["path"], c["line"], c["kind"]) for c in result["conflicts"])
     assert (str(rc), 1, "static_credentials") in found and (str(rc), 2, "static_credentials") in found, found
-    assert any(path == str(credentials) and kind == "credentials_file" for path, _, kind in found), found
+    assert any(path == str(credentials) and kind == "credentials_file" for path, _line, kind in found), found
     # [other] is neither default nor a managed profile.
-    assert not any(path == str(credentials) and line >= 4 for path, line, _ in found), found
+    assert not any(path == str(credentials) and line >= 4 for path, line, _kind in found), found
     for conflict in result["conflicts"]:
         assert set(conflict) == {"path", "line", "variable", "kind", "effect"}
     text = json.dumps(result) + run.output
     assert KEY_ID not in text and SECRET not in text
 
 
-@pytest.mark.parametrize("profile, session, parameter", [
-    ("dev\n", "recro", "profile"), ("dev; rm -rf ~", "recro", "profile"), ("dev", "recro\nexport X=1", "session_name")])
+@pytest.mark.parametrize(
+    "profile, session, parameter",
+    [
+        ("dev\n", "recro", "profile"),
+        ("dev; rm -rf ~", "recro", "profile"),
+        ("dev", "recro\nexport X=1", "session_name"),
+    ],
+)
 def test_bad_values_refused_naming_the_parameter_before_any_write(run_playbook, home, profile, session, parameter):
     run = run_playbook(TASK, env_for(home), {"profile": profile, "session": session})
 
@@ -160,20 +187,32 @@ def test_a_crlf_file_keeps_crlf(run_playbook, home):
 
 def test_a_login_file_setting_after_it_reads_bashrc_is_reported(run_playbook, home):
     profile = home / ".profile"
-    profile_text = (b'if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\n'
-                    b"export AWS_PROFILE=old\n")
+    profile_text = (
+        b'if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\nexport AWS_PROFILE=old\n'
+    )
     profile.write_bytes(profile_text)
     (home / ".bashrc").write_bytes(b"")
 
     run = run_playbook(TASK, env_for(home))
 
     assert run.returncode == 0 and not run.saved["result"].get("failed"), run.output
-    overrides = [(c["path"], c["line"], c["variable"]) for c in run.saved["result"]["conflicts"]
-                 if c["kind"] == "profile_override"]
+    overrides = [
+        (c["path"], c["line"], c["variable"])
+        for c in run.saved["result"]["conflicts"]
+        if c["kind"] == "profile_override"
+    ]
     assert overrides == [(str(profile), 2, "AWS_PROFILE")], run.saved["result"]
     assert profile.read_bytes() == profile_text
     # The real login bash agrees: the later line wins over our block.
-    shell = subprocess.run(["bash", "-lic", 'printf %s "$AWS_PROFILE"'], env=dict(env_for(home), TERM="dumb"),
-                           cwd=str(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                           text=True, timeout=60, check=False)
+    shell = subprocess.run(
+        ["bash", "-lic", 'printf %s "$AWS_PROFILE"'],
+        env=dict(env_for(home), TERM="dumb"),
+        cwd=str(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert shell.stdout == "old"

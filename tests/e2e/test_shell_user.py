@@ -64,9 +64,17 @@ def throwaway_user(shell):
 def as_user(user, argv):
     """What ``argv`` prints, run as ``user`` with a clean environment whose HOME is the user's."""
     env = dict(PATH="/usr/local/bin:/usr/bin:/bin", HOME=user.pw_dir, USER=user.pw_name, TERM="dumb")
-    return subprocess.run([shutil.which("runuser"), "-u", user.pw_name, "--"] + argv, env=env, cwd=user.pw_dir,
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                          text=True, timeout=60, check=False).stdout
+    return subprocess.run(
+        [shutil.which("runuser"), "-u", user.pw_name, "--"] + argv,
+        env=env,
+        cwd=user.pw_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root acts for another user")
@@ -87,8 +95,11 @@ def test_root_writes_the_users_files_as_the_user_and_her_shells_read_them(run_pl
         zshrc = home / ".zshrc"
         subprocess.run(["runuser", "-u", user.pw_name, "--", "ln", "-s", str(target), str(zshrc)], check=True)
 
-        run = run_playbook(task(), {"PATH": os.environ["PATH"]},
-                           {"user": user.pw_name, "profile": "dev", "shells": ["bash", "fish", "zsh"]})
+        run = run_playbook(
+            task(),
+            {"PATH": os.environ["PATH"]},
+            {"user": user.pw_name, "profile": "dev", "shells": ["bash", "fish", "zsh"]},
+        )
 
         assert run.returncode == 0, run.output
         result = run.saved["result"]
@@ -112,7 +123,9 @@ def test_root_writes_the_users_files_as_the_user_and_her_shells_read_them(run_pl
         assert result["shells"] == ["bash", "fish"], result
         fish_rc = home / ".config" / "fish" / "conf.d" / "recro_sso.fish"
         assert sorted((f["shell"], f["path"], f["action"]) for f in result["files"]) == [
-            ("bash", str(bashrc), "added"), ("fish", str(fish_rc), "added")]
+            ("bash", str(bashrc), "added"),
+            ("fish", str(fish_rc), "added"),
+        ]
         for path in (bashrc, fish_rc, fish_rc.parent):
             info = os.stat(path)
             assert (info.st_uid, info.st_gid) == (user.pw_uid, user.pw_gid), path
@@ -148,9 +161,17 @@ def test_zsh_reads_the_block(run_playbook, tmp_path):
     result = run.saved["result"]
     assert result["files"] == [dict(shell="zsh", path=str(home / ".zshrc"), file="~/.zshrc", action="added")], result
     assert (home / ".zshrc").read_bytes().startswith(b"setopt no_beep\n# BEGIN recro.aws_sso: AWS default profile\n")
-    shell = subprocess.run(["zsh", "-ic", 'printf %s "$AWS_PROFILE/$AWS_DEFAULT_PROFILE"'],
-                           env=dict(env, TERM="dumb"), cwd=str(home), stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, timeout=60, check=False)
+    shell = subprocess.run(
+        ["zsh", "-ic", 'printf %s "$AWS_PROFILE/$AWS_DEFAULT_PROFILE"'],
+        env=dict(env, TERM="dumb"),
+        cwd=str(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert shell.stdout == "a:b@c+d%e/a:b@c+d%e"
 
 
@@ -170,9 +191,19 @@ def test_fish_reads_the_block_and_absent_removes_it(run_playbook, tmp_path):
         b"# Sign in with: aws sso login --sso-session recro\n"
         b"set -gx AWS_DEFAULT_PROFILE 'dev.x'\n"
         b"set -gx AWS_PROFILE 'dev.x'\n"
-        b"# END recro.aws_sso: AWS default profile\n")
-    shell = subprocess.run(["fish", "-c", 'printf %s "$AWS_PROFILE"'], env=env, cwd=str(home), stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, timeout=60, check=False)
+        b"# END recro.aws_sso: AWS default profile\n"
+    )
+    shell = subprocess.run(
+        ["fish", "-c", 'printf %s "$AWS_PROFILE"'],
+        env=env,
+        cwd=str(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert shell.stdout == "dev.x"
 
     absent = task().replace('profile: "{{ profile }}"', "state: absent")

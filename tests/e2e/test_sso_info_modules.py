@@ -110,7 +110,10 @@ def test_session_info_by_name_reports_a_missing_stanza_as_a_status(aws_servers, 
     assert present["sessions"] == [{k: v for k, v in present["session"].items() if k != "stanza_found"}]
     assert not absent.get("failed") and absent["sessions"] == []
     assert absent["session"] == {
-        "name": "other", "stanza_found": False, "status": "missing", "login_command": "aws sso login --sso-session other",
+        "name": "other",
+        "stanza_found": False,
+        "status": "missing",
+        "login_command": "aws sso login --sso-session other",
         "token_cache_file": str(aws_servers.token_cache_file("other")),
         "message": "{0} has no [sso-session other] stanza: nothing to log in to yet".format(aws_servers.config_file),
     }
@@ -130,10 +133,20 @@ def test_accounts_info_lists_every_page_and_applies_the_query(aws_servers, run_p
     query = "accounts[?starts_with(account_name, 'recrocog-')].{id: account_id, roles: roles[?@ != 'readOnly']}"
     run = run_playbook(playbook(ACCOUNTS.format(query=query), "access"), aws_servers.env)
     assert run.returncode == 0, run.output
-    expected = [dict(account_id=account["accountId"], account_name=account["accountName"],
-                     email_address=account["emailAddress"], roles=account["roles"]) for account in DEFAULT_ORGANIZATION["accounts"]]
+    expected = [
+        dict(
+            account_id=account["accountId"],
+            account_name=account["accountName"],
+            email_address=account["emailAddress"],
+            roles=account["roles"],
+        )
+        for account in DEFAULT_ORGANIZATION["accounts"]
+    ]
     assert run.saved["accounts"] == expected
-    assert run.saved["query_result"] == [{"id": "222222222222", "roles": ["adminAccess"]}, {"id": "333333333333", "roles": []}]
+    assert run.saved["query_result"] == [
+        {"id": "222222222222", "roles": ["adminAccess"]},
+        {"id": "333333333333", "roles": []},
+    ]
     # Three accounts at two a page, and three roles in the first account: several pages each.
     assert len(aws_servers.portal.requests_for("ListAccounts")) == 2
     assert len(aws_servers.portal.requests_for("ListAccountRoles")) == 4
@@ -159,8 +172,10 @@ def test_accounts_info_when_the_portal_refuses_the_token(aws_servers, run_playbo
     aws_servers.portal.revoke_access_token(token["accessToken"])
     run = run_playbook(playbook(ACCOUNTS.format(query="accounts"), "access"), aws_servers.env)
     assert run.saved["failed"]
-    assert run.saved["msg"] == ("the SSO portal refused the login of sso-session recro (signed out, or the session ended): "
-                                "run `aws sso login --sso-session recro`")
+    assert run.saved["msg"] == (
+        "the SSO portal refused the login of sso-session recro (signed out, or the session ended): "
+        "run `aws sso login --sso-session recro`"
+    )
     assert [request.status for request in aws_servers.portal.requests] == [401]
 
 
@@ -192,9 +207,16 @@ def test_identity_without_a_login_fails_with_the_login_command(aws_servers, run_
 
 def test_modules_needing_boto3_say_so_on_a_target_without_it(aws_servers, run_playbook, python_without_boto3):
     aws_servers.log_in()
-    tasks = ACCOUNTS.format(query="accounts") + IDENTITY + SESSION_INFO.replace('query: "sessions[?status!=\'valid\'].login_command"', "")
-    run = run_playbook(playbook(tasks, "{'access': access, 'identity': identity, 'info': info}"), aws_servers.env,
-                       interpreter=python_without_boto3)
+    tasks = (
+        ACCOUNTS.format(query="accounts")
+        + IDENTITY
+        + SESSION_INFO.replace('query: "sessions[?status!=\'valid\'].login_command"', "")
+    )
+    run = run_playbook(
+        playbook(tasks, "{'access': access, 'identity': identity, 'info': info}"),
+        aws_servers.env,
+        interpreter=python_without_boto3,
+    )
     assert run.returncode == 0, run.output
     for result in (run.saved["access"], run.saved["identity"]):
         assert result["failed"]
@@ -206,7 +228,24 @@ def test_the_aws_cli_resolves_the_same_identity(aws_servers, run_playbook):
     aws_servers.log_in()
     run = run_playbook(WRITE_SESSION, aws_servers.env)
     assert run.returncode == 0, run.output
-    cli = subprocess.run(["/usr/bin/aws", "sts", "get-caller-identity", "--profile", "recrocog-admin", "--query", "Arn", "--output", "text"],
-                         env=aws_servers.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    cli = subprocess.run(
+        [
+            "/usr/bin/aws",
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "recrocog-admin",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=aws_servers.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.strip() == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")

@@ -36,12 +36,24 @@ SSO_REGION = 'us-east-1'
 DEFAULT_ORGANIZATION = {
     'userName': 'cwilson',
     'accounts': [
-        {'accountId': '111111111111', 'accountName': 'recrocog', 'emailAddress': 'aws@recrocog.com',
-         'roles': ['adminAccess', 'readOnly', 'billing']},
-        {'accountId': '222222222222', 'accountName': 'recrocog-staging', 'emailAddress': 'aws-staging@recrocog.com',
-         'roles': ['adminAccess', 'readOnly']},
-        {'accountId': '333333333333', 'accountName': 'recrocog-sandbox', 'emailAddress': 'aws-sandbox@recrocog.com',
-         'roles': ['readOnly']},
+        {
+            'accountId': '111111111111',
+            'accountName': 'recrocog',
+            'emailAddress': 'aws@recrocog.com',
+            'roles': ['adminAccess', 'readOnly', 'billing'],
+        },
+        {
+            'accountId': '222222222222',
+            'accountName': 'recrocog-staging',
+            'emailAddress': 'aws-staging@recrocog.com',
+            'roles': ['adminAccess', 'readOnly'],
+        },
+        {
+            'accountId': '333333333333',
+            'accountName': 'recrocog-sandbox',
+            'emailAddress': 'aws-sandbox@recrocog.com',
+            'roles': ['readOnly'],
+        },
     ],
 }
 # The services botocore's SSO login and credential chain talk to, by botocore name and by
@@ -56,8 +68,16 @@ def token_cache_file(home: Path, session_name: str) -> Path:
     return home / '.aws' / 'sso' / 'cache' / (hashlib.sha1(session_name.encode('utf-8')).hexdigest() + '.json')
 
 
-def write_token_cache(home: Path, access_token: str, *, session_name: str = SESSION_NAME, start_url: str = START_URL,
-                      sso_region: str = SSO_REGION, expired: bool = False, refreshable: bool = True) -> dict:
+def write_token_cache(
+    home: Path,
+    access_token: str,
+    *,
+    session_name: str = SESSION_NAME,
+    start_url: str = START_URL,
+    sso_region: str = SSO_REGION,
+    expired: bool = False,
+    refreshable: bool = True,
+) -> dict:
     """Write the token cache file as ``aws sso login --sso-session NAME`` does; returns its content.
 
     ``expired`` puts ``expiresAt`` an hour in the past. Without ``refreshable`` there is no
@@ -104,7 +124,9 @@ def write_endpoint_overrides(data_dir: Path, endpoints: dict) -> None:
         override = {
             'version': rule_set['version'],
             'parameters': rule_set['parameters'],
-            'rules': [{'conditions': [], 'type': 'endpoint', 'endpoint': {'url': url, 'properties': {}, 'headers': {}}}],
+            'rules': [
+                {'conditions': [], 'type': 'endpoint', 'endpoint': {'url': url, 'properties': {}, 'headers': {}}}
+            ],
         }
         service_dir = data_dir / service / api_version
         service_dir.mkdir(parents=True, exist_ok=True)
@@ -153,14 +175,28 @@ class AwsTestServers:
     def token_cache_file(self, session_name: str = SESSION_NAME) -> Path:
         return token_cache_file(self.home, session_name)
 
-    def log_in(self, session_name: str = SESSION_NAME, *, start_url: str = START_URL, sso_region: str = SSO_REGION,
-               expired: bool = False, refreshable: bool = True) -> dict:
+    def log_in(
+        self,
+        session_name: str = SESSION_NAME,
+        *,
+        start_url: str = START_URL,
+        sso_region: str = SSO_REGION,
+        expired: bool = False,
+        refreshable: bool = True,
+    ) -> dict:
         """Mint an access token the portal accepts and cache it for the session, as ``aws sso login`` would.
 
         Returns the cache file's content; the options are those of ``write_token_cache``.
         """
-        return write_token_cache(self.home, self.portal.issue_access_token(), session_name=session_name, start_url=start_url,
-                                 sso_region=sso_region, expired=expired, refreshable=refreshable)
+        return write_token_cache(
+            self.home,
+            self.portal.issue_access_token(),
+            session_name=session_name,
+            start_url=start_url,
+            sso_region=sso_region,
+            expired=expired,
+            refreshable=refreshable,
+        )
 
     @property
     def env(self) -> dict:
@@ -175,14 +211,18 @@ class AwsTestServers:
         return env
 
     def aws_variables(self) -> dict:
-        variables = {'AWS_ENDPOINT_URL_' + SSO_FLOW_SERVICES[service]: url for service, url in self._endpoints().items()}
-        variables.update({
-            'AWS_DATA_PATH': str(self.endpoint_data_dir),
-            'AWS_CONFIG_FILE': str(self.config_file),
-            'AWS_SHARED_CREDENTIALS_FILE': str(self.home / '.aws' / 'credentials'),
-            'AWS_EC2_METADATA_DISABLED': 'true',  # no credentials from an instance role, and no waiting for one
-            'AWS_PAGER': '',  # the AWS CLI must never start `less` in a test
-        })
+        variables = {
+            'AWS_ENDPOINT_URL_' + SSO_FLOW_SERVICES[service]: url for service, url in self._endpoints().items()
+        }
+        variables.update(
+            {
+                'AWS_DATA_PATH': str(self.endpoint_data_dir),
+                'AWS_CONFIG_FILE': str(self.config_file),
+                'AWS_SHARED_CREDENTIALS_FILE': str(self.home / '.aws' / 'credentials'),
+                'AWS_EC2_METADATA_DISABLED': 'true',  # no credentials from an instance role, and no waiting for one
+                'AWS_PAGER': '',  # the AWS CLI must never start `less` in a test
+            }
+        )
         return variables
 
     def use_in_process(self, monkeypatch) -> None:
@@ -207,7 +247,9 @@ class AwsTestServers:
 
 
 @contextlib.contextmanager
-def portal_process(state_file: Path, *, sts_endpoint: str | None = None, moto_sts: bool = False, page_size: int | None = None):
+def portal_process(
+    state_file: Path, *, sts_endpoint: str | None = None, moto_sts: bool = False, page_size: int | None = None
+):
     """Run the portal as its own program (``sso_portal.py``); yields its ``AWS_ENDPOINT_URL_*`` variables.
 
     Change what it serves with ``write_portal_state(state_file, ...)``: it re-reads the file.
@@ -231,7 +273,10 @@ def portal_process(state_file: Path, *, sts_endpoint: str | None = None, moto_st
                 if not line:
                     process.wait(timeout=10)
                     stderr.seek(0)
-                    raise RuntimeError('sso_portal.py exited with %s: %s' % (process.returncode, stderr.read().decode('utf-8', 'replace')))
+                    raise RuntimeError(
+                        'sso_portal.py exited with %s: %s'
+                        % (process.returncode, stderr.read().decode('utf-8', 'replace'))
+                    )
                 name, separator, url = line.strip().partition('=')
                 variables[name] = url
             yield variables

@@ -52,8 +52,16 @@ class OidcError(Exception):
 class SsoOidc:
     """The service's state and its HTTP server (``with SsoOidc(...) as oidc:``; ``oidc.url``)."""
 
-    def __init__(self, *, on_access_token=None, token_lifetime: int = 8 * 3600, registration_lifetime: int = 90 * 24 * 3600,
-                 device_code_lifetime: int = 600, interval: int = 1, issue_refresh_tokens: bool = True):
+    def __init__(
+        self,
+        *,
+        on_access_token=None,
+        token_lifetime: int = 8 * 3600,
+        registration_lifetime: int = 90 * 24 * 3600,
+        device_code_lifetime: int = 600,
+        interval: int = 1,
+        issue_refresh_tokens: bool = True,
+    ):
         self.on_access_token = on_access_token
         self.token_lifetime = token_lifetime
         self.registration_lifetime = registration_lifetime
@@ -117,12 +125,18 @@ class SsoOidc:
 
     # The operations.
     def handle(self, path: str, body: dict) -> dict:
-        operation = {'/client/register': 'RegisterClient', '/device_authorization': 'StartDeviceAuthorization',
-                     '/token': 'CreateToken'}.get(path)
+        operation = {
+            '/client/register': 'RegisterClient',
+            '/device_authorization': 'StartDeviceAuthorization',
+            '/token': 'CreateToken',
+        }.get(path)
         if operation is None:
             raise OidcError('invalid_request', 'no such operation')
-        details = {'grantType': body.get('grantType')} if operation == 'CreateToken' else {
-            key: body.get(key) for key in ('clientName', 'scopes', 'grantTypes')}
+        details = (
+            {'grantType': body.get('grantType')}
+            if operation == 'CreateToken'
+            else {key: body.get(key) for key in ('clientName', 'scopes', 'grantTypes')}
+        )
         with self._lock:
             self.calls.append((operation, details))
         return getattr(self, '_' + operation)(body)
@@ -133,10 +147,18 @@ class SsoOidc:
                 raise OidcError('invalid_request', key + ' is required')
         client_id = 'client-' + secrets.token_hex(8)
         now = int(time.time())
-        self.clients[client_id] = dict(secret='secret-' + secrets.token_urlsafe(24), grantTypes=body.get('grantTypes'),
-                                       redirectUris=body.get('redirectUris'), scopes=body.get('scopes'))
-        return {'clientId': client_id, 'clientSecret': self.clients[client_id]['secret'], 'clientIdIssuedAt': now,
-                'clientSecretExpiresAt': now + self.registration_lifetime}
+        self.clients[client_id] = dict(
+            secret='secret-' + secrets.token_urlsafe(24),
+            grantTypes=body.get('grantTypes'),
+            redirectUris=body.get('redirectUris'),
+            scopes=body.get('scopes'),
+        )
+        return {
+            'clientId': client_id,
+            'clientSecret': self.clients[client_id]['secret'],
+            'clientIdIssuedAt': now,
+            'clientSecretExpiresAt': now + self.registration_lifetime,
+        }
 
     def _check_client(self, body):
         client = self.clients.get(body.get('clientId'))
@@ -149,11 +171,20 @@ class SsoOidc:
         device_code = 'device-' + secrets.token_urlsafe(24)
         user_code = '%s-%s' % (secrets.token_hex(2).upper(), secrets.token_hex(2).upper())
         with self._lock:
-            self.devices[device_code] = dict(userCode=user_code, clientId=body['clientId'], state='pending',
-                                             expires=time.time() + self.device_code_lifetime)
-        return {'deviceCode': device_code, 'userCode': user_code, 'verificationUri': self.url + '/device',
-                'verificationUriComplete': self.url + '/device?user_code=' + user_code, 'expiresIn': self.device_code_lifetime,
-                'interval': self.interval}
+            self.devices[device_code] = dict(
+                userCode=user_code,
+                clientId=body['clientId'],
+                state='pending',
+                expires=time.time() + self.device_code_lifetime,
+            )
+        return {
+            'deviceCode': device_code,
+            'userCode': user_code,
+            'verificationUri': self.url + '/device',
+            'verificationUriComplete': self.url + '/device?user_code=' + user_code,
+            'expiresIn': self.device_code_lifetime,
+            'interval': self.interval,
+        }
 
     def _issue(self, client_id):
         token = 'aoa' + secrets.token_urlsafe(96)
@@ -211,7 +242,9 @@ class SsoOidc:
         if parsed.scheme != 'http' or parsed.hostname != '127.0.0.1' or parsed.path != '/oauth/callback':
             raise OidcError('invalid_request', 'redirect_uri must be a loopback callback')
         code = 'code-' + secrets.token_urlsafe(24)
-        self.codes[code] = dict(clientId=query['client_id'], redirectUri=redirect_uri, challenge=query.get('code_challenge'))
+        self.codes[code] = dict(
+            clientId=query['client_id'], redirectUri=redirect_uri, challenge=query.get('code_challenge')
+        )
         with self._lock:
             self.calls.append(('Authorize', {'scopes': query.get('scopes')}))
         return redirect_uri + '?' + urllib.parse.urlencode({'code': code, 'state': query.get('state', '')})
@@ -234,7 +267,9 @@ def _handler(service):
 
         def _error(self, error):
             status, shape = _ERRORS[error.error]
-            self._send(status, {'error': error.error, 'error_description': error.description}, [('x-amzn-ErrorType', shape)])
+            self._send(
+                status, {'error': error.error, 'error_description': error.description}, [('x-amzn-ErrorType', shape)]
+            )
 
         def do_POST(self):  # pylint: disable=invalid-name
             length = int(self.headers.get('Content-Length') or 0)

@@ -90,8 +90,12 @@ class Account:
         return cls(str(data['accountId']), data['accountName'], data['emailAddress'], list(data.get('roles', [])))
 
     def to_dict(self) -> dict:
-        return {'accountId': self.account_id, 'accountName': self.account_name,
-                'emailAddress': self.email_address, 'roles': list(self.role_names)}
+        return {
+            'accountId': self.account_id,
+            'accountName': self.account_name,
+            'emailAddress': self.email_address,
+            'roles': list(self.role_names),
+        }
 
 
 class Organization:
@@ -117,12 +121,19 @@ class Organization:
 
     def accounts(self) -> list[Account]:
         with self._lock:
-            return [Account(a.account_id, a.account_name, a.email_address, list(a.role_names)) for a in self._accounts.values()]
+            return [
+                Account(a.account_id, a.account_name, a.email_address, list(a.role_names))
+                for a in self._accounts.values()
+            ]
 
     def account(self, account_id: str) -> Account | None:
         with self._lock:
             account = self._accounts.get(account_id)
-            return None if account is None else Account(account.account_id, account.account_name, account.email_address, list(account.role_names))
+            return (
+                None
+                if account is None
+                else Account(account.account_id, account.account_name, account.email_address, list(account.role_names))
+            )
 
     def add_account(self, account: Account) -> None:
         with self._lock:
@@ -147,11 +158,19 @@ class Organization:
     @staticmethod
     def role_arn(account_id: str, role_name: str) -> str:
         """The ARN of the IAM role that IAM Identity Center provisions for a permission set."""
-        return 'arn:aws:iam::%s:role%s%s' % (account_id, PERMISSION_SET_ROLE_PATH, reserved_role_name(account_id, role_name))
+        return 'arn:aws:iam::%s:role%s%s' % (
+            account_id,
+            PERMISSION_SET_ROLE_PATH,
+            reserved_role_name(account_id, role_name),
+        )
 
     def assumed_role_arn(self, account_id: str, role_name: str) -> str:
         """What ``sts get-caller-identity`` reports as ``Arn`` for this user in that role."""
-        return 'arn:aws:sts::%s:assumed-role/%s/%s' % (account_id, reserved_role_name(account_id, role_name), self.user_name)
+        return 'arn:aws:sts::%s:assumed-role/%s/%s' % (
+            account_id,
+            reserved_role_name(account_id, role_name),
+            self.user_name,
+        )
 
 
 def reserved_role_name(account_id: str, role_name: str) -> str:
@@ -213,13 +232,19 @@ class StsRoleCredentialSource:
         # A session that ignores the caller's AWS_PROFILE, config and credential files: the
         # portal's own calls must not depend on the laptop being simulated.
         # (Each entry: name in the config file, environment variable, default, conversion.)
-        session = botocore.session.Session(session_vars={
-            'profile': (None, None, None, None),
-            'config_file': (None, None, os.devnull, None),
-            'credentials_file': (None, None, os.devnull, None),
-        })
-        client_args = {'endpoint_url': sts_endpoint, 'region_name': STS_REGION,
-                       'aws_access_key_id': 'AKIAPORTALSERVICE000', 'aws_secret_access_key': 'portal-service-secret'}
+        session = botocore.session.Session(
+            session_vars={
+                'profile': (None, None, None, None),
+                'config_file': (None, None, os.devnull, None),
+                'credentials_file': (None, None, os.devnull, None),
+            }
+        )
+        client_args = {
+            'endpoint_url': sts_endpoint,
+            'region_name': STS_REGION,
+            'aws_access_key_id': 'AKIAPORTALSERVICE000',
+            'aws_secret_access_key': 'portal-service-secret',
+        }
         self._sts = session.create_client('sts', **client_args)
         self._iam = session.create_client('iam', **client_args)
         self._iam.meta.events.register('before-sign.iam.CreateRole', self._address_target_account)
@@ -234,18 +259,32 @@ class StsRoleCredentialSource:
         self._target_account.account_id = account_id
         try:
             self._iam.create_role(
-                RoleName=reserved_name, Path=PERMISSION_SET_ROLE_PATH,
-                AssumeRolePolicyDocument=json.dumps({'Version': '2012-10-17', 'Statement': [{
-                    'Effect': 'Allow', 'Principal': {'Federated': 'arn:aws:iam::%s:saml-provider/AWSSSO_local_DO_NOT_DELETE' % account_id},
-                    'Action': ['sts:AssumeRoleWithSAML', 'sts:TagSession']}]}))
+                RoleName=reserved_name,
+                Path=PERMISSION_SET_ROLE_PATH,
+                AssumeRolePolicyDocument=json.dumps(
+                    {
+                        'Version': '2012-10-17',
+                        'Statement': [
+                            {
+                                'Effect': 'Allow',
+                                'Principal': {
+                                    'Federated': 'arn:aws:iam::%s:saml-provider/AWSSSO_local_DO_NOT_DELETE' % account_id
+                                },
+                                'Action': ['sts:AssumeRoleWithSAML', 'sts:TagSession'],
+                            }
+                        ],
+                    }
+                ),
+            )
         except self._client_error as error:
             if error.response['Error']['Code'] != 'EntityAlreadyExists':
                 raise
 
     def __call__(self, organization: Organization, account_id: str, role_name: str) -> dict:
         self._ensure_role(account_id, reserved_role_name(account_id, role_name))
-        credentials = self._sts.assume_role(RoleArn=organization.role_arn(account_id, role_name),
-                                            RoleSessionName=organization.user_name)['Credentials']
+        credentials = self._sts.assume_role(
+            RoleArn=organization.role_arn(account_id, role_name), RoleSessionName=organization.user_name
+        )['Credentials']
         return {
             'accessKeyId': credentials['AccessKeyId'],
             'secretAccessKey': credentials['SecretAccessKey'],
@@ -263,8 +302,16 @@ class SsoPortal:
     several pages. Use as a context manager, or ``start()``/``stop()``.
     """
 
-    def __init__(self, organization: Organization | None = None, *, sts_endpoint: str | None = None, page_size: int = 2,
-                 host: str = '127.0.0.1', port: int = 0, state_file: str | None = None):
+    def __init__(
+        self,
+        organization: Organization | None = None,
+        *,
+        sts_endpoint: str | None = None,
+        page_size: int = 2,
+        host: str = '127.0.0.1',
+        port: int = 0,
+        state_file: str | None = None,
+    ):
         if (organization is None) == (state_file is None):
             raise ValueError('give either an organization or a state file')
         if not 1 <= page_size <= MAX_RESULT_LIMIT:
@@ -297,7 +344,9 @@ class SsoPortal:
     def start(self) -> SsoPortal:
         """Serve in a background thread."""
         # A short poll interval: stop() waits for the serving loop to notice, once per test.
-        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={'poll_interval': 0.05}, name='sso-portal', daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={'poll_interval': 0.05}, name='sso-portal', daemon=True
+        )
         self._thread.start()
         return self
 
@@ -385,8 +434,12 @@ class SsoPortal:
                 raise PortalError(404, 'UnknownOperationException', 'No operation %s %s' % (method, path))
             if not token_valid:
                 raise PortalError(401, 'UnauthorizedException', INVALID_TOKEN_MESSAGE)
-            operations = {'ListAccounts': self._list_accounts, 'ListAccountRoles': self._list_account_roles,
-                          'GetRoleCredentials': self._get_role_credentials, 'Logout': self._logout}
+            operations = {
+                'ListAccounts': self._list_accounts,
+                'ListAccountRoles': self._list_account_roles,
+                'GetRoleCredentials': self._get_role_credentials,
+                'Logout': self._logout,
+            }
             return operations[operation](query, bearer_token)
         except PortalError as error:
             status = error.status
@@ -398,7 +451,12 @@ class SsoPortal:
     def _list_accounts(self, query, bearer_token):
         accounts = self.organization.accounts()
         page, next_token = self._page(('accounts',), accounts, query)
-        body = {'accountList': [{'accountId': a.account_id, 'accountName': a.account_name, 'emailAddress': a.email_address} for a in page]}
+        body = {
+            'accountList': [
+                {'accountId': a.account_id, 'accountName': a.account_name, 'emailAddress': a.email_address}
+                for a in page
+            ]
+        }
         if next_token:
             body['nextToken'] = next_token
         return body
@@ -513,6 +571,7 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
 def start_moto_server():
     """Start moto's server on 127.0.0.1 in a thread of this process; returns (server, URL). Stop it with ``server.stop()``."""
     import logging  # pylint: disable=import-outside-toplevel
+
     from moto.server import ThreadedMotoServer  # pylint: disable=import-outside-toplevel
 
     # werkzeug logs every request at INFO; the portal's own requests to moto are not news.
@@ -524,8 +583,13 @@ def start_moto_server():
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description='Serve a local AWS SSO portal API until terminated.')
-    parser.add_argument('--state', '--org', dest='state', required=True,
-                        help='JSON file with userName, accounts and accessTokens; re-read when it changes')
+    parser.add_argument(
+        '--state',
+        '--org',
+        dest='state',
+        required=True,
+        help='JSON file with userName, accounts and accessTokens; re-read when it changes',
+    )
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=0, help='0 picks a free port')
     parser.add_argument('--page-size', type=int, default=2, help='page size when the client sends no max_result')
@@ -538,7 +602,9 @@ def main(argv=None) -> int:
     sts_endpoint = args.sts_endpoint
     if args.moto_sts:
         moto_server, sts_endpoint = start_moto_server()
-    portal = SsoPortal(sts_endpoint=sts_endpoint, page_size=args.page_size, host=args.host, port=args.port, state_file=args.state)
+    portal = SsoPortal(
+        sts_endpoint=sts_endpoint, page_size=args.page_size, host=args.host, port=args.port, state_file=args.state
+    )
     # SIGTERM (what a test harness sends) ends the process the way Ctrl-C does, through the finally below.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

@@ -37,8 +37,12 @@ def options():
 
 
 def test_argument_specs_document_exactly_the_defaults(defaults, options):
-    assert sorted(set(options) - set(defaults)) == [], "documented in meta/argument_specs.yml but not in defaults/main.yml"
-    assert sorted(set(defaults) - set(options)) == [], "in defaults/main.yml but not documented in meta/argument_specs.yml"
+    assert sorted(set(options) - set(defaults)) == [], (
+        "documented in meta/argument_specs.yml but not in defaults/main.yml"
+    )
+    assert sorted(set(defaults) - set(options)) == [], (
+        "in defaults/main.yml but not documented in meta/argument_specs.yml"
+    )
 
 
 def test_every_variable_is_prefixed_with_the_role_name(defaults, options):

@@ -15,10 +15,36 @@ from hypothesis import strategies as st
 NAMES = st.sampled_from(["a", "b", "dev", "prod-admin", "x.y", "default", "recro", "team@1", "r:2"])
 SESSION_NAMES = st.sampled_from(["recro", "dev", "a"])
 PROFILE_NAMES = st.sampled_from(["a", "b", "dev", "default", "first"])
-KEYS = st.sampled_from(["region", "Region", "output", "sso_session", "sso_account_id", "sso_role_name",
-                        "cli_pager", "s3", "x", "sso_start_url"])
-VALUES = st.sampled_from(["", "us-east-1", "json", "recro", "dev", "012345678901", "a = b", "x:y", "# not a comment",
-                          "v ; w", "[profile z]", "https://e.awsapps.com/start"])
+KEYS = st.sampled_from(
+    [
+        "region",
+        "Region",
+        "output",
+        "sso_session",
+        "sso_account_id",
+        "sso_role_name",
+        "cli_pager",
+        "s3",
+        "x",
+        "sso_start_url",
+    ]
+)
+VALUES = st.sampled_from(
+    [
+        "",
+        "us-east-1",
+        "json",
+        "recro",
+        "dev",
+        "012345678901",
+        "a = b",
+        "x:y",
+        "# not a comment",
+        "v ; w",
+        "[profile z]",
+        "https://e.awsapps.com/start",
+    ]
+)
 INDENTS = st.sampled_from(["", "", "", " ", "  ", "\t", "    "])
 NEWLINES = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 
@@ -31,8 +57,22 @@ def _header(kind, name):
 
 HEADER_TEXTS = st.one_of(
     st.builds(_header, st.sampled_from(["profile", "sso-session", "services", "default"]), NAMES),
-    st.sampled_from(["profile  spaced ", 'profile "quoted"', "profile a b", "profile a'b", "profiles c",
-                     "profile", "preview", "Default", "DEFAULT", "sso-session 'q'", "]x[", "profile x] y"]),
+    st.sampled_from(
+        [
+            "profile  spaced ",
+            'profile "quoted"',
+            "profile a b",
+            "profile a'b",
+            "profiles c",
+            "profile",
+            "preview",
+            "Default",
+            "DEFAULT",
+            "sso-session 'q'",
+            "]x[",
+            "profile x] y",
+        ]
+    ),
 )
 
 
@@ -95,7 +135,9 @@ def section_texts(draw, header):
 def readable_texts(draw):
     """Files made of sections: mostly ones botocore reads."""
     prefix = draw(st.sampled_from(["", "", "# top comment\n", "\n\n"]))
-    headers = draw(st.lists(st.one_of(HEADER_TEXTS, st.builds("profile {0}".format, PROFILE_NAMES)), unique=True, max_size=8))
+    headers = draw(
+        st.lists(st.one_of(HEADER_TEXTS, st.builds("profile {0}".format, PROFILE_NAMES)), unique=True, max_size=8)
+    )
     text = prefix + "".join(draw(section_texts(header)) for header in headers)
     if text and draw(st.integers(0, 9)) == 0:
         text = text.rstrip("\r\n")

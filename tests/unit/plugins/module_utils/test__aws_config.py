@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ConfigParseError
-from hypothesis import given, settings, HealthCheck
+from hypothesis import HealthCheck, given, settings
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
     AwsConfig,
@@ -85,7 +85,10 @@ def test_finds_sections_under_botocore_names_with_positions():
     spaced = config.find("profile", "spaced")
     assert spaced.header == "profile  spaced "
     assert (spaced.start, spaced.stop, spaced.content_stop) == (4, 11, 10)
-    assert spaced.values() == {"region": "us-east-1", "s3": {"max_concurrent_requests": "20", "addressing_style": "path"}}
+    assert spaced.values() == {
+        "region": "us-east-1",
+        "s3": {"max_concurrent_requests": "20", "addressing_style": "path"},
+    }
     s3 = spaced.entry("s3")
     assert (s3.start, s3.stop) == (6, 10)
     assert config.find("profile", "quoted").values() == {"output": "json"}
@@ -95,36 +98,50 @@ def test_finds_sections_under_botocore_names_with_positions():
     assert "".join(config.lines) == SAMPLE
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("default", ("profile", "default")),
-    ("profile x", ("profile", "x")),
-    ("profile  x ", ("profile", "x")),
-    ('profile "a b"', ("profile", "a b")),
-    ("profiles x", ("profile", "x")),
-    ("profile a b", (None, None)),
-    ("profile a'b", (None, None)),
-    ("profile", (None, None)),
-    ("Default", (None, None)),
-    ("sso-session recro", ("sso-session", "recro")),
-    ("services s", ("services", "s")),
-    ("preview", (None, None)),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("default", ("profile", "default")),
+        ("profile x", ("profile", "x")),
+        ("profile  x ", ("profile", "x")),
+        ('profile "a b"', ("profile", "a b")),
+        ("profiles x", ("profile", "x")),
+        ("profile a b", (None, None)),
+        ("profile a'b", (None, None)),
+        ("profile", (None, None)),
+        ("Default", (None, None)),
+        ("sso-session recro", ("sso-session", "recro")),
+        ("services s", ("services", "s")),
+        ("preview", (None, None)),
+    ],
+)
 def test_resolves_headers_as_botocore(header, expected):
     assert resolve_header(header) == expected
 
 
-@pytest.mark.parametrize("text, line, message", [
-    ("[a]\nx = 1\n[a]\n", 3, "section [a] appears a second time (first at line 1)"),
-    ("[profile a]\nregion = x\nRegion = y\n", 3, "key 'region' appears a second time in section [profile a] (first at line 2)"),
-    ("region = x\n[default]\n", 1, "text before the first section header: 'region = x'"),
-    ("\ufeff[default]\n", 1, "text before the first section header: '\\ufeff[default]'"),
-    ("[default]\njust words\n", 2, "no '=' between a key and its value in 'just words' in section [default]"),
-    ("[default]\n= x\n", 2, "no key before '=' in '= x' in section [default]"),
-    ("[default]\ns3 =\n  no equals here\n", 2, "the value in section [default]: nested line 'no equals here' has no '='"),
-    ("[default]\n[profile default]\n", 2, "[profile default] and [default] (line 1) both name profile 'default'"),
-    ("[profile a]\n[profile \"a\"]\n", 2, "[profile \"a\"] and [profile a] (line 1) both name profile 'a'"),
-    ("[sso-session s]\n[sso-session  s]\n", 2, "both name sso-session 's'"),
-])
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("[a]\nx = 1\n[a]\n", 3, "section [a] appears a second time (first at line 1)"),
+        (
+            "[profile a]\nregion = x\nRegion = y\n",
+            3,
+            "key 'region' appears a second time in section [profile a] (first at line 2)",
+        ),
+        ("region = x\n[default]\n", 1, "text before the first section header: 'region = x'"),
+        ("\ufeff[default]\n", 1, "text before the first section header: '\\ufeff[default]'"),
+        ("[default]\njust words\n", 2, "no '=' between a key and its value in 'just words' in section [default]"),
+        ("[default]\n= x\n", 2, "no key before '=' in '= x' in section [default]"),
+        (
+            "[default]\ns3 =\n  no equals here\n",
+            2,
+            "the value in section [default]: nested line 'no equals here' has no '='",
+        ),
+        ("[default]\n[profile default]\n", 2, "[profile default] and [default] (line 1) both name profile 'default'"),
+        ("[profile a]\n[profile \"a\"]\n", 2, "[profile \"a\"] and [profile a] (line 1) both name profile 'a'"),
+        ("[sso-session s]\n[sso-session  s]\n", 2, "both name sso-session 's'"),
+    ],
+)
 def test_refuses_what_botocore_cannot_read_or_reads_ambiguously(text, line, message):
     with pytest.raises(ConfigFileError) as raised:
         AwsConfig(text)
@@ -132,14 +149,17 @@ def test_refuses_what_botocore_cannot_read_or_reads_ambiguously(text, line, mess
     assert message in raised.value.message
 
 
-@pytest.mark.parametrize("text", [
-    "[a]\nx = 1\n[a]\n",
-    "[profile a]\nregion = x\nRegion = y\n",
-    "region = x\n[default]\n",
-    "\ufeff[default]\n",
-    "[default]\njust words\n",
-    "[default]\ns3 =\n  no equals here\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[a]\nx = 1\n[a]\n",
+        "[profile a]\nregion = x\nRegion = y\n",
+        "region = x\n[default]\n",
+        "\ufeff[default]\n",
+        "[default]\njust words\n",
+        "[default]\ns3 =\n  no equals here\n",
+    ],
+)
 def test_the_refused_files_are_ones_botocore_cannot_read(text):
     with pytest.raises(ConfigParseError):
         botocore_read(text)
@@ -157,6 +177,8 @@ def test_repeated_defaults_sections_share_keys_as_in_configparser():
     assert len(AwsConfig("[DEFAULT]\nx = 1\n[DEFAULT]\ny = 2\n").sections) == 2
 
 
-@pytest.mark.parametrize("text, newline", [("[a]\r\nx = 1\r\n", "\r\n"), ("[a]\rx = 1\r", "\r"), ("[a]\nx = 1", "\n"), ("", "\n")])
+@pytest.mark.parametrize(
+    "text, newline", [("[a]\r\nx = 1\r\n", "\r\n"), ("[a]\rx = 1\r", "\r"), ("[a]\nx = 1", "\n"), ("", "\n")]
+)
 def test_new_lines_take_the_line_ending_of_the_first_line(text, newline):
     assert AwsConfig(text).newline == newline

@@ -23,24 +23,33 @@ HOSTILE = 'a$b ${HOME} %h "q" \\ ; `x` \'s'
 
 def files(tmp_path, platform="Linux", extra_vars=None, environment=None, when="daily"):
     layout = schedule.Layout(str(tmp_path), platform)
-    command = schedule.pull_command("/usr/bin/ansible-pull", "file:///srv/repo.git", "main", "playbooks/drift.yml",
-                                    extra_vars or {}, layout.checkout)
+    command = schedule.pull_command(
+        "/usr/bin/ansible-pull",
+        "file:///srv/repo.git",
+        "main",
+        "playbooks/drift.yml",
+        extra_vars or {},
+        layout.checkout,
+    )
     return layout, command, schedule.render_files(layout, command, when, 3600, environment or {})
 
 
-@pytest.mark.parametrize("parameter, function, value", [
-    ("pull_url", schedule.validate_pull_url, "https://user:secret@git.example.com/r.git"),
-    ("pull_url", schedule.validate_pull_url, "https://git.example.com/r.git\nExecStartPre=/bin/evil"),
-    ("pull_url", schedule.validate_pull_url, "--upload-pack=/bin/evil"),
-    ("pull_url", schedule.validate_pull_url, "not a url"),
-    ("pull_branch", schedule.validate_branch, "-x"),
-    ("pull_branch", schedule.validate_branch, "main\n"),
-    ("pull_playbook", schedule.validate_playbook, "../etc/x.yml"),
-    ("pull_playbook", schedule.validate_playbook, "/abs.yml"),
-    ("pull_playbook", schedule.validate_playbook, "-e.yml"),
-    ("schedule", lambda value: schedule.validate_schedule(value, None), "daily\nExecStart=/bin/evil"),
-    ("schedule", lambda value: schedule.validate_schedule(value, None), "%h"),
-])
+@pytest.mark.parametrize(
+    "parameter, function, value",
+    [
+        ("pull_url", schedule.validate_pull_url, "https://user:secret@git.example.com/r.git"),
+        ("pull_url", schedule.validate_pull_url, "https://git.example.com/r.git\nExecStartPre=/bin/evil"),
+        ("pull_url", schedule.validate_pull_url, "--upload-pack=/bin/evil"),
+        ("pull_url", schedule.validate_pull_url, "not a url"),
+        ("pull_branch", schedule.validate_branch, "-x"),
+        ("pull_branch", schedule.validate_branch, "main\n"),
+        ("pull_playbook", schedule.validate_playbook, "../etc/x.yml"),
+        ("pull_playbook", schedule.validate_playbook, "/abs.yml"),
+        ("pull_playbook", schedule.validate_playbook, "-e.yml"),
+        ("schedule", lambda value: schedule.validate_schedule(value, None), "daily\nExecStart=/bin/evil"),
+        ("schedule", lambda value: schedule.validate_schedule(value, None), "%h"),
+    ],
+)
 def test_invalid_values_are_refused_naming_the_parameter(parameter, function, value):
     with pytest.raises(schedule.InvalidParameter) as caught:
         function(value)
@@ -72,15 +81,16 @@ def test_hostile_values_come_back_as_one_argument(tmp_path):
     lines = service.splitlines()
     exec_start = [line for line in lines if line.startswith("ExecStart=")]
     assert len(exec_start) == 1
-    assert schedule.parse_exec(exec_start[0][len("ExecStart="):]) == command
+    assert schedule.parse_exec(exec_start[0][len("ExecStart=") :]) == command
     assert json.loads(command[-2])["note"] == HOSTILE
     assert "%%h" in service and "%h" not in service.replace("%%h", "")
 
 
 @needs_analyze
 def test_units_pass_systemd_analyze_verify(tmp_path):
-    layout, _command, rendered = files(tmp_path, extra_vars={"note": HOSTILE}, environment={"V": HOSTILE},
-                                       when="Mon..Fri 09:00")
+    layout, _command, rendered = files(
+        tmp_path, extra_vars={"note": HOSTILE}, environment={"V": HOSTILE}, when="Mon..Fri 09:00"
+    )
     for path, text in rendered.items():
         (tmp_path / path.rsplit("/", 1)[1]).write_text(text)
     runtime = tmp_path / "runtime"
@@ -88,9 +98,14 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
     # verify needs the ExecStart binary to exist: use a real one with the same unit text.
     service = tmp_path / schedule.SERVICE_NAME
     service.write_text(service.read_text().replace("/usr/bin/ansible-pull", shutil.which("true")))
-    completed = subprocess.run([ANALYZE, "verify", "--user", str(service), str(tmp_path / schedule.TIMER_NAME)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
-                               env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)))
+    completed = subprocess.run(
+        [ANALYZE, "verify", "--user", str(service), str(tmp_path / schedule.TIMER_NAME)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        check=False,
+        env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)),
+    )
     assert completed.returncode == 0, completed.stdout
 
 

@@ -6,11 +6,18 @@ import pytest
 from ansible_collections.recro.aws_sso.plugins.module_utils import _shadowing as sh
 
 
-@pytest.mark.parametrize("line", [
-    "export AWS_ACCESS_KEY_ID=AKIA", "  export AWS_SECRET_ACCESS_KEY='x'", "declare -x AWS_SESSION_TOKEN=t",
-    "AWS_ACCESS_KEY_ID=AKIA; export AWS_ACCESS_KEY_ID", "set -x AWS_ACCESS_KEY_ID AKIA", "set -gx AWS_SESSION_TOKEN t",
-    "set -Ux AWS_SECRET_ACCESS_KEY s",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "export AWS_ACCESS_KEY_ID=AKIA",
+        "  export AWS_SECRET_ACCESS_KEY='x'",
+        "declare -x AWS_SESSION_TOKEN=t",
+        "AWS_ACCESS_KEY_ID=AKIA; export AWS_ACCESS_KEY_ID",
+        "set -x AWS_ACCESS_KEY_ID AKIA",
+        "set -gx AWS_SESSION_TOKEN t",
+        "set -Ux AWS_SECRET_ACCESS_KEY s",
+    ],
+)
 def test_static_keys_found_per_shell(line):
     (conflict,) = sh.rc_conflicts("/h/.rc", "a\n" + line + "\n", None)
     assert conflict["line"] == 2 and conflict["kind"] == "static_credentials"
@@ -29,10 +36,14 @@ def test_profile_before_block_harmless_after_wins_config_anywhere():
 
 
 def test_credentials_sections():
-    text = "[default]\naws_access_key_id = AKIA\n[other]\naws_access_key_id=B\n[dev]\nregion=x\naws_secret_access_key=s\n"
+    text = (
+        "[default]\naws_access_key_id = AKIA\n[other]\naws_access_key_id=B\n[dev]\nregion=x\naws_secret_access_key=s\n"
+    )
     conflicts = sh.credentials_conflicts("/h/c", text, ["dev"])
-    assert [(c["line"], c["variable"]) for c in conflicts] == [(2, "[default] aws_access_key_id"),
-                                                               (7, "[dev] aws_secret_access_key")]
+    assert [(c["line"], c["variable"]) for c in conflicts] == [
+        (2, "[default] aws_access_key_id"),
+        (7, "[dev] aws_secret_access_key"),
+    ]
     assert "AKIA" not in str(conflicts)
 
 
@@ -44,8 +55,10 @@ def test_plain_assignment_after_the_block_changes_the_exported_profile(line):
 
 
 def test_login_file_settings_after_it_reads_bashrc():
-    text = ("export AWS_PROFILE=early\nif [ -f \"$HOME/.bashrc\" ]; then\n    . \"$HOME/.bashrc\"\nfi\n"
-            "export AWS_PROFILE=late\n")
+    text = (
+        "export AWS_PROFILE=early\nif [ -f \"$HOME/.bashrc\" ]; then\n    . \"$HOME/.bashrc\"\nfi\n"
+        "export AWS_PROFILE=late\n"
+    )
     after = sh.sourcing_line(text, ".bashrc")
     assert after == 3
     assert [c["line"] for c in sh.rc_conflicts("/h/.profile", text, None, after)] == [5]

@@ -23,25 +23,42 @@ def blockinfile(path, block, state="present"):
     args = {"path": str(path), "marker": rc.MARKER, "block": block, "state": state, "create": True}
     env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
     subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-c", "local",
-         "-e", "ansible_python_interpreter=" + sys.executable, "-m", "ansible.builtin.blockinfile",
-         "-a", json.dumps(args)],
-        check=True, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
+        [
+            os.path.join(os.path.dirname(sys.executable), "ansible"),
+            "localhost",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=" + sys.executable,
+            "-m",
+            "ansible.builtin.blockinfile",
+            "-a",
+            json.dumps(args),
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     return path.read_bytes()
 
 
 def old_block(shell, profile, session, export_aws_profile=True):
     """The block template of 0.1.0's shell.yml, rendered as Jinja renders it."""
-    from jinja2 import Environment
     from ansible.plugins.filter.core import FilterModule
+    from jinja2 import Environment
+
     env = Environment(trim_blocks=True)
     env.filters.update(FilterModule().filters())
-    text = ("# The profile aws and the AWS SDKs use without --profile.\n"
-            "# Sign in with: aws sso login --sso-session {{ session }}\n"
-            "{% for name in exports %}\n{% if shell == 'fish' %}\nset -gx {{ name }} '{{ profile }}'\n"
-            "{% else %}\nexport {{ name }}={{ profile | quote }}\n{% endif %}\n{% endfor %}")
-    return env.from_string(text).render(shell=shell, profile=profile, session=session,
-                                        exports=rc.exports(export_aws_profile))
+    text = (
+        "# The profile aws and the AWS SDKs use without --profile.\n"
+        "# Sign in with: aws sso login --sso-session {{ session }}\n"
+        "{% for name in exports %}\n{% if shell == 'fish' %}\nset -gx {{ name }} '{{ profile }}'\n"
+        "{% else %}\nexport {{ name }}={{ profile | quote }}\n{% endif %}\n{% endfor %}"
+    )
+    return env.from_string(text).render(
+        shell=shell, profile=profile, session=session, exports=rc.exports(export_aws_profile)
+    )
 
 
 @pytest.mark.parametrize("shell", rc.SHELLS)
@@ -50,8 +67,16 @@ def test_block_text_equals_the_role_template(shell, profile):
     assert "\n".join(rc.render_block(shell, profile, "recro")) + "\n" == old_block(shell, profile, "recro")
 
 
-@pytest.mark.parametrize("before", [None, b"", b"alias x=y\n", b"alias x=y", b"a\n\n# BEGIN recro.aws_sso: AWS default profile\nold\n"
-                                    b"# END recro.aws_sso: AWS default profile\nb\n"])
+@pytest.mark.parametrize(
+    "before",
+    [
+        None,
+        b"",
+        b"alias x=y\n",
+        b"alias x=y",
+        b"a\n\n# BEGIN recro.aws_sso: AWS default profile\nold\n# END recro.aws_sso: AWS default profile\nb\n",
+    ],
+)
 @pytest.mark.parametrize("state", ["present", "absent"])
 def test_placement_equals_blockinfile(tmp_path, before, state):
     target = tmp_path / "rc"

@@ -30,12 +30,22 @@ class FakeClient:
 
     def register_client(self, **arguments):
         self.calls.append(("RegisterClient", arguments))
-        return {"clientId": "cid", "clientSecret": "csecret", "clientSecretExpiresAt": int((NOW + datetime.timedelta(days=90)).timestamp())}
+        return {
+            "clientId": "cid",
+            "clientSecret": "csecret",
+            "clientSecretExpiresAt": int((NOW + datetime.timedelta(days=90)).timestamp()),
+        }
 
     def start_device_authorization(self, **arguments):
         self.calls.append(("StartDeviceAuthorization", arguments))
-        return {"deviceCode": "dcode", "userCode": "AB-CD", "verificationUri": "https://v", "verificationUriComplete": "https://v?c=AB-CD",
-                "expiresIn": 600, "interval": 5}
+        return {
+            "deviceCode": "dcode",
+            "userCode": "AB-CD",
+            "verificationUri": "https://v",
+            "verificationUriComplete": "https://v?c=AB-CD",
+            "expiresIn": 600,
+            "interval": 5,
+        }
 
     def create_token(self, **arguments):
         self.calls.append(("CreateToken", arguments))
@@ -52,17 +62,30 @@ def make_login(files, client, **params):
 
     def remove(path):
         return store.pop(path, None) is not None
-    login = sso_login.Login(options, ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
-                            sso_login.Files("token", "registration", "pending", store.get, store.__setitem__, remove),
-                            client=lambda: client, clock=lambda: NOW, sleep=slept.append,
-                            is_client_error=lambda error: isinstance(error, ServiceError))
+
+    login = sso_login.Login(
+        options,
+        ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
+        sso_login.Files("token", "registration", "pending", store.get, store.__setitem__, remove),
+        client=lambda: client,
+        clock=lambda: NOW,
+        sleep=slept.append,
+        is_client_error=lambda error: isinstance(error, ServiceError),
+    )
     return login, slept
 
 
 def token(expires_in, **extra):
-    entry = {"startUrl": "https://x/start", "region": "us-east-1", "accessToken": "old", "clientId": "cid", "clientSecret": "cs",
-             "expiresAt": sso_login.format_time(NOW + datetime.timedelta(seconds=expires_in)), "refreshToken": "r",
-             "registrationExpiresAt": sso_login.format_time(NOW + datetime.timedelta(days=30))}
+    entry = {
+        "startUrl": "https://x/start",
+        "region": "us-east-1",
+        "accessToken": "old",
+        "clientId": "cid",
+        "clientSecret": "cs",
+        "expiresAt": sso_login.format_time(NOW + datetime.timedelta(seconds=expires_in)),
+        "refreshToken": "r",
+        "registrationExpiresAt": sso_login.format_time(NOW + datetime.timedelta(days=30)),
+    }
     entry.update(extra)
     return json.dumps(entry).encode()
 
@@ -79,9 +102,14 @@ def test_expiring_token_is_refreshed_keeping_the_registration_expiry():
     client = FakeClient()
     result = make_login(files, client)[0].run()
     assert result["status"] == "refreshed"
-    assert client.calls == [("CreateToken", {"grantType": "refresh_token", "refreshToken": "r", "clientId": "cid", "clientSecret": "cs"})]
+    assert client.calls == [
+        ("CreateToken", {"grantType": "refresh_token", "refreshToken": "r", "clientId": "cid", "clientSecret": "cs"})
+    ]
     written = json.loads(files["token"])
-    assert written["accessToken"] == "new-access" and written["registrationExpiresAt"] == json.loads(token(0))["registrationExpiresAt"]
+    assert (
+        written["accessToken"] == "new-access"
+        and written["registrationExpiresAt"] == json.loads(token(0))["registrationExpiresAt"]
+    )
 
 
 def test_device_flow_honours_slow_down_and_pending():
@@ -101,10 +129,13 @@ def test_wait_false_returns_the_code_and_keeps_the_device_code_private():
     assert "dcode" not in json.dumps(result) and json.loads(files["pending"])["deviceCode"] == "dcode"
 
 
-@pytest.mark.parametrize("code, message", [
-    ("AccessDeniedException", "the login to sso-session recro was denied at https://v"),
-    ("ExpiredTokenException", "the device code of sso-session recro expired before the login was approved"),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("AccessDeniedException", "the login to sso-session recro was denied at https://v"),
+        ("ExpiredTokenException", "the device code of sso-session recro expired before the login was approved"),
+    ],
+)
 def test_device_flow_failures(code, message):
     files = {}
     with pytest.raises(sso_login.LoginError, match="^" + message + "$"):
@@ -113,7 +144,11 @@ def test_device_flow_failures(code, message):
 
 
 def test_registration_must_match_the_flow():
-    registration = {"clientId": "c", "clientSecret": "s", "expiresAt": sso_login.format_time(NOW + datetime.timedelta(hours=1))}
+    registration = {
+        "clientId": "c",
+        "clientSecret": "s",
+        "expiresAt": sso_login.format_time(NOW + datetime.timedelta(hours=1)),
+    }
     assert sso_login.registration_usable(registration, "device_code", NOW)
     assert not sso_login.registration_usable(registration, "pkce", NOW)
     assert sso_login.registration_usable(dict(registration, grantTypes=["authorization_code"]), "pkce", NOW)
@@ -125,9 +160,13 @@ def test_pkce_pair_and_authorize_url():
     verifier, challenge = sso_login.pkce_pair()
     assert len(verifier) == 64
     assert challenge == base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    url = sso_login.authorize_url("https://oidc.us-east-1.amazonaws.com", "cid", "http://127.0.0.1:1/oauth/callback", "st", ["a", "b"], "ch")
-    assert url == ("https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1"
-                   "%3A1%2Foauth%2Fcallback&state=st&code_challenge_method=S256&scopes=a+b&code_challenge=ch")
+    url = sso_login.authorize_url(
+        "https://oidc.us-east-1.amazonaws.com", "cid", "http://127.0.0.1:1/oauth/callback", "st", ["a", "b"], "ch"
+    )
+    assert url == (
+        "https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=cid&redirect_uri=http%3A%2F%2F127.0.0.1"
+        "%3A1%2Foauth%2Fcallback&state=st&code_challenge_method=S256&scopes=a+b&code_challenge=ch"
+    )
 
 
 def test_refresh_only_never_logs_in():

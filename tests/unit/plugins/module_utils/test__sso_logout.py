@@ -35,7 +35,8 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
 )
 
 URL = "https://recrocog.awsapps.com/start"
-CONFIG = AwsConfig("""[profile admin]
+CONFIG = AwsConfig(
+    """[profile admin]
 sso_session = recro
 sso_account_id = 111111111111
 sso_role_name = adminAccess
@@ -58,7 +59,8 @@ sso_registration_scopes = sso:account:access, codewhisperer:completions
 [sso-session other]
 sso_start_url = {0}
 sso_region = eu-west-1
-""".format(URL))
+""".format(URL)
+)
 
 
 def read_bytes(path):
@@ -99,7 +101,9 @@ def test_registrations_with_the_configured_scopes_without_and_with_the_pkce_defa
 
 
 def test_without_the_stanza_the_registrations_come_from_the_token_or_not_at_all():
-    config = AwsConfig("[profile admin]\nsso_session = gone\nsso_account_id = 111111111111\nsso_role_name = adminAccess\n")
+    config = AwsConfig(
+        "[profile admin]\nsso_session = gone\nsso_account_id = 111111111111\nsso_role_name = adminAccess\n"
+    )
     token = {"startUrl": URL, "region": "us-east-1", "accessToken": "secret"}
     assert [path for dummy, path in registration_files(config, "/h", "gone", token)] == [
         registration_cache_file("/h", "gone", URL, "us-east-1", None),
@@ -115,9 +119,13 @@ def test_registration_name_matches_the_reference_example():
     # sha1 of the dumped key the reference shows.
     import hashlib
 
-    text = ('{"region": "us-east-1", "scopes": ["sso:account:access"], "session_name": "corp", '
-            '"startUrl": "https://example.awsapps.com/start", "tool": "botocore"}')
-    path = registration_cache_file("/h", "corp", "https://example.awsapps.com/start", "us-east-1", ["sso:account:access"])
+    text = (
+        '{"region": "us-east-1", "scopes": ["sso:account:access"], "session_name": "corp", '
+        '"startUrl": "https://example.awsapps.com/start", "tool": "botocore"}'
+    )
+    path = registration_cache_file(
+        "/h", "corp", "https://example.awsapps.com/start", "us-east-1", ["sso:account:access"]
+    )
     assert os.path.basename(path) == hashlib.sha1(text.encode("utf-8")).hexdigest() + ".json"
 
 
@@ -168,8 +176,14 @@ def test_only_sso_role_credentials_are_removed(tmp_path):
     token.write_text("not even JSON")  # a token file goes whatever it holds
     dangling = tmp_path / "dangling.json"
     dangling.symlink_to(tmp_path / "nowhere")
-    files = [(ROLE_CREDENTIALS, str(sso)), (ROLE_CREDENTIALS, str(assumed)), (ROLE_CREDENTIALS, str(broken)),
-             (TOKEN, str(token)), (ROLE_CREDENTIALS, str(dangling)), (PENDING, str(tmp_path / "absent"))]
+    files = [
+        (ROLE_CREDENTIALS, str(sso)),
+        (ROLE_CREDENTIALS, str(assumed)),
+        (ROLE_CREDENTIALS, str(broken)),
+        (TOKEN, str(token)),
+        (ROLE_CREDENTIALS, str(dangling)),
+        (PENDING, str(tmp_path / "absent")),
+    ]
     assert removable(present(files), read_bytes) == [str(sso), str(token), str(dangling)]
     assert is_sso_role_credentials(b'{"ProviderType": "sso"}')
     assert not is_sso_role_credentials(b'["sso"]')

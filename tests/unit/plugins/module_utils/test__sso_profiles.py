@@ -34,60 +34,146 @@ def with_seed(**changes):
 
 # Options ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("params, message", [
-    (with_seed(sso_account_id="12345678901"),
-     "sso_account_id: '12345678901' is not an AWS account ID of exactly 12 digits. YAML reads an unquoted "
-     "012345678901 as a number and drops its leading zero: quote account IDs ('012345678901')"),
-    (with_seed(sso_account_id=12345678901), "sso_account_id: '12345678901' is not an AWS account ID of exactly 12 digits."),
-    (with_seed(sso_account_id="1234567890123"), "sso_account_id: '1234567890123' is not an AWS account ID of exactly 12 digits"),
-    (with_seed(sso_role_name="admin\ncredential_process = sh -c id"),
-     "sso_role_name: 'admin\\ncredential_process = sh -c id' contains the control character U+000A"),
-    (with_seed(region="us-east-1\r\ncredential_process=x"), "region: 'us-east-1\\r\\ncredential_process=x' contains the control character U+000D"),
-    (with_seed(sso_start_url="https://x\x00"), "sso_start_url: 'https://x\\x00' contains the control character U+0000"),
-    (with_seed(settings={"cli_pager": "less\u2028x"}), "settings.cli_pager: 'less\\u2028x' contains the control character U+2028"),
-    (with_seed(name="my profile"), "name: 'my profile' is not a name every AWS tool reads"),
-    (with_seed(name="a/b"), "name: 'a/b' is not a name every AWS tool reads"),
-    (with_seed(name="x]\n[profile y"), "name: 'x]\\n[profile y' contains the control character U+000A"),
-    (with_seed(sso_session="re cro"), "sso_session: 're cro' is not a name every AWS tool reads"),
-    (with_seed(sso_start_url="http://recrocog.awsapps.com/start"), "sso_start_url: 'http://recrocog.awsapps.com/start' is not an https URL"),
-    (with_seed(sso_region="us_east_1"), "sso_region: 'us_east_1' is not an AWS Region name such as us-east-1"),
-    (with_seed(region="US-EAST-1"), "region: 'US-EAST-1' is not an AWS Region name"),
-    (with_seed(sso_registration_scopes=["sso:account:access", "a b"]), "sso_registration_scopes[1]: 'a b' is not a scope"),
-    (with_seed(sso_registration_scopes=[]), "sso_registration_scopes: [] must name at least one scope"),
-    (with_seed(output="xml"), "output: 'xml' is not an output format: use one of json, yaml, yaml-stream, text, table"),
-    (with_seed(settings={"region": "eu-west-1"}), "settings.region: 'eu-west-1' sets region through settings: use the region option"),
-    (with_seed(settings={"sso_start_url": "https://x"}), "settings.sso_start_url: 'https://x' belongs in the [sso-session] stanza"),
-    (with_seed(settings={"Cli_Pager": "a", "cli_pager": "b"}), "settings.cli_pager: 'b' repeats key 'cli_pager'"),
-    (with_seed(settings={"bad key": "a"}), "settings: 'bad key' has a key that is not a config key"),
-    (with_seed(settings={"s3": {"a": {"b": "c"}}}), "settings.s3.a: {'b': 'c'} cannot be written to the config file (a nested block inside a nested block)"),
-    (with_seed(settings={"s3": {"a b": "c"}}), "settings.s3.a b: 'a b' is not a key name"),
-    (with_seed(settings={"x": [1]}), "settings.x: [1] cannot be written to the config file (list)"),
-    (with_seed(settings={"x": " padded"}), "settings.x: ' padded' has leading or trailing whitespace"),
-    (with_seed(sso_account_id=None), "sso_account_id: None is missing: an SSO profile needs sso_account_id and sso_role_name"),
-    (with_seed(sso_session=None, sso_start_url=None, sso_region=None),
-     "sso_account_id: '012345678901' needs sso_session, the session that signs in to the account"),
-    (with_seed(sso_region=None), "sso_region: None is missing: the [sso-session] stanza needs sso_region with sso_start_url"),
-    (with_seed(sso_start_url=None), "sso_region: 'us-east-1' needs sso_start_url"),
-    (dict(sso_start_url="https://x.awsapps.com/start", sso_region="us-east-1"), "sso_start_url: 'https://x.awsapps.com/start' needs sso_session"),
-    (dict(prune=True), "prune: True needs sso_session"),
-    (dict(state="present", sso_session="recro", remove_unused_session=True), "remove_unused_session: True only applies with state=absent"),
-    (dict(), "name: None is missing: give name or profiles"),
-    (dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"},
-                                         {"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}]),
-     "profiles[1].name: 'a' is listed twice (also profiles[0].name)"),
-    (dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "1", "sso_role_name": "r"}]),
-     "profiles[0].sso_account_id: '1' is not an AWS account ID"),
-    (dict(sso_session="recro", region="nowhere", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}]),
-     "region: 'nowhere' is not an AWS Region name"),
-    (dict(sso_session="recro", sso_account_id="012345678901", profiles=[]),
-     "sso_account_id: '012345678901' applies to name; give it in each item of profiles"),
-    (dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "012345678901"}]),
-     "sso_role_name: None is missing: an SSO profile needs sso_account_id and sso_role_name"),
-    (dict(sso_session="recro", sso_role_name="bad role", profiles=[{"name": "a", "sso_account_id": "012345678901"}]),
-     "sso_role_name: 'bad role'"),
-    (dict(sso_session="recro", sso_role_name="r", profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "bad role"}]),
-     "profiles[0].sso_role_name: 'bad role'"),
-])
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            with_seed(sso_account_id="12345678901"),
+            "sso_account_id: '12345678901' is not an AWS account ID of exactly 12 digits. YAML reads an unquoted "
+            "012345678901 as a number and drops its leading zero: quote account IDs ('012345678901')",
+        ),
+        (
+            with_seed(sso_account_id=12345678901),
+            "sso_account_id: '12345678901' is not an AWS account ID of exactly 12 digits.",
+        ),
+        (
+            with_seed(sso_account_id="1234567890123"),
+            "sso_account_id: '1234567890123' is not an AWS account ID of exactly 12 digits",
+        ),
+        (
+            with_seed(sso_role_name="admin\ncredential_process = sh -c id"),
+            "sso_role_name: 'admin\\ncredential_process = sh -c id' contains the control character U+000A",
+        ),
+        (
+            with_seed(region="us-east-1\r\ncredential_process=x"),
+            "region: 'us-east-1\\r\\ncredential_process=x' contains the control character U+000D",
+        ),
+        (
+            with_seed(sso_start_url="https://x\x00"),
+            "sso_start_url: 'https://x\\x00' contains the control character U+0000",
+        ),
+        (
+            with_seed(settings={"cli_pager": "less\u2028x"}),
+            "settings.cli_pager: 'less\\u2028x' contains the control character U+2028",
+        ),
+        (with_seed(name="my profile"), "name: 'my profile' is not a name every AWS tool reads"),
+        (with_seed(name="a/b"), "name: 'a/b' is not a name every AWS tool reads"),
+        (with_seed(name="x]\n[profile y"), "name: 'x]\\n[profile y' contains the control character U+000A"),
+        (with_seed(sso_session="re cro"), "sso_session: 're cro' is not a name every AWS tool reads"),
+        (
+            with_seed(sso_start_url="http://recrocog.awsapps.com/start"),
+            "sso_start_url: 'http://recrocog.awsapps.com/start' is not an https URL",
+        ),
+        (with_seed(sso_region="us_east_1"), "sso_region: 'us_east_1' is not an AWS Region name such as us-east-1"),
+        (with_seed(region="US-EAST-1"), "region: 'US-EAST-1' is not an AWS Region name"),
+        (
+            with_seed(sso_registration_scopes=["sso:account:access", "a b"]),
+            "sso_registration_scopes[1]: 'a b' is not a scope",
+        ),
+        (with_seed(sso_registration_scopes=[]), "sso_registration_scopes: [] must name at least one scope"),
+        (
+            with_seed(output="xml"),
+            "output: 'xml' is not an output format: use one of json, yaml, yaml-stream, text, table",
+        ),
+        (
+            with_seed(settings={"region": "eu-west-1"}),
+            "settings.region: 'eu-west-1' sets region through settings: use the region option",
+        ),
+        (
+            with_seed(settings={"sso_start_url": "https://x"}),
+            "settings.sso_start_url: 'https://x' belongs in the [sso-session] stanza",
+        ),
+        (with_seed(settings={"Cli_Pager": "a", "cli_pager": "b"}), "settings.cli_pager: 'b' repeats key 'cli_pager'"),
+        (with_seed(settings={"bad key": "a"}), "settings: 'bad key' has a key that is not a config key"),
+        (
+            with_seed(settings={"s3": {"a": {"b": "c"}}}),
+            "settings.s3.a: {'b': 'c'} cannot be written to the config file (a nested block inside a nested block)",
+        ),
+        (with_seed(settings={"s3": {"a b": "c"}}), "settings.s3.a b: 'a b' is not a key name"),
+        (with_seed(settings={"x": [1]}), "settings.x: [1] cannot be written to the config file (list)"),
+        (with_seed(settings={"x": " padded"}), "settings.x: ' padded' has leading or trailing whitespace"),
+        (
+            with_seed(sso_account_id=None),
+            "sso_account_id: None is missing: an SSO profile needs sso_account_id and sso_role_name",
+        ),
+        (
+            with_seed(sso_session=None, sso_start_url=None, sso_region=None),
+            "sso_account_id: '012345678901' needs sso_session, the session that signs in to the account",
+        ),
+        (
+            with_seed(sso_region=None),
+            "sso_region: None is missing: the [sso-session] stanza needs sso_region with sso_start_url",
+        ),
+        (with_seed(sso_start_url=None), "sso_region: 'us-east-1' needs sso_start_url"),
+        (
+            dict(sso_start_url="https://x.awsapps.com/start", sso_region="us-east-1"),
+            "sso_start_url: 'https://x.awsapps.com/start' needs sso_session",
+        ),
+        (dict(prune=True), "prune: True needs sso_session"),
+        (
+            dict(state="present", sso_session="recro", remove_unused_session=True),
+            "remove_unused_session: True only applies with state=absent",
+        ),
+        (dict(), "name: None is missing: give name or profiles"),
+        (
+            dict(
+                sso_session="recro",
+                profiles=[
+                    {"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"},
+                    {"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"},
+                ],
+            ),
+            "profiles[1].name: 'a' is listed twice (also profiles[0].name)",
+        ),
+        (
+            dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "1", "sso_role_name": "r"}]),
+            "profiles[0].sso_account_id: '1' is not an AWS account ID",
+        ),
+        (
+            dict(
+                sso_session="recro",
+                region="nowhere",
+                profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "r"}],
+            ),
+            "region: 'nowhere' is not an AWS Region name",
+        ),
+        (
+            dict(sso_session="recro", sso_account_id="012345678901", profiles=[]),
+            "sso_account_id: '012345678901' applies to name; give it in each item of profiles",
+        ),
+        (
+            dict(sso_session="recro", profiles=[{"name": "a", "sso_account_id": "012345678901"}]),
+            "sso_role_name: None is missing: an SSO profile needs sso_account_id and sso_role_name",
+        ),
+        (
+            dict(
+                sso_session="recro",
+                sso_role_name="bad role",
+                profiles=[{"name": "a", "sso_account_id": "012345678901"}],
+            ),
+            "sso_role_name: 'bad role'",
+        ),
+        (
+            dict(
+                sso_session="recro",
+                sso_role_name="r",
+                profiles=[{"name": "a", "sso_account_id": "012345678901", "sso_role_name": "bad role"}],
+            ),
+            "profiles[0].sso_role_name: 'bad role'",
+        ),
+    ],
+)
 def test_refuses_bad_options_naming_option_and_value(params, message):
     with pytest.raises(InvalidParameter) as raised:
         build_request(params)
@@ -95,6 +181,7 @@ def test_refuses_bad_options_naming_option_and_value(params, message):
 
 
 # Applying -----------------------------------------------------------------------------
+
 
 def test_seed_values_on_an_empty_file_give_the_wizards_stanzas():
     outcome = apply("", **SEED)
@@ -106,10 +193,17 @@ def test_seed_values_on_an_empty_file_give_the_wizards_stanzas():
 
 
 def test_a_task_level_role_is_the_default_of_every_item():
-    outcome = apply("", sso_session="recro", sso_start_url="https://x.awsapps.com/start", sso_region="us-east-1",
-                    sso_role_name="readOnly",
-                    profiles=[{"name": "a", "sso_account_id": "012345678901"},
-                              {"name": "b", "sso_account_id": "012345678901", "sso_role_name": "adminAccess"}])
+    outcome = apply(
+        "",
+        sso_session="recro",
+        sso_start_url="https://x.awsapps.com/start",
+        sso_region="us-east-1",
+        sso_role_name="readOnly",
+        profiles=[
+            {"name": "a", "sso_account_id": "012345678901"},
+            {"name": "b", "sso_account_id": "012345678901", "sso_role_name": "adminAccess"},
+        ],
+    )
     assert outcome.profiles["a"]["sso_role_name"] == "readOnly"
     assert outcome.profiles["b"]["sso_role_name"] == "adminAccess"
 
@@ -167,15 +261,23 @@ EDIT_CASES = {
     "an equal value written differently is left alone": (
         "[sso-session recro]\nsso_start_url=https://recrocog.awsapps.com/start\nsso_region : us-east-1\n"
         "sso_registration_scopes = sso:account:access, codecatalyst:read_write\n",
-        dict(sso_session="recro", sso_start_url="https://recrocog.awsapps.com/start", sso_region="us-east-1",
-             sso_registration_scopes=["sso:account:access", "codecatalyst:read_write"]),
+        dict(
+            sso_session="recro",
+            sso_start_url="https://recrocog.awsapps.com/start",
+            sso_region="us-east-1",
+            sso_registration_scopes=["sso:account:access", "codecatalyst:read_write"],
+        ),
         "[sso-session recro]\nsso_start_url=https://recrocog.awsapps.com/start\nsso_region : us-east-1\n"
         "sso_registration_scopes = sso:account:access, codecatalyst:read_write\n",
     ),
     "prune removes the session's other profiles with their blank lines, keeping comments": (
         "[profile keep]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
         "[profile gone]\nsso_session = recro\n\n# other tool\n[profile mine]\nsso_session = other\n",
-        dict(sso_session="recro", prune=True, profiles=[dict(name="keep", sso_account_id="012345678901", sso_role_name="r")]),
+        dict(
+            sso_session="recro",
+            prune=True,
+            profiles=[dict(name="keep", sso_account_id="012345678901", sso_role_name="r")],
+        ),
         "[profile keep]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
         "# other tool\n[profile mine]\nsso_session = other\n",
     ),
@@ -204,7 +306,13 @@ def test_edits_in_place(before, params, after):
 def test_describes_each_change_in_one_line():
     changes = [
         {"section": "profile a", "key": None, "action": "add", "before": None, "after": {"region": "x"}},
-        {"section": "sso-session recro", "key": "sso_region", "action": "change", "before": "eu-west-1", "after": "us-east-1"},
+        {
+            "section": "sso-session recro",
+            "key": "sso_region",
+            "action": "change",
+            "before": "eu-west-1",
+            "after": "us-east-1",
+        },
         {"section": "profile b", "key": "output", "action": "remove", "before": "json", "after": None},
         {"section": "profile b", "key": "region", "action": "add", "before": None, "after": "us-east-1"},
         {"section": "profile c", "key": None, "action": "remove", "before": {}, "after": None},
@@ -219,14 +327,25 @@ def test_describes_each_change_in_one_line():
 
 
 def test_reports_each_change():
-    outcome = apply("[profile recrocog-admin]\nsso_role_name = readOnly\nsso_region = x\n", **with_seed(sso_start_url=None, sso_region=None))
+    outcome = apply(
+        "[profile recrocog-admin]\nsso_role_name = readOnly\nsso_region = x\n",
+        **with_seed(sso_start_url=None, sso_region=None),
+    )
     assert outcome.changes[:2] == [
-        {"section": "profile recrocog-admin", "key": "sso_role_name", "action": "change", "before": "readOnly", "after": "adminAccess"},
+        {
+            "section": "profile recrocog-admin",
+            "key": "sso_role_name",
+            "action": "change",
+            "before": "readOnly",
+            "after": "adminAccess",
+        },
         {"section": "profile recrocog-admin", "key": "sso_region", "action": "remove", "before": "x", "after": None},
     ]
     assert [change["key"] for change in outcome.changes[2:]] == ["sso_session", "sso_account_id", "region", "output"]
-    assert outcome.warnings == ["profiles use sso_session 'recro', but there is no [sso-session recro] stanza: "
-                                "give sso_start_url and sso_region to write it"]
+    assert outcome.warnings == [
+        "profiles use sso_session 'recro', but there is no [sso-session recro] stanza: "
+        "give sso_start_url and sso_region to write it"
+    ]
 
 
 def test_keeps_a_session_other_profiles_still_use():
@@ -257,9 +376,13 @@ ACCOUNT_IDS = st.sampled_from(["012345678901", "111111111111", "999999999999"])
 PROFILE_NAMES = st.sampled_from(["a", "b", "dev", "default", "first", "spaced", "quoted", "x.y"])
 SETTINGS = st.dictionaries(
     st.sampled_from(["cli_pager", "s3", "x", "duration_seconds"]),
-    st.one_of(st.none(), st.sampled_from(["", "less", "3600", "[profile z]", "a = b"]),
-              st.fixed_dictionaries({"max_concurrent_requests": st.sampled_from(["10", "20"])})),
-    max_size=3)
+    st.one_of(
+        st.none(),
+        st.sampled_from(["", "less", "3600", "[profile z]", "a = b"]),
+        st.fixed_dictionaries({"max_concurrent_requests": st.sampled_from(["10", "20"])}),
+    ),
+    max_size=3,
+)
 
 
 @st.composite
@@ -279,7 +402,9 @@ def profile_items(draw, state):
 def requests(draw):
     state = draw(st.sampled_from(["present", "present", "present", "absent"]))
     params = {"state": state, "sso_session": draw(st.sampled_from(["recro", "dev", "a"]))}
-    params["profiles"] = draw(st.lists(profile_items(state), unique_by=lambda item: item["name"], min_size=1, max_size=4))
+    params["profiles"] = draw(
+        st.lists(profile_items(state), unique_by=lambda item: item["name"], min_size=1, max_size=4)
+    )
     params["prune"] = draw(st.booleans())
     if state == "present":
         params["exclusive"] = draw(st.booleans())
@@ -292,7 +417,7 @@ def requests(draw):
 
 def section_texts_by_header(config):
     """Each section's text, from its header to the next header."""
-    return dict((section.header, "".join(config.lines[section.start:section.stop])) for section in config.sections)
+    return dict((section.header, "".join(config.lines[section.start : section.stop])) for section in config.sections)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -330,10 +455,15 @@ def test_any_request_on_any_readable_file(text, params):
             for key, value in (item.get("settings") or {}).items():
                 assert values.get(key) == (None if value is None else value)
             if params["exclusive"]:
-                assert set(values) <= {"sso_session", "sso_account_id", "sso_role_name", "region", "output"} | set(item.get("settings") or {})
+                assert set(values) <= {"sso_session", "sso_account_id", "sso_role_name", "region", "output"} | set(
+                    item.get("settings") or {}
+                )
         if params["prune"]:
-            assert [name for name, values in after["profiles"].items()
-                    if values.get("sso_session") == params["sso_session"] and name not in managed] == []
+            assert [
+                name
+                for name, values in after["profiles"].items()
+                if values.get("sso_session") == params["sso_session"] and name not in managed
+            ] == []
     else:
         assert not managed & set(after["profiles"])
 
@@ -341,8 +471,9 @@ def test_any_request_on_any_readable_file(text, params):
     old_texts = section_texts_by_header(config)
     new_texts = section_texts_by_header(AwsConfig(outcome.text))
     for section in config.sections:
-        if (section.kind == "profile" and section.name in managed | removed) or \
-                (section.kind == "sso-session" and section.name == params["sso_session"]):
+        if (section.kind == "profile" and section.name in managed | removed) or (
+            section.kind == "sso-session" and section.name == params["sso_session"]
+        ):
             continue
         assert new_texts[section.header].startswith(old_texts[section.header]), section.header
     preamble = config.sections[0].start if config.sections else len(config.lines)
@@ -371,8 +502,9 @@ def test_accepts_every_permission_set_name_aws_allows_and_botocore_reads_it_back
 
     config = tmp_path / "config"
     config.write_text(outcome.text)
-    session = botocore.session.Session(session_vars={"config_file": (None, None, str(config), None)},
-                                       profile="recrocog-admin")
+    session = botocore.session.Session(
+        session_vars={"config_file": (None, None, str(config), None)}, profile="recrocog-admin"
+    )
     assert session.get_scoped_config()["sso_role_name"] == role_name
     assert session.full_config["profiles"]["recrocog-admin"]["sso_role_name"] == role_name
 
@@ -385,13 +517,30 @@ def test_the_aws_cli_reads_the_permission_set_names_back(tmp_path):
     if not shutil.which("aws", path="/usr/bin"):
         pytest.skip("no AWS CLI at /usr/bin/aws")
     config = tmp_path / "config"
-    config.write_text(apply("", sso_session="recro", sso_start_url=SEED["sso_start_url"], sso_region="us-east-1", profiles=[
-        dict(name="p{0}".format(index), sso_account_id="012345678901", sso_role_name=role)
-        for index, role in enumerate(ROLE_NAMES_AWS_ALLOWS)]).text)
-    env = dict(os.environ, AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), HOME=str(tmp_path))
+    config.write_text(
+        apply(
+            "",
+            sso_session="recro",
+            sso_start_url=SEED["sso_start_url"],
+            sso_region="us-east-1",
+            profiles=[
+                dict(name="p{0}".format(index), sso_account_id="012345678901", sso_role_name=role)
+                for index, role in enumerate(ROLE_NAMES_AWS_ALLOWS)
+            ],
+        ).text
+    )
+    env = dict(
+        os.environ, AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), HOME=str(tmp_path)
+    )
     for index, role in enumerate(ROLE_NAMES_AWS_ALLOWS):
-        result = subprocess.run(["/usr/bin/aws", "configure", "get", "sso_role_name", "--profile", "p{0}".format(index)],
-                                env=env, capture_output=True, text=True, timeout=60, check=True)
+        result = subprocess.run(
+            ["/usr/bin/aws", "configure", "get", "sso_role_name", "--profile", "p{0}".format(index)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         assert result.stdout == role + "\n"
 
 
@@ -412,8 +561,14 @@ def test_nothing_may_follow_a_name_not_even_a_newline(option):
         build_request(params)
 
 
-@pytest.mark.parametrize("url", ["https://alice@recrocog.awsapps.com/start", "https://alice:s3cret@recrocog.awsapps.com/start",
-                                 "https://:s3cret@recrocog.awsapps.com/start?x=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://alice@recrocog.awsapps.com/start",
+        "https://alice:s3cret@recrocog.awsapps.com/start",
+        "https://:s3cret@recrocog.awsapps.com/start?x=1",
+    ],
+)
 def test_refuses_a_start_url_with_user_info_without_showing_it(url):
     with pytest.raises(InvalidParameter) as refused:
         build_request(with_seed(sso_start_url=url))
@@ -426,13 +581,22 @@ def test_an_at_sign_after_the_host_is_no_user_info():
     assert apply("", **with_seed(sso_start_url="https://recrocog.awsapps.com/start?u=a@b")).changed
 
 
-@pytest.mark.parametrize("item, message", [
-    ("a", "profiles[0]: 'a' must be a dict with at least name (a str here)"),
-    (["a"], "profiles[0]: ['a'] must be a dict"),
-    (dict(name="p", sso_account_id="012345678901", sso_role_name="r", colour="red"), "profiles[0].colour: 'red' is not an option"),
-    (dict(name="p", sso_account_id="012345678901", sso_role_name="r", settings="a=b"), "profiles[0].settings: 'a=b' must be a dict"),
-    (dict(name=7, sso_account_id="012345678901", sso_role_name="r"), "profiles[0].name: 7 must be a string"),
-])
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ("a", "profiles[0]: 'a' must be a dict with at least name (a str here)"),
+        (["a"], "profiles[0]: ['a'] must be a dict"),
+        (
+            dict(name="p", sso_account_id="012345678901", sso_role_name="r", colour="red"),
+            "profiles[0].colour: 'red' is not an option",
+        ),
+        (
+            dict(name="p", sso_account_id="012345678901", sso_role_name="r", settings="a=b"),
+            "profiles[0].settings: 'a=b' must be a dict",
+        ),
+        (dict(name=7, sso_account_id="012345678901", sso_role_name="r"), "profiles[0].name: 7 must be a string"),
+    ],
+)
 def test_a_bad_profiles_item_is_named(item, message):
     with pytest.raises(InvalidParameter) as refused:
         build_request(dict(sso_session="recro", profiles=[item]))
@@ -443,15 +607,25 @@ GOOD_ITEM = dict(name="good", sso_account_id="012345678901", sso_role_name="Bill
 
 
 def test_skip_invalid_writes_the_rest_and_names_each_skipped_item():
-    items = [dict(name="bad name", sso_account_id="012345678901", sso_role_name="r"), "junk", GOOD_ITEM,
-             dict(name="good", sso_account_id="012345678901", sso_role_name="r"),
-             dict(name="ok2", sso_account_id="12", sso_role_name="r")]
+    items = [
+        dict(name="bad name", sso_account_id="012345678901", sso_role_name="r"),
+        "junk",
+        GOOD_ITEM,
+        dict(name="good", sso_account_id="012345678901", sso_role_name="r"),
+        dict(name="ok2", sso_account_id="12", sso_role_name="r"),
+    ]
     request = build_request(dict(sso_session="recro", profiles=items, skip_invalid=True))
     outcome = apply_request(AwsConfig(""), request)
     assert list(outcome.profiles) == ["good"]
     assert [(item, name) for item, name, _problem in request.skipped] == [
-        ("profiles[0]", "bad name"), ("profiles[1]", None), ("profiles[3]", "good"), ("profiles[4]", "ok2")]
-    assert outcome.warnings[0].startswith("skipped profiles[0] ('bad name'): profiles[0].name: 'bad name' is not a name")
+        ("profiles[0]", "bad name"),
+        ("profiles[1]", None),
+        ("profiles[3]", "good"),
+        ("profiles[4]", "ok2"),
+    ]
+    assert outcome.warnings[0].startswith(
+        "skipped profiles[0] ('bad name'): profiles[0].name: 'bad name' is not a name"
+    )
     assert outcome.warnings[1].startswith("skipped profiles[1]: profiles[1]: 'junk' must be a dict")
     assert "is listed twice" in outcome.warnings[2]
 
@@ -462,8 +636,10 @@ def test_without_skip_invalid_one_bad_item_fails_the_task():
 
 
 def test_prune_keeps_the_profile_of_a_skipped_item():
-    text = ("[profile kept]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
-            "[profile gone]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n")
+    text = (
+        "[profile kept]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n\n"
+        "[profile gone]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n"
+    )
     items = [GOOD_ITEM, dict(name="kept", sso_account_id="0123", sso_role_name="r")]
     outcome = apply(text, sso_session="recro", profiles=items, skip_invalid=True, prune=True)
     assert outcome.removed_profiles == ["gone"]
@@ -472,11 +648,15 @@ def test_prune_keeps_the_profile_of_a_skipped_item():
 
 # [DEFAULT] (issue 13) --------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "[DEFAULT]\ncli_pager =\n\n[profile x]\nregion = us-east-1\n\n[DEFAULT]\noutput = json\n",
-    "[DEFAULT]\ncli_pager =\n[DEFAULT]\noutput = json\n",
-    "[profile x]\nregion = us-east-1\n[DEFAULT]\noutput = json\n\n[DEFAULT]\ncli_pager =\n",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[DEFAULT]\ncli_pager =\n\n[profile x]\nregion = us-east-1\n\n[DEFAULT]\noutput = json\n",
+        "[DEFAULT]\ncli_pager =\n[DEFAULT]\noutput = json\n",
+        "[profile x]\nregion = us-east-1\n[DEFAULT]\noutput = json\n\n[DEFAULT]\ncli_pager =\n",
+    ],
+)
 def test_two_default_sections_are_no_obstacle(text):
     outcome = apply(text, **with_seed())
     read = botocore_read(outcome.text)["profiles"]["recrocog-admin"]
@@ -485,8 +665,14 @@ def test_two_default_sections_are_no_obstacle(text):
     assert outcome.text.startswith(text)
 
 
-@pytest.mark.parametrize("key, value", [("sso_start_url", "https://other.awsapps.com/start"), ("sso_region", "eu-west-1"),
-                                        ("sso_registration_scopes", "sso:account:access,other")])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("sso_start_url", "https://other.awsapps.com/start"),
+        ("sso_region", "eu-west-1"),
+        ("sso_registration_scopes", "sso:account:access,other"),
+    ],
+)
 def test_refuses_a_session_key_in_default_that_contradicts_the_session(key, value):
     text = "[profile x]\nregion = us-east-1\n\n[DEFAULT]\n# shared\n{0} = {1}\n".format(key, value)
     # what botocore does: every profile inherits the key, and the session's value contradicts it
@@ -494,7 +680,9 @@ def test_refuses_a_session_key_in_default_that_contradicts_the_session(key, valu
     with pytest.raises(ConfigFileError) as refused:
         apply(text, **with_seed())
     assert refused.value.line_number == 6
-    assert "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent".format(key, value) in str(refused.value)
+    assert "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent".format(
+        key, value
+    ) in str(refused.value)
     assert "the AWS CLI refuses every profile of that session" in str(refused.value)
 
 
@@ -504,20 +692,30 @@ def test_a_session_key_in_default_that_matches_the_session_is_fine():
 
 
 def test_removing_a_continued_legacy_key_keeps_the_comment_inside_it():
-    text = ("[profile recrocog-admin]\nsso_start_url = https://old.awsapps.com/start\n  continued\n# mine, keep\n"
-            "  more\n; and this\nregion = us-east-1\n")
+    text = (
+        "[profile recrocog-admin]\nsso_start_url = https://old.awsapps.com/start\n  continued\n# mine, keep\n"
+        "  more\n; and this\nregion = us-east-1\n"
+    )
     outcome = apply(text, **with_seed())
     assert outcome.text.startswith("[profile recrocog-admin]\n# mine, keep\n; and this\nregion = us-east-1\n")
     assert "sso_start_url" not in botocore_read(outcome.text)["profiles"]["recrocog-admin"]
 
 
 def test_a_task_level_role_name_is_the_default_of_every_item():
-    outcome = apply("", sso_session="recro", sso_role_name="Ops=Full", profiles=[
-        dict(name="a", sso_account_id="012345678901"),
-        dict(name="b", sso_account_id="012345678902", sso_role_name="Billing,ReadOnly")])
+    outcome = apply(
+        "",
+        sso_session="recro",
+        sso_role_name="Ops=Full",
+        profiles=[
+            dict(name="a", sso_account_id="012345678901"),
+            dict(name="b", sso_account_id="012345678902", sso_role_name="Billing,ReadOnly"),
+        ],
+    )
     assert [profile["sso_role_name"] for profile in outcome.profiles.values()] == ["Ops=Full", "Billing,ReadOnly"]
 
 
 def test_a_bad_task_level_role_name_is_named_as_the_task_option():
     with pytest.raises(InvalidParameter, match=r"^sso_role_name: 'a b'"):
-        build_request(dict(sso_session="recro", sso_role_name="a b", profiles=[dict(name="a", sso_account_id="012345678901")]))
+        build_request(
+            dict(sso_session="recro", sso_role_name="a b", profiles=[dict(name="a", sso_account_id="012345678901")])
+        )

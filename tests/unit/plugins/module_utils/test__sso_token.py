@@ -22,21 +22,40 @@ NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
 
 def token(expires_at, **extra):
-    values = {"accessToken": "secret-token", "expiresAt": expires_at, "refreshToken": "r", "clientId": "c",
-              "clientSecret": "s", "registrationExpiresAt": "2027-01-01T00:00:00Z"}
+    values = {
+        "accessToken": "secret-token",
+        "expiresAt": expires_at,
+        "refreshToken": "r",
+        "clientId": "c",
+        "clientSecret": "s",
+        "registrationExpiresAt": "2027-01-01T00:00:00Z",
+    }
     values.update(extra)
     return values
 
 
 def test_cache_file_is_where_botocore_looks():
     # The reference's example, and botocore's own loader agree.
-    assert token_cache_file("/home/a", "my-sso") == "/home/a/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json"
-    assert token_cache_file("/h", "recro").endswith(SSOTokenLoader(cache={})._generate_cache_key(None, "recro") + ".json")
+    assert (
+        token_cache_file("/home/a", "my-sso") == "/home/a/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json"
+    )
+    assert token_cache_file("/h", "recro").endswith(
+        SSOTokenLoader(cache={})._generate_cache_key(None, "recro") + ".json"
+    )
 
 
-@pytest.mark.parametrize("text", ["2026-11-26T17:00:00Z", "2026-11-26T17:00:00UTC", "2026-11-26T17:00:00+00:00",
-                                  "2026-11-26T18:00:00+01:00", "2026-11-26T17:00:00.123Z", "2026-11-26T17:00:00.1234567Z",
-                                  "2026-11-26 17:00:00Z"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-26T17:00:00Z",
+        "2026-11-26T17:00:00UTC",
+        "2026-11-26T17:00:00+00:00",
+        "2026-11-26T18:00:00+01:00",
+        "2026-11-26T17:00:00.123Z",
+        "2026-11-26T17:00:00.1234567Z",
+        "2026-11-26 17:00:00Z",
+    ],
+)
 def test_parses_the_timestamps_the_tools_write(text):
     parsed = parse_timestamp(text)
     assert parsed.replace(microsecond=0) == datetime.datetime(2026, 11, 26, 17, 0, tzinfo=datetime.timezone.utc)
@@ -48,45 +67,63 @@ def test_refuses_timestamps_botocore_cannot_use(text):
         parse_timestamp(text)
 
 
-@pytest.mark.parametrize("expires_at, status, expires_in", [
-    ("2026-11-26T20:00:00Z", "valid", 8 * 3600),
-    ("2026-11-26T12:10:00Z", "expiring", 600),
-    ("2026-11-26T12:00:00Z", "expired", 0),
-    ("2026-11-26T11:00:00Z", "expired", -3600),
-])
+@pytest.mark.parametrize(
+    "expires_at, status, expires_in",
+    [
+        ("2026-11-26T20:00:00Z", "valid", 8 * 3600),
+        ("2026-11-26T12:10:00Z", "expiring", 600),
+        ("2026-11-26T12:00:00Z", "expired", 0),
+        ("2026-11-26T11:00:00Z", "expired", -3600),
+    ],
+)
 def test_describes_the_token_state(expires_at, status, expires_in):
     description = describe_token(token(expires_at), NOW, 900)
     assert (description["status"], description["expires_in"]) == (status, expires_in)
     assert "secret-token" not in str(description)
 
 
-@pytest.mark.parametrize("extra, refreshable", [
-    ({}, True),
-    ({"refreshToken": None}, False),
-    ({"registrationExpiresAt": "2026-11-01T00:00:00Z"}, False),
-    ({"clientSecret": ""}, False),
-])
+@pytest.mark.parametrize(
+    "extra, refreshable",
+    [
+        ({}, True),
+        ({"refreshToken": None}, False),
+        ({"registrationExpiresAt": "2026-11-01T00:00:00Z"}, False),
+        ({"clientSecret": ""}, False),
+    ],
+)
 def test_refreshable_needs_a_refresh_token_and_a_live_registration(extra, refreshable):
     assert describe_token(token("2026-11-26T20:00:00Z", **extra), NOW, 900)["refreshable"] is refreshable
 
 
-@pytest.mark.parametrize("cached, problem", [
-    ({"expiresAt": "2026-11-26T20:00:00Z"}, "the cache file holds no accessToken"),
-    (token("2026-11-26T20:00:00"), "expiresAt: timestamp '2026-11-26T20:00:00' is not an ISO 8601 or RFC 2822 time with a time zone"),
-    ([], "the cache file holds no accessToken"),
-])
+@pytest.mark.parametrize(
+    "cached, problem",
+    [
+        ({"expiresAt": "2026-11-26T20:00:00Z"}, "the cache file holds no accessToken"),
+        (
+            token("2026-11-26T20:00:00"),
+            "expiresAt: timestamp '2026-11-26T20:00:00' is not an ISO 8601 or RFC 2822 time with a time zone",
+        ),
+        ([], "the cache file holds no accessToken"),
+    ],
+)
 def test_unusable_cache_files_are_invalid(cached, problem):
     assert describe_token(cached, NOW, 900) == {"status": "invalid", "problem": problem}
 
 
 def test_explains_each_state_with_what_to_do():
-    assert explain("recro", {"status": "missing"}) == "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
+    assert (
+        explain("recro", {"status": "missing"})
+        == "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
+    )
     assert explain("recro", describe_token(token("2026-11-26T20:00:00Z"), NOW, 900)) == (
-        "logged in to sso-session recro until 2026-11-26T20:00:00Z (in 8 h 0 min)")
+        "logged in to sso-session recro until 2026-11-26T20:00:00Z (in 8 h 0 min)"
+    )
     assert explain("recro", describe_token(token("2026-11-26T11:00:00Z"), NOW, 900)) == (
-        "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): the AWS tools refresh it on next use")
+        "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): the AWS tools refresh it on next use"
+    )
     assert explain("recro", describe_token(token("2026-11-26T11:00:00Z", refreshToken=None), NOW, 900)) == (
-        "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): run `aws sso login --sso-session recro`")
+        "the login to sso-session recro expired at 2026-11-26T11:00:00Z (1 h 0 min ago): run `aws sso login --sso-session recro`"
+    )
 
 
 def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_path):
@@ -111,19 +148,53 @@ def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_
 
 # What botocore's dateutil.parser.parse makes of expiresAt, the oracle of the table below.
 TIMESTAMP_FORMS = [
-    "2099-01-01T00:00:00Z", "2099-01-01t00:00:00z", "2099-01-01T00:00:00+00:00", "2099-01-01T00:00:00+0000",
-    "2099-01-01T00:00:00+00", "2099-01-01T00:00:00-0000", "2099-01-01T02:30:00+02:30", "2098-12-31T19:00:00-05:00",
-    "2099-01-01T00:00Z", "2099-01-01 00:00:00Z", "2099-01-01T00:00:00 UTC", "2099-01-01T00:00:00UTC",
-    "2099-01-01T00:00:00 GMT", "2099-01-01T00:00:00 +00:00", "2099-01-01T00:00:00.5Z", "2099-01-01T00:00:00,5Z",
-    "2099-01-01T00:00:00.123Z", "2099-01-01T00:00:00.123456Z", "2099-01-01T00:00:00.1234567Z",
-    "2099-01-01T00:00:00.999999999+00:00", "2099-1-1T0:0:0Z", "20990101T000000Z", "20990101T0000Z",
-    " 2099-01-01T00:00:00Z\n", "Wed, 01 Jan 2099 00:00:00 GMT", "Thu, 01 Jan 2099 00:00:00 GMT",
-    "01 Jan 2099 00:00:00 GMT", "Wed, 01 Jan 2099 00:00:00 +0000", "Wed, 1 jan 2099 00:00 GMT",
-    "Wed, 01 January 2099 00:00:00 UTC", "Wed, 01 Jan 2099 01:00:00 +0100", "Wed, 01 Jan 2099 00:00:00 Z",
+    "2099-01-01T00:00:00Z",
+    "2099-01-01t00:00:00z",
+    "2099-01-01T00:00:00+00:00",
+    "2099-01-01T00:00:00+0000",
+    "2099-01-01T00:00:00+00",
+    "2099-01-01T00:00:00-0000",
+    "2099-01-01T02:30:00+02:30",
+    "2098-12-31T19:00:00-05:00",
+    "2099-01-01T00:00Z",
+    "2099-01-01 00:00:00Z",
+    "2099-01-01T00:00:00 UTC",
+    "2099-01-01T00:00:00UTC",
+    "2099-01-01T00:00:00 GMT",
+    "2099-01-01T00:00:00 +00:00",
+    "2099-01-01T00:00:00.5Z",
+    "2099-01-01T00:00:00,5Z",
+    "2099-01-01T00:00:00.123Z",
+    "2099-01-01T00:00:00.123456Z",
+    "2099-01-01T00:00:00.1234567Z",
+    "2099-01-01T00:00:00.999999999+00:00",
+    "2099-1-1T0:0:0Z",
+    "20990101T000000Z",
+    "20990101T0000Z",
+    " 2099-01-01T00:00:00Z\n",
+    "Wed, 01 Jan 2099 00:00:00 GMT",
+    "Thu, 01 Jan 2099 00:00:00 GMT",
+    "01 Jan 2099 00:00:00 GMT",
+    "Wed, 01 Jan 2099 00:00:00 +0000",
+    "Wed, 1 jan 2099 00:00 GMT",
+    "Wed, 01 January 2099 00:00:00 UTC",
+    "Wed, 01 Jan 2099 01:00:00 +0100",
+    "Wed, 01 Jan 2099 00:00:00 Z",
     # refused by both, or read by dateutil without a zone (botocore then fails comparing it with now)
-    "2099-01-01T00:00:00", "2099-01-01", "2099-01-01Z", "2099-01-01T00:00:00 utc", "2099-01-01T00:00:00UT",
-    "2099-01-01T00:00:00 EST", "2099-01-01T24:00:00Z", "2099-02-30T00:00:00Z", "2099-01-01T00:00:00+25:00",
-    "2099-01-01T00:00:00.Z", "2099-01-01T00:00:00+00:00:00", "Wed, 01 Jan 2099 00:00:00", "tomorrow", "",
+    "2099-01-01T00:00:00",
+    "2099-01-01",
+    "2099-01-01Z",
+    "2099-01-01T00:00:00 utc",
+    "2099-01-01T00:00:00UT",
+    "2099-01-01T00:00:00 EST",
+    "2099-01-01T24:00:00Z",
+    "2099-02-30T00:00:00Z",
+    "2099-01-01T00:00:00+25:00",
+    "2099-01-01T00:00:00.Z",
+    "2099-01-01T00:00:00+00:00:00",
+    "Wed, 01 Jan 2099 00:00:00",
+    "tomorrow",
+    "",
 ]
 
 
@@ -181,8 +252,13 @@ def _pythons():
     found = []
     for version in ("3.8", "3.9", "3.10", "3.12", "3.13"):
         paths = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/{0}*/bin/python".format(version))))
-        found.append(pytest.param(paths[-1] if paths else None, id=version,
-                                  marks=[] if paths else [pytest.mark.skip(reason="no Python {0} under ~/.pyenv".format(version))]))
+        found.append(
+            pytest.param(
+                paths[-1] if paths else None,
+                id=version,
+                marks=[] if paths else [pytest.mark.skip(reason="no Python {0} under ~/.pyenv".format(version))],
+            )
+        )
     return found
 
 
@@ -191,16 +267,22 @@ def test_every_supported_python_reads_timestamps_the_same(python):
     import json
     import os
     import subprocess
-
     import sys
 
     # the directory holding ansible_collections/recro/aws_sso (.cache/collections after `make link`)
     module_file = sys.modules[parse_timestamp.__module__].__file__
     collections_root = module_file
-    for _ in range(6):
+    for _level in range(6):
         collections_root = os.path.dirname(collections_root)
     here = [None if reading is None else reading.isoformat() for reading in map(_our_reading, TIMESTAMP_FORMS)]
-    result = subprocess.run([python, "-E", "-s", "-c", _OTHER_PYTHON_SCRIPT], input=json.dumps(TIMESTAMP_FORMS),
-                            capture_output=True, text=True, env={"PATH": os.environ["PATH"]}, cwd=collections_root,
-                            check=True, timeout=60)
+    result = subprocess.run(
+        [python, "-E", "-s", "-c", _OTHER_PYTHON_SCRIPT],
+        input=json.dumps(TIMESTAMP_FORMS),
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+        cwd=collections_root,
+        check=True,
+        timeout=60,
+    )
     assert json.loads(result.stdout) == here

@@ -77,12 +77,14 @@ def test_failed_write_leaves_the_file_and_no_temporary(tmp_path, monkeypatch):
 
 
 def test_the_directory_lock_excludes_another_process(tmp_path):
-    probe = ("import fcntl, os, sys\n"
-             "descriptor = os.open(sys.argv[1], os.O_RDONLY)\n"
-             "try:\n"
-             "    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
-             "except OSError:\n"
-             "    sys.exit(3)\n")
+    probe = (
+        "import fcntl, os, sys\n"
+        "descriptor = os.open(sys.argv[1], os.O_RDONLY)\n"
+        "try:\n"
+        "    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except OSError:\n"
+        "    sys.exit(3)\n"
+    )
     with user_files.locked_directory(str(tmp_path)):
         held = subprocess.call([sys.executable, "-c", probe, str(tmp_path)])
     released = subprocess.call([sys.executable, "-c", probe, str(tmp_path)])
@@ -130,6 +132,7 @@ def test_root_keeps_the_owner_of_a_file_it_rewrites(tmp_path):
 
 # Files that are not regular files -------------------------------------------------
 
+
 def _special_files(tmp_path):
     """One of each kind that is not a regular file, each also behind a symlink."""
     import socket
@@ -141,8 +144,12 @@ def _special_files(tmp_path):
     sock_path = tmp_path / "socket"
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(sock_path))
-    kinds = {"/dev/null": "a character device", str(fifo): "a FIFO", str(directory): "a directory",
-             str(sock_path): "a socket"}
+    kinds = {
+        "/dev/null": "a character device",
+        str(fifo): "a FIFO",
+        str(directory): "a directory",
+        str(sock_path): "a socket",
+    }
     cases = []
     for index, (path, kind) in enumerate(sorted(kinds.items())):
         link = tmp_path / "link{0}".format(index)
@@ -161,8 +168,11 @@ def test_every_non_regular_file_is_refused_naming_path_and_kind_and_left_alone(t
     try:
         for path, kind in cases:
             before = _snapshot(path)
-            for operation in (lambda: user_files.read_bytes(path), lambda: user_files.write_atomically(path, b"[default]\n"),
-                              lambda: user_files.check_regular(path)):
+            for operation in (
+                lambda path=path: user_files.read_bytes(path),
+                lambda path=path: user_files.write_atomically(path, b"[default]\n"),
+                lambda path=path: user_files.check_regular(path),
+            ):
                 with pytest.raises(user_files.FileRefused) as raised:
                     operation()
                 assert raised.value.path == path
@@ -201,18 +211,25 @@ def test_file_kind_names_each_kind():
 
 # Bounded lock -----------------------------------------------------------------------
 
+
 def test_a_held_lock_times_out_naming_the_directory_and_nothing_changed(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import fcntl, os, sys, time\n"
-         "d = os.open(sys.argv[1], os.O_RDONLY)\n"
-         "fcntl.flock(d, fcntl.LOCK_EX)\n"
-         "print('held', flush=True)\n"
-         "time.sleep(30)\n", str(tmp_path)],
-        stdout=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "d = os.open(sys.argv[1], os.O_RDONLY)\n"
+            "fcntl.flock(d, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(30)\n",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+    )
     try:
         assert holder.stdout.readline().strip() == b"held"
         import time
+
         started = time.monotonic()
         with pytest.raises(user_files.LockTimeout) as raised:
             with user_files.locked_directory(str(tmp_path), timeout=0.5):
@@ -236,6 +253,7 @@ def test_lock_timeout_must_be_seconds():
 
 
 # Ownership ----------------------------------------------------------------------------
+
 
 @needs_root
 def test_acting_as_a_user_refuses_a_file_of_a_third_user_and_keeps_roots(shared_tmp_path):

@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_profile
@@ -76,7 +75,9 @@ def test_bad_option_fails_and_leaves_the_file(run_module, tmp_path):
     path.write_text("[profile keep]\nregion = us-east-1\n")
     result = run_module(path=str(path), name="keep", region="us-east-1\ncredential_process = /bin/sh")
     assert result["failed"]
-    assert result["msg"].startswith("region: 'us-east-1\\ncredential_process = /bin/sh' contains the control character U+000A")
+    assert result["msg"].startswith(
+        "region: 'us-east-1\\ncredential_process = /bin/sh' contains the control character U+000A"
+    )
     assert path.read_text() == "[profile keep]\nregion = us-east-1\n"
 
 
@@ -85,34 +86,50 @@ def test_unreadable_file_fails_with_path_and_line(run_module, tmp_path):
     path.write_text("[default]\nregion = a\nregion = b\n")
     result = run_module(path=str(path), name="default", output="json")
     assert result["failed"]
-    assert result["msg"] == ("{0}: line 3: key 'region' appears a second time in section [default] (first at line 2); "
-                             "botocore cannot read a file with a duplicate key; the file was not changed".format(path))
+    assert result["msg"] == (
+        "{0}: line 3: key 'region' appears a second time in section [default] (first at line 2); "
+        "botocore cannot read a file with a duplicate key; the file was not changed".format(path)
+    )
     assert path.read_text() == "[default]\nregion = a\nregion = b\n"
 
 
 def test_warns_about_a_missing_session(run_module, tmp_path, monkeypatch):
     warnings = []
     monkeypatch.setattr(aws_sso_profile.AnsibleModule, "warn", lambda _module, warning: warnings.append(warning))
-    run_module(path=str(tmp_path / "config"), name="p", sso_session="recro", sso_account_id="012345678901", sso_role_name="r")
-    assert warnings == ["profiles use sso_session 'recro', but there is no [sso-session recro] stanza: "
-                        "give sso_start_url and sso_region to write it"]
+    run_module(
+        path=str(tmp_path / "config"), name="p", sso_session="recro", sso_account_id="012345678901", sso_role_name="r"
+    )
+    assert warnings == [
+        "profiles use sso_session 'recro', but there is no [sso-session recro] stanza: "
+        "give sso_start_url and sso_region to write it"
+    ]
 
 
 def _module_process(args_file):
     """The module as Ansible runs it: a separate Python process reading its options from a file."""
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    return subprocess.Popen([sys.executable, aws_sso_profile.__file__, str(args_file)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    return subprocess.Popen(
+        [sys.executable, aws_sso_profile.__file__, str(args_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
 
 
 def test_runs_at_the_same_time_lose_no_change(tmp_path):
     # A large file makes each read-edit-write take long enough for the runs to overlap.
     path = tmp_path / "config"
-    path.write_text("".join("[profile filler-{0}]\nregion = us-east-1\noutput = json\n".format(index) for index in range(6000)))
+    path.write_text(
+        "".join("[profile filler-{0}]\nregion = us-east-1\noutput = json\n".format(index) for index in range(6000))
+    )
     processes = []
     for index in range(12):
         args_file = tmp_path / "args-{0}.json".format(index)
-        args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"path": str(path), "name": "racer-{0}".format(index), "output": "json"}}))
+        args_file.write_text(
+            json.dumps(
+                {"ANSIBLE_MODULE_ARGS": {"path": str(path), "name": "racer-{0}".format(index), "output": "json"}}
+            )
+        )
         processes.append(_module_process(args_file))
     results = []
     for process in processes:
@@ -121,7 +138,9 @@ def test_runs_at_the_same_time_lose_no_change(tmp_path):
         results.append(json.loads(stdout))
     text = path.read_text()
     assert all(result["changed"] for result in results)
-    assert [name for name in ("racer-{0}".format(index) for index in range(12)) if "[profile {0}]".format(name) not in text] == []
+    assert [
+        name for name in ("racer-{0}".format(index) for index in range(12)) if "[profile {0}]".format(name) not in text
+    ] == []
 
 
 @pytest.mark.parametrize("mode", ["rw-r--r--", "u=rwz", "0999", "077777", True, [1], "bogus"])
@@ -157,12 +176,22 @@ def test_skip_invalid_warns_and_writes_the_rest(run_module, tmp_path, monkeypatc
     warnings = []
     monkeypatch.setattr(aws_sso_profile.AnsibleModule, "warn", lambda _module, warning: warnings.append(warning))
     path = tmp_path / "config"
-    result = run_module(path=str(path), sso_session="recro", sso_start_url=SEED["sso_start_url"], sso_region="us-east-1",
-                        skip_invalid=True, profiles=[
-                            dict(name="odd account-admin", sso_account_id="012345678901", sso_role_name="admin"),
-                            dict(name="billing", sso_account_id="012345678901", sso_role_name="Billing,ReadOnly")])
+    result = run_module(
+        path=str(path),
+        sso_session="recro",
+        sso_start_url=SEED["sso_start_url"],
+        sso_region="us-east-1",
+        skip_invalid=True,
+        profiles=[
+            dict(name="odd account-admin", sso_account_id="012345678901", sso_role_name="admin"),
+            dict(name="billing", sso_account_id="012345678901", sso_role_name="Billing,ReadOnly"),
+        ],
+    )
     assert not result["failed"] and result["changed"]
-    assert result["skipped_profiles"][0]["item"] == "profiles[0]" and result["skipped_profiles"][0]["name"] == "odd account-admin"
+    assert (
+        result["skipped_profiles"][0]["item"] == "profiles[0]"
+        and result["skipped_profiles"][0]["name"] == "odd account-admin"
+    )
     assert warnings[0].startswith("skipped profiles[0] ('odd account-admin'): ")
     assert "sso_role_name = Billing,ReadOnly\n" in path.read_text()
 
@@ -173,7 +202,9 @@ def test_a_contradicting_default_key_fails_naming_file_and_line_and_writes_nothi
     path.write_text(text)
     result = run_module(path=str(path), **SEED)
     assert result["failed"]
-    assert result["msg"].startswith("{0}: line 3: [DEFAULT] sets sso_start_url = https://other.awsapps.com/start".format(path))
+    assert result["msg"].startswith(
+        "{0}: line 3: [DEFAULT] sets sso_start_url = https://other.awsapps.com/start".format(path)
+    )
     assert result["msg"].endswith("; the file was not changed")
     assert path.read_text() == text
 
@@ -183,12 +214,20 @@ def test_the_aws_cli_refuses_what_the_module_refuses(tmp_path):
     if not os.path.exists("/usr/bin/aws"):
         pytest.skip("no AWS CLI at /usr/bin/aws")
     config = tmp_path / "config"
-    config.write_text("[DEFAULT]\nsso_start_url = https://other.awsapps.com/start\n\n[profile p]\nsso_session = recro\n"
-                      "sso_account_id = 012345678901\nsso_role_name = r\n[sso-session recro]\n"
-                      "sso_start_url = https://recrocog.awsapps.com/start\nsso_region = us-east-1\n")
+    config.write_text(
+        "[DEFAULT]\nsso_start_url = https://other.awsapps.com/start\n\n[profile p]\nsso_session = recro\n"
+        "sso_account_id = 012345678901\nsso_role_name = r\n[sso-session recro]\n"
+        "sso_start_url = https://recrocog.awsapps.com/start\nsso_region = us-east-1\n"
+    )
     env = dict(os.environ, HOME=str(tmp_path), AWS_CONFIG_FILE=str(config))
-    result = subprocess.run(["/usr/bin/aws", "configure", "export-credentials", "--profile", "p"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["/usr/bin/aws", "configure", "export-credentials", "--profile", "p"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0
     assert "sso_start_url is inconsistent between profile" in result.stderr
 

@@ -21,15 +21,40 @@ SKIPPED = {"skipped": True, "changed": False}
 
 
 def config(changes=(), names=("recrocog-admin",), **extra):
-    return dict(dict(path=PATH, changes=list(changes), profiles=dict((name, {}) for name in names),
-                     profile_names=list(names), removed_profiles=[], removed_sessions=[], changed=bool(changes)), **extra)
+    return dict(
+        dict(
+            path=PATH,
+            changes=list(changes),
+            profiles=dict((name, {}) for name in names),
+            profile_names=list(names),
+            removed_profiles=[],
+            removed_sessions=[],
+            changed=bool(changes),
+        ),
+        **extra,
+    )
 
 
 def parts(**extra):
-    base = dict(state="present", user="alice", platform="Linux", check_mode=False, session="recro",
-                default_profile="recrocog-admin", exports=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"], manage_shell=True,
-                discover=True, prune=False, config=config(), login={}, discovery=SKIPPED, shell=SKIPPED,
-                identity=SKIPPED, schedule=SKIPPED, logout=SKIPPED)
+    base = dict(
+        state="present",
+        user="alice",
+        platform="Linux",
+        check_mode=False,
+        session="recro",
+        default_profile="recrocog-admin",
+        exports=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"],
+        manage_shell=True,
+        discover=True,
+        prune=False,
+        config=config(),
+        login={},
+        discovery=SKIPPED,
+        shell=SKIPPED,
+        identity=SKIPPED,
+        schedule=SKIPPED,
+        logout=SKIPPED,
+    )
     base.update(extra)
     return base
 
@@ -41,9 +66,15 @@ def run(**extra):
 
 
 def test_later_sources_win_for_a_profile_name():
-    listed = profile_list([{"name": "recrocog-admin", "sso_account_id": "1", "sso_role_name": "readOnly"},
-                           {"name": "other", "sso_account_id": "2"}],
-                          [{"name": "recrocog-admin", "sso_account_id": "3"}], "recrocog-admin", 4)
+    listed = profile_list(
+        [
+            {"name": "recrocog-admin", "sso_account_id": "1", "sso_role_name": "readOnly"},
+            {"name": "other", "sso_account_id": "2"},
+        ],
+        [{"name": "recrocog-admin", "sso_account_id": "3"}],
+        "recrocog-admin",
+        4,
+    )
     assert listed == [{"name": "recrocog-admin", "sso_account_id": "3"}, {"name": "other", "sso_account_id": "2"}]
 
 
@@ -54,14 +85,25 @@ def test_no_account_shortcut_without_an_account(account_id):
 
 def test_a_missing_session_is_a_status_with_the_login_command():
     state = login_state("recro", SKIPPED, {"sessions": [], "session": None, "changed": False})
-    assert state == {"status": "missing", "expires_at": None, "usable": False,
-                     "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`"}
+    assert state == {
+        "status": "missing",
+        "expires_at": None,
+        "usable": False,
+        "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`",
+    }
 
 
 def test_the_login_module_wins_over_the_session_lookup():
-    state = login_state("recro", {"status": "refreshed", "expires_at": "2026-12-02T10:00:00Z", "usable": True,
-                                  "msg": "refreshed the login to sso-session recro"},
-                        {"session": {"status": "expired"}})
+    state = login_state(
+        "recro",
+        {
+            "status": "refreshed",
+            "expires_at": "2026-12-02T10:00:00Z",
+            "usable": True,
+            "msg": "refreshed the login to sso-session recro",
+        },
+        {"session": {"status": "expired"}},
+    )
     assert state["status"] == "refreshed" and state["usable"] is True
 
 
@@ -70,23 +112,33 @@ def test_a_failed_login_is_not_usable():
 
 
 def test_config_changes_and_shell_writes_are_drift_with_file_and_message():
-    change = dict(section="profile recrocog-admin", key="sso_role_name", before="readOnly", after="adminAccess", action="update")
-    shell = dict(changed=True, files=[dict(shell="bash", path="/home/alice/.bashrc", file="~/.bashrc", action="updated"),
-                                      dict(shell="zsh", path="/home/alice/.zshrc", file="~/.zshrc", action="unchanged")],
-                 conflicts=[])
+    change = dict(
+        section="profile recrocog-admin", key="sso_role_name", before="readOnly", after="adminAccess", action="update"
+    )
+    shell = dict(
+        changed=True,
+        files=[
+            dict(shell="bash", path="/home/alice/.bashrc", file="~/.bashrc", action="updated"),
+            dict(shell="zsh", path="/home/alice/.zshrc", file="~/.zshrc", action="unchanged"),
+        ],
+        conflicts=[],
+    )
     res, lines = run(config=config([change]), shell=shell)
     assert [item["message"] for item in res["drift"]] == [
         '/home/alice/.aws/config: [profile recrocog-admin] sso_role_name: "readOnly" -> "adminAccess"',
-        "/home/alice/.bashrc: the managed block differs from the settings (write)"]
+        "/home/alice/.bashrc: the managed block differs from the settings (write)",
+    ]
     assert res["shell_files"] == ["/home/alice/.bashrc", "/home/alice/.zshrc"]
     assert lines[0] == PATH + ": session recro and profiles recrocog-admin written."
-    assert lines[1] == ("Default profile recrocog-admin exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
-                        "/home/alice/.bashrc, /home/alice/.zshrc; open a new shell to use it.")
+    assert lines[1] == (
+        "Default profile recrocog-admin exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
+        "/home/alice/.bashrc, /home/alice/.zshrc; open a new shell to use it."
+    )
 
 
 def test_the_same_change_from_both_writes_is_listed_once():
     change = dict(section="sso-session recro", key=None, before=None, after=None, action="add")
-    res, _ = run(config=config([change]), configs=[config([change]), config([change])])
+    res, _lines = run(config=config([change]), configs=[config([change]), config([change])])
     assert len(res["drift"]) == 1
 
 
@@ -99,33 +151,48 @@ def test_nothing_to_do_says_already_in_place():
 
 
 def test_conflicts_are_warned_with_file_and_line_and_no_value():
-    conflict = dict(path="/home/alice/.bashrc", line=12, variable="AWS_PROFILE", kind="assignment",
-                    effect="overrides the managed block")
+    conflict = dict(
+        path="/home/alice/.bashrc",
+        line=12,
+        variable="AWS_PROFILE",
+        kind="assignment",
+        effect="overrides the managed block",
+    )
     shell = dict(files=[dict(shell="bash", path="/home/alice/.bashrc", action="unchanged")], conflicts=[conflict])
     res, lines = run(shell=shell)
     assert res["conflicts"] == [conflict]
-    assert any(line.startswith("Warning: /home/alice/.bashrc:12: AWS_PROFILE overrides the managed block") for line in lines)
+    assert any(
+        line.startswith("Warning: /home/alice/.bashrc:12: AWS_PROFILE overrides the managed block") for line in lines
+    )
 
 
 def test_not_logged_in_says_how_to_log_in():
     login = login_state("recro", None, {"session": None})
-    _, lines = run(login=login, config=config(names=()))
+    _res, lines = run(login=login, config=config(names=()))
     assert "Login: not logged in to sso-session recro: run `aws sso login --sso-session recro`." in lines
-    assert lines[-1] == "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles."
+    assert (
+        lines[-1] == "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles."
+    )
     assert lines[0].endswith("no profiles yet (none discovered, none in recro_sso_profiles or recro_sso_account_id).")
 
 
 def test_discovery_and_identity_when_logged_in():
     login = {"status": "valid", "usable": True, "message": "logged in", "expires_at": None}
-    discovery = {"accounts": [{"accountId": "111111111111"}],
-                 "profiles": [{"name": "recrocog-admin"}, {"name": "recrocog-readonly"}]}
+    discovery = {
+        "accounts": [{"accountId": "111111111111"}],
+        "profiles": [{"name": "recrocog-admin"}, {"name": "recrocog-readonly"}],
+    }
     identity = {"account": "111111111111", "arn": "arn:aws:sts::111111111111:assumed-role/x/alice"}
     res, lines = run(login=login, discovery=discovery, identity=identity)
     assert res["discovered_profiles"] == ["recrocog-admin", "recrocog-readonly"]
     assert res["identity"] == identity
-    assert "Discovery: 2 profile(s) for the accounts and roles of the login: recrocog-admin, recrocog-readonly." in lines
-    assert ("Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/x/alice "
-            "(account 111111111111).") in lines
+    assert (
+        "Discovery: 2 profile(s) for the accounts and roles of the login: recrocog-admin, recrocog-readonly." in lines
+    )
+    assert (
+        "Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/x/alice "
+        "(account 111111111111)."
+    ) in lines
     assert not any(line.startswith("Next:") for line in lines)
 
 
@@ -156,21 +223,37 @@ def test_offboarding_lists_what_went():
 
 def test_check_mode_says_would_be():
     change = dict(section="profile recrocog-admin", key="region", before=None, after="us-east-1", action="add")
-    _, lines = run(check_mode=True, config=config([change]))
+    _res, lines = run(check_mode=True, config=config([change]))
     assert lines[0].endswith("would be written.")
 
 
-@pytest.mark.parametrize("name, ok", [("recrocog-admin", True), ("a_b.c@d%e+f:g", True), ("recrocog-admin\n", False),
-                                      ("", False), ("two words", False), ("x;rm", False), (None, False), (3, False)])
+@pytest.mark.parametrize(
+    "name, ok",
+    [
+        ("recrocog-admin", True),
+        ("a_b.c@d%e+f:g", True),
+        ("recrocog-admin\n", False),
+        ("", False),
+        ("two words", False),
+        ("x;rm", False),
+        (None, False),
+        (3, False),
+    ],
+)
 def test_profile_name_is_anchored(name, ok):
     assert profile_name(name) is ok
 
 
 def test_a_missing_or_altered_timer_is_drift():
-    schedule = {"changed": True, "files": ["/home/alice/.config/systemd/user/recro-aws-sso-pull.timer"], "msg": "written"}
+    schedule = {
+        "changed": True,
+        "files": ["/home/alice/.config/systemd/user/recro-aws-sso-pull.timer"],
+        "msg": "written",
+    }
     res, _lines = run(schedule=schedule)
     assert [item["message"] for item in res["drift"] if item["what"] == "schedule"] == [
         "the scheduled ansible-pull run differs from the settings (write): "
-        "/home/alice/.config/systemd/user/recro-aws-sso-pull.timer"]
+        "/home/alice/.config/systemd/user/recro-aws-sso-pull.timer"
+    ]
     res, _lines = run(schedule=dict(schedule, changed=False))
     assert [item for item in res["drift"] if item["what"] == "schedule"] == []
