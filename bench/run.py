@@ -139,6 +139,13 @@ def figures(sections):
             "role_first",
             "role_again",
             "role_first_ratio",
+            "role_again_ratio",
+            "role_logged_in",
+            "role_logged_in_ratio",
+            "role_logged_in_again_ratio",
+            "role_trips",
+            "role_trips_logged_in",
+            "role_trips_0_1_0",
             "fleet_size",
             "fleet_connection",
             "fleet_baseline",
@@ -183,10 +190,18 @@ def figures(sections):
         )
     if "role" in by_key and by_key["role"]["series"].get("times"):
         times = by_key["role"]["series"]["times"]
+        trips = by_key["role"]["series"].get("trips", {})
         found.update(
             role_first=times["onboard, first run"],
             role_again=times["onboard, again"],
-            role_first_ratio=ratio(by_key["role"], "onboard.yml (first run)"),
+            role_first_ratio=ratio(by_key["role"], "onboard, first run /"),
+            role_again_ratio=ratio(by_key["role"], "onboard, again /"),
+            role_logged_in=times.get("onboard logged in, first run"),
+            role_logged_in_ratio=ratio(by_key["role"], "onboard logged in, first run /"),
+            role_logged_in_again_ratio=ratio(by_key["role"], "onboard logged in, again /"),
+            role_trips=trips.get("first"),
+            role_trips_logged_in=trips.get("logged_in_first"),
+            role_trips_0_1_0=trips.get("0.1.0"),
         )
     if "fleet" in by_key:
         series = by_key["fleet"]["series"]
