@@ -19,23 +19,8 @@ import pytest
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
 
-from .conftest import REPOSITORY
+from .test_discovery import ONBOARD
 from .test_login import approve_when_asked
-
-ONBOARD = """
-- name: Onboard
-  ansible.builtin.import_playbook: {onboard}
-
-- name: Save what the role did
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Save recro_sso_result
-      ansible.builtin.copy:
-        content: "{{{{ recro_sso_result | to_json }}}}"
-        dest: "{{{{ results_file }}}}"
-        mode: "0600"
-""".format(onboard=REPOSITORY / "playbooks" / "onboard.yml")
 
 
 @pytest.fixture
