@@ -127,7 +127,6 @@ msg:
 import os
 import platform as host_platform
 import shutil
-import stat
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
@@ -154,16 +153,6 @@ def argument_spec():
         user=dict(type="str"),
         path=dict(type="str"),
     )
-
-
-def regular_or_absent(path):
-    """Refuse a path that exists and is not a regular file (after symlinks)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return
-    if not stat.S_ISREG(mode):
-        raise OSError("{0}: not a regular file, refused".format(path))
 
 
 def as_user(account):
@@ -259,7 +248,7 @@ def main():
         with user_files.acting_as(account):
             current = {}
             for path in paths:
-                regular_or_absent(path)
+                user_files.check_regular(path)
                 data = user_files.read_bytes(path)
                 current[path] = None if data is None else data.decode("utf-8", "replace")
             link_missing = layout.platform == "Linux" and command is not None and not os.path.lexists(layout.wants_link)
