@@ -25,9 +25,11 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported
     from urllib import urlencode
 
+from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_profiles as sso_profiles
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
+    explain,
     parse_timestamp,
 )
 
@@ -78,6 +80,38 @@ def session_settings(config, name, path):
         if not values.get(key):
             raise LoginError("sso_session: [sso-session {0}] in {1} has no {2}".format(name, path, key))
     return values["sso_start_url"], values["sso_region"], parse_scopes(values.get("sso_registration_scopes"))
+
+
+def given_settings(params):
+    """``(start_url, region, scopes)`` from the options ``sso_start_url``, ``sso_region`` and
+    ``sso_registration_scopes``, checked as aws_sso_profile checks them before it writes them
+    to the stanza (so that the registration cache key is the one a later read of the stanza
+    gives); ``None`` when ``sso_start_url`` is not given. Raises ``LoginError``."""
+    start_url = params.get("sso_start_url")
+    if start_url is None:
+        for option in ("sso_region", "sso_registration_scopes"):
+            if params.get(option) is not None:
+                raise LoginError(
+                    "{0}: {1!r} needs sso_start_url: give the session's settings together, or neither to read them "
+                    "from the [sso-session] stanza".format(option, params[option])
+                )
+        return None
+    if params.get("sso_region") is None:
+        raise LoginError("sso_region: None is missing: it goes with sso_start_url")
+    scopes = params.get("sso_registration_scopes")
+    try:
+        sso_profiles.check_name("sso_session", params["sso_session"])
+        return (
+            sso_profiles.check_start_url("sso_start_url", start_url),
+            sso_profiles.check_region("sso_region", params["sso_region"]),
+            parse_scopes(
+                sso_profiles.check_scopes(
+                    "sso_registration_scopes", list(sso_profiles.DEFAULT_SCOPES) if scopes is None else scopes
+                )
+            ),
+        )
+    except sso_profiles.InvalidParameter as error:
+        raise LoginError(str(error)) from None
 
 
 def _expires_after(text, now, margin):
@@ -300,7 +334,7 @@ class Login:
 
     def result(self, status, changed, msg, token=None, **extra):
         now = self.clock()
-        description = token_state(token, now) if token is not None else {"status": "missing"}
+        description = token_state(token, now)
         usable = description["status"] in ("valid", "expiring")
         result = dict(
             changed=changed,
@@ -310,6 +344,9 @@ class Login:
             token_file=self.files.token,
             expires_at=description.get("expires_at"),
             usable=usable,
+            # The cached token as aws_sso_session_info describes it, for a caller that only looks the login up.
+            token_status=description["status"],
+            token_message=explain(self.session_name, description),
         )
         result.update(extra)
         return result

@@ -368,6 +368,23 @@ def _profile_specs(params, state, session_name, skipped):
     return specs
 
 
+def writable_profiles(session_name, items):
+    """``(writable, refused)``: the items of ``items`` (entries of the ``profiles``
+    option) that a write for session ``session_name`` accepts, and the reason for
+    each other one, in order. Discovery uses it so that what it returns can be
+    written without ``skip_invalid``, which would also hide a bad listed profile."""
+    params = dict(sso_session=session_name)
+    writable, refused = [], []
+    for index, item in enumerate(items):
+        try:
+            _profile_spec("profiles[{0}].".format(index), item, params, "present", session_name)
+        except InvalidParameter as error:
+            refused.append(str(error))
+            continue
+        writable.append(item)
+    return writable, refused
+
+
 def _profile_spec(prefix, entry, params, state, session_name):
     if not isinstance(entry, dict):
         raise InvalidParameter(

@@ -181,6 +181,26 @@ def _refreshable(token, now):
         return False
 
 
+def login_state(read_bytes, home, session_name, now, start_url=None):
+    """The login to ``session_name`` as its token cache file shows it, fit to show:
+    ``{status, expires_at, usable, refreshable, message}``. ``status`` is missing,
+    invalid, expired, expiring (within botocore's refresh window) or valid;
+    ``usable``: a token valid now; ``refreshable``: the AWS tools (and
+    aws_sso_login) can renew it without a browser. A token of another
+    ``start_url`` than the session's is invalid: the portal would refuse it."""
+    token, description = read_cached_token(read_bytes, home, session_name, now, BOTOCORE_REFRESH_WINDOW)
+    if token is not None and start_url is not None and token.get("startUrl") != start_url:
+        description = {"status": "invalid", "problem": "it is a login to another start URL"}
+    status = description["status"]
+    return dict(
+        status=status,
+        expires_at=description.get("expires_at"),
+        usable=status in ("valid", "expiring"),
+        refreshable=bool(description.get("refreshable")),
+        message=explain(session_name, description),
+    )
+
+
 def explain(session_name, description):
     """One sentence for people: the state of the session's login and what to do."""
     status = description["status"]

@@ -28,6 +28,12 @@ options:
     description:
       - The session whose login to use. Default is the only C([sso-session]) in the config file.
     type: str
+  sso_region:
+    description:
+      - The Region of the session's portal, to list before the C([sso-session]) stanza is written (the recro_sso
+        role discovers first, then writes the session and every profile in one go, as C(aws configure sso) does).
+      - With it, O(sso_session) is required and the config file is not read.
+    type: str
   include_roles:
     description: List each account's roles (one more call per account, made in parallel).
     type: bool
@@ -47,7 +53,9 @@ options:
         (the role name without a trailing C(Access), so V(adminAccess) gives V(admin)), in lower case, with any run
         of characters other than letters, digits and C(_.@%+:-) turned into one C(-).
       - V({account_name}-{role}) names the guide's account C(recrocog) and role C(adminAccess) V(recrocog-admin).
-      - Two accounts or roles that would get the same name fail the task, naming both.
+      - Two accounts or roles that would get the same name fail the task, naming both. A role the template cannot
+        name, or whose profile M(recro.aws_sso.aws_sso_profile) would refuse (an account ID or role name that is not
+        one), is left out with a warning, so that one odd account never stops the others.
     type: str
 notes:
   - The portal is reached at C(portal.sso.REGION.amazonaws.com) for the session's C(sso_region), or at
@@ -179,6 +187,12 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names impor
     check_template,
     profiles_for,
 )
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
+    InvalidParameter,
+    check_name,
+    check_region,
+    writable_profiles,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
 
 # Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
@@ -189,9 +203,17 @@ ROLE_LISTING_WORKERS = 8
 def session_login(module, account, path):
     """The session's name, Region and access token, read as the user; fails the
     module, with the login command, when there is no usable token."""
+    name = module.params["sso_session"]
+    sso_region = module.params["sso_region"]
+    if sso_region is not None:
+        try:
+            check_name("sso_session", name)
+            check_region("sso_region", sso_region)
+        except InvalidParameter as error:
+            module.fail_json(msg=to_native(error), path=path)
+        return (name, sso_region) + session_token(module, account, name, path)
     dummy, config = read_config_file(path, user_files.read_bytes)
     sessions = config.named_sections(SSO_SESSION)
-    name = module.params["sso_session"]
     if name is None:
         if len(sessions) != 1:
             module.fail_json(
@@ -206,12 +228,17 @@ def session_login(module, account, path):
     sso_region = sessions[name].values().get("sso_region")
     if not sso_region:
         module.fail_json(msg="[sso-session {0}] in {1} has no sso_region".format(name, path), path=path)
+    return (name, sso_region) + session_token(module, account, name, path)
+
+
+def session_token(module, account, name, path):
+    """``(access token, expiry)`` of the session's cached login."""
     now = datetime.datetime.now(datetime.timezone.utc)
     token, description = read_cached_token(user_files.read_bytes, account.home, name, now, 0)
     if description["status"] not in ("valid", "expiring"):
         # This module does not refresh tokens: a new login is the way here.
         module.fail_json(msg=explain(name, dict(description, refreshable=False)), path=path)
-    return name, sso_region, token["accessToken"], description["expires_at"]
+    return token["accessToken"], description["expires_at"]
 
 
 def list_accounts(client, access_token, include_roles):
@@ -244,12 +271,14 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             sso_session=dict(type="str"),
+            sso_region=dict(type="str"),
             include_roles=dict(type="bool", default=True),
             query=dict(type="str"),
             profile_name_template=dict(type="str"),
             path=dict(type="str"),
             user=dict(type="str"),
         ),
+        required_by=dict(sso_region="sso_session"),
         supports_check_mode=True,
     )
     template = module.params["profile_name_template"]
@@ -259,12 +288,13 @@ def main():
         except ProfileNameError as error:
             module.fail_json(msg=to_native(error))
     account, path = user_and_path(module)
-    boto3 = boto3_for(module, account)
-    import botocore.exceptions  # pylint: disable=import-outside-toplevel
-
     with failing_on_file_errors(module, path, account):
         with user_files.acting_as(account):
             name, sso_region, access_token, expires_at = session_login(module, account, path)
+    # After the login check: without a token there is nothing to call AWS with.
+    boto3 = boto3_for(module, account)
+    import botocore.exceptions  # pylint: disable=import-outside-toplevel
+
     try:
         accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
@@ -288,8 +318,8 @@ def main():
             )
         try:
             skipped = []
-            result["profiles"] = profiles_for(selected, template, skipped)
-            for reason in skipped:
+            result["profiles"], refused = writable_profiles(name, profiles_for(selected, template, skipped))
+            for reason in skipped + refused:
                 module.warn("skipped a profile: {0}".format(reason))
         except ProfileNameError as error:
             module.fail_json(msg=to_native(error))

@@ -36,12 +36,32 @@ attributes:
     details:
       - A second run with a valid token changes nothing.
 requirements:
-  - boto3
+  - boto3 (botocore 1.34.103 or later), imported only to call the sso-oidc service; a valid token or a missing one
+    with O(refresh_only) needs none.
 options:
   sso_session:
-    description: The C([sso-session]) to log in to; its C(sso_start_url), C(sso_region) and C(sso_registration_scopes) are used.
+    description:
+      - The C([sso-session]) to log in to; its C(sso_start_url), C(sso_region) and C(sso_registration_scopes) are used,
+        unless O(sso_start_url) gives them.
+      - The token cache file is named after it, as the AWS CLI names it.
     type: str
     required: true
+  sso_start_url:
+    description:
+      - The session's start URL, to log in before the C([sso-session]) stanza is written, as C(aws configure sso)
+        does (the recro_sso role logs in first, then writes the session with the profiles it discovered).
+      - With it the module does not read the config file. It is checked as M(recro.aws_sso.aws_sso_profile) checks
+        it, and goes with O(sso_region) and O(sso_registration_scopes).
+    type: str
+  sso_region:
+    description: The Region of the session's portal (its C(sso_region)); only with O(sso_start_url).
+    type: str
+  sso_registration_scopes:
+    description:
+      - The session's C(sso_registration_scopes); only with O(sso_start_url).
+      - Default V(sso:account:access), what M(recro.aws_sso.aws_sso_profile) writes by default.
+    type: list
+    elements: str
   flow:
     description:
       - V(device_code) the device authorization grant (a URL and a code to confirm, from any device).
@@ -135,6 +155,19 @@ usable:
   description: Whether a token valid now exists.
   returned: always
   type: bool
+token_status:
+  description:
+    - The cached token at the end of the task, as M(recro.aws_sso.aws_sso_session_info) describes it, whatever
+      RV(status) says of what the task did; V(missing), V(invalid), V(expired), V(expiring) or V(valid).
+    - With O(refresh_only) in check mode the task is a look-up of the login that writes nothing.
+  returned: always
+  type: str
+  sample: valid
+token_message:
+  description: The same in one sentence for people, with the command to log in where one is needed.
+  returned: always
+  type: str
+  sample: "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
 verification_uri:
   description: Where to confirm the code.
   returned: with the device flow, when a login was started or awaited
@@ -155,6 +188,7 @@ msg:
 
 import datetime
 import os
+import sys
 import time
 import traceback
 
@@ -182,10 +216,27 @@ def oidc_client(boto3, region):
     )
 
 
+def botocore_exceptions():
+    """``botocore.exceptions`` once a client was made, else a stand-in whose
+    classes match no error (nothing of botocore ran)."""
+    return sys.modules.get("botocore.exceptions", _NoBotocore)
+
+
+class _NoBotocore:
+    class ClientError(Exception):
+        pass
+
+    class BotoCoreError(Exception):
+        pass
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             sso_session=dict(type="str", required=True),
+            sso_start_url=dict(type="str"),
+            sso_region=dict(type="str"),
+            sso_registration_scopes=dict(type="list", elements="str"),
             flow=dict(type="str", choices=list(sso_login.FLOWS), default=sso_login.DEVICE_CODE),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=600),
@@ -211,9 +262,12 @@ def main():
     home = account.home
     token_file = sso_cache.token_cache_file(home, name)
     try:
-        with user_files.acting_as(account):
-            dummy, config = read_config_file(path, user_files.read_bytes)
-            session = (name,) + sso_login.session_settings(config, name, path)
+        settings = sso_login.given_settings(params)
+        if settings is None:
+            with user_files.acting_as(account):
+                dummy, config = read_config_file(path, user_files.read_bytes)
+                settings = sso_login.session_settings(config, name, path)
+        session = (name,) + settings
     except sso_login.LoginError as error:
         module.fail_json(msg=to_native(error), token_file=token_file)
     except ConfigFileError as error:
@@ -231,17 +285,19 @@ def main():
         write=sso_cache.write_private_file,
         remove=sso_cache.remove_file,
     )
-    boto3 = boto3_for(module, account)
-    import botocore.exceptions  # pylint: disable=import-outside-toplevel
+
+    def client():
+        # boto3 only when AWS is called: a valid token needs none, and importing it costs a third of a second.
+        return oidc_client(boto3_for(module, account), region)
 
     def is_client_error(error):
-        return isinstance(error, botocore.exceptions.ClientError)
+        return isinstance(error, botocore_exceptions().ClientError)
 
     login = sso_login.Login(
         params,
         session,
         files,
-        client=lambda: oidc_client(boto3, region),
+        client=client,
         clock=lambda: datetime.datetime.now(datetime.timezone.utc),
         sleep=time.sleep,
         is_client_error=is_client_error,
@@ -254,7 +310,7 @@ def main():
                 result = login.run()
     except sso_login.LoginError as error:
         module.fail_json(msg=to_native(error), token_file=token_file, status="failed", flow=params["flow"])
-    except botocore.exceptions.BotoCoreError as error:
+    except botocore_exceptions().BotoCoreError as error:
         module.fail_json(
             msg="sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
                 name, region, sso_login.scrub(to_native(error))

@@ -279,6 +279,34 @@ messages:
   elements: str
   sample: ["added [profile recrocog-admin]", "changed region in [profile old] from us-east-1 to eu-west-1"]
   version_added: 0.2.0
+login:
+  description:
+    - The login to the session O(sso_session) as its token cache file (in C(~/.aws/sso/cache) of O(user)) shows
+      it, as M(recro.aws_sso.aws_sso_session_info) reports it; never the token. What to do next (log in, refresh,
+      list the accounts) depends on it, so the recro_sso role reads it here rather than in a task of its own.
+  returned: when O(sso_start_url) is given (the task writes the C([sso-session]) stanza)
+  type: dict
+  version_added: 0.2.0
+  contains:
+    status:
+      description: V(missing), V(invalid) (unreadable, or a login to another start URL), V(expired), V(expiring)
+        (within botocore's 15-minute refresh window) or V(valid).
+      type: str
+      sample: valid
+    expires_at:
+      description: When the token expires, UTC; null without one.
+      type: str
+      sample: "2026-12-02T17:00:00Z"
+    usable:
+      description: Whether a token valid now exists.
+      type: bool
+    refreshable:
+      description: Whether it can be renewed without a browser (refresh token and client registration valid).
+      type: bool
+    message:
+      description: The same in one sentence, with the command to log in where one is needed.
+      type: str
+      sample: "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
 skipped_profiles:
   description: The items of O(profiles) that O(skip_invalid) left out, with why.
   returned: when O(skip_invalid) skipped an item
@@ -344,6 +372,7 @@ backup_file:
   sample: /home/alice/.aws/config.12345.2026-11-26@10:00:00~
 """
 
+import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -363,6 +392,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     build_request,
     describe_changes,
 )
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_state
 
 
 def argument_spec():
@@ -485,6 +515,15 @@ def main():
     with failing_on_file_errors(module, path, account, consequence="; the file was not changed"):
         with user_files.acting_as(account):
             result = ConfigFileTask(module, request, path).run()
+            if request.session is not None:
+                # What the caller does next (log in, discover) depends on it; reading it here saves a task.
+                result["login"] = login_state(
+                    user_files.read_bytes,
+                    account.home,
+                    request.session_name,
+                    datetime.datetime.now(datetime.timezone.utc),
+                    request.session.values["sso_start_url"],
+                )
     module.exit_json(**result)
 
 

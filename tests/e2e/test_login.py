@@ -422,3 +422,68 @@ def test_check_mode_writes_nothing_and_calls_nothing(login, run_playbook):
     assert run.saved['status'] == 'login_required' and run.saved['changed'], run.output
     assert run.saved['msg'] == 'check mode: would log in to sso-session recro with the device_code flow'
     assert login.oidc.calls == [] and not login.token_file.parent.exists()
+
+
+def test_the_settings_as_options_log_in_before_the_stanza_exists(login, run_playbook):
+    # As `aws configure sso` does: log in first, write the config after (the recro_sso role's order).
+    login.servers.config_file.unlink()
+    approve_when_asked(login.oidc)
+    run = run_playbook(login_task(sso_start_url=START_URL, sso_region=SSO_REGION), login.env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'logged_in' and run.saved['usable'], run.output
+    assert not login.servers.config_file.exists()
+    assert_private(login)
+    assert_no_secret(run, login)
+    # The registration is cached under the name a read of the stanza gives: a forced
+    # login from the written config registers no new client.
+    login.servers.config_file.write_text(CONFIG, encoding='utf-8')
+    approve_when_asked(login.oidc)
+    again = run_playbook(login_task(force=True), login.env)
+    assert again.saved['status'] == 'logged_in', again.output
+    assert login.oidc.count('RegisterClient') == 1 and login.oidc.count('StartDeviceAuthorization') == 2
+
+
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        (
+            dict(sso_start_url='https://x.awsapps.com/start\n[profile evil]', sso_region=SSO_REGION),
+            "sso_start_url: 'https://x.awsapps.com/start\\n[profile evil]' ",
+        ),
+        (
+            dict(sso_start_url='https://alice:secret@x.awsapps.com/start', sso_region=SSO_REGION),
+            "sso_start_url: 'https://<user info>@x.awsapps.com/start' holds a user name or password",
+        ),
+        (dict(sso_start_url=START_URL, sso_region='moon-1'), "sso_region: 'moon-1' is not an AWS Region name"),
+        (dict(sso_start_url=START_URL), 'sso_region: None is missing: it goes with sso_start_url'),
+        (dict(sso_region=SSO_REGION), "sso_region: '{0}' needs sso_start_url".format(SSO_REGION)),
+        (
+            dict(sso_start_url=START_URL, sso_region=SSO_REGION, sso_registration_scopes=['a b']),
+            "sso_registration_scopes[0]: 'a b' is not a scope",
+        ),
+    ],
+)
+def test_bad_settings_options_are_refused_before_any_call(login, run_playbook, options, message):
+    run = run_playbook(login_task(**options), login.env)
+    assert run.saved['failed'], run.output
+    assert run.saved['msg'].startswith(message), run.saved['msg']
+    assert 'secret' not in run.output + json.dumps(run.saved)
+    assert login.oidc.calls == [] and not login.token_file.parent.exists()
+
+
+def test_a_valid_token_or_a_look_up_needs_no_boto3(login, run_playbook, python_without_boto3):
+    lookup = login_task(refresh_only=True).replace(
+        '      register: login', '      register: login\n      check_mode: true'
+    )
+    run = run_playbook(lookup, login.env, interpreter=python_without_boto3)
+    assert run.saved['status'] == 'login_required' and run.saved['token_status'] == 'missing', run.output
+    assert run.saved['token_message'] == 'not logged in to sso-session recro: run `aws sso login --sso-session recro`'
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    run = run_playbook(login_task(), login.env, interpreter=python_without_boto3)
+    assert run.saved['status'] == 'valid' and run.saved['token_status'] == 'valid', run.output
+    assert run.saved['token_message'].startswith('logged in to sso-session recro until ')
+    # A refresh calls AWS: only then is boto3 needed, and its absence is said so.
+    _expire_soon(login, 300)
+    run = run_playbook(login_task(), login.env, interpreter=python_without_boto3)
+    assert run.saved['failed'] and run.saved['msg'].startswith('Failed to import the required Python library (boto3)')

@@ -12,9 +12,12 @@ at them. Token caches are written as ``aws sso login`` writes them.
 
 from __future__ import annotations
 
+import json
 import subprocess
 
-from ansible_collections.recro.aws_sso.tests.support.aws_servers import DEFAULT_ORGANIZATION, START_URL
+import pytest
+
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import DEFAULT_ORGANIZATION, SSO_REGION, START_URL
 
 WRITE_SESSION = """
 - hosts: localhost
@@ -249,3 +252,87 @@ def test_the_aws_cli_resolves_the_same_identity(aws_servers, run_playbook):
     )
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.strip() == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
+
+
+def test_accounts_info_with_the_portal_region_needs_no_stanza(aws_servers, run_playbook):
+    aws_servers.log_in()
+    tasks = """
+    - name: Forget the stanza, as before the first write
+      ansible.builtin.file:
+        path: "{0}"
+        state: absent
+
+    - name: List accounts and roles with the session's name and Region
+      recro.aws_sso.aws_sso_accounts_info:
+        sso_session: recro
+        sso_region: "{1}"
+        profile_name_template: "{{account_name}}-{{role}}"
+      register: access
+""".format(aws_servers.config_file, SSO_REGION)
+    run = run_playbook(playbook(tasks, "access"), aws_servers.env)
+    assert run.returncode == 0, run.output
+    assert [account["account_id"] for account in run.saved["accounts"]] == [
+        account["accountId"] for account in DEFAULT_ORGANIZATION["accounts"]
+    ]
+    assert {"name": "recrocog-admin", "sso_account_id": "111111111111", "sso_role_name": "adminAccess"} in run.saved[
+        "profiles"
+    ]
+    assert not aws_servers.config_file.exists()
+
+
+def test_accounts_info_refuses_a_bad_region_before_any_call(aws_servers, run_playbook):
+    aws_servers.log_in()
+    tasks = """
+    - name: List accounts with a Region that is not one
+      recro.aws_sso.aws_sso_accounts_info:
+        sso_session: recro
+        sso_region: "us-east-1\\n[profile x]"
+      register: access
+      ignore_errors: true
+"""
+    run = run_playbook(playbook(tasks, "access"), aws_servers.env)
+    assert run.saved["failed"]
+    assert run.saved["msg"].startswith("sso_region: 'us-east-1\\n[profile x]' "), run.saved["msg"]
+    assert aws_servers.portal.requests == []
+
+
+# WRITE_SESSION, registered: what the config write read of the login.
+PROFILE_LOGIN = WRITE_SESSION + "      register: written\n" + SAVE.format("written.login")
+
+
+@pytest.mark.parametrize(
+    "login, status, usable, refreshable, message",
+    [
+        (None, "missing", False, False, "not logged in to sso-session recro: run `aws sso login --sso-session recro`"),
+        ({}, "valid", True, True, "logged in to sso-session recro until "),
+        ({"expired": True}, "expired", False, True, "the login to sso-session recro expired at "),
+        (
+            {"expired": True, "refreshable": False},
+            "expired",
+            False,
+            False,
+            "the login to sso-session recro expired at ",
+        ),
+        (
+            {"start_url": "https://other.awsapps.com/start"},
+            "invalid",
+            False,
+            False,
+            "the token cache of sso-session recro cannot be used (it is a login to another start URL)",
+        ),
+    ],
+)
+def test_the_config_write_says_whether_the_session_is_logged_in(
+    aws_servers, run_playbook, login, status, usable, refreshable, message
+):
+    token = aws_servers.log_in(**login) if login is not None else None
+    run = run_playbook(PROFILE_LOGIN, aws_servers.env)
+    assert run.returncode == 0, run.output
+    found = run.saved
+    assert (found["status"], found["usable"], found["refreshable"]) == (status, usable, refreshable), found
+    assert found["message"].startswith(message), found["message"]
+    if token is not None:
+        assert found["expires_at"] == (None if status == "invalid" else token["expiresAt"])
+        for secret in ("accessToken", "refreshToken", "clientSecret"):
+            assert token.get(secret) is None or token[secret] not in run.output + json.dumps(found)
+    assert aws_servers.portal.requests == []

@@ -16,6 +16,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     apply_request,
     build_request,
     describe_changes,
+    writable_profiles,
 )
 from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED, SEED_SESSION_STANZA, SEED_STANZAS
 
@@ -719,3 +720,18 @@ def test_a_bad_task_level_role_name_is_named_as_the_task_option():
         build_request(
             dict(sso_session="recro", sso_role_name="a b", profiles=[dict(name="a", sso_account_id="012345678901")])
         )
+
+
+def test_writable_profiles_keeps_what_a_write_accepts_and_says_why_for_the_rest():
+    items = [
+        {"name": "recrocog-admin", "sso_account_id": "111111111111", "sso_role_name": "adminAccess"},
+        {"name": "recrocog-evil", "sso_account_id": "111111111111", "sso_role_name": "Evil\n[profile injected]"},
+        {"name": "recrocog-short", "sso_account_id": "1111", "sso_role_name": "readOnly"},
+        {"name": "recrocog-billing", "sso_account_id": "111111111111", "sso_role_name": "Billing,ReadOnly"},
+    ]
+    writable, refused = writable_profiles("recro", items)
+    assert writable == [items[0], items[3]]
+    assert [reason.split(":")[0] for reason in refused] == ["profiles[1].sso_role_name", "profiles[2].sso_account_id"]
+    # What it keeps, a write takes without skip_invalid.
+    request = build_request(dict(sso_session="recro", profiles=writable))
+    assert [spec.name for spec in request.profiles] == ["recrocog-admin", "recrocog-billing"]
