@@ -11,6 +11,10 @@ A module result the role skipped, or one that failed, is a dict without the keys
 
 from __future__ import annotations
 
+import json
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import NAME_PATTERN
+
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
 
 
@@ -28,6 +32,46 @@ def _discovered(discovery):
     return _ok(discovery) and "accounts" in discovery
 
 
+def setting_errors(settings):
+    """One sentence for each setting the role cannot work with, naming the variable and its value;
+    [] when all are usable. ``settings``: platform, supported_platforms, default_profile, state,
+    schedule, pull_url, install_cli, distribution, distribution_version, distribution_major_version."""
+    errors = []
+    platform = settings.get("platform")
+    if platform not in settings.get("supported_platforms", ()):
+        errors.append(
+            "recro_sso_platform: {0} is not supported: the role knows Linux and Darwin (macOS).".format(_json(platform))
+        )
+    name = settings.get("default_profile")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        errors.append(
+            "recro_sso_default_profile: {0} is not a profile name every AWS tool and shell reads the same way: "
+            "use letters, digits and _ . @ % + : - only.".format(_json(name))
+        )
+    present = settings.get("state") == "present"
+    schedule = settings.get("schedule")
+    if present and schedule not in (None, "never") and not settings.get("pull_url"):
+        errors.append(
+            "recro_sso_schedule: {0} needs recro_sso_pull_url, the repository ansible-pull clones "
+            "(with playbooks/drift.yml).".format(_json(schedule))
+        )
+    if present and settings.get("install_cli") and platform != "Darwin" and not _packages_aws_cli_v2(settings):
+        errors.append(
+            "recro_sso_install_cli: true, but {0} {1} packages no AWS CLI v2 the role installs (it installs Debian "
+            "12+'s awscli and Homebrew's awscli on macOS): install the AWS CLI v2 yourself and set "
+            "recro_sso_install_cli: false.".format(settings.get("distribution"), settings.get("distribution_version"))
+        )
+    return errors
+
+
+def _packages_aws_cli_v2(settings):
+    try:
+        major = int(settings.get("distribution_major_version"))
+    except (TypeError, ValueError):
+        return False
+    return settings.get("distribution") == "Debian" and major >= 12
+
+
 def profile_list(discovered, profiles, default_profile=None, account_id=None):
     """The profiles to write, one per name; later sources win: discovered, then the account
     shortcut (profile ``default_profile`` for ``account_id``), then the explicit ``profiles``."""
@@ -40,9 +84,10 @@ def profile_list(discovered, profiles, default_profile=None, account_id=None):
     return list(by_name.values())
 
 
-def login_state(session, login=None, session_info=None):
-    """The login to the session: {status, expires_at, message, usable}. From aws_sso_login when it
-    ran, else from aws_sso_session_info's ``session``; {} when neither ran."""
+def login_state(login, token=None):
+    """The login to the session: {status, expires_at, message, usable}. From the aws_sso_login
+    result ``login`` when it ran, else from ``token``, the ``login`` an aws_sso_profile task
+    read from the token cache (missing, expired, valid...); {} when neither is there."""
     if _ran(login):
         if login.get("failed"):
             return dict(status="failed", expires_at=None, message=login.get("msg") or "the login failed", usable=False)
@@ -53,19 +98,13 @@ def login_state(session, login=None, session_info=None):
             message=login.get("msg") or status,
             usable=bool(login.get("usable", status in LOGGED_IN)),
         )
-    if _ran(session_info):
-        found = session_info.get("session") or {}
-        if session_info.get("failed") or not found:
-            found = dict(
-                status="missing",
-                message="not logged in to sso-session {0}: run `aws sso login --sso-session {0}`".format(session),
-            )
-        status = found.get("status")
+    if token:
+        status = token.get("status")
         return dict(
             status=status,
-            expires_at=found.get("expires_at"),
-            message=found.get("message") or status,
-            usable=status in LOGGED_IN,
+            expires_at=token.get("expires_at"),
+            message=token.get("message") or status,
+            usable=bool(token.get("usable")),
         )
     return {}
 
@@ -86,8 +125,6 @@ def _config_drift(config):
 
 
 def _json(value):
-    import json
-
     return json.dumps(value)
 
 

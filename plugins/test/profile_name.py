@@ -7,12 +7,9 @@ with the pattern aws_sso_profile checks (one owner: the module_utils)."""
 
 from __future__ import annotations
 
-try:
-    from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import NAME_PATTERN
-except ImportError:  # the pattern's home before it moved with the other name rules
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import NAME_PATTERN
-
 from ansible.module_utils.six import string_types
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import NAME_PATTERN
 
 
 def profile_name(value):

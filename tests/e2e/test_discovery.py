@@ -127,6 +127,8 @@ def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_
     # Permission set names may hold + = , . @ - (AWS's pattern [\w+=,.@-]+).
     aws_servers.organization.grant_role("111111111111", "Billing,ReadOnly")
     aws_servers.organization.grant_role("222222222222", "Ops=Full")
+    # A role name the config cannot hold (a portal that answers what AWS never would).
+    aws_servers.organization.grant_role("222222222222", "Evil\n[profile injected]")
     # Two accounts whose names the template gives alike: the second cannot be named.
     aws_servers.organization.add_account(
         Account.from_dict(
@@ -147,6 +149,8 @@ def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_
     assert set(ALL_PROFILES) <= set(found)
     assert "444444444444" not in [account for account, _role in found.values()]
     assert "skipped a profile: profile_name_template" in run.output and "444444444444" in run.output
+    assert "skipped a profile: profiles[" in run.output and "sso_role_name: 'Evil\\n[profile injected]'" in run.output
+    assert "injected" not in aws_servers.config_file.read_text(encoding="utf-8")
     # The AWS CLI reads the role names back unchanged.
     assert (
         aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-billing-readonly")

@@ -12,6 +12,7 @@ from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
     login_state,
     profile_list,
     result,
+    setting_errors,
     summary,
 )
 from ansible_collections.recro.aws_sso.plugins.test.profile_name import profile_name
@@ -83,9 +84,18 @@ def test_no_account_shortcut_without_an_account(account_id):
     assert profile_list([], [], "recrocog-admin", account_id) == []
 
 
-def test_a_missing_session_is_a_status_with_the_login_command():
-    state = login_state("recro", SKIPPED, {"sessions": [], "session": None, "changed": False})
-    assert state == {
+# What aws_sso_profile read of a session without a token (its result's login).
+NO_TOKEN = {
+    "status": "missing",
+    "expires_at": None,
+    "usable": False,
+    "refreshable": False,
+    "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`",
+}
+
+
+def test_without_a_login_task_the_state_is_what_the_config_write_read():
+    assert login_state(SKIPPED, NO_TOKEN) == {
         "status": "missing",
         "expires_at": None,
         "usable": False,
@@ -93,22 +103,31 @@ def test_a_missing_session_is_a_status_with_the_login_command():
     }
 
 
-def test_the_login_module_wins_over_the_session_lookup():
+def test_a_login_or_refresh_wins_over_what_the_config_write_read():
     state = login_state(
-        "recro",
         {
             "status": "refreshed",
             "expires_at": "2026-12-02T10:00:00Z",
             "usable": True,
             "msg": "refreshed the login to sso-session recro",
         },
-        {"session": {"status": "expired"}},
+        dict(NO_TOKEN, status="expired", refreshable=True),
     )
-    assert state["status"] == "refreshed" and state["usable"] is True
+    assert state == {
+        "status": "refreshed",
+        "expires_at": "2026-12-02T10:00:00Z",
+        "usable": True,
+        "message": "refreshed the login to sso-session recro",
+    }
+
+
+def test_a_login_that_did_not_run_is_no_state():
+    assert login_state(SKIPPED) == {} and login_state(None, {}) == {}
 
 
 def test_a_failed_login_is_not_usable():
-    assert login_state("recro", {"failed": True, "msg": "access denied"})["usable"] is False
+    assert login_state({"failed": True, "msg": "access denied"})["usable"] is False
+    assert login_state({"failed": True, "msg": "access denied"}, NO_TOKEN)["status"] == "failed"
 
 
 def test_config_changes_and_shell_writes_are_drift_with_file_and_message():
@@ -167,7 +186,7 @@ def test_conflicts_are_warned_with_file_and_line_and_no_value():
 
 
 def test_not_logged_in_says_how_to_log_in():
-    login = login_state("recro", None, {"session": None})
+    login = login_state(None, NO_TOKEN)
     _res, lines = run(login=login, config=config(names=()))
     assert "Login: not logged in to sso-session recro: run `aws sso login --sso-session recro`." in lines
     assert (
@@ -257,3 +276,79 @@ def test_a_missing_or_altered_timer_is_drift():
     ]
     res, _lines = run(schedule=dict(schedule, changed=False))
     assert [item for item in res["drift"] if item["what"] == "schedule"] == []
+
+
+# The settings of a laptop the role onboards without complaint.
+GOOD_SETTINGS = dict(
+    platform="Linux",
+    supported_platforms=["Linux", "Darwin"],
+    default_profile="recrocog-admin",
+    state="present",
+    schedule=None,
+    pull_url=None,
+    install_cli=True,
+    distribution="Debian",
+    distribution_version="12.8",
+    distribution_major_version="12",
+)
+
+
+def test_usable_settings_have_no_errors():
+    assert setting_errors(GOOD_SETTINGS) == []
+    assert setting_errors(dict(GOOD_SETTINGS, platform="Darwin", distribution="MacOSX")) == []
+    assert setting_errors(dict(GOOD_SETTINGS, schedule="never")) == []
+    assert (
+        setting_errors(dict(GOOD_SETTINGS, state="absent", schedule="daily", install_cli=True, distribution="")) == []
+    )
+
+
+@pytest.mark.parametrize(
+    "changes, error",
+    [
+        (
+            dict(platform="Windows"),
+            'recro_sso_platform: "Windows" is not supported: the role knows Linux and Darwin (macOS).',
+        ),
+        (
+            dict(default_profile="dev\nexport X=1"),
+            'recro_sso_default_profile: "dev\\nexport X=1" is not a profile name every AWS tool and shell reads the '
+            "same way: use letters, digits and _ . @ % + : - only.",
+        ),
+        (
+            dict(default_profile="dev;id"),
+            'recro_sso_default_profile: "dev;id" is not a profile name every AWS tool and shell reads the '
+            "same way: use letters, digits and _ . @ % + : - only.",
+        ),
+        (
+            dict(schedule="daily", pull_url=""),
+            'recro_sso_schedule: "daily" needs recro_sso_pull_url, the repository ansible-pull clones '
+            "(with playbooks/drift.yml).",
+        ),
+        (
+            dict(distribution="Debian", distribution_version="11.9", distribution_major_version="11"),
+            "recro_sso_install_cli: true, but Debian 11.9 packages no AWS CLI v2 the role installs (it installs "
+            "Debian 12+'s awscli and Homebrew's awscli on macOS): install the AWS CLI v2 yourself and set "
+            "recro_sso_install_cli: false.",
+        ),
+        (
+            dict(distribution="Ubuntu", distribution_version="24.04", distribution_major_version="24"),
+            "recro_sso_install_cli: true, but Ubuntu 24.04 packages no AWS CLI v2 the role installs (it installs "
+            "Debian 12+'s awscli and Homebrew's awscli on macOS): install the AWS CLI v2 yourself and set "
+            "recro_sso_install_cli: false.",
+        ),
+    ],
+)
+def test_each_unusable_setting_is_named_with_its_value(changes, error):
+    assert setting_errors(dict(GOOD_SETTINGS, **changes)) == [error]
+
+
+def test_every_unusable_setting_is_reported_at_once():
+    errors = setting_errors(
+        dict(GOOD_SETTINGS, platform="Windows", default_profile="", schedule="daily", distribution_major_version="11")
+    )
+    assert [error.split(":", 1)[0] for error in errors] == [
+        "recro_sso_platform",
+        "recro_sso_default_profile",
+        "recro_sso_schedule",
+        "recro_sso_install_cli",
+    ]
