@@ -41,6 +41,7 @@ FULL = {
     "role_repeats": 5,
     "fleet_size": 20,
     "fleet_repeats": 3,
+    "ways_repeats": 3,
 }
 QUICK = {
     "repeats": 3,
@@ -55,6 +56,7 @@ QUICK = {
     "role_repeats": 2,
     "fleet_size": 0,
     "fleet_repeats": 0,
+    "ways_repeats": 0,
 }
 
 CACHE = os.path.join(REPOSITORY, ".cache", "bench")
@@ -93,6 +95,7 @@ def measure(settings, workdir, skip_role, skip_fleet, fleet_connection):
     import local_tasks
     import module_work
     import role_run
+    import ways
 
     ansible = ansible_runs.Ansible()
     sections = []
@@ -118,6 +121,8 @@ def measure(settings, workdir, skip_role, skip_fleet, fleet_connection):
             progress("fleet: skipped (needs root, Podman and the image {0}: make images)".format(fleet.IMAGE))
         else:
             keep(fleet.fleet_run(ansible, workdir, settings["fleet_size"], settings["fleet_repeats"], fleet_connection))
+    if not skip_fleet and settings["ways_repeats"]:
+        keep(ways.ways_at_scale(ansible, workdir, settings["ways_repeats"]))
     return sections
 
 
@@ -155,6 +160,11 @@ def figures(sections):
             "fleet_onboard_ratio",
             "fleet_drift_ratio",
             "fleet_onboard_cores_busy",
+            "ways_push",
+            "ways_ee",
+            "ways_ee_ratio",
+            "ways_ee_added",
+            "ways_pull_added",
         )
     )
 
@@ -218,6 +228,19 @@ def figures(sections):
             ),
             fleet_drift_ratio=ratio(by_key["fleet"], "playbooks/drift.yml, no drift / facts"),
             fleet_onboard_cores_busy=series.get("machine cores busy", {}).get("onboard"),
+        )
+    if "ways" in by_key and by_key["ways"]["series"].get("times"):
+        times = by_key["ways"]["series"]["times"]
+        found.update(
+            ways_push=times.get("push: ansible-playbook over SSH"),
+            ways_ee=times.get("AWX job: ansible-navigator in the execution environment"),
+            ways_ee_ratio=ratio(by_key["ways"], "execution environment / push"),
+            ways_ee_added=[e["median"] for e in by_key["ways"]["rows"] if e["what"].startswith("what the execution")][0]
+            if any(e["what"].startswith("what the execution") for e in by_key["ways"]["rows"])
+            else None,
+            ways_pull_added=[e["median"] for e in by_key["ways"]["rows"] if e["what"].startswith("what ansible-pull")][
+                0
+            ],
         )
     return found
 

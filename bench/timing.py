@@ -83,7 +83,7 @@ def measure_in_turns(cases, repeats, log_dir=None):
                 continue
             log_path = None
             if log_dir is not None:
-                log_path = os.path.join(log_dir, _file_name(case.name) + ".log")
+                log_path = case_log(log_dir, case.name)
             elapsed, cpu, machine_cpu = case.run_once(log_path)
             if round_number > 0:
                 times[case.name].append(elapsed)
@@ -144,5 +144,8 @@ def progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def _file_name(name):
-    return "".join(character if character.isalnum() or character in "-_." else "-" for character in name)
+def case_log(log_dir, name):
+    """The file the output of case ``name`` is appended to, run after run."""
+    return os.path.join(
+        log_dir, "".join(character if character.isalnum() or character in "-_." else "-" for character in name) + ".log"
+    )

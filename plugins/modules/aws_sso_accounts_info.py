@@ -30,8 +30,8 @@ options:
     type: str
   sso_region:
     description:
-      - The Region of the session's portal, to list before the C([sso-session]) stanza is written (the recro_sso
-        role discovers first, then writes the session and every profile in one go, as C(aws configure sso) does).
+      - The Region of the session's portal, to list the accounts before the C([sso-session]) stanza is written, as
+        C(aws configure sso) does before it writes the profile it offers.
       - With it, O(sso_session) is required and the config file is not read.
     type: str
   include_roles:

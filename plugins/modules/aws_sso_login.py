@@ -49,7 +49,7 @@ options:
   sso_start_url:
     description:
       - The session's start URL, to log in before the C([sso-session]) stanza is written, as C(aws configure sso)
-        does (the recro_sso role logs in first, then writes the session with the profiles it discovered).
+        does (it logs in, lists the accounts and roles, then writes the config).
       - With it the module does not read the config file. It is checked as M(recro.aws_sso.aws_sso_profile) checks
         it, and goes with O(sso_region) and O(sso_registration_scopes).
     type: str

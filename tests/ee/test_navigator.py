@@ -22,6 +22,8 @@ import time
 import pytest
 import yaml
 
+from ansible_collections.recro.aws_sso.tests.support.navigator import run_command
+
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EE_IMAGE = os.environ.get("EE_IMAGE", "localhost/recro-sso-ee:latest")
 BASE_IMAGE = "localhost/recro-sso-debian12:latest"
@@ -141,26 +143,9 @@ def test_navigator_onboards_a_host_over_ssh(ssh_host, tmp_path):
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
 
-    command = [
-        "ansible-navigator",
-        "run",
-        "playbooks/onboard.yml",
-        "--mode",
-        "stdout",
-        "--eei",
-        EE_IMAGE,
-        "--pull-policy",
-        "never",
-        "--ee",
-        "true",
-        "--ce",
-        "podman",
-        "--pae",
-        "false",
-        "--lf",
-        str(tmp_path / "ansible-navigator.log"),
-        "-i",
-        "inventory.yml",
+    command = run_command(
+        "ansible-navigator", "playbooks/onboard.yml", EE_IMAGE, str(tmp_path / "ansible-navigator.log"), "inventory.yml"
+    ) + [
         "-e",
         "recro_sso_hosts=laptops",
         "-e",
