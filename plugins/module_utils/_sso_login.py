@@ -29,7 +29,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_profiles
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
-    explain,
     parse_timestamp,
 )
 
@@ -344,9 +343,6 @@ class Login:
             token_file=self.files.token,
             expires_at=description.get("expires_at"),
             usable=usable,
-            # The cached token as aws_sso_session_info describes it, for a caller that only looks the login up.
-            token_status=description["status"],
-            token_message=explain(self.session_name, description),
         )
         result.update(extra)
         return result

@@ -155,19 +155,6 @@ usable:
   description: Whether a token valid now exists.
   returned: always
   type: bool
-token_status:
-  description:
-    - The cached token at the end of the task, as M(recro.aws_sso.aws_sso_session_info) describes it, whatever
-      RV(status) says of what the task did; V(missing), V(invalid), V(expired), V(expiring) or V(valid).
-    - With O(refresh_only) in check mode the task is a look-up of the login that writes nothing.
-  returned: always
-  type: str
-  sample: valid
-token_message:
-  description: The same in one sentence for people, with the command to log in where one is needed.
-  returned: always
-  type: str
-  sample: "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
 verification_uri:
   description: Where to confirm the code.
   returned: with the device flow, when a login was started or awaited

@@ -476,13 +476,13 @@ def test_a_valid_token_or_a_look_up_needs_no_boto3(login, run_playbook, python_w
         '      register: login', '      register: login\n      check_mode: true'
     )
     run = run_playbook(lookup, login.env, interpreter=python_without_boto3)
-    assert run.saved['status'] == 'login_required' and run.saved['token_status'] == 'missing', run.output
-    assert run.saved['token_message'] == 'not logged in to sso-session recro: run `aws sso login --sso-session recro`'
+    assert run.saved['status'] == 'login_required' and not run.saved['usable'], run.output
+    assert run.saved['msg'] == 'sso-session recro needs a new login (its token is missing)'
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
     run = run_playbook(login_task(), login.env, interpreter=python_without_boto3)
-    assert run.saved['status'] == 'valid' and run.saved['token_status'] == 'valid', run.output
-    assert run.saved['token_message'].startswith('logged in to sso-session recro until ')
+    assert run.saved['status'] == 'valid' and run.saved['usable'], run.output
+    assert run.saved['msg'].startswith('logged in to sso-session recro until ')
     # A refresh calls AWS: only then is boto3 needed, and its absence is said so.
     _expire_soon(login, 300)
     run = run_playbook(login_task(), login.env, interpreter=python_without_boto3)
