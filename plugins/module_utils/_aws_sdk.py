@@ -15,22 +15,33 @@ from __future__ import annotations
 
 import os
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import missing_required_lib
 
 # Botocore's retries in standard mode: the portal throttles listings of large organisations.
 RETRIES = {"mode": "standard", "max_attempts": 5}
+# Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
+# enough not to be throttled.
+ROLE_LISTING_WORKERS = 8
+
+
+def import_boto3(account):
+    """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home;
+    raises ImportError without it."""
+    os.environ["HOME"] = account.home
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    return boto3
 
 
 def boto3_for(module, account):
     """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home; the
     standard missing-library failure of ``module`` without it."""
-    os.environ["HOME"] = account.home
     try:
-        import boto3  # pylint: disable=import-outside-toplevel
+        return import_boto3(account)
     except ImportError:
         module.fail_json(msg=missing_required_lib("boto3"), exception=traceback.format_exc())
-    return boto3
 
 
 def botocore_session(config_file, credentials_file=os.devnull):
@@ -55,6 +66,35 @@ def portal_client(boto3, sso_region):
 
     session = boto3.session.Session(botocore_session=botocore_session(os.devnull))
     return session.client("sso", region_name=sso_region, config=Config(signature_version=UNSIGNED, retries=RETRIES))
+
+
+def list_accounts(client, access_token, include_roles=True):
+    """Every account of the portal ``client`` for ``access_token`` (all pages), as
+    dicts with account_id, account_name, email_address and roles (each account's
+    role names when ``include_roles``, listed in parallel; else empty)."""
+    pages = client.get_paginator("list_accounts").paginate(accessToken=access_token)
+    accounts = [
+        dict(
+            account_id=item["accountId"],
+            account_name=item.get("accountName", ""),
+            email_address=item.get("emailAddress", ""),
+            roles=[],
+        )
+        for page in pages
+        for item in page["accountList"]
+    ]
+    if include_roles:
+
+        def roles_of(account):
+            pages = client.get_paginator("list_account_roles").paginate(
+                accessToken=access_token, accountId=account["account_id"]
+            )
+            return [item["roleName"] for page in pages for item in page["roleList"]]
+
+        with ThreadPoolExecutor(max_workers=ROLE_LISTING_WORKERS) as pool:
+            for account, roles in zip(accounts, pool.map(roles_of, accounts)):
+                account["roles"] = roles
+    return accounts
 
 
 def profile_session(boto3, profile, config_file, home):

@@ -42,9 +42,11 @@ def failing_on_file_errors(module, path, account, result=None, consequence=""):
         module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), **details)
 
 
-def run_query(module, data):
-    """O(query) (JMESPath) over ``data``, as ``aws --query`` applies it."""
-    query = module.params["query"]
+def run_query(module, data, query=None, parameter="query"):
+    """The JMESPath expression ``query`` (default O(query); ``parameter`` names it in
+    errors) over ``data``, as ``aws --query`` applies it."""
+    if query is None:
+        query = module.params["query"]
     try:
         import jmespath  # pylint: disable=import-outside-toplevel
     except ImportError:
@@ -54,7 +56,7 @@ def run_query(module, data):
     try:
         return jmespath.search(query, data)
     except jmespath.exceptions.JMESPathError as error:
-        module.fail_json(msg="query: {0!r} is not a JMESPath expression: {1}".format(query, to_native(error)))
+        module.fail_json(msg="{0}: {1!r} is not a JMESPath expression: {2}".format(parameter, query, to_native(error)))
 
 
 # A stand-in stat of a regular file, to try a symbolic mode without a file.

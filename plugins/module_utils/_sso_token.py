@@ -188,17 +188,24 @@ def login_state(read_bytes, home, session_name, now, start_url=None):
     ``usable``: a token valid now; ``refreshable``: the AWS tools (and
     aws_sso_login) can renew it without a browser. A token of another
     ``start_url`` than the session's is invalid: the portal would refuse it."""
+    return read_login(read_bytes, home, session_name, now, start_url)[1]
+
+
+def read_login(read_bytes, home, session_name, now, start_url=None):
+    """``(access token, login_state)``: the token only while it is usable (else
+    None), for a caller that calls the portal with it and must never return it."""
     token, description = read_cached_token(read_bytes, home, session_name, now, BOTOCORE_REFRESH_WINDOW)
     if token is not None and start_url is not None and token.get("startUrl") != start_url:
         description = {"status": "invalid", "problem": "it is a login to another start URL"}
     status = description["status"]
-    return dict(
+    state = dict(
         status=status,
         expires_at=description.get("expires_at"),
         usable=status in ("valid", "expiring"),
         refreshable=bool(description.get("refreshable")),
         message=explain(session_name, description),
     )
+    return (token["accessToken"] if state["usable"] else None), state
 
 
 def explain(session_name, description):

@@ -80,7 +80,7 @@ EXAMPLES = r"""
     query: "accounts[?starts_with(account_name, 'prod')].{account_id: account_id, account_name: account_name, roles: roles[?@ != 'ReadOnly']}"
   register: production
 
-- name: A profile per account and role, as the recro_sso role's discovery does
+- name: A profile per account and role (aws_sso_profile's discover option does both in one task)
   recro.aws_sso.aws_sso_accounts_info:
     sso_session: recro
     query: "accounts[?account_name != 'sandbox']"
@@ -169,35 +169,31 @@ profiles:
 """
 
 import datetime
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, describe_aws_error, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import (
+    boto3_for,
+    describe_aws_error,
+    list_accounts,
+    portal_client,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
     failing_on_file_errors,
     run_query,
     user_and_path,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import (
-    ProfileNameError,
-    check_template,
-    profiles_for,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
     InvalidParameter,
     check_name,
     check_region,
-    writable_profiles,
+    discovered_profiles,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
-
-# Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
-# enough not to be throttled.
-ROLE_LISTING_WORKERS = 8
 
 
 def session_login(module, account, path):
@@ -239,32 +235,6 @@ def session_token(module, account, name, path):
         # This module does not refresh tokens: a new login is the way here.
         module.fail_json(msg=explain(name, dict(description, refreshable=False)), path=path)
     return token["accessToken"], description["expires_at"]
-
-
-def list_accounts(client, access_token, include_roles):
-    pages = client.get_paginator("list_accounts").paginate(accessToken=access_token)
-    accounts = [
-        dict(
-            account_id=item["accountId"],
-            account_name=item.get("accountName", ""),
-            email_address=item.get("emailAddress", ""),
-            roles=[],
-        )
-        for page in pages
-        for item in page["accountList"]
-    ]
-    if include_roles:
-
-        def roles_of(account):
-            pages = client.get_paginator("list_account_roles").paginate(
-                accessToken=access_token, accountId=account["account_id"]
-            )
-            return [item["roleName"] for page in pages for item in page["roleList"]]
-
-        with ThreadPoolExecutor(max_workers=ROLE_LISTING_WORKERS) as pool:
-            for account, roles in zip(accounts, pool.map(roles_of, accounts)):
-                account["roles"] = roles
-    return accounts
 
 
 def main():
@@ -317,9 +287,8 @@ def main():
                 )
             )
         try:
-            skipped = []
-            result["profiles"], refused = writable_profiles(name, profiles_for(selected, template, skipped))
-            for reason in skipped + refused:
+            result["profiles"], skipped = discovered_profiles(name, selected, template)
+            for reason in skipped:
                 module.warn("skipped a profile: {0}".format(reason))
         except ProfileNameError as error:
             module.fail_json(msg=to_native(error))

@@ -37,6 +37,9 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
+requirements:
+  - boto3, only for O(discover) (without it the discovery is reported as not done and the rest is written)
+  - jmespath, only for O(discover.query) (boto3 depends on it)
 options:
   name:
     description:
@@ -141,11 +144,44 @@ options:
       - With O(profiles), an item that cannot be written (not a dict, a name or value the module refuses, a name listed
         twice) is left out with a warning naming the item and its name, and the other items are still written.
         RV(skipped_profiles) lists them. With O(prune), a skipped item's existing profile is kept.
-      - Meant for discovered profiles (the role sets it for those), where one odd account or permission set must not
-        stop the rest. By default such an item fails the task and nothing is written.
+      - Meant for lists made elsewhere (an inventory, another system's export), where one odd item must not stop the
+        rest; O(discover) leaves out what it cannot write by itself. By default such an item fails the task and
+        nothing is written.
     type: bool
     default: false
     version_added: 0.2.0
+  discover:
+    description:
+      - Also write a profile for every account and role the session's login gives access to, in the same write, as
+        M(recro.aws_sso.aws_sso_accounts_info) with its O(recro.aws_sso.aws_sso_accounts_info#module:profile_name_template)
+        lists them. The listed O(profiles) win over a discovered profile of the same name.
+      - Uses the cached token of O(sso_session) (what C(aws sso login) wrote), read as O(user), and calls the SSO
+        portal API of O(sso_region) (or C(AWS_ENDPOINT_URL_SSO) where the module runs). It is never refreshed here.
+      - Without a usable login, without boto3, or when the portal refuses the token or cannot be reached, the
+        discovery is not done, RV(discovery) says why, the other profiles are still written, and O(prune) removes
+        nothing, since the list of profiles is not complete. A discovery that leaves no profile to write prunes nothing
+        either.
+      - A role the template cannot name, or a profile the module would refuse (an account ID or role name that is not
+        one, such as a role name with a line break), is left out with a warning, so that one odd account never stops
+        the others.
+      - Needs O(sso_start_url) and O(state=present); not with O(name).
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      profile_name_template:
+        description:
+          - How the profiles are named, as
+            O(recro.aws_sso.aws_sso_accounts_info#module:profile_name_template) (fields C({account_name}),
+            C({account_id}), C({role_name}), C({role})); V({account_name}-{role}) names account C(recrocog) and
+            role C(adminAccess) V(recrocog-admin).
+        type: str
+        required: true
+      query:
+        description:
+          - A JMESPath expression over C({sso_session, accounts}) that selects the accounts (and their C(roles)) to
+            write, as O(recro.aws_sso.aws_sso_accounts_info#module:query) takes; it must give a list of accounts.
+          - "For example V(accounts[?account_name != 'sandbox'])."
+        type: str
   remove_unused_session:
     description:
       - With O(state=absent), also remove the C([sso-session]) stanza of O(sso_session), but only when no remaining
@@ -170,7 +206,8 @@ options:
     default: 15
     version_added: 0.2.0
 notes:
-  - The module reads and writes only the config file; it needs no AWS credentials and makes no AWS call.
+  - The module reads and writes only the config file (and, for RV(login) and O(discover), the session's token cache
+    file); it needs no AWS credentials, and makes no AWS call except the portal's account listing of O(discover).
   - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), the names every AWS tool and
     shell reads the same way. Values must not contain line breaks or other control characters, which could
     otherwise add keys such as C(credential_process) to the file.
@@ -215,6 +252,28 @@ EXAMPLES = r"""
             addressing_style: path
     prune: true
   become: true
+
+- name: The session, the admin profile, and a profile for every account and role of the login
+  recro.aws_sso.aws_sso_profile:
+    user: alice
+    sso_session: recro
+    sso_start_url: https://recrocog.awsapps.com/start
+    sso_region: us-east-1
+    region: us-east-1
+    sso_role_name: adminAccess
+    profiles:
+      - name: recrocog-admin
+        sso_account_id: "012345678901"
+    discover:
+      profile_name_template: "{account_name}-{role}"
+      query: "accounts[?account_name != 'sandbox']"
+    # Drops the profiles of accounts Alice lost, but only after a discovery that succeeded.
+    prune: true
+  register: written
+
+- name: Say whether the accounts were found
+  ansible.builtin.debug:
+    msg: "{{ written.discovery.msg }}"
 
 - name: Write only the session, for `aws sso login --sso-session recro`
   recro.aws_sso.aws_sso_profile:
@@ -307,6 +366,34 @@ login:
       description: The same in one sentence, with the command to log in where one is needed.
       type: str
       sample: "not logged in to sso-session recro: run `aws sso login --sso-session recro`"
+discovery:
+  description: What O(discover) found; never the token.
+  returned: when O(discover) is given
+  type: dict
+  version_added: 0.2.0
+  contains:
+    status:
+      description: V(done), V(not_logged_in) (no usable login; see RV(login)) or V(failed) (no boto3, or the portal
+        refused the token or could not be reached).
+      type: str
+      sample: done
+    msg:
+      description: The same in one sentence, with the command to log in where a new login is the cure.
+      type: str
+      sample: "2 accounts, 3 profiles"
+    accounts:
+      description: How many accounts the login gives access to (before O(discover.query)); 0 unless done.
+      type: int
+    profiles:
+      description: The discovered profiles written (a listed profile of the same name replaces one), each with
+        C(name), C(sso_account_id) and C(sso_role_name).
+      type: list
+      elements: dict
+      sample: [{name: recrocog-admin, sso_account_id: "012345678901", sso_role_name: adminAccess}]
+    skipped:
+      description: Why each role the module left out was left out (also warned about).
+      type: list
+      elements: str
 skipped_profiles:
   description: The items of O(profiles) that O(skip_invalid) left out, with why.
   returned: when O(skip_invalid) skipped an item
@@ -374,25 +461,31 @@ backup_file:
 
 import datetime
 import os
+import traceback
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.recro.aws_sso.plugins.module_utils import _aws_sdk as aws_sdk
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
     check_file_mode,
     failing_on_file_errors,
+    run_query,
     user_and_path,
 )
+from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
     OUTPUT_FORMATS,
     InvalidParameter,
     apply_request,
     build_request,
     describe_changes,
+    discovered_profiles,
+    with_discovered,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_state
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command, read_login
 
 
 def argument_spec():
@@ -414,6 +507,10 @@ def argument_spec():
         prune=dict(type="bool", default=False),
         exclusive=dict(type="bool", default=False),
         remove_unused_session=dict(type="bool", default=False),
+        discover=dict(
+            type="dict",
+            options=dict(profile_name_template=dict(type="str", required=True), query=dict(type="str")),
+        ),
         path=dict(type="str"),
         user=dict(type="str"),
         backup=dict(type="bool", default=False),
@@ -498,10 +595,100 @@ class ConfigFileTask:
         return result
 
 
+def discover(module, account, request, access_token, login):
+    """``(request, discovery)``: the write's request with the profiles of every
+    account and role the login gives access to (O(discover)), and what was found.
+    Without them the request keeps the listed profiles and prunes nothing."""
+    options = module.params["discover"]
+    name = request.session_name
+
+    def not_done(status, msg):
+        if status == "failed":
+            module.warn("discover: not done: {0}".format(msg))
+        return final_request(module, prune=False), dict(status=status, msg=msg, accounts=0, profiles=[], skipped=[])
+
+    if access_token is None:
+        return not_done("not_logged_in", login["message"])
+    try:
+        # Only here, with HOME set to the user's: a write without discovery needs no boto3 on the host.
+        boto3 = aws_sdk.import_boto3(account)
+        import botocore.exceptions  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        module.debug(traceback.format_exc())
+        return not_done("failed", missing_required_lib("boto3"))
+    sso_region = request.session.values["sso_region"]
+    try:
+        accounts = aws_sdk.list_accounts(aws_sdk.portal_client(boto3, sso_region), access_token)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        return not_done(
+            "failed",
+            aws_sdk.describe_aws_error(
+                error, botocore.exceptions, "the SSO portal", sso_region, "sso-session " + name, login_command(name)
+            ),
+        )
+    selected = accounts
+    if options["query"] is not None:
+        selected = run_query(
+            module, dict(sso_session=name, accounts=accounts), options["query"], parameter="discover.query"
+        )
+        if not isinstance(selected, list):
+            module.fail_json(
+                msg="discover.query: {0!r} gives {1!r}, not a list of accounts; nothing was changed".format(
+                    options["query"], selected
+                )
+            )
+    try:
+        profiles, skipped = discovered_profiles(name, selected, options["profile_name_template"])
+    except ProfileNameError as error:
+        module.fail_json(msg="discover.{0}; nothing was changed".format(to_native(error)))
+    for reason in skipped:
+        module.warn("skipped a profile: {0}".format(reason))
+    merged = with_discovered(profiles, module.params["profiles"])
+    discovery = dict(
+        status="done",
+        msg="{0} account(s), {1} profile(s)".format(len(accounts), len(profiles)),
+        accounts=len(accounts),
+        profiles=profiles,
+        skipped=skipped,
+    )
+    # The list is complete now, so prune may drop the profiles of accounts the user lost; an empty list never does.
+    return final_request(module, profiles=merged, prune=module.params["prune"] and bool(merged)), discovery
+
+
+def final_request(module, **changed_params):
+    """The request of the options with ``changed_params``; the options were checked
+    as given, so a refusal here is of a discovered profile that should have been left out."""
+    try:
+        return build_request(dict(module.params, **changed_params))
+    except InvalidParameter as error:
+        module.fail_json(
+            msg="not written, nothing was changed: {0}; this is a bug of recro.aws_sso, please report it".format(
+                to_native(error)
+            )
+        )
+
+
+def check_discover(module, request):
+    options = module.params["discover"]
+    if options is None:
+        return
+    if request.state != "present":
+        module.fail_json(msg="discover: only applies with state=present; nothing was changed")
+    if request.session is None:
+        module.fail_json(
+            msg="discover: needs sso_start_url, sso_session and sso_region (the session whose login "
+            "lists the accounts); nothing was changed"
+        )
+    try:
+        check_template(options["profile_name_template"])
+    except ProfileNameError as error:
+        module.fail_json(msg="discover.{0}; nothing was changed".format(to_native(error)))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        mutually_exclusive=[("name", "profiles")],
+        mutually_exclusive=[("name", "profiles"), ("name", "discover")],
         supports_check_mode=True,
     )
     check_file_mode(module)
@@ -510,20 +697,30 @@ def main():
         user_files.check_lock_timeout(module.params["lock_timeout"])
     except (InvalidParameter, ValueError) as error:
         module.fail_json(msg=to_native(error))
+    check_discover(module, request)
 
     account, path = user_and_path(module)
+    login = access_token = None
     with failing_on_file_errors(module, path, account, consequence="; the file was not changed"):
-        with user_files.acting_as(account):
-            result = ConfigFileTask(module, request, path).run()
-            if request.session is not None:
-                # What the caller does next (log in, discover) depends on it; reading it here saves a task.
-                result["login"] = login_state(
+        if request.session is not None:
+            # What the caller does next (log in, discover) depends on it; reading it here saves a task.
+            with user_files.acting_as(account):
+                access_token, login = read_login(
                     user_files.read_bytes,
                     account.home,
                     request.session_name,
                     datetime.datetime.now(datetime.timezone.utc),
                     request.session.values["sso_start_url"],
                 )
+        discovery = None
+        if module.params["discover"] is not None:
+            request, discovery = discover(module, account, request, access_token, login)
+        with user_files.acting_as(account):
+            result = ConfigFileTask(module, request, path).run()
+    if login is not None:
+        result["login"] = login
+    if discovery is not None:
+        result["discovery"] = discovery
     module.exit_json(**result)
 
 

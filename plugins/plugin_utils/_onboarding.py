@@ -27,9 +27,8 @@ def _ok(result):
 
 
 def _discovered(discovery):
-    """Whether discovery gave the accounts: the task runs with failed_when: false,
-    so a module failure shows only as a result without them."""
-    return _ok(discovery) and "accounts" in discovery
+    """Whether discovery (the ``discovery`` of an aws_sso_profile result) listed the accounts."""
+    return _ok(discovery) and discovery.get("status") == "done"
 
 
 def setting_errors(settings):
