@@ -197,8 +197,11 @@ def test_not_logged_in_says_how_to_log_in():
 
 def test_discovery_and_identity_when_logged_in():
     login = {"status": "valid", "usable": True, "message": "logged in", "expires_at": None}
+    # The discovery of an aws_sso_profile result.
     discovery = {
-        "accounts": [{"accountId": "111111111111"}],
+        "status": "done",
+        "msg": "1 account(s), 2 profile(s)",
+        "accounts": 1,
         "profiles": [{"name": "recrocog-admin"}, {"name": "recrocog-readonly"}],
     }
     identity = {"account": "111111111111", "arn": "arn:aws:sts::111111111111:assumed-role/x/alice"}
@@ -219,10 +222,14 @@ def test_discovery_and_identity_when_logged_in():
 FAILED_WHEN_FALSE = {"failed": False, "failed_when_result": False, "changed": False, "msg": "no boto3"}
 
 
+# A discovery aws_sso_profile could not do (it writes the rest).
+DISCOVERY_FAILED = {"status": "failed", "msg": "no boto3", "accounts": 0, "profiles": [{"name": "stale"}]}
+
+
 @pytest.mark.parametrize("failed", [{"failed": True, "msg": "no boto3"}, FAILED_WHEN_FALSE])
 def test_a_failed_discovery_and_identity_are_reported_not_fatal(failed):
     login = {"status": "valid", "usable": True, "message": "logged in"}
-    res, lines = run(login=login, prune=True, discovery=failed, identity=failed)
+    res, lines = run(login=login, prune=True, discovery=DISCOVERY_FAILED, identity=failed)
     assert res["identity"] == {} and res["discovered_profiles"] == []
     assert "Discovery: not done (no boto3); only the listed profiles were written, and none was pruned." in lines
     assert "Identity: not verified (no boto3)." in lines
