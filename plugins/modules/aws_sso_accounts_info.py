@@ -183,6 +183,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import (
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
     failing_on_file_errors,
+    profiles_of_accounts,
     run_query,
     user_and_path,
 )
@@ -191,7 +192,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     InvalidParameter,
     check_name,
     check_region,
-    discovered_profiles,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
 
@@ -280,18 +280,7 @@ def main():
         result["query_result"] = run_query(module, dict(sso_session=name, accounts=accounts))
     if template is not None:
         selected = result["query_result"] if module.params["query"] else accounts
-        if not isinstance(selected, list):
-            module.fail_json(
-                msg="query: {0!r} gives {1!r}, not a list of accounts to name profiles for".format(
-                    module.params["query"], selected
-                )
-            )
-        try:
-            result["profiles"], skipped = discovered_profiles(name, selected, template)
-            for reason in skipped:
-                module.warn("skipped a profile: {0}".format(reason))
-        except ProfileNameError as error:
-            module.fail_json(msg=to_native(error))
+        result["profiles"] = profiles_of_accounts(module, name, selected, template, module.params["query"])[0]
     module.exit_json(**result)
 
 

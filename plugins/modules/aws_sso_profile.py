@@ -472,6 +472,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import r
 from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
     check_file_mode,
     failing_on_file_errors,
+    profiles_of_accounts,
     run_query,
     user_and_path,
 )
@@ -482,7 +483,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     apply_request,
     build_request,
     describe_changes,
-    discovered_profiles,
     with_discovered,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command, read_login
@@ -605,7 +605,9 @@ def discover(module, account, request, access_token, login):
     def not_done(status, msg):
         if status == "failed":
             module.warn("discover: not done: {0}".format(msg))
-        return final_request(module, prune=False), dict(status=status, msg=msg, accounts=0, profiles=[], skipped=[])
+        # The listed profiles alone are not the complete list: nothing is pruned.
+        request.prune = False
+        return request, dict(status=status, msg=msg, accounts=0, profiles=[], skipped=[])
 
     if access_token is None:
         return not_done("not_logged_in", login["message"])
@@ -626,23 +628,19 @@ def discover(module, account, request, access_token, login):
                 error, botocore.exceptions, "the SSO portal", sso_region, "sso-session " + name, login_command(name)
             ),
         )
+    query = options["query"]
     selected = accounts
-    if options["query"] is not None:
-        selected = run_query(
-            module, dict(sso_session=name, accounts=accounts), options["query"], parameter="discover.query"
-        )
-        if not isinstance(selected, list):
-            module.fail_json(
-                msg="discover.query: {0!r} gives {1!r}, not a list of accounts; nothing was changed".format(
-                    options["query"], selected
-                )
-            )
-    try:
-        profiles, skipped = discovered_profiles(name, selected, options["profile_name_template"])
-    except ProfileNameError as error:
-        module.fail_json(msg="discover.{0}; nothing was changed".format(to_native(error)))
-    for reason in skipped:
-        module.warn("skipped a profile: {0}".format(reason))
+    if query is not None:
+        selected = run_query(module, dict(sso_session=name, accounts=accounts), query, parameter="discover.query")
+    profiles, skipped = profiles_of_accounts(
+        module,
+        name,
+        selected,
+        options["profile_name_template"],
+        query,
+        prefix="discover.",
+        consequence="; nothing was changed",
+    )
     merged = with_discovered(profiles, module.params["profiles"])
     discovery = dict(
         status="done",
@@ -655,11 +653,11 @@ def discover(module, account, request, access_token, login):
     return final_request(module, profiles=merged, prune=module.params["prune"] and bool(merged)), discovery
 
 
-def final_request(module, **changed_params):
-    """The request of the options with ``changed_params``; the options were checked
-    as given, so a refusal here is of a discovered profile that should have been left out."""
+def final_request(module, profiles, prune):
+    """The request of the options with these ``profiles`` and ``prune``; the options were
+    checked as given, so a refusal here is of a discovered profile that should have been left out."""
     try:
-        return build_request(dict(module.params, **changed_params))
+        return build_request(dict(module.params, profiles=profiles, prune=prune))
     except InvalidParameter as error:
         module.fail_json(
             msg="not written, nothing was changed: {0}; this is a bug of recro.aws_sso, please report it".format(
