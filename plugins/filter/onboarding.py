@@ -2,7 +2,7 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters of the recro_sso role: the settings' errors, its profile list, login state, result and summary, from the
+"""Filters of the recro_sso role: its profile list, login state, result and summary, from the
 modules' results. The logic is in plugins/plugin_utils/_onboarding.py."""
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ from ansible_collections.recro.aws_sso.plugins.plugin_utils import _onboarding
 
 def onboarding_profiles(discovered, profiles, default_profile=None, account_id=None):
     return _onboarding.profile_list(discovered, profiles, default_profile, account_id)
-
-
-def onboarding_setting_errors(settings):
-    return _onboarding.setting_errors(settings)
 
 
 def onboarding_login(login, token=None):
@@ -37,7 +33,6 @@ def onboarding_summary(res, parts):
 class FilterModule(object):
     def filters(self):
         return {
-            "onboarding_setting_errors": onboarding_setting_errors,
             "onboarding_profiles": onboarding_profiles,
             "onboarding_login": onboarding_login,
             "onboarding_result": onboarding_result,

@@ -16,6 +16,8 @@ import json
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import NAME_PATTERN
 
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
+# The platforms whose account conventions the role knows.
+SUPPORTED_PLATFORMS = ("Linux", "Darwin")
 
 
 def _ran(result):
@@ -31,13 +33,46 @@ def _discovered(discovery):
     return _ok(discovery) and discovery.get("status") == "done"
 
 
+def host_settings(settings, facts, check_mode=False):
+    """The role's settings for one host, as its tasks use them: ``platform`` (recro_sso_platform, else
+    the facts' system), ``user`` (recro_sso_user, else the user the facts were gathered as, except
+    that root reached through sudo stands for the user who ran sudo), ``check_only`` (only report:
+    recro_sso_report_only or a run in check mode), ``shells`` (a list, also from "bash, zsh"), and
+    ``errors``, one sentence per setting the role cannot work with (setting_errors()).
+    ``settings``: platform, user, report_only, shells and the keys of setting_errors() but the facts';
+    ``facts``: ansible_facts (system, user_id, env, distribution...)."""
+    facts = facts or {}
+    platform = settings.get("platform") or facts.get("system")
+    user = settings.get("user")
+    if not user:
+        sudo_user = (facts.get("env") or {}).get("SUDO_USER") or ""
+        user = sudo_user if facts.get("user_id") == "root" and sudo_user not in ("", "root") else facts.get("user_id")
+    shells = settings.get("shells") or []
+    if isinstance(shells, str):
+        shells = shells.split(",")
+    checked = dict(
+        settings,
+        platform=platform,
+        distribution=facts.get("distribution", ""),
+        distribution_version=facts.get("distribution_version", ""),
+        distribution_major_version=facts.get("distribution_major_version", ""),
+    )
+    return dict(
+        platform=platform,
+        user=user,
+        check_only=bool(settings.get("report_only")) or bool(check_mode),
+        shells=[str(shell).strip() for shell in shells if str(shell).strip()],
+        errors=setting_errors(checked),
+    )
+
+
 def setting_errors(settings):
     """One sentence for each setting the role cannot work with, naming the variable and its value;
     [] when all are usable. ``settings``: platform, supported_platforms, default_profile, state,
     schedule, pull_url, install_cli, distribution, distribution_version, distribution_major_version."""
     errors = []
     platform = settings.get("platform")
-    if platform not in settings.get("supported_platforms", ()):
+    if platform not in settings.get("supported_platforms", SUPPORTED_PLATFORMS):
         errors.append(
             "recro_sso_platform: {0} is not supported: the role knows Linux and Darwin (macOS).".format(_json(platform))
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
+    host_settings,
     login_state,
     profile_list,
     result,
@@ -359,3 +360,51 @@ def test_every_unusable_setting_is_reported_at_once():
         "recro_sso_schedule",
         "recro_sso_install_cli",
     ]
+
+
+FACTS = dict(
+    system="Linux",
+    user_id="alice",
+    env=dict(HOME="/home/alice"),
+    distribution="Debian",
+    distribution_version="12.8",
+    distribution_major_version="12",
+)
+ROLE_SETTINGS = dict(default_profile="recrocog-admin", state="present", schedule=None, install_cli=False)
+
+
+def test_host_settings_default_to_the_facts():
+    values = host_settings(ROLE_SETTINGS, FACTS)
+    assert values == dict(platform="Linux", user="alice", check_only=False, shells=[], errors=[])
+
+
+@pytest.mark.parametrize(
+    "user_id, sudo_user, expected",
+    [("root", "alice", "alice"), ("root", "root", "root"), ("root", "", "root"), ("bob", "alice", "bob")],
+)
+def test_root_through_sudo_stands_for_the_user_who_ran_sudo(user_id, sudo_user, expected):
+    facts = dict(FACTS, user_id=user_id, env=dict(SUDO_USER=sudo_user))
+    assert host_settings(ROLE_SETTINGS, facts)["user"] == expected
+
+
+def test_set_values_win_over_the_facts():
+    facts = dict(FACTS, user_id="root", env=dict(SUDO_USER="bob"))
+    values = host_settings(dict(ROLE_SETTINGS, user="carol", platform="Darwin"), facts)
+    assert (values["user"], values["platform"]) == ("carol", "Darwin")
+
+
+@pytest.mark.parametrize("shells", ["bash, zsh,", ["bash ", "", " zsh"]])
+def test_shells_are_a_list_also_from_a_comma_separated_string(shells):
+    assert host_settings(dict(ROLE_SETTINGS, shells=shells), FACTS)["shells"] == ["bash", "zsh"]
+
+
+@pytest.mark.parametrize("report_only, check_mode", [(True, False), (False, True)])
+def test_report_only_or_check_mode_only_reports(report_only, check_mode):
+    values = host_settings(dict(ROLE_SETTINGS, report_only=report_only), FACTS, check_mode=check_mode)
+    assert values["check_only"] is True
+
+
+def test_the_settings_are_checked_with_the_facts_of_the_host():
+    facts = dict(FACTS, system="Windows", distribution_major_version="11")
+    errors = host_settings(dict(ROLE_SETTINGS, install_cli=True), facts)["errors"]
+    assert [error.split(":", 1)[0] for error in errors] == ["recro_sso_platform", "recro_sso_install_cli"]

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""recro.aws_sso.onboarding_settings: the recro_sso role's settings for one host, on the controller. One
+task instead of three (gather facts when missing, work out the values, fail on bad settings): each task
+costs every host of a fleet a worker process. The rules are in plugins/plugin_utils/_onboarding.py."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.recro.aws_sso.plugins.plugin_utils import _onboarding
+
+ARGUMENT_SPEC = dict(
+    platform=dict(type="str"),
+    user=dict(type="str"),
+    report_only=dict(type="bool", default=False),
+    shells=dict(type="raw", default=[]),
+    default_profile=dict(type="raw", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    schedule=dict(type="raw"),
+    pull_url=dict(type="str"),
+    install_cli=dict(type="bool", default=False),
+)
+# The facts the rules read; a play without them gets the minimal subset.
+NEEDED_FACTS = ("system", "user_id")
+FACT_PREFIX = "ansible_"
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+
+        facts = dict(task_vars.get("ansible_facts") or {})
+        if any(name not in facts for name in NEEDED_FACTS):
+            gathered = self._execute_module(
+                module_name="ansible.legacy.setup", module_args=dict(gather_subset=["min"]), task_vars=task_vars
+            )
+            if gathered.get("failed"):
+                return dict(result, **gathered)
+            new_facts = gathered.get("ansible_facts") or {}
+            result["ansible_facts"] = new_facts
+            # The result keeps the facts hidden unless asked for, as setup's does.
+            result["_ansible_verbose_override"] = True
+            facts.update(
+                (name[len(FACT_PREFIX) :] if name.startswith(FACT_PREFIX) else name, value)
+                for name, value in new_facts.items()
+            )
+
+        values = _onboarding.host_settings(settings, facts, check_mode=task_vars.get("ansible_check_mode", False))
+        errors = values.pop("errors")
+        result.update(values, changed=False)
+        if errors:
+            result.update(failed=True, msg=" ".join(errors))
+        return result

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The role's first task, recro.aws_sso.onboarding_settings, through ``ansible-playbook``: in a
+play that gathered no facts, and with settings the role cannot work with. No SSO service is
+called here (``recro_sso_login: never``, no login in the cache)."""
+
+from __future__ import annotations
+
+import getpass
+
+import pytest
+
+ROLE_WITHOUT_FACTS = """
+- name: Onboard from a play that gathers no facts
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: recro.aws_sso.recro_sso
+
+- name: Save what the role did
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Save recro_sso_result and the facts the role gathered
+      ansible.builtin.copy:
+        content: "{{ {'result': recro_sso_result, 'system': ansible_facts.system} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_a_play_without_facts_gets_the_minimal_facts_in_the_same_task(aws_servers, run_playbook):
+    run = run_playbook(
+        ROLE_WITHOUT_FACTS,
+        aws_servers.env,
+        {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"},
+    )
+    assert run.returncode == 0, run.output
+    assert run.saved["system"] == "Linux"
+    assert run.saved["result"]["user"] == getpass.getuser()
+    assert run.saved["result"]["platform"] == "Linux"
+    assert "[profile recrocog-admin]" in aws_servers.config_file.read_text(encoding="utf-8")
+    # The settings task gathered them: the play has no setup task of its own.
+    assert "TASK [Gathering Facts]" not in run.output
+    assert "TASK [recro.aws_sso.recro_sso : Gather" not in run.output
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (
+            {"recro_sso_default_profile": "dev\nexport X=1"},
+            'recro_sso_default_profile: "dev\\nexport X=1" is not a profile name every AWS tool and shell reads',
+        ),
+        ({"recro_sso_platform": "Windows"}, 'recro_sso_platform: "Windows" is not supported'),
+        ({"recro_sso_schedule": "daily"}, 'recro_sso_schedule: "daily" needs recro_sso_pull_url'),
+    ],
+)
+def test_an_unusable_setting_fails_first_naming_it_and_writes_nothing(aws_servers, run_playbook, settings, message):
+    home_before = sorted(path.name for path in aws_servers.home.iterdir())
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, dict(settings, recro_sso_login="never"))
+    assert run.returncode == 2, run.output
+    assert message in run.output
+    assert "recro.aws_sso.recro_sso : Check the settings" in run.output.split("fatal:")[0]
+    assert not aws_servers.config_file.exists()
+    assert sorted(path.name for path in aws_servers.home.iterdir()) == home_before
