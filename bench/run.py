@@ -59,6 +59,10 @@ QUICK = {
     "ways_repeats": 0,
 }
 
+# The role as 0.1.0 shipped it, measured by `make bench` of 0.1.0 on a machine of this kind
+# (ratios to facts and one ping, each in its own run): for the report's "before and after".
+BEFORE_0_1_0 = dict(role_first_ratio=2.4, fleet_onboard_ratio=4.1)
+
 CACHE = os.path.join(REPOSITORY, ".cache", "bench")
 DOCS = os.path.join(REPOSITORY, "docs")
 
@@ -175,6 +179,7 @@ def figures(sections):
         values = [entry["value"] for entry in section["ratios"] if entry["what"].startswith(prefix)]
         return values[0] if values else None
 
+    found["before_0_1_0"] = BEFORE_0_1_0
     if "per_task" in by_key:
         found.update(
             ping_task=row(by_key["per_task"], "one ping task"),

@@ -7,6 +7,8 @@ modules' results. The logic is in plugins/plugin_utils/_onboarding.py."""
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.recro.aws_sso.plugins.plugin_utils import _onboarding
 
 
@@ -19,7 +21,7 @@ def onboarding_login(login, token=None):
 
 
 def onboarding_result(parts):
-    return _onboarding.result(parts)
+    return _onboarding.result_with_summary(parts)
 
 
 def onboarding_conflict(conflict):
@@ -30,6 +32,13 @@ def onboarding_summary(res, parts):
     return _onboarding.summary(res, parts)
 
 
+def onboarding_drift_mode(mode):
+    try:
+        return _onboarding.drift_mode(mode)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -38,4 +47,5 @@ class FilterModule(object):
             "onboarding_result": onboarding_result,
             "onboarding_summary": onboarding_summary,
             "onboarding_conflict": onboarding_conflict,
+            "onboarding_drift_mode": onboarding_drift_mode,
         }

@@ -66,6 +66,17 @@ def host_settings(settings, facts, check_mode=False):
     )
 
 
+DRIFT_MODES = ("report", "enforce")
+
+
+def drift_mode(mode):
+    """The drift playbook's mode (recro_sso_drift_mode) when it is one of DRIFT_MODES; else
+    ValueError naming the variable and the value."""
+    if mode not in DRIFT_MODES:
+        raise ValueError("recro_sso_drift_mode: {0} is not report or enforce.".format(_json(mode)))
+    return mode
+
+
 def setting_errors(settings):
     """One sentence for each setting the role cannot work with, naming the variable and its value;
     [] when all are usable. ``settings``: platform, supported_platforms, default_profile, state,
@@ -258,6 +269,14 @@ def result(parts):
         else {},
         drift=drift,
     )
+
+
+def result_with_summary(parts):
+    """result(parts) with ``summary``, its summary lines: the fact recro_sso_result, in one pass
+    over the parts (the summary task prints ``summary``)."""
+    res = result(parts)
+    res["summary"] = summary(res, parts)
+    return res
 
 
 def conflict_lines(conflicts):

@@ -12,6 +12,8 @@ import getpass
 
 import pytest
 
+from .conftest import REPOSITORY
+
 ROLE_WITHOUT_FACTS = """
 - name: Onboard from a play that gathers no facts
   hosts: localhost
@@ -64,5 +66,15 @@ def test_an_unusable_setting_fails_first_naming_it_and_writes_nothing(aws_server
     assert run.returncode == 2, run.output
     assert message in run.output
     assert "recro.aws_sso.recro_sso : Check the settings" in run.output.split("fatal:")[0]
+    assert not aws_servers.config_file.exists()
+    assert sorted(path.name for path in aws_servers.home.iterdir()) == home_before
+
+
+def test_a_drift_mode_other_than_report_or_enforce_fails_before_anything_is_written(aws_servers, run_playbook):
+    drift = "- ansible.builtin.import_playbook: {0}\n".format(REPOSITORY / "playbooks" / "drift.yml")
+    home_before = sorted(path.name for path in aws_servers.home.iterdir())
+    run = run_playbook(drift, aws_servers.env, {"recro_sso_drift_mode": "fix", "recro_sso_account_id": "012345678901"})
+    assert run.returncode == 2, run.output
+    assert 'recro_sso_drift_mode: \\"fix\\" is not report or enforce.' in run.output
     assert not aws_servers.config_file.exists()
     assert sorted(path.name for path in aws_servers.home.iterdir()) == home_before

@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
+    drift_mode,
     host_settings,
     login_state,
     profile_list,
     result,
+    result_with_summary,
     setting_errors,
     summary,
 )
@@ -408,3 +410,23 @@ def test_the_settings_are_checked_with_the_facts_of_the_host():
     facts = dict(FACTS, system="Windows", distribution_major_version="11")
     errors = host_settings(dict(ROLE_SETTINGS, install_cli=True), facts)["errors"]
     assert [error.split(":", 1)[0] for error in errors] == ["recro_sso_platform", "recro_sso_install_cli"]
+
+
+def test_the_fact_carries_the_summary_lines_it_is_printed_with():
+    given = parts(shell=dict(files=[dict(path="/home/alice/.bashrc", action="written")]))
+    fact = result_with_summary(given)
+    res = result(given)
+    assert fact.pop("summary") == summary(res, given)
+    assert fact == res
+
+
+@pytest.mark.parametrize("mode", ["report", "enforce"])
+def test_the_drift_modes(mode):
+    assert drift_mode(mode) == mode
+
+
+@pytest.mark.parametrize("mode, shown", [("fix", '"fix"'), ("report\n", '"report\\n"'), (None, "null")])
+def test_another_drift_mode_is_named_with_its_value(mode, shown):
+    with pytest.raises(ValueError) as raised:
+        drift_mode(mode)
+    assert str(raised.value) == "recro_sso_drift_mode: {0} is not report or enforce.".format(shown)
