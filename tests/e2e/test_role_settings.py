@@ -78,3 +78,43 @@ def test_a_drift_mode_other_than_report_or_enforce_fails_before_anything_is_writ
     assert 'recro_sso_drift_mode: \\"fix\\" is not report or enforce.' in run.output
     assert not aws_servers.config_file.exists()
     assert sorted(path.name for path in aws_servers.home.iterdir()) == home_before
+
+
+ROLE_TWICE = """
+- name: Run the role twice for one host, the second time without a schedule
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: With a schedule
+      ansible.builtin.include_role:
+        name: recro.aws_sso.recro_sso
+      vars:
+        recro_sso_schedule: daily
+        recro_sso_pull_url: https://git.example.com/platform/workstations.git
+
+    - name: Keep the first result
+      ansible.builtin.set_fact:
+        first: "{{ recro_sso_result }}"
+
+    - name: Without one
+      ansible.builtin.include_role:
+        name: recro.aws_sso.recro_sso
+
+    - name: Save both results
+      ansible.builtin.copy:
+        content: "{{ {'first': first, 'second': recro_sso_result} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_a_second_run_of_the_role_reports_only_its_own_steps(aws_servers, run_playbook):
+    run = run_playbook(
+        ROLE_TWICE, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"}
+    )
+    assert run.returncode == 0, run.output
+    first, second = run.saved["first"], run.saved["second"]
+    assert first["schedule"]["files"] and any(line.startswith("Schedule:") for line in first["summary"])
+    # The schedule step did not run the second time: neither its result nor its line is carried over.
+    assert second["schedule"] == {}
+    assert not any(line.startswith("Schedule:") for line in second["summary"])
