@@ -3,7 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What the collection's modules share: the user and config file they work on,
-JMESPath queries, and how file errors read."""
+JMESPath queries, and how file errors read.
+
+The config's code (_aws_config, _sso_profiles) is imported by the helpers that
+use it: a module's Python compiles every file it imports, on every run, and the
+shell and schedule modules need only the user."""
 
 from __future__ import annotations
 
@@ -15,9 +19,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError
 from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import discovered_profiles
 
 
 def user_and_path(module):
@@ -32,6 +34,10 @@ def user_and_path(module):
 @contextlib.contextmanager
 def failing_on_file_errors(module, path, account, result=None, consequence=""):
     """Fail the module, naming the file, on a config botocore cannot read or an OS error."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (  # pylint: disable=import-outside-toplevel
+        ConfigFileError,
+    )
+
     details = dict(result or {}, path=path)
     try:
         yield
@@ -73,6 +79,10 @@ def profiles_of_accounts(module, session_name, selected, template, query=None, p
                 prefix, query, selected, consequence
             )
         )
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (  # pylint: disable=import-outside-toplevel
+        discovered_profiles,
+    )
+
     try:
         profiles, skipped = discovered_profiles(session_name, selected, template)
     except ProfileNameError as error:

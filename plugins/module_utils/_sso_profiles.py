@@ -26,10 +26,8 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
     render_entry,
     render_section,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import NAME_PATTERN, profiles_for
 
-# Safe for botocore, the AWS CLI's writer, the JS SDK and shells.
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
 # A permission set name, as AWS allows it (IAM Identity Center's [\w+=,.@-]+, ASCII).
 ROLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_+=,.@-]+\Z")
 ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}\Z")

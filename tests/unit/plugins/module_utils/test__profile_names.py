@@ -15,7 +15,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names impor
     sanitise,
     short_role,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import NAME_PATTERN
 
 SEED_ACCOUNT = {"account_id": "012345678901", "account_name": "recrocog", "roles": ["adminAccess"]}
 

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What loading a module or a controller plugin loads of the collection. Ansible compiles a
+collection's Python from source in every process that loads it: every worker process of the
+controller (once per host and task) and every module run on a host. So the modules that need only
+the user (shell, schedule) and the role's plugins (filters, test, settings action) must not load
+the config's code, the largest part of the collection."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# pytest.ini puts the same directory on sys.path: the checkout, linked as recro.aws_sso.
+COLLECTIONS = Path(__file__).resolve().parents[3] / ".cache" / "collections"
+PACKAGE = "ansible_collections.recro.aws_sso.plugins."
+CONFIG_CODE = ("module_utils._aws_config", "module_utils._sso_profiles")
+
+LOADED = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("ansible_collections.recro."))))
+"""
+
+
+def loaded_with(name):
+    completed = subprocess.run(
+        [sys.executable, "-c", LOADED, PACKAGE + name],
+        env={"PYTHONPATH": str(COLLECTIONS)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "modules.aws_sso_shell",
+        "modules.aws_sso_schedule",
+        "filter.onboarding",
+        "test.profile_name",
+        "action.onboarding_settings",
+    ],
+)
+def test_it_does_not_load_the_configs_code(name):
+    loaded = loaded_with(name)
+    assert PACKAGE + name in loaded
+    assert [module for module in loaded if module.endswith(CONFIG_CODE)] == []
+
+
+def test_the_config_module_loads_it():
+    # The check above would pass on names that no longer exist.
+    loaded = loaded_with("modules.aws_sso_profile")
+    assert [module for module in loaded if module.endswith(CONFIG_CODE)] == [PACKAGE + name for name in CONFIG_CODE]
