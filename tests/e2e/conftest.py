@@ -36,9 +36,10 @@ class PlaybookRun:
 
 @pytest.fixture
 def run_playbook(tmp_path):
-    """Run a playbook (text) on localhost; variables it writes to ``{{ results_file }}`` come back as ``saved``."""
+    """Run a playbook (text) on localhost; variables it writes to ``{{ results_file }}`` come back as ``saved``.
+    ``options``: more arguments of ``ansible-playbook`` (``--tags`` ...)."""
 
-    def run(playbook, env, extra_vars=None, interpreter=sys.executable):
+    def run(playbook, env, extra_vars=None, interpreter=sys.executable, options=()):
         playbook_file = tmp_path / 'playbook.yml'
         playbook_file.write_text(playbook, encoding='utf-8')
         results_file = tmp_path / 'results.json'
@@ -54,7 +55,8 @@ def run_playbook(tmp_path):
             ANSIBLE_HOME=str(tmp_path / 'ansible-home'),
         )
         completed = subprocess.run(
-            [str(Path(sys.executable).parent / 'ansible-playbook'), str(playbook_file), '-e', json.dumps(variables)],
+            [str(Path(sys.executable).parent / 'ansible-playbook'), str(playbook_file), '-e', json.dumps(variables)]
+            + list(options),
             cwd=str(REPOSITORY),
             env=environment,
             stdout=subprocess.PIPE,

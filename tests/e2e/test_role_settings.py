@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The role's first task, recro.aws_sso.onboarding_settings, through ``ansible-playbook``: in a
-play that gathered no facts, and with settings the role cannot work with. No SSO service is
-called here (``recro_sso_login: never``, no login in the cache)."""
+play that gathered no facts, and with settings the role cannot work with; and the tags that
+select the role's parts. No SSO service is called here (``recro_sso_login: never``, no login in
+the cache)."""
 
 from __future__ import annotations
 
@@ -118,3 +119,33 @@ def test_a_second_run_of_the_role_reports_only_its_own_steps(aws_servers, run_pl
     # The schedule step did not run the second time: neither its result nor its line is carried over.
     assert second["schedule"] == {}
     assert not any(line.startswith("Schedule:") for line in second["summary"])
+
+
+
+def test_the_tags_select_installing_and_offboarding_and_the_settings_are_always_checked(aws_servers, run_playbook):
+    settings = {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"}
+    absent = dict(settings, recro_sso_state="absent")
+
+    # Everything but the install: the settings check, which every task reads, still runs.
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, settings, options=["--skip-tags", "recro_sso_install"])
+    assert run.returncode == 0, run.output
+    onboarded = aws_servers.config_file.read_text(encoding="utf-8")
+    assert "[profile recrocog-admin]" in onboarded
+
+    # Offboarding and installing share one include: the install's tag selects no offboarding...
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, absent, options=["--tags", "recro_sso_install"])
+    assert run.returncode == 0, run.output
+    assert "Remove the session's profiles" not in run.output
+    assert aws_servers.config_file.read_text(encoding="utf-8") == onboarded
+
+    # ... the config's tag no install (Debian 12 packages the CLI: the setting is usable here) ...
+    install = dict(settings, recro_sso_install_cli=True)
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, install, options=["--tags", "recro_sso_config"])
+    assert run.returncode == 0, run.output
+    assert "install-Linux.yml for localhost" in run.output  # included, its task not selected
+    assert "Install the AWS CLI v2 (Debian's awscli package)" not in run.output
+
+    # ... and skipping the install still offboards.
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, absent, options=["--skip-tags", "recro_sso_install"])
+    assert run.returncode == 0, run.output
+    assert "[profile recrocog-admin]" not in aws_servers.config_file.read_text(encoding="utf-8")
