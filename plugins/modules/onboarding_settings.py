@@ -109,6 +109,13 @@ shells:
   type: list
   elements: str
   sample: [bash, zsh]
+become_user:
+  description:
+    - Whether a task that must run as the user (Homebrew refuses root) becomes the user.
+    - True when the play runs as root for another user.
+  returned: success
+  type: bool
+  sample: true
 ansible_facts:
   description: The minimal facts, when the task gathered them.
   returned: when the play had gathered no facts
