@@ -4,7 +4,8 @@
 
 """The recro_sso role's variables: meta/argument_specs.yml documents exactly the
 variables of defaults/main.yml, with the same defaults, all named recro_sso_*;
-internal variables are named _recro_sso_*; the tasks use no undocumented one."""
+internal variables are named _recro_sso_*; the tasks use no undocumented one, and no internal
+one that the role does not set."""
 
 from __future__ import annotations
 
@@ -78,3 +79,27 @@ def test_tasks_use_only_documented_variables(options):
             tags.update(tag.strip() for tag in listed.split(","))
         used.update(re.findall(r"(?<![\w.])recro_sso_[a-z0-9_]*[a-z0-9]", text))
     assert sorted(used - set(options) - OUTPUTS - tags) == []
+
+
+def _set_in(tasks):
+    """The variables a list of tasks sets: register, set_fact, vars (in blocks too)."""
+    names = set()
+    for task in tasks or []:
+        names.update((task.get("vars") or {}).keys())
+        if task.get("register"):
+            names.add(task["register"])
+        names.update((task.get("ansible.builtin.set_fact") or {}).keys())
+        for part in ("block", "rescue", "always"):
+            names |= _set_in(task.get(part))
+    return names
+
+
+def test_tasks_read_only_internal_variables_the_role_sets():
+    # A variable renamed or removed in one place and still read in another fails only when that
+    # task runs (the macOS install read one for a while).
+    set_by_role = set(load("vars/main.yml") or {})
+    used = set()
+    for path in sorted((ROLE / "tasks").glob("*.yml")):
+        set_by_role |= _set_in(load(str(path.relative_to(ROLE))))
+        used.update(re.findall(r"(?<![\w.])_recro_sso_[a-z0-9_]*[a-z0-9]", path.read_text(encoding="utf-8")))
+    assert used and sorted(used - set_by_role) == []
