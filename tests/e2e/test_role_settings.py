@@ -121,7 +121,6 @@ def test_a_second_run_of_the_role_reports_only_its_own_steps(aws_servers, run_pl
     assert not any(line.startswith("Schedule:") for line in second["summary"])
 
 
-
 def test_the_tags_select_installing_and_offboarding_and_the_settings_are_always_checked(aws_servers, run_playbook):
     settings = {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"}
     absent = dict(settings, recro_sso_state="absent")
