@@ -109,7 +109,7 @@ shells:
   type: list
   elements: str
   sample: [bash, zsh]
-become_user:
+needs_become:
   description:
     - Whether a task that must run as the user (Homebrew refuses root) becomes the user.
     - True when the play runs as root for another user.

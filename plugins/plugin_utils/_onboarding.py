@@ -38,7 +38,7 @@ def host_settings(settings, facts, check_mode=False):
     the facts' system), ``user`` (recro_sso_user, else the user the facts were gathered as, except
     that root reached through sudo stands for the user who ran sudo), ``check_only`` (only report:
     recro_sso_report_only or a run in check mode), ``shells`` (a list, also from "bash, zsh"),
-    ``become_user`` (whether a task that must run as the user, Homebrew's, becomes the user: the play
+    ``needs_become`` (whether a task that must run as the user, Homebrew's, becomes the user: the play
     runs as root for another user) and ``errors``, one sentence per setting the role cannot work
     with (setting_errors()).
     ``settings``: platform, user, report_only, shells and the keys of setting_errors() but the facts';
@@ -64,7 +64,7 @@ def host_settings(settings, facts, check_mode=False):
         user=user,
         check_only=bool(settings.get("report_only")) or bool(check_mode),
         shells=[str(shell).strip() for shell in shells if str(shell).strip()],
-        become_user=facts.get("user_id") == "root" and user != "root",
+        needs_become=facts.get("user_id") == "root" and user != "root",
         errors=setting_errors(checked),
     )
 

@@ -377,7 +377,7 @@ ROLE_SETTINGS = dict(default_profile="recrocog-admin", state="present", schedule
 
 def test_host_settings_default_to_the_facts():
     values = host_settings(ROLE_SETTINGS, FACTS)
-    assert values == dict(platform="Linux", user="alice", check_only=False, shells=[], become_user=False, errors=[])
+    assert values == dict(platform="Linux", user="alice", check_only=False, shells=[], needs_become=False, errors=[])
 
 
 @pytest.mark.parametrize(
@@ -395,7 +395,7 @@ def test_root_through_sudo_stands_for_the_user_who_ran_sudo(user_id, sudo_user, 
 )
 def test_a_task_that_must_run_as_the_user_becomes_the_user_only_from_root(user_id, user, expected):
     facts = dict(FACTS, user_id=user_id)
-    assert host_settings(dict(ROLE_SETTINGS, user=user), facts)["become_user"] is expected
+    assert host_settings(dict(ROLE_SETTINGS, user=user), facts)["needs_become"] is expected
 
 
 def test_set_values_win_over_the_facts():
