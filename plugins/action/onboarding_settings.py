@@ -57,5 +57,9 @@ class ActionModule(ActionBase):
         errors = values.pop("errors")
         result.update(values, changed=False)
         if errors:
+            # The host stops here: the facts would only bury the message (and the
+            # environment's values) in the failure's output.
+            result.pop("ansible_facts", None)
+            result.pop("_ansible_verbose_override", None)
             result.update(failed=True, msg=" ".join(errors))
         return result

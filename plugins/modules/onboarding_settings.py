@@ -118,7 +118,7 @@ needs_become:
   sample: true
 ansible_facts:
   description: The minimal facts, when the task gathered them.
-  returned: when the play had gathered no facts
+  returned: when the play had gathered no facts and the settings are usable
   type: dict
   sample: {system: Linux, user_id: alice}
 """

@@ -67,6 +67,8 @@ def test_an_unusable_setting_fails_first_naming_it_and_writes_nothing(aws_server
     assert run.returncode == 2, run.output
     assert message in run.output
     assert "recro.aws_sso.recro_sso : Check the settings" in run.output.split("fatal:")[0]
+    # The facts the task gathered are not in the failure (nor the environment's values with them).
+    assert "ansible_facts" not in run.output.split("fatal:")[1]
     assert not aws_servers.config_file.exists()
     assert sorted(path.name for path in aws_servers.home.iterdir()) == home_before
 
