@@ -16,8 +16,8 @@ from timing import progress
 # `make link` makes the checkout importable as ansible_collections.recro.aws_sso.
 sys.path.insert(0, os.path.join(REPOSITORY, ".cache", "collections"))
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig  # noqa: E402
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (  # noqa: E402
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import AwsConfig  # noqa: E402
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (  # noqa: E402
     apply_request,
     build_request,
 )
@@ -72,10 +72,11 @@ def _timed_in_turns(functions, repeats):
     return runs
 
 
-# `from ansible_collections.recro.aws_sso.plugins.module_utils._x import ...` and
-# `from ansible_collections.recro.aws_sso.plugins.module_utils import _x as ...`
+# `from ansible_collections.recro.aws_sso.plugins.module_utils._pkg.x import ...` and
+# `from ansible_collections.recro.aws_sso.plugins.module_utils._pkg import x as ...`, at any indent
 _COLLECTION_IMPORT = re.compile(
-    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))? import \(?\s*(\w+)", re.MULTILINE
+    r"^\s*from ansible_collections\.recro\.aws_sso\.plugins\.module_utils\.(\w+)(?:\.(\w+))? import \(?\s*(\w+)",
+    re.MULTILINE,
 )
 
 
@@ -90,8 +91,8 @@ def _module_sources(module_path):
             continue
         found.append(path)
         with open(path) as source:
-            for submodule, name in _COLLECTION_IMPORT.findall(source.read()):
-                pending.append(os.path.join(utils, (submodule or name) + ".py"))
+            for package, submodule, name in _COLLECTION_IMPORT.findall(source.read()):
+                pending.append(os.path.join(utils, package, (submodule or name) + ".py"))
     return found
 
 

@@ -173,27 +173,27 @@ import datetime
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import (
     boto3_for,
     describe_aws_error,
     list_accounts,
     portal_client,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError, check_template
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
+    InvalidParameter,
+    check_name,
+    check_region,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
     failing_on_file_errors,
     profiles_of_accounts,
     run_query,
     user_and_path,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
-    InvalidParameter,
-    check_name,
-    check_region,
-)
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import explain, login_command, read_cached_token
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import explain, login_command, read_cached_token
 
 
 def session_login(module, account, path):

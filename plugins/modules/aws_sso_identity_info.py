@@ -74,16 +74,16 @@ user_id:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import PROFILE, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import (
     RETRIES,
     boto3_for,
     describe_aws_error,
     profile_session,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import PROFILE, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import failing_on_file_errors, user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_command
 
 
 def main():

@@ -182,12 +182,12 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_cache as sso_cache
-from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_login as sso_login
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import ConfigFileError, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import boto3_for, botocore_session
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import boto3_for, botocore_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import ConfigFileError, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import cache as sso_cache
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import login as sso_login
 
 
 def oidc_client(boto3, region):

@@ -117,16 +117,16 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import describe_aws_error, portal_client
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import failing_on_file_errors, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import describe_aws_error, portal_client
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import failing_on_file_errors, user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     locked_cache_directory,
     remove_file,
     sso_cache_directory,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     TOKEN,
     NotRegularFile,
     named_files,
@@ -134,7 +134,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
     registration_files,
     removable,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command, read_cached_token
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_command, read_cached_token
 
 
 def plan(account, path, name):

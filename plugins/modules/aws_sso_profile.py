@@ -466,18 +466,10 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _aws_sdk as aws_sdk
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
-    check_file_mode,
-    failing_on_file_errors,
-    profiles_of_accounts,
-    run_query,
-    user_and_path,
-)
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError, check_template
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients as aws_sdk
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError, check_template
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
     OUTPUT_FORMATS,
     InvalidParameter,
     apply_request,
@@ -485,13 +477,21 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import
     describe_changes,
     with_discovered,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import login_command, read_login
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
+    check_file_mode,
+    failing_on_file_errors,
+    profiles_of_accounts,
+    run_query,
+    user_and_path,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_command, read_login
 
 
 def argument_spec():
     return dict(
         name=dict(type="str"),
-        # Items are checked in _sso_profiles, which names the item (profiles[2].name) and can skip it.
+        # Items are checked in _aws.profiles, which names the item (profiles[2].name) and can skip it.
         profiles=dict(type="list", elements="raw"),
         skip_invalid=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),

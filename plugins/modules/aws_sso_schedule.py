@@ -132,10 +132,10 @@ import subprocess
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _schedule as schedule_files
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import remove_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import remove_file
 
 
 def argument_spec():

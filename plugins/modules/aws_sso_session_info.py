@@ -179,14 +179,14 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
     failing_on_file_errors,
     run_query,
     user_and_path,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     explain,
     login_command,

@@ -165,10 +165,10 @@ import stat
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _shadowing as shadowing
-from ansible_collections.recro.aws_sso.plugins.module_utils import _shell_rc as shell_rc
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._module_support import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing
 
 KINDS = (
     (stat.S_ISDIR, "directory"),

@@ -43,7 +43,7 @@ def test_built_tarball_installs_and_runs_with_ansible_core_alone(tmp_path):
         "README.md",
         "meta/runtime.yml",
         "plugins/modules/aws_sso_profile.py",
-        "plugins/module_utils/_aws_config.py",
+        "plugins/module_utils/_aws/config.py",
         "roles/recro_sso/tasks/main.yml",
         "playbooks/onboard.yml",
     ):

@@ -25,7 +25,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     pending_authorization_file,
     registration_cache_file,
     role_credentials_cache_file,

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _schedule as schedule
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
 
 PULLED_PLAYBOOK = """

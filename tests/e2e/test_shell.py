@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _shell_rc as shell_rc
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
 
 OLD_TASK = """
 - hosts: localhost

@@ -20,7 +20,7 @@ import pytest
 # pytest.ini puts the same directory on sys.path: the checkout, linked as recro.aws_sso.
 COLLECTIONS = Path(__file__).resolve().parents[3] / ".cache" / "collections"
 PACKAGE = "ansible_collections.recro.aws_sso.plugins."
-CONFIG_CODE = ("module_utils._aws_config", "module_utils._sso_profiles")
+CONFIG_CODE = ("module_utils._aws.config", "module_utils._aws.profiles")
 
 LOADED = """
 import importlib, json, sys

@@ -11,7 +11,7 @@ import datetime
 import pytest
 from botocore.utils import SSOTokenLoader
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     describe_token,
     explain,
     parse_timestamp,
@@ -130,19 +130,19 @@ def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_
     import datetime
     import os
 
-    from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import read_cached_token, token_cache_file
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_cached_token, token_cache_file
 
     now = datetime.datetime(2026, 11, 26, tzinfo=datetime.timezone.utc)
     path = token_cache_file(str(tmp_path), "recro")
     os.makedirs(path)  # a directory where the token file belongs
-    token, description = read_cached_token(_user_files.read_bytes, str(tmp_path), "recro", now, 900)
+    token, description = read_cached_token(files.read_bytes, str(tmp_path), "recro", now, 900)
     assert token is None
     assert description["status"] == "invalid"
     assert path in description["problem"] and "directory" in description["problem"]
     os.rmdir(path)
     os.mkfifo(path)
-    token, description = read_cached_token(_user_files.read_bytes, str(tmp_path), "recro", now, 900)
+    token, description = read_cached_token(files.read_bytes, str(tmp_path), "recro", now, 900)
     assert description["status"] == "invalid" and "FIFO" in description["problem"]
 
 
@@ -234,7 +234,7 @@ def test_the_table_covers_both_outcomes():
 
 _OTHER_PYTHON_SCRIPT = """
 import json, sys
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import parse_timestamp
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import parse_timestamp
 out = []
 for text in json.load(sys.stdin):
     try:
@@ -272,7 +272,7 @@ def test_every_supported_python_reads_timestamps_the_same(python):
     # the directory holding ansible_collections/recro/aws_sso (.cache/collections after `make link`)
     module_file = sys.modules[parse_timestamp.__module__].__file__
     collections_root = module_file
-    for _level in range(6):
+    for _level in range(7):
         collections_root = os.path.dirname(collections_root)
     here = [None if reading is None else reading.isoformat() for reading in map(_our_reading, TIMESTAMP_FORMS)]
     result = subprocess.run(

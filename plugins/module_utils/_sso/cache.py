@@ -16,8 +16,8 @@ import json
 import os
 import time
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import token_cache_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import token_cache_file
 
 __all__ = [
     "PRIVATE_DIRECTORY_MODE",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import NAME_PATTERN
 
 SHELLS = ("bash", "zsh", "fish")
 MARKER = "# {mark} recro.aws_sso: AWS default profile"

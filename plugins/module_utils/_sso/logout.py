@@ -5,7 +5,7 @@
 """Which files an SSO login of one ``[sso-session]`` left behind, for a logout.
 
 Pure logic and the standard library. A session's files are found by name only
-(the names the AWS CLI and botocore give them, see ``_sso_cache``), never by
+(the names the AWS CLI and botocore give them, see ``_sso.cache``), never by
 looking at every file of a cache directory, so no other session's file can be
 taken along:
 
@@ -30,8 +30,8 @@ import json
 import os
 import stat
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     pending_authorization_file,
     registration_cache_file,
     role_credentials_cache_file,

@@ -25,8 +25,8 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported
     from urllib import urlencode
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_profiles as sso_profiles
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_token import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws import profiles as sso_profiles
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
     parse_timestamp,
@@ -64,7 +64,7 @@ def parse_scopes(text):
 
 def session_settings(config, name, path):
     """``(start_url, region, scopes)`` of ``[sso-session name]`` in ``config`` (an ``AwsConfig``)."""
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import SSO_SESSION  # pylint: disable=import-outside-toplevel
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION  # pylint: disable=import-outside-toplevel
 
     section = config.find(SSO_SESSION, name)
     if section is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (
     DEFAULT_TEMPLATE,
     NAME_PATTERN,
     ProfileNameError,

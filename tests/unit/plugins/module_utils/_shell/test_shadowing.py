@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _shadowing as sh
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing as sh
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@
 """What the collection's modules share: the user and config file they work on,
 JMESPath queries, and how file errors read.
 
-The config's code (_aws_config, _sso_profiles) is imported by the helpers that
+The config's code (_aws.config, _aws.profiles) is imported by the helpers that
 use it: a module's Python compiles every file it imports, on every run, and the
 shell and schedule modules need only the user."""
 
@@ -18,8 +18,8 @@ import stat
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import ProfileNameError
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 
 
 def user_and_path(module):
@@ -34,7 +34,7 @@ def user_and_path(module):
 @contextlib.contextmanager
 def failing_on_file_errors(module, path, account, result=None, consequence=""):
     """Fail the module, naming the file, on a config botocore cannot read or an OS error."""
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (  # pylint: disable=import-outside-toplevel
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (  # pylint: disable=import-outside-toplevel
         ConfigFileError,
     )
 
@@ -79,7 +79,7 @@ def profiles_of_accounts(module, session_name, selected, template, query=None, p
                 prefix, query, selected, consequence
             )
         )
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (  # pylint: disable=import-outside-toplevel
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (  # pylint: disable=import-outside-toplevel
         discovered_profiles,
     )
 

@@ -16,7 +16,7 @@ import string
 
 # A profile name every AWS tool and shell reads the same way: botocore, the
 # AWS CLI's writer, the JS SDK and shells. Here, not with the config's rules in
-# _sso_profiles, so that a reader of names (the shell block, the role's
+# _aws.profiles, so that a reader of names (the shell block, the role's
 # plugins on the controller) need not load those.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
 FIELDS = ("account_id", "account_name", "role_name", "role")

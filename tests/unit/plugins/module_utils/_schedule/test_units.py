@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _schedule as schedule
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_sdk import describe_aws_error
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import describe_aws_error
 
 LOGIN = "aws sso login --sso-session recro"
 

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ConfigParseError
 from hypothesis import HealthCheck, given, settings
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     AwsConfig,
     ConfigFileError,
     botocore_value,

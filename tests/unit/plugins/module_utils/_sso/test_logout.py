@@ -12,14 +12,14 @@ import socket
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import AwsConfig
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     pending_authorization_file,
     registration_cache_file,
     role_credentials_cache_file,
     token_cache_file,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_logout import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     PENDING,
     REGISTRATION,
     ROLE_CREDENTIALS,
@@ -193,7 +193,7 @@ def test_the_cache_lock_waits_at_most_its_timeout_and_needs_no_directory(tmp_pat
     import fcntl
     import time
 
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso_cache import locked_cache_directory
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import locked_cache_directory
 
     with locked_cache_directory(str(tmp_path / "absent"), 0):
         pass

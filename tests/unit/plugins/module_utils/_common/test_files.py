@@ -18,7 +18,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _user_files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users and owners needs root; CI runs as root")
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import AwsConfig, ConfigFileError
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso_profiles import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import AwsConfig, ConfigFileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
     InvalidParameter,
     apply_request,
     build_request,

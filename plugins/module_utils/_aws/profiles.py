@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     DEFAULT_PROFILE,
     PROFILE,
     SSO_SESSION,
@@ -26,7 +26,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws_config import (
     render_entry,
     render_section,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._profile_names import NAME_PATTERN, profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import NAME_PATTERN, profiles_for
 
 # A permission set name, as AWS allows it (IAM Identity Center's [\w+=,.@-]+, ASCII).
 ROLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_+=,.@-]+\Z")

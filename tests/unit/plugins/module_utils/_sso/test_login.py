@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils import _sso_login as sso_login
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import login as sso_login
 
 NOW = datetime.datetime(2026, 12, 2, 8, 0, tzinfo=datetime.timezone.utc)
 
