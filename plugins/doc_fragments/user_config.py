@@ -24,3 +24,14 @@ options:
         home of O(user) (C(HOME) for the user the module runs as, as for the AWS tools).
     type: str
 """
+
+    # extends_documentation_fragment: recro.aws_sso.user_config.lock_timeout
+    LOCK_TIMEOUT = r"""
+options:
+  lock_timeout:
+    description:
+      - How many seconds to wait for another run's lock on the directory of the files the module writes (the config
+        file's, or the SSO token cache C(~/.aws/sso/cache)) before failing; nothing is changed then.
+    type: int
+    default: 15
+"""

@@ -182,11 +182,11 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError, check_template
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
-    InvalidParameter,
     check_name,
-    check_region,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
     failing_on_file_errors,
     profiles_of_accounts,
@@ -205,7 +205,7 @@ def session_login(module, account, path):
         try:
             check_name("sso_session", name)
             check_region("sso_region", sso_region)
-        except InvalidParameter as error:
+        except ParameterError as error:
             module.fail_json(msg=to_native(error), path=path)
         return (name, sso_region) + session_token(module, account, name, path)
     dummy, config = read_config_file(path, user_files.read_bytes)

@@ -72,8 +72,6 @@ user_id:
   sample: "AROAEXAMPLEID:cwilson"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import (
     RETRIES,
     boto3_for,
@@ -82,27 +80,20 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import 
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import PROFILE, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import failing_on_file_errors, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_command
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            profile=dict(type="str", required=True),
-            path=dict(type="str"),
-            user=dict(type="str"),
-        ),
-        supports_check_mode=True,
-    )
+    module = RecroModule(argument_spec=dict(profile=dict(type="str", required=True)), shared=("user", "path"))
     profile = module.params["profile"]
-    account, path = user_and_path(module)
+    account, path = module.account, module.config_path
     boto3 = boto3_for(module, account)
     import botocore.exceptions  # pylint: disable=import-outside-toplevel
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
     result = dict(changed=False, profile=profile)
-    with failing_on_file_errors(module, path, account, result):
+    with module.failing_on(**result):
         with user_files.acting_as(account):
             dummy, config = read_config_file(path, user_files.read_bytes)
     section = config.find(PROFILE, profile)
@@ -116,7 +107,7 @@ def main():
     )
 
     result["path"] = path
-    with failing_on_file_errors(module, path, account, result):
+    with module.failing_on(**result):
         try:
             # As the user: a token botocore refreshes is written back to the user's cache.
             session = None

@@ -185,9 +185,11 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import boto3_for, botocore_session
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import ConfigFileError, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import cache as sso_cache
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import login as sso_login
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
 
 
 def oidc_client(boto3, region):
@@ -249,13 +251,12 @@ def main():
     home = account.home
     token_file = sso_cache.token_cache_file(home, name)
     try:
-        settings = sso_login.given_settings(params)
-        if settings is None:
+        session = sso_session.from_options(params)
+        if session is None:
             with user_files.acting_as(account):
                 dummy, config = read_config_file(path, user_files.read_bytes)
-                settings = sso_login.session_settings(config, name, path)
-        session = (name,) + settings
-    except sso_login.LoginError as error:
+            session = sso_session.from_config(config, name, path)
+    except ParameterError as error:
         module.fail_json(msg=to_native(error), token_file=token_file)
     except ConfigFileError as error:
         module.fail_json(msg="{0}: {1}".format(path, to_native(error)), token_file=token_file)
@@ -263,7 +264,7 @@ def main():
         module.fail_json(
             msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), token_file=token_file
         )
-    start_url, region, scopes = session[1:]
+    dummy, start_url, region, scopes = session
     files = sso_login.Files(
         token=token_file,
         registration=sso_cache.registration_cache_file(home, name, start_url, region, scopes),

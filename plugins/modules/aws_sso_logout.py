@@ -122,7 +122,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import S
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import failing_on_file_errors, user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
-    locked_cache_directory,
     remove_file,
     sso_cache_directory,
 )
@@ -252,7 +251,9 @@ def main():
     removed = []
     with failing_on_file_errors(module, path, account, dict(result, removed=removed)):
         with user_files.acting_as(account):
-            with locked_cache_directory(sso_cache_directory(account.home), module.params["lock_timeout"]):
+            with user_files.locked_directory(
+                sso_cache_directory(account.home), module.params["lock_timeout"], missing_ok=True
+            ):
                 # Looked at again under the lock: a login may have written meanwhile.
                 paths = checked_plan(module, account, path, name, dict(result, removed=removed))[0]
                 for item in paths:

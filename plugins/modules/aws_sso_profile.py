@@ -471,13 +471,14 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import r
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError, check_template
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
     OUTPUT_FORMATS,
-    InvalidParameter,
     apply_request,
     build_request,
     describe_changes,
     with_discovered,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
     check_file_mode,
     failing_on_file_errors,
@@ -658,7 +659,7 @@ def final_request(module, profiles, prune):
     checked as given, so a refusal here is of a discovered profile that should have been left out."""
     try:
         return build_request(dict(module.params, profiles=profiles, prune=prune))
-    except InvalidParameter as error:
+    except ParameterError as error:
         module.fail_json(
             msg="not written, nothing was changed: {0}; this is a bug of recro.aws_sso, please report it".format(
                 to_native(error)
@@ -692,8 +693,8 @@ def main():
     check_file_mode(module)
     try:
         request = build_request(module.params)
-        user_files.check_lock_timeout(module.params["lock_timeout"])
-    except (InvalidParameter, ValueError) as error:
+        check_seconds("lock_timeout", module.params["lock_timeout"])
+    except (ParameterError, ValueError) as error:
         module.fail_json(msg=to_native(error))
     check_discover(module, request)
 

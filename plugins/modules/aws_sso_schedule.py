@@ -133,6 +133,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import remove_file
@@ -207,7 +208,7 @@ def plan(module, account):
     ansible_pull = params["ansible_pull"] or schedule_files.find_ansible_pull()
     try:
         if not ansible_pull:
-            raise schedule_files.InvalidParameter("ansible_pull", None, "not given, and no ansible-pull was found")
+            raise ParameterError("ansible_pull", None, "not given, and no ansible-pull was found")
         schedule_files.validate_path("ansible_pull", ansible_pull)
         schedule = schedule_files.validate_schedule(params["schedule"], analyze)
         if platform == "Darwin":
@@ -224,7 +225,7 @@ def plan(module, account):
         schedule_files.validate_environment(environment)
         for value in (layout.log_file, layout.checkout):
             schedule_files.validate_path("user", value)
-    except schedule_files.InvalidParameter as error:
+    except ParameterError as error:
         module.fail_json(msg=to_native(error))
     return layout, command, schedule_files.render_files(layout, command, schedule, delay, environment)
 

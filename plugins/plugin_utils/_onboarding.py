@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
 
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
 # The platforms whose account conventions the role knows.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ansible.module_utils.six import string_types
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
 
 
 def profile_name(value):

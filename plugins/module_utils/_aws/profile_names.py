@@ -14,11 +14,6 @@ from __future__ import annotations
 import re
 import string
 
-# A profile name every AWS tool and shell reads the same way: botocore, the
-# AWS CLI's writer, the JS SDK and shells. Here, not with the config's rules in
-# _aws.profiles, so that a reader of names (the shell block, the role's
-# plugins on the controller) need not load those.
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
 FIELDS = ("account_id", "account_name", "role_name", "role")
 DEFAULT_TEMPLATE = "{account_name}-{role}"
 # Characters every AWS tool and shell reads the same way in a profile name.

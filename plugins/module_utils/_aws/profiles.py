@@ -6,7 +6,7 @@
 
 Pure logic: no Ansible imports, no I/O. :func:`build_request` turns the
 options of ``recro.aws_sso.aws_sso_profile`` into a :class:`Request` or
-raises :class:`InvalidParameter` naming the option and its value;
+raises :class:`ParameterError` naming the option and its value;
 :func:`apply_request` computes the new file text and what changed.
 """
 
@@ -26,36 +26,29 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     render_entry,
     render_section,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import NAME_PATTERN, profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import (
+    DEFAULT_SCOPES,
+    check_scopes,
+    check_start_url,
+)
 
 # A permission set name, as AWS allows it (IAM Identity Center's [\w+=,.@-]+, ASCII).
 ROLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_+=,.@-]+\Z")
 ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}\Z")
-REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}\Z")
 SETTING_KEY_PATTERN = re.compile(r"[a-z0-9_-]+\Z")
 NESTED_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+\Z")
-SCOPE_PATTERN = re.compile(r"[!-+\--~]+\Z")  # printable ASCII except space and comma
-# Line breaks by any reader's definition, NUL and other control characters.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # configparser's section of defaults, which every section inherits.
 _DEFAULTS = "DEFAULT"
 # The keys of one item of ``profiles``.
 PROFILE_ITEM_KEYS = ("name", "sso_account_id", "sso_role_name", "region", "output", "settings")
 OUTPUT_FORMATS = ("json", "yaml", "yaml-stream", "text", "table")
-DEFAULT_SCOPES = ("sso:account:access",)
 # The order `aws configure sso` writes keys in.
 PROFILE_KEYS = ("sso_session", "sso_account_id", "sso_role_name", "region", "output")
 SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
-
-
-class InvalidParameter(ValueError):
-    """An option value the module refuses, with the option's name and the value."""
-
-    def __init__(self, parameter, value, problem):
-        self.parameter = parameter
-        self.value = value
-        super(InvalidParameter, self).__init__("{0}: {1!r} {2}".format(parameter, value, problem))
 
 
 class SectionSpec:
@@ -115,39 +108,12 @@ class Outcome:
 # Validation ------------------------------------------------------------------
 
 
-def check_value(parameter, value):
-    """A value for the file: text without control characters or surrounding
-    whitespace (a line break would start a new key, e.g. credential_process)."""
-    if not isinstance(value, str):
-        raise InvalidParameter(parameter, value, "must be a string")
-    control = _CONTROL_CHARACTERS.search(value)
-    if control:
-        raise InvalidParameter(
-            parameter,
-            value,
-            "contains the control character U+{0:04X}: line breaks and control characters "
-            "could add keys to the config file, so they are refused".format(ord(control.group())),
-        )
-    if value != value.strip():
-        raise InvalidParameter(parameter, value, "has leading or trailing whitespace, which the AWS tools strip")
-    return value
-
-
-def check_name(parameter, value):
-    check_value(parameter, value)
-    if not NAME_PATTERN.fullmatch(value):
-        raise InvalidParameter(
-            parameter, value, "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only"
-        )
-    return value
-
-
 def check_role_name(parameter, value):
     """A permission set name: what AWS allows, all of which configparser,
     botocore and the AWS CLI read back unchanged."""
-    check_value(parameter, value)
+    check_text(parameter, value)
     if not ROLE_NAME_PATTERN.fullmatch(value) or len(value) > 32:
-        raise InvalidParameter(
+        raise ParameterError(
             parameter, value, "is not a permission set name: AWS allows 1 to 32 letters, digits and _ + = , . @ - only"
         )
     return value
@@ -156,7 +122,7 @@ def check_role_name(parameter, value):
 def check_account_id(parameter, value):
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    check_value(parameter, value)
+    check_text(parameter, value)
     if not ACCOUNT_ID_PATTERN.fullmatch(value):
         problem = "is not an AWS account ID of exactly 12 digits"
         if value.isdigit() and len(value) < 12:
@@ -164,50 +130,14 @@ def check_account_id(parameter, value):
                 ". YAML reads an unquoted 012345678901 as a number and drops its leading zero: "
                 "quote account IDs ('012345678901')"
             )
-        raise InvalidParameter(parameter, value, problem)
+        raise ParameterError(parameter, value, problem)
     return value
-
-
-def check_region(parameter, value):
-    check_value(parameter, value)
-    if not REGION_PATTERN.fullmatch(value):
-        raise InvalidParameter(parameter, value, "is not an AWS Region name such as us-east-1")
-    return value
-
-
-def check_start_url(parameter, value):
-    check_value(parameter, value)
-    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
-        raise InvalidParameter(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
-    authority = value[len("https://") :].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if "@" in authority:
-        # Never echo it: what precedes the @ may be a password.
-        shown = "https://<user info>@" + authority.rsplit("@", 1)[1] + value[len("https://") + len(authority) :]
-        raise InvalidParameter(
-            parameter,
-            shown,
-            "holds a user name or password before the host: the config file is read by every AWS tool and often "
-            "shared, and the portal needs none; give the URL without it",
-        )
-    return value
-
-
-def check_scopes(parameter, value):
-    scopes = value if isinstance(value, list) else [value]
-    if not scopes:
-        raise InvalidParameter(parameter, value, "must name at least one scope")
-    for index, scope in enumerate(scopes):
-        item = "{0}[{1}]".format(parameter, index) if isinstance(value, list) else parameter
-        check_value(item, scope)
-        if not SCOPE_PATTERN.fullmatch(scope):
-            raise InvalidParameter(item, scope, "is not a scope: scopes are comma-separated words without whitespace")
-    return ",".join(scopes)
 
 
 def check_output(parameter, value):
-    check_value(parameter, value)
+    check_text(parameter, value)
     if value not in OUTPUT_FORMATS:
-        raise InvalidParameter(
+        raise ParameterError(
             parameter, value, "is not an output format: use one of {0}".format(", ".join(OUTPUT_FORMATS))
         )
     return value
@@ -224,15 +154,15 @@ def setting_value(parameter, value, nested=True):
         for sub_key, sub_value in value.items():
             item = "{0}.{1}".format(parameter, sub_key)
             if not isinstance(sub_key, str) or not NESTED_KEY_PATTERN.fullmatch(sub_key):
-                raise InvalidParameter(item, sub_key, "is not a key name: use letters, digits and _ . - only")
+                raise ParameterError(item, sub_key, "is not a key name: use letters, digits and _ . - only")
             block[sub_key] = setting_value(item, sub_value, nested=False)
         if not block:
-            raise InvalidParameter(parameter, value, "is an empty nested block")
+            raise ParameterError(parameter, value, "is an empty nested block")
         return block
     if isinstance(value, str):
-        return check_value(parameter, value)
+        return check_text(parameter, value)
     kind = "a nested block inside a nested block" if isinstance(value, dict) else type(value).__name__
-    raise InvalidParameter(parameter, value, "cannot be written to the config file ({0})".format(kind))
+    raise ParameterError(parameter, value, "cannot be written to the config file ({0})".format(kind))
 
 
 def check_settings(parameter, settings):
@@ -242,16 +172,16 @@ def check_settings(parameter, settings):
     for key, value in (settings or {}).items():
         item = "{0}.{1}".format(parameter, key)
         if not isinstance(key, str) or not SETTING_KEY_PATTERN.fullmatch(key.lower()):
-            raise InvalidParameter(
+            raise ParameterError(
                 parameter, key, "has a key that is not a config key: use letters, digits, _ and - only"
             )
         lower = key.lower()
         if lower in checked:
-            raise InvalidParameter(item, value, "repeats key {0!r}: keys are case-insensitive".format(lower))
+            raise ParameterError(item, value, "repeats key {0!r}: keys are case-insensitive".format(lower))
         if lower in PROFILE_KEYS:
-            raise InvalidParameter(item, value, "sets {0} through settings: use the {0} option".format(lower))
+            raise ParameterError(item, value, "sets {0} through settings: use the {0} option".format(lower))
         if lower in SESSION_KEYS:
-            raise InvalidParameter(
+            raise ParameterError(
                 item,
                 value,
                 "belongs in the [sso-session] stanza, not in a profile (botocore rejects a profile that repeats it): "
@@ -265,7 +195,7 @@ def check_settings(parameter, settings):
 
 
 def build_request(params):
-    """A :class:`Request` from the module's options, or :class:`InvalidParameter`.
+    """A :class:`Request` from the module's options, or :class:`ParameterError`.
 
     With ``params["skip_invalid"]`` an item of ``profiles`` that cannot be
     written is left out (``Request.skipped``) instead of failing the task."""
@@ -280,11 +210,11 @@ def build_request(params):
     remove_unused_session = bool(params.get("remove_unused_session"))
     if (prune or remove_unused_session) and session_name is None:
         option = "prune" if prune else "remove_unused_session"
-        raise InvalidParameter(option, True, "needs sso_session: it acts on the profiles of one session")
+        raise ParameterError(option, True, "needs sso_session: it acts on the profiles of one session")
     if remove_unused_session and state != "absent":
-        raise InvalidParameter("remove_unused_session", True, "only applies with state=absent")
+        raise ParameterError("remove_unused_session", True, "only applies with state=absent")
     if not profiles and session is None and not prune and not remove_unused_session and params.get("profiles") is None:
-        raise InvalidParameter(
+        raise ParameterError(
             "name", None, "is missing: give name or profiles (or sso_start_url to manage only the [sso-session] stanza)"
         )
     return Request(
@@ -297,18 +227,18 @@ def _session_spec(params, session_name):
     if start_url is None:
         for option in ("sso_region",):
             if params.get(option) is not None:
-                raise InvalidParameter(
+                raise ParameterError(
                     option, params[option], "needs sso_start_url: together they define the [sso-session] stanza"
                 )
         return None
     if session_name is None:
-        raise InvalidParameter(
+        raise ParameterError(
             "sso_start_url", start_url, "needs sso_session, the name of the [sso-session] stanza it goes in"
         )
     if params.get("state") == "absent":
-        raise InvalidParameter("sso_start_url", start_url, "cannot be set with state=absent; use remove_unused_session")
+        raise ParameterError("sso_start_url", start_url, "cannot be set with state=absent; use remove_unused_session")
     if params.get("sso_region") is None:
-        raise InvalidParameter(
+        raise ParameterError(
             "sso_region", None, "is missing: the [sso-session] stanza needs sso_region with sso_start_url"
         )
     scopes = params.get("sso_registration_scopes")
@@ -329,7 +259,7 @@ def _profile_specs(params, state, session_name, skipped):
     name = params.get("name")
     entries = params.get("profiles")
     if name is not None and entries is not None:
-        raise InvalidParameter("profiles", entries, "cannot be given with name: use one or the other")
+        raise ParameterError("profiles", entries, "cannot be given with name: use one or the other")
     if name is not None:
         entries = [
             dict((option, params.get(option)) for option in ("name", "sso_account_id", "sso_role_name", "settings"))
@@ -339,11 +269,11 @@ def _profile_specs(params, state, session_name, skipped):
         # A task-level sso_role_name is the default role of every item; an
         # account ID names one account, so it belongs to each item.
         if params.get("sso_account_id") is not None and entries is not None:
-            raise InvalidParameter(
+            raise ParameterError(
                 "sso_account_id", params["sso_account_id"], "applies to name; give it in each item of profiles"
             )
         if entries is not None and not isinstance(entries, list):
-            raise InvalidParameter("profiles", entries, "must be a list of dicts")
+            raise ParameterError("profiles", entries, "must be a list of dicts")
         entries = entries or []
         prefixes = ["profiles[{0}].".format(index) for index in range(len(entries))]
     specs = []
@@ -353,10 +283,10 @@ def _profile_specs(params, state, session_name, skipped):
         try:
             spec = _profile_spec(prefix, entry, params, state, session_name)
             if spec.name in seen:
-                raise InvalidParameter(
+                raise ParameterError(
                     prefix + "name", spec.name, "is listed twice (also {0}name)".format(seen[spec.name])
                 )
-        except InvalidParameter as error:
+        except ParameterError as error:
             if not skip_invalid:
                 raise
             name = entry.get("name") if isinstance(entry, dict) else None
@@ -377,7 +307,7 @@ def writable_profiles(session_name, items):
     for index, item in enumerate(items):
         try:
             _profile_spec("profiles[{0}].".format(index), item, params, "present", session_name)
-        except InvalidParameter as error:
+        except ParameterError as error:
             refused.append(str(error))
             continue
         writable.append(item)
@@ -417,22 +347,22 @@ def with_discovered(discovered, listed):
 
 def _profile_spec(prefix, entry, params, state, session_name):
     if not isinstance(entry, dict):
-        raise InvalidParameter(
+        raise ParameterError(
             prefix.rstrip("."), entry, "must be a dict with at least name (a {0} here)".format(type(entry).__name__)
         )
     if prefix:
         for key in entry:
             if key not in PROFILE_ITEM_KEYS:
-                raise InvalidParameter(
+                raise ParameterError(
                     prefix + str(key),
                     entry[key],
                     "is not an option of a profiles item: use {0}".format(", ".join(PROFILE_ITEM_KEYS)),
                 )
         if entry.get("settings") is not None and not isinstance(entry["settings"], dict):
-            raise InvalidParameter(prefix + "settings", entry["settings"], "must be a dict")
+            raise ParameterError(prefix + "settings", entry["settings"], "must be a dict")
     name = entry.get("name")
     if name is None:
-        raise InvalidParameter(prefix + "name", None, "is missing: every profile needs a name")
+        raise ParameterError(prefix + "name", None, "is missing: every profile needs a name")
     check_name(prefix + "name", name)
     if state == "absent":
         return SectionSpec(PROFILE, name, OrderedDict())
@@ -442,13 +372,11 @@ def _profile_spec(prefix, entry, params, state, session_name):
     if session_name is not None:
         for option, value in ((prefix + "sso_account_id", account_id), (role_where, role_name)):
             if value is None:
-                raise InvalidParameter(
-                    option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name"
-                )
+                raise ParameterError(option, None, "is missing: an SSO profile needs sso_account_id and sso_role_name")
     else:
         for option, value in ((prefix + "sso_account_id", account_id), (role_where, role_name)):
             if value is not None:
-                raise InvalidParameter(option, value, "needs sso_session, the session that signs in to the account")
+                raise ParameterError(option, value, "needs sso_session, the session that signs in to the account")
     values = OrderedDict()
     if session_name is not None:
         values["sso_session"] = session_name

@@ -21,59 +21,17 @@ import stat
 import tempfile
 import time
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (  # noqa: F401 (callers catch them here)
+    FileRefused,
+    LockTimeout,
+    OwnedByOther,
+    ParameterError,
+)
+
 # How long a run waits for another run's lock on a directory, by default.
 DEFAULT_LOCK_TIMEOUT = 15
 _LOCK_POLL_INTERVAL = 0.1
-
-
-class FileRefused(OSError):
-    """A path the collection will not read or write: after symlinks it is not a
-    regular file (a device, FIFO, directory, socket). Nothing was opened or changed."""
-
-    def __init__(self, path, kind):
-        self.path = path
-        self.kind = kind
-        target = os.path.realpath(path)
-        what = "leads to {0}, which is".format(target) if target != os.path.abspath(path) else "is"
-        super(FileRefused, self).__init__(
-            errno.EINVAL, "{0} {1}, not a regular file: refused, nothing was read or changed".format(what, kind), path
-        )
-
-    def __str__(self):
-        return "{0}: {1}".format(self.path, self.strerror)
-
-
-class LockTimeout(OSError):
-    """Another run held the lock longer than the time allowed."""
-
-    def __init__(self, path, timeout):
-        self.path = path
-        self.timeout = timeout
-        super(LockTimeout, self).__init__(
-            errno.EWOULDBLOCK,
-            "another run has held the lock on this directory for more than {0} s (lock_timeout); "
-            "nothing was changed".format(timeout),
-            path,
-        )
-
-    def __str__(self):
-        return "{0}: {1}".format(self.path, self.strerror)
-
-
-class OwnedByOther(OSError):
-    """The file belongs to someone other than the user the module writes for (or root)."""
-
-    def __init__(self, path, owner, writer):
-        self.path = path
-        super(OwnedByOther, self).__init__(
-            errno.EPERM,
-            "is owned by {0}, not by {1} or root: refused, nothing was changed "
-            "(replacing it would hand it to {1}; give it to {1} or remove it first)".format(owner, writer),
-            path,
-        )
-
-    def __str__(self):
-        return "{0}: {1}".format(self.path, self.strerror)
 
 
 def _user_name(uid):
@@ -146,15 +104,25 @@ def find_account(name=None):
 
 def target_account(name):
     """The account a module works for: ``name`` (or the one it runs as), which this
-    process must be able to act as. Raises ``ValueError`` with the message for the user."""
+    process must be able to act as, and whose home directory exists (a user without one
+    is refused, never given a new one). Raises :class:`ParameterError` naming ``user``."""
     try:
         account = find_account(name)
     except KeyError:
-        raise ValueError("user: {0!r} is not an account on this host".format(name)) from None
+        raise ParameterError("user", name, "is not an account on this host") from None
     if os.geteuid() not in (0, account.uid):
-        raise ValueError(
-            "user: {0!r}: the module runs as {1!r} and cannot act for another user; "
-            "run the task with become: true".format(name, find_account().name)
+        raise ParameterError(
+            "user",
+            name,
+            "is another user than the one the module runs as ({0!r}): run the task with become: true".format(
+                find_account().name
+            ),
+        )
+    if not os.path.isdir(account.home):
+        raise ParameterError(
+            "user",
+            account.name,
+            "has no home directory ({0} is not a directory): refused, nothing was created".format(account.home),
         )
     return account
 
@@ -245,23 +213,25 @@ def make_directories(directory, mode=0o700):
     os.chmod(directory, mode)
 
 
-def check_lock_timeout(value, parameter="lock_timeout"):
-    """``value`` as a number of seconds (0 or more); ``ValueError`` naming ``parameter`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError("{0}: {1!r} is not a number of seconds (0 or more)".format(parameter, value))
-    return value
-
-
 @contextlib.contextmanager
-def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monotonic, sleep=time.sleep):
+def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monotonic, sleep=time.sleep, missing_ok=False):
     """Hold an exclusive lock on ``directory`` so that two runs editing a file
     in it take turns. The file itself is replaced by a rename, so its inode
     cannot carry the lock; the directory's can, and it leaves no lock file.
+    The collection's one lock: the config's directory, the SSO token cache.
 
     Waits at most ``timeout`` seconds (polling a non-blocking lock), then
-    raises :class:`LockTimeout` naming the directory; nothing has been changed then."""
-    check_lock_timeout(timeout)
-    descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    raises :class:`LockTimeout` naming the directory; nothing has been changed then.
+    With ``missing_ok``, a directory that does not exist needs no lock: there is
+    nothing in it to take turns on."""
+    check_seconds("lock_timeout", timeout)
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if not (missing_ok and error.errno == errno.ENOENT):
+            raise
+        yield
+        return
     try:
         deadline = clock() + timeout
         while True:

@@ -2,8 +2,9 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the collection's modules share: the user and config file they work on,
-JMESPath queries, and how file errors read.
+"""What the collection's modules share: :class:`RecroModule`, with the options every
+module takes (``user``, ``path``, ``lock_timeout``) declared and checked once and one way
+of failing, JMESPath queries, and how file errors read.
 
 The config's code (_aws.config, _aws.profiles) is imported by the helpers that
 use it: a module's Python compiles every file it imports, on every run, and the
@@ -15,11 +16,79 @@ import contextlib
 import os
 import stat
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
+    FileError,
+    ParameterError,
+    ServiceError,
+)
+
+# The options every module of the collection may take, each documented once in the
+# user_config doc fragment (LOCK_TIMEOUT for lock_timeout).
+SHARED_OPTIONS = dict(
+    user=dict(type="str"),
+    path=dict(type="str"),
+    lock_timeout=dict(type="int", default=user_files.DEFAULT_LOCK_TIMEOUT),
+)
+
+
+class RecroModule(AnsibleModule):
+    """An ``AnsibleModule`` with the shared options a module names in ``shared`` merged
+    into its ``argument_spec`` and checked once: ``self.account`` is the user it works
+    for (O(user)), ``self.config_path`` the config file (O(path)) when it takes one.
+    Check mode is supported unless the module says otherwise.
+
+    :meth:`failing_on` is the one error path: a refused parameter, a refused file, a
+    lock timeout, a config botocore cannot read, a failed AWS call or an OS error each
+    become one message naming the option and value, or the file."""
+
+    def __init__(self, argument_spec, shared=("user", "path", "lock_timeout"), **kwargs):
+        spec = dict((name, dict(SHARED_OPTIONS[name])) for name in shared)
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        super().__init__(argument_spec=spec, **kwargs)
+        self.account = None
+        self.config_path = None
+        with self.failing_on():
+            if "lock_timeout" in shared:
+                check_seconds("lock_timeout", self.params["lock_timeout"])
+            self.account = user_files.target_account(self.params.get("user"))
+            if "path" in shared:
+                self.config_path = user_files.config_path(self.params["path"], self.account, os.environ)
+
+    @contextlib.contextmanager
+    def failing_on(self, path=None, consequence="", **result):
+        """Fail the module on the collection's errors raised in the block, naming the
+        option and value or ``path`` (default: the config file), then ``consequence``
+        (e.g. "; the file was not changed"); ``result`` goes with the failure."""
+        from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (  # pylint: disable=import-outside-toplevel
+            ConfigFileError,
+        )
+
+        path = path or self.config_path
+        if path is not None:
+            result.setdefault("path", path)
+        try:
+            yield
+        except (ParameterError, ServiceError) as error:
+            self.fail_json(msg="{0}{1}".format(to_native(error), consequence), **result)
+        except ConfigFileError as error:
+            self.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **result)
+        except FileError as error:
+            # These name their own path and say that nothing changed.
+            self.fail_json(msg=to_native(error), **result)
+        except (IOError, OSError) as error:
+            where = error.filename or path
+            user = self.account.name if self.account is not None else None
+            self.fail_json(
+                msg="{0}: {1} (as user {2!r}){3}".format(where, to_native(error.strerror or error), user, consequence),
+                **result,
+            )
 
 
 def user_and_path(module):

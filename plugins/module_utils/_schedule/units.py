@@ -21,6 +21,9 @@ import shutil
 import subprocess
 import sys
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
 SERVICE_NAME = "recro-aws-sso-pull.service"
 TIMER_NAME = "recro-aws-sso-pull.timer"
 LAUNCHD_LABEL = "com.recro.aws-sso.pull"
@@ -32,7 +35,6 @@ SHORTCUTS = {
 # What the drift playbook needs to correct the local host (pull_extra_vars win).
 DEFAULT_EXTRA_VARS = {"recro_sso_drift_mode": "enforce", "recro_sso_hosts": "localhost"}
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@]*:[^/@]*@", re.IGNORECASE)
 _GIT_URL = re.compile(r"^((https?|ssh|git|file)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$")
@@ -40,18 +42,11 @@ _GIT_URL = re.compile(r"^((https?|ssh|git|file)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9
 _CALENDAR = re.compile(r"^[A-Za-z0-9*,.:/~ -]+$")
 
 
-class InvalidParameter(ValueError):
-    """A parameter the schedule cannot use; the message names it and its value."""
-
-    def __init__(self, parameter, value, reason):
-        super().__init__("{0}: {1!r} {2}".format(parameter, value, reason))
-
-
 def _plain(parameter, value):
     if not isinstance(value, str) or not value:
-        raise InvalidParameter(parameter, value, "must be a non-empty string")
-    if _CONTROL.search(value):
-        raise InvalidParameter(parameter, value, "contains a line break or another control character")
+        raise ParameterError(parameter, value, "must be a non-empty string")
+    if CONTROL_CHARACTERS.search(value):
+        raise ParameterError(parameter, value, "contains a line break or another control character")
     return value
 
 
@@ -67,24 +62,22 @@ def url_credentials(url):
 def validate_pull_url(url):
     _plain("pull_url", url)
     if url.startswith("-"):
-        raise InvalidParameter("pull_url", url, "must not start with '-'")
+        raise ParameterError("pull_url", url, "must not start with '-'")
     if _URL_CREDENTIALS.match(url):
-        raise InvalidParameter(
+        raise ParameterError(
             "pull_url",
             "<redacted>",
             "must not carry credentials (user:password@); use an SSH key or a credential helper",
         )
     if not _GIT_URL.match(url):
-        raise InvalidParameter(
-            "pull_url", url, "is not a git URL (https://, ssh://, git://, file:// or user@host:path)"
-        )
+        raise ParameterError("pull_url", url, "is not a git URL (https://, ssh://, git://, file:// or user@host:path)")
     return url
 
 
 def validate_branch(branch):
     _plain("pull_branch", branch)
     if branch.startswith("-") or ".." in branch or " " in branch or not re.match(r"^[A-Za-z0-9._/@+-]+$", branch):
-        raise InvalidParameter("pull_branch", branch, "is not a git branch or tag name")
+        raise ParameterError("pull_branch", branch, "is not a git branch or tag name")
     return branch
 
 
@@ -92,7 +85,7 @@ def validate_playbook(playbook):
     _plain("pull_playbook", playbook)
     parts = playbook.split("/")
     if playbook.startswith(("-", "/")) or ".." in parts or not re.match(r"^[A-Za-z0-9._/ +-]+$", playbook):
-        raise InvalidParameter(
+        raise ParameterError(
             "pull_playbook",
             playbook,
             "must be a relative path in the repository, without '..' and not starting with '-'",
@@ -107,7 +100,7 @@ def validate_schedule(schedule, analyze=None):
     if schedule in SHORTCUTS:
         return schedule
     if "%" in schedule or not _CALENDAR.match(schedule):
-        raise InvalidParameter("schedule", schedule, "is not daily, hourly, weekly or a systemd calendar expression")
+        raise ParameterError("schedule", schedule, "is not daily, hourly, weekly or a systemd calendar expression")
     if analyze:
         completed = subprocess.run(
             [analyze, "calendar", "--", schedule],
@@ -117,7 +110,7 @@ def validate_schedule(schedule, analyze=None):
             check=False,
         )
         if completed.returncode != 0:
-            raise InvalidParameter(
+            raise ParameterError(
                 "schedule", schedule, "is not a systemd calendar expression: " + completed.stderr.strip()
             )
     return schedule
@@ -125,40 +118,38 @@ def validate_schedule(schedule, analyze=None):
 
 def validate_extra_vars(extra_vars):
     if not isinstance(extra_vars, dict):
-        raise InvalidParameter("pull_extra_vars", extra_vars, "must be a dict")
+        raise ParameterError("pull_extra_vars", extra_vars, "must be a dict")
     for key, value in extra_vars.items():
         if not isinstance(key, str) or not _NAME.match(key):
-            raise InvalidParameter("pull_extra_vars", key, "is not a variable name (letters, digits, _)")
+            raise ParameterError("pull_extra_vars", key, "is not a variable name (letters, digits, _)")
         if not isinstance(value, (str, int, float, bool)) and value is not None:
-            raise InvalidParameter("pull_extra_vars." + key, value, "must be a string, number, boolean or null")
-        if isinstance(value, str) and _CONTROL.search(value):
-            raise InvalidParameter(
-                "pull_extra_vars." + key, value, "contains a line break or another control character"
-            )
+            raise ParameterError("pull_extra_vars." + key, value, "must be a string, number, boolean or null")
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ParameterError("pull_extra_vars." + key, value, "contains a line break or another control character")
     return extra_vars
 
 
 def validate_environment(environment):
     if not isinstance(environment, dict):
-        raise InvalidParameter("environment", environment, "must be a dict")
+        raise ParameterError("environment", environment, "must be a dict")
     for key, value in environment.items():
         if not isinstance(key, str) or not _NAME.match(key):
-            raise InvalidParameter("environment", key, "is not an environment variable name")
-        if not isinstance(value, str) or _CONTROL.search(value):
-            raise InvalidParameter("environment." + key, value, "must be a string without control characters")
+            raise ParameterError("environment", key, "is not an environment variable name")
+        if not isinstance(value, str) or CONTROL_CHARACTERS.search(value):
+            raise ParameterError("environment." + key, value, "must be a string without control characters")
     return environment
 
 
 def validate_path(parameter, path):
     _plain(parameter, path)
     if not os.path.isabs(path):
-        raise InvalidParameter(parameter, path, "must be an absolute path")
+        raise ParameterError(parameter, path, "must be an absolute path")
     return path
 
 
 def validate_delay(delay):
     if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0 or delay > 7 * 86400:
-        raise InvalidParameter("randomized_delay", delay, "must be a number of seconds from 0 to 604800")
+        raise ParameterError("randomized_delay", delay, "must be a number of seconds from 0 to 604800")
     return delay
 
 
@@ -245,7 +236,7 @@ def render_timer(schedule, delay):
 def launchd_interval(schedule):
     """StartCalendarInterval for daily/hourly/weekly; other expressions have no launchd form."""
     if schedule not in SHORTCUTS:
-        raise InvalidParameter("schedule", schedule, "must be daily, hourly or weekly on macOS (launchd)")
+        raise ParameterError("schedule", schedule, "must be daily, hourly or weekly on macOS (launchd)")
     return dict(SHORTCUTS[schedule])
 
 

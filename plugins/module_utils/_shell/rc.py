@@ -16,10 +16,9 @@ with the file's.
 
 from __future__ import annotations
 
-import re
 import shlex
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS, NAME_PATTERN
 
 SHELLS = ("bash", "zsh", "fish")
 MARKER = "# {mark} recro.aws_sso: AWS default profile"
@@ -27,7 +26,6 @@ BEGIN = MARKER.format(mark="BEGIN")
 END = MARKER.format(mark="END")
 # Profile names every AWS tool and shell reads the same way (as the role checks).
 PROFILE_PATTERN = NAME_PATTERN
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ShellRcError(ValueError):
@@ -50,7 +48,7 @@ def shell_markers(platform):
 
 def check_value(parameter, value):
     """Refuse a newline or control character in ``value`` naming ``parameter``."""
-    if value is not None and _CONTROL.search(value):
+    if value is not None and CONTROL_CHARACTERS.search(value):
         raise ShellRcError("{0}: {1!r} holds a newline or control character".format(parameter, value))
 
 

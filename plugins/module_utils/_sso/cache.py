@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
-import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import token_cache_file
@@ -24,7 +22,6 @@ __all__ = [
     "PRIVATE_FILE_MODE",
     "cli_cache_directory",
     "locked_cache",
-    "locked_cache_directory",
     "pending_authorization_file",
     "read_private_file",
     "registration_cache_file",
@@ -119,41 +116,11 @@ def read_private_file(path):
 
 @contextlib.contextmanager
 def locked_cache(directory, timeout, check_mode=False):
-    """Hold an exclusive lock on the cache ``directory`` (created 0700 unless in check mode),
-    waiting up to ``timeout`` seconds for another run to release it."""
+    """Hold the collection's one lock (``_common.files.locked_directory``) on the cache
+    ``directory`` (created 0700 unless in check mode), waiting up to ``timeout`` seconds
+    for another run to release it (then ``LockTimeout``). In check mode a directory that
+    does not exist is not locked: nothing is in it."""
     if not check_mode:
         user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
-    with locked_cache_directory(directory, timeout):
+    with user_files.locked_directory(directory, timeout, missing_ok=True):
         yield
-
-
-@contextlib.contextmanager
-def locked_cache_directory(directory, timeout):
-    """Hold an exclusive ``flock`` on ``directory`` (as ``user_files.locked_directory``
-    does) for at most ``timeout`` seconds of waiting; raises ``TimeoutError``
-    naming the directory when another run keeps it longer. A directory that does
-    not exist needs no lock: there is nothing in it to take turns on."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as error:
-        if error.errno != errno.ENOENT:
-            raise
-        yield
-        return
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        errno.ETIMEDOUT, "another run holds the lock for more than {0} s".format(timeout), directory
-                    ) from error
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(descriptor)

@@ -19,13 +19,9 @@ import os
 import secrets
 import string
 import uuid
+from urllib.parse import urlencode
 
-try:
-    from urllib.parse import urlencode
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    from urllib import urlencode
-
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws import profiles as sso_profiles
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import DEFAULT_SCOPES
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
@@ -40,7 +36,6 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REGISTRATION_MARGIN = 15 * 60
 DEFAULT_INTERVAL = 5
 SLOW_DOWN_STEP = 5
-DEFAULT_PKCE_SCOPES = ["sso:account:access"]
 PKCE_GRANT_TYPES = ["authorization_code", "refresh_token"]
 REDIRECT_PATH = "/oauth/callback"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -53,64 +48,6 @@ class LoginError(Exception):
 
 def format_time(moment):
     return moment.astimezone(datetime.timezone.utc).strftime(TIME_FORMAT)
-
-
-def parse_scopes(text):
-    """``sso_registration_scopes`` as botocore parses it: a list, or ``None`` when unset."""
-    if text is None:
-        return None
-    return [scope.strip() for scope in text.split(",") if scope.strip()]
-
-
-def session_settings(config, name, path):
-    """``(start_url, region, scopes)`` of ``[sso-session name]`` in ``config`` (an ``AwsConfig``)."""
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION  # pylint: disable=import-outside-toplevel
-
-    section = config.find(SSO_SESSION, name)
-    if section is None:
-        names = list(config.named_sections(SSO_SESSION))
-        raise LoginError(
-            "sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
-                name, path, ", ".join(names) or "none"
-            )
-        )
-    values = section.values()
-    for key in ("sso_start_url", "sso_region"):
-        if not values.get(key):
-            raise LoginError("sso_session: [sso-session {0}] in {1} has no {2}".format(name, path, key))
-    return values["sso_start_url"], values["sso_region"], parse_scopes(values.get("sso_registration_scopes"))
-
-
-def given_settings(params):
-    """``(start_url, region, scopes)`` from the options ``sso_start_url``, ``sso_region`` and
-    ``sso_registration_scopes``, checked as aws_sso_profile checks them before it writes them
-    to the stanza (so that the registration cache key is the one a later read of the stanza
-    gives); ``None`` when ``sso_start_url`` is not given. Raises ``LoginError``."""
-    start_url = params.get("sso_start_url")
-    if start_url is None:
-        for option in ("sso_region", "sso_registration_scopes"):
-            if params.get(option) is not None:
-                raise LoginError(
-                    "{0}: {1!r} needs sso_start_url: give the session's settings together, or neither to read them "
-                    "from the [sso-session] stanza".format(option, params[option])
-                )
-        return None
-    if params.get("sso_region") is None:
-        raise LoginError("sso_region: None is missing: it goes with sso_start_url")
-    scopes = params.get("sso_registration_scopes")
-    try:
-        sso_profiles.check_name("sso_session", params["sso_session"])
-        return (
-            sso_profiles.check_start_url("sso_start_url", start_url),
-            sso_profiles.check_region("sso_region", params["sso_region"]),
-            parse_scopes(
-                sso_profiles.check_scopes(
-                    "sso_registration_scopes", list(sso_profiles.DEFAULT_SCOPES) if scopes is None else scopes
-                )
-            ),
-        )
-    except sso_profiles.InvalidParameter as error:
-        raise LoginError(str(error)) from None
 
 
 def _expires_after(text, now, margin):
@@ -134,7 +71,7 @@ def register_client(client, session_name, start_url, scopes, flow):
     """``RegisterClient`` as the CLI calls it for ``flow``; the registration cache entry."""
     arguments = {"clientName": "botocore-client-" + session_name, "clientType": "public"}
     if flow == PKCE:
-        scopes = scopes or list(DEFAULT_PKCE_SCOPES)
+        scopes = scopes or list(DEFAULT_SCOPES)
         arguments.update(
             grantTypes=list(PKCE_GRANT_TYPES),
             redirectUris=["http://127.0.0.1" + REDIRECT_PATH],
@@ -535,7 +472,7 @@ class Login:
             )
         verifier, challenge = pkce_pair()
         state = new_state()
-        scopes = registration.get("scopes") or self.scopes or list(DEFAULT_PKCE_SCOPES)
+        scopes = registration.get("scopes") or self.scopes or list(DEFAULT_SCOPES)
         with LoopbackServer() as server:
             redirect_uri = server.redirect_uri
             url = authorize_url(

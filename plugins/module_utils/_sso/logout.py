@@ -31,6 +31,7 @@ import os
 import stat
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     pending_authorization_file,
     registration_cache_file,
@@ -42,8 +43,6 @@ TOKEN = "token"
 PENDING = "pending authorization"
 ROLE_CREDENTIALS = "role credentials"
 REGISTRATION = "client registration"
-# What the PKCE flow registers when the stanza names no scopes.
-DEFAULT_PKCE_SCOPES = ["sso:account:access"]
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -65,14 +64,6 @@ class NotRegularFile(OSError):
         )
         self.path = path
         self.kind = kind
-
-
-def parse_scopes(raw_value):
-    """``sso_registration_scopes`` as the AWS CLI parses it (comma-separated), or ``None``."""
-    if raw_value is None:
-        return None
-    scopes = [scope.strip() for scope in raw_value.split(",") if scope.strip()]
-    return scopes or None
 
 
 def file_kind(path):
@@ -114,18 +105,15 @@ def named_files(config, home, session_name):
 def registration_files(config, home, session_name, token):
     """``[(role, path)]``: the session's client registration files. The start URL
     and Region are the stanza's, or the (parsed) ``token``'s without a stanza."""
-    section = config.find(SSO_SESSION, session_name)
-    if section is not None:
-        values = section.values()
-        start_url, region = values.get("sso_start_url"), values.get("sso_region")
-        configured = parse_scopes(values.get("sso_registration_scopes"))
+    if config.find(SSO_SESSION, session_name) is not None:
+        start_url, region, configured = session.find(config, session_name)
     else:
         token = token if isinstance(token, dict) else {}
         start_url, region, configured = token.get("startUrl"), token.get("region"), None
     if not (isinstance(start_url, str) and start_url and isinstance(region, str) and region):
         return []
     paths = []
-    for scopes in (configured, None, DEFAULT_PKCE_SCOPES):
+    for scopes in (configured, None, list(session.DEFAULT_SCOPES)):
         path = registration_cache_file(home, session_name, start_url, region, scopes)
         if path not in paths:
             paths.append(path)

@@ -18,13 +18,11 @@ import json
 import os
 import re
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
+
 # botocore refreshes a token within this many seconds of its expiry.
 BOTOCORE_REFRESH_WINDOW = 15 * 60
 _UTC = datetime.timezone.utc
-
-
-def login_command(session_name):
-    return "aws sso login --sso-session {0}".format(session_name)
 
 
 def token_cache_file(home, session_name):
@@ -179,16 +177,6 @@ def _refreshable(token, now):
         return parse_timestamp(token["registrationExpiresAt"]) > now
     except ValueError:
         return False
-
-
-def login_state(read_bytes, home, session_name, now, start_url=None):
-    """The login to ``session_name`` as its token cache file shows it, fit to show:
-    ``{status, expires_at, usable, refreshable, message}``. ``status`` is missing,
-    invalid, expired, expiring (within botocore's refresh window) or valid;
-    ``usable``: a token valid now; ``refreshable``: the AWS tools (and
-    aws_sso_login) can renew it without a browser. A token of another
-    ``start_url`` than the session's is invalid: the portal would refuse it."""
-    return read_login(read_bytes, home, session_name, now, start_url)[1]
 
 
 def read_login(read_bytes, home, session_name, now, start_url=None):

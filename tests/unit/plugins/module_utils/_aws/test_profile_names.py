@@ -10,12 +10,12 @@ import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (
     DEFAULT_TEMPLATE,
-    NAME_PATTERN,
     ProfileNameError,
     profiles_for,
     sanitise,
     short_role,
 )
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
 
 SEED_ACCOUNT = {"account_id": "012345678901", "account_name": "recrocog", "roles": ["adminAccess"]}
 

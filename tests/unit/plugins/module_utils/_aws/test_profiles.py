@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import AwsConfig, ConfigFileError
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
-    InvalidParameter,
     apply_request,
     build_request,
     describe_changes,
@@ -20,6 +19,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import
     with_discovered,
     writable_profiles,
 )
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED, SEED_SESSION_STANZA, SEED_STANZAS
 
 from .config_strategies import botocore_read, readable_texts
@@ -178,7 +178,7 @@ def with_seed(**changes):
     ],
 )
 def test_refuses_bad_options_naming_option_and_value(params, message):
-    with pytest.raises(InvalidParameter) as raised:
+    with pytest.raises(ParameterError) as raised:
         build_request(params)
     assert message in str(raised.value)
 
@@ -549,7 +549,7 @@ def test_the_aws_cli_reads_the_permission_set_names_back(tmp_path):
 
 @pytest.mark.parametrize("role_name", ["Billing ReadOnly", "a/b", "A" * 33, "", "rôle", "a;b", "a#b", "a\n"])
 def test_refuses_permission_set_names_aws_does_not_allow(role_name):
-    with pytest.raises(InvalidParameter, match="sso_role_name"):
+    with pytest.raises(ParameterError, match="sso_role_name"):
         build_request(with_seed(sso_role_name=role_name))
 
 
@@ -557,10 +557,10 @@ def test_refuses_permission_set_names_aws_does_not_allow(role_name):
 def test_nothing_may_follow_a_name_not_even_a_newline(option):
     params = with_seed()
     params[option] = params[option] + "\n"
-    with pytest.raises(InvalidParameter, match=option):
+    with pytest.raises(ParameterError, match=option):
         build_request(params)
     params[option] = params[option][:-1] + "\nx"
-    with pytest.raises(InvalidParameter, match=option):
+    with pytest.raises(ParameterError, match=option):
         build_request(params)
 
 
@@ -573,7 +573,7 @@ def test_nothing_may_follow_a_name_not_even_a_newline(option):
     ],
 )
 def test_refuses_a_start_url_with_user_info_without_showing_it(url):
-    with pytest.raises(InvalidParameter) as refused:
+    with pytest.raises(ParameterError) as refused:
         build_request(with_seed(sso_start_url=url))
     message = str(refused.value)
     assert message.startswith("sso_start_url: 'https://<user info>@recrocog.awsapps.com/start")
@@ -601,7 +601,7 @@ def test_an_at_sign_after_the_host_is_no_user_info():
     ],
 )
 def test_a_bad_profiles_item_is_named(item, message):
-    with pytest.raises(InvalidParameter) as refused:
+    with pytest.raises(ParameterError) as refused:
         build_request(dict(sso_session="recro", profiles=[item]))
     assert str(refused.value).startswith(message)
 
@@ -634,7 +634,7 @@ def test_skip_invalid_writes_the_rest_and_names_each_skipped_item():
 
 
 def test_without_skip_invalid_one_bad_item_fails_the_task():
-    with pytest.raises(InvalidParameter, match=r"profiles\[1\].name"):
+    with pytest.raises(ParameterError, match=r"profiles\[1\].name"):
         build_request(dict(sso_session="recro", profiles=[GOOD_ITEM, dict(GOOD_ITEM, name="bad name")]))
 
 
@@ -718,7 +718,7 @@ def test_a_task_level_role_name_is_the_default_of_every_item():
 
 
 def test_a_bad_task_level_role_name_is_named_as_the_task_option():
-    with pytest.raises(InvalidParameter, match=r"^sso_role_name: 'a b'"):
+    with pytest.raises(ParameterError, match=r"^sso_role_name: 'a b'"):
         build_request(
             dict(sso_session="recro", sso_role_name="a b", profiles=[dict(name="a", sso_account_id="012345678901")])
         )

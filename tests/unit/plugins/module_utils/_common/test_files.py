@@ -246,10 +246,14 @@ def test_a_held_lock_times_out_naming_the_directory_and_nothing_changed(tmp_path
 
 
 def test_lock_timeout_must_be_seconds():
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
     for bad in (-1, "15", True, None):
-        with pytest.raises(ValueError, match="lock_timeout"):
-            user_files.check_lock_timeout(bad)
-    assert user_files.check_lock_timeout(0) == 0
+        with pytest.raises(ParameterError) as refused:
+            check_seconds("lock_timeout", bad)
+        assert str(refused.value) == "lock_timeout: {0!r} is not a number of seconds (0 or more)".format(bad)
+    assert check_seconds("lock_timeout", 0) == 0
 
 
 # Ownership ----------------------------------------------------------------------------

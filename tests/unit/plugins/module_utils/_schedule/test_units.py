@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 
 ANALYZE = shutil.which("systemd-analyze")
@@ -51,13 +52,13 @@ def files(tmp_path, platform="Linux", extra_vars=None, environment=None, when="d
     ],
 )
 def test_invalid_values_are_refused_naming_the_parameter(parameter, function, value):
-    with pytest.raises(schedule.InvalidParameter) as caught:
+    with pytest.raises(ParameterError) as caught:
         function(value)
     assert str(caught.value).startswith(parameter + ":")
 
 
 def test_credentials_are_not_repeated_in_the_error():
-    with pytest.raises(schedule.InvalidParameter) as caught:
+    with pytest.raises(ParameterError) as caught:
         schedule.validate_pull_url("https://user:secret@git.example.com/r.git")
     assert "secret" not in str(caught.value)
 
@@ -65,13 +66,13 @@ def test_credentials_are_not_repeated_in_the_error():
 @needs_analyze
 def test_calendar_expressions_are_checked_by_systemd():
     assert schedule.validate_schedule("Mon..Fri 09:00", ANALYZE) == "Mon..Fri 09:00"
-    with pytest.raises(schedule.InvalidParameter, match="not a systemd calendar expression"):
+    with pytest.raises(ParameterError, match="not a systemd calendar expression"):
         schedule.validate_schedule("Mon..Fry 9", ANALYZE)
 
 
 @pytest.mark.parametrize("extra_vars", [{"bad key": 1}, {"-x": 1}, {"k": [1]}, {"k": "a\nb"}])
 def test_extra_vars_must_be_names_and_scalars(extra_vars):
-    with pytest.raises(schedule.InvalidParameter):
+    with pytest.raises(ParameterError):
         schedule.validate_extra_vars(extra_vars)
 
 
@@ -125,5 +126,5 @@ def test_plist_has_what_launchd_needs(tmp_path):
 
 
 def test_launchd_takes_only_the_three_words():
-    with pytest.raises(schedule.InvalidParameter, match="on macOS"):
+    with pytest.raises(ParameterError, match="on macOS"):
         schedule.launchd_interval("Mon..Fri 09:00")

@@ -28,7 +28,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     file_kind,
     is_sso_role_credentials,
     named_files,
-    parse_scopes,
     present,
     registration_files,
     removable,
@@ -66,12 +65,6 @@ sso_region = eu-west-1
 def read_bytes(path):
     with open(path, "rb") as handle:
         return handle.read()
-
-
-def test_scopes_are_parsed_as_the_cli_parses_them():
-    assert parse_scopes(None) is None
-    assert parse_scopes(" a ,b,, ") == ["a", "b"]
-    assert parse_scopes(" , ") is None
 
 
 def test_named_files_are_the_token_the_pending_authorization_and_each_role_once():
@@ -189,25 +182,30 @@ def test_only_sso_role_credentials_are_removed(tmp_path):
     assert not is_sso_role_credentials(b'["sso"]')
 
 
-def test_the_cache_lock_waits_at_most_its_timeout_and_needs_no_directory(tmp_path):
+def test_the_cache_lock_is_the_one_lock_waits_at_most_its_timeout_and_needs_no_directory(tmp_path):
     import fcntl
     import time
 
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import locked_cache_directory
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import locked_cache
 
-    with locked_cache_directory(str(tmp_path / "absent"), 0):
+    with locked_cache(str(tmp_path / "absent"), 0, check_mode=True):
         pass
+    assert not (tmp_path / "absent").exists()
     holder = os.open(str(tmp_path), os.O_RDONLY)
     try:
         fcntl.flock(holder, fcntl.LOCK_EX)
         started = time.monotonic()
-        with pytest.raises(TimeoutError) as caught:
-            with locked_cache_directory(str(tmp_path), 0.3):
+        with pytest.raises(LockTimeout) as caught:
+            with locked_cache(str(tmp_path), 0.3):
                 pytest.fail("entered a directory another run holds")
         assert 0.3 <= time.monotonic() - started < 2
-        assert caught.value.filename == str(tmp_path) and "more than 0.3 s" in str(caught.value)
+        assert str(caught.value) == (
+            "{0}: another run has held the lock on this directory for more than 0.3 s (lock_timeout); "
+            "nothing was changed".format(tmp_path)
+        )
         fcntl.flock(holder, fcntl.LOCK_UN)
-        with locked_cache_directory(str(tmp_path), 0):
+        with locked_cache(str(tmp_path), 0):
             pass
     finally:
         os.close(holder)

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The checks every value the collection writes, runs or shows goes through.
+
+Standard library only. Each check returns the value or raises
+:class:`~._common.errors.ParameterError` naming the parameter and the value."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
+# Line breaks by any reader's definition (a shell, configparser, systemd, a terminal),
+# NUL and the other C0 and C1 control characters: a line break in a value would start a
+# new line of the file it is written to, which is a way to run code on someone's laptop.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# A profile or sso-session name every AWS tool reads back unchanged: configparser,
+# botocore, the AWS CLI, the SDKs (no space, quote, bracket, '#' or ';').
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
+
+
+def check_text(parameter, value):
+    """A string without control characters or surrounding whitespace (the AWS tools strip it)."""
+    if not isinstance(value, str):
+        raise ParameterError(parameter, value, "must be a string")
+    control = CONTROL_CHARACTERS.search(value)
+    if control:
+        raise ParameterError(
+            parameter,
+            value,
+            "contains the control character U+{0:04X}: line breaks and control characters "
+            "could add lines to the files it is written to, so they are refused".format(ord(control.group())),
+        )
+    if value != value.strip():
+        raise ParameterError(parameter, value, "has leading or trailing whitespace, which the AWS tools strip")
+    return value
+
+
+def check_name(parameter, value):
+    """A profile or sso-session name (:data:`NAME_PATTERN`)."""
+    check_text(parameter, value)
+    if not NAME_PATTERN.fullmatch(value):
+        raise ParameterError(
+            parameter, value, "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only"
+        )
+    return value
+
+
+def check_seconds(parameter, value):
+    """A number of seconds, 0 or more (``lock_timeout``, ``timeout``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ParameterError(parameter, value, "is not a number of seconds (0 or more)")
+    return value
+
+
+# An AWS Region name (us-east-1, eu-central-2, us-gov-west-1).
+REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}\Z")
+
+
+def check_region(parameter, value):
+    check_text(parameter, value)
+    if not REGION_PATTERN.fullmatch(value):
+        raise ParameterError(parameter, value, "is not an AWS Region name such as us-east-1")
+    return value

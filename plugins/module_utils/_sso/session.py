@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""An ``[sso-session]``: its name, start URL, Region and registration scopes.
+
+Pure logic and the standard library. Every module that reads a session (login,
+logout, session and account look-ups) or writes one (aws_sso_profile) takes its
+rules from here: which names are valid, how ``sso_registration_scopes`` is parsed
+(as the AWS CLI parses it, so that the registration cache key is the CLI's), the
+default scope, how the stanza is found and what is said when it is not."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
+# What ``aws configure sso`` suggests, what the role writes, and what the PKCE flow
+# registers when the stanza names no scopes: the scope that lets a token list accounts
+# and roles and get role credentials (and, with it, a refresh token).
+DEFAULT_SCOPES = ("sso:account:access",)
+SCOPE_PATTERN = re.compile(r"[!-+\--~]+\Z")  # printable ASCII except space and comma
+# The section kind in the config file (``_aws.config.SSO_SESSION``).
+_STANZA = "sso-session"
+
+Session = collections.namedtuple("Session", "name start_url region scopes")
+Session.__doc__ = """One session's settings. ``scopes``: the parsed ``sso_registration_scopes``
+(a list, possibly empty), or ``None`` when the stanza has none: the registration cache
+key tells the two apart, as the AWS CLI does."""
+
+
+def login_command(session_name):
+    """The AWS CLI v2 command that logs in to ``session_name`` again."""
+    return "aws sso login --sso-session {0}".format(session_name)
+
+
+def check_session_name(parameter, value):
+    """An sso-session name every AWS tool reads (the profile-name rule)."""
+    return check_name(parameter, value)
+
+
+def check_start_url(parameter, value):
+    """An https start URL without user info (never echoed: it may hold a password)."""
+    check_text(parameter, value)
+    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
+        raise ParameterError(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
+    authority = value[len("https://") :].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        shown = "https://<user info>@" + authority.rsplit("@", 1)[1] + value[len("https://") + len(authority) :]
+        raise ParameterError(
+            parameter,
+            shown,
+            "holds a user name or password before the host: the config file is read by every AWS tool and often "
+            "shared, and the portal needs none; give the URL without it",
+        )
+    return value
+
+
+def check_scopes(parameter, value):
+    """Scopes (a list, or one string) as the stanza's comma-separated value."""
+    scopes = value if isinstance(value, list) else [value]
+    if not scopes:
+        raise ParameterError(parameter, value, "must name at least one scope")
+    for index, scope in enumerate(scopes):
+        item = "{0}[{1}]".format(parameter, index) if isinstance(value, list) else parameter
+        check_text(item, scope)
+        if not SCOPE_PATTERN.fullmatch(scope):
+            raise ParameterError(item, scope, "is not a scope: scopes are comma-separated words without whitespace")
+    return ",".join(scopes)
+
+
+def parse_scopes(raw_value):
+    """``sso_registration_scopes`` as the AWS CLI parses it: ``None`` when the stanza
+    has none; otherwise the comma-separated scopes without whitespace, so an empty
+    value or ``,`` is an empty list (a key of its own in the registration cache)."""
+    if raw_value is None:
+        return None
+    return [scope.strip() for scope in raw_value.split(",") if scope.strip()]
+
+
+def from_config(config, name, path):
+    """The :class:`Session` of ``[sso-session name]`` in ``config`` (an ``AwsConfig``
+    read from ``path``); :class:`ParameterError` naming ``sso_session`` when the
+    stanza is missing or lacks a start URL or Region."""
+    section = config.find(_STANZA, name)
+    if section is None:
+        names = list(config.named_sections(_STANZA))
+        raise ParameterError(
+            "sso_session",
+            name,
+            "has no [sso-session {0}] stanza in {1}; it has {2}".format(name, path, ", ".join(names) or "none"),
+        )
+    values = section.values()
+    for key in ("sso_start_url", "sso_region"):
+        if not values.get(key):
+            raise ParameterError(
+                "sso_session", name, "has no {0} in its [sso-session {1}] stanza in {2}".format(key, name, path)
+            )
+    return Session(
+        name, values["sso_start_url"], values["sso_region"], parse_scopes(values.get("sso_registration_scopes"))
+    )
+
+
+def find(config, name):
+    """``(start_url, region, scopes)`` of the stanza, each ``None`` when unset; all three
+    ``None`` without the stanza. For a caller that can go on without it (a logout)."""
+    section = config.find(_STANZA, name)
+    if section is None:
+        return None, None, None
+    values = section.values()
+    return (
+        values.get("sso_start_url") or None,
+        values.get("sso_region") or None,
+        parse_scopes(values.get("sso_registration_scopes")),
+    )
+
+
+def from_options(params):
+    """The :class:`Session` given as options (``sso_session``, ``sso_start_url``,
+    ``sso_region``, ``sso_registration_scopes``), checked as aws_sso_profile checks them
+    before it writes them to the stanza, so that the registration cache key is the one a
+    later read of the stanza gives; ``None`` when ``sso_start_url`` is not given (read
+    the stanza instead). Raises :class:`ParameterError`."""
+    name = check_session_name("sso_session", params["sso_session"])
+    start_url = params.get("sso_start_url")
+    if start_url is None:
+        for option in ("sso_region", "sso_registration_scopes"):
+            if params.get(option) is not None:
+                raise ParameterError(
+                    option,
+                    params[option],
+                    "needs sso_start_url: give the session's settings together, or neither to read them "
+                    "from the [sso-session] stanza",
+                )
+        return None
+    if params.get("sso_region") is None:
+        raise ParameterError("sso_region", None, "is missing: it goes with sso_start_url")
+    scopes = params.get("sso_registration_scopes")
+    return Session(
+        name,
+        check_start_url("sso_start_url", start_url),
+        check_region("sso_region", params["sso_region"]),
+        parse_scopes(check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes)),
+    )
