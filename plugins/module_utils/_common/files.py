@@ -250,11 +250,12 @@ def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monoton
         os.close(descriptor)
 
 
-def write_atomically(path, data, new_file_mode=0o600):
+def write_atomically(path, data, new_file_mode=0o600, mode=None):
     """Replace the file ``path`` resolves to with ``data`` by a rename in its
     directory: readers see the old or the new file, never a part. A symlink
     stays a symlink; an existing file keeps its mode and owner; a new file gets
-    ``new_file_mode``. Acting as a user (:func:`acting_as`), a file of that user
+    ``new_file_mode``. With ``mode`` (a file holding a secret), the new file has
+    that mode whatever the old one had, set before a byte is written. Acting as a user (:func:`acting_as`), a file of that user
     or of root is kept so; one owned by anybody else is refused
     (:class:`OwnedByOther`), since replacing it would hand it to the user. Returns the real path.
     Anything but a regular file (or nothing) there is refused
@@ -270,17 +271,16 @@ def write_atomically(path, data, new_file_mode=0o600):
     )
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            # On the descriptor, not the name: the directory may be someone else's to rename in.
+            if mode is None:
+                mode = new_file_mode if current is None else stat.S_IMODE(current.st_mode)
+            os.fchmod(handle.fileno(), mode)
+            if current is not None and (keep_owner or os.geteuid() == 0):
+                with _root_for_a_moment():
+                    os.fchown(handle.fileno(), current.st_uid, current.st_gid)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-            # On the descriptor, not the name: the directory may be someone else's to rename in.
-            if current is None:
-                os.fchmod(handle.fileno(), new_file_mode)
-            else:
-                os.fchmod(handle.fileno(), stat.S_IMODE(current.st_mode))
-                if keep_owner or os.geteuid() == 0:
-                    with _root_for_a_moment():
-                        os.fchown(handle.fileno(), current.st_uid, current.st_gid)
         os.rename(temporary, real_path)
     except BaseException:
         try:

@@ -86,9 +86,7 @@ def write_private_file(path, data):
     directory = os.path.dirname(path)
     user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
     os.chmod(directory, PRIVATE_DIRECTORY_MODE)
-    _refuse_unless_regular(path)
-    user_files.write_atomically(path, data, new_file_mode=PRIVATE_FILE_MODE)
-    os.chmod(os.path.realpath(path), PRIVATE_FILE_MODE)
+    user_files.write_atomically(path, data, mode=PRIVATE_FILE_MODE)
 
 
 def remove_file(path):
@@ -101,10 +99,6 @@ def remove_file(path):
             return False
         raise
     return True
-
-
-def _refuse_unless_regular(path):
-    user_files.check_regular(path)
 
 
 def read_private_file(path):
