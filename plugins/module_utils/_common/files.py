@@ -17,17 +17,38 @@ import errno
 import fcntl
 import os
 import pwd
+import re
 import stat
 import tempfile
 import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (  # noqa: F401 (callers catch them here)
+    FileError,
     FileRefused,
     LockTimeout,
     OwnedByOther,
     ParameterError,
 )
+
+
+class FileChanged(FileError):
+    """Another program changed the file between the read a rewrite was computed from
+    and the rename that would have replaced it: nothing was replaced (its change is
+    kept). With ``attempts``, the rewrite gave up after reading it again that often."""
+
+    def __init__(self, path, attempts=None):
+        self.path = path
+        self.attempts = attempts
+        why = "changed on disk while it was being rewritten"
+        if attempts:
+            why = "kept changing on disk while it was being rewritten ({0} attempts)".format(attempts)
+        super().__init__(
+            errno.EAGAIN,
+            "{0}: another program is writing it; it was not replaced, so its changes are kept".format(why),
+            path,
+        )
+
 
 # How long a run waits for another run's lock on a directory, by default.
 DEFAULT_LOCK_TIMEOUT = 15
@@ -250,25 +271,62 @@ def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monoton
         os.close(descriptor)
 
 
-def write_atomically(path, data, new_file_mode=0o600, mode=None):
+def check_replaceable(path):
+    """The ``os.stat`` of the regular file ``path`` resolves to (``None`` when there is
+    none yet), once everything :func:`write_atomically` needs is there: a regular file
+    (:class:`FileRefused`), one this process may replace without handing it to someone
+    else (:class:`OwnedByOther`), and a directory to rename in, or the nearest existing
+    parent to create it in, that is a directory this process may write. Only looks: a
+    run that writes several files checks them all before the first write."""
+    current = check_regular(path)
+    real_path = os.path.realpath(path)
+    _check_owner(real_path, current)
+    directory = os.path.dirname(real_path)
+    while not os.path.lexists(directory):
+        directory = os.path.dirname(directory)
+    if not os.path.isdir(directory):
+        status = os.stat(directory)
+        raise FileRefused(directory, file_kind(status.st_mode), role="directory of {0}: the".format(path))
+    if not os.access(directory, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise OSError(errno.EACCES, "Permission denied: cannot create or replace files in {0}".format(directory), path)
+    return current
+
+
+def _check_owner(real_path, current):
+    """Acting as a user (:func:`acting_as`), a file of that user or of root may be
+    replaced (its owner is kept); one owned by anybody else is refused."""
+    keep_owner = current is not None and current.st_uid != os.geteuid()
+    if keep_owner and os.geteuid() != 0 and not (current.st_uid == 0 and os.getuid() == 0):
+        raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
+    return keep_owner
+
+
+# What write_atomically's caller read, when it did not say: no comparison.
+_UNREAD = object()
+
+
+def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREAD):
     """Replace the file ``path`` resolves to with ``data`` by a rename in its
     directory: readers see the old or the new file, never a part. A symlink
     stays a symlink; an existing file keeps its mode and owner; a new file gets
     ``new_file_mode``. With ``mode`` (a file holding a secret), the new file has
-    that mode whatever the old one had, set before a byte is written. Acting as a user (:func:`acting_as`), a file of that user
-    or of root is kept so; one owned by anybody else is refused
-    (:class:`OwnedByOther`), since replacing it would hand it to the user. Returns the real path.
-    Anything but a regular file (or nothing) there is refused
-    (:class:`FileRefused`) before anything is written."""
+    that mode whatever the old one had, set before a byte is written. Acting as a user
+    (:func:`acting_as`), a file of that user or of root is kept so; one owned by anybody
+    else is refused (:class:`OwnedByOther`), since replacing it would hand it to the user.
+    Returns the real path. Anything but a regular file (or nothing) there is refused
+    (:class:`FileRefused`) before anything is written.
+
+    ``expected`` is the content the caller read and computed ``data`` from (``None``:
+    no file): when the file on disk is no longer that just before the rename (another
+    program appended a line meanwhile), nothing is replaced and :class:`FileChanged`
+    is raised, so the caller can read again (:func:`rewrite` does)."""
     current = check_regular(path)
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
-    keep_owner = current is not None and current.st_uid != os.geteuid()
-    if keep_owner and os.geteuid() != 0 and not (current.st_uid == 0 and os.getuid() == 0):
-        raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
-    descriptor, temporary = tempfile.mkstemp(
-        prefix="." + os.path.basename(real_path) + ".", suffix=".tmp", dir=directory
-    )
+    keep_owner = _check_owner(real_path, current)
+    if expected is not _UNREAD and read_bytes(path) != expected:
+        raise FileChanged(real_path)
+    descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(real_path), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             # On the descriptor, not the name: the directory may be someone else's to rename in.
@@ -281,6 +339,9 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None):
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # The last look before the rename: the window left is the rename itself.
+        if expected is not _UNREAD and read_bytes(path) != expected:
+            raise FileChanged(real_path)
         os.rename(temporary, real_path)
     except BaseException:
         try:
@@ -290,6 +351,59 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None):
         raise
     _sync_directory(directory)
     return real_path
+
+
+# How many times a file another program keeps changing is read again.
+REWRITE_ATTEMPTS = 5
+
+
+def rewrite(path, change, before=_UNREAD, attempts=REWRITE_ATTEMPTS, **options):
+    """Write ``change(content)`` over ``path`` (content: the file's bytes, ``None``
+    when absent), comparing before the rename that the file is still what ``change``
+    was given (``before``, when the caller has already read it); when another program
+    changed it meanwhile, read it again and apply ``change`` to what is there now, at
+    most ``attempts`` times, then raise :class:`FileChanged`. ``options`` go to
+    :func:`write_atomically`. Returns ``(before, after)`` of the write that counted
+    (equal when there was nothing to change)."""
+    for _attempt in range(attempts):
+        if before is _UNREAD:
+            before = read_bytes(path)
+        after = change(before)
+        if after == before:
+            return before, after
+        try:
+            write_atomically(path, after, expected=before, **options)
+            return before, after
+        except FileChanged:
+            before = _UNREAD
+    raise FileChanged(os.path.realpath(path), attempts)
+
+
+def _temporary_prefix(real_path):
+    return "." + os.path.basename(real_path) + "."
+
+
+def remove_leftovers(path):
+    """Remove the temporary files a killed run of :func:`write_atomically` left beside
+    ``path`` (``.NAME.XXXXXXXX.tmp``, regular files this process may remove). Call it
+    only while holding :func:`locked_directory` on their directory, so that no other
+    run of the collection is writing one. Returns the paths removed."""
+    real_path = os.path.realpath(path)
+    directory = os.path.dirname(real_path)
+    pattern = re.compile(re.escape(_temporary_prefix(real_path)) + r"[A-Za-z0-9_]{8}\.tmp\Z")
+    try:
+        names = os.listdir(directory)
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return []
+        raise
+    removed = []
+    for name in sorted(names):
+        leftover = os.path.join(directory, name)
+        if pattern.match(name) and stat.S_ISREG(os.lstat(leftover).st_mode):
+            os.unlink(leftover)
+            removed.append(leftover)
+    return removed
 
 
 @contextlib.contextmanager

@@ -284,3 +284,95 @@ def test_acting_as_a_user_refuses_a_file_of_a_third_user_and_keeps_roots(shared_
     assert roots.read_bytes() == b"new"
     status = os.stat(str(roots))
     assert (status.st_uid, stat.S_IMODE(status.st_mode)) == (0, 0o640)
+
+
+def test_a_file_changed_since_it_was_read_is_not_replaced(tmp_path):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\nappended by an installer\n")
+
+    with pytest.raises(user_files.FileChanged) as raised:
+        user_files.write_atomically(str(rc), b"mine\nblock\n", expected=b"mine\n")
+
+    assert str(rc) in str(raised.value) and "not replaced" in str(raised.value)
+    assert rc.read_bytes() == b"mine\nappended by an installer\n"
+    assert os.listdir(str(tmp_path)) == [".bashrc"]
+
+
+def test_rewrite_reads_again_and_keeps_what_another_program_appended_meanwhile(tmp_path):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    seen = []
+
+    def add_block(content):
+        seen.append(content)
+        if len(seen) == 1:  # another program appends between our read and our rename
+            with open(str(rc), "ab") as handle:
+                handle.write(b"export PATH=$PATH:/opt/tool\n")
+        return content + b"block\n"
+
+    before, after = user_files.rewrite(str(rc), add_block)
+
+    assert seen == [b"mine\n", b"mine\nexport PATH=$PATH:/opt/tool\n"]
+    assert rc.read_bytes() == after == b"mine\nexport PATH=$PATH:/opt/tool\nblock\n"
+    assert before == b"mine\nexport PATH=$PATH:/opt/tool\n"
+    assert os.listdir(str(tmp_path)) == [".bashrc"]
+
+
+def test_rewrite_gives_up_naming_the_file_when_it_keeps_changing(tmp_path):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"")
+
+    def add_block(content):
+        with open(str(rc), "ab") as handle:
+            handle.write(b"# again\n")
+        return content + b"block\n"
+
+    with pytest.raises(user_files.FileChanged, match="3 attempts") as raised:
+        user_files.rewrite(str(rc), add_block, attempts=3)
+
+    assert raised.value.filename == str(rc)
+    assert rc.read_bytes() == b"# again\n" * 3
+
+
+def test_leftovers_of_a_killed_write_are_removed_and_nothing_else(tmp_path):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"x")
+    # What write_atomically's mkstemp names them: "." + the file's name + "." + 8 characters + ".tmp".
+    leftovers = [tmp_path / "..bashrc.a1b2c3d_.tmp", tmp_path / "..bashrc.zzzzzzzz.tmp"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"\0" * 1024)
+    others = [tmp_path / "..bashrc.notours.tmp", tmp_path / "..zshrc.a1b2c3d4.tmp", tmp_path / ".bashrc.backup"]
+    for other in others:
+        other.write_bytes(b"keep")
+    (tmp_path / "..bashrc.abcdefgh.tmp").mkdir()
+
+    removed = user_files.remove_leftovers(str(rc))
+
+    assert sorted(removed) == sorted(str(p) for p in leftovers)
+    assert all(p.read_bytes() == b"keep" for p in others)
+    assert (tmp_path / "..bashrc.abcdefgh.tmp").is_dir() and rc.read_bytes() == b"x"
+
+
+def test_check_replaceable_refuses_a_parent_that_is_a_file_naming_it(tmp_path):
+    (tmp_path / "conf.d").write_bytes(b"")
+
+    with pytest.raises(user_files.FileRefused) as raised:
+        user_files.check_replaceable(str(tmp_path / "conf.d" / "recro_sso.fish"))
+
+    assert str(tmp_path / "conf.d") in str(raised.value) and "a regular file" in str(raised.value)
+    assert user_files.check_replaceable(str(tmp_path / "new" / "dir" / "file")) is None
+
+
+def test_check_replaceable_refuses_a_directory_it_cannot_write(shared_tmp_path):
+    locked = shared_tmp_path / "locked"
+    locked.mkdir()
+    os.chmod(str(locked), 0o555)
+    # Root may write anywhere: as root, check as nobody (what acting_as does for a user).
+    nobody = pwd.getpwnam("nobody")
+    account = user_files.Account.from_passwd(nobody) if os.geteuid() == 0 else user_files.find_account()
+    try:
+        with user_files.acting_as(account):
+            with pytest.raises(PermissionError, match="cannot create or replace files in"):
+                user_files.check_replaceable(str(locked / "file"))
+    finally:
+        os.chmod(str(locked), 0o700)
