@@ -16,24 +16,8 @@ import subprocess
 from botocore.configloader import load_config
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import DEFAULT_ORGANIZATION
+from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD
 from ansible_collections.recro.aws_sso.tests.support.sso_portal import Account
-
-from .conftest import REPOSITORY
-
-ONBOARD = """
-- name: Onboard
-  ansible.builtin.import_playbook: {onboard}
-
-- name: Save what the role did
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Save recro_sso_result
-      ansible.builtin.copy:
-        content: "{{{{ recro_sso_result | to_json }}}}"
-        dest: "{{{{ results_file }}}}"
-        mode: "0600"
-""".format(onboard=REPOSITORY / "playbooks" / "onboard.yml")
 
 # Every account and role of the default organisation, named by the default template.
 ALL_PROFILES = {

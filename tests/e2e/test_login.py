@@ -24,6 +24,7 @@ import time
 import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
 
 AWS_CLI = '/usr/bin/aws'
@@ -93,24 +94,6 @@ class Login:
 def login(aws_servers):
     with SsoOidc(on_access_token=aws_servers.portal.add_access_token) as oidc:
         yield Login(aws_servers, oidc)
-
-
-def approve_when_asked(oidc, deny=False, after=0.0):
-    """The person at the browser, in a thread: approves (or denies) the first code shown."""
-
-    def act():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            codes = oidc.pending_user_codes()
-            if codes:
-                time.sleep(after)
-                (oidc.deny if deny else oidc.approve)(codes[0])
-                return
-            time.sleep(0.1)
-
-    thread = threading.Thread(target=act, daemon=True)
-    thread.start()
-    return thread
 
 
 def assert_private(login):
@@ -337,7 +320,7 @@ def test_pkce_with_wait_false_is_refused(login, run_playbook):
     run = run_playbook(login_task(flow='pkce', wait=False), login.env)
     assert (
         run.saved['msg']
-        == 'wait: false needs flow: device_code; the pkce redirect server lives only as long as the task'
+        == 'wait: False needs flow: device_code; the pkce redirect server lives only as long as the task'
     )
     assert login.oidc.calls == [] and not login.token_file.parent.exists()
 

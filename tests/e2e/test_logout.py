@@ -13,15 +13,10 @@ written as ``aws sso login`` writes them; the role credentials are cached by
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import pathlib
-import pwd
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
@@ -31,6 +26,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     role_credentials_cache_file,
 )
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import START_URL, token_cache_file, write_token_cache
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 OTHER_START_URL = "https://other.awsapps.com/start"
 SCOPES = ["sso:account:access"]
@@ -246,7 +242,12 @@ def test_a_fifo_in_place_of_the_token_is_refused_and_nothing_removed(aws_servers
 
     assert run.returncode != 0
     assert run.saved == {}
-    assert "{0}: the token file of the session is a FIFO, not a regular file".format(recro[0]) in run.output
+    assert (
+        "{0}: the token file is a FIFO (named pipe), not a regular file: refused, nothing was read or changed".format(
+            recro[0]
+        )
+        in run.output
+    )
     assert snapshot(aws_servers.home, fifo=recro[0]) == files
     assert aws_servers.portal.logout_tokens == []
 
@@ -270,27 +271,6 @@ def test_without_the_stanza_what_the_session_name_and_token_tell_still_goes(aws_
     # The Region comes from the token file, so the portal still ends the session.
     assert aws_servers.portal.logout_tokens == [token["accessToken"]] and run.saved["service_logout"] is True
     assert_only_recro_removed(aws_servers, before, recro, run.saved)
-
-
-@contextlib.contextmanager
-def throwaway_user():
-    """A throw-away user with a home of its own, created under the machine's users lock."""
-    name = "recro-logout-%d" % os.getpid()
-    home = tempfile.mkdtemp(prefix="recro-logout-home-", dir="/tmp")
-    os.rmdir(home)
-    with open("/tmp/recro-users.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            subprocess.run(["useradd", "--create-home", "--home-dir", home, "--shell", "/bin/sh", name], check=True)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        with open("/tmp/recro-users.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root acts for another user")
@@ -382,3 +362,48 @@ def test_a_target_without_boto3_still_removes_the_files(aws_servers, run_playboo
         run.saved["service_logout_error"] == "boto3 is not installed where the module runs; the portal was not called"
     )
     assert_only_recro_removed(aws_servers, before, recro, run.saved)
+
+
+@pytest.mark.parametrize("name", ["recro other", "../recro", "recro\u2028", ""])
+def test_a_session_name_no_aws_tool_reads_is_refused_before_any_file_is_touched(aws_servers, run_playbook, name):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+    playbook = LOGOUT.replace("sso_session: recro", "sso_session: {0}".format(json.dumps(name))).replace(
+        "      register: logout", "      register: logout\n      ignore_errors: true"
+    )
+
+    run = run_playbook(playbook, aws_servers.env)
+
+    assert run.saved["failed"] and run.saved["removed"] == [] and not run.saved["changed"]
+    assert run.saved["msg"].startswith("sso_session: {0!r} ".format(name)), run.saved["msg"]
+    assert snapshot(aws_servers.home) == before
+    assert aws_servers.portal.logout_tokens == []
+
+
+def test_a_logout_that_cannot_take_the_lock_removes_nothing_and_says_the_portal_ended_the_session(
+    aws_servers, run_playbook
+):
+    import fcntl
+
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+    cache = aws_servers.home / ".aws" / "sso" / "cache"
+    playbook = LOGOUT.replace(
+        "        sso_session: recro\n", "        sso_session: recro\n        lock_timeout: 1\n"
+    ).replace("      register: logout", "      register: logout\n      ignore_errors: true")
+    holder = os.open(str(cache), os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # another run (a login waiting for its person, say)
+        run = run_playbook(playbook, aws_servers.env)
+    finally:
+        os.close(holder)
+
+    assert run.saved["failed"] and run.saved["removed"] == []
+    assert run.saved["msg"] == (
+        "{0}: another run has held the lock on this directory for more than 1 s (lock_timeout); nothing was "
+        "changed; the portal ended the session".format(cache)
+    )
+    assert run.saved["service_logout"] is True
+    assert aws_servers.portal.logout_tokens == [token["accessToken"]]
+    assert snapshot(aws_servers.home) == before
+    assert_no_secret(run, before)

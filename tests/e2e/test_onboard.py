@@ -12,15 +12,13 @@ it approves the device code the play shows.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, approve_when_asked
+from ansible_collections.recro.aws_sso.tests.support.shells import exported_profile
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
-
-from .test_discovery import ONBOARD
-from .test_login import approve_when_asked
 
 
 @pytest.fixture
@@ -43,16 +41,7 @@ def role_part(output):
 
 def login_shell_profile(aws_servers):
     """AWS_PROFILE as a real interactive bash of the user ends up with."""
-    completed = subprocess.run(
-        ["bash", "-ic", 'printf %s "$AWS_PROFILE"'],
-        env=dict(aws_servers.env, AWS_PROFILE=""),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return completed.stdout
+    return exported_profile("bash", dict(aws_servers.env, AWS_PROFILE=""))
 
 
 def test_one_run_on_a_fresh_laptop_does_the_whole_guide(aws_servers, oidc, run_playbook):

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
+from ansible_collections.recro.aws_sso.tests.support.shells import exported_profile
+from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
 
 OLD_TASK = """
 - hosts: localhost
@@ -43,14 +44,7 @@ NEW_TASK = """
 
 
 def login_profile(home):
-    return subprocess.run(
-        ["bash", "-ic", "echo $AWS_PROFILE"],
-        env=dict(PATH=os.environ["PATH"], HOME=str(home)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    return exported_profile("bash", dict(PATH=os.environ["PATH"], HOME=str(home)))
 
 
 def test_old_block_unchanged_then_override_reported_and_moved(run_playbook, tmp_path):
@@ -105,10 +99,8 @@ def test_root_writes_for_another_user_without_become(run_playbook, tmp_path):
 
     if os.geteuid() != 0:
         pytest.skip("needs root to create a user")
-    name = "recroshell{0}".format(os.getpid() % 10000)
-    subprocess.run(["flock", "/tmp/recro-users.lock", "useradd", "-m", "-s", "/bin/bash", name], check=True)
-    try:
-        home = pwd.getpwnam(name).pw_dir
+    with throwaway_user("/bin/bash") as user:
+        name, home = user.pw_name, user.pw_dir
         private = tmp_path / "private"
         private.mkdir(mode=0o700)
         os.chmod(tmp_path, 0o700)
@@ -116,13 +108,4 @@ def test_root_writes_for_another_user_without_become(run_playbook, tmp_path):
         assert run.returncode == 0, run.output
         rc = os.path.join(home, ".bashrc")
         assert os.stat(rc).st_uid == pwd.getpwnam(name).pw_uid
-        out = subprocess.run(
-            ["su", "-", name, "-c", "bash -ic 'echo $AWS_PROFILE'"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        assert out.endswith("dev")
-    finally:
-        subprocess.run(["flock", "/tmp/recro-users.lock", "userdel", "-r", name], check=False)
+        assert as_user(user, ["bash", "-ic", 'printf %s "$AWS_PROFILE"']) == "dev"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 import pytest
+
+from ansible_collections.recro.aws_sso.tests.support.shells import exported_profile
 
 TASK = """
 - hosts: localhost
@@ -91,18 +92,8 @@ def test_check_mode_and_diff_write_nothing_then_a_real_run_is_idempotent(run_pla
     # A real login bash started in that home prints the profile: it reads ~/.profile, which (as Debian's
     # /etc/skel/.profile does) reads ~/.bashrc.
     (home / ".profile").write_text('if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\n')
-    shell = subprocess.run(
-        ["bash", "-lic", 'printf %s "$AWS_PROFILE"'],
-        env=dict(env_for(home), TERM="dumb"),
-        cwd=str(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert shell.stdout == "dev"
+    shell = exported_profile("bash", env_for(home), cwd=str(home), login=True)
+    assert shell == "dev"
 
 
 def test_static_keys_reported_without_values_and_files_left_byte_identical(run_playbook, home):
@@ -204,15 +195,5 @@ def test_a_login_file_setting_after_it_reads_bashrc_is_reported(run_playbook, ho
     assert overrides == [(str(profile), 2, "AWS_PROFILE")], run.saved["result"]
     assert profile.read_bytes() == profile_text
     # The real login bash agrees: the later line wins over our block.
-    shell = subprocess.run(
-        ["bash", "-lic", 'printf %s "$AWS_PROFILE"'],
-        env=dict(env_for(home), TERM="dumb"),
-        cwd=str(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert shell.stdout == "old"
+    shell = exported_profile("bash", env_for(home), cwd=str(home), login=True)
+    assert shell == "old"

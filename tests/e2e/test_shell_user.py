@@ -6,16 +6,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import pathlib
-import pwd
 import shutil
 import subprocess
-import tempfile
 
 import pytest
+
+from ansible_collections.recro.aws_sso.tests.support.shells import shell_prints
+from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
 
 TASK = """
 - hosts: localhost
@@ -38,43 +37,6 @@ TASK = """
 
 def task(extra=""):
     return TASK.format(extra=extra)
-
-
-@contextlib.contextmanager
-def throwaway_user(shell):
-    """A throw-away user with a home of its own, created under the machine's users lock."""
-    name = "recro-shell-%d" % os.getpid()
-    home = tempfile.mkdtemp(prefix="recro-shell-home-", dir="/tmp")
-    os.rmdir(home)
-    with open("/tmp/recro-users.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            subprocess.run(["useradd", "--create-home", "--home-dir", home, "--shell", shell, name], check=True)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        with open("/tmp/recro-users.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            subprocess.run(["userdel", "--remove", name], check=False, stderr=subprocess.DEVNULL)
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def as_user(user, argv):
-    """What ``argv`` prints, run as ``user`` with a clean environment whose HOME is the user's."""
-    env = dict(PATH="/usr/local/bin:/usr/bin:/bin", HOME=user.pw_dir, USER=user.pw_name, TERM="dumb")
-    return subprocess.run(
-        [shutil.which("runuser"), "-u", user.pw_name, "--"] + argv,
-        env=env,
-        cwd=user.pw_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=60,
-        check=False,
-    ).stdout
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root acts for another user")
@@ -161,18 +123,8 @@ def test_zsh_reads_the_block(run_playbook, tmp_path):
     result = run.saved["result"]
     assert result["files"] == [dict(shell="zsh", path=str(home / ".zshrc"), file="~/.zshrc", action="added")], result
     assert (home / ".zshrc").read_bytes().startswith(b"setopt no_beep\n# BEGIN recro.aws_sso: AWS default profile\n")
-    shell = subprocess.run(
-        ["zsh", "-ic", 'printf %s "$AWS_PROFILE/$AWS_DEFAULT_PROFILE"'],
-        env=dict(env, TERM="dumb"),
-        cwd=str(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert shell.stdout == "a:b@c+d%e/a:b@c+d%e"
+    shell = shell_prints("zsh", 'printf %s "$AWS_PROFILE/$AWS_DEFAULT_PROFILE"', env, cwd=str(home))
+    assert shell == "a:b@c+d%e/a:b@c+d%e"
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
