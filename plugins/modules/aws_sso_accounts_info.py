@@ -21,7 +21,7 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes.INFO_MODULE
   - recro.aws_sso.user_config
 requirements:
-  - boto3
+  - boto3 (botocore 1.34.103 or later; an older one fails the task saying so)
   - jmespath (only for O(query); boto3 depends on it)
 options:
   sso_session:
@@ -60,6 +60,11 @@ options:
 notes:
   - The portal is reached at C(portal.sso.REGION.amazonaws.com) for the session's C(sso_region), or at
     C(AWS_ENDPOINT_URL_SSO) where the module runs when that is set.
+  - "Every call to the portal: 5 s to connect, 15 s for each read, botocore's standard retries (3 attempts); the
+    whole listing (every page, every account's roles) ends within 45 s, or the task fails naming the call that did
+    not finish. Nothing is changed either way."
+  - Run as root for O(user), the token is read as that user, and botocore reads only its own service models (never
+    the user's C(~/.aws/models) or C(AWS_DATA_PATH)), so nothing in the user's files decides where the call goes.
   - An expired token is not refreshed here; the AWS CLI refreshes a refreshable one on its next use.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
@@ -168,119 +173,53 @@ profiles:
       sample: adminAccess
 """
 
-import datetime
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
-
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import (
-    boto3_for,
-    describe_aws_error,
-    list_accounts,
-    portal_client,
-)
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError, check_template
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
-    check_name,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws import discovery
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
-    failing_on_file_errors,
-    profiles_of_accounts,
-    run_query,
-    user_and_path,
-)
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import explain, login_command, read_cached_token
-
-
-def session_login(module, account, path):
-    """The session's name, Region and access token, read as the user; fails the
-    module, with the login command, when there is no usable token."""
-    name = module.params["sso_session"]
-    sso_region = module.params["sso_region"]
-    if sso_region is not None:
-        try:
-            check_name("sso_session", name)
-            check_region("sso_region", sso_region)
-        except ParameterError as error:
-            module.fail_json(msg=to_native(error), path=path)
-        return (name, sso_region) + session_token(module, account, name, path)
-    dummy, config = read_config_file(path, user_files.read_bytes)
-    sessions = config.named_sections(SSO_SESSION)
-    if name is None:
-        if len(sessions) != 1:
-            module.fail_json(
-                msg="sso_session: None is missing: {0} has {1} [sso-session] stanzas ({2}); name one".format(
-                    path, len(sessions), ", ".join(sessions) or "none"
-                ),
-                path=path,
-            )
-        name = list(sessions)[0]
-    if name not in sessions:
-        module.fail_json(msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}".format(name, path), path=path)
-    sso_region = sessions[name].values().get("sso_region")
-    if not sso_region:
-        module.fail_json(msg="[sso-session {0}] in {1} has no sso_region".format(name, path), path=path)
-    return (name, sso_region) + session_token(module, account, name, path)
-
-
-def session_token(module, account, name, path):
-    """``(access token, expiry)`` of the session's cached login."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    token, description = read_cached_token(user_files.read_bytes, account.home, name, now, 0)
-    if description["status"] not in ("valid", "expiring"):
-        # This module does not refresh tokens: a new login is the way here.
-        module.fail_json(msg=explain(name, dict(description, refreshable=False)), path=path)
-    return token["accessToken"], description["expires_at"]
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule, run_query
 
 
 def main():
-    module = AnsibleModule(
+    module = RecroModule(
         argument_spec=dict(
             sso_session=dict(type="str"),
             sso_region=dict(type="str"),
             include_roles=dict(type="bool", default=True),
             query=dict(type="str"),
             profile_name_template=dict(type="str"),
-            path=dict(type="str"),
-            user=dict(type="str"),
         ),
+        shared=("user", "path"),
         required_by=dict(sso_region="sso_session"),
-        supports_check_mode=True,
     )
-    template = module.params["profile_name_template"]
-    if template is not None:
-        try:
+    params, account, path = module.params, module.account, module.config_path
+    template = params["profile_name_template"]
+    with module.failing_on():
+        if template is not None:
             check_template(template)
-        except ProfileNameError as error:
-            module.fail_json(msg=to_native(error))
-    account, path = user_and_path(module)
-    with failing_on_file_errors(module, path, account):
         with user_files.acting_as(account):
-            name, sso_region, access_token, expires_at = session_login(module, account, path)
-    # After the login check: without a token there is nothing to call AWS with.
-    boto3 = boto3_for(module, account)
-    import botocore.exceptions  # pylint: disable=import-outside-toplevel
-
-    try:
-        accounts = list_accounts(portal_client(boto3, sso_region), access_token, module.params["include_roles"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json(
-            msg=describe_aws_error(
-                error, botocore.exceptions, "the SSO portal", sso_region, "sso-session " + name, login_command(name)
-            ),
-            path=path,
-        )
+            name, region = discovery.session_region(
+                params["sso_session"],
+                params["sso_region"],
+                lambda: read_config_file(path, user_files.read_bytes)[1],
+                path,
+            )
+            access_token, expires_at = discovery.usable_token(user_files.read_bytes, account.home, name)
+        # After the login check: without a token there is nothing to call AWS with.
+        accounts = discovery.list_accounts(name, region, access_token, params["include_roles"])
 
     result = dict(changed=False, path=path, sso_session=name, expires_at=expires_at, accounts=accounts)
-    if module.params["query"]:
-        result["query_result"] = run_query(module, dict(sso_session=name, accounts=accounts))
+    selected = accounts
+    if params["query"]:
+        selected = result["query_result"] = run_query(module, dict(sso_session=name, accounts=accounts))
     if template is not None:
-        selected = result["query_result"] if module.params["query"] else accounts
-        result["profiles"] = profiles_of_accounts(module, name, selected, template, module.params["query"])[0]
+        with module.failing_on():
+            profiles, skipped = discovery.discovered_profiles(
+                name, discovery.check_query_result(selected, params["query"]), template
+            )
+        for reason in skipped:
+            module.warn("skipped a profile: {0}".format(reason))
+        result["profiles"] = profiles
     module.exit_json(**result)
 
 

@@ -23,7 +23,7 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes.INFO_MODULE
   - recro.aws_sso.user_config
 requirements:
-  - boto3
+  - boto3 (botocore 1.34.103 or later; an older one fails the task saying so)
 options:
   profile:
     description: The profile to verify.
@@ -32,6 +32,9 @@ options:
 notes:
   - STS is reached at its usual endpoint for the profile's Region, or at C(AWS_ENDPOINT_URL_STS) where the module runs
     when that is set (and the portal at C(AWS_ENDPOINT_URL_SSO)).
+  - "Every call: 5 s to connect, 15 s for each read, botocore's standard retries (3 attempts); the whole check
+    (role credentials from the portal, then STS) ends within 45 s, or the task fails naming the call."
+  - botocore reads only its own service models, never C(~/.aws/models) or C(AWS_DATA_PATH).
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
 """
@@ -72,14 +75,11 @@ user_id:
   sample: "AROAEXAMPLEID:cwilson"
 """
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import (
-    RETRIES,
-    boto3_for,
-    describe_aws_error,
-    profile_session,
-)
+import os
+
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import PROFILE, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
@@ -88,45 +88,34 @@ def main():
     module = RecroModule(argument_spec=dict(profile=dict(type="str", required=True)), shared=("user", "path"))
     profile = module.params["profile"]
     account, path = module.account, module.config_path
-    boto3 = boto3_for(module, account)
-    import botocore.exceptions  # pylint: disable=import-outside-toplevel
-    from botocore.config import Config  # pylint: disable=import-outside-toplevel
-
     result = dict(changed=False, profile=profile)
     with module.failing_on(**result):
         with user_files.acting_as(account):
-            dummy, config = read_config_file(path, user_files.read_bytes)
-    section = config.find(PROFILE, profile)
-    if section is None:
-        module.fail_json(msg="profile: {0!r} is not in {1}".format(profile, path), path=path, **result)
-    session_entry = section.entry("sso_session")
-    login = (
-        login_command(session_entry.raw_value)
-        if session_entry is not None
-        else "aws sso login --profile {0}".format(profile)
-    )
+            config = read_config_file(path, user_files.read_bytes)[1]
+        section = config.find(PROFILE, profile)
+        if section is None:
+            raise ParameterError("profile", profile, "is not in {0}".format(path))
+        session_entry = section.entry("sso_session")
+        login = (
+            login_command(session_entry.raw_value)
+            if session_entry is not None
+            else "aws sso login --profile {0}".format(profile)
+        )
+        # Only now, with HOME the user's: botocore's SSO provider reads the user's token cache.
+        from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
+            clients,
+        )
 
-    result["path"] = path
-    with module.failing_on(**result):
-        try:
-            # As the user: a token botocore refreshes is written back to the user's cache.
-            session = None
-            with user_files.acting_as(account):
-                session = profile_session(boto3, profile, path, account.home)
-                # STS needs a Region; the profile usually has one.
-                sts = session.client(
-                    "sts", region_name=session.region_name or "us-east-1", config=Config(retries=RETRIES)
-                )
-                identity = sts.get_caller_identity()
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            region = session.region_name if session is not None else None
-            module.fail_json(
-                msg=describe_aws_error(
-                    error, botocore.exceptions, "STS", region or "us-east-1", "profile {0!r}".format(profile), login
-                ),
-                **result,
-            )
-    result.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
+        # As the user: a token botocore refreshes is written back to the user's cache.
+        with user_files.acting_as(account):
+            session = clients.session(path, os.path.join(account.home, ".aws", "credentials"), account=account)
+            session.set_config_variable("profile", profile)
+            # STS needs a Region; the profile usually has one.
+            region = session.get_config_variable("region") or "us-east-1"
+            with clients.calling("sts", region, "profile {0!r}".format(profile), login) as step:
+                step["call"] = "GetCallerIdentity"
+                identity = clients.client("sts", region, botocore_session=session).get_caller_identity()
+    result.update(path=path, account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
     module.exit_json(**result)
 
 

@@ -38,7 +38,8 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
 requirements:
-  - boto3, only for O(discover) (without it the discovery is reported as not done and the rest is written)
+  - boto3 (botocore 1.34.103 or later), only for O(discover) (without it, or with an older botocore, the discovery
+    is reported as not done and the rest is written)
   - jmespath, only for O(discover.query) (boto3 depends on it)
 options:
   name:
@@ -157,9 +158,13 @@ options:
         lists them. The listed O(profiles) win over a discovered profile of the same name.
       - Uses the cached token of O(sso_session) (what C(aws sso login) wrote), read as O(user), and calls the SSO
         portal API of O(sso_region) (or C(AWS_ENDPOINT_URL_SSO) where the module runs). It is never refreshed here.
-      - Without a usable login, without boto3, or when the portal refuses the token or cannot be reached, the
-        discovery is not done, RV(discovery) says why, the other profiles are still written, and O(prune) removes
-        nothing, since the list of profiles is not complete. A discovery that leaves no profile to write prunes nothing
+      - "Each call to the portal: 5 s to connect, 15 s for each read, botocore's standard retries (3 attempts); the
+        whole listing (every page, every account's roles) ends within 45 s. botocore reads only its own service
+        models (never the user's C(~/.aws/models) or C(AWS_DATA_PATH)), so nothing in the user's files decides where
+        the token is sent."
+      - Without a usable login, without boto3, or when the portal refuses the token, cannot be reached or does not
+        answer within that time (RV(discovery.msg) names the call), the discovery is not done, RV(discovery) says why,
+        the other profiles are still written, and O(prune) removes nothing, since the list of profiles is not complete. A discovery that leaves no profile to write prunes nothing
         either.
       - A role the template cannot name, or a profile the module would refuse (an account ID or role name that is not
         one, such as a role name with a line break), is left out with a warning, so that one odd account never stops
@@ -461,32 +466,25 @@ backup_file:
 
 import datetime
 import os
-import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
-
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients as aws_sdk
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError, check_template
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
     OUTPUT_FORMATS,
     apply_request,
     build_request,
     describe_changes,
-    with_discovered,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
+    RecroModule,
     check_file_mode,
-    failing_on_file_errors,
-    profiles_of_accounts,
     run_query,
-    user_and_path,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_command, read_login
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_login
+
+# What a discovery that could not be done leaves: the rest of the task still happens.
+NOT_DISCOVERED = "; no profile was discovered: the other profiles are written and none is pruned"
 
 
 def argument_spec():
@@ -512,11 +510,8 @@ def argument_spec():
             type="dict",
             options=dict(profile_name_template=dict(type="str", required=True), query=dict(type="str")),
         ),
-        path=dict(type="str"),
-        user=dict(type="str"),
         backup=dict(type="bool", default=False),
         mode=dict(type="raw"),
-        lock_timeout=dict(type="int", default=15),
     )
 
 
@@ -596,7 +591,7 @@ class ConfigFileTask:
         return result
 
 
-def discover(module, account, request, access_token, login):
+def discover(module, request, access_token, login):
     """``(request, discovery)``: the write's request with the profiles of every
     account and role the login gives access to (O(discover)), and what was found.
     Without them the request keeps the listed profiles and prunes nothing."""
@@ -612,38 +607,32 @@ def discover(module, account, request, access_token, login):
 
     if access_token is None:
         return not_done("not_logged_in", login["message"])
+    # Only here: a write without discovery loads neither botocore nor the listing's code.
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
+        discovery,
+    )
+
     try:
-        # Only here, with HOME set to the user's: a write without discovery needs no boto3 on the host.
-        boto3 = aws_sdk.import_boto3(account)
-        import botocore.exceptions  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        module.debug(traceback.format_exc())
-        return not_done("failed", missing_required_lib("boto3"))
-    sso_region = request.session.values["sso_region"]
-    try:
-        accounts = aws_sdk.list_accounts(aws_sdk.portal_client(boto3, sso_region), access_token)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        return not_done(
-            "failed",
-            aws_sdk.describe_aws_error(
-                error, botocore.exceptions, "the SSO portal", sso_region, "sso-session " + name, login_command(name)
-            ),
+        accounts = discovery.list_accounts(
+            name, request.session.values["sso_region"], access_token, consequence=NOT_DISCOVERED
         )
+    except ServiceError as error:
+        return not_done("failed", str(error))
     query = options["query"]
     selected = accounts
     if query is not None:
         selected = run_query(module, dict(sso_session=name, accounts=accounts), query, parameter="discover.query")
-    profiles, skipped = profiles_of_accounts(
-        module,
-        name,
-        selected,
-        options["profile_name_template"],
-        query,
-        prefix="discover.",
-        consequence="; nothing was changed",
-    )
-    merged = with_discovered(profiles, module.params["profiles"])
-    discovery = dict(
+    with module.failing_on(consequence="; nothing was changed"):
+        profiles, skipped = discovery.discovered_profiles(
+            name,
+            discovery.check_query_result(selected, query, "discover.query"),
+            options["profile_name_template"],
+            prefix="discover.",
+        )
+    for reason in skipped:
+        module.warn("skipped a profile: {0}".format(reason))
+    merged = discovery.with_discovered(profiles, module.params["profiles"])
+    found = dict(
         status="done",
         msg="{0} account(s), {1} profile(s)".format(len(accounts), len(profiles)),
         accounts=len(accounts),
@@ -651,7 +640,7 @@ def discover(module, account, request, access_token, login):
         skipped=skipped,
     )
     # The list is complete now, so prune may drop the profiles of accounts the user lost; an empty list never does.
-    return final_request(module, profiles=merged, prune=module.params["prune"] and bool(merged)), discovery
+    return final_request(module, profiles=merged, prune=module.params["prune"] and bool(merged)), found
 
 
 def final_request(module, profiles, prune):
@@ -661,59 +650,61 @@ def final_request(module, profiles, prune):
         return build_request(dict(module.params, profiles=profiles, prune=prune))
     except ParameterError as error:
         module.fail_json(
-            msg="not written, nothing was changed: {0}; this is a bug of recro.aws_sso, please report it".format(
-                to_native(error)
-            )
+            msg="not written, nothing was changed: {0}; this is a bug of recro.aws_sso, please report it".format(error)
         )
 
 
-def check_discover(module, request):
-    options = module.params["discover"]
+def check_discover(options, request):
+    """Raise :class:`ParameterError` when O(discover) cannot apply to ``request``."""
     if options is None:
         return
     if request.state != "present":
-        module.fail_json(msg="discover: only applies with state=present; nothing was changed")
+        raise ParameterError("discover", options, "only applies with state=present")
     if request.session is None:
-        module.fail_json(
-            msg="discover: needs sso_start_url, sso_session and sso_region (the session whose login "
-            "lists the accounts); nothing was changed"
+        raise ParameterError(
+            "discover",
+            options,
+            "needs sso_start_url, sso_session and sso_region (the session whose login lists the accounts)",
         )
-    try:
-        check_template(options["profile_name_template"])
-    except ProfileNameError as error:
-        module.fail_json(msg="discover.{0}; nothing was changed".format(to_native(error)))
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (  # pylint: disable=import-outside-toplevel
+        check_template,
+    )
+
+    check_template(options["profile_name_template"], "discover.profile_name_template")
+
+
+def read_session_login(account, request):
+    """``(access token, login)`` of the request's session, read as the user; ``(None,
+    None)`` when the task names no session settings. What the caller does next (log
+    in, discover) depends on it; reading it here saves a task."""
+    if request.session is None:
+        return None, None
+    with user_files.acting_as(account):
+        return read_login(
+            user_files.read_bytes,
+            account.home,
+            request.session_name,
+            datetime.datetime.now(datetime.timezone.utc),
+            request.session.values["sso_start_url"],
+        )
 
 
 def main():
-    module = AnsibleModule(
+    module = RecroModule(
         argument_spec=argument_spec(),
         mutually_exclusive=[("name", "profiles"), ("name", "discover")],
-        supports_check_mode=True,
     )
     check_file_mode(module)
-    try:
+    with module.failing_on():
         request = build_request(module.params)
-        check_seconds("lock_timeout", module.params["lock_timeout"])
-    except (ParameterError, ValueError) as error:
-        module.fail_json(msg=to_native(error))
-    check_discover(module, request)
-
-    account, path = user_and_path(module)
-    login = access_token = None
-    with failing_on_file_errors(module, path, account, consequence="; the file was not changed"):
-        if request.session is not None:
-            # What the caller does next (log in, discover) depends on it; reading it here saves a task.
-            with user_files.acting_as(account):
-                access_token, login = read_login(
-                    user_files.read_bytes,
-                    account.home,
-                    request.session_name,
-                    datetime.datetime.now(datetime.timezone.utc),
-                    request.session.values["sso_start_url"],
-                )
+    with module.failing_on(consequence="; nothing was changed"):
+        check_discover(module.params["discover"], request)
+    account, path = module.account, module.config_path
+    with module.failing_on(consequence="; the file was not changed"):
+        access_token, login = read_session_login(account, request)
         discovery = None
         if module.params["discover"] is not None:
-            request, discovery = discover(module, account, request, access_token, login)
+            request, discovery = discover(module, request, access_token, login)
         with user_files.acting_as(account):
             result = ConfigFileTask(module, request, path).run()
     if login is not None:

@@ -107,7 +107,8 @@ def test_a_portal_that_refuses_the_token_leaves_the_rest_written_and_says_why(aw
     assert run.saved["discovery"]["status"] == "failed"
     assert run.saved["discovery"]["msg"] == (
         "the SSO portal refused the login of sso-session recro (signed out, or the session ended): "
-        "run `aws sso login --sso-session recro`"
+        "run `aws sso login --sso-session recro`; no profile was discovered: the other profiles are written and none "
+        "is pruned"
     )
     assert "discover: not done: the SSO portal refused" in run.output
     assert profiles(aws_servers) == {"recrocog-admin": ("999999999999", "adminAccess")}

@@ -2,125 +2,330 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""boto3 for the modules that call AWS, loaded for the user they work for.
+"""The one way the collection calls AWS: botocore loaded once, checked against the
+minimum release, clients with one retry policy, timeouts and a deadline for the whole
+operation, and one description of what failed.
 
-boto3 is imported here, on demand, and not at the top of the modules: botocore
-fixes the SSO token cache directory (``~/.aws/sso/cache``) from ``HOME`` when it
-is imported, so ``HOME`` must be the user's first. The sessions made here read
-only the files they are given, whatever ``AWS_PROFILE`` or credentials the
-process inherited.
+botocore is imported here, on demand, and not at the top of the modules: a module
+that calls no service must not pay for it (a third of a second). botocore fixes the
+SSO token cache directory (``~/.aws/sso/cache``) from ``HOME`` when it is imported, so
+``HOME`` is the user's first: the credential chain of a profile (aws_sso_identity_info)
+reads and refreshes the user's token.
+
+What root does for a user never reads what that user controls: every session made here
+reads service models only from botocore's own data (never ``~/.aws/models`` or
+``AWS_DATA_PATH``, which could send a call elsewhere), and only the config and
+credentials files it is given.
+
+Every operation runs in a thread of its own that the caller waits for at most
+:data:`DEADLINE` seconds: botocore's read timeout applies to each read, so a service
+that sends one byte every few seconds would otherwise hold the task for ever. A
+timed-out call is left behind in its (daemon) thread; nothing it could still do
+changes a file of ours.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import traceback
-from concurrent.futures import ThreadPoolExecutor
+import re
+import sys
+import threading
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
 
-# Botocore's retries in standard mode: the portal throttles listings of large organisations.
-RETRIES = {"mode": "standard", "max_attempts": 5}
+# The first botocore whose sso-oidc CreateToken takes codeVerifier and redirectUri (the
+# PKCE login); sso-session profiles need 1.27.60 and AWS_ENDPOINT_URL_<SERVICE> 1.31.0.
+MINIMUM_BOTOCORE_VERSION = "1.34.103"
+# Seconds to open a connection, and to wait for each read of an answer.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 15
+# Botocore's standard retry mode (throttling and transient errors, with back-off), in
+# every client: attempts per call, the first included.
+MAX_ATTEMPTS = 3
+# Seconds one operation may take, every attempt and retry included (for a listing: every
+# page and every account's roles). Well under a fleet's task timeout.
+DEADLINE = 45
 # Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
 # enough not to be throttled.
 ROLE_LISTING_WORKERS = 8
+# The names of the services in messages.
+SERVICE_NAMES = {"sso": "the SSO portal", "sso-oidc": "the sso-oidc service", "sts": "STS"}
+# Forms in which botocore may echo a parameter: never shown.
+_SECRET_PARAMETERS = re.compile(
+    r"((?:access|refresh)_?token|client_?secret|device_?code|code_?verifier|secret_?access_?key|session_?token)"
+    r"(['\"]?\s*[:=]\s*)(\S+)",
+    re.IGNORECASE,
+)
 
 
-def import_boto3(account):
-    """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home;
-    raises ImportError without it."""
-    os.environ["HOME"] = account.home
-    import boto3  # pylint: disable=import-outside-toplevel
-
-    return boto3
+def _version(text):
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
-def boto3_for(module, account):
-    """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home; the
-    standard missing-library failure of ``module`` without it."""
+def check_botocore_version(version):
+    """Raise :class:`ServiceError` when botocore ``version`` is older than the minimum."""
+    if _version(version) < _version(MINIMUM_BOTOCORE_VERSION):
+        raise ServiceError(
+            "botocore {0} is older than {1}, which recro.aws_sso needs (the sso-oidc parameters of a PKCE login, "
+            "AWS_ENDPOINT_URL_<SERVICE>): install boto3 and botocore {1} or later where the module runs "
+            "(the collection's requirements.txt)".format(version, MINIMUM_BOTOCORE_VERSION)
+        )
+
+
+def load_botocore(account=None):
+    """botocore, imported (with ``HOME`` set to ``account``'s home when given, before
+    the first import) and checked against :data:`MINIMUM_BOTOCORE_VERSION`. Raises
+    :class:`ServiceError` with Ansible's missing-library message without it."""
+    if account is not None and "botocore" not in sys.modules:
+        os.environ["HOME"] = account.home
     try:
-        return import_boto3(account)
+        import botocore  # pylint: disable=import-outside-toplevel
+        import botocore.config  # noqa: F401 pylint: disable=import-outside-toplevel
+        import botocore.exceptions  # noqa: F401 pylint: disable=import-outside-toplevel
+        import botocore.loaders  # noqa: F401 pylint: disable=import-outside-toplevel
+        import botocore.session  # noqa: F401 pylint: disable=import-outside-toplevel
     except ImportError:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=traceback.format_exc())
+        from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
+
+        raise ServiceError(missing_required_lib("boto3")) from None
+    check_botocore_version(botocore.__version__)
+    return botocore
 
 
-def botocore_session(config_file, credentials_file=os.devnull):
-    """A botocore session reading only ``config_file`` and ``credentials_file``,
-    with no profile picked from the environment. Import boto3 first."""
-    import botocore.session  # pylint: disable=import-outside-toplevel
-
+def session(config_file=os.devnull, credentials_file=os.devnull, account=None):
+    """A botocore session reading only ``config_file`` and ``credentials_file`` (none by
+    default), with no profile picked from the environment, and service models only from
+    botocore's own data."""
+    botocore = load_botocore(account)
     # Each entry: (name in the config file, environment variable, default, conversion).
-    return botocore.session.Session(
+    made = botocore.session.Session(
         session_vars={
             "profile": (None, None, None, None),
             "config_file": (None, None, config_file, None),
             "credentials_file": (None, None, credentials_file, None),
+            "data_path": (None, None, None, None),
         }
     )
+    loader = botocore.loaders.Loader(
+        extra_search_paths=[botocore.loaders.Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
+    )
+    made.register_component("data_loader", loader)
+    return made
 
 
-def portal_client(boto3, sso_region):
-    """A client of the SSO portal API (unsigned: the access token is the credential)."""
-    from botocore import UNSIGNED  # pylint: disable=import-outside-toplevel
-    from botocore.config import Config  # pylint: disable=import-outside-toplevel
-
-    session = boto3.session.Session(botocore_session=botocore_session(os.devnull))
-    return session.client("sso", region_name=sso_region, config=Config(signature_version=UNSIGNED, retries=RETRIES))
-
-
-def list_accounts(client, access_token, include_roles=True):
-    """Every account of the portal ``client`` for ``access_token`` (all pages), as
-    dicts with account_id, account_name, email_address and roles (each account's
-    role names when ``include_roles``, listed in parallel; else empty)."""
-    pages = client.get_paginator("list_accounts").paginate(accessToken=access_token)
-    accounts = [
-        dict(
-            account_id=item["accountId"],
-            account_name=item.get("accountName", ""),
-            email_address=item.get("emailAddress", ""),
-            roles=[],
-        )
-        for page in pages
-        for item in page["accountList"]
-    ]
-    if include_roles:
-
-        def roles_of(account):
-            pages = client.get_paginator("list_account_roles").paginate(
-                accessToken=access_token, accountId=account["account_id"]
-            )
-            return [item["roleName"] for page in pages for item in page["roleList"]]
-
-        with ThreadPoolExecutor(max_workers=ROLE_LISTING_WORKERS) as pool:
-            for account, roles in zip(accounts, pool.map(roles_of, accounts)):
-                account["roles"] = roles
-    return accounts
+def client_config(unsigned=False):
+    """The one retry policy and the timeouts, as a botocore ``Config``."""
+    botocore = load_botocore()
+    options = dict(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+    )
+    if unsigned:
+        options["signature_version"] = botocore.UNSIGNED
+    return botocore.config.Config(**options)
 
 
-def profile_session(boto3, profile, config_file, home):
-    """A boto3 session of ``profile`` from ``config_file``, with the user's credentials file."""
-    credentials_file = os.path.join(home, ".aws", "credentials")
-    return boto3.session.Session(botocore_session=botocore_session(config_file, credentials_file), profile_name=profile)
+def client(service, region, unsigned=False, botocore_session=None):
+    """A :class:`BoundedClient` of ``service`` in ``region`` (``AWS_ENDPOINT_URL_<SERVICE>``
+    applies). ``unsigned`` for the portal and sso-oidc, whose token is the credential;
+    ``botocore_session`` (default: one reading no file, :func:`session`) for a profile's
+    credentials."""
+    made = (botocore_session or session()).create_client(
+        service, region_name=region, config=client_config(unsigned=unsigned)
+    )
+    return BoundedClient(made)
 
 
-def describe_aws_error(error, exceptions, service, region, subject, login):
-    """One sentence for a botocore error of a call to ``service`` (e.g. "the SSO
-    portal", "STS") in ``region`` on behalf of ``subject`` (e.g. "sso-session
-    recro", "profile 'dev'"), with ``login``, the command that logs in again,
-    where a new login is the cure. ``exceptions`` is ``botocore.exceptions``.
-    The modules that call AWS all say the same things the same way."""
+class BoundedClient:
+    """A botocore client whose operations (``client.list_accounts(...)``) each end within
+    :data:`DEADLINE` seconds; everything else (``meta``, ``exceptions``) is the client's.
+    ``raw`` is the client itself, for a caller that bounds a whole sequence of calls
+    (pages) with :func:`bounded`."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def __getattr__(self, name):
+        attribute = getattr(self.raw, name)
+        operation = self.raw.meta.method_to_api_mapping.get(name)
+        if operation is None:
+            return attribute
+
+        def call(*args, **kwargs):
+            return bounded(operation, attribute, *args, **kwargs)
+
+        return call
+
+
+def bounded(call, function, *args, **kwargs):
+    """``function(*args, **kwargs)``, or botocore's ``ReadTimeoutError``-like
+    :func:`deadline_error` naming ``call`` when it takes more than :data:`DEADLINE`
+    seconds. Errors it raises are raised here."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as error:  # pylint: disable=broad-except
+            outcome["error"] = error
+
+    # A daemon thread: one stuck in a read must not keep the process alive when the module exits.
+    worker = threading.Thread(target=run, name="recro-aws-call", daemon=True)
+    worker.start()
+    worker.join(DEADLINE)
+    if worker.is_alive():
+        raise deadline_error(call)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+_DEADLINE_ERRORS = {}
+
+
+def deadline_error(call):
+    """A ``botocore.exceptions.BotoCoreError`` saying ``call`` did not end within the
+    deadline, so that code catching botocore's errors catches it too."""
+    exceptions = load_botocore().exceptions
+    if "class" not in _DEADLINE_ERRORS:
+
+        class DeadlineExceeded(exceptions.ConnectionError):
+            fmt = "{call} did not end within {seconds} s"
+
+        _DEADLINE_ERRORS["class"] = DeadlineExceeded
+    return _DEADLINE_ERRORS["class"](call=call, seconds=DEADLINE)
+
+
+def parallel_map(function, items, workers=ROLE_LISTING_WORKERS):
+    """``[function(item) for item in items]``, ``workers`` at a time, in daemon threads
+    (a pool's threads are joined at exit, so a stuck call would hold the process).
+    The first error raised is raised here."""
+    results = [None] * len(items)
+    errors = []
+    indexes = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def work():
+        while not errors:
+            with lock:
+                index = next(indexes, None)
+            if index is None:
+                return
+            try:
+                results[index] = function(items[index])
+            except Exception as error:  # pylint: disable=broad-except
+                errors.append(error)
+
+    threads = [threading.Thread(target=work, daemon=True) for dummy in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def scrub(text, secrets=()):
+    """``text`` without ``secrets`` and without any value botocore echoes for a
+    parameter that holds a secret (``refreshToken``, ``value: ...``)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<secret>")
+    text = _SECRET_PARAMETERS.sub(lambda match: match.group(1) + match.group(2) + "<secret>", text)
+    return re.sub(r"(Invalid type for parameter \w+, value: )(.*?)(, type: )", r"\1<secret>\3", text)
+
+
+def describe(error, service, call, region, subject, login, consequence="", secrets=()):
+    """One sentence for ``error`` (a botocore error, or :func:`deadline_error`) of
+    ``call`` (the operation, e.g. ``ListAccounts``) to ``service`` (``"sso"``) in
+    ``region`` on behalf of ``subject`` (``"sso-session recro"``), with ``login``, the
+    command that logs in again, where a new login is the cure, then ``consequence``
+    (what was and was not changed). Never a token or another of ``secrets``."""
+    exceptions = load_botocore().exceptions
+    name = SERVICE_NAMES.get(service, service)
     token_errors = tuple(
-        getattr(exceptions, name)
-        for name in ("SSOTokenLoadError", "TokenRetrievalError", "UnauthorizedSSOTokenError")
-        if hasattr(exceptions, name)
+        getattr(exceptions, kind)
+        for kind in ("SSOTokenLoadError", "TokenRetrievalError", "UnauthorizedSSOTokenError")
+        if hasattr(exceptions, kind)
     )
     if isinstance(error, token_errors):
-        return "{0} has no usable SSO login ({1}): run `{2}`".format(subject, error, login)
-    if isinstance(error, exceptions.ClientError):
+        text = "{0} has no usable SSO login ({1}): run `{2}`".format(subject, error, login)
+    elif isinstance(error, exceptions.ClientError):
         code = error.response.get("Error", {}).get("Code")
         if code == "UnauthorizedException":
-            return "{0} refused the login of {1} (signed out, or the session ended): run `{2}`".format(
-                service, subject, login
+            text = "{0} refused the login of {1} (signed out, or the session ended): run `{2}`".format(
+                name, subject, login
             )
-        return "{0} refused {1}: {2}".format(service, subject, error)
-    return "cannot reach {0} in {1}: {2}".format(service, region, error)
+        else:
+            text = "{0} refused {1} of {2}: {3}".format(name, call, subject, error)
+    elif "class" in _DEADLINE_ERRORS and isinstance(error, _DEADLINE_ERRORS["class"]):
+        text = (
+            "{0} in {1} did not finish {2} for {3} within {4} s (the deadline of the whole call: {5} attempts, "
+            "{6} s to connect, {7} s per read)".format(
+                name, region, call, subject, DEADLINE, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT
+            )
+        )
+    elif isinstance(error, (exceptions.ReadTimeoutError, exceptions.ConnectTimeoutError)):
+        text = "{0} in {1} timed out on {2} for {3} ({4} attempts, {5} s to connect, {6} s per read): {7}".format(
+            name, region, call, subject, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT, error
+        )
+    else:
+        text = "cannot reach {0} in {1}: {2} (calling {3} for {4})".format(name, region, error, call, subject)
+    return scrub(text, secrets) + consequence
+
+
+def call_of(error, default="the call"):
+    """The operation a botocore error (or :func:`deadline_error`) names, else ``default``."""
+    return getattr(error, "operation_name", None) or getattr(error, "kwargs", {}).get("call") or default
+
+
+@contextlib.contextmanager
+def calling(service, region, subject, login, consequence="", secrets=()):
+    """Turn a botocore error (or the deadline) of the calls in the block into a
+    :class:`ServiceError` worded by :func:`describe`. The block may set ``["call"]`` of
+    the dict it is given to name the call in progress where botocore names none (a
+    timeout)."""
+    exceptions = load_botocore().exceptions
+    step = dict(call="the call")
+    try:
+        yield step
+    except (exceptions.ClientError, exceptions.BotoCoreError) as error:
+        call = call_of(error, step["call"])
+        raise ServiceError(describe(error, service, call, region, subject, login, consequence, secrets)) from None
+
+
+# What the modules written before this factory call; each goes through the one above.
+
+
+def boto3_for(module, account):
+    """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home; the
+    standard missing-library failure of ``module`` without it (or with an older botocore)."""
+    try:
+        load_botocore(account)
+        import boto3  # pylint: disable=import-outside-toplevel
+    except ServiceError as error:
+        module.fail_json(msg=str(error))
+    except ImportError:
+        from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
+
+        module.fail_json(msg=missing_required_lib("boto3"))
+    return boto3
+
+
+def botocore_session(config_file, credentials_file=os.devnull):
+    """:func:`session` (for a ``boto3.session.Session(botocore_session=...)``)."""
+    return session(config_file, credentials_file)
+
+
+def portal_client(boto3, sso_region):  # pylint: disable=unused-argument
+    """A bounded, unsigned client of the SSO portal API (``boto3`` is not needed)."""
+    return client("sso", sso_region, unsigned=True)
+
+
+def describe_aws_error(error, exceptions, service, region, subject, login):  # pylint: disable=unused-argument
+    """:func:`describe` with the service named in words (``"the SSO portal"``)."""
+    names = dict((words, key) for key, words in SERVICE_NAMES.items())
+    return describe(error, names.get(service, service), call_of(error), region, subject, login)

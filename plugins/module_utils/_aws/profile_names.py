@@ -7,12 +7,16 @@
 Pure logic, no Ansible imports. A template such as ``{account_name}-{role}``
 names each (account, role) pair; names are made safe for every AWS tool and
 shell, and two pairs that would share a name are refused, not silently merged.
+A refusal is a :class:`ParameterError` naming the template's option (by default
+``profile_name_template``; ``discover.profile_name_template`` in aws_sso_profile).
 """
 
 from __future__ import annotations
 
 import re
 import string
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 
 FIELDS = ("account_id", "account_name", "role_name", "role")
 DEFAULT_TEMPLATE = "{account_name}-{role}"
@@ -21,34 +25,29 @@ _UNSAFE = re.compile(r"[^a-z0-9_.@%+:-]+")
 _ROLE_SUFFIX = re.compile(r"[-_]?access\Z", re.IGNORECASE)
 
 
-class ProfileNameError(ValueError):
-    """The template is not usable, or names two profiles alike."""
-
-
-def check_template(template):
+def check_template(template, parameter="profile_name_template"):
     """Refuse anything but literal text and the known fields (no attributes,
     indexes, conversions or format specs: the template comes from inventories)."""
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:
-        raise ProfileNameError("profile_name_template: {0!r} is not a template: {1}".format(template, error)) from error
+        raise ParameterError(parameter, template, "is not a template: {0}".format(error)) from error
     used = []
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
         if field not in FIELDS or spec or conversion:
-            raise ProfileNameError(
-                "profile_name_template: {0!r} uses {{{1}}}: the fields are {2}".format(
-                    template,
+            raise ParameterError(
+                parameter,
+                template,
+                "uses {{{0}}}: the fields are {1}".format(
                     field + ("!" + conversion if conversion else "") + (":" + spec if spec else ""),
                     ", ".join("{" + name + "}" for name in FIELDS),
-                )
+                ),
             )
         used.append(field)
     if not used:
-        raise ProfileNameError(
-            "profile_name_template: {0!r} uses no field, so every profile would get the same name".format(template)
-        )
+        raise ParameterError(parameter, template, "uses no field, so every profile would get the same name")
     return template
 
 
@@ -62,26 +61,30 @@ def sanitise(name):
     return _UNSAFE.sub("-", name.lower()).strip("-")
 
 
-def profiles_for(accounts, template, skipped=None):
+def profiles_for(accounts, template, skipped=None, parameter="profile_name_template", accounts_parameter="accounts"):
     """One profile per (account, role): dicts with ``name``, ``sso_account_id``
     and ``sso_role_name``, in account then role order. ``accounts`` are dicts
     with ``account_id``, ``account_name`` and ``roles`` (role names).
 
     With a list ``skipped``, a role the template cannot name (an empty name, or
     the name of an earlier one) is left out and its reason appended there, so
-    that one odd account never stops the others; without it, it raises."""
+    that one odd account never stops the others; without it, it raises.
+    ``parameter`` names the template, ``accounts_parameter`` where the accounts came
+    from (a query), in a :class:`ParameterError`."""
 
     def problem(error):
         if skipped is None:
             raise error
         skipped.append(str(error))
 
-    check_template(template)
+    check_template(template, parameter)
     profiles = []
     sources = {}
     for account in accounts:
         if not isinstance(account, dict) or not {"account_id", "roles"} <= set(account):
-            raise ProfileNameError("each account needs account_id and roles; got {0!r}".format(account))
+            raise ParameterError(
+                accounts_parameter, account, "is not an account: each account needs account_id and roles"
+            )
         for role_name in account["roles"]:
             fields = dict(
                 account_id=account["account_id"],
@@ -92,17 +95,16 @@ def profiles_for(accounts, template, skipped=None):
             name = sanitise(template.format(**fields))
             source = "{0} ({1}) role {2}".format(fields["account_name"], fields["account_id"], role_name)
             if not name:
-                problem(
-                    ProfileNameError(
-                        "profile_name_template: {0!r} gives an empty name for {1}".format(template, source)
-                    )
-                )
+                problem(ParameterError(parameter, template, "gives an empty name for {0}".format(source)))
                 continue
             if name in sources:
                 problem(
-                    ProfileNameError(
-                        "profile_name_template: {0!r} names both {1} and {2} {3!r}; add {{account_id}} or {{role_name}} "
-                        "to the template".format(template, sources[name], source, name)
+                    ParameterError(
+                        parameter,
+                        template,
+                        "names both {0} and {1} {2!r}; add {{account_id}} or {{role_name}} to the template".format(
+                            sources[name], source, name
+                        ),
                     )
                 )
                 continue

@@ -26,7 +26,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     render_entry,
     render_section,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import profiles_for
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import (
@@ -312,37 +311,6 @@ def writable_profiles(session_name, items):
             continue
         writable.append(item)
     return writable, refused
-
-
-def discovered_profiles(session_name, accounts, template):
-    """``(profiles, skipped)``: one profile per account and role of ``accounts``
-    (as the portal lists them) named by ``template``, only those a write for
-    ``session_name`` accepts, and why each other one was left out. Raises
-    ProfileNameError for a template or accounts that cannot be named at all."""
-    skipped = []
-    profiles, refused = writable_profiles(session_name, profiles_for(accounts, template, skipped))
-    return profiles, skipped + refused
-
-
-def with_discovered(discovered, listed):
-    """The ``profiles`` items of one write: ``discovered``, where a ``listed`` item of
-    the same name takes the place of the discovered one, then the other listed items,
-    in order. Listed items stay as given: the write checks them."""
-    listed = list(listed or [])
-    named = {}
-    for index, item in enumerate(listed):
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            named.setdefault(item["name"], index)
-    placed = set()
-    merged = []
-    for profile in discovered:
-        index = named.get(profile["name"])
-        if index is None:
-            merged.append(profile)
-        elif index not in placed:
-            placed.add(index)
-            merged.append(listed[index])
-    return merged + [item for index, item in enumerate(listed) if index not in placed]
 
 
 def _profile_spec(prefix, entry, params, state, session_name):

@@ -19,7 +19,6 @@ import stat
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import ProfileNameError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
@@ -134,31 +133,6 @@ def run_query(module, data, query=None, parameter="query"):
         return jmespath.search(query, data)
     except jmespath.exceptions.JMESPathError as error:
         module.fail_json(msg="{0}: {1!r} is not a JMESPath expression: {2}".format(parameter, query, to_native(error)))
-
-
-def profiles_of_accounts(module, session_name, selected, template, query=None, prefix="", consequence=""):
-    """``(profiles, skipped)``: the profiles ``template`` names for ``selected``, the
-    accounts (all, or what ``query`` gave), and why each other one was left out
-    (each also warned about). Fails the module when
-    ``selected`` is not a list of accounts or the template cannot name them;
-    ``prefix`` (e.g. "discover.") goes before the option in those messages."""
-    if not isinstance(selected, list):
-        module.fail_json(
-            msg="{0}query: {1!r} gives {2!r}, not a list of accounts to name profiles for{3}".format(
-                prefix, query, selected, consequence
-            )
-        )
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (  # pylint: disable=import-outside-toplevel
-        discovered_profiles,
-    )
-
-    try:
-        profiles, skipped = discovered_profiles(session_name, selected, template)
-    except ProfileNameError as error:
-        module.fail_json(msg="{0}{1}{2}".format(prefix, to_native(error), consequence))
-    for reason in skipped:
-        module.warn("skipped a profile: {0}".format(reason))
-    return profiles, skipped
 
 
 # A stand-in stat of a regular file, to try a symbolic mode without a file.

@@ -25,11 +25,17 @@ CONFIG_CODE = ("module_utils._aws.config", "module_utils._aws.profiles")
 LOADED = """
 import importlib, json, sys
 importlib.import_module(sys.argv[1])
-print(json.dumps(sorted(name for name in sys.modules if name.startswith("ansible_collections.recro."))))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
 def loaded_with(name):
+    """The collection's modules that loading ``name`` loads."""
+    return [module for module in loaded_modules_of(name) if module.startswith("ansible_collections.recro.")]
+
+
+def loaded_modules_of(name):
+    """Every Python module that loading ``name`` loads."""
     completed = subprocess.run(
         [sys.executable, "-c", LOADED, PACKAGE + name],
         env={"PYTHONPATH": str(COLLECTIONS)},
@@ -62,3 +68,20 @@ def test_the_config_module_loads_it():
     # The check above would pass on names that no longer exist.
     loaded = loaded_with("modules.aws_sso_profile")
     assert [module for module in loaded if module.endswith(CONFIG_CODE)] == [PACKAGE + name for name in CONFIG_CODE]
+
+
+# What only the portal listing and AWS calls need: aws_sso_profile loads them where it discovers.
+AWS_CODE = ("module_utils._aws.clients", "module_utils._aws.discovery", "module_utils._aws.profile_names")
+
+
+def test_the_config_module_without_discover_loads_no_aws_call_code():
+    loaded = loaded_with("modules.aws_sso_profile")
+    assert [module for module in loaded if module.endswith(AWS_CODE)] == []
+    assert "botocore" not in loaded_modules_of("modules.aws_sso_profile")
+
+
+def test_the_listing_module_loads_the_discovery():
+    loaded = loaded_with("modules.aws_sso_accounts_info")
+    assert PACKAGE + "module_utils._aws.discovery" in loaded
+    # botocore only once a call is made.
+    assert "botocore" not in loaded_modules_of("modules.aws_sso_accounts_info")

@@ -36,8 +36,8 @@ def run_module(monkeypatch):
     def fail_json(_module, **result):
         raise ModuleExit(dict(result, failed=True))
 
-    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(aws_sso_profile.RecroModule, "exit_json", exit_json)
+    monkeypatch.setattr(aws_sso_profile.RecroModule, "fail_json", fail_json)
 
     def run(**options):
         with patch_module_args(options):
@@ -95,7 +95,7 @@ def test_unreadable_file_fails_with_path_and_line(run_module, tmp_path):
 
 def test_warns_about_a_missing_session(run_module, tmp_path, monkeypatch):
     warnings = []
-    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "warn", lambda _module, warning: warnings.append(warning))
+    monkeypatch.setattr(aws_sso_profile.RecroModule, "warn", lambda _module, warning: warnings.append(warning))
     run_module(
         path=str(tmp_path / "config"), name="p", sso_session="recro", sso_account_id="012345678901", sso_role_name="r"
     )
@@ -174,7 +174,7 @@ def test_a_profiles_item_that_is_not_a_dict_is_named(run_module, tmp_path):
 
 def test_skip_invalid_warns_and_writes_the_rest(run_module, tmp_path, monkeypatch):
     warnings = []
-    monkeypatch.setattr(aws_sso_profile.AnsibleModule, "warn", lambda _module, warning: warnings.append(warning))
+    monkeypatch.setattr(aws_sso_profile.RecroModule, "warn", lambda _module, warning: warnings.append(warning))
     path = tmp_path / "config"
     result = run_module(
         path=str(path),

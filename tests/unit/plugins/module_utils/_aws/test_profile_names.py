@@ -10,12 +10,12 @@ import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (
     DEFAULT_TEMPLATE,
-    ProfileNameError,
     profiles_for,
     sanitise,
     short_role,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 
 SEED_ACCOUNT = {"account_id": "012345678901", "account_name": "recrocog", "roles": ["adminAccess"]}
 
@@ -77,7 +77,7 @@ def test_two_pairs_with_one_name_are_refused_naming_both():
         {"account_id": "111111111111", "account_name": "prod", "roles": ["admin"]},
         {"account_id": "222222222222", "account_name": "Prod", "roles": ["adminAccess"]},
     ]
-    with pytest.raises(ProfileNameError) as raised:
+    with pytest.raises(ParameterError) as raised:
         profiles_for(accounts, DEFAULT_TEMPLATE)
     assert str(raised.value) == (
         "profile_name_template: '{account_name}-{role}' names both prod (111111111111) role admin "
@@ -117,11 +117,11 @@ def test_with_a_skipped_list_a_name_clash_or_an_empty_name_leaves_only_that_role
     ],
 )
 def test_templates_may_use_only_the_fields(template, message):
-    with pytest.raises(ProfileNameError) as raised:
+    with pytest.raises(ParameterError) as raised:
         profiles_for([SEED_ACCOUNT], template)
     assert message in str(raised.value)
 
 
 def test_accounts_must_have_an_id_and_roles():
-    with pytest.raises(ProfileNameError, match="each account needs account_id and roles"):
+    with pytest.raises(ParameterError, match="each account needs account_id and roles"):
         profiles_for([{"account_name": "x"}], DEFAULT_TEMPLATE)

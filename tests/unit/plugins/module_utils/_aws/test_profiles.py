@@ -15,8 +15,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import
     apply_request,
     build_request,
     describe_changes,
-    discovered_profiles,
-    with_discovered,
     writable_profiles,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
@@ -737,37 +735,3 @@ def test_writable_profiles_keeps_what_a_write_accepts_and_says_why_for_the_rest(
     # What it keeps, a write takes without skip_invalid.
     request = build_request(dict(sso_session="recro", profiles=writable))
     assert [spec.name for spec in request.profiles] == ["recrocog-admin", "recrocog-billing"]
-
-
-def test_discovered_profiles_names_each_role_and_leaves_out_what_a_write_refuses():
-    accounts = [
-        dict(account_id="111111111111", account_name="RecroCog", roles=["adminAccess", "Evil\n[profile x]"]),
-        dict(account_id="not-an-id", account_name="odd", roles=["readOnly"]),
-        dict(account_id="222222222222", account_name="RECROCOG", roles=["adminAccess", "readOnly"]),
-    ]
-    profiles, skipped = discovered_profiles("recro", accounts, "{account_name}-{role}")
-    assert profiles == [
-        dict(name="recrocog-admin", sso_account_id="111111111111", sso_role_name="adminAccess"),
-        dict(name="recrocog-readonly", sso_account_id="222222222222", sso_role_name="readOnly"),
-    ]
-    # The line break, the account ID that is not one, and the name the template gives twice.
-    assert len(skipped) == 3
-    assert any("Evil\\n[profile x]" in reason for reason in skipped)
-    assert any("not-an-id" in reason for reason in skipped)
-    assert any("names both" in reason for reason in skipped)
-
-
-def test_a_listed_profile_takes_the_place_of_the_discovered_one_of_its_name():
-    discovered = [dict(name="a", sso_account_id="1"), dict(name="b", sso_account_id="2"), dict(name="c")]
-    listed = [dict(name="b", sso_account_id="9"), "not a dict", dict(name="d"), dict(name="b", sso_account_id="8")]
-    merged = with_discovered(discovered, listed)
-    assert merged == [
-        dict(name="a", sso_account_id="1"),
-        dict(name="b", sso_account_id="9"),
-        dict(name="c"),
-        # The rest as listed, so that the write still names and refuses them.
-        "not a dict",
-        dict(name="d"),
-        dict(name="b", sso_account_id="8"),
-    ]
-    assert with_discovered(discovered, None) == discovered

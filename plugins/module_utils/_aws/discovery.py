@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Discovery: the accounts and roles a session's login gives access to, and the
+profiles named for them. aws_sso_accounts_info and aws_sso_profile's ``discover``
+both go through here, so they list, select and name the same way.
+
+The token is read as the user (the caller acts as the user); the portal is called
+through ``_aws.clients``, which reads nothing the user controls. A failed or
+timed-out call is a :class:`ServiceError` naming the call; a refused value a
+:class:`ParameterError` naming the option."""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import explain, read_cached_token
+
+
+class NotLoggedIn(ServiceError):
+    """The session has no usable token: a new login is the cure (the message says how)."""
+
+
+def session_region(name, region, read_config, path):
+    """``(name, sso_region)`` of the session whose login lists the accounts: as given
+    (``region`` not ``None``: the stanza need not exist yet), else from the config that
+    ``read_config()`` returns, read from ``path`` (``name`` ``None``: its only session).
+    Raises :class:`ParameterError` naming the option."""
+    if region is not None:
+        return sso_session.check_session_name("sso_session", name), check_region("sso_region", region)
+    config = read_config()
+    if name is None:
+        names = list(config.named_sections("sso-session"))
+        if len(names) != 1:
+            raise ParameterError(
+                "sso_session",
+                None,
+                "is missing: {0} has {1} [sso-session] stanzas ({2}); name one".format(
+                    path, len(names), ", ".join(names) or "none"
+                ),
+            )
+        name = names[0]
+    return name, sso_session.from_config(config, name, path).region
+
+
+def usable_token(read_bytes, home, name):
+    """``(access token, expiry)`` of sso-session ``name``'s cached login, read with
+    ``read_bytes``; :class:`NotLoggedIn` without one valid now (discovery never
+    refreshes: the person's login is the way)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    token, description = read_cached_token(read_bytes, home, name, now, 0)
+    if description["status"] not in ("valid", "expiring"):
+        raise NotLoggedIn(explain(name, dict(description, refreshable=False)))
+    return token["accessToken"], description["expires_at"]
+
+
+def list_accounts(name, region, access_token, include_roles=True, consequence=""):
+    """Every account the portal of ``region`` lists for ``access_token`` (all pages), as
+    dicts with account_id, account_name, email_address and roles (each account's role
+    names when ``include_roles``, listed in parallel; else empty). The whole listing ends
+    within ``clients.DEADLINE``; a failure is a :class:`ServiceError` for sso-session
+    ``name`` naming the call, then ``consequence``."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
+        clients,
+    )
+
+    with clients.calling(
+        "sso", region, "sso-session " + name, sso_session.login_command(name), consequence, secrets=(access_token,)
+    ) as step:
+        portal = clients.client("sso", region, unsigned=True).raw
+
+        def roles_of(account):
+            pages = portal.get_paginator("list_account_roles").paginate(
+                accessToken=access_token, accountId=account["account_id"]
+            )
+            return [item["roleName"] for page in pages for item in page["roleList"]]
+
+        def listing():
+            step["call"] = "ListAccounts"
+            pages = portal.get_paginator("list_accounts").paginate(accessToken=access_token)
+            accounts = [
+                dict(
+                    account_id=item["accountId"],
+                    account_name=item.get("accountName", ""),
+                    email_address=item.get("emailAddress", ""),
+                    roles=[],
+                )
+                for page in pages
+                for item in page["accountList"]
+            ]
+            if include_roles:
+                step["call"] = "ListAccountRoles"
+                for account, roles in zip(accounts, clients.parallel_map(roles_of, accounts)):
+                    account["roles"] = roles
+            return accounts
+
+        return clients.bounded("ListAccounts", listing)
+
+
+def check_query_result(selected, query, parameter="query"):
+    """``selected``, what ``query`` gave, when it is a list of accounts to name profiles for."""
+    if not isinstance(selected, list):
+        raise ParameterError(
+            parameter, query, "gives {0!r}, not a list of accounts to name profiles for".format(selected)
+        )
+    return selected
+
+
+def discovered_profiles(session_name, accounts, template, prefix=""):
+    """``(profiles, skipped)``: one profile per account and role of ``accounts``
+    named by ``template``, only those a write for ``session_name`` accepts, and why
+    each other one was left out. Raises :class:`ParameterError` (the option after
+    ``prefix``, e.g. ``discover.``) for a template or accounts that cannot be named."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (  # pylint: disable=import-outside-toplevel
+        writable_profiles,
+    )
+
+    skipped = []
+    named = profiles_for(accounts, template, skipped, prefix + "profile_name_template", prefix + "query")
+    profiles, refused = writable_profiles(session_name, named)
+    return profiles, skipped + refused
+
+
+def with_discovered(discovered, listed):
+    """The ``profiles`` items of one write: ``discovered``, where a ``listed`` item of
+    the same name takes the place of the discovered one, then the other listed items,
+    in order. Listed items stay as given: the write checks them."""
+    listed = list(listed or [])
+    named = {}
+    for index, item in enumerate(listed):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            named.setdefault(item["name"], index)
+    placed = set()
+    merged = []
+    for profile in discovered:
+        index = named.get(profile["name"])
+        if index is None:
+            merged.append(profile)
+        elif index not in placed:
+            placed.add(index)
+            merged.append(listed[index])
+    return merged + [item for index, item in enumerate(listed) if index not in placed]
