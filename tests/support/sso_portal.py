@@ -324,6 +324,9 @@ class SsoPortal:
         self._requests = []
         self._logout_tokens = []  # the bearer token of every Logout received, valid or not
         self._lock = threading.Lock()
+        # A misbehaviour of the service for some operations: see stall() and drip().
+        self._misbehaviour = None
+        self._stopped = threading.Event()
         self._state_file = state_file
         self._state_file_signature = None
         self.reload_state_file()  # a bad file fails here, not on the first request
@@ -351,6 +354,7 @@ class SsoPortal:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()  # ends the answers that stall or drip
         if self._thread is not None:
             self._http.shutdown()
             self._thread.join()
@@ -362,6 +366,40 @@ class SsoPortal:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+    # A service that hangs: for the deadline tests.
+    def stall(self, operations=None) -> None:
+        """From now on, accept the requests of ``operations`` (default: all) and never answer."""
+        self._misbehaviour = ('stall', 0, frozenset(operations) if operations else None)
+
+    def drip(self, seconds: float = 2.0, operations=None) -> None:
+        """From now on, answer the requests of ``operations`` (default: all) one byte every
+        ``seconds``: each read gets a byte before a read timeout, so only a deadline ends it."""
+        self._misbehaviour = ('drip', seconds, frozenset(operations) if operations else None)
+
+    def behave(self) -> None:
+        """Answer normally again."""
+        self._misbehaviour = None
+
+    def misbehaviour_for(self, operation: str):
+        """``('stall' | 'drip', seconds)`` for ``operation``, or None."""
+        misbehaviour = self._misbehaviour
+        if misbehaviour is None or (misbehaviour[2] is not None and operation not in misbehaviour[2]):
+            return None
+        return misbehaviour[:2]
+
+    def hang(self, operation: str, method: str, path: str, query: dict) -> None:
+        """Log a request that will not be answered, then wait until the portal stops."""
+        with self._lock:
+            self._requests.append(PortalRequest(operation, method, path, dict(query), None, 0))
+        self._stopped.wait()
+
+    def drip_out(self, write, payload: bytes, seconds: float) -> None:
+        """Send ``payload`` one byte every ``seconds`` through ``write``, until sent or the portal stops."""
+        for index in range(len(payload)):
+            if self._stopped.wait(seconds):
+                return
+            write(payload[index : index + 1])
 
     # Access tokens: what `aws sso login` would have obtained from the OIDC service.
     def issue_access_token(self) -> str:
@@ -527,6 +565,16 @@ def _required(query: dict, name: str) -> str:
     return query[name]
 
 
+class _Buffer(bytearray):
+    """What the handler writes, kept to be sent later (a drip)."""
+
+    def write(self, data):
+        self.extend(data)
+
+    def getvalue(self):
+        return bytes(self)
+
+
 class _PortalRequestHandler(BaseHTTPRequestHandler):
     # HTTP/1.1 with Content-Length on every answer, so botocore's connection pool keeps its connection.
     protocol_version = 'HTTP/1.1'
@@ -542,6 +590,11 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get('Content-Length') or 0))
         url = urlsplit(self.path)
         query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
+        portal = self.server.portal
+        misbehaviour = portal.misbehaviour_for(_OPERATIONS.get((method, url.path), 'Unknown'))
+        if misbehaviour and misbehaviour[0] == 'stall':
+            portal.hang(_OPERATIONS.get((method, url.path), 'Unknown'), method, url.path, query)
+            return
         headers = {'x-amzn-RequestId': str(uuid.uuid4())}
         try:
             body = self.server.portal.handle(method, url.path, query, self.headers.get(BEARER_TOKEN_HEADER))
@@ -555,6 +608,9 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
             headers['x-amzn-ErrorType'] = 'InternalServerException'
             body = {'message': '%s: %s' % (type(error).__name__, error)}
         payload = b'' if body is None else json.dumps(body).encode('utf-8')
+        connection_file = self.wfile
+        if misbehaviour:  # the whole answer, status line and headers included, a byte at a time
+            self.wfile = _Buffer()
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -563,6 +619,9 @@ class _PortalRequestHandler(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+        if misbehaviour:
+            answer, self.wfile = self.wfile.getvalue(), connection_file
+            portal.drip_out(self.connection.sendall, answer, misbehaviour[1])
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         pass  # the request log is kept in SsoPortal.requests; stderr stays quiet

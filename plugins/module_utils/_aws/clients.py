@@ -263,7 +263,7 @@ def describe(error, service, call, region, subject, login, consequence="", secre
             text = "{0} refused {1} of {2}: {3}".format(name, call, subject, error)
     elif "class" in _DEADLINE_ERRORS and isinstance(error, _DEADLINE_ERRORS["class"]):
         text = (
-            "{0} in {1} did not finish {2} for {3} within {4} s (the deadline of the whole call: {5} attempts, "
+            "{0} in {1} did not finish {2} for {3} within {4} s, the deadline of the whole operation ({5} attempts, "
             "{6} s to connect, {7} s per read)".format(
                 name, region, call, subject, DEADLINE, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT
             )
@@ -287,13 +287,14 @@ def calling(service, region, subject, login, consequence="", secrets=()):
     """Turn a botocore error (or the deadline) of the calls in the block into a
     :class:`ServiceError` worded by :func:`describe`. The block may set ``["call"]`` of
     the dict it is given to name the call in progress where botocore names none (a
-    timeout)."""
+    timeout, the deadline)."""
     exceptions = load_botocore().exceptions
-    step = dict(call="the call")
+    step = dict(call=None)
     try:
         yield step
     except (exceptions.ClientError, exceptions.BotoCoreError) as error:
-        call = call_of(error, step["call"])
+        # The operation botocore names, else the step in progress, else what the deadline names.
+        call = getattr(error, "operation_name", None) or step["call"] or call_of(error)
         raise ServiceError(describe(error, service, call, region, subject, login, consequence, secrets)) from None
 
 

@@ -25,7 +25,8 @@ def client_error(code, operation="ListAccounts"):
     return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "no"}}, operation)
 
 
-def describe(error, call="ListAccounts"):
+def describe(error):
+    call = clients.call_of(error, "ListAccounts")
     return clients.describe(error, "sso", call, "us-east-1", "sso-session recro", LOGIN, "; nothing was changed")
 
 
@@ -89,8 +90,8 @@ def test_the_requirements_file_names_the_same_minimum():
         ),
         (
             clients.deadline_error("ListAccountRoles"),
-            "the SSO portal in us-east-1 did not finish ListAccounts for sso-session recro within 45 s (the deadline "
-            "of the whole call: 3 attempts, 5 s to connect, 15 s per read)",
+            "the SSO portal in us-east-1 did not finish ListAccountRoles for sso-session recro within 45 s, the "
+            "deadline of the whole operation (3 attempts, 5 s to connect, 15 s per read)",
         ),
     ],
 )
