@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.user_config
+  - recro.aws_sso.user_config.lock_timeout
 attributes:
   check_mode:
     support: full
@@ -44,6 +45,7 @@ options:
       - The C([sso-session]) to log in to; its C(sso_start_url), C(sso_region) and C(sso_registration_scopes) are used,
         unless O(sso_start_url) gives them.
       - The token cache file is named after it, as the AWS CLI names it.
+      - "A name every AWS tool reads (letters, digits and C(_ . @ % + : -)), as for M(recro.aws_sso.aws_sso_profile)."
     type: str
     required: true
   sso_start_url:
@@ -96,10 +98,6 @@ options:
         or C(open) (macOS). Without a desktop session the URL is only reported in the failure message on timeout.
     type: bool
     default: true
-  lock_timeout:
-    description: Seconds to wait for another run working on the same token cache directory.
-    type: int
-    default: 15
 notes:
   - Endpoints come from boto3, so C(AWS_ENDPOINT_URL_SSO_OIDC) applies.
   - The token cache is C(~/.aws/sso/cache) of O(user), whatever O(path) is.
@@ -177,16 +175,13 @@ import datetime
 import os
 import sys
 import time
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import boto3_for, botocore_session
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import ConfigFileError, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import cache as sso_cache
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import login as sso_login
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
@@ -219,8 +214,81 @@ class _NoBotocore:
         pass
 
 
+def check_options(params):
+    """The options that do not name the session, checked before anything is read."""
+    check_seconds("timeout", params["timeout"])
+    if params["flow"] == sso_login.PKCE and not params["wait"]:
+        raise ParameterError(
+            "wait", False, "needs flow: device_code; the pkce redirect server lives only as long as the task"
+        )
+
+
+def read_session(module):
+    """The :class:`~._sso.session.Session` of the options, or else of the config's stanza (read as the user)."""
+    session = sso_session.from_options(module.params)
+    if session is None:
+        with user_files.acting_as(module.account):
+            dummy, config = read_config_file(module.config_path, user_files.read_bytes)
+        session = sso_session.from_config(config, module.params["sso_session"], module.config_path)
+    return session
+
+
+def session_files(home, session):
+    """The session's token, registration and pending-authorization files, and how they are read and written."""
+    return sso_login.Files(
+        token=sso_cache.token_cache_file(home, session.name),
+        registration=sso_cache.registration_cache_file(
+            home, session.name, session.start_url, session.region, session.scopes
+        ),
+        pending=sso_cache.pending_authorization_file(home, session.name),
+        read=user_files.read_bytes,
+        write=sso_cache.write_private_file,
+        remove=sso_cache.remove_file,
+    )
+
+
+def new_login(module, session, files):
+    """The login of ``session``; boto3 is imported only when AWS is called (a valid token needs none)."""
+
+    def client():
+        return oidc_client(boto3_for(module, module.account), session.region)
+
+    def is_client_error(error):
+        return isinstance(error, botocore_exceptions().ClientError)
+
+    return sso_login.Login(
+        module.params,
+        session,
+        files,
+        client=client,
+        clock=lambda: datetime.datetime.now(datetime.timezone.utc),
+        sleep=time.sleep,
+        is_client_error=is_client_error,
+        check_mode=module.check_mode,
+        browser=sso_login.browser_opener(os.environ, module.params["open_browser"]),
+    )
+
+
+def run_login(module, login, session):
+    """``login.run()`` as the user, under the lock of the token cache directory; an
+    sso-oidc service that cannot be reached is a :class:`ServiceError`."""
+    home = module.account.home
+    try:
+        with user_files.acting_as(module.account):
+            with sso_cache.locked_cache(
+                sso_cache.sso_cache_directory(home), module.params["lock_timeout"], module.check_mode
+            ):
+                return login.run()
+    except botocore_exceptions().BotoCoreError as error:
+        raise ServiceError(
+            "sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
+                session.name, session.region, sso_login.scrub(str(error))
+            )
+        ) from None
+
+
 def main():
-    module = AnsibleModule(
+    module = RecroModule(
         argument_spec=dict(
             sso_session=dict(type="str", required=True),
             sso_start_url=dict(type="str"),
@@ -232,89 +300,16 @@ def main():
             force=dict(type="bool", default=False),
             refresh_only=dict(type="bool", default=False),
             open_browser=dict(type="bool", default=True),
-            lock_timeout=dict(type="int", default=15),
-            path=dict(type="str"),
-            user=dict(type="str"),
         ),
-        supports_check_mode=True,
     )
-    params = module.params
-    for option in ("timeout", "lock_timeout"):
-        if params[option] < 0:
-            module.fail_json(msg="{0}: {1} is not a number of seconds (0 or more)".format(option, params[option]))
-    if params["flow"] == sso_login.PKCE and not params["wait"]:
-        module.fail_json(
-            msg="wait: false needs flow: device_code; the pkce redirect server lives only as long as the task"
-        )
-    account, path = user_and_path(module)
-    name = params["sso_session"]
-    home = account.home
-    token_file = sso_cache.token_cache_file(home, name)
-    try:
-        session = sso_session.from_options(params)
-        if session is None:
-            with user_files.acting_as(account):
-                dummy, config = read_config_file(path, user_files.read_bytes)
-            session = sso_session.from_config(config, name, path)
-    except ParameterError as error:
-        module.fail_json(msg=to_native(error), token_file=token_file)
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}".format(path, to_native(error)), token_file=token_file)
-    except (IOError, OSError) as error:
-        module.fail_json(
-            msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), token_file=token_file
-        )
-    dummy, start_url, region, scopes = session
-    files = sso_login.Files(
-        token=token_file,
-        registration=sso_cache.registration_cache_file(home, name, start_url, region, scopes),
-        pending=sso_cache.pending_authorization_file(home, name),
-        read=sso_cache.read_private_file,
-        write=sso_cache.write_private_file,
-        remove=sso_cache.remove_file,
-    )
-
-    def client():
-        # boto3 only when AWS is called: a valid token needs none, and importing it costs a third of a second.
-        return oidc_client(boto3_for(module, account), region)
-
-    def is_client_error(error):
-        return isinstance(error, botocore_exceptions().ClientError)
-
-    login = sso_login.Login(
-        params,
-        session,
-        files,
-        client=client,
-        clock=lambda: datetime.datetime.now(datetime.timezone.utc),
-        sleep=time.sleep,
-        is_client_error=is_client_error,
-        check_mode=module.check_mode,
-        browser=sso_login.browser_opener(os.environ, params["open_browser"]),
-    )
-    try:
-        with user_files.acting_as(account):
-            with sso_cache.locked_cache(sso_cache.sso_cache_directory(home), params["lock_timeout"], module.check_mode):
-                result = login.run()
-    except sso_login.LoginError as error:
-        module.fail_json(msg=to_native(error), token_file=token_file, status="failed", flow=params["flow"])
-    except botocore_exceptions().BotoCoreError as error:
-        module.fail_json(
-            msg="sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
-                name, region, sso_login.scrub(to_native(error))
-            ),
-            token_file=token_file,
-            status="failed",
-            flow=params["flow"],
-        )
-    except (IOError, OSError) as error:
-        module.fail_json(
-            msg="{0} (as user {1!r})".format(to_native(error), account.name),
-            token_file=token_file,
-            status="failed",
-            flow=params["flow"],
-            exception=traceback.format_exc(),
-        )
+    failure = dict(status="failed", flow=module.params["flow"])
+    with module.failing_on(**failure):
+        check_options(module.params)
+        session = read_session(module)
+    files = session_files(module.account.home, session)
+    failure["token_file"] = files.token
+    with module.failing_on(**failure):
+        result = run_login(module, new_login(module, session, files), session)
     module.exit_json(**result)
 
 

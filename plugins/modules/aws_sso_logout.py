@@ -10,11 +10,12 @@ module: aws_sso_logout
 short_description: Log out of one AWS IAM Identity Center (SSO) session and delete what its login left behind
 version_added: 0.2.0
 description:
-  - Does what C(aws sso logout) does, for one C([sso-session]) only, and a little more. With the session's token,
-    when one is cached and has not expired, it calls the SSO portal's C(Logout), which ends the session on the
-    service side. Then, as O(user), it deletes the session's token cache file, the role credentials the AWS CLI
-    cached for the profiles that use the session, the session's client registration files, and a pending device
-    authorization of M(recro.aws_sso.aws_sso_login).
+  - Does what C(aws sso logout) does, for one C([sso-session]) only, and a little more. As O(user), it deletes the
+    session's token cache file, the role credentials the AWS CLI cached for the profiles that use the session, the
+    session's client registration files, and a pending device authorization of M(recro.aws_sso.aws_sso_login).
+    Then, with the session's token, when one was cached and had not expired, it calls the SSO portal's C(Logout),
+    which ends the session on the service side. The local token goes first, so a logout that hangs or is killed
+    while it talks to the portal leaves no usable token on disk.
   - Files are found by the names the AWS CLI and botocore give them, never by looking through the cache
     directories, so no file of another session is touched. A role-credential file is deleted only when it says
     C(ProviderType) V(sso).
@@ -30,6 +31,7 @@ author:
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.user_config
+  - recro.aws_sso.user_config.lock_timeout
 requirements:
   - boto3 (for the portal's C(Logout); without it the local files are still deleted and RV(service_logout_error) says so)
 options:
@@ -39,13 +41,9 @@ options:
       - When the config file has no such stanza (it was removed first), the module still deletes what it can name
         from the session's name alone (the token, the pending authorization, the role credentials of profiles with
         C(sso_session) set to it), and the client registrations when the token file tells their start URL and Region.
+      - "A name every AWS tool reads (letters, digits and C(_ . @ % + : -)), as for M(recro.aws_sso.aws_sso_profile)."
     type: str
     required: true
-  lock_timeout:
-    description:
-      - Seconds to wait for another run (a login of the same user) that holds the lock on C(~/.aws/sso/cache).
-    type: int
-    default: 15
 attributes:
   check_mode:
     support: full
@@ -66,6 +64,9 @@ notes:
     expire (the permission set's session duration).
   - Fails, naming the path and what it is, when one of the session's files is a directory, FIFO, socket or device;
     nothing is deleted then.
+  - When another run holds the lock on C(~/.aws/sso/cache) for more than O(lock_timeout) seconds, no file is deleted;
+    the portal's C(Logout) is still called with a token that had not expired, and the failure says whether it
+    ended the session.
 seealso:
   - module: recro.aws_sso.aws_sso_login
   - module: recro.aws_sso.aws_sso_session_info
@@ -113,27 +114,24 @@ path:
 """
 
 import datetime
-import os
+import sys
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import describe_aws_error, portal_client
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import failing_on_file_errors, user_and_path
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
-    remove_file,
-    sso_cache_directory,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout, ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import remove_file, sso_cache_directory
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
+    FILE,
     TOKEN,
-    NotRegularFile,
     named_files,
     present,
     registration_files,
     removable,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_command, read_cached_token
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_cached_token
 
 
 def plan(account, path, name):
@@ -141,12 +139,12 @@ def plan(account, path, name):
     dummy, config = read_config_file(path, user_files.read_bytes)
     found = present(named_files(config, account.home, name))
     token, description = None, {"status": "missing"}
-    if any(role == TOKEN and kind == "file" for role, dummy_path, kind in found):
+    if any(role == TOKEN and kind == FILE for role, dummy_path, kind in found):
         now = datetime.datetime.now(datetime.timezone.utc)
         token, description = read_cached_token(user_files.read_bytes, account.home, name, now, 0)
     found += present(registration_files(config, account.home, name, token))
-    section = config.find(SSO_SESSION, name)
-    region = section.values().get("sso_region") if section is not None else None
+    stanza = sso_session.find(config, name)
+    region = stanza.region if stanza is not None else None
     if not region and isinstance(token, dict) and isinstance(token.get("region"), str):
         region = token["region"]
     access_token, problem = None, None
@@ -171,69 +169,73 @@ def plan(account, path, name):
     return removable(found, user_files.read_bytes), region, access_token, problem
 
 
-def checked_plan(module, account, path, name, result):
-    """``plan()``, failing the module (naming the path and what it is) on a file that is not a regular one."""
-    try:
-        return plan(account, path, name)
-    except NotRegularFile as error:
-        module.fail_json(msg="{0}: {1}".format(error.path, error.strerror), **result)
-
-
-def portal_logout(module, account, name, region, access_token):
+def portal_logout(module, name, region, access_token):
     """``None`` when the portal's Logout succeeded, otherwise why not (never the token)."""
-    os.environ["HOME"] = account.home
     try:
-        import boto3  # pylint: disable=import-outside-toplevel
-        import botocore.exceptions  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        module.warn(missing_required_lib("boto3"))
-        return "boto3 is not installed where the module runs; the portal was not called"
-
-    def describe(error):
-        message = describe_aws_error(
-            error, botocore.exceptions, "the SSO portal", region, "sso-session " + name, login_command(name)
-        )
-        return message.replace(access_token, "<token>")
-
+        clients.load_botocore(module.account)
+    except ServiceError as error:  # no botocore, or one too old: the files are gone all the same
+        module.warn(str(error))
+        return "{0}; the portal was not called".format(error)
+    exceptions = sys.modules["botocore.exceptions"]
     try:
-        portal_client(boto3, region).logout(accessToken=access_token)
-    except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code")
-        if code == "UnauthorizedException":
+        clients.client("sso", region, unsigned=True).logout(accessToken=access_token)
+    except exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "UnauthorizedException":
             return (
                 "the SSO portal in {0} no longer accepts the token of sso-session {1} (the session had ended)".format(
                     region, name
                 )
             )
-        return describe(error)
-    except botocore.exceptions.BotoCoreError as error:
-        return describe(error)
+        return describe_portal_error(error, name, region, access_token)
+    except exceptions.BotoCoreError as error:
+        return describe_portal_error(error, name, region, access_token)
     return None
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            sso_session=dict(type="str", required=True),
-            lock_timeout=dict(type="int", default=15),
-            path=dict(type="str"),
-            user=dict(type="str"),
-        ),
-        supports_check_mode=True,
+def describe_portal_error(error, name, region, access_token):
+    return clients.describe(
+        error, "sso", "Logout", region, "sso-session " + name, sso_session.login_command(name), secrets=[access_token]
     )
+
+
+def remove_session_files(module, name, removed):
+    """Delete, as the user and under the cache's lock, the session's files, adding each
+    path deleted to ``removed``."""
+    account = module.account
+    with user_files.acting_as(account):
+        with user_files.locked_directory(
+            sso_cache_directory(account.home), module.params["lock_timeout"], missing_ok=True
+        ):
+            # Looked at again under the lock: a login may have written meanwhile.
+            for item in plan(account, module.config_path, name)[0]:
+                if remove_file(item):
+                    removed.append(item)
+
+
+def fail_on_lock_timeout(module, error, name, region, access_token, problem, result):
+    """No file was deleted: end the session at the portal all the same (the token on
+    disk is then of no use), and fail saying whether that happened."""
+    if access_token is not None:
+        problem = portal_logout(module, name, region, access_token)
+    ended = access_token is not None and problem is None
+    result.update(service_logout=ended, service_logout_error=problem)
+    consequence = "the portal ended the session" if ended else "the portal did not end the session: " + problem
+    module.fail_json(msg="{0}; {1}".format(error, consequence), **result)
+
+
+def listing(paths):
+    return "".join(item + "\n" for item in paths)
+
+
+def main():
+    module = RecroModule(argument_spec=dict(sso_session=dict(type="str", required=True)))
     name = module.params["sso_session"]
-    if not name or any(ord(character) < 32 or ord(character) == 127 for character in name):
-        module.fail_json(msg="sso_session: {0!r} is not a session name (empty, or a control character)".format(name))
-    if module.params["lock_timeout"] < 0:
-        module.fail_json(
-            msg="lock_timeout: {0} is negative; give seconds, 0 or more".format(module.params["lock_timeout"])
-        )
-    account, path = user_and_path(module)
-    result = dict(changed=False, path=path, removed=[], service_logout=False, service_logout_error=None)
-    with failing_on_file_errors(module, path, account, result):
-        with user_files.acting_as(account):
-            paths, region, access_token, problem = checked_plan(module, account, path, name, result)
-    result["diff"] = dict(before="".join(item + "\n" for item in paths), after="")
+    result = dict(changed=False, removed=[], service_logout=False, service_logout_error=None)
+    with module.failing_on(**result):
+        sso_session.check_session_name("sso_session", name)
+        with user_files.acting_as(module.account):
+            paths, region, access_token, problem = plan(module.account, module.config_path, name)
+    result.update(path=module.config_path, diff=dict(before=listing(paths), after=""))
     if module.check_mode:
         result.update(
             changed=bool(paths),
@@ -245,22 +247,19 @@ def main():
         )
         module.exit_json(**result)
 
+    removed = result["removed"]
+    with module.failing_on(**result):
+        try:
+            remove_session_files(module, name, removed)
+        except LockTimeout as error:
+            fail_on_lock_timeout(module, error, name, region, access_token, problem, result)
     if access_token is not None:
-        problem = portal_logout(module, account, name, region, access_token)
-    result.update(service_logout=access_token is not None and problem is None, service_logout_error=problem)
-    removed = []
-    with failing_on_file_errors(module, path, account, dict(result, removed=removed)):
-        with user_files.acting_as(account):
-            with user_files.locked_directory(
-                sso_cache_directory(account.home), module.params["lock_timeout"], missing_ok=True
-            ):
-                # Looked at again under the lock: a login may have written meanwhile.
-                paths = checked_plan(module, account, path, name, dict(result, removed=removed))[0]
-                for item in paths:
-                    if remove_file(item):
-                        removed.append(item)
+        problem = portal_logout(module, name, region, access_token)
     result.update(
-        changed=bool(removed), removed=removed, diff=dict(before="".join(item + "\n" for item in removed), after="")
+        changed=bool(removed),
+        diff=dict(before=listing(removed), after=""),
+        service_logout=access_token is not None and problem is None,
+        service_logout_error=problem,
     )
     if result["service_logout"]:
         result["msg"] = "logged out of sso-session {0} at the portal; {1} files removed".format(name, len(removed))

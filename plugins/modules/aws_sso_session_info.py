@@ -27,16 +27,15 @@ requirements:
 options:
   sso_session:
     description:
-      - The session to report. Default is every C([sso-session]) in the config file.
-      - A session the config file does not have fails the task; see O(name) for a look-up that does not.
+      - One session to look up, returned as RV(session) and as the one item of RV(sessions). Default is every
+        C([sso-session]) in the config file.
+      - "A session the config file does not have is not a failure: RV(session.status) is V(missing),
+        RV(session.stanza_found) is false and RV(sessions) is empty."
+      - "A name every AWS tool reads (letters, digits and C(_ . @ % + : -)), as for M(recro.aws_sso.aws_sso_profile)."
+      - The alias O(name) is the option's name in 0.2.0; the session is O(sso_session) in every module of the
+        collection.
     type: str
-  name:
-    description:
-      - "One session to look up, returned as RV(session). A session the config file does not have is not a failure:
-        RV(session.status) is V(missing) and RV(session.stanza_found) is false."
-      - Mutually exclusive with O(sso_session).
-    type: str
-    version_added: 0.2.0
+    aliases: [name]
   expiry_margin:
     description:
       - Seconds. A token that expires within this margin is reported as expiring (RV(sessions[].expiring)).
@@ -66,8 +65,8 @@ EXAMPLES = r"""
 
 - name: Tell her how to log in when she is not
   ansible.builtin.debug:
-    msg: "{{ login.sessions[0].message }}"
-  when: login.sessions[0].status != 'valid'
+    msg: "{{ login.session.message }}"
+  when: login.session.status != 'valid'
 
 - name: The sessions that need a login within the hour
   recro.aws_sso.aws_sso_session_info:
@@ -150,10 +149,10 @@ sessions:
       sample: "logged in to sso-session recro until 2026-11-26T17:00:00Z (in 7 h 59 min)"
 session:
   description:
-    - The session O(name), with the same keys as an item of RV(sessions), and RV(session.stanza_found).
+    - The session O(sso_session), with the same keys as an item of RV(sessions), and RV(session.stanza_found).
     - Without a C([sso-session]) stanza of that name, only C(name), C(stanza_found), C(status) (V(missing)),
       C(login_command), C(token_cache_file) and C(message).
-  returned: when O(name) is given
+  returned: when O(sso_session) is given
   type: dict
   version_added: 0.2.0
   contains:
@@ -177,37 +176,31 @@ query_result:
 
 import datetime
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
-    failing_on_file_errors,
-    run_query,
-    user_and_path,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule, run_query
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import token_cache_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     explain,
-    login_command,
     read_cached_token,
-    token_cache_file,
 )
 
 
 def session_report(config, account, name, now, margin):
     """What can be said of the session ``name`` and its login, without the token."""
-    section = config.find(SSO_SESSION, name)
-    settings = section.values() if section is not None else {}
+    stanza = sso_session.find(config, name)
     report = dict(
         name=name,
         profiles=list(config.profiles_using(name)),
-        login_command=login_command(name),
+        login_command=sso_session.login_command(name),
         token_cache_file=token_cache_file(account.home, name),
     )
-    for key in ("sso_start_url", "sso_region"):
-        if key in settings:
-            report[key] = settings[key]
+    if stanza is not None:
+        for key, value in (("sso_start_url", stanza.start_url), ("sso_region", stanza.region)):
+            if value is not None:
+                report[key] = value
     dummy, description = read_cached_token(user_files.read_bytes, account.home, name, now, margin)
     report["token_found"] = description["status"] != "missing"
     report["message"] = explain(name, description)
@@ -222,50 +215,35 @@ def missing_session(account, name, path):
         name=name,
         stanza_found=False,
         status="missing",
-        login_command=login_command(name),
+        login_command=sso_session.login_command(name),
         token_cache_file=token_cache_file(account.home, name),
         message="{0} has no [sso-session {1}] stanza: nothing to log in to yet".format(path, name),
     )
 
 
 def main():
-    module = AnsibleModule(
+    module = RecroModule(
         argument_spec=dict(
-            sso_session=dict(type="str"),
-            name=dict(type="str"),
+            sso_session=dict(type="str", aliases=["name"]),
             expiry_margin=dict(type="int", default=BOTOCORE_REFRESH_WINDOW),
             query=dict(type="str"),
-            path=dict(type="str"),
-            user=dict(type="str"),
         ),
-        mutually_exclusive=[("sso_session", "name")],
-        supports_check_mode=True,
+        shared=("user", "path"),
     )
-    account, path = user_and_path(module)
+    account, path, wanted = module.account, module.config_path, module.params["sso_session"]
     now = datetime.datetime.now(datetime.timezone.utc)
-    with failing_on_file_errors(module, path, account):
+    with module.failing_on():
+        if wanted is not None:
+            sso_session.check_session_name("sso_session", wanted)
         with user_files.acting_as(account):
             dummy, config = read_config_file(path, user_files.read_bytes)
             names = list(config.named_sections(SSO_SESSION))
-            wanted = module.params["sso_session"]
             if wanted is not None:
-                if wanted not in names:
-                    module.fail_json(
-                        msg="sso_session: {0!r} has no [sso-session {0}] stanza in {1}; it has {2}".format(
-                            wanted, path, ", ".join(names) or "none"
-                        ),
-                        path=path,
-                    )
-                names = [wanted]
-            looked_up = module.params["name"]
-            if looked_up is not None:
-                names = [looked_up] if looked_up in names else []
+                names = [wanted] if wanted in names else []
             sessions = [session_report(config, account, name, now, module.params["expiry_margin"]) for name in names]
     result = dict(changed=False, path=path, sessions=sessions)
-    if looked_up is not None:
-        result["session"] = (
-            dict(sessions[0], stanza_found=True) if sessions else missing_session(account, looked_up, path)
-        )
+    if wanted is not None:
+        result["session"] = dict(sessions[0], stanza_found=True) if sessions else missing_session(account, wanted, path)
     if module.params["query"]:
         result["query_result"] = run_query(module, dict(path=path, sessions=sessions))
     module.exit_json(**result)

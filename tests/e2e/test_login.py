@@ -25,7 +25,7 @@ import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
-from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
+from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc, aws_cli_login
 
 AWS_CLI = '/usr/bin/aws'
 CONFIG = """[profile p]
@@ -244,18 +244,7 @@ def test_the_cli_login_after_ours_reuses_our_registration(login, run_playbook, t
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
     assert login.oidc.count('RegisterClient') == 1
-    approve_when_asked(login.oidc, after=0.5)
-    env = dict(login.env, BROWSER='true')
-    cli = subprocess.run(
-        [AWS_CLI, 'sso', 'login', '--no-browser', '--sso-session', 'recro'],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    cli = aws_cli_login(login.oidc, login.env, 'recro')
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert login.oidc.count('RegisterClient') == 1, login.oidc.calls
     assert login.oidc.count('StartDeviceAuthorization') == 2

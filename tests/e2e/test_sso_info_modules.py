@@ -122,6 +122,46 @@ def test_session_info_by_name_reports_a_missing_stanza_as_a_status(aws_servers, 
     }
 
 
+LOOK_UP_BY_SSO_SESSION = """
+    - name: Look up the session of the config
+      recro.aws_sso.aws_sso_session_info:
+        sso_session: recro
+      register: present
+    - name: Look up a session the config does not have
+      recro.aws_sso.aws_sso_session_info:
+        sso_session: other
+      register: absent
+    - name: Look up a name no AWS tool reads
+      recro.aws_sso.aws_sso_session_info:
+        sso_session: "recro other"
+      register: refused
+      ignore_errors: true
+"""
+
+
+def test_session_info_sso_session_is_the_look_up_name_is_its_alias(aws_servers, run_playbook):
+    aws_servers.log_in()
+    saved = "{'present': present, 'absent': absent, 'refused': refused}"
+    by_option = run_playbook(playbook(LOOK_UP_BY_SSO_SESSION, saved), aws_servers.env)
+    assert by_option.returncode == 0, by_option.output
+    by_alias = run_playbook(playbook(LOOK_UP_BY_NAME, "{'present': present, 'absent': absent}"), aws_servers.env)
+    def without_clock(report):  # expires_in counts down between the two runs
+        return {key: value for key, value in report.items() if key != "expires_in"}
+
+    for key in ("present", "absent"):
+        assert without_clock(by_option.saved[key]["session"]) == without_clock(by_alias.saved[key]["session"])
+        assert [without_clock(item) for item in by_option.saved[key]["sessions"]] == [
+            without_clock(item) for item in by_alias.saved[key]["sessions"]
+        ]
+    assert by_option.saved["present"]["session"]["status"] == "valid"
+    assert by_option.saved["absent"]["session"]["status"] == "missing" and not by_option.saved["absent"].get("failed")
+    refused = by_option.saved["refused"]
+    assert refused["failed"] and "session" not in refused
+    assert refused["msg"] == (
+        "sso_session: 'recro other' is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only"
+    )
+
+
 ACCOUNTS = """
     - name: List accounts and roles
       recro.aws_sso.aws_sso_accounts_info:

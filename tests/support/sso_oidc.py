@@ -24,9 +24,13 @@ import hashlib
 import http.server
 import json
 import secrets
+import subprocess
 import threading
 import time
 import urllib.parse
+
+# Debian's AWS CLI v2 (2.9.19): the device flow only.
+AWS_CLI = '/usr/bin/aws'
 
 DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 _ERRORS = {
@@ -296,3 +300,22 @@ def _handler(service):
             self.end_headers()
 
     return Handler
+
+
+def aws_cli_login(oidc: SsoOidc, env: dict, session_name: str) -> subprocess.CompletedProcess:
+    """``aws sso login --no-browser --sso-session NAME`` of the real AWS CLI against ``oidc``
+    (``env`` points the CLI at it), with the test approving its code half a second after it
+    is shown."""
+    from .playbooks import approve_when_asked  # pylint: disable=import-outside-toplevel
+
+    approve_when_asked(oidc, after=0.5)
+    return subprocess.run(
+        [AWS_CLI, 'sso', 'login', '--no-browser', '--sso-session', session_name],
+        env=dict(env, BROWSER='true'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=120,
+        check=False,
+    )

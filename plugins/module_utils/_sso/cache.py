@@ -2,9 +2,12 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Where the AWS CLI v2 and botocore keep what an SSO login leaves behind, and
-how the collection writes and removes those files. The names are theirs, so
-that the CLI and every SDK use (and refresh) a login of ours as their own."""
+"""The SSO cache layout: where the AWS CLI v2 and botocore keep what an SSO login
+leaves behind (the token, a client registration per scopes, the role credentials),
+where ours keeps a pending device authorization, the one lock on the cache, and how
+the collection writes and removes those files. The names are theirs, so that the CLI
+and every SDK use (and refresh) a login of ours as their own. Files are read with
+``_common.files.read_bytes``."""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ import json
 import os
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import token_cache_file
 
 __all__ = [
     "PRIVATE_DIRECTORY_MODE",
@@ -23,7 +25,6 @@ __all__ = [
     "cli_cache_directory",
     "locked_cache",
     "pending_authorization_file",
-    "read_private_file",
     "registration_cache_file",
     "remove_file",
     "role_credentials_cache_file",
@@ -46,6 +47,11 @@ def sso_cache_directory(home):
 
 def cli_cache_directory(home):
     return os.path.join(home, ".aws", "cli", "cache")
+
+
+def token_cache_file(home, session_name):
+    """Where botocore looks for the token of ``session_name``: the sha1 of the name."""
+    return os.path.join(sso_cache_directory(home), _sha1(session_name) + ".json")
 
 
 def registration_cache_file(home, session_name, start_url, region, scopes):
@@ -99,13 +105,6 @@ def remove_file(path):
             return False
         raise
     return True
-
-
-def read_private_file(path):
-    """The content of the cache file ``path``, or ``None`` when it does not exist. Refuses,
-    naming path and kind, anything that is not a regular file after symlinks, without
-    blocking on a FIFO (``user_files.read_bytes``)."""
-    return user_files.read_bytes(path)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ import string
 import uuid
 from urllib.parse import urlencode
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import DEFAULT_SCOPES
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
@@ -42,7 +43,7 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
 
 
-class LoginError(Exception):
+class LoginError(ServiceError):
     """A login that cannot go on; the message is fit to show (no secret)."""
 
 

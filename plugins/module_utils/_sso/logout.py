@@ -25,12 +25,11 @@ and stay.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import stat
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileRefused
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import check_regular
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     pending_authorization_file,
@@ -43,45 +42,9 @@ TOKEN = "token"
 PENDING = "pending authorization"
 ROLE_CREDENTIALS = "role credentials"
 REGISTRATION = "client registration"
-
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
-
-
-class NotRegularFile(OSError):
-    """A path of the session's files is something else than a regular file."""
-
-    def __init__(self, path, kind, role):
-        super().__init__(
-            errno.EINVAL,
-            "the {0} file of the session is {1}, not a regular file: refused, nothing removed".format(role, kind),
-            path,
-        )
-        self.path = path
-        self.kind = kind
-
-
-def file_kind(path):
-    """``None`` when nothing is at ``path``; ``"file"`` for a regular file (after
-    symlinks), ``"dangling symlink"``, or what else it is (``"a FIFO"``...).
-    Never opens the path."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        if error.errno not in (errno.ENOENT, errno.ENOTDIR):
-            raise
-        return "dangling symlink" if os.path.lexists(path) else None
-    if stat.S_ISREG(mode):
-        return "file"
-    for test, kind in _KINDS:
-        if test(mode):
-            return kind
-    return "not a regular file"
+# What present() says of a path it found: a file to read, or a link to nothing.
+FILE = "file"
+DANGLING_SYMLINK = "dangling symlink"
 
 
 def _role_pairs(config, session_name):
@@ -105,8 +68,9 @@ def named_files(config, home, session_name):
 def registration_files(config, home, session_name, token):
     """``[(role, path)]``: the session's client registration files. The start URL
     and Region are the stanza's, or the (parsed) ``token``'s without a stanza."""
-    if config.find(SSO_SESSION, session_name) is not None:
-        start_url, region, configured = session.find(config, session_name)
+    found = session.find(config, session_name)
+    if found is not None:
+        dummy, start_url, region, configured = found
     else:
         token = token if isinstance(token, dict) else {}
         start_url, region, configured = token.get("startUrl"), token.get("region"), None
@@ -121,17 +85,19 @@ def registration_files(config, home, session_name, token):
 
 
 def present(files):
-    """The ``files`` (``[(role, path)]``) that exist, as ``[(role, path, kind)]``;
-    raises ``NotRegularFile`` for the first that is neither a regular file nor a
-    dangling symlink."""
+    """The ``files`` (``[(role, path)]``) that exist, as ``[(role, path, kind)]``, kind
+    :data:`FILE` or :data:`DANGLING_SYMLINK`; raises :class:`FileRefused` naming the
+    path and its role for the first that is anything else. Never opens a path."""
     found = []
     for role, path in files:
-        kind = file_kind(path)
-        if kind is None:
-            continue
-        if kind not in ("file", "dangling symlink"):
-            raise NotRegularFile(path, kind, role)
-        found.append((role, path, kind))
+        try:
+            status = check_regular(path)
+        except FileRefused as error:
+            raise FileRefused(path, error.kind, role=role) from None
+        if status is not None:
+            found.append((role, path, FILE))
+        elif os.path.lexists(path):
+            found.append((role, path, DANGLING_SYMLINK))
     return found
 
 
@@ -149,7 +115,7 @@ def removable(found, read_bytes):
     a role-credential file that is not SSO's (``read_bytes(path)`` reads it)."""
     paths = []
     for role, path, kind in found:
-        if role == ROLE_CREDENTIALS and kind == "file" and not is_sso_role_credentials(read_bytes(path) or b""):
+        if role == ROLE_CREDENTIALS and kind == FILE and not is_sso_role_credentials(read_bytes(path) or b""):
             continue
         paths.append(path)
     return paths

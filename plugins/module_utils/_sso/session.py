@@ -85,33 +85,32 @@ def from_config(config, name, path):
     """The :class:`Session` of ``[sso-session name]`` in ``config`` (an ``AwsConfig``
     read from ``path``); :class:`ParameterError` naming ``sso_session`` when the
     stanza is missing or lacks a start URL or Region."""
-    section = config.find(_STANZA, name)
-    if section is None:
+    found = find(config, name)
+    if found is None:
         names = list(config.named_sections(_STANZA))
         raise ParameterError(
             "sso_session",
             name,
             "has no [sso-session {0}] stanza in {1}; it has {2}".format(name, path, ", ".join(names) or "none"),
         )
-    values = section.values()
-    for key in ("sso_start_url", "sso_region"):
-        if not values.get(key):
+    for key, value in (("sso_start_url", found.start_url), ("sso_region", found.region)):
+        if value is None:
             raise ParameterError(
                 "sso_session", name, "has no {0} in its [sso-session {1}] stanza in {2}".format(key, name, path)
             )
-    return Session(
-        name, values["sso_start_url"], values["sso_region"], parse_scopes(values.get("sso_registration_scopes"))
-    )
+    return found
 
 
 def find(config, name):
-    """``(start_url, region, scopes)`` of the stanza, each ``None`` when unset; all three
-    ``None`` without the stanza. For a caller that can go on without it (a logout)."""
+    """The :class:`Session` of ``[sso-session name]``, its start URL, Region and scopes
+    each ``None`` when unset, or ``None`` without the stanza: for a caller that can go
+    on without it (a logout, a report)."""
     section = config.find(_STANZA, name)
     if section is None:
-        return None, None, None
+        return None
     values = section.values()
-    return (
+    return Session(
+        name,
         values.get("sso_start_url") or None,
         values.get("sso_region") or None,
         parse_scopes(values.get("sso_registration_scopes")),

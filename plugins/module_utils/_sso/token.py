@@ -5,30 +5,23 @@
 """The SSO token cache that ``aws sso login`` writes, read as botocore reads it.
 
 Pure logic and the standard library. ``~/.aws/sso/cache/<sha1 of the session
-name>.json`` holds the access token of an ``[sso-session]``; this module says
-where it is, when it expires and whether botocore can refresh it, and never
-puts the token itself in what it returns.
+name>.json`` (``_sso.cache.token_cache_file``) holds the access token of an
+``[sso-session]``; this module reads it, says when it expires and whether
+botocore can refresh it, and never puts the token itself in what it returns.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
-import os
 import re
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import token_cache_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 # botocore refreshes a token within this many seconds of its expiry.
 BOTOCORE_REFRESH_WINDOW = 15 * 60
 _UTC = datetime.timezone.utc
-
-
-def token_cache_file(home, session_name):
-    """Where botocore looks for the token of ``session_name``."""
-    digest = hashlib.sha1(session_name.encode("utf-8")).hexdigest()
-    return os.path.join(home, ".aws", "sso", "cache", digest + ".json")
 
 
 def read_cached_token(read_bytes, home, session_name, now, margin):

@@ -13,6 +13,7 @@ import socket
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import AwsConfig
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileRefused
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
     pending_authorization_file,
     registration_cache_file,
@@ -24,8 +25,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     REGISTRATION,
     ROLE_CREDENTIALS,
     TOKEN,
-    NotRegularFile,
-    file_kind,
     is_sso_role_credentials,
     named_files,
     present,
@@ -122,40 +121,42 @@ def test_registration_name_matches_the_reference_example():
     assert os.path.basename(path) == hashlib.sha1(text.encode("utf-8")).hexdigest() + ".json"
 
 
-def test_file_kinds_without_opening(tmp_path):
+def test_present_names_regular_files_and_dangling_links_without_opening(tmp_path):
     regular = tmp_path / "regular"
     regular.write_text("{}")
-    fifo = tmp_path / "fifo"
-    os.mkfifo(str(fifo))
     link = tmp_path / "link"
     link.symlink_to(regular)
     dangling = tmp_path / "dangling"
     dangling.symlink_to(tmp_path / "nowhere")
-    link_to_fifo = tmp_path / "link-to-fifo"
-    link_to_fifo.symlink_to(fifo)
-    sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(tmp_path / "sock"))
-    try:
-        assert file_kind(str(regular)) == "file"
-        assert file_kind(str(link)) == "file"
-        assert file_kind(str(tmp_path / "absent")) is None
-        assert file_kind(str(dangling)) == "dangling symlink"
-        assert file_kind(str(fifo)) == "a FIFO"
-        assert file_kind(str(link_to_fifo)) == "a FIFO"
-        assert file_kind(str(tmp_path)) == "a directory"
-        assert file_kind(str(tmp_path / "sock")) == "a socket"
-        assert file_kind("/dev/null") == "a character device"
-    finally:
-        sock.close()
+    files = [(TOKEN, str(regular)), (PENDING, str(tmp_path / "absent")), (REGISTRATION, str(link))]
+    assert present(files + [(ROLE_CREDENTIALS, str(dangling))]) == [
+        (TOKEN, str(regular), "file"),
+        (REGISTRATION, str(link), "file"),
+        (ROLE_CREDENTIALS, str(dangling), "dangling symlink"),
+    ]
 
 
-def test_present_refuses_a_fifo_naming_path_and_kind(tmp_path):
+@pytest.mark.parametrize(
+    "make, kind",
+    [
+        (lambda path: os.mkfifo(path), "a FIFO (named pipe)"),
+        (lambda path: os.mkdir(path), "a directory"),
+        (lambda path: socket.socket(socket.AF_UNIX).bind(path), "a socket"),
+        (lambda path: os.symlink("/dev/null", path), "a character device"),
+    ],
+)
+def test_present_refuses_what_is_not_a_regular_file_naming_path_role_and_kind(tmp_path, make, kind):
     token = tmp_path / "token.json"
-    os.mkfifo(str(token))
-    with pytest.raises(NotRegularFile) as caught:
+    make(str(token))
+    with pytest.raises(FileRefused) as caught:
         present([(PENDING, str(tmp_path / "absent")), (TOKEN, str(token))])
-    assert caught.value.path == str(token) and caught.value.kind == "a FIFO"
-    assert "the token file of the session is a FIFO, not a regular file" in str(caught.value)
+    assert caught.value.path == str(token) and caught.value.kind == kind
+    target = "/dev/null, which is" if token.is_symlink() else "is"
+    assert str(caught.value) == (
+        "{0}: the token file {1} {2}, not a regular file: refused, nothing was read or changed".format(
+            token, "leads to " + target if token.is_symlink() else target, kind
+        )
+    )
 
 
 def test_only_sso_role_credentials_are_removed(tmp_path):

@@ -62,8 +62,9 @@ def test_a_stanza_without_a_start_url_or_region_is_refused_naming_the_key(key):
 
 
 def test_find_gives_nothing_without_the_stanza():
-    assert session.find(config_with("sso_region = eu-west-1\n"), "other") == (None, None, None)
-    assert session.find(config_with("sso_region = eu-west-1\n"), "recro") == (None, "eu-west-1", None)
+    assert session.find(config_with("sso_region = eu-west-1\n"), "other") is None
+    assert session.find(config_with("sso_region = eu-west-1\n"), "recro") == ("recro", None, "eu-west-1", None)
+    assert session.find(config_with("sso_registration_scopes = ,\n"), "recro").scopes == []
 
 
 def options(**given):

@@ -11,11 +11,11 @@ import datetime
 import pytest
 from botocore.utils import SSOTokenLoader
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import token_cache_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     describe_token,
     explain,
     parse_timestamp,
-    token_cache_file,
 )
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -131,7 +131,7 @@ def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_
     import os
 
     from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_cached_token, token_cache_file
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_cached_token
 
     now = datetime.datetime(2026, 11, 26, tzinfo=datetime.timezone.utc)
     path = token_cache_file(str(tmp_path), "recro")
