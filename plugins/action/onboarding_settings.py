@@ -8,6 +8,9 @@ costs every host of a fleet a worker process. The rules are in plugins/plugin_ut
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.recro.aws_sso.plugins.plugin_utils import _onboarding
@@ -22,10 +25,52 @@ ARGUMENT_SPEC = dict(
     schedule=dict(type="raw"),
     pull_url=dict(type="str"),
     install_cli=dict(type="bool", default=False),
+    login=dict(type="str", choices=list(_onboarding.LOGIN_MODES), default="auto"),
+    login_flow=dict(type="str", choices=["device_code", "pkce"], default="device_code"),
+    login_force=dict(type="bool", default=False),
+    notify=dict(type="bool", default=True),
+    profiles=dict(type="list", elements="dict", default=[]),
+    account_id=dict(type="raw"),
+    prune=dict(type="bool", default=False),
+    discover=dict(type="bool", default=True),
+    verify_identity=dict(type="bool", default=True),
 )
+# Hosts that are the controller itself whatever their connection (as Ansible's implicit localhost).
+LOCAL_NAMES = ("localhost", "127.0.0.1")
+# A terminal device's path as /proc shows an open file.
+TERMINAL_PREFIXES = ("/dev/pts/", "/dev/tty", "/dev/console")
 # The facts the rules read; a play without them gets the minimal subset.
 NEEDED_FACTS = ("system", "user_id")
 FACT_PREFIX = "ansible_"
+
+
+def controller_has_terminal():
+    """Whether ansible-playbook on the controller reads from or writes to a terminal (``make onboard``,
+    also piped through tee, has one; a timer's run logs to a file with stdin on /dev/null). This runs
+    in one of its worker processes, which Ansible detaches from the terminal (new session, stdio on
+    /dev/null): the process that forked it, ansible-playbook itself, is the one to ask. On Linux
+    its stdin or stdout as /proc shows them; elsewhere (macOS) whether it has a controlling
+    terminal, as ps shows it. A timer, a launchd agent, an AWX job or a pipeline has neither."""
+    parent = os.getppid()
+    descriptors = "/proc/{0}/fd".format(parent)
+    if os.path.isdir(descriptors):
+        try:
+            targets = [os.readlink("{0}/{1}".format(descriptors, fd)) for fd in (0, 1)]
+        except OSError:
+            return False
+        return any(target.startswith(TERMINAL_PREFIXES) for target in targets)
+    try:
+        terminal = subprocess.run(
+            ["ps", "-o", "tty=", "-p", str(parent)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            universal_newlines=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return terminal not in ("", "?", "??")
 
 
 class ActionModule(ActionBase):
@@ -53,7 +98,13 @@ class ActionModule(ActionBase):
                 for name, value in new_facts.items()
             )
 
-        values = _onboarding.host_settings(settings, facts, check_mode=task_vars.get("ansible_check_mode", False))
+        local = (
+            task_vars.get("ansible_connection", "ssh") == "local" or task_vars.get("inventory_hostname") in LOCAL_NAMES
+        )
+        attended = _onboarding.person_can_answer(local, local and controller_has_terminal(), os.environ)
+        values = _onboarding.host_settings(
+            settings, facts, check_mode=task_vars.get("ansible_check_mode", False), attended=attended
+        )
         errors = values.pop("errors")
         result.update(values, changed=False)
         if errors:

@@ -2,8 +2,8 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters of the recro_sso role: its profile list, login state, result and summary, from the
-modules' results. The logic is in plugins/plugin_utils/_onboarding.py."""
+"""Filters of the recro_sso role: its profile list, login state, steps, failure message, result and
+summary, from the settings check's plan and the modules' results. The logic is in plugins/plugin_utils/_onboarding.py."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ def onboarding_profiles(discovered, profiles, default_profile=None, account_id=N
 
 def onboarding_login(login, token=None):
     return _onboarding.login_state(login, token)
+
+
+def onboarding_steps(plan, config):
+    return _onboarding.steps(plan, config)
+
+
+def onboarding_failure(message, user, host):
+    return _onboarding.failure_message(message, user, host)
 
 
 def onboarding_result(parts):
@@ -44,6 +52,8 @@ class FilterModule(object):
         return {
             "onboarding_profiles": onboarding_profiles,
             "onboarding_login": onboarding_login,
+            "onboarding_steps": onboarding_steps,
+            "onboarding_failure": onboarding_failure,
             "onboarding_result": onboarding_result,
             "onboarding_summary": onboarding_summary,
             "onboarding_conflict": onboarding_conflict,

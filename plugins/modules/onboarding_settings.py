@@ -21,6 +21,8 @@ description:
   - Runs on the controller from the host's facts. When the play gathered none (C(gather_facts=false)), it gathers the
     minimal subset (C(ansible.builtin.setup) with C(gather_subset=min)) in the same task and returns them, as
     C(ansible.builtin.setup) would.
+  - Returns the role's decisions for the host in RV(plan), whether the run may wait for a person at a browser, whether
+    the config writes prune, which profiles are listed.
   - Its interface follows the role's variables; outside the role, prefer the role itself.
 author:
   - Recro platform team (@recrocog)
@@ -63,6 +65,47 @@ options:
     description: C(recro_sso_install_cli); refused on a system that packages no AWS CLI v2 the role installs.
     type: bool
     default: false
+  login:
+    description:
+      - C(recro_sso_login). V(auto) may wait for a person only where one can answer, a local connection whose
+        ansible-playbook has a terminal (stdin or stdout) and no C(CI), C(JOB_ID) or C(AWX_*) environment variable
+        on the controller; V(refresh) never starts a login; V(never) does not log in.
+    type: str
+    choices: [auto, always, refresh, never]
+    default: auto
+  login_flow:
+    description: C(recro_sso_login_flow).
+    type: str
+    choices: [device_code, pkce]
+    default: device_code
+  login_force:
+    description: C(recro_sso_login_force).
+    type: bool
+    default: false
+  notify:
+    description: C(recro_sso_notify), whether a run that nobody watches tells the person on the desktop.
+    type: bool
+    default: true
+  profiles:
+    description: C(recro_sso_profiles).
+    type: list
+    elements: dict
+    default: []
+  account_id:
+    description: C(recro_sso_account_id), the shortcut for the profile O(default_profile).
+    type: raw
+  prune:
+    description: C(recro_sso_prune).
+    type: bool
+    default: false
+  discover:
+    description: C(recro_sso_discover).
+    type: bool
+    default: true
+  verify_identity:
+    description: C(recro_sso_verify_identity).
+    type: bool
+    default: true
 attributes:
   action:
     description: Runs on the controller, as an action plugin.
@@ -116,6 +159,16 @@ needs_become:
   returned: success
   type: bool
   sample: true
+plan:
+  description:
+    - The decisions the settings make for this host, which the role's tasks pass on.
+    - C(login) (the mode), C(may_wait) (this run may start a login and wait for a person), C(notify) (a login only a
+      browser can renew is told on the desktop), C(profiles) (the listed profiles, one per name), C(prune_first) and
+      C(prune) (whether the config writes before and after a new login prune), and the settings the role's steps
+      read (C(flow), C(force), C(check_only), C(discover), C(default_profile), C(verify_identity), C(schedule)).
+  returned: success
+  type: dict
+  sample: {login: auto, may_wait: true, notify: false, prune_first: false, prune: false, profiles: []}
 ansible_facts:
   description: The minimal facts, when the task gathered them.
   returned: when the play had gathered no facts and the settings are usable

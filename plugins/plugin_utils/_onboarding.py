@@ -14,8 +14,16 @@ from __future__ import annotations
 import json
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
+# recro_sso_login: auto waits for a person only where one can answer; refresh (the schedule's runs)
+# refreshes a token that can be refreshed and never starts a login; never only looks the login up.
+LOGIN_MODES = ("auto", "always", "refresh", "never")
+# Environment variables that say no person watches this run: CI services, AWX and Automation
+# Platform jobs (JOB_ID and AWX_*), whatever terminal the controller seems to have.
+UNATTENDED_VARIABLES = ("CI", "JOB_ID")
+UNATTENDED_PREFIXES = ("AWX_",)
 # The platforms whose account conventions the role knows.
 SUPPORTED_PLATFORMS = ("Linux", "Darwin")
 
@@ -33,14 +41,15 @@ def _discovered(discovery):
     return _ok(discovery) and discovery.get("status") == "done"
 
 
-def host_settings(settings, facts, check_mode=False):
+def host_settings(settings, facts, check_mode=False, attended=False):
     """The role's settings for one host, as its tasks use them: ``platform`` (recro_sso_platform, else
     the facts' system), ``user`` (recro_sso_user, else the user the facts were gathered as, except
     that root reached through sudo stands for the user who ran sudo), ``check_only`` (only report:
     recro_sso_report_only or a run in check mode), ``shells`` (a list, also from "bash, zsh"),
     ``needs_become`` (whether a task that must run as the user, Homebrew's, becomes the user: the play
-    runs as root for another user) and ``errors``, one sentence per setting the role cannot work
-    with (setting_errors()).
+    runs as root for another user), ``plan``, the decisions the settings make (run_plan(); ``attended``:
+    person_can_answer()) and ``errors``, one sentence per setting the role cannot work with
+    (setting_errors()).
     ``settings``: platform, user, report_only, shells and the keys of setting_errors() but the facts';
     ``facts``: ansible_facts (system, user_id, env, distribution...)."""
     facts = facts or {}
@@ -59,10 +68,12 @@ def host_settings(settings, facts, check_mode=False):
         distribution_version=facts.get("distribution_version", ""),
         distribution_major_version=facts.get("distribution_major_version", ""),
     )
+    check_only = bool(settings.get("report_only")) or bool(check_mode)
     return dict(
         platform=platform,
         user=user,
-        check_only=bool(settings.get("report_only")) or bool(check_mode),
+        check_only=check_only,
+        plan=run_plan(settings, check_only, attended),
         shells=[str(shell).strip() for shell in shells if str(shell).strip()],
         needs_become=facts.get("user_id") == "root" and user != "root",
         errors=setting_errors(checked),
@@ -118,6 +129,123 @@ def _packages_aws_cli_v2(settings):
     except (TypeError, ValueError):
         return False
     return settings.get("distribution") == "Debian" and major >= 12
+
+
+def person_can_answer(local, terminal, environ):
+    """Whether a person can answer a login in this run: the play runs on the controller itself
+    (``local``), ansible-playbook there has a terminal (``terminal``: its stdin or stdout is one,
+    as with ``make onboard``), and no variable of ``environ`` (the controller's environment) says
+    it is a CI or AWX job. A timer's ansible-pull, a job and a pipeline have no person at the browser."""
+    if not (local and terminal):
+        return False
+    for name, value in (environ or {}).items():
+        flagged = name in UNATTENDED_VARIABLES or name.startswith(UNATTENDED_PREFIXES)
+        if flagged and str(value).strip().lower() not in ("", "0", "false", "no"):
+            return False
+    return True
+
+
+def run_plan(settings, check_only, attended):
+    """The role's decisions that its settings make, before any task ran: ``login`` (the mode),
+    ``may_wait`` (this run may start a login and wait for a person at the browser: V(always), or
+    V(auto) where ``attended``; never when only reporting), ``notify`` (a login that only a browser
+    can renew is told on the desktop: runs that nobody watches), ``profiles`` (the listed profiles,
+    profile_list()), ``prune_first`` (the first config write prunes: with discovery, the module prunes
+    only after a discovery that succeeded; without it, only for a list that is not empty), ``prune``
+    (the write after a new login), and the settings the steps read (steps())."""
+    mode = settings.get("login") or "auto"
+    may_wait = not check_only and (mode == "always" or (mode == "auto" and bool(attended)))
+    listed = profile_list([], settings.get("profiles"), settings.get("default_profile"), settings.get("account_id"))
+    prune = bool(settings.get("prune"))
+    discover = bool(settings.get("discover", True))
+    return dict(
+        login=mode,
+        may_wait=may_wait,
+        notify=bool(settings.get("notify", True)) and mode != "never" and not may_wait and not check_only,
+        flow=settings.get("login_flow") or "device_code",
+        force=bool(settings.get("login_force")),
+        check_only=bool(check_only),
+        profiles=listed,
+        prune_first=prune and (discover or bool(listed)),
+        prune=prune,
+        discover=discover,
+        default_profile=settings.get("default_profile"),
+        verify_identity=bool(settings.get("verify_identity", True)),
+        schedule=settings.get("schedule") is not None,
+    )
+
+
+def default_profile_exists(default_profile, config):
+    """Whether the profile the shells export is in the config as ``config`` (an aws_sso_profile
+    result) leaves it: the shell block and the identity check need it (an export of a missing
+    profile breaks every aws command)."""
+    return _ok(config) and default_profile in (config.get("profile_names") or [])
+
+
+def steps(plan, config):
+    """What the role's tasks do on this host, from run_plan() ``plan`` and ``config``, the config
+    write's result as this run leaves it (its ``login``: the token as read, or as the login left it):
+    ``log_in`` (the login tasks are included: a login to make where a person may wait, else a token
+    that is not valid but can be refreshed), ``start`` (the first login task runs: a device-code login
+    or a refresh; a PKCE login is only the waiting task's), ``refresh_only``, ``force_device``,
+    ``wait_pkce`` (the waiting task runs for a PKCE login; a pending device code also makes it run),
+    ``force_pkce``, ``write_again`` (a login made here lets the config write list the accounts it
+    could not), ``default_profile_exists``, ``verify_identity``, ``after_the_shell`` (the include of the
+    schedule, the identity and the next step has something to do), ``follow_up`` (the next-step task runs: the login is not usable, or
+    a scheduled run may have to warn before the login ends; never with V(never) or when only reporting)."""
+    config = config if isinstance(config, dict) else {}
+    token = config.get("login") or {}
+    mode = plan.get("login")
+    valid = token.get("status") == "valid"
+    refreshable = bool(token.get("refreshable"))
+    may_wait = bool(plan.get("may_wait"))
+    device = may_wait and plan.get("flow") == "device_code"
+    if mode == "never":
+        log_in = False
+    elif may_wait:
+        log_in = not valid or bool(plan.get("force"))
+    else:
+        log_in = refreshable and not valid
+    usable = bool(token.get("usable"))
+    exists = default_profile_exists(plan.get("default_profile"), config)
+    verify = (
+        bool(plan.get("verify_identity"))
+        and usable
+        and exists
+        and (not plan.get("check_only") or not config.get("changed"))
+    )
+    discovery = config.get("discovery") or {}
+    # Not with never (the person chose to log in elsewhere; the summary names the AWS CLI's login),
+    # nor when only reporting: a host that is only looked at pays for no task of this.
+    follow_up = (
+        mode != "never"
+        and not plan.get("check_only")
+        and (not usable or (mode == "refresh" and bool(plan.get("notify"))))
+    )
+    return dict(
+        log_in=log_in,
+        start=log_in and (device or not may_wait),
+        refresh_only=not device,
+        force_device=bool(plan.get("force")) and device,
+        wait_pkce=log_in and may_wait and plan.get("flow") == "pkce",
+        force_pkce=bool(plan.get("force")) and plan.get("flow") == "pkce",
+        write_again=bool(plan.get("discover")) and usable and discovery.get("status") == "not_logged_in",
+        default_profile_exists=exists,
+        verify_identity=verify,
+        after_the_shell=bool(plan.get("schedule")) or verify or follow_up,
+        follow_up=follow_up,
+    )
+
+
+def failure_message(failed, user, host):
+    """The message a failed task of the role (``failed``: its result) ends the host with: a user the
+    host does not have is named as the role's variable, recro_sso_user; any other message (or an
+    include's reason) is kept."""
+    failed = failed if isinstance(failed, dict) else {"msg": failed}
+    message = failed.get("msg") or failed.get("reason") or "the task failed"
+    if "is not an account" in message:
+        return "recro_sso_user: {0} is not an account on {1} ({2})".format(_json(user), host, message)
+    return message
 
 
 def profile_list(discovered, profiles, default_profile=None, account_id=None):
@@ -186,7 +314,7 @@ def result(parts):
     """recro_sso_result from a dict of settings and module results:
     state, user, platform, check_mode, session, default_profile, exports, manage_shell, discover, prune;
     config (the last aws_sso_profile result), configs (every aws_sso_profile result, in order),
-    login (login_state), discovery, shell, identity, schedule, logout."""
+    login (login_state), discovery, shell, identity, schedule, logout, next_step (aws_sso_notify's)."""
     present = parts.get("state", "present") == "present"
     config = parts.get("config") or {}
     configs = [c for c in parts.get("configs") or [config] if _ok(c)]
@@ -199,7 +327,8 @@ def result(parts):
                 seen.add(key)
                 drift.append(item)
     shell = parts.get("shell") or {}
-    wanted = present and parts.get("default_profile") in (config.get("profile_names") or [])
+    exists = default_profile_exists(parts.get("default_profile"), config)
+    wanted = present and exists
     for entry in _shell_changes(shell):
         action = "remove" if entry.get("action") == "removed" else "write"
         drift.append(
@@ -245,7 +374,7 @@ def result(parts):
         removed_sessions=config.get("removed_sessions") or [],
         profile_names=config.get("profile_names") or [],
         default_profile=parts.get("default_profile"),
-        default_profile_exists=parts.get("default_profile") in (config.get("profile_names") or []),
+        default_profile_exists=exists,
         login=dict(
             (k, v)
             for k, v in (parts.get("login") or {}).items()
@@ -270,7 +399,22 @@ def result(parts):
         )
         if _ok(logout)
         else {},
+        next_step=_next_step(parts),
         drift=drift,
+    )
+
+
+def _next_step(parts):
+    """The next step of a login that is not usable, and what the person was told: from the
+    aws_sso_notify result (``next_step`` of parts) when it ran, else the AWS CLI's login."""
+    found = parts.get("next_step") or {}
+    if not _ok(found):
+        return dict(command=login_command(parts.get("session")), reason=None, warning=None, notification={})
+    return dict(
+        command=found.get("next_step") or login_command(parts.get("session")),
+        reason=found.get("reason"),
+        warning=found.get("warning"),
+        notification=dict(found.get("notification") or {}) if found.get("message") else {},
     )
 
 
@@ -352,8 +496,14 @@ def summary(res, parts):
     for line in conflict_lines(res.get("conflicts") if present else []):
         lines.append("Warning: {0} (after the managed block: it wins over the default profile).".format(line))
     login = parts.get("login") or {}
+    step = res.get("next_step") or {}
+    command = step.get("command") or login_command(session)
     if present and login:
-        lines.append("Login: {0}.".format(login.get("message", "").rstrip(".")))
+        # The login's message names the AWS CLI's command; on a host without a CLI v2, the one that works.
+        message = (login.get("message") or "").replace(login_command(session), command)
+        lines.append("Login: {0}.".format(message.rstrip(".")))
+    if present and step.get("warning"):
+        lines.append("Warning: {0}".format(step["warning"]))
     logged_in = bool(login.get("usable"))
     discovery = parts.get("discovery") or {}
     if present and parts.get("discover") and logged_in:
@@ -396,10 +546,17 @@ def summary(res, parts):
                     else "was not done ({0})".format(logout.get("service_logout_error") or "no valid token"),
                 )
             )
+    notification = step.get("notification") or {}
+    if present and notification.get("sent"):
+        lines.append("Notification: {0}shown on the desktop of {1}.".format(would, res.get("user")))
+    elif present and notification.get("reason"):
+        lines.append("Notification: not shown ({0}).".format(notification["reason"]))
     if present and not logged_in and login:
         lines.append(
-            "Next: aws sso login --sso-session {0}, then run this again{1}.".format(
-                session, ": it finds your accounts and roles" if parts.get("discover") else ""
+            "Next: {0}{1}, then run this again{2}.".format(
+                command,
+                " ({0})".format(step["reason"]) if step.get("reason") else "",
+                ": it finds your accounts and roles" if parts.get("discover") else "",
             )
         )
     elif present and not res.get("default_profile_exists"):

@@ -9,13 +9,18 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
+    default_profile_exists,
     drift_mode,
+    failure_message,
     host_settings,
     login_state,
+    person_can_answer,
     profile_list,
     result,
     result_with_summary,
+    run_plan,
     setting_errors,
+    steps,
     summary,
 )
 from ansible_collections.recro.aws_sso.plugins.test.profile_name import profile_name
@@ -377,7 +382,10 @@ ROLE_SETTINGS = dict(default_profile="recrocog-admin", state="present", schedule
 
 def test_host_settings_default_to_the_facts():
     values = host_settings(ROLE_SETTINGS, FACTS)
+    plan = values.pop("plan")
     assert values == dict(platform="Linux", user="alice", check_only=False, shells=[], needs_become=False, errors=[])
+    # Nobody at a terminal was said to be there: auto does not wait, and tells the desktop instead.
+    assert (plan["login"], plan["may_wait"], plan["notify"]) == ("auto", False, True)
 
 
 @pytest.mark.parametrize(
@@ -439,3 +447,177 @@ def test_another_drift_mode_is_named_with_its_value(mode, shown):
     with pytest.raises(ValueError) as raised:
         drift_mode(mode)
     assert str(raised.value) == "recro_sso_drift_mode: {0} is not report or enforce.".format(shown)
+
+
+# The role's decisions. The conditions the role's YAML held before they moved to Python, word for
+# word: the decision table must give what they gave, for every combination.
+OLD_CONDITIONS = dict(
+    may_log_in="""not check_only and (recro_sso_login == 'always' or (recro_sso_login == 'auto' and local))""",
+    log_in="""recro_sso_login != 'never' and ((token.status | default('') != 'valid' or recro_sso_login_force | bool)
+        if may_log_in else (token.refreshable | default(false) and token.status | default('') != 'valid'))""",
+    start="""recro_sso_login != 'never'
+        and (device_login or (not may_log_in and token.refreshable | default(false)))
+        and (token.status | default('') != 'valid' or (recro_sso_login_force | bool and device_login))""",
+    wait_pkce="""may_log_in and recro_sso_login_flow == 'pkce'
+        and (recro_sso_login_force | bool or token.status | default('') != 'valid')""",
+)
+
+
+def old_decisions(mode, local, check_only, flow, force, token):
+    import jinja2
+
+    environment = jinja2.Environment()
+    environment.filters["bool"] = bool
+    values = dict(
+        recro_sso_login=mode, local=local, check_only=check_only, recro_sso_login_flow=flow, recro_sso_login_force=force
+    )
+    values["token"] = token
+    values["may_log_in"] = environment.compile_expression(OLD_CONDITIONS["may_log_in"])(**values)
+    values["device_login"] = values["may_log_in"] and flow == "device_code"
+    decided = dict(
+        (name, bool(environment.compile_expression(OLD_CONDITIONS[name])(**values))) for name in OLD_CONDITIONS
+    )
+    decided["refresh_only"] = not values["device_login"]
+    decided["force_device"] = force and values["device_login"]
+    return decided
+
+
+TOKENS = [
+    {},
+    dict(status="missing", usable=False, refreshable=False),
+    dict(status="valid", usable=True, refreshable=True),
+    dict(status="expiring", usable=True, refreshable=True),
+    dict(status="expiring", usable=True, refreshable=False),
+    dict(status="expired", usable=False, refreshable=True),
+    dict(status="expired", usable=False, refreshable=False),
+]
+
+
+@pytest.mark.parametrize("token", TOKENS)
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("flow", ["device_code", "pkce"])
+@pytest.mark.parametrize("check_only", [False, True])
+@pytest.mark.parametrize("local", [False, True])
+@pytest.mark.parametrize("mode", ["auto", "always", "never"])
+def test_the_login_decisions_are_the_ones_the_role_made_before(mode, local, check_only, flow, force, token):
+    # Where a person can answer (a local connection with a terminal), auto decides as it did.
+    plan = run_plan(dict(login=mode, login_flow=flow, login_force=force), check_only, attended=local)
+    decided = steps(plan, dict(login=token))
+    old = old_decisions(mode, local, check_only, flow, force, token)
+    assert plan["may_wait"] == old.pop("may_log_in")
+    for name, value in old.items():
+        if name in ("refresh_only", "force_device") and not decided["start"]:
+            continue  # options of a task that does not run
+        assert decided[name] == value, name
+
+
+@pytest.mark.parametrize("token", TOKENS)
+def test_refresh_never_waits_and_refreshes_what_can_be_refreshed(token):
+    plan = run_plan(dict(login="refresh", login_force=True), False, attended=True)
+    decided = steps(plan, dict(login=token))
+    assert plan["may_wait"] is False and plan["notify"] is True
+    can_refresh = bool(token.get("refreshable")) and token.get("status") != "valid"
+    assert decided["log_in"] == decided["start"] == can_refresh
+    assert decided["refresh_only"] is True and decided["force_device"] is False and decided["wait_pkce"] is False
+
+
+@pytest.mark.parametrize(
+    "local, terminal, environ, expected",
+    [
+        (True, True, {}, True),
+        (True, True, {"CI": "false", "HOME": "/home/alice"}, True),
+        (True, False, {}, False),  # a timer's ansible-pull, a pipeline: no terminal
+        (False, True, {}, False),  # another host: nobody there
+        (True, True, {"CI": "true"}, False),
+        (True, True, {"JOB_ID": "42"}, False),  # AWX and Automation Platform
+        (True, True, {"AWX_HOST": "https://awx.example.com"}, False),
+    ],
+)
+def test_a_person_can_answer_only_at_a_terminal_of_a_local_run_that_is_no_job(local, terminal, environ, expected):
+    assert person_can_answer(local, terminal, environ) is expected
+    plan = run_plan(dict(login="auto"), False, attended=person_can_answer(local, terminal, environ))
+    assert plan["may_wait"] is expected
+    assert plan["notify"] is not expected
+
+
+@pytest.mark.parametrize(
+    "prune, discover, listed, first, again",
+    [
+        (False, True, [], False, False),
+        (True, True, [], True, True),  # the module prunes only after a discovery that succeeded
+        (True, False, [], False, True),  # an empty list never prunes
+        (True, False, [{"name": "a", "sso_account_id": "1"}], True, True),
+    ],
+)
+def test_when_the_config_writes_prune(prune, discover, listed, first, again):
+    plan = run_plan(dict(prune=prune, discover=discover, profiles=listed), False, False)
+    assert (plan["prune_first"], plan["prune"]) == (first, again)
+
+
+def test_the_account_shortcut_is_in_the_listed_profiles():
+    plan = run_plan(dict(default_profile="recrocog-admin", account_id="012345678901"), False, False)
+    assert plan["profiles"] == [dict(name="recrocog-admin", sso_account_id="012345678901")]
+
+
+@pytest.mark.parametrize(
+    "config, check_only, exists, verify",
+    [
+        (config(login=dict(usable=True)), False, True, True),
+        (config(login=dict(usable=True), names=("other",)), False, False, False),
+        (config(login=dict(usable=False)), False, True, False),
+        # In check mode only a profile already written is verified.
+        (config(login=dict(usable=True), changes=[{"section": "profile recrocog-admin"}]), True, True, False),
+        (config(login=dict(usable=True)), True, True, True),
+        (dict(failed=True, msg="no"), False, False, False),
+    ],
+)
+def test_the_default_profile_and_the_identity_check(config, check_only, exists, verify):
+    plan = run_plan(dict(default_profile="recrocog-admin"), check_only, False)
+    decided = steps(plan, config)
+    assert decided["default_profile_exists"] is exists is default_profile_exists("recrocog-admin", config)
+    assert decided["verify_identity"] is verify
+    # The include after the shell: the identity, or the next step of a login that is not usable.
+    assert decided["after_the_shell"] is (verify or not config.get("login", {}).get("usable", False))
+    assert decided["follow_up"] is not config.get("login", {}).get("usable", False)
+    # The result and summary read the same rule.
+    assert result(parts(config=config))["default_profile_exists"] is exists
+
+
+@pytest.mark.parametrize(
+    "mode, check_only, usable, expected",
+    [
+        ("auto", False, False, True),
+        ("always", False, False, True),
+        ("refresh", False, False, True),
+        ("refresh", False, True, True),  # a scheduled run may warn before refreshing ends
+        ("auto", False, True, False),
+        ("never", False, False, False),  # the person logs in elsewhere: no task for it
+        ("auto", True, False, False),  # only reporting: no task for it
+    ],
+)
+def test_when_the_next_step_is_worked_out(mode, check_only, usable, expected):
+    plan = run_plan(dict(login=mode), check_only, attended=False)
+    assert steps(plan, config(login=dict(usable=usable)))["follow_up"] is expected
+
+
+@pytest.mark.parametrize(
+    "discover, usable, status, expected",
+    [
+        (True, True, "not_logged_in", True),
+        (True, False, "not_logged_in", False),
+        (True, True, "done", False),
+        (False, True, "not_logged_in", False),
+    ],
+)
+def test_the_config_is_written_again_after_a_new_login_only_to_discover(discover, usable, status, expected):
+    plan = run_plan(dict(discover=discover), False, True)
+    assert steps(plan, config(login=dict(usable=usable), discovery=dict(status=status)))["write_again"] is expected
+
+
+def test_a_user_the_host_does_not_have_is_named_as_the_role_variable():
+    message = "user: 'bob' is not an account on this host"
+    assert failure_message(dict(failed=True, msg=message), "bob", "laptop1") == (
+        'recro_sso_user: "bob" is not an account on laptop1 (user: \'bob\' is not an account on this host)'
+    )
+    assert failure_message(dict(msg="the disk is full"), "bob", "laptop1") == "the disk is full"
+    assert failure_message(dict(reason="Could not find x.yml"), "bob", "laptop1") == "Could not find x.yml"

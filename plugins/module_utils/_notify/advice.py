@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What to tell a person whose login only a browser can renew: the next step that works on this
+host, the warning before refreshing ends, the notification's words, and the key that makes one
+notification per expiry. Pure logic and the standard library."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
+
+# The collection's own login, for a host without an AWS CLI v2: make onboard in a checkout of the
+# collection, or the playbook it runs.
+OWN_LOGIN = "make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)"
+# "aws-cli/2.9.19 Python/3.11.2 Linux/6.1 ..." (v1 prints it on stderr, v2 on stdout).
+_VERSION = re.compile(r"aws-cli/(?P<version>(?P<major>\d+)(?:\.\d+)*)")
+_UTC = datetime.timezone.utc
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def cli_version(output):
+    """``(version, major)`` of the AWS CLI from what ``aws --version`` printed; ``(None, None)``
+    when it is not the AWS CLI's answer."""
+    match = _VERSION.search(output or "")
+    if not match:
+        return None, None
+    return match.group("version"), int(match.group("major"))
+
+
+def next_step(session_name, cli):
+    """``(command, reason)``: the one command that logs in to ``session_name`` on this host, and
+    why it is not the AWS CLI's (None when it is). ``cli``: ``{path, version, major}`` of the
+    ``aws`` on the user's PATH, or None without one."""
+    if cli and cli.get("major") is not None and cli["major"] >= 2:
+        return login_command(session_name), None
+    if cli and cli.get("major") == 1:
+        reason = "the AWS CLI on your PATH ({0}) is version {1}, which has no `aws sso login`".format(
+            cli.get("path"), cli.get("version")
+        )
+    elif cli:
+        reason = "{0} on your PATH did not answer as the AWS CLI does".format(cli.get("path"))
+    else:
+        reason = "there is no AWS CLI (aws) on your PATH"
+    return OWN_LOGIN, reason
+
+
+def refresh_end(token, parse_timestamp):
+    """When refreshing the login ends, as an aware datetime: the client registration's
+    ``registrationExpiresAt`` for a token that can be refreshed, else the token's own
+    ``expiresAt``; None when the cache says neither."""
+    if not isinstance(token, dict):
+        return None
+    refreshable = all(token.get(key) for key in ("refreshToken", "clientId", "clientSecret"))
+    field = "registrationExpiresAt" if refreshable and token.get("registrationExpiresAt") else "expiresAt"
+    try:
+        return parse_timestamp(token.get(field))
+    except (TypeError, ValueError):
+        return None
+
+
+def assess(session_name, token, usable, now, window, parse_timestamp):
+    """``(key, text)`` of what the person must be told about the login, or ``(None, None)``:
+    a login that is not ``usable`` must be renewed in a browser (``key`` names its expiry, so
+    that one expiry is told once); a usable one whose refreshing ends within ``window`` seconds
+    of ``now`` is warned about."""
+    if not usable:
+        expires = token.get("expiresAt") if isinstance(token, dict) else None
+        return "login:{0}".format(expires or "none"), "The login to sso-session {0} has ended.".format(session_name)
+    end = refresh_end(token, parse_timestamp)
+    if end is None or (end - now).total_seconds() > window:
+        return None, None
+    return (
+        "warning:{0}".format(end.strftime(_FORMAT)),
+        "The login to sso-session {0} can be renewed without a browser until {1}.".format(
+            session_name, end.astimezone(_UTC).strftime(_FORMAT)
+        ),
+    )
+
+
+def notification_text(text, command, reason=None):
+    """The notification's body: what happened, then the one command to run (and why it is not the
+    AWS CLI's). Printable text only: every line break or control character becomes a space."""
+    body = "{0} Run: {1}{2}".format(text, command, " ({0})".format(reason) if reason else "")
+    return "".join(character if character.isprintable() else " " for character in body)

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Programs run as the user (``aws --version``, ``notify-send``, ``osascript``) and the record
+of what was notified. Root acting for a user runs them with the user's ids, HOME and a PATH of
+the user's usual directories (never the user's shell files), and reads and writes the record
+with the user's ids."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
+
+# How long a program that answers at once may take.
+PROGRAM_TIMEOUT = 10
+TITLE = "AWS SSO login"
+# The user's usual directories, for root acting for a user (the user's own PATH when run as them).
+_USER_PATH = ("{home}/.local/bin", "{home}/bin", "/opt/homebrew/bin", "/usr/local/bin", "/usr/bin", "/bin")
+_RECORD = "notified.json"
+
+
+def user_environment(account, environ):
+    """The environment programs run with for ``account``: this process's own when it is the
+    user, else HOME, USER, LOGNAME and the user's usual PATH."""
+    if not files.needs_switch(account):
+        return dict(environ)
+    return dict(
+        HOME=account.home,
+        USER=account.name,
+        LOGNAME=account.name,
+        PATH=os.pathsep.join(directory.format(home=account.home) for directory in _USER_PATH),
+        LANG="C.UTF-8",
+    )
+
+
+def _as_user(account):
+    if not files.needs_switch(account):
+        return None
+
+    def switch():
+        try:
+            os.setgroups(os.getgrouplist(account.name, account.gid))
+        except OSError:
+            os.setgroups([account.gid])
+        os.setgid(account.gid)
+        os.setuid(account.uid)
+
+    return switch
+
+
+def run_as_user(account, argv, environment):
+    """``(return code, stdout and stderr)`` of ``argv`` run as ``account``, its stdin on
+    /dev/null; ``(None, reason)`` when it could not start or did not end in time."""
+    try:
+        completed = subprocess.run(
+            argv,
+            env=environment,
+            cwd=account.home if os.path.isdir(account.home) else "/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_as_user(account),
+            timeout=PROGRAM_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, "{0} did not answer within {1} s".format(argv[0], PROGRAM_TIMEOUT)
+    except OSError as error:
+        return None, "{0}: {1}".format(argv[0], error.strerror or error)
+    return completed.returncode, completed.stdout.decode("utf-8", "replace")
+
+
+def find_program(name, environment):
+    """The path of ``name`` on the PATH of ``environment``, or None."""
+    return shutil.which(name, path=environment.get("PATH") or os.defpath)
+
+
+def session_bus(account, environ):
+    """The address of the user's session bus when there is one (a desktop session), else None:
+    the user's own DBUS_SESSION_BUS_ADDRESS or XDG_RUNTIME_DIR when run as the user (a timer's
+    service has them), else /run/user/UID/bus."""
+    if not files.needs_switch(account) and environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return environ["DBUS_SESSION_BUS_ADDRESS"]
+    runtime = environ.get("XDG_RUNTIME_DIR") if not files.needs_switch(account) else None
+    path = os.path.join(runtime or "/run/user/{0}".format(account.uid), "bus")
+    try:
+        is_socket = stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return None
+    return "unix:path={0}".format(path) if is_socket else None
+
+
+def desktop_command(platform, account, environ, title, body):
+    """``(argv, environment, reason)``: how to show a notification to ``account``, or
+    ``(None, None, reason)`` when there is no desktop to show it on."""
+    environment = user_environment(account, environ)
+    if platform == "Darwin":
+        osascript = find_program("osascript", environment)
+        if osascript is None:
+            return None, None, "osascript is not on the PATH"
+        script = "display notification {0} with title {1}".format(_applescript(body), _applescript(title))
+        argv = [osascript, "-e", script]
+        if files.needs_switch(account):
+            # The user's GUI session, then the user's ids.
+            argv = ["launchctl", "asuser", str(account.uid), "sudo", "-u", account.name] + argv
+            return argv, environment, None
+        return argv, environment, None
+    bus = session_bus(account, environ)
+    if bus is None:
+        return None, None, "no desktop session (no session bus for uid {0})".format(account.uid)
+    notify_send = find_program("notify-send", environment)
+    if notify_send is None:
+        return None, None, "notify-send is not on the PATH (Debian: libnotify-bin)"
+    environment["DBUS_SESSION_BUS_ADDRESS"] = bus
+    return [notify_send, "--app-name=recro.aws_sso", "--urgency=normal", title, body], environment, None
+
+
+def _applescript(text):
+    return '"{0}"'.format(text.replace("\\", "\\\\").replace('"', '\\"'))
+
+
+def read_record(path):
+    """What was notified, per session (``{session: key}``); {} without a readable record."""
+    try:
+        data = files.read_bytes(path)
+        record = json.loads(data.decode("utf-8")) if data else {}
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def write_record(path, record):
+    """Write the record 0600 in a 0700 directory (run with the user's ids)."""
+    files.make_directories(os.path.dirname(path), 0o700)
+    files.write_atomically(path, json.dumps(record, sort_keys=True).encode("utf-8"), mode=0o600)
+
+
+def record_path(state_directory):
+    return os.path.join(state_directory, _RECORD)

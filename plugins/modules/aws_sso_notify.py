@@ -1,0 +1,204 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_sso_notify
+short_description: The next step of an SSO login that only a browser can renew, and a desktop notification of it
+version_added: 0.2.0
+description:
+  - Works out the one command that logs O(user) in to O(sso_session) again on this host, C(aws sso login --sso-session
+    NAME) where an AWS CLI v2 is on the user's PATH (C(aws --version), run as the user), otherwise the collection's own
+    login (C(make onboard), or C(ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)), naming an AWS CLI
+    v1 as the reason.
+  - Reads the session's token in the SSO cache as the user (never returning it). A login that is not usable must be
+    renewed in a browser; a usable one whose refreshing ends within O(warning_window) seconds (the client
+    registration's C(registrationExpiresAt) bounds refreshes) is warned about.
+  - With O(notify), tells the user on the desktop, once per expiry (a record of what was notified, C(notified.json),
+    0600, in C(~/.local/state/recro-aws-sso) or C(~/Library/Application Support/recro-aws-sso)), as the user,
+    C(notify-send) through the user's session bus on Linux and C(osascript) on macOS. Without a desktop, RV(notification)
+    says why, for the log and the summary.
+author:
+  - Recro platform team (@recrocog)
+extends_documentation_fragment:
+  - recro.aws_sso.attributes
+options:
+  sso_session:
+    description: The C([sso-session]) whose login is looked at.
+    type: str
+    required: true
+  user:
+    description:
+      - Whose login and desktop. Run as root (C(become)) with O(user=alice), the module reads her token cache and
+        record and runs C(aws), C(notify-send) or C(osascript) with her uid, gid and groups, HOME, and a PATH of her
+        usual directories (C(~/.local/bin), C(~/bin), C(/opt/homebrew/bin), C(/usr/local/bin), C(/usr/bin), C(/bin)).
+      - Default is the user the module runs as, with its own PATH and session bus (C(DBUS_SESSION_BUS_ADDRESS), else
+        C(XDG_RUNTIME_DIR/bus)).
+    type: str
+  platform:
+    description: V(Linux) or V(Darwin). Default is the platform the module runs on.
+    type: str
+    choices: [Linux, Darwin]
+  notify:
+    description: Show a desktop notification when the person must act, once per expiry.
+    type: bool
+    default: true
+  warning_window:
+    description: Seconds before refreshing the login ends from which a usable login is warned about.
+    type: int
+    default: 259200
+attributes:
+  check_mode:
+    support: full
+    details: Says whether it would notify, without notifying or writing the record.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details: One notification per expiry; a second run for the same expiry notifies nobody.
+notes:
+  - Every program it runs (C(aws --version), C(notify-send), C(osascript)) gets 10 seconds.
+seealso:
+  - module: recro.aws_sso.aws_sso_login
+  - module: recro.aws_sso.aws_sso_session_info
+"""
+
+EXAMPLES = r"""
+- name: Tell Alice on her desktop when her login has ended, with the command to run
+  recro.aws_sso.aws_sso_notify:
+    sso_session: recro
+    user: alice
+  become: true
+  register: next_step
+
+- name: Show the next step
+  ansible.builtin.debug:
+    msg: "{{ next_step.message }}"
+  when: next_step.message
+"""
+
+RETURN = r"""
+next_step:
+  description: The one command that logs the user in to the session on this host.
+  returned: always
+  type: str
+  sample: aws sso login --sso-session recro
+reason:
+  description: Why RV(next_step) is not the AWS CLI's C(aws sso login); null when it is.
+  returned: always
+  type: str
+  sample: there is no AWS CLI (aws) on your PATH
+cli:
+  description: The C(aws) on the user's PATH (C(path), C(version), C(major)); null without one.
+  returned: always
+  type: dict
+  sample: {path: /usr/bin/aws, version: 2.9.19, major: 2}
+usable:
+  description: Whether the session's token is valid now.
+  returned: always
+  type: bool
+message:
+  description: What the person must be told, with the command to run; null when nothing.
+  returned: always
+  type: str
+  sample: "The login to sso-session recro has ended. Run: aws sso login --sso-session recro"
+warning:
+  description: For a usable login whose refreshing ends within O(warning_window), when and what to do; else null.
+  returned: always
+  type: str
+notification:
+  description:
+    - C(sent) (a notification was shown, or in check mode would be), C(reason) (why not, e.g. already told for this
+      expiry, or no desktop session), C(record) (the record file).
+  returned: always
+  type: dict
+  sample: {sent: true, reason: null, record: /home/alice/.local/state/recro-aws-sso/notified.json}
+"""
+
+import datetime
+import os
+import platform as platform_module
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advice, desktop
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule.units import Layout
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import token as sso_token
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
+
+
+def find_cli(account, environment):
+    """``{path, version, major}`` of the ``aws`` on the user's PATH, as it answers ``--version``."""
+    path = desktop.find_program("aws", environment)
+    if path is None:
+        return None
+    output = desktop.run_as_user(account, [path, "--version"], environment)[1]
+    version, major = advice.cli_version(output)
+    return dict(path=path, version=version, major=major)
+
+
+def notify_once(module, account, key, title, body, record_path):
+    """Show the notification unless the record says this ``key`` was told; record it once shown."""
+    with user_files.acting_as(account):
+        record = desktop.read_record(record_path)
+    session = module.params["sso_session"]
+    if record.get(session) == key:
+        return dict(sent=False, reason="already told for this expiry", record=record_path)
+    argv, environment, reason = desktop.desktop_command(module.params["platform"], account, os.environ, title, body)
+    if argv is None:
+        return dict(sent=False, reason=reason, record=record_path)
+    if module.check_mode:
+        return dict(sent=True, reason=None, record=record_path)
+    code, output = desktop.run_as_user(account, argv, environment)
+    if code != 0:
+        return dict(sent=False, reason="{0} failed: {1}".format(os.path.basename(argv[0]), output.strip()[:200]))
+    with user_files.acting_as(account):
+        desktop.write_record(record_path, dict(record, **{session: key}))
+    return dict(sent=True, reason=None, record=record_path)
+
+
+def main():
+    module = RecroModule(
+        argument_spec=dict(
+            sso_session=dict(type="str", required=True),
+            platform=dict(type="str", choices=["Linux", "Darwin"]),
+            notify=dict(type="bool", default=True),
+            warning_window=dict(type="int", default=259200),
+        ),
+        shared=("user",),
+    )
+    params = module.params
+    params["platform"] = params["platform"] or platform_module.system()
+    account = module.account
+    result = dict(changed=False, message=None, warning=None, notification=dict(sent=False, reason=None))
+    with module.failing_on(**result):
+        session = check_session_name("sso_session", params["sso_session"])
+        window = check_seconds("warning_window", params["warning_window"])
+        environment = desktop.user_environment(account, os.environ)
+        cli = find_cli(account, environment)
+        command, reason = advice.next_step(session, cli)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with user_files.acting_as(account):
+            token, description = sso_token.read_cached_token(
+                user_files.read_bytes, account.home, session, now, sso_token.BOTOCORE_REFRESH_WINDOW
+            )
+        usable = description["status"] in ("valid", "expiring")
+        key, text = advice.assess(session, token, usable, now, window, sso_token.parse_timestamp)
+        result.update(next_step=command, reason=reason, cli=cli, usable=usable)
+        if key is not None:
+            body = advice.notification_text(text, command, reason)
+            result.update(message=body, warning=body if usable else None)
+            record_path = desktop.record_path(os.path.dirname(Layout(account.home, params["platform"]).checkout))
+            result["notification"] = dict(sent=False, reason="not asked to notify", record=record_path)
+            if params["notify"]:
+                result["notification"] = notify_once(module, account, key, desktop.TITLE, body, record_path)
+    result["changed"] = result["notification"]["sent"]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

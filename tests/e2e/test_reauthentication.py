@@ -1,0 +1,295 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Re-authentication after expiry: the exact command the installed timer runs (ansible-pull of the
+drift playbook, as the user, with no terminal), against the stand-in sso-oidc service, portal and
+STS; the next step on hosts with an AWS CLI v1 or none; and ``make onboard`` at a terminal.
+
+The desktop is a session bus socket in the user's XDG_RUNTIME_DIR and a stand-in ``notify-send``
+on PATH that records its arguments; the AWS CLI is the machine's v2, a stand-in answering as v1
+does, or none (PATH holds the system's programs without ``aws``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, approve_when_asked
+from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
+
+from .conftest import REPOSITORY
+
+NOTIFY_SEND = """#!/bin/sh
+# A stand-in notify-send: one JSON line per notification, with the bus it was sent on.
+exec {python} -c 'import json, os, sys; open(sys.argv[1], "a").write(json.dumps(dict(argv=sys.argv[2:], bus=os.environ.get("DBUS_SESSION_BUS_ADDRESS"))) + "\\n")' {record} "$@"
+"""
+AWS_V1 = """#!/bin/sh
+# What `aws --version` of the AWS CLI v1 (pip install awscli) prints, on stderr.
+echo "aws-cli/1.46.3 Python/3.11.7 Linux/6.1.0 botocore/1.43.0" >&2
+"""
+OWN_LOGIN = "make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)"
+
+
+class Laptop:
+    """The user's desktop and PATH: a session bus, a recording notify-send, and the AWS CLI asked for."""
+
+    def __init__(self, workdir, aws_servers, oidc, cli="v2", desktop=True):
+        self.workdir = workdir
+        self.notifications_file = workdir / "notifications.jsonl"
+        stand_ins = workdir / "stand-ins"
+        stand_ins.mkdir()
+        self._write(
+            stand_ins / "notify-send", NOTIFY_SEND.format(python=sys.executable, record=self.notifications_file)
+        )
+        # The system's programs, without aws (Debian's /usr/bin/aws is the CLI v2).
+        system = workdir / "system-bin"
+        system.mkdir()
+        for entry in os.scandir("/usr/bin"):
+            if entry.name != "aws":
+                (system / entry.name).symlink_to(entry.path)
+        path = [str(Path(sys.executable).parent), str(stand_ins), str(system)]
+        if cli == "v1":
+            self._write(stand_ins / "aws", AWS_V1)
+        elif cli == "v2":
+            (stand_ins / "aws").symlink_to("/usr/bin/aws")
+        # A short directory: a socket's path has at most 107 bytes.
+        self.runtime = Path(tempfile.mkdtemp(prefix="run-"))
+        self.bus = None
+        if desktop:
+            self.bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.bus.bind(str(self.runtime / "bus"))
+        variables = {k: v for k, v in aws_servers.env.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "CI")}
+        self.env = dict(
+            variables,
+            PATH=os.pathsep.join(path),
+            XDG_RUNTIME_DIR=str(self.runtime),
+            AWS_ENDPOINT_URL_SSO_OIDC=oidc.url,
+            SHELL="/bin/bash",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        )
+
+    @staticmethod
+    def _write(path, text):
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755)
+
+    def notifications(self):
+        if not self.notifications_file.exists():
+            return []
+        return [json.loads(line) for line in self.notifications_file.read_text(encoding="utf-8").splitlines()]
+
+    def close(self):
+        if self.bus is not None:
+            self.bus.close()
+        shutil.rmtree(str(self.runtime), ignore_errors=True)
+
+
+@pytest.fixture
+def oidc(aws_servers):
+    with SsoOidc(on_access_token=aws_servers.portal.add_access_token) as server:
+        # AWS CLI 2.9.19 predates AWS_ENDPOINT_URL_*: its endpoint rule set points it at the stand-in.
+        write_endpoint_overrides(aws_servers.endpoint_data_dir, {"sso-oidc": server.url})
+        yield server
+
+
+@pytest.fixture
+def laptop(request, tmp_path, aws_servers, oidc):
+    (tmp_path / "laptop").mkdir()
+    made = Laptop(tmp_path / "laptop", aws_servers, oidc, **getattr(request, "param", {}))
+    yield made
+    made.close()
+
+
+def workstations_repository(tmp_path):
+    """The organisation's playbook repository that ansible-pull clones: this collection's drift playbook."""
+    repo = tmp_path / "workstations"
+    shutil.copytree(str(REPOSITORY / "playbooks"), str(repo / "playbooks"), ignore=shutil.ignore_patterns("inventory"))
+    for arguments in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "workstations"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments,
+            cwd=str(repo),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return "file://" + str(repo)
+
+
+def timer_command(run_playbook, aws_servers, laptop, tmp_path):
+    """Onboard with the schedule (no login: recro_sso_login never), and return the argv of the
+    installed service's ExecStart, read back as systemd reads it."""
+    run = run_playbook(
+        ONBOARD,
+        laptop.env,
+        dict(
+            recro_sso_account_id="111111111111",
+            recro_sso_login="never",
+            recro_sso_schedule="daily",
+            recro_sso_pull_url=workstations_repository(tmp_path),
+        ),
+    )
+    assert run.returncode == 0, run.output
+    service = aws_servers.home / ".config" / "systemd" / "user" / schedule.SERVICE_NAME
+    exec_start = [line for line in service.read_text(encoding="utf-8").splitlines() if line.startswith("ExecStart=")]
+    argv = [word.replace("%%", "%").replace("$$", "$") for word in shlex.split(exec_start[0][len("ExecStart=") :])]
+    assert argv == run.saved["schedule"]["command"]
+    return argv
+
+
+def run_timer(argv, laptop, tmp_path):
+    """The service's command as systemd runs it: as the user, stdin on /dev/null, output to the log file."""
+    log = tmp_path / "pull.log"
+    env = dict(
+        laptop.env,
+        ANSIBLE_COLLECTIONS_PATH=str(REPOSITORY / ".cache" / "collections"),
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+        ANSIBLE_NOCOLOR="1",
+    )
+    started = time.monotonic()
+    with open(str(log), "a", encoding="utf-8") as output:
+        completed = subprocess.run(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, timeout=300, check=False
+        )
+    elapsed = time.monotonic() - started
+    return completed.returncode, log.read_text(encoding="utf-8"), elapsed
+
+
+def test_the_timer_never_starts_a_login_and_tells_the_desktop_once_per_expiry(
+    aws_servers, oidc, laptop, run_playbook, tmp_path
+):
+    argv = timer_command(run_playbook, aws_servers, laptop, tmp_path)
+    assert json.loads(argv[argv.index("--extra-vars") + 1])["recro_sso_login"] == "refresh"
+    aws_servers.log_in(expired=True, refreshable=False)
+
+    code, log, elapsed = run_timer(argv, laptop, tmp_path)
+    assert code == 0, log
+    # Nobody watches a timer: no client registered, no device code, no waiting.
+    assert oidc.count("RegisterClient") == 0 and oidc.count("StartDeviceAuthorization") == 0, log
+    assert elapsed < 90, log
+    notifications = laptop.notifications()
+    assert len(notifications) == 1, log
+    title, body = notifications[0]["argv"][-2:]
+    assert title == "AWS SSO login"
+    assert body == "The login to sso-session recro has ended. Run: aws sso login --sso-session recro"
+    assert notifications[0]["bus"] == "unix:path={0}".format(laptop.runtime / "bus")
+    record = aws_servers.home / ".local" / "state" / "recro-aws-sso" / "notified.json"
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    assert "Notification: shown on the desktop of" in log
+    assert "Next: aws sso login --sso-session recro, then run this again" in log
+
+    # The same expiry the next night: the log says it again, the desktop is not told twice.
+    code, log, _elapsed = run_timer(argv, laptop, tmp_path)
+    assert code == 0, log
+    assert len(laptop.notifications()) == 1, log
+    assert "Notification: not shown (already told for this expiry)." in log
+    assert oidc.count("StartDeviceAuthorization") == 0
+
+
+def test_the_timer_refreshes_a_login_that_can_be_refreshed_and_tells_nobody(
+    aws_servers, oidc, laptop, run_playbook, tmp_path
+):
+    argv = timer_command(run_playbook, aws_servers, laptop, tmp_path)
+    # A real login through the stand-in (the person approves it), then its token expires.
+    approver = approve_when_asked(oidc)
+    run = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111", recro_sso_login="always"))
+    approver.join(timeout=5)
+    assert run.returncode == 0, run.output
+    assert run.saved["login"]["status"] == "logged_in"
+    cache = aws_servers.token_cache_file()
+    token = json.loads(cache.read_text(encoding="utf-8"))
+    token["expiresAt"] = "2020-01-01T00:00:00Z"
+    cache.write_text(json.dumps(token), encoding="utf-8")
+
+    code, log, _elapsed = run_timer(argv, laptop, tmp_path)
+    assert code == 0, log
+    refreshed = json.loads(cache.read_text(encoding="utf-8"))
+    assert refreshed["expiresAt"] > "2026" and refreshed["accessToken"] != token["accessToken"]
+    assert oidc.count("StartDeviceAuthorization") == 1  # the first login's only
+    assert laptop.notifications() == []
+    assert "Login: refreshed the token of sso-session recro until" in log, log
+    for secret in (refreshed["accessToken"], refreshed["refreshToken"], refreshed["clientSecret"]):
+        assert secret not in log
+
+
+@pytest.mark.parametrize(
+    "laptop, next_step",
+    [
+        ({"cli": "v2", "desktop": False}, "Next: aws sso login --sso-session recro, then run this again"),
+        (
+            {"cli": "v1", "desktop": False},
+            "Next: {0} (the AWS CLI on your PATH ({{stand_ins}}/aws) is version 1.46.3, which has no `aws sso login`), "
+            "then run this again".format(OWN_LOGIN),
+        ),
+        (
+            {"cli": None, "desktop": False},
+            "Next: {0} (there is no AWS CLI (aws) on your PATH), then run this again".format(OWN_LOGIN),
+        ),
+    ],
+    indirect=["laptop"],
+)
+def test_the_next_step_works_on_the_host(aws_servers, oidc, laptop, run_playbook, next_step):
+    # An onboarding that nobody watches (no terminal): no login started; the summary says what to run.
+    run = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111"))
+    assert run.returncode == 0, run.output
+    assert oidc.count("StartDeviceAuthorization") == 0
+    summary = "\n".join(run.saved["summary"])
+    assert next_step.replace("{stand_ins}", str(laptop.workdir / "stand-ins")) in summary, summary
+    # Without a desktop, the summary says the person was not told there.
+    assert "Notification: not shown (no desktop session (no session bus for uid {0}))".format(os.getuid()) in summary
+    if OWN_LOGIN in next_step:
+        # Not even the login's own line sends the person to a command this host does not have.
+        assert "aws sso login --sso-session" not in summary, summary
+    assert laptop.notifications() == []
+
+
+def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp_path):
+    playbook = tmp_path / "onboard.yml"
+    playbook.write_text(ONBOARD, encoding="utf-8")
+    results = tmp_path / "results.json"
+    variables = dict(results_file=str(results), recro_sso_account_id="111111111111")
+    command = " ".join(
+        shlex.quote(word)
+        for word in [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-e", json.dumps(variables)]
+    )
+    env = dict(
+        laptop.env,
+        ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+    )
+    approver = approve_when_asked(oidc)
+    # script(1) gives ansible-playbook a terminal, as a person's shell does.
+    completed = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        cwd=str(REPOSITORY),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=300,
+        check=False,
+    )
+    approver.join(timeout=5)
+    output = completed.stdout.decode("utf-8", "replace")
+    assert completed.returncode == 0, output
+    assert "Log in to sso-session recro: open http" in output, output
+    assert oidc.count("StartDeviceAuthorization") == 1
+    result = json.loads(results.read_text(encoding="utf-8"))
+    assert result["login"]["status"] == "logged_in"
+    # A person was there: no desktop notification.
+    assert laptop.notifications() == []
