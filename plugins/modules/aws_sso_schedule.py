@@ -22,15 +22,20 @@ description:
     C(timers.target.wants) symlink as C(systemctl enable) would, and the timer starts at the user's next login.
   - On macOS, a launchd agent C(~/Library/LaunchAgents/com.recro.aws-sso.pull.plist) logging to
     C(~/Library/Logs/recro-aws-sso/pull.log), loaded with C(launchctl bootstrap gui/UID) when the module runs on macOS.
+  - The repository is checked out in C(~/.local/state/recro-aws-sso/checkout) (on Linux under C(XDG_STATE_HOME) when
+    set), since ansible-pull cannot pass a path with a space, such as C(~/Library/Application Support), to git.
   - Every value is validated before any file is touched and written with the quoting of the file it lands in
     (systemd's Exec quoting, a plist, C(sh) quoting in the agent's command).
-  - Files are written atomically as O(user), mode C(0644) (they hold no secret).
+  - Every file of the schedule (its kind, owner and directory, the log directory) is checked before the first is
+    written. Files are written atomically as O(user), mode C(0600) (the job's environment may name something
+    private), holding a lock on their directory (O(lock_timeout)); temporary files a killed run left are removed.
 author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
+  - recro.aws_sso.user_config.lock_timeout
 options:
   state:
     description: V(present) installs (or corrects) the schedule, V(absent) disables it and removes its files.
@@ -46,14 +51,17 @@ options:
   pull_url:
     description:
       - The git URL of the playbook repository (https, ssh, git, file, or C(user@host:path)). Credentials in the URL
-        are refused; use an SSH key or a git credential helper. Required with O(state=present).
+        are refused, and never shown (a password, or any user name of an https, http, git or file URL, where a token
+        is often given as the user name); use an SSH key or a git credential helper. Required with O(state=present).
     type: str
   pull_branch:
     description: The branch (or tag) to check out.
     type: str
     default: main
   pull_playbook:
-    description: The playbook, relative to the repository's root.
+    description:
+      - The playbook, relative to the repository's root, of letters, digits and C(. _ / + -) (ansible-pull splits
+        its command line at spaces).
     type: str
     default: playbooks/drift.yml
   pull_extra_vars:
@@ -124,19 +132,15 @@ msg:
   type: str
 """
 
+import contextlib
 import os
 import platform as host_platform
 import shutil
-import subprocess
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import activation
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import remove_file
 
 
 def argument_spec():
@@ -151,185 +155,103 @@ def argument_spec():
         platform=dict(type="str", choices=["Linux", "Darwin"]),
         ansible_pull=dict(type="path"),
         environment=dict(type="dict", default={}),
-        user=dict(type="str"),
-        path=dict(type="str"),
     )
 
 
-def as_user(account):
-    """A preexec function that makes a child process run as ``account``."""
-    if not user_files.needs_switch(account):
-        return None
-
-    def switch():
-        os.setgroups(os.getgrouplist(account.name, account.gid))
-        os.setgid(account.gid)
-        os.setuid(account.uid)
-
-    return switch
-
-
-def run_as(account, argv, runtime_dir):
-    env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
-    return subprocess.run(
-        argv,
-        preexec_fn=as_user(account),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        check=False,
-    )
-
-
-def runtime_dir_of(account):
-    if account.uid == os.geteuid() and os.environ.get("XDG_RUNTIME_DIR"):
-        return os.environ["XDG_RUNTIME_DIR"]
-    return "/run/user/{0}".format(account.uid)
-
-
-def manager_reachable(runtime_dir):
-    return any(os.path.exists(os.path.join(runtime_dir, name)) for name in ("bus", os.path.join("systemd", "private")))
-
-
-def plan(module, account):
-    params = module.params
-    platform = params["platform"] or host_platform.system()
+def layout_of(module):
+    platform = module.params["platform"] or host_platform.system()
+    account = module.account
     state_home = os.environ.get("XDG_STATE_HOME") if account.uid == os.geteuid() else None
-    layout = schedule_files.Layout(account.home, platform, state_home)
-    if params["state"] == "absent":
-        return layout, None, {}
-    if not params["pull_url"]:
-        module.fail_json(msg="pull_url is required with state=present")
-    analyze = shutil.which("systemd-analyze") if platform == "Linux" else None
-    environment = dict(params["environment"])
-    if params["path"]:
-        environment["AWS_CONFIG_FILE"] = user_files.expand_home(params["path"], account)
-    ansible_pull = params["ansible_pull"] or schedule_files.find_ansible_pull()
-    try:
-        if not ansible_pull:
-            raise ParameterError("ansible_pull", None, "not given, and no ansible-pull was found")
-        schedule_files.validate_path("ansible_pull", ansible_pull)
-        schedule = schedule_files.validate_schedule(params["schedule"], analyze)
-        if platform == "Darwin":
-            schedule_files.launchd_interval(schedule)
-        command = schedule_files.pull_command(
-            ansible_pull,
-            schedule_files.validate_pull_url(params["pull_url"]),
-            schedule_files.validate_branch(params["pull_branch"]),
-            schedule_files.validate_playbook(params["pull_playbook"]),
-            schedule_files.validate_extra_vars(params["pull_extra_vars"]),
-            layout.checkout,
-        )
-        delay = schedule_files.validate_delay(params["randomized_delay"])
-        schedule_files.validate_environment(environment)
-        for value in (layout.log_file, layout.checkout):
-            schedule_files.validate_path("user", value)
-    except ParameterError as error:
-        module.fail_json(msg=to_native(error))
-    return layout, command, schedule_files.render_files(layout, command, schedule, delay, environment)
+    return schedule_files.Layout(account.home, platform, state_home)
+
+
+@contextlib.contextmanager
+def as_user(module, consequence="", **result):
+    """Run the block as the user and fail the module after switching back."""
+    with module.failing_on(consequence=consequence, **result):
+        with user_files.acting_as(module.account):
+            yield
+
+
+def read_current(layout, paths):
+    """Each file's text (None when absent), every target checked before any write:
+    the files, the log directory, and the wants link's directory."""
+    current = {}
+    for path in paths:
+        user_files.check_replaceable(path)
+        data = user_files.read_bytes(path)
+        current[path] = None if data is None else data.decode("utf-8", "replace")
+    user_files.check_directory(layout.log_directory)
+    if layout.platform == "Linux":
+        user_files.check_directory(os.path.dirname(layout.wants_link))
+    return current
+
+
+def apply(layout, paths, current, wanted):
+    """Write (or, without ``wanted``, remove) the schedule's files; leftovers of a killed run go."""
+    if wanted:
+        user_files.make_directories(layout.log_directory, 0o700)
+        user_files.make_directories(layout.unit_directory, 0o755)
+    for path in paths:
+        if wanted and current[path] != wanted[path]:
+            data = wanted[path].encode("utf-8")
+            before = None if current[path] is None else current[path].encode("utf-8")
+            user_files.rewrite(path, lambda _content, data=data: data, before=before, mode=0o600)
+        elif not wanted and current[path] is not None:
+            user_files.remove_file(path)
+        user_files.remove_leftovers(path)
+    if not wanted and layout.platform == "Linux":
+        user_files.remove_file(layout.wants_link)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    # A URL with a password is refused, and the password must not come back in
-    # the result's invocation either.
+    module = RecroModule(argument_spec=argument_spec())
+    # A URL with credentials is refused; they must not come back in the result's invocation either.
     credentials = schedule_files.url_credentials(module.params["pull_url"])
     if credentials:
         module.no_log_values.add(credentials)
-    account, _config = user_and_path(module)
-    layout, command, wanted = plan(module, account)
-    paths = (
-        sorted(wanted)
-        if command
-        else ([layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer])
-    )
-    diffs, changed, messages = [], False, []
-    try:
-        with user_files.acting_as(account):
-            current = {}
-            for path in paths:
-                user_files.check_regular(path)
-                data = user_files.read_bytes(path)
-                current[path] = None if data is None else data.decode("utf-8", "replace")
-            link_missing = layout.platform == "Linux" and command is not None and not os.path.lexists(layout.wants_link)
-            for path in paths:
-                after = wanted.get(path)
-                if current[path] != after:
-                    changed = True
-                    diffs.append(
-                        dict(before=current[path] or "", after=after or "", before_header=path, after_header=path)
-                    )
-            if layout.platform == "Linux" and command is None and os.path.lexists(layout.wants_link):
-                changed = True
-            if module.check_mode or not (changed or link_missing):
-                pass
-            elif command is not None:
-                user_files.make_directories(layout.log_directory, 0o700)
-                user_files.make_directories(layout.unit_directory, 0o755)
-                for path in paths:
-                    if current[path] != wanted[path]:
-                        user_files.write_atomically(path, wanted[path].encode("utf-8"), new_file_mode=0o644)
-            else:
-                for path in paths:
-                    if current[path] is not None:
-                        remove_file(path)
-                if layout.platform == "Linux":
-                    remove_file(layout.wants_link)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), files=paths)
-    if not module.check_mode and (changed or link_missing):
-        messages += activate(module, account, layout, command is not None)
+    params = module.params
+    layout = layout_of(module)
+    present = params["state"] == "present"
+    command, wanted = None, {}
+    with module.failing_on(consequence="; nothing was changed"):
+        if present:
+            analyze = shutil.which("systemd-analyze") if layout.platform == "Linux" else None
+            config_file = module.config_path if params["path"] else None
+            command, wanted = schedule_files.planned_files(params, layout, config_file, analyze)
+    paths = sorted(wanted) if present else schedule_files.schedule_paths(layout)
+    with contextlib.ExitStack() as held:
+        with as_user(module, "; nothing was changed", files=paths):
+            held.enter_context(user_files.locked_directories(paths, params["lock_timeout"]))
+            current = read_current(layout, paths)
+            link_there = layout.platform == "Linux" and os.path.lexists(layout.wants_link)
+        diffs = [
+            dict(before=current[path] or "", after=wanted.get(path) or "", before_header=path, after_header=path)
+            for path in paths
+            if current[path] != wanted.get(path)
+        ]
+        changed = bool(diffs) or (link_there and not present)
+        activate = not module.check_mode and (changed or (present and layout.platform == "Linux" and not link_there))
+        if not module.check_mode and changed:
+            with as_user(module, files=paths):
+                apply(layout, paths, current, wanted)
+    messages = []
+    if activate:
+        messages, warnings = activation.activate(module.account, layout, present)
+        for warning in warnings:
+            module.warn(warning)
         changed = True
     verb = "would be " if module.check_mode else ""
-    if command is None:
-        messages.insert(0, "Schedule {0}removed.".format(verb) if changed else "No schedule to remove.")
-    else:
+    if present:
         messages.insert(0, "Schedule {0}written.".format(verb) if changed else "Schedule unchanged.")
+    else:
+        messages.insert(0, "Schedule {0}removed.".format(verb) if changed else "No schedule to remove.")
     result = dict(changed=changed, files=paths, msg=" ".join(messages))
-    if command is not None:
+    if present:
         result["command"] = command
     if module._diff:
         result["diff"] = diffs
     module.exit_json(**result)
-
-
-def activate(module, account, layout, present):
-    """Tell the service manager; returns messages."""
-    if layout.platform == "Darwin":
-        if host_platform.system() != "Darwin":
-            return ["Not on macOS: the agent was written, not loaded."]
-        domain = "gui/{0}".format(account.uid)
-        run_as(account, ["launchctl", "bootout", domain + "/" + schedule_files.LAUNCHD_LABEL], "")
-        if present:
-            done = run_as(account, ["launchctl", "bootstrap", domain, layout.plist], "")
-            if done.returncode != 0:
-                module.warn("launchctl bootstrap {0} failed: {1}".format(domain, done.stdout.strip()))
-                return ["The agent was written; launchctl could not load it."]
-            return ["Loaded into {0}.".format(domain)]
-        return []
-    runtime_dir = runtime_dir_of(account)
-    if manager_reachable(runtime_dir) and shutil.which("systemctl"):
-        reload = ["systemctl", "--user", "daemon-reload"]
-        if present:
-            steps = [reload, ["systemctl", "--user", "enable", "--now", schedule_files.TIMER_NAME]]
-        else:
-            steps = [["systemctl", "--user", "disable", "--now", schedule_files.TIMER_NAME], reload]
-        for step in steps:
-            done = run_as(account, step, runtime_dir)
-            if done.returncode != 0:
-                module.warn("{0} failed: {1}".format(" ".join(step), done.stdout.strip()))
-        return ["Timer enabled." if present else "Timer disabled."]
-    if present:
-        with user_files.acting_as(account):
-            user_files.make_directories(os.path.dirname(layout.wants_link), 0o755)
-            if not os.path.lexists(layout.wants_link):
-                os.symlink(layout.timer, layout.wants_link)
-        return [
-            "The user's systemd manager is not running: the timer was enabled with the timers.target.wants "
-            "symlink and starts at the user's next login."
-        ]
-    return []
 
 
 if __name__ == "__main__":

@@ -13,10 +13,16 @@ description:
   - Writes (or removes) the block between the markers C(# BEGIN recro.aws_sso) and C(# END recro.aws_sso) that exports C(AWS_DEFAULT_PROFILE)
     (and C(AWS_PROFILE)) in the rc file of each of the user's shells, byte-identical to the block the recro_sso role
     of 0.1.0 wrote with M(ansible.builtin.blockinfile).
-  - Acts with the user's ids when root works for another user; needs no become. Writes atomically; symlinks, mode,
-    owner and line ends (CRLF) of existing files are kept; new files get 0644.
+  - Changes a block only when it is provably its own, one BEGIN and one END marker line, in that order, as lines the
+    shell reads (not inside a here-document). Any other arrangement of marker lines (a stray copy, two blocks, END
+    before BEGIN) fails naming the lines, and no file is changed.
+  - Acts with the user's ids when root works for another user; needs no become. Every rc file (its kind, owner and
+    directory) is checked before the first is written. Writes atomically, holding a lock on each rc file's directory
+    (O(lock_timeout)); a line another program adds to a file while it is rewritten is kept (the file is read again).
+    Temporary files a killed run left beside an rc file are removed. Symlinks, mode and owner of existing files are
+    kept; new files get 0644. The block's lines end in LF, the line end every shell reads, also in a CRLF file.
   - Reports what shadows the profile (static keys and later profile exports in the rc files, static keys in the
-    credentials file), never the values.
+    credentials file), never the values. The diff shows the managed block only, never other lines of an rc file.
 author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
@@ -44,10 +50,13 @@ options:
     elements: str
     choices: [bash, zsh, fish]
     default: []
-  session_name:
-    description: The sso-session named in the block's login hint.
+  sso_session:
+    description:
+      - The sso-session named in the block's login hint (C(aws sso login --sso-session NAME)).
+      - Called O(session_name) before 0.3.0; that name still works.
     type: str
     default: ""
+    aliases: [session_name]
   platform:
     description: C(Linux) (bash reads C(~/.bashrc)) or C(Darwin) (C(~/.bash_profile)). Default is the host's.
     type: str
@@ -73,10 +82,17 @@ options:
     description: Fail, naming file and line of each conflict, when any is found.
     type: bool
     default: false
+  path:
+    description:
+      - The AWS config file that holds O(profile). When given, the block also exports C(AWS_CONFIG_FILE) with it, so
+        that the shells' C(aws) reads the profile from there; when not, the block leaves C(AWS_CONFIG_FILE) alone (the
+        AWS tools' default, C(~/.aws/config)).
+      - A leading C(~) means the home of O(user).
+    type: str
   lock_timeout:
     description:
-      - Seconds, as for the other modules of the C(recro.aws_sso) action group, so that a task or group default applies.
-      - The rc files are replaced atomically by a rename and no lock is taken, so the value is not used.
+      - How many seconds to wait for another run's lock on the directory of each rc file before failing; nothing is
+        changed then.
     type: int
     default: 15
 """
@@ -86,7 +102,7 @@ EXAMPLES = r"""
   recro.aws_sso.aws_sso_shell:
     user: alice
     profile: dev
-    session_name: recro
+    sso_session: recro
     move_block_to_win: true
 """
 
@@ -156,237 +172,179 @@ messages:
   returned: always
 """
 
-import errno
+import contextlib
 import os
 import platform as platform_module
 import pwd
-import stat
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import user_and_path
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_text
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan as shell_plan
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing
-
-KINDS = (
-    (stat.S_ISDIR, "directory"),
-    (stat.S_ISFIFO, "FIFO"),
-    (stat.S_ISSOCK, "socket"),
-    (stat.S_ISCHR, "character device"),
-    (stat.S_ISBLK, "block device"),
-)
-
-# Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
-EXTRA_RC = {
-    "bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"),
-    "zsh": (".zshenv", ".zprofile", ".zshrc"),
-    "fish": (".config/fish/config.fish",),
-}
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
 
 
-def read_regular(path):
-    """The bytes of ``path`` (after symlinks), None when absent; ValueError for a non-regular file."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        if error.errno in (errno.ENOENT, errno.ENOTDIR):
-            return None
-        raise
-    refuse_non_regular(path, mode)
-    # Non-blocking: a FIFO swapped in after the stat must not hang the open.
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        refuse_non_regular(path, os.fstat(descriptor).st_mode)
-        return handle.read()
+def block_settings(module):
+    """What the block holds (profile, session, both exports?, config file), every value
+    checked; None for O(state=absent)."""
+    params = module.params
+    for index, name in enumerate(params["managed_profiles"]):
+        check_name("managed_profiles[{0}]".format(index), name)
+    if params["sso_session"]:
+        # Named as the task names it: session_name is the option's older name.
+        check_session_name("session_name" if "session_name" in params else "sso_session", params["sso_session"])
+    if params["state"] == "absent":
+        return None
+    check_name("profile", params["profile"])
+    config_file = check_text("path", module.config_path) if params["path"] else None
+    return (params["profile"], params["sso_session"], params["export_aws_profile"], config_file)
 
 
-def refuse_non_regular(path, mode):
-    for test, kind in KINDS:
-        if test(mode):
-            raise ValueError("{0} is a {1}, not a regular file".format(path, kind))
-    if not stat.S_ISREG(mode):
-        raise ValueError("{0} is not a regular file".format(path))
+def plan_files(module, home, shells, platform, settings):
+    """One plan per rc file, every file read and checked before any is written."""
+    rc_files = shell_rc.rc_files(platform)
+    plans = []
+    for shell in shells:
+        path = os.path.join(home, rc_files[shell])
+        user_files.check_replaceable(path)
+        before = user_files.read_bytes(path)
+        lines = None if settings is None else shell_rc.render_block(shell, *settings)
+        after, action, conflicts = shell_plan.plan_file(
+            shell, path, before, lines, module.params["move_block_to_win"], module.params["report_conflicts"]
+        )
+        plans.append(
+            dict(
+                shell=shell,
+                path=path,
+                file="~/" + rc_files[shell],
+                before=before,
+                after=after,
+                action=action,
+                conflicts=conflicts,
+                lines=lines,
+            )
+        )
+    return plans
 
 
-def check_writable(path):
-    """Refuse, before anything is written, a file whose directory (after symlinks) the user may not write:
-    the write replaces the file by a rename there. A missing directory needs its nearest existing parent."""
-    directory = os.path.dirname(os.path.realpath(path))
-    while not os.path.lexists(directory):
-        directory = os.path.dirname(directory)
-    if not os.access(directory, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
-        raise OSError(13, "Permission denied: cannot write in {0}".format(directory), path)
+@contextlib.contextmanager
+def as_user(module, account, consequence="", path=None, **result):
+    """Run the block as ``account`` (:func:`acting_as`) and fail the module on the
+    collection's errors after switching back: a module fails as the user it started as."""
+    with module.failing_on(path=path, consequence=consequence, **result):
+        with user_files.acting_as(account):
+            yield
+
+
+def write(module, account, plan, written):
+    """Write one planned file, reading it again when another program changed it since."""
+    move = module.params["move_block_to_win"]
+
+    def change(content):
+        return shell_plan.plan_file(plan["shell"], plan["path"], content, plan["lines"], move, False)[0]
+
+    consequence = "; already written: {0}".format(", ".join(written)) if written else "; nothing was changed"
+    with as_user(module, account, consequence, plan["path"]):
+        directory = os.path.dirname(os.path.realpath(plan["path"]))
+        if not os.path.isdir(directory):
+            user_files.make_directories(directory, 0o755)
+        user_files.rewrite(plan["path"], change, before=plan["before"], new_file_mode=0o644)
+    written.append(plan["file"])
+
+
+def apply(module, account, plans, result):
+    """Record each plan in ``result``; outside check mode write the changed files and
+    remove what a killed run left beside each."""
+    written = []
+    for plan in plans:
+        result["files"].append(dict((key, plan[key]) for key in ("shell", "path", "file", "action")))
+        result["conflicts"].extend(plan["conflicts"])
+        if plan["after"] != plan["before"]:
+            result["changed"] = True
+            result["messages"].append("{0}: block {1}".format(plan["file"], plan["action"]))
+            if not module.check_mode:
+                write(module, account, plan, written)
+        if not module.check_mode:
+            with as_user(module, account, "", plan["path"], **result):
+                for leftover in user_files.remove_leftovers(plan["path"]):
+                    result["messages"].append("{0}: removed a temporary file a killed run left".format(leftover))
+
+
+def other_conflicts(module, account, shells, platform, rc_paths):
+    """What shadows the profile outside our rc files: the shells' other startup files
+    and the credentials file."""
+    params = module.params
+    if not params["report_conflicts"]:
+        return []
+    conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, user_files.read_bytes)
+    if params["state"] == "present":
+        path = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
+        path = user_files.expand_home(path or os.path.join(account.home, ".aws", "credentials"), account)
+        data = user_files.read_bytes(path)
+        if data is not None:
+            managed = params["managed_profiles"] or [params["profile"]]
+            conflicts += shadowing.credentials_conflicts(path, data.decode("utf-8", "replace"), managed)
+    return conflicts
+
+
+def block_diff(plans):
+    """The managed block before and after, per changed file: never the file's other lines."""
+    return [
+        dict(
+            before=shell_rc.block_text(plan["before"], plan["path"], plan["shell"]),
+            after=shell_rc.block_text(plan["after"], plan["path"], plan["shell"]),
+            before_header="{0} (managed block)".format(plan["path"]),
+            after_header="{0} (managed block)".format(plan["path"]),
+        )
+        for plan in plans
+        if plan["after"] != plan["before"]
+    ]
 
 
 def main():
-    module = AnsibleModule(
+    module = RecroModule(
         argument_spec=dict(
-            user=dict(type="str"),
-            path=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             profile=dict(type="str"),
             export_aws_profile=dict(type="bool", default=True),
             shells=dict(type="list", elements="str", choices=list(shell_rc.SHELLS), default=[]),
-            session_name=dict(type="str", default=""),
+            sso_session=dict(type="str", default="", aliases=["session_name"]),
             platform=dict(type="str", choices=["Linux", "Darwin"]),
             move_block_to_win=dict(type="bool", default=False),
             report_conflicts=dict(type="bool", default=True),
             managed_profiles=dict(type="list", elements="str", default=[]),
             credentials_path=dict(type="path"),
             fail_on_conflicts=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=15),
         ),
         required_if=[("state", "present", ["profile"])],
-        supports_check_mode=True,
     )
-    params = module.params
-    present = params["state"] == "present"
-    try:
-        if present:
-            shell_rc.check_profile(params["profile"])
-        shell_rc.check_value("session_name", params["session_name"])
-        for name in params["managed_profiles"]:
-            shell_rc.check_value("managed_profiles", name)
-    except ValueError as error:
-        module.fail_json(msg=to_native(error))
-    account, config_path = user_and_path(module)
+    params, account = module.params, module.account
     platform = params["platform"] or platform_module.system()
-    rc_files = shell_rc.rc_files(platform)
-    markers = shell_rc.shell_markers(platform)
     login_shell = os.path.basename(pwd.getpwnam(account.name).pw_shell or "")
     result = dict(changed=False, files=[], shells=[], login_shell=login_shell, conflicts=[], messages=[])
-    diffs = []
-    home = account.home
-    candidates = params["shells"] or list(shell_rc.SHELLS)
-    try:
-        with user_files.acting_as(account):
-            if present:
-                in_use = [s for s in candidates if os.path.exists(os.path.join(home, markers[s]))]
-                selected = params["shells"] or [s for s in shell_rc.SHELLS if s == login_shell or s in in_use]
-            else:
-                selected = [s for s in candidates if os.path.lexists(os.path.join(home, rc_files[s]))]
-            result["shells"] = selected
-            plans = []
-            writes = []
-            for shell in selected:
-                path = os.path.join(home, rc_files[shell])
-                plans.append((shell, path, read_regular(path)))  # all refused before any write
-            for shell, path, before in plans:
-                block = (
-                    shell_rc.render_block(
-                        shell, params["profile"], params["session_name"], params["export_aws_profile"]
-                    )
-                    if present
-                    else None
-                )
-                after = shell_rc.place_block(before, block)
-                action = (
-                    "unchanged"
-                    if after == before
-                    else (
-                        "added"
-                        if before is None or shell_rc.block_position(before) is None
-                        else ("removed" if not present else "updated")
-                    )
-                )
-                conflicts = []
-                if params["report_conflicts"] or params["move_block_to_win"]:
-                    text = (after or b"").decode("utf-8", "replace")
-                    conflicts = shadowing.rc_conflicts(path, text, shell_rc.block_position(after))
-                    if (
-                        present
-                        and params["move_block_to_win"]
-                        and any(c["kind"] == "profile_override" for c in conflicts)
-                    ):
-                        after = shell_rc.place_block(after, block, at_end=True)
-                        action = "moved" if action == "unchanged" else action
-                        text = after.decode("utf-8", "replace")
-                        conflicts = shadowing.rc_conflicts(path, text, shell_rc.block_position(after))
-                if params["report_conflicts"]:
-                    result["conflicts"].extend(conflicts)
-                result["files"].append(dict(shell=shell, path=path, file="~/" + rc_files[shell], action=action))
-                if after != before:
-                    result["changed"] = True
-                    result["messages"].append("{0}: block {1}".format("~/" + rc_files[shell], action))
-                    diffs.append(
-                        dict(
-                            before=(before or b"").decode("utf-8", "replace"),
-                            after=(after or b"").decode("utf-8", "replace"),
-                            before_header=path,
-                            after_header=path,
-                        )
-                    )
-                    writes.append((path, after))
-            if not module.check_mode:
-                # Every file this run changes must be writable before the first is written.
-                for path, _after in writes:
-                    check_writable(path)
-                for path, after in writes:
-                    if not os.path.isdir(os.path.dirname(path)):
-                        user_files.make_directories(os.path.dirname(path), 0o755)
-                    user_files.write_atomically(path, after, new_file_mode=0o644)
-            if params["report_conflicts"]:
-                for shell in selected:
-                    for extra in EXTRA_RC[shell]:
-                        extra_path = os.path.join(home, extra)
-                        if extra_path in [plan[1] for plan in plans]:
-                            continue
-                        data = read_regular(extra_path)
-                        if data is not None:
-                            text = data.decode("utf-8", "replace")
-                            login_file = (
-                                shell == "bash"
-                                and rc_files["bash"] == ".bashrc"
-                                and extra
-                                == next(
-                                    (
-                                        name
-                                        for name in (".bash_profile", ".bash_login", ".profile")
-                                        if os.path.exists(os.path.join(home, name))
-                                    ),
-                                    None,
-                                )
-                            )
-                            # A login bash reads the first of its login files; what that file sets after the
-                            # line reading ~/.bashrc comes after our block.
-                            after = shadowing.sourcing_line(text, ".bashrc") or 0 if login_file else None
-                            found = shadowing.rc_conflicts(extra_path, text, None, after)
-                            # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
-                            result["conflicts"].extend(
-                                c for c in found if shell == "fish" or login_file or c["kind"] != "profile_override"
-                            )
-            if params["report_conflicts"] and present:
-                credentials = (
-                    params["credentials_path"]
-                    or os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
-                    or os.path.join(home, ".aws", "credentials")
-                )
-                credentials = user_files.expand_home(credentials, account)
-                data = read_regular(credentials)
-                if data is not None:
-                    result["conflicts"].extend(
-                        shadowing.credentials_conflicts(
-                            credentials,
-                            data.decode("utf-8", "replace"),
-                            params["managed_profiles"] or [params["profile"]],
-                        )
-                    )
-    except (IOError, OSError, ValueError) as error:
-        module.fail_json(msg="{0} (as user {1!r})".format(to_native(error), account.name), **result)
-    conflict_messages = []
-    for conflict in result["conflicts"]:
-        conflict_messages.append(
-            "{0}:{1}: {2} ({3}): {4}".format(
-                conflict["path"], conflict["line"], conflict["variable"], conflict["kind"], conflict["effect"]
+    with module.failing_on(consequence="; nothing was changed", **result):
+        settings = block_settings(module)
+    with contextlib.ExitStack() as held:  # the rc files' directories stay locked until every write is done
+        with as_user(module, account, "; nothing was changed", **result):
+            shells = shell_plan.select_shells(
+                params["shells"], login_shell, settings is not None, account.home, platform
             )
-        )
+            result["shells"] = shells
+            rc_paths = [os.path.join(account.home, shell_rc.rc_files(platform)[shell]) for shell in shells]
+            held.enter_context(user_files.locked_directories(rc_paths, params["lock_timeout"]))
+            plans = plan_files(module, account.home, shells, platform, settings)
+        apply(module, account, plans, result)
+    done = [message for message in result["messages"] if not module.check_mode]
+    with as_user(module, account, "; done before: " + ", ".join(done) if done else "", **result):
+        result["conflicts"].extend(other_conflicts(module, account, shells, platform, rc_paths))
+    conflict_messages = [shell_plan.conflict_message(conflict) for conflict in result["conflicts"]]
     result["messages"].extend(conflict_messages)
     if params["fail_on_conflicts"] and result["conflicts"]:
         module.fail_json(msg="; ".join(conflict_messages), **result)
     if module._diff:
-        result["diff"] = diffs
+        result["diff"] = block_diff(plans)
     module.exit_json(**result)
 
 

@@ -14,6 +14,7 @@ import sys
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
+from ansible_collections.recro.aws_sso.tests.support.systemd import exec_argv
 
 PULLED_PLAYBOOK = """
 - hosts: localhost
@@ -90,7 +91,7 @@ def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbo
     assert (units / "timers.target.wants" / schedule.TIMER_NAME).is_symlink()
     service = (units / schedule.SERVICE_NAME).read_text()
     exec_start = [line for line in service.splitlines() if line.startswith("ExecStart=")][0]
-    argv = schedule.parse_exec(exec_start[len("ExecStart=") :])
+    argv = exec_argv(exec_start[len("ExecStart=") :])
     assert argv == first["command"]
     assert 'Environment="ANSIBLE_PYTHON_INTERPRETER={0}"'.format(sys.executable) in service
     assert json.loads(argv[argv.index("--extra-vars") + 1])["recro_sso_drift_mode"] == "enforce"

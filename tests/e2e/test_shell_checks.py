@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 
-from ansible_collections.recro.aws_sso.tests.support.shells import exported_profile
+from ansible_collections.recro.aws_sso.tests.support.shells import exported_profile, shell_prints
 
 TASK = """
 - hosts: localhost
@@ -72,12 +73,13 @@ def test_check_mode_and_diff_write_nothing_then_a_real_run_is_idempotent(run_pla
     assert rc.read_bytes() == b"alias ll='ls -l'"
     assert sorted(os.listdir(home)) == [".bashrc"]
     diff = result["diff"]
+    # The managed block only: the rest of an rc file may hold secrets.
     assert diff == [
         dict(
-            before="alias ll='ls -l'",
-            after=("alias ll='ls -l'\n" + BLOCK.decode()),
-            before_header=str(rc),
-            after_header=str(rc),
+            before="",
+            after=BLOCK.decode(),
+            before_header=str(rc) + " (managed block)",
+            after_header=str(rc) + " (managed block)",
         )
     ], diff
 
@@ -164,16 +166,35 @@ def test_a_non_regular_rc_file_is_refused_naming_path_and_kind_without_blocking(
     assert os.listdir(home) == [".bashrc"]
 
 
-def test_a_crlf_file_keeps_crlf(run_playbook, home):
-    rc = home / ".bashrc"
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_a_crlf_file_gets_a_block_its_shell_reads_without_a_carriage_return(run_playbook, home, shell):
+    if shutil.which(shell) is None:
+        pytest.skip("{0} is not installed".format(shell))
+    rc = home / (".bashrc" if shell == "bash" else ".zshrc")
     rc.write_bytes(b"alias a=b\r\n")
+    task = TASK.replace("shells: [bash]", "shells: [{0}]".format(shell))
+
+    run = run_playbook(task, env_for(home))
+
+    assert run.returncode == 0 and not run.saved["result"].get("failed"), run.output
+    # The user's lines keep their CRLF; the block's lines end in LF, as every shell reads them.
+    assert rc.read_bytes() == b"alias a=b\r\n" + BLOCK
+    assert shell_prints(shell, 'printf %s "$AWS_PROFILE"', env_for(home), cwd=str(home)) == "dev"
+    again = run_playbook(task, env_for(home))
+    assert again.saved["result"]["changed"] is False
+
+
+def test_an_old_crlf_block_is_rewritten_with_lf_lines(run_playbook, home):
+    rc = home / ".bashrc"
+    rc.write_bytes(b"alias a=b\r\n" + BLOCK.replace(b"\n", b"\r\n") + b"alias c=d\r\n")
+    # bash exports "dev\r" (4 characters) from a CRLF block.
+    assert shell_prints("bash", 'printf %s "${#AWS_PROFILE}"', env_for(home), cwd=str(home)) == "4"
 
     run = run_playbook(TASK, env_for(home))
 
-    assert run.returncode == 0 and not run.saved["result"].get("failed"), run.output
-    assert rc.read_bytes() == b"alias a=b\r\n" + BLOCK.replace(b"\n", b"\r\n")
-    again = run_playbook(TASK, env_for(home))
-    assert again.saved["result"]["changed"] is False
+    assert run.returncode == 0 and run.saved["result"]["files"][0]["action"] == "updated", run.output
+    assert rc.read_bytes() == b"alias a=b\r\n" + BLOCK + b"alias c=d\r\n"
+    assert shell_prints("bash", 'printf %s "${#AWS_PROFILE}:$AWS_PROFILE"', env_for(home), cwd=str(home)) == "3:dev"
 
 
 def test_a_login_file_setting_after_it_reads_bashrc_is_reported(run_playbook, home):

@@ -50,6 +50,20 @@ class FileChanged(FileError):
         )
 
 
+class NotADirectory(FileError):
+    """Where a directory must be (to hold ``path``), there is something else: refused
+    before anything was written."""
+
+    def __init__(self, directory, kind, path):
+        self.path = directory
+        needed = " (to hold {0})".format(path) if path != directory else ""
+        super().__init__(
+            errno.ENOTDIR,
+            "is {0}, not a directory{1}: refused, nothing was changed".format(kind, needed),
+            directory,
+        )
+
+
 # How long a run waits for another run's lock on a directory, by default.
 DEFAULT_LOCK_TIMEOUT = 15
 _LOCK_POLL_INTERVAL = 0.1
@@ -281,15 +295,22 @@ def check_replaceable(path):
     current = check_regular(path)
     real_path = os.path.realpath(path)
     _check_owner(real_path, current)
-    directory = os.path.dirname(real_path)
+    check_directory(os.path.dirname(real_path), path)
+    return current
+
+
+def check_directory(directory, path=None):
+    """Refuse, before anything is written, a ``directory`` to create files in (``path``,
+    default the directory itself, is what errors name) that is not a directory this process
+    may write, or whose nearest existing parent, where it is to be created, is not."""
+    path = path or directory
     while not os.path.lexists(directory):
         directory = os.path.dirname(directory)
     if not os.path.isdir(directory):
         status = os.stat(directory)
-        raise FileRefused(directory, file_kind(status.st_mode), role="directory of {0}: the".format(path))
+        raise NotADirectory(directory, file_kind(status.st_mode), path)
     if not os.access(directory, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
         raise OSError(errno.EACCES, "Permission denied: cannot create or replace files in {0}".format(directory), path)
-    return current
 
 
 def _check_owner(real_path, current):
@@ -432,3 +453,39 @@ def _sync_directory(directory):
         pass
     finally:
         os.close(descriptor)
+
+
+@contextlib.contextmanager
+def locked_directories(paths, timeout=DEFAULT_LOCK_TIMEOUT):
+    """:func:`locked_directory` on the directory of each file of ``paths`` (after
+    symlinks), each once and in one order, so that two runs wanting the same ones cannot
+    each hold what the other waits for. A directory not there yet needs no lock. An
+    error names the file whose directory could not be opened."""
+    directories = {}
+    for path in paths:
+        directories.setdefault(os.path.dirname(os.path.realpath(path)), path)
+    with contextlib.ExitStack() as stack:
+        for directory in sorted(directories):
+            try:
+                stack.enter_context(locked_directory(directory, timeout, missing_ok=True))
+            except FileError:
+                raise
+            except OSError as error:
+                raise OSError(
+                    error.errno,
+                    "{0}: cannot open {1}, the directory it is in, to lock it".format(error.strerror, directory),
+                    directories[directory],
+                ) from None
+        yield sorted(directories)
+
+
+def remove_file(path):
+    """Delete ``path`` (the link itself when it is a symlink); ``True`` when something
+    was deleted, ``False`` when there was nothing."""
+    try:
+        os.unlink(path)
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return False
+        raise
+    return True

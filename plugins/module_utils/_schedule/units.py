@@ -36,8 +36,17 @@ SHORTCUTS = {
 DEFAULT_EXTRA_VARS = {"recro_sso_drift_mode": "enforce", "recro_sso_hosts": "localhost"}
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@]*:[^/@]*@", re.IGNORECASE)
-_GIT_URL = re.compile(r"^((https?|ssh|git|file)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+# scp-like syntax: [user@]host:path (no "://"; a host is not a single letter, which is a Windows drive).
+_SCP_LIKE = re.compile(
+    r"^(?:(?P<userinfo>[^@/]*)@)?(?P<host>[A-Za-z0-9.-]{2,}|\[[0-9A-Fa-f:.]+\]):(?P<path>.*)\Z", re.DOTALL
+)
+_GIT_SCHEMES = ("https", "http", "ssh", "git", "file")
+# ansible-pull hands the URL, the checkout directory and the playbook to ansible's git
+# module and to ansible-playbook as words of a command line it splits with shlex, and
+# the module splits its "name=URL dest=DIR" at spaces: none of these may hold one, nor
+# a quote or backslash that would change the splitting.
+_UNSPLITTABLE = re.compile(r"[\s'\"\\]")
 # A conservative subset of systemd.time(7) calendar events, for hosts without systemd-analyze.
 _CALENDAR = re.compile(r"^[A-Za-z0-9*,.:/~ -]+$")
 
@@ -50,28 +59,75 @@ def _plain(parameter, value):
     return value
 
 
+def _user_info(url):
+    """``(kind, user_info)`` of a git URL: kind is the scheme, ``scp`` for ``user@host:path``,
+    or None for neither; ``user_info`` what comes before ``@`` in the authority, or None."""
+    url = url or ""
+    scheme = _SCHEME.match(url)
+    if scheme:
+        authority = url[scheme.end() :].split("/", 1)[0]
+        return scheme.group(1).lower(), (authority.rsplit("@", 1)[0] if "@" in authority else None)
+    scp = _SCP_LIKE.match(url)
+    if scp:
+        return "scp", scp.group("userinfo")
+    return None, None
+
+
 def url_credentials(url):
-    """The ``user:password`` part of a URL that carries one, else ``None``: the
-    module hides it everywhere in its result, the invocation included."""
-    match = _URL_CREDENTIALS.match(url or "")
-    if not match:
+    """The part of a pull URL that may be a secret, else ``None``: any user info of an
+    https, http, git or file URL (a token is often given as the user name alone), the
+    password of an ssh or scp-like URL (``git@`` alone is the SSH user). The module hides
+    it everywhere in its result, the invocation included, and refuses the URL."""
+    kind, user_info = _user_info(url)
+    if user_info is None:
         return None
-    return match.group(0).split("://", 1)[1][:-1]
+    if kind in ("ssh", "scp"):
+        return user_info.split(":", 1)[1] if ":" in user_info else None
+    return user_info
+
+
+def shown_url(url):
+    """``url`` as an error may show it: any user info replaced by ``<user info>``."""
+    kind, user_info = _user_info(url)
+    if user_info is None:
+        return url
+    if kind == "scp":
+        return "<user info>@" + url[len(user_info) + 1 :]
+    start = url.index("://") + 3
+    return url[:start] + "<user info>@" + url[start + len(user_info) + 1 :]
 
 
 def validate_pull_url(url):
-    _plain("pull_url", url)
-    if url.startswith("-"):
-        raise ParameterError("pull_url", url, "must not start with '-'")
-    if _URL_CREDENTIALS.match(url):
+    if url_credentials(url) is not None:
         raise ParameterError(
             "pull_url",
-            "<redacted>",
-            "must not carry credentials (user:password@); use an SSH key or a credential helper",
+            shown_url(url),
+            "carries credentials (a password, or a token as the user name): they would be written into the job's "
+            "files and shown in its logs; use an SSH key or a git credential helper",
         )
-    if not _GIT_URL.match(url):
-        raise ParameterError("pull_url", url, "is not a git URL (https://, ssh://, git://, file:// or user@host:path)")
+    _plain("pull_url", url)
+    kind, _user_info_ = _user_info(url)
+    if url.startswith("-") or kind not in _GIT_SCHEMES + ("scp",) or len(url) <= len(kind or "") + 3:
+        raise ParameterError(
+            "pull_url", shown_url(url), "is not a git URL (https://, ssh://, git://, file:// or user@host:path)"
+        )
+    if _UNSPLITTABLE.search(url):
+        raise ParameterError(
+            "pull_url", shown_url(url), "holds a space, quote or backslash, which ansible-pull's git step cannot pass"
+        )
     return url
+
+
+def validate_unsplittable(parameter, value, what):
+    """Refuse a path ansible-pull would split into several words (:data:`_UNSPLITTABLE`)."""
+    if _UNSPLITTABLE.search(value):
+        raise ParameterError(
+            parameter,
+            value,
+            "{0} holds a space, quote or backslash, which ansible-pull cannot pass to its git step and "
+            "ansible-playbook".format(what),
+        )
+    return value
 
 
 def validate_branch(branch):
@@ -84,11 +140,12 @@ def validate_branch(branch):
 def validate_playbook(playbook):
     _plain("pull_playbook", playbook)
     parts = playbook.split("/")
-    if playbook.startswith(("-", "/")) or ".." in parts or not re.match(r"^[A-Za-z0-9._/ +-]+$", playbook):
+    if playbook.startswith(("-", "/")) or ".." in parts or not re.match(r"^[A-Za-z0-9._/+-]+$", playbook):
         raise ParameterError(
             "pull_playbook",
             playbook,
-            "must be a relative path in the repository, without '..' and not starting with '-'",
+            "must be a relative path in the repository of letters, digits and . _ / + - (no space: ansible-pull "
+            "splits its command line at spaces), without '..' and not starting with '-'",
         )
     return playbook
 
@@ -273,7 +330,8 @@ class Layout:
             self.unit_directory = agents
             self.plist = os.path.join(agents, LAUNCHD_LABEL + ".plist")
             self.log_directory = os.path.join(home, "Library", "Logs", "recro-aws-sso")
-            self.checkout = os.path.join(home, "Library", "Application Support", "recro-aws-sso", "checkout")
+            # Not under "Library/Application Support": ansible-pull cannot pass a path with a space to git.
+            self.checkout = os.path.join(home, ".local", "state", "recro-aws-sso", "checkout")
         else:
             units = os.path.join(home, ".config", "systemd", "user")
             self.unit_directory = units
@@ -296,10 +354,40 @@ def render_files(layout, command, schedule, delay, environment):
     }
 
 
-def parse_exec(line):
-    """The argv of a rendered ExecStart= value (the inverse of :func:`systemd_quote`)."""
-    words = []
-    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', line):
-        text = match.group(1).replace("%%", "%").replace("$$", "$")
-        words.append(re.sub(r"\\(.)", r"\1", text))
-    return words
+def planned_files(params, layout, config_file=None, analyze=None):
+    """``(command, files)`` of a present schedule: the argv the job runs and, per path,
+    the content of each file of the schedule, every value of ``params`` (the module's
+    options) checked first (:class:`ParameterError` names the option). ``config_file``:
+    the config the job's runs use (``AWS_CONFIG_FILE``); ``analyze``: systemd-analyze,
+    to check a calendar expression with."""
+    if not params["pull_url"]:
+        raise ParameterError("pull_url", params["pull_url"], "is required with state=present")
+    environment = dict(params["environment"])
+    if config_file:
+        environment["AWS_CONFIG_FILE"] = config_file
+    ansible_pull = params["ansible_pull"] or find_ansible_pull()
+    if not ansible_pull:
+        raise ParameterError("ansible_pull", None, "not given, and no ansible-pull was found")
+    validate_path("ansible_pull", ansible_pull)
+    schedule = validate_schedule(params["schedule"], analyze)
+    if layout.platform == "Darwin":
+        launchd_interval(schedule)
+    for value in (layout.log_file, layout.checkout):
+        validate_path("user", value)
+    validate_unsplittable("user", layout.checkout, "the checkout directory in the user's home")
+    command = pull_command(
+        ansible_pull,
+        validate_pull_url(params["pull_url"]),
+        validate_branch(params["pull_branch"]),
+        validate_playbook(params["pull_playbook"]),
+        validate_extra_vars(params["pull_extra_vars"]),
+        layout.checkout,
+    )
+    delay = validate_delay(params["randomized_delay"])
+    validate_environment(environment)
+    return command, render_files(layout, command, schedule, delay, environment)
+
+
+def schedule_paths(layout):
+    """Every file a schedule of ``layout`` may have (what state=absent removes)."""
+    return [layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer]

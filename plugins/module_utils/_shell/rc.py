@@ -7,29 +7,43 @@
 Pure logic, no Ansible imports. The block text and its placement are those of
 ``ansible.builtin.blockinfile`` as roles/recro_sso/tasks/shell.yml used it in
 0.1.0 (marker, append at the end of the file when new, replace in place), so
-a file written by 0.1.0 is unchanged. Unlike blockinfile, removing an absent
-block leaves the file untouched (blockinfile adds a missing final newline),
-and a CRLF file keeps
-its line ends: markers match with either line end and the block is written
-with the file's.
+a file written by 0.1.0 is unchanged. Unlike blockinfile:
+
+- a block is changed only when it is provably ours: one BEGIN and one END marker
+  line, in that order, both lines the shell reads (not inside a heredoc); any
+  other arrangement of marker lines is refused (:class:`UnprovenBlock`), naming
+  them, and the file is left as it was;
+- removing an absent block leaves the file untouched (blockinfile adds a missing
+  final newline);
+- the block's lines always end in LF, the one line end every shell reads: in a
+  CRLF file a CRLF block made zsh and bash export ``name\r``.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS, NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 SHELLS = ("bash", "zsh", "fish")
 MARKER = "# {mark} recro.aws_sso: AWS default profile"
 BEGIN = MARKER.format(mark="BEGIN")
 END = MARKER.format(mark="END")
-# Profile names every AWS tool and shell reads the same way (as the role checks).
-PROFILE_PATTERN = NAME_PATTERN
 
 
-class ShellRcError(ValueError):
-    """A value that cannot go into an rc file."""
+class UnprovenBlock(FileError):
+    """The rc file's marker lines do not make one block the module can prove its own."""
+
+    def __init__(self, path, problem):
+        super().__init__(
+            22,  # EINVAL
+            "{0}: the managed block cannot be told apart from lines written by hand, so the file was "
+            "not changed; leave exactly one BEGIN and one END marker line, in that order, outside any "
+            "heredoc (or remove them all)".format(problem),
+            path,
+        )
 
 
 def rc_files(platform):
@@ -46,18 +60,6 @@ def shell_markers(platform):
     return dict(rc_files(platform), fish=".config/fish")
 
 
-def check_value(parameter, value):
-    """Refuse a newline or control character in ``value`` naming ``parameter``."""
-    if value is not None and CONTROL_CHARACTERS.search(value):
-        raise ShellRcError("{0}: {1!r} holds a newline or control character".format(parameter, value))
-
-
-def check_profile(profile):
-    check_value("profile", profile)
-    if not isinstance(profile, str) or not PROFILE_PATTERN.match(profile):
-        raise ShellRcError("profile: {0!r} does not match {1}".format(profile, PROFILE_PATTERN.pattern))
-
-
 def fish_quote(value):
     """``value`` in single quotes as fish reads it (backslash escapes ``'`` and ``\\``)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -67,55 +69,102 @@ def exports(export_aws_profile):
     return ["AWS_DEFAULT_PROFILE"] + (["AWS_PROFILE"] if export_aws_profile else [])
 
 
-def render_block(shell, profile, session_name, export_aws_profile=True):
-    """The block's lines between the markers, without line ends (as the role's template)."""
+def render_block(shell, profile, session_name, export_aws_profile=True, config_file=None):
+    """The block's lines between the markers, without line ends (as the role's template).
+    ``config_file``: also export ``AWS_CONFIG_FILE``, the config that holds the profile."""
     lines = [
         "# The profile aws and the AWS SDKs use without --profile.",
-        "# Sign in with: aws sso login --sso-session {0}".format(session_name or ""),
+        "# Sign in with: " + login_command(session_name or ""),
     ]
-    for name in exports(export_aws_profile):
+    variables = [(name, profile) for name in exports(export_aws_profile)]
+    if config_file is not None:
+        variables.append(("AWS_CONFIG_FILE", config_file))
+    for name, value in variables:
         if shell == "fish":
             # 0.1.0 wrote '{{ profile }}': the same bytes for every valid profile name.
-            lines.append("set -gx {0} {1}".format(name, fish_quote(profile)))
+            lines.append("set -gx {0} {1}".format(name, fish_quote(value)))
         else:
-            lines.append("export {0}={1}".format(name, shlex.quote(profile)))
+            lines.append("export {0}={1}".format(name, shlex.quote(value)))
     return lines
-
-
-def line_end(data):
-    """The file's line end: CRLF when its first line ends so, else LF."""
-    first = data.find(b"\n")
-    return b"\r\n" if first > 0 and data[first - 1 : first] == b"\r" else b"\n"
 
 
 def _strip(line):
     return line.rstrip(b"\r\n")
 
 
-def find_block(lines):
-    """(begin, end) indexes of the marker lines in ``lines`` (with their ends), or None."""
-    n0 = n1 = None
+# The start of a here-document in sh, bash and zsh: <<WORD, <<-WORD, <<'WORD', <<"WORD",
+# <<\WORD (not the here-string <<<). Its lines up to the delimiter are data, not commands.
+_HEREDOC = re.compile(rb"(?<!<)<<(?!<)(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z0-9_.+-]+))")
+
+
+def heredoc_lines(lines):
+    """The indexes of ``lines`` (with their ends) that sh, bash and zsh read as the
+    body or delimiter of a here-document."""
+    inside = set()
+    pending = []  # (strip leading tabs, delimiter) of the here-documents still open
+    for index, line in enumerate(lines):
+        text = line.rstrip(b"\n")
+        if pending:
+            inside.add(index)
+            strip_tabs, delimiter = pending[0]
+            if (text.lstrip(b"\t") if strip_tabs else text) == delimiter:
+                pending.pop(0)
+            continue
+        if text.lstrip().startswith(b"#"):
+            continue
+        for match in _HEREDOC.finditer(text):
+            delimiter = match.group(2) if match.group(2) is not None else match.group(3)
+            if delimiter is None:
+                delimiter = match.group(4)
+            pending.append((bool(match.group(1)), delimiter))
+    return inside
+
+
+def find_block(lines, path="rc file", shell="bash"):
+    """(begin, end) indexes of our marker lines in ``lines`` (with their ends), or None
+    when there are none. Raises :class:`UnprovenBlock`, naming the lines, for any other
+    arrangement: several BEGIN or END lines, one without the other, END before BEGIN,
+    or a marker line inside a here-document (fish has none)."""
+    begins, ends = [], []
     for index, line in enumerate(lines):
         if _strip(line) == BEGIN.encode():
-            n0 = index
-        if _strip(line) == END.encode():
-            n1 = index
-    if n0 is None or n1 is None:
+            begins.append(index)
+        elif _strip(line) == END.encode():
+            ends.append(index)
+    if not begins and not ends:
         return None
-    return (n0, n1) if n0 < n1 else (n1, n0)
+    quoted = sorted(heredoc_lines(lines).intersection(begins + ends)) if shell != "fish" else []
+
+    def numbers(indexes):
+        return ", ".join(str(index + 1) for index in indexes) or "none"
+
+    if quoted:
+        problem = "marker line(s) inside a here-document (line {0})".format(numbers(quoted))
+    elif len(begins) != 1 or len(ends) != 1:
+        problem = "{0} BEGIN marker line(s) (line {1}) and {2} END marker line(s) (line {3})".format(
+            len(begins), numbers(begins), len(ends), numbers(ends)
+        )
+    elif begins[0] > ends[0]:
+        problem = "the END marker (line {0}) comes before the BEGIN marker (line {1})".format(
+            ends[0] + 1, begins[0] + 1
+        )
+    else:
+        return begins[0], ends[0]
+    raise UnprovenBlock(path, problem)
 
 
-def place_block(original, block_lines, at_end=False):
+def place_block(original, block_lines, at_end=False, path="rc file", shell="bash"):
     """The file content with the block present (``block_lines`` not None) or absent,
     by blockinfile's algorithm (insertafter=EOF). ``at_end`` moves an existing block
-    to the end of the file. ``original`` is bytes or None (no file)."""
+    to the end of the file. ``original`` is bytes or None (no file). The block's lines
+    end in LF whatever the file's line ends (see the module's docstring)."""
     lines = (original or b"").splitlines(True)
-    eol = line_end(original or b"")
     if block_lines is not None:
-        block = [BEGIN.encode() + eol] + [line.encode("utf-8") + eol for line in block_lines] + [END.encode() + eol]
+        block = [BEGIN.encode() + b"\n"] + [line.encode("utf-8") + b"\n" for line in block_lines]
+        block.append(END.encode() + b"\n")
     else:
         block = []
-    found = find_block(lines)
+    found = find_block(lines, path, shell)
     if found is None:
         n0 = len(lines)
     else:
@@ -124,12 +173,22 @@ def place_block(original, block_lines, at_end=False):
     if not block and found is None:
         return original
     if n0 > 0 and not lines[n0 - 1].endswith(b"\n"):
-        lines[n0 - 1] += eol
+        lines[n0 - 1] += b"\n"
     lines[n0:n0] = block
     return b"".join(lines)
 
 
-def block_position(data):
+def block_position(data, path="rc file", shell="bash"):
     """(first, last) 1-based line numbers of the block in ``data``, or None."""
-    found = find_block((data or b"").splitlines(True))
+    found = find_block((data or b"").splitlines(True), path, shell)
     return None if found is None else (found[0] + 1, found[1] + 1)
+
+
+def block_text(data, path="rc file", shell="bash"):
+    """Only the block's lines in ``data`` (markers included), as text, or "" without one:
+    what a diff may show, since the rest of an rc file may hold secrets."""
+    lines = (data or b"").splitlines(True)
+    found = find_block(lines, path, shell)
+    if found is None:
+        return ""
+    return b"".join(lines[found[0] : found[1] + 1]).decode("utf-8", "replace")

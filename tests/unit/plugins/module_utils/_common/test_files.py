@@ -356,10 +356,14 @@ def test_leftovers_of_a_killed_write_are_removed_and_nothing_else(tmp_path):
 def test_check_replaceable_refuses_a_parent_that_is_a_file_naming_it(tmp_path):
     (tmp_path / "conf.d").write_bytes(b"")
 
-    with pytest.raises(user_files.FileRefused) as raised:
+    with pytest.raises(user_files.NotADirectory) as raised:
         user_files.check_replaceable(str(tmp_path / "conf.d" / "recro_sso.fish"))
 
-    assert str(tmp_path / "conf.d") in str(raised.value) and "a regular file" in str(raised.value)
+    assert str(
+        raised.value
+    ) == "{0}: is a regular file, not a directory (to hold {1}): refused, nothing was changed".format(
+        tmp_path / "conf.d", tmp_path / "conf.d" / "recro_sso.fish"
+    )
     assert user_files.check_replaceable(str(tmp_path / "new" / "dir" / "file")) is None
 
 

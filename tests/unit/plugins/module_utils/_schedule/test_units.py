@@ -16,6 +16,7 @@ import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
+from ansible_collections.recro.aws_sso.tests.support.systemd import exec_argv
 
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)")
@@ -47,6 +48,9 @@ def files(tmp_path, platform="Linux", extra_vars=None, environment=None, when="d
         ("pull_playbook", schedule.validate_playbook, "../etc/x.yml"),
         ("pull_playbook", schedule.validate_playbook, "/abs.yml"),
         ("pull_playbook", schedule.validate_playbook, "-e.yml"),
+        ("pull_playbook", schedule.validate_playbook, "my playbooks/drift.yml"),
+        ("pull_url", schedule.validate_pull_url, "https://git.example.com/my repo.git"),
+        ("pull_url", schedule.validate_pull_url, "https://git.example.com/r'.git"),
         ("schedule", lambda value: schedule.validate_schedule(value, None), "daily\nExecStart=/bin/evil"),
         ("schedule", lambda value: schedule.validate_schedule(value, None), "%h"),
     ],
@@ -57,10 +61,41 @@ def test_invalid_values_are_refused_naming_the_parameter(parameter, function, va
     assert str(caught.value).startswith(parameter + ":")
 
 
-def test_credentials_are_not_repeated_in_the_error():
+@pytest.mark.parametrize(
+    "url, secret, shown",
+    [
+        ("https://user:secret@git.example.com/r.git", "user:secret", "https://<user info>@git.example.com/r.git"),
+        ("https://ghp_secrettoken@github.com/o/r.git", "ghp_secrettoken", "https://<user info>@github.com/o/r.git"),
+        ("HTTP://secret@h.example/r", "secret", "HTTP://<user info>@h.example/r"),
+        ("git://secret@h.example/r", "secret", "git://<user info>@h.example/r"),
+        ("ssh://git:secret@h.example/r.git", "secret", "ssh://<user info>@h.example/r.git"),
+        ("git:secret@github.com:o/r.git", "secret", "<user info>@github.com:o/r.git"),
+        ("git:secret@github.com:o/r.git\nx", "secret", "<user info>@github.com:o/r.git\nx"),
+        ("https://a:b@c@h.example/r", "a:b@c", "https://<user info>@h.example/r"),
+    ],
+)
+def test_credentials_in_any_form_are_refused_and_never_shown(url, secret, shown):
+    assert schedule.url_credentials(url) == secret
     with pytest.raises(ParameterError) as caught:
-        schedule.validate_pull_url("https://user:secret@git.example.com/r.git")
-    assert "secret" not in str(caught.value)
+        schedule.validate_pull_url(url)
+    assert secret not in str(caught.value) and "secret" not in str(caught.value)
+    assert str(caught.value).startswith("pull_url: {0!r} carries credentials".format(shown))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ssh://git@h.example/r.git", "git@github.com:o/r.git", "github.com:o/r.git", "file:///srv/r.git", "https://h/r"],
+)
+def test_an_ssh_user_name_alone_is_no_credential(url):
+    assert schedule.url_credentials(url) is None
+    assert schedule.validate_pull_url(url) == url
+
+
+def test_the_macos_checkout_has_no_space_for_ansible_pull():
+    layout = schedule.Layout("/Users/alice", "Darwin")
+    assert layout.checkout == "/Users/alice/.local/state/recro-aws-sso/checkout"
+    with pytest.raises(ParameterError, match="user: '/Users/Alice Smith/.local/state/recro-aws-sso/checkout' the"):
+        schedule.validate_unsplittable("user", schedule.Layout("/Users/Alice Smith", "Darwin").checkout, "the checkout")
 
 
 @needs_analyze
@@ -82,7 +117,7 @@ def test_hostile_values_come_back_as_one_argument(tmp_path):
     lines = service.splitlines()
     exec_start = [line for line in lines if line.startswith("ExecStart=")]
     assert len(exec_start) == 1
-    assert schedule.parse_exec(exec_start[0][len("ExecStart=") :]) == command
+    assert exec_argv(exec_start[0][len("ExecStart=") :]) == command
     assert json.loads(command[-2])["note"] == HOSTILE
     assert "%%h" in service and "%h" not in service.replace("%%h", "")
 

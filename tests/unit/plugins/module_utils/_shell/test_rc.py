@@ -95,11 +95,63 @@ def test_placement_equals_blockinfile(tmp_path, before, state):
     assert rc.place_block(before, lines if state == "present" else None) == expected
 
 
-def test_crlf_file_keeps_line_ends():
+def test_a_crlf_file_gets_an_lf_block_and_an_old_crlf_block_is_rewritten_with_lf():
+    # A CRLF block made bash and zsh export "dev\r": the block's lines end as every shell reads them.
     result = rc.place_block(b"a\r\n", ["x"])
-    assert result == b"a\r\n" + rc.BEGIN.encode() + b"\r\nx\r\n" + rc.END.encode() + b"\r\n"
+    assert result == b"a\r\n" + rc.BEGIN.encode() + b"\nx\n" + rc.END.encode() + b"\n"
     assert rc.place_block(result, ["x"]) == result
     assert rc.place_block(result, None) == b"a\r\n"
+    old = b"a\r\n" + rc.BEGIN.encode() + b"\r\nx\r\n" + rc.END.encode() + b"\r\nb\r\n"
+    assert rc.place_block(old, ["x"]) == b"a\r\n" + rc.BEGIN.encode() + b"\nx\n" + rc.END.encode() + b"\nb\r\n"
+
+
+BEGIN = rc.BEGIN.encode() + b"\n"
+END = rc.END.encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "data, lines",
+    [
+        (BEGIN + b"x\n" + END + b"mine\n" + BEGIN + b"more of mine\n", "2 BEGIN marker line(s) (line 1, 5)"),
+        (BEGIN + b"x\n" + END + BEGIN + b"y\n" + END, "2 BEGIN marker line(s) (line 1, 4) and 2 END"),
+        (b"mine\n" + BEGIN + b"x\n", "1 BEGIN marker line(s) (line 2) and 0 END marker line(s) (line none)"),
+        (b"mine\n" + END, "0 BEGIN marker line(s) (line none) and 1 END marker line(s) (line 2)"),
+        (END + b"mine\n" + BEGIN, "the END marker (line 1) comes before the BEGIN marker (line 3)"),
+        (b"cat > f <<'EOF'\n" + BEGIN + b"x\n" + END + b"EOF\n", "inside a here-document (line 2, 4)"),
+        (b"cat <<-EOF > f\n" + BEGIN + b"\tEOF\n" + END, "inside a here-document (line 2)"),
+    ],
+)
+@pytest.mark.parametrize("block", [["export AWS_PROFILE=dev"], None])
+def test_marker_lines_that_are_not_one_block_of_ours_are_refused_naming_them(data, lines, block):
+    with pytest.raises(rc.UnprovenBlock) as raised:
+        rc.place_block(data, block, path="/home/a/.bashrc")
+    message = str(raised.value)
+    assert message.startswith("/home/a/.bashrc: ") and lines in message, message
+    assert "not changed" in message
+
+
+def test_a_heredoc_elsewhere_does_not_hide_our_block():
+    data = b"cat <<EOF\n# BEGIN other\nEOF\n" + BEGIN + b"old\n" + END + b"echo <<<here\n"
+    assert (
+        rc.place_block(data, ["new"]) == b"cat <<EOF\n# BEGIN other\nEOF\n" + BEGIN + b"new\n" + END + b"echo <<<here\n"
+    )
+
+
+def test_fish_has_no_heredocs():
+    data = b"echo <<EOF\n" + BEGIN + b"old\n" + END
+    assert rc.place_block(data, ["new"], shell="fish") == b"echo <<EOF\n" + BEGIN + b"new\n" + END
+
+
+def test_block_text_is_only_the_block():
+    data = b"export AWS_SECRET_ACCESS_KEY=secret\n" + BEGIN + b"x\n" + END + b"tail\n"
+    assert rc.block_text(data) == (BEGIN + b"x\n" + END).decode()
+    assert rc.block_text(b"export AWS_SECRET_ACCESS_KEY=secret\n") == ""
+
+
+def test_the_block_exports_the_config_file_when_one_is_given():
+    lines = rc.render_block("bash", "dev", "recro", True, "/home/a/my aws/config")
+    assert lines[-1] == "export AWS_CONFIG_FILE='/home/a/my aws/config'"
+    assert rc.render_block("fish", "dev", "recro", False, "/c'x")[-1] == "set -gx AWS_CONFIG_FILE '/c\\'x'"
 
 
 def test_move_to_end_keeps_user_lines():
@@ -110,9 +162,3 @@ def test_move_to_end_keeps_user_lines():
 
 def test_fish_quote():
     assert rc.fish_quote("a'b\\c") == "'a\\'b\\\\c'"
-
-
-@pytest.mark.parametrize("bad", ["a b", "x\n", "", "$(id)"])
-def test_bad_profile_refused(bad):
-    with pytest.raises(rc.ShellRcError, match="profile"):
-        rc.check_profile(bad)

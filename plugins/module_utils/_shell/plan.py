@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What aws_sso_shell does to one user's rc files, decided before anything is written.
+
+Pure logic over bytes already read (and callables that read), no Ansible imports:
+which shells get the block, what each rc file becomes, and what shadows the profile
+in the files each shell reads besides ours."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing
+
+# Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
+STARTUP_FILES = {
+    "bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"),
+    "zsh": (".zshenv", ".zprofile", ".zshrc"),
+    "fish": (".config/fish/config.fish",),
+}
+# The login files bash reads, the first that exists only.
+BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
+
+
+def select_shells(requested, login_shell, present, home, platform, exists=os.path.exists, lexists=os.path.lexists):
+    """The shells whose rc file the run considers: ``requested`` (all three when empty);
+    to add the block, the requested ones that are the login shell or in use (their rc
+    file, or fish's directory, exists) unless some were named; to remove it, those whose
+    rc file exists."""
+    candidates = list(requested) or list(shell_rc.SHELLS)
+    if not present:
+        rc_files = shell_rc.rc_files(platform)
+        return [shell for shell in candidates if lexists(os.path.join(home, rc_files[shell]))]
+    if requested:
+        return list(requested)
+    markers = shell_rc.shell_markers(platform)
+    in_use = [shell for shell in candidates if exists(os.path.join(home, markers[shell]))]
+    return [shell for shell in shell_rc.SHELLS if shell == login_shell or shell in in_use]
+
+
+def action_of(before, after, present):
+    """What a run does to a file: added, updated, removed or unchanged."""
+    if after == before:
+        return "unchanged"
+    if before is None or shell_rc.block_position(before) is None:
+        return "added"
+    return "updated" if present else "removed"
+
+
+def plan_file(shell, path, before, block, move_block_to_win=False, scan=True):
+    """``(after, action, conflicts)`` for one rc file whose content is ``before`` (None:
+    no file): ``block`` (lines, or None to remove it) placed, moved to the end when a
+    later line overrides the profile and ``move_block_to_win``; the conflicts found in
+    the result when ``scan``. Raises ``UnprovenBlock`` for marker lines that are not
+    one block of ours."""
+    after = shell_rc.place_block(before, block, path=path, shell=shell)
+    action = action_of(before, after, block is not None)
+    if not (scan or move_block_to_win):
+        return after, action, []
+    conflicts = _conflicts(path, after, shell)
+    if block is not None and move_block_to_win and any(c["kind"] == "profile_override" for c in conflicts):
+        after = shell_rc.place_block(after, block, at_end=True, path=path, shell=shell)
+        action = "moved" if action == "unchanged" else action
+        conflicts = _conflicts(path, after, shell)
+    return after, action, conflicts if scan else []
+
+
+def _conflicts(path, data, shell):
+    text = (data or b"").decode("utf-8", "replace")
+    return shadowing.rc_conflicts(path, text, shell_rc.block_position(data, path, shell))
+
+
+def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=os.path.exists):
+    """What shadows the profile in the other startup files of ``shells`` (not those in
+    ``planned_paths``, already scanned); ``read(path)`` gives a file's bytes or None."""
+    rc_files = shell_rc.rc_files(platform)
+    bash_login_file = next((name for name in BASH_LOGIN_FILES if exists(os.path.join(home, name))), None)
+    conflicts = []
+    for shell in shells:
+        for name in STARTUP_FILES[shell]:
+            path = os.path.join(home, name)
+            if path in planned_paths:
+                continue
+            data = read(path)
+            if data is None:
+                continue
+            text = data.decode("utf-8", "replace")
+            # A login bash reads the first of its login files; what that file sets after the
+            # line reading ~/.bashrc comes after our block.
+            login_file = shell == "bash" and rc_files["bash"] == ".bashrc" and name == bash_login_file
+            overrides_after = (shadowing.sourcing_line(text, ".bashrc") or 0) if login_file else None
+            found = shadowing.rc_conflicts(path, text, None, overrides_after)
+            # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
+            conflicts.extend(c for c in found if shell == "fish" or login_file or c["kind"] != "profile_override")
+    return conflicts
+
+
+def conflict_message(conflict):
+    return "{path}:{line}: {variable} ({kind}): {effect}".format(**conflict)
