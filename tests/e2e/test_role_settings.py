@@ -150,3 +150,27 @@ def test_the_tags_select_installing_and_offboarding_and_the_settings_are_always_
     run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, absent, options=["--skip-tags", "recro_sso_install"])
     assert run.returncode == 0, run.output
     assert "[profile recrocog-admin]" not in aws_servers.config_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_user_the_host_does_not_have_is_named_as_the_role_variable(aws_servers, run_playbook, state):
+    settings = {"recro_sso_user": "no-such-user-recro", "recro_sso_state": state, "recro_sso_login": "never"}
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, settings)
+    assert run.returncode == 2, run.output
+    assert 'recro_sso_user: \\"no-such-user-recro\\" is not an account on localhost (user:' in run.output
+    assert not aws_servers.config_file.exists()
+
+
+def test_a_default_profile_the_config_lacks_is_neither_exported_nor_verified(aws_servers, run_playbook):
+    # Logged in, with discovery: the profiles of the login are written, but none is the default profile.
+    aws_servers.log_in()
+    settings = {"recro_sso_default_profile": "not-a-profile", "recro_sso_login": "never"}
+    run = run_playbook(ROLE_WITHOUT_FACTS, dict(aws_servers.env, SHELL="/bin/bash"), settings)
+    assert run.returncode == 0, run.output
+    result = run.saved["result"]
+    assert result["login"]["status"] == "valid" and result["discovered_profiles"]
+    assert result["default_profile_exists"] is False and result["shell_blocks_present"] is False
+    # No identity check ran: it needs the profile.
+    assert result["identity"] == {} and "Verify whom the default profile signs in as" not in run.output
+    assert "Default profile not-a-profile not exported: it is not in" in "\n".join(result["summary"])
+    assert "Next: no profile not-a-profile: set recro_sso_default_profile to one of" in "\n".join(result["summary"])
