@@ -659,12 +659,13 @@ def check_discover(options, request):
     if options is None:
         return
     if request.state != "present":
-        raise ParameterError("discover", options, "only applies with state=present")
+        raise ParameterError("state", request.state, "does not go with discover, which only writes: use state=present")
     if request.session is None:
         raise ParameterError(
-            "discover",
-            options,
-            "needs sso_start_url, sso_session and sso_region (the session whose login lists the accounts)",
+            "sso_start_url",
+            None,
+            "is missing: discover needs sso_start_url, sso_session and sso_region (the session whose login lists the "
+            "accounts)",
         )
     from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (  # pylint: disable=import-outside-toplevel
         check_template,

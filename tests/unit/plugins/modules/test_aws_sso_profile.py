@@ -241,3 +241,38 @@ def test_returns_one_message_per_change(run_module, tmp_path):
     assert "removed sso_start_url from [profile recrocog-admin]" in result["messages"]
     assert "added [sso-session recro]" in result["messages"]
     assert run_module(path=str(path), **SEED)["messages"] == []
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            dict(state="absent"),
+            "state: 'absent' does not go with discover, which only writes: use state=present; nothing was changed",
+        ),
+        (
+            dict(),
+            "sso_start_url: None is missing: discover needs sso_start_url, sso_session and sso_region (the session "
+            "whose login lists the accounts); nothing was changed",
+        ),
+        (
+            dict(sso_start_url=SEED["sso_start_url"], sso_region="us-east-1", template="{account}"),
+            "discover.profile_name_template: '{account}' uses {account}: the fields are {account_id}, "
+            "{account_name}, {role_name}, {role}; nothing was changed",
+        ),
+    ],
+)
+def test_a_discovery_that_cannot_apply_fails_before_the_file_is_touched(run_module, tmp_path, options, message):
+    path = tmp_path / "config"
+    path.write_text("[profile keep]\nregion = us-east-1\n")
+    template = options.pop("template", "{account_name}-{role}")
+    result = run_module(
+        path=str(path),
+        sso_session="recro",
+        profiles=[dict(name="listed", sso_account_id="012345678901", sso_role_name="adminAccess")],
+        discover=dict(profile_name_template=template),
+        **options,
+    )
+    assert result["failed"]
+    assert result["msg"] == message
+    assert path.read_text() == "[profile keep]\nregion = us-east-1\n"

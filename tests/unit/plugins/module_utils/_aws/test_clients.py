@@ -50,6 +50,12 @@ def test_the_installed_botocore_is_loaded_and_passes():
     assert clients.load_botocore() is botocore
 
 
+def test_loading_an_older_botocore_fails_before_any_client_is_made(monkeypatch):
+    monkeypatch.setattr(botocore, "__version__", "1.34.0")
+    with pytest.raises(ServiceError, match=r"^botocore 1\.34\.0 is older than 1\.34\.103, which recro\.aws_sso needs"):
+        clients.client("sso", "us-east-1", unsigned=True)
+
+
 def test_the_requirements_file_names_the_same_minimum():
     from pathlib import Path
 
