@@ -20,8 +20,8 @@ credentials files it is given.
 Every operation runs in a thread of its own that the caller waits for at most
 :data:`DEADLINE` seconds: botocore's read timeout applies to each read, so a service
 that sends one byte every few seconds would otherwise hold the task for ever. A
-timed-out call is left behind in its (daemon) thread; nothing it could still do
-changes a file of ours.
+timed-out call is left behind in its (daemon) thread, which ends with the module's
+process: the module fails right after, saying what was and was not changed.
 """
 
 from __future__ import annotations
@@ -272,8 +272,13 @@ def describe(error, service, call, region, subject, login, consequence="", secre
         text = "{0} in {1} timed out on {2} for {3} ({4} attempts, {5} s to connect, {6} s per read): {7}".format(
             name, region, call, subject, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT, error
         )
-    else:
+    elif isinstance(error, (exceptions.ConnectionError, exceptions.HTTPClientError)):
         text = "cannot reach {0} in {1}: {2} (calling {3} for {4})".format(name, region, error, call, subject)
+    elif isinstance(error, exceptions.ParamValidationError):
+        # Not the network: botocore refused a value before sending anything.
+        text = "{0} was not called: botocore refused a value of {1} for {2}: {3}".format(name, call, subject, error)
+    else:
+        text = "{0} in {1}: {2} for {3} failed: {4}".format(name, region, call, subject, error)
     return scrub(text, secrets) + consequence
 
 
