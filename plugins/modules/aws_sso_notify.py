@@ -18,7 +18,7 @@ description:
     renewed in a browser; a usable one whose refreshing ends within O(warning_window) seconds (the client
     registration's C(registrationExpiresAt) bounds refreshes) is warned about.
   - With O(notify), tells the user on the desktop, once per expiry (a record of what was notified, C(notified.json),
-    0600, in C(~/.local/state/recro-aws-sso) or C(~/Library/Application Support/recro-aws-sso)), as the user,
+    0600, in the collection's state directory C(~/.local/state/recro-aws-sso), the schedule's), as the user,
     C(notify-send) through the user's session bus on Linux and C(osascript) on macOS. Without a desktop, RV(notification)
     says why, for the log and the summary.
 author:

@@ -27,15 +27,16 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
-from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides, write_token_cache
 from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 from .conftest import REPOSITORY
 
 NOTIFY_SEND = """#!/bin/sh
 # A stand-in notify-send: one JSON line per notification, with the bus it was sent on.
-exec {python} -c 'import json, os, sys; open(sys.argv[1], "a").write(json.dumps(dict(argv=sys.argv[2:], bus=os.environ.get("DBUS_SESSION_BUS_ADDRESS"))) + "\\n")' {record} "$@"
+exec {python} -c 'import json, os, sys; open(sys.argv[1], "a").write(json.dumps(dict(argv=sys.argv[2:], uid=os.getuid(), bus=os.environ.get("DBUS_SESSION_BUS_ADDRESS"))) + "\\n")' {record} "$@"
 """
 AWS_V1 = """#!/bin/sh
 # What `aws --version` of the AWS CLI v1 (pip install awscli) prints, on stderr.
@@ -52,7 +53,7 @@ class Laptop:
         self.notifications_file = workdir / "notifications.jsonl"
         stand_ins = workdir / "stand-ins"
         stand_ins.mkdir()
-        self._write(
+        self.write_program(
             stand_ins / "notify-send", NOTIFY_SEND.format(python=sys.executable, record=self.notifications_file)
         )
         # The system's programs, without aws (Debian's /usr/bin/aws is the CLI v2).
@@ -63,7 +64,7 @@ class Laptop:
                 (system / entry.name).symlink_to(entry.path)
         path = [str(Path(sys.executable).parent), str(stand_ins), str(system)]
         if cli == "v1":
-            self._write(stand_ins / "aws", AWS_V1)
+            self.write_program(stand_ins / "aws", AWS_V1)
         elif cli == "v2":
             (stand_ins / "aws").symlink_to("/usr/bin/aws")
         # A short directory: a socket's path has at most 107 bytes.
@@ -83,7 +84,7 @@ class Laptop:
         )
 
     @staticmethod
-    def _write(path, text):
+    def write_program(path, text):
         path.write_text(text, encoding="utf-8")
         path.chmod(0o755)
 
@@ -293,3 +294,58 @@ def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp
     assert result["login"]["status"] == "logged_in"
     # A person was there: no desktop notification.
     assert laptop.notifications() == []
+
+
+NOTIFY_AS_ROOT = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_notify: &notify {sso_session: recro, user: "{{ user }}", platform: Linux}
+      register: first
+    - recro.aws_sso.aws_sso_notify: *notify
+      register: second
+    - ansible.builtin.copy:
+        content: "{{ {'first': first, 'second': second} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acting for a throwaway user needs root")
+def test_root_acting_for_a_user_reads_and_runs_everything_as_that_user(aws_servers, run_playbook):
+    with throwaway_user() as user:
+        home = Path(user.pw_dir)
+        write_token_cache(home, "expired-token", expired=True, refreshable=False)
+        tools = home / ".local" / "bin"
+        tools.mkdir(parents=True)
+        record = home / "notifications.jsonl"
+        Laptop.write_program(tools / "aws", AWS_V1)
+        Laptop.write_program(tools / "notify-send", NOTIFY_SEND.format(python="/usr/bin/python3", record=record))
+        subprocess.run(["chown", "-R", "{0}:{1}".format(user.pw_uid, user.pw_gid), str(home)], check=True)
+        runtime = Path("/run/user/{0}".format(user.pw_uid))
+        runtime.mkdir(parents=True, mode=0o700)
+        bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            bus.bind(str(runtime / "bus"))
+            os.chown(str(runtime), user.pw_uid, user.pw_gid)
+            run = run_playbook(NOTIFY_AS_ROOT, aws_servers.env, dict(user=user.pw_name))
+        finally:
+            bus.close()
+            shutil.rmtree(str(runtime), ignore_errors=True)
+        assert run.returncode == 0, run.output
+        first, second = run.saved["first"], run.saved["second"]
+        # The user's PATH (~/.local/bin first), not root's: the CLI v1 there is the reason.
+        assert first["next_step"] == OWN_LOGIN
+        assert first["reason"] == (
+            "the AWS CLI on your PATH ({0}/aws) is version 1.46.3, which has no `aws sso login`".format(tools)
+        )
+        assert first["changed"] is True and second["changed"] is False
+        assert second["notification"]["reason"] == "already told for this expiry"
+        notifications = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+        assert len(notifications) == 1
+        # Through the user's session bus, by a process with the user's ids.
+        assert notifications[0]["bus"] == "unix:path=/run/user/{0}/bus".format(user.pw_uid)
+        assert notifications[0]["uid"] == user.pw_uid
+        state = home / ".local" / "state" / "recro-aws-sso" / "notified.json"
+        assert (state.stat().st_uid, stat.S_IMODE(state.stat().st_mode)) == (user.pw_uid, 0o600)
+        assert "expired-token" not in run.output
