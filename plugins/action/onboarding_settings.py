@@ -34,6 +34,7 @@ ARGUMENT_SPEC = dict(
     prune=dict(type="bool", default=False),
     discover=dict(type="bool", default=True),
     verify_identity=dict(type="bool", default=True),
+    login_warning_window=dict(type="int", default=_onboarding.DEFAULT_WARNING_WINDOW),
 )
 # Hosts that are the controller itself whatever their connection (as Ansible's implicit localhost).
 LOCAL_NAMES = ("localhost", "127.0.0.1")

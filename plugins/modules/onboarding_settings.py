@@ -106,6 +106,10 @@ options:
     description: C(recro_sso_verify_identity).
     type: bool
     default: true
+  login_warning_window:
+    description: C(recro_sso_login_warning_window), seconds before refreshing the login ends from which the role warns.
+    type: int
+    default: 259200
 attributes:
   action:
     description: Runs on the controller, as an action plugin.
@@ -165,7 +169,8 @@ plan:
     - C(login) (the mode), C(may_wait) (this run may start a login and wait for a person), C(notify) (a login only a
       browser can renew is told on the desktop), C(profiles) (the listed profiles, one per name), C(prune_first) and
       C(prune) (whether the config writes before and after a new login prune), and the settings the role's steps
-      read (C(flow), C(force), C(check_only), C(discover), C(default_profile), C(verify_identity), C(schedule)).
+      read (C(flow), C(force), C(check_only), C(discover), C(default_profile), C(verify_identity), C(schedule),
+      C(warning_window)).
   returned: success
   type: dict
   sample: {login: auto, may_wait: true, notify: false, prune_first: false, prune: false, profiles: []}

@@ -11,6 +11,7 @@ A module result the role skipped, or one that failed, is a dict without the keys
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
@@ -24,6 +25,8 @@ LOGIN_MODES = ("auto", "always", "refresh", "never")
 # Platform jobs (JOB_ID and AWX_*), whatever terminal the controller seems to have.
 UNATTENDED_VARIABLES = ("CI", "JOB_ID")
 UNATTENDED_PREFIXES = ("AWX_",)
+# recro_sso_login_warning_window: seconds before refreshing ends from which the role warns.
+DEFAULT_WARNING_WINDOW = 3 * 24 * 3600
 # The platforms whose account conventions the role knows.
 SUPPORTED_PLATFORMS = ("Linux", "Darwin")
 
@@ -172,6 +175,7 @@ def run_plan(settings, check_only, attended):
         default_profile=settings.get("default_profile"),
         verify_identity=bool(settings.get("verify_identity", True)),
         schedule=settings.get("schedule") is not None,
+        warning_window=settings.get("login_warning_window", DEFAULT_WARNING_WINDOW),
     )
 
 
@@ -182,7 +186,20 @@ def default_profile_exists(default_profile, config):
     return _ok(config) and default_profile in (config.get("profile_names") or [])
 
 
-def steps(plan, config):
+def _refresh_ends_soon(token, window, now):
+    """Whether the login's ``refresh_until`` (when the config write's login state has it: the end
+    of refreshing, the client registration's expiry) is within ``window`` seconds of ``now``."""
+    text = token.get("refresh_until")
+    if not text:
+        return False
+    try:
+        end = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except (TypeError, ValueError):
+        return False
+    return (end - (now or datetime.datetime.now(datetime.timezone.utc))).total_seconds() <= (window or 0)
+
+
+def steps(plan, config, now=None):
     """What the role's tasks do on this host, from run_plan() ``plan`` and ``config``, the config
     write's result as this run leaves it (its ``login``: the token as read, or as the login left it):
     ``log_in`` (the login tasks are included: a login to make where a person may wait, else a token
@@ -192,7 +209,9 @@ def steps(plan, config):
     ``force_pkce``, ``write_again`` (a login made here lets the config write list the accounts it
     could not), ``default_profile_exists``, ``verify_identity``, ``after_the_shell`` (the include of the
     schedule, the identity and the next step has something to do), ``follow_up`` (the next-step task runs: the login is not usable, or
-    a scheduled run may have to warn before the login ends; never with V(never) or when only reporting)."""
+    a scheduled run may have to warn before the login ends, or the login's ``refresh_until`` is within
+    the plan's ``warning_window``; never with V(never) or when only reporting). ``now``: an aware
+    datetime, default the current time."""
     config = config if isinstance(config, dict) else {}
     token = config.get("login") or {}
     mode = plan.get("login")
@@ -220,7 +239,11 @@ def steps(plan, config):
     follow_up = (
         mode != "never"
         and not plan.get("check_only")
-        and (not usable or (mode == "refresh" and bool(plan.get("notify"))))
+        and (
+            not usable
+            or (mode == "refresh" and bool(plan.get("notify")))
+            or _refresh_ends_soon(token, plan.get("warning_window"), now)
+        )
     )
     return dict(
         log_in=log_in,

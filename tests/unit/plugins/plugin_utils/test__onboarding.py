@@ -621,3 +621,21 @@ def test_a_user_the_host_does_not_have_is_named_as_the_role_variable():
     )
     assert failure_message(dict(msg="the disk is full"), "bob", "laptop1") == "the disk is full"
     assert failure_message(dict(reason="Could not find x.yml"), "bob", "laptop1") == "Could not find x.yml"
+
+
+@pytest.mark.parametrize(
+    "refresh_until, expected",
+    [
+        ("2026-12-09T11:00:00Z", True),  # within three days
+        ("2026-12-20T12:00:00Z", False),
+        ("not a time", False),
+        (None, False),
+    ],
+)
+def test_a_login_whose_refreshing_ends_soon_is_warned_about(refresh_until, expected):
+    import datetime
+
+    now = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
+    plan = run_plan(dict(login="auto", login_warning_window=3 * 86400), False, attended=True)
+    token = dict(usable=True, status="valid", refresh_until=refresh_until)
+    assert steps(plan, config(login=token), now=now)["follow_up"] is expected
