@@ -12,6 +12,7 @@ does, or none (PATH holds the system's programs without ``aws``)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shlex
@@ -224,6 +225,22 @@ def test_the_timer_refreshes_a_login_that_can_be_refreshed_and_tells_nobody(
     assert "Login: refreshed the token of sso-session recro until" in log, log
     for secret in (refreshed["accessToken"], refreshed["refreshToken"], refreshed["clientSecret"]):
         assert secret not in log
+
+
+def test_the_timer_warns_before_refreshing_ends(aws_servers, oidc, laptop, run_playbook, tmp_path):
+    argv = timer_command(run_playbook, aws_servers, laptop, tmp_path)
+    # A valid login whose client registration (which bounds refreshes) ends in a day.
+    token = aws_servers.log_in()
+    ends = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    token["registrationExpiresAt"] = ends
+    aws_servers.token_cache_file().write_text(json.dumps(token), encoding="utf-8")
+
+    code, log, _elapsed = run_timer(argv, laptop, tmp_path)
+    assert code == 0, log
+    warning = "The login to sso-session recro can be renewed without a browser until {0}.".format(ends)
+    assert [n["argv"][-1] for n in laptop.notifications()] == [warning + " Run: aws sso login --sso-session recro"], log
+    assert "Warning: " + warning in log
+    assert oidc.count("StartDeviceAuthorization") == 0 and oidc.count("CreateToken") == 0
 
 
 @pytest.mark.parametrize(
