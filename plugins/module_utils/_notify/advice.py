@@ -69,7 +69,9 @@ def assess(session_name, token, usable, now, window, parse_timestamp):
     of ``now`` is warned about."""
     if not usable:
         expires = token.get("expiresAt") if isinstance(token, dict) else None
-        return "login:{0}".format(expires or "none"), "The login to sso-session {0} has ended.".format(session_name)
+        if not expires:
+            return "login:none", "You are not logged in to sso-session {0} on this computer.".format(session_name)
+        return "login:{0}".format(expires), "The login to sso-session {0} has ended.".format(session_name)
     end = refresh_end(token, parse_timestamp)
     if end is None or (end - now).total_seconds() > window:
         return None, None

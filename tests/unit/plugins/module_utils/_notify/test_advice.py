@@ -79,7 +79,7 @@ def test_a_login_that_is_not_usable_is_told_once_per_expiry():
     assert later[0] != first[0]
     assert advice.assess("recro", None, False, NOW, 0, parse_timestamp) == (
         "login:none",
-        "The login to sso-session recro has ended.",
+        "You are not logged in to sso-session recro on this computer.",
     )
 
 
