@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template, profiles_for
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
@@ -120,8 +120,10 @@ def discovered_profiles(session_name, accounts, template, prefix=""):
         writable_profiles,
     )
 
+    check_template(template, prefix + "profile_name_template")
     skipped = []
-    named = profiles_for(accounts, template, skipped, prefix + "profile_name_template", prefix + "query")
+    # A role left out is warned about as the template's doing, whichever option holds it.
+    named = profiles_for(accounts, template, skipped, accounts_parameter=prefix + "query")
     profiles, refused = writable_profiles(session_name, named)
     return profiles, skipped + refused
 
