@@ -466,6 +466,8 @@ def locked_directories(paths, timeout=DEFAULT_LOCK_TIMEOUT):
         directories.setdefault(os.path.dirname(os.path.realpath(path)), path)
     with contextlib.ExitStack() as stack:
         for directory in sorted(directories):
+            # What is not a directory, or not one this process may write, is named as such.
+            check_directory(directory, directories[directory])
             try:
                 stack.enter_context(locked_directory(directory, timeout, missing_ok=True))
             except FileError:

@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""aws_sso_shell through ansible-playbook on rc files that would make it lose, half-do or
+leak something: marker lines that are not one block of ours, a conf.d that is a file, a
+program appending to the file meanwhile, leftovers of a killed run, secrets beside the
+block in --diff. Each as the user and as root for a user; real shells read the result."""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import json
+import os
+import pathlib
+import select
+import shutil
+import threading
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
+from ansible_collections.recro.aws_sso.tests.support.shells import shell_prints
+from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
+
+TASK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_shell:
+        user: "{{ user | default(omit) }}"
+        state: "{{ state | default('present') }}"
+        profile: "{{ 'dev' if (state | default('present')) == 'present' else omit }}"
+        sso_session: recro
+        shells: "{{ shells | default(['bash']) }}"
+        platform: Linux
+      register: result
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'result': result} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+BEGIN = shell_rc.BEGIN.encode() + b"\n"
+END = shell_rc.END.encode() + b"\n"
+BLOCK = (
+    BEGIN + b"# The profile aws and the AWS SDKs use without --profile.\n"
+    b"# Sign in with: aws sso login --sso-session recro\n"
+    b"export AWS_DEFAULT_PROFILE=dev\nexport AWS_PROFILE=dev\n" + END
+)
+# Made-up key in AWS's documented example format: it must never show up in the output.
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+Target = collections.namedtuple("Target", "home env extra_vars plant shell")
+
+
+@pytest.fixture(params=["the user", "root for a user"])
+def target(request, tmp_path):
+    """Whose rc files: the user running the module (HOME in tmp_path), or a throwaway
+    user root works for (O(user)). ``plant(path, data)`` writes a file as its owner would;
+    ``shell(name, command)`` is what the owner's real interactive shell prints."""
+    if request.param == "the user":
+        home = tmp_path / "home"
+        home.mkdir()
+        env = {"PATH": os.environ["PATH"], "HOME": str(home)}
+
+        def plant(path, data):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+        def shell(name, command):
+            # fish: -lc (its conf.d is read by every fish); bash, zsh: interactive (-ic).
+            return shell_prints(name, command, env, cwd=str(home), login=name == "fish")
+
+        yield Target(home, env, {}, plant, shell)
+        return
+    if os.geteuid() != 0:
+        pytest.skip("root acts for another user: needs root (CI runs as root)")
+    with throwaway_user("/bin/bash") as user:
+        home = pathlib.Path(user.pw_dir)
+
+        def plant(path, data):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            for made in [path] + [parent for parent in path.parents if home in parent.parents]:
+                os.chown(str(made), user.pw_uid, user.pw_gid)
+
+        def shell(name, command):
+            return as_user(user, [name, "-lc" if name == "fish" else "-ic", command])
+
+        yield Target(home, {"PATH": os.environ["PATH"]}, {"user": user.pw_name}, plant, shell)
+
+
+def run(run_playbook, target, **variables):
+    completed = run_playbook(TASK, target.env, dict(target.extra_vars, **variables))
+    assert completed.returncode == 0, completed.output
+    return completed.saved["result"]
+
+
+@pytest.mark.parametrize(
+    "content, lines",
+    [
+        (b"mine\n" + BLOCK + b"# my notes\n" + BEGIN + b"alias ll='ls -l'\n", "(line 2, 9)"),
+        (BLOCK + b"alias ll='ls -l'\n" + BLOCK, "2 BEGIN marker line(s) (line 1, 8) and 2 END"),
+        (b"alias ll='ls -l'\n" + END + b"echo hi\n" + BEGIN, "the END marker (line 2) comes before"),
+        (b"cat > ~/notes <<'EOF'\n" + BLOCK + b"EOF\nalias ll='ls -l'\n", "inside a here-document (line 2, 7)"),
+    ],
+    ids=["stray BEGIN after a block", "two blocks", "END before BEGIN", "markers in a heredoc"],
+)
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_marker_lines_that_are_not_one_block_of_ours_are_refused_and_the_file_kept(
+    run_playbook, target, content, lines, state
+):
+    bashrc = target.home / ".bashrc"
+    target.plant(bashrc, content)
+    before = target.shell("bash", 'printf %s "$(alias ll 2>/dev/null)"')
+    names = sorted(os.listdir(str(target.home)))
+
+    result = run(run_playbook, target, state=state)
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith(str(bashrc) + ": ") and lines in result["msg"], result["msg"]
+    assert "not changed" in result["msg"]
+    assert bashrc.read_bytes() == content
+    assert sorted(os.listdir(str(target.home))) == names
+    # What the user's shell does with the file is what it did before.
+    assert target.shell("bash", 'printf %s "$(alias ll 2>/dev/null)"') == before
+
+
+def test_one_block_of_ours_is_updated_in_place_and_removed_leaving_every_other_line(run_playbook, target):
+    bashrc = target.home / ".bashrc"
+    old = BLOCK.replace(b"=dev", b"=old")
+    heredoc = b"cat > /dev/null <<'EOF'\n# BEGIN something else\nEOF\n"
+    target.plant(bashrc, b"alias ll='ls -l'\n" + old + heredoc)
+
+    result = run(run_playbook, target)
+
+    assert not result.get("failed") and result["files"][0]["action"] == "updated", result
+    assert bashrc.read_bytes() == b"alias ll='ls -l'\n" + BLOCK + heredoc
+    assert target.shell("bash", 'printf %s "$AWS_PROFILE"') == "dev"
+
+    result = run(run_playbook, target, state="absent")
+
+    assert result["files"][0]["action"] == "removed", result
+    assert bashrc.read_bytes() == b"alias ll='ls -l'\n" + heredoc
+    assert target.shell("bash", 'printf %s "${AWS_PROFILE-unset}"') == "unset"
+
+
+def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playbook, target):
+    bashrc = target.home / ".bashrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n")
+    conf_d = target.home / ".config" / "fish" / "conf.d"
+    target.plant(conf_d, b"not a directory\n")
+
+    result = run(run_playbook, target, shells=["bash", "fish"])
+
+    assert result.get("failed"), result
+    assert result["msg"] == (
+        "{0}: is a regular file, not a directory (to hold {0}/recro_sso.fish): refused, nothing was changed".format(
+            conf_d
+        )
+    ), result["msg"]
+    assert bashrc.read_bytes() == b"alias ll='ls -l'\n"
+    assert conf_d.read_bytes() == b"not a directory\n"
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(run_playbook, target):
+    bashrc = target.home / ".bashrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n" + BLOCK)
+    leftover = target.home / "..bashrc.k1ll3d_x.tmp"
+    target.plant(leftover, b"\0" * (20 << 20))
+    yours = target.home / "..bashrc.backup.tmp"
+    target.plant(yours, b"not ours\n")
+
+    result = run(run_playbook, target)
+
+    assert not result.get("failed") and result["changed"] is False, result
+    assert not leftover.exists()
+    assert "{0}: removed a temporary file a killed run left".format(leftover) in result["messages"]
+    assert yours.read_bytes() == b"not ours\n" and bashrc.read_bytes() == b"alias ll='ls -l'\n" + BLOCK
+
+
+def test_diff_shows_the_managed_block_only(run_playbook, target):
+    bashrc = target.home / ".bashrc"
+    target.plant(bashrc, "export AWS_SECRET_ACCESS_KEY={0}\n".format(SECRET).encode() + BLOCK.replace(b"=dev", b"=old"))
+
+    completed = run_playbook(TASK, target.env, target.extra_vars, options=["--diff"])
+
+    assert completed.returncode == 0, completed.output
+    result = completed.saved["result"]
+    assert result["changed"] is True and result["diff"] == [
+        dict(
+            before=BLOCK.replace(b"=dev", b"=old").decode(),
+            after=BLOCK.decode(),
+            before_header="{0} (managed block)".format(bashrc),
+            after_header="{0} (managed block)".format(bashrc),
+        )
+    ], result
+    assert SECRET not in completed.output and SECRET not in json.dumps(result)
+    assert "+export AWS_PROFILE=dev" in completed.output
+
+
+def after_first_read(path, action, timeout=120):
+    """Run ``action`` in a thread as soon as a process has read ``path`` and closed it
+    (inotify's IN_CLOSE_NOWRITE on the file's inode): another program writing to the
+    file between the module's read and its rename, every time, not by luck."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    descriptor = libc.inotify_init1(os.O_NONBLOCK)
+    assert descriptor >= 0, os.strerror(ctypes.get_errno())
+    assert libc.inotify_add_watch(descriptor, str(path).encode(), 0x10) >= 0, os.strerror(ctypes.get_errno())
+
+    def watch():
+        try:
+            readable, _, _ = select.select([descriptor], [], [], timeout)
+            if readable:
+                action()
+        finally:
+            os.close(descriptor)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_line_appended_while_the_module_rewrites_the_file_is_kept(run_playbook, tmp_path, state):
+    """An installer appends to ~/.bashrc after the module read it, before its rename."""
+    home = tmp_path / "home"
+    home.mkdir()
+    bashrc = home / ".bashrc"
+    filler = b"# filler that makes the rewrite take a little while\n" * 40000
+    bashrc.write_bytes(b"alias ll='ls -l'\n" + filler + (BLOCK.replace(b"=dev", b"=old") if state == "absent" else b""))
+    env = {"PATH": os.environ["PATH"], "HOME": str(home)}
+    appended = b"export PATH=$PATH:/opt/installer/bin\n"
+
+    def install():
+        with open(str(bashrc), "ab") as handle:
+            handle.write(appended)
+
+    thread = after_first_read(bashrc, install)
+    try:
+        completed = run_playbook(TASK, env, {"state": state})
+    finally:
+        thread.join()
+
+    assert completed.returncode == 0 and not completed.saved["result"].get("failed"), completed.output
+    assert completed.saved["result"]["changed"] is True
+    data = bashrc.read_bytes()
+    assert data.endswith(appended if state == "absent" else appended + BLOCK), data[-400:]
+    assert data.startswith(b"alias ll='ls -l'\n" + filler)
+    expected = "dev" if state == "present" else "unset"
+    assert shell_prints("bash", 'printf %s "${AWS_PROFILE-unset}"', env, cwd=str(home)) == expected
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None or shutil.which("fish") is None, reason="zsh and fish are needed")
+def test_every_shell_reads_the_block_it_gets(run_playbook, target):
+    target.plant(target.home / ".zshrc", b"setopt no_beep\r\n")
+    target.plant(target.home / ".bashrc", b"alias ll='ls -l'\r\n")
+    target.plant(target.home / ".config" / "fish" / "config.fish", b"")
+
+    result = run(run_playbook, target, shells=["bash", "zsh", "fish"])
+
+    assert not result.get("failed"), result
+    for shell in ("bash", "zsh"):
+        assert target.shell(shell, 'printf %s "${#AWS_PROFILE}:$AWS_PROFILE"') == "3:dev", shell
+    assert target.shell("fish", 'printf %s "$AWS_PROFILE"') == "dev"
