@@ -106,15 +106,13 @@ def main():
             clients,
         )
 
-        # As the user: a token botocore refreshes is written back to the user's cache.
+        credentials = os.path.join(account.home, ".aws", "credentials")
+        sts, region = clients.profile_client("sts", profile, path, credentials, account, user_files.acting_as)
+        # As the user: a token botocore refreshes is written back to the user's cache, as the user's.
         with user_files.acting_as(account):
-            session = clients.session(path, os.path.join(account.home, ".aws", "credentials"), account=account)
-            session.set_config_variable("profile", profile)
-            # STS needs a Region; the profile usually has one.
-            region = session.get_config_variable("region") or "us-east-1"
             with clients.calling("sts", region, "profile {0!r}".format(profile), login) as step:
                 step["call"] = "GetCallerIdentity"
-                identity = clients.client("sts", region, botocore_session=session).get_caller_identity()
+                identity = sts.get_caller_identity()
     result.update(path=path, account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
     module.exit_json(**result)
 

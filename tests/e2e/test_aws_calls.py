@@ -69,10 +69,19 @@ LIST = """
       ignore_errors: true
 """
 
+IDENTITY = """
+    - name: Whom a discovered profile signs in as
+      recro.aws_sso.aws_sso_identity_info:
+        {user}
+        profile: recrocog-readonly
+      register: identity
+"""
+
 SAVE = """
     - name: Save what the test looks at
       ansible.builtin.copy:
-        content: "{{{{ {{'written': written | default(None), 'listed': listed | default(None)}} | to_json }}}}"
+        content: "{{{{ {{'written': written | default(None), 'listed': listed | default(None),
+          'identity': identity | default(None)}} | to_json }}}}"
         dest: "{{{{ results_file }}}}"
         mode: "0600"
 """
@@ -123,8 +132,8 @@ def test_a_portal_that_answers_a_byte_at_a_time_is_cut_off_at_the_deadline(aws_s
 
 
 def planted_models(home, url):
-    """A service model rule set in ``home/.aws/models`` that sends the portal's calls to ``url``."""
-    write_endpoint_overrides(home / ".aws" / "models", {"sso": url})
+    """Service model rule sets in ``home/.aws/models`` that send the portal's and STS's calls to ``url``."""
+    write_endpoint_overrides(home / ".aws" / "models", {"sso": url, "sts": url})
 
 
 def list_accounts_as_botocore_does(env, token):
@@ -164,7 +173,7 @@ def test_root_acting_for_a_user_never_follows_the_users_service_models(aws_serve
         assert [request.operation for request in trap.requests] == ["ListAccounts"]
         trap.clear_requests()
 
-        run = run_playbook(playbook(user=user.pw_name), env)
+        run = run_playbook(playbook([WRITE, LIST, IDENTITY], user=user.pw_name), env)
 
         assert run.returncode == 0, run.output
         assert trap.requests == []
@@ -172,5 +181,8 @@ def test_root_acting_for_a_user_never_follows_the_users_service_models(aws_serve
         assert not run.saved["listed"].get("failed"), run.saved["listed"]
         assert len(run.saved["listed"]["accounts"]) == 3
         assert len(aws_servers.portal.requests_for("ListAccounts")) == 4  # two pages, twice
+        # botocore's own credential chain, as the user: the portal's role credentials, then STS.
+        assert run.saved["identity"]["arn"] == aws_servers.organization.assumed_role_arn("111111111111", "readOnly")
+        assert len(aws_servers.portal.requests_for("GetRoleCredentials")) == 1
         config = home / ".aws" / "config"
         assert config.stat().st_uid == user.pw_uid and "[profile recrocog-readonly]" in config.read_text("utf-8")

@@ -138,6 +138,26 @@ def client(service, region, unsigned=False, botocore_session=None):
     return BoundedClient(made)
 
 
+def profile_client(service, profile, config_file, credentials_file, account, acting_as):
+    """``(client, region)``: a :class:`BoundedClient` of ``service`` signed with the
+    credentials of ``profile`` (botocore's own chain: for an SSO profile, the user's token
+    cache, the portal's role credentials), in the profile's Region (default us-east-1).
+
+    The user's files (``config_file``, ``credentials_file``, the token cache) are read
+    inside ``acting_as(account)``, so call the client's operations inside it too;
+    botocore itself and its data are loaded before, by this process, since the user may
+    not be able to read the interpreter's files. The clients the credential chain makes
+    (the portal, sso-oidc for a refresh) are made once here, which loads their models."""
+    made = session(config_file, credentials_file, account=account)
+    made.set_config_variable("profile", profile)
+    with acting_as(account):
+        made.get_scoped_config()  # reads the user's config, once
+        region = made.get_config_variable("region") or "us-east-1"
+    for helper in ("sso", "sso-oidc"):
+        made.create_client(helper, region_name=region, config=client_config(unsigned=True))
+    return client(service, region, botocore_session=made), region
+
+
 class BoundedClient:
     """A botocore client whose operations (``client.list_accounts(...)``) each end within
     :data:`DEADLINE` seconds; everything else (``meta``, ``exceptions``) is the client's.
