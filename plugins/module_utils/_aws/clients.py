@@ -323,7 +323,7 @@ def calling(service, region, subject, login, consequence="", secrets=()):
         raise ServiceError(describe(error, service, call, region, subject, login, consequence, secrets)) from None
 
 
-# What the modules written before this factory call; each goes through the one above.
+# What aws_sso_login calls until it moves to client(); each goes through the one above.
 
 
 def boto3_for(module, account):
@@ -344,14 +344,3 @@ def boto3_for(module, account):
 def botocore_session(config_file, credentials_file=os.devnull):
     """:func:`session` (for a ``boto3.session.Session(botocore_session=...)``)."""
     return session(config_file, credentials_file)
-
-
-def portal_client(boto3, sso_region):  # pylint: disable=unused-argument
-    """A bounded, unsigned client of the SSO portal API (``boto3`` is not needed)."""
-    return client("sso", sso_region, unsigned=True)
-
-
-def describe_aws_error(error, exceptions, service, region, subject, login):  # pylint: disable=unused-argument
-    """:func:`describe` with the service named in words (``"the SSO portal"``)."""
-    names = dict((words, key) for key, words in SERVICE_NAMES.items())
-    return describe(error, names.get(service, service), call_of(error), region, subject, login)
