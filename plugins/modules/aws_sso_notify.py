@@ -153,7 +153,7 @@ def notify_once(module, account, key, title, body, record_path):
         return dict(sent=False, reason=reason, record=record_path)
     if module.check_mode:
         return dict(sent=True, reason=None, record=record_path)
-    code, output = desktop.run_as_user(account, argv, environment)
+    code, output = desktop.run_as_user(account, argv, environment, switch=not desktop.switches_itself(argv))
     if code != 0:
         return dict(sent=False, reason="{0} failed: {1}".format(os.path.basename(argv[0]), output.strip()[:200]))
     with user_files.acting_as(account):

@@ -54,9 +54,10 @@ def _as_user(account):
     return switch
 
 
-def run_as_user(account, argv, environment):
-    """``(return code, stdout and stderr)`` of ``argv`` run as ``account``, its stdin on
-    /dev/null; ``(None, reason)`` when it could not start or did not end in time."""
+def run_as_user(account, argv, environment, switch=True):
+    """``(return code, stdout and stderr)`` of ``argv`` run as ``account`` (with ``switch`` false,
+    ``argv`` switches itself, as launchctl asuser and sudo do), its stdin on /dev/null;
+    ``(None, reason)`` when it could not start or did not end in time."""
     try:
         completed = subprocess.run(
             argv,
@@ -65,7 +66,7 @@ def run_as_user(account, argv, environment):
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            preexec_fn=_as_user(account),
+            preexec_fn=_as_user(account) if switch else None,
             timeout=PROGRAM_TIMEOUT,
             check=False,
         )
@@ -98,7 +99,9 @@ def session_bus(account, environ):
 
 def desktop_command(platform, account, environ, title, body):
     """``(argv, environment, reason)``: how to show a notification to ``account``, or
-    ``(None, None, reason)`` when there is no desktop to show it on."""
+    ``(None, None, reason)`` when there is no desktop to show it on. ``argv`` runs with the user's
+    ids (run_as_user), except root's on macOS, which starts as root and switches itself
+    (:func:`switches_itself`)."""
     environment = user_environment(account, environ)
     if platform == "Darwin":
         osascript = find_program("osascript", environment)
@@ -107,9 +110,8 @@ def desktop_command(platform, account, environ, title, body):
         script = "display notification {0} with title {1}".format(_applescript(body), _applescript(title))
         argv = [osascript, "-e", script]
         if files.needs_switch(account):
-            # The user's GUI session, then the user's ids.
-            argv = ["launchctl", "asuser", str(account.uid), "sudo", "-u", account.name] + argv
-            return argv, environment, None
+            # Into the user's GUI session (launchctl asuser needs root), then the user's ids (sudo).
+            argv = ["launchctl", "asuser", str(account.uid), "sudo", "-u", account.name, "--"] + argv
         return argv, environment, None
     bus = session_bus(account, environ)
     if bus is None:
@@ -119,6 +121,11 @@ def desktop_command(platform, account, environ, title, body):
         return None, None, "notify-send is not on the PATH (Debian: libnotify-bin)"
     environment["DBUS_SESSION_BUS_ADDRESS"] = bus
     return [notify_send, "--app-name=recro.aws_sso", "--urgency=normal", title, body], environment, None
+
+
+def switches_itself(argv):
+    """Whether ``argv`` (from desktop_command) takes the user's ids itself."""
+    return argv[0] == "launchctl"
 
 
 def _applescript(text):
