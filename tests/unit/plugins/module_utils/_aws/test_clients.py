@@ -179,3 +179,18 @@ def test_service_models_come_only_from_botocore_itself(tmp_path, monkeypatch):
     assert portal.meta.service_model.operation_model("ListAccounts").http["requestUri"] == "/assignment/accounts"
     assert portal.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
     assert (portal.meta.config.connect_timeout, portal.meta.config.read_timeout) == (5, 15)
+
+
+@pytest.mark.parametrize("name", ["aws_sso_profile", "aws_sso_accounts_info", "aws_sso_identity_info"])
+def test_the_docs_state_the_numbers_the_clients_use(name):
+    import importlib
+
+    docs = " ".join(
+        importlib.import_module("ansible_collections.recro.aws_sso.plugins.modules." + name).DOCUMENTATION.split()
+    )
+    stated = "{0} s to connect, {1} s for each read, botocore's standard retries ({2} attempts)".format(
+        clients.CONNECT_TIMEOUT, clients.READ_TIMEOUT, clients.MAX_ATTEMPTS
+    )
+    assert stated in docs
+    assert "within {0} s".format(clients.DEADLINE) in docs
+    assert "botocore {0} or later".format(clients.MINIMUM_BOTOCORE_VERSION) in docs
