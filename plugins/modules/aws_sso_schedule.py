@@ -82,6 +82,7 @@ options:
     description:
       - The C(ansible-pull) the job runs (absolute path). Default is the one next to the Python running the module
         (a virtual environment's C(bin)), else the first on C(PATH).
+      - It, and the interpreter its C(#!) line names, must be executable by O(user); otherwise the module fails.
     type: path
   environment:
     description:
@@ -222,6 +223,8 @@ def main():
     paths = sorted(wanted) if present else schedule_files.schedule_paths(layout)
     with contextlib.ExitStack() as held:
         with as_user(module, "; nothing was changed", files=paths):
+            if present:
+                schedule_files.check_runnable("ansible_pull", command[0], module.account.name)
             held.enter_context(user_files.locked_directories(paths, params["lock_timeout"]))
             current = read_current(layout, paths)
             link_there = layout.platform == "Linux" and os.path.lexists(layout.wants_link)
@@ -232,7 +235,7 @@ def main():
         ]
         changed = bool(diffs) or (link_there and not present)
         activate = not module.check_mode and (changed or (present and layout.platform == "Linux" and not link_there))
-        if not module.check_mode and changed:
+        if not module.check_mode:
             with as_user(module, files=paths):
                 apply(layout, paths, current, wanted)
     messages = []

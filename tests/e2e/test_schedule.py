@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
-from ansible_collections.recro.aws_sso.tests.support.systemd import exec_argv
-
-PULLED_PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - recro.aws_sso.aws_sso_profile:
-        name: recrocog-admin
-        sso_session: recro
-        sso_account_id: "111111111111"
-        sso_role_name: "{{ role_name }}"
-"""
+from ansible_collections.recro.aws_sso.tests.support.systemd import PULLED_PLAYBOOK, exec_argv, git_repository
 
 TASK = """
 - hosts: localhost
@@ -56,23 +46,8 @@ TASK = """
 """
 
 
-def git(*args, cwd):
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + list(args),
-        cwd=str(cwd),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbook):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "site.yml").write_text(PULLED_PLAYBOOK)
-    git("init", "-q", "-b", "main", cwd=repo)
-    git("add", "site.yml", cwd=repo)
-    git("commit", "-qm", "site", cwd=repo)
+    repo = git_repository(tmp_path / "repo", {"site.yml": PULLED_PLAYBOOK})
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     config = home / ".aws" / "config"
@@ -115,7 +90,7 @@ DRIFT_AND_ABSENT = """
     - recro.aws_sso.aws_sso_schedule: &args
         pull_url: file:///srv/laptops.git
         platform: Linux
-        ansible_pull: /usr/bin/ansible-pull
+        ansible_pull: "{{ ansible_pull }}"
       register: written
     - ansible.builtin.copy: {dest: "{{ timer }}", content: "[Timer]\\nOnCalendar=yearly\\n", mode: "0644"}
     - recro.aws_sso.aws_sso_schedule: *args
@@ -145,7 +120,8 @@ def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, r
     units = home / ".config" / "systemd" / "user"
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
     env["HOME"] = str(home)
-    run = run_playbook(DRIFT_AND_ABSENT, env, dict(timer=str(units / schedule.TIMER_NAME)))
+    ansible_pull = str(pathlib.Path(sys.executable).parent / "ansible-pull")
+    run = run_playbook(DRIFT_AND_ABSENT, env, dict(timer=str(units / schedule.TIMER_NAME), ansible_pull=ansible_pull))
     assert run.returncode == 0, run.output
     saved = run.saved
     assert saved["written"]["changed"] and saved["rewritten"]["changed"]

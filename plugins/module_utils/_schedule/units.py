@@ -391,3 +391,29 @@ def planned_files(params, layout, config_file=None, analyze=None):
 def schedule_paths(layout):
     """Every file a schedule of ``layout`` may have (what state=absent removes)."""
     return [layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer]
+
+
+def check_runnable(parameter, path, user):
+    """Refuse an ansible-pull that ``user`` (this process's effective ids: call it acting
+    as the user) cannot run, or whose script interpreter (its ``#!`` line) the user cannot
+    run: the job would fail at every run, long after this one reported success."""
+    effective = os.access in os.supports_effective_ids
+    if not os.access(path, os.X_OK, effective_ids=effective):
+        raise ParameterError(parameter, path, "cannot be run by user {0!r}".format(user))
+    try:
+        with open(path, "rb") as handle:
+            first_line = handle.readline(512)
+    except OSError:
+        return path  # a binary the user may run but not read
+    words = first_line[2:].split() if first_line.startswith(b"#!") else []
+    if words:
+        interpreter = words[0].decode("utf-8", "replace")
+        if not os.access(interpreter, os.X_OK, effective_ids=effective):
+            raise ParameterError(
+                parameter,
+                path,
+                "runs {0}, which user {1!r} cannot run (a directory on its way may be closed to the user)".format(
+                    interpreter, user
+                ),
+            )
+    return path

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import os
 import plistlib
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
-from ansible_collections.recro.aws_sso.tests.support.systemd import exec_argv
+from ansible_collections.recro.aws_sso.tests.support.systemd import analyze_verify, exec_argv
 
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)")
@@ -127,21 +126,9 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
     layout, _command, rendered = files(
         tmp_path, extra_vars={"note": HOSTILE}, environment={"V": HOSTILE}, when="Mon..Fri 09:00"
     )
-    for path, text in rendered.items():
-        (tmp_path / path.rsplit("/", 1)[1]).write_text(text)
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    # verify needs the ExecStart binary to exist: use a real one with the same unit text.
-    service = tmp_path / schedule.SERVICE_NAME
-    service.write_text(service.read_text().replace("/usr/bin/ansible-pull", shutil.which("true")))
-    completed = subprocess.run(
-        [ANALYZE, "verify", "--user", str(service), str(tmp_path / schedule.TIMER_NAME)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        check=False,
-        env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)),
-    )
+    timer = tmp_path / schedule.TIMER_NAME
+    timer.write_text(rendered[layout.timer])
+    completed = analyze_verify(rendered[layout.service], timer, tmp_path, ANALYZE, shutil.which("true"))
     assert completed.returncode == 0, completed.stdout
 
 

@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""aws_sso_schedule through ansible-playbook where it could leak or half-do something:
+credentials in the pull URL, who may read the job's files, targets that are not what they
+should be, a killed run's leftovers; and the macOS agent's exact command, run. As the user
+and as root for a user; systemd-analyze, plistlib and a real ansible-pull are the oracles."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import pathlib
+import plistlib
+import shutil
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
+from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
+from ansible_collections.recro.aws_sso.tests.support.systemd import (
+    PULLED_PLAYBOOK,
+    analyze_verify,
+    git_repository,
+    shared_directory,
+)
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
+
+TASK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule:
+        user: "{{ user | default(omit) }}"
+        pull_url: "{{ pull_url | default('file:///srv/laptops.git') }}"
+        pull_playbook: "{{ playbook | default('site.yml') }}"
+        platform: "{{ platform | default('Linux') }}"
+        ansible_pull: "{{ ansible_pull | default(stub_pull) }}"
+        randomized_delay: 0
+        environment: "{{ job_environment | default({}) }}"
+      register: result
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'result': result} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+Target = collections.namedtuple("Target", "home env extra_vars owner run")
+ANALYZE = shutil.which("systemd-analyze")
+
+
+@pytest.fixture
+def shared_tmp_path():
+    with shared_directory() as path:
+        yield path
+
+
+def runner(prefix, env, cwd):
+    """``run(argv, extra)``: ``argv`` after ``prefix``, with ``env`` plus ``extra``."""
+
+    def run(argv, extra):
+        return subprocess.run(
+            list(prefix) + list(argv),
+            env=dict(env, **extra),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture(params=["the user", "root for a user"])
+def target(request, tmp_path):
+    """Whose schedule: the user running the module (HOME in tmp_path), or a throwaway user
+    root works for (O(user)). ``run(argv, env)`` runs a command as that user."""
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    if request.param == "the user":
+        home = tmp_path / "home"
+        home.mkdir()
+        env["HOME"] = str(home)
+        yield Target(home, env, {}, (os.getuid(), os.getgid()), runner([], env, str(home)))
+        return
+    if os.geteuid() != 0:
+        pytest.skip("root acts for another user: needs root (CI runs as root)")
+    with throwaway_user("/bin/bash") as user:
+        clean = dict(PATH="/usr/local/bin:/usr/bin:/bin", HOME=user.pw_dir, USER=user.pw_name)
+        as_the_user = runner([shutil.which("runuser"), "-u", user.pw_name, "--"], clean, user.pw_dir)
+        yield Target(pathlib.Path(user.pw_dir), env, {"user": user.pw_name}, (user.pw_uid, user.pw_gid), as_the_user)
+
+
+@pytest.fixture
+def stub_pull(shared_tmp_path):
+    """An ansible-pull every user may run, for the runs whose job is not started."""
+    stub = shared_tmp_path / "stub" / "ansible-pull"
+    stub.parent.mkdir(mode=0o755)
+    stub.write_text("#!/bin/sh\nexit 0\n")
+    os.chmod(str(stub), 0o755)
+    return str(stub)
+
+
+@pytest.fixture
+def run(run_playbook, stub_pull):
+    def run_task(_run_playbook, target, **variables):
+        completed = run_playbook(TASK, target.env, dict(target.extra_vars, stub_pull=stub_pull, **variables))
+        assert completed.returncode == 0, completed.output
+        return completed, completed.saved["result"]
+
+    return run_task
+
+
+@pytest.mark.parametrize(
+    "url, secret",
+    [
+        ("https://ghp_0123456789abcdefSECRET@github.com/org/laptops.git", "ghp_0123456789abcdefSECRET"),
+        ("https://deploy:hunter2SECRET@git.example.com/laptops.git", "hunter2SECRET"),
+        ("git:hunter2SECRET@git.example.com:org/laptops.git", "hunter2SECRET"),
+        ("ssh://git:hunter2SECRET@git.example.com/org/laptops.git", "hunter2SECRET"),
+    ],
+    ids=["token as the user name", "user and password", "scp-like with a password", "ssh with a password"],
+)
+def test_a_pull_url_with_credentials_is_refused_and_never_shown(run, run_playbook, target, url, secret):
+    completed, result = run(run_playbook, target, pull_url=url)
+
+    assert result.get("failed") and "carries credentials" in result["msg"], result
+    assert "<user info>@" in result["msg"]
+    assert secret not in completed.output and secret not in json.dumps(result)
+    assert not (target.home / ".config").exists()
+
+
+def test_the_job_files_are_the_users_alone_and_systemd_reads_them(run, run_playbook, target, tmp_path):
+    completed, result = run(run_playbook, target, job_environment={"GIT_CONFIG_GLOBAL": "/etc/private-git-config"})
+
+    assert not result.get("failed") and result["changed"] is True, result
+    for path in result["files"]:
+        info = os.stat(path)
+        assert stat.S_IMODE(info.st_mode) == 0o600, path
+        assert (info.st_uid, info.st_gid) == target.owner, path
+    if ANALYZE:
+        units = target.home / ".config" / "systemd" / "user"
+        probe = tmp_path / "probe"
+        probe.mkdir()
+        verified = analyze_verify(
+            (units / schedule.SERVICE_NAME).read_text(),
+            units / schedule.TIMER_NAME,
+            probe,
+            ANALYZE,
+            shutil.which("true"),
+        )
+        assert verified.returncode == 0, verified.stdout
+
+
+@pytest.mark.parametrize("where", ["systemd user directory", "state directory"])
+def test_a_target_that_is_not_a_directory_is_refused_before_any_write(run, run_playbook, target, where):
+    if where == "systemd user directory":
+        blocker = target.home / ".config" / "systemd" / "user"
+    else:
+        blocker = target.home / ".local" / "state" / "recro-aws-sso"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_bytes(b"a file\n")
+    for made in [blocker] + [p for p in blocker.parents if target.home in p.parents]:
+        os.chown(str(made), *target.owner)
+
+    completed, result = run(run_playbook, target)
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith("{0}: is a regular file, not a directory".format(blocker)), result["msg"]
+    assert "nothing was changed" in result["msg"]
+    assert blocker.read_bytes() == b"a file\n"
+    written = [p for p in target.home.rglob("*") if p.name.startswith(("recro-aws-sso-pull", "com.recro"))]
+    assert written == []
+
+
+def test_leftovers_of_a_killed_run_are_removed(run, run_playbook, target):
+    completed, result = run(run_playbook, target)
+    assert not result.get("failed"), result
+    units = target.home / ".config" / "systemd" / "user"
+    leftover = units / ("." + schedule.TIMER_NAME + ".x1y2z3w4.tmp")
+    leftover.write_bytes(b"[Timer]\n")
+    os.chown(str(leftover), *target.owner)
+
+    completed, result = run(run_playbook, target)
+
+    assert not result.get("failed") and result["changed"] is False, result
+    assert not leftover.exists()
+
+
+def test_an_ansible_pull_the_user_cannot_run_is_refused_naming_what(run, run_playbook, target, shared_tmp_path):
+    script = shared_tmp_path / "ansible-pull"
+    interpreter = shared_tmp_path / "closed" / "python3"
+    interpreter.parent.mkdir(mode=0o700)
+    interpreter.write_text("#!/bin/sh\n")
+    script.write_text("#!{0}\n".format(interpreter))
+    os.chmod(str(interpreter), 0o755)
+    os.chmod(str(script), 0o755)
+    if not target.extra_vars:
+        os.chmod(str(interpreter.parent), 0o000)  # root may enter any directory: only its x bit stops even root
+    try:
+        completed, result = run(run_playbook, target, ansible_pull=str(script))
+    finally:
+        os.chmod(str(interpreter.parent), 0o700)
+
+    if not target.extra_vars and os.geteuid() == 0:
+        # Root runs whatever has an x bit: nothing a run as root can be refused here.
+        assert not result.get("failed"), result
+        return
+    assert result.get("failed"), result
+    assert result["msg"].startswith("ansible_pull: {0!r} runs {1}, which user".format(str(script), interpreter))
+    assert not (target.home / ".config").exists()
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "the user",
+        pytest.param(
+            "root for a user",
+            marks=pytest.mark.skip(
+                reason="this checkout's ansible-pull runs a Python under /root, which no other user may run "
+                "(the test above proves the module refuses it)"
+            ),
+        ),
+    ],
+    indirect=True,
+)
+def test_the_macos_agent_runs_its_exact_command(run, run_playbook, target, shared_tmp_path):
+    """The plist's ProgramArguments, run as launchd would run them: a real ansible-pull
+    clones into the checkout directory (no space in it) and runs the pulled playbook."""
+    repository = git_repository(shared_tmp_path / "laptops", {"site.yml": PULLED_PLAYBOOK})
+    environment = {
+        "ANSIBLE_COLLECTIONS_PATH": str(REPOSITORY / ".cache" / "collections"),
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        # git refuses a repository owned by someone else unless told it is safe.
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": "*",
+    }
+
+    completed, result = run(
+        run_playbook,
+        target,
+        platform="Darwin",
+        pull_url="file://" + str(repository),
+        ansible_pull=str(pathlib.Path(sys.executable).parent / "ansible-pull"),
+        job_environment=environment,
+    )
+
+    assert not result.get("failed"), result
+    (plist,) = result["files"]
+    assert stat.S_IMODE(os.stat(plist).st_mode) == 0o600
+    with open(plist, "rb") as handle:
+        agent = plistlib.load(handle)
+    checkout = target.home / ".local" / "state" / "recro-aws-sso" / "checkout"
+    assert agent["ProgramArguments"][2].startswith("exec ")  # randomized_delay 0: no sleep before it
+    assert result["command"][result["command"].index("--directory") + 1] == str(checkout)
+    ran = target.run(agent["ProgramArguments"], agent["EnvironmentVariables"])
+    assert ran.returncode == 0, ran.stdout
+    assert (checkout / "site.yml").is_file()
+    assert "sso_role_name = adminAccess" in (target.home / ".aws" / "config").read_text()
