@@ -171,12 +171,13 @@ msg:
   type: str
 """
 
+import contextlib
 import datetime
 import os
 import sys
 import time
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import boto3_for, botocore_session
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
@@ -185,19 +186,6 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.module impor
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import cache as sso_cache
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import login as sso_login
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
-
-
-def oidc_client(boto3, region):
-    """An ``sso-oidc`` client of the session's Region (its operations are unsigned)."""
-    from botocore import UNSIGNED  # pylint: disable=import-outside-toplevel
-    from botocore.config import Config  # pylint: disable=import-outside-toplevel
-
-    session = boto3.session.Session(botocore_session=botocore_session(os.devnull))
-    return session.client(
-        "sso-oidc",
-        region_name=region,
-        config=Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 2}),
-    )
 
 
 def botocore_exceptions():
@@ -212,6 +200,19 @@ class _NoBotocore:
 
     class BotoCoreError(Exception):
         pass
+
+    class ConnectionError(Exception):
+        pass
+
+
+def is_transient(error):
+    """A failure worth trying again while the person approves: the service's 5xx or
+    throttling, a connection that failed or timed out."""
+    exceptions = botocore_exceptions()
+    if isinstance(error, exceptions.ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return status >= 500 or sso_login.error_code(error) in ("ThrottlingException", "TooManyRequestsException")
+    return isinstance(error, exceptions.ConnectionError)
 
 
 def check_options(params):
@@ -233,25 +234,53 @@ def read_session(module):
     return session
 
 
-def session_files(home, session):
-    """The session's token, registration and pending-authorization files, and how they are read and written."""
+def as_user(account, function):
+    """``function`` run with ``account``'s ids (root acting for a user): the user's files
+    are read and written as the user, while botocore is loaded and called as the module runs."""
+
+    def run(*arguments):
+        with user_files.acting_as(account):
+            return function(*arguments)
+
+    return run
+
+
+def session_files(account, session):
+    """The session's token, registration and pending-authorization files, read and written as the user."""
+    home = account.home
     return sso_login.Files(
         token=sso_cache.token_cache_file(home, session.name),
         registration=sso_cache.registration_cache_file(
             home, session.name, session.start_url, session.region, session.scopes
         ),
         pending=sso_cache.pending_authorization_file(home, session.name),
-        read=user_files.read_bytes,
-        write=sso_cache.write_private_file,
-        remove=sso_cache.remove_file,
+        read=as_user(account, user_files.read_bytes),
+        write=as_user(account, sso_cache.write_private_file),
+        remove=as_user(account, sso_cache.remove_file),
     )
 
 
+def cache_lock(module):
+    """The lock on the user's token cache directory, taken as the user and held (an open
+    directory) whatever ids the module has meanwhile."""
+    directory = sso_cache.sso_cache_directory(module.account.home)
+
+    @contextlib.contextmanager
+    def locked():
+        with contextlib.ExitStack() as stack:
+            with user_files.acting_as(module.account):
+                stack.enter_context(sso_cache.locked_cache(directory, module.params["lock_timeout"], module.check_mode))
+            yield
+
+    return locked
+
+
 def new_login(module, session, files):
-    """The login of ``session``; boto3 is imported only when AWS is called (a valid token needs none)."""
+    """The login of ``session``; botocore is loaded only when AWS is called (a valid token needs none)."""
 
     def client():
-        return oidc_client(boto3_for(module, module.account), session.region)
+        clients.load_botocore(module.account)
+        return clients.client("sso-oidc", session.region, unsigned=True)
 
     def is_client_error(error):
         return isinstance(error, botocore_exceptions().ClientError)
@@ -264,27 +293,25 @@ def new_login(module, session, files):
         clock=lambda: datetime.datetime.now(datetime.timezone.utc),
         sleep=time.sleep,
         is_client_error=is_client_error,
+        is_transient=is_transient,
         check_mode=module.check_mode,
         browser=sso_login.browser_opener(os.environ, module.params["open_browser"]),
+        locked=cache_lock(module),
     )
 
 
-def run_login(module, login, session):
-    """``login.run()`` as the user, under the lock of the token cache directory; an
-    sso-oidc service that cannot be reached is a :class:`ServiceError`."""
-    home = module.account.home
+def run_login(login, session):
+    """``login.run()``; a botocore failure (no service, a timeout, a refused parameter) is
+    a ``ServiceError`` naming the call in progress, without any secret."""
     try:
-        with user_files.acting_as(module.account):
-            with sso_cache.locked_cache(
-                sso_cache.sso_cache_directory(home), module.params["lock_timeout"], module.check_mode
-            ):
-                return login.run()
+        return login.run()
     except botocore_exceptions().BotoCoreError as error:
-        raise ServiceError(
-            "sso-session {0}: cannot reach the sso-oidc service of {1}: {2}".format(
-                session.name, session.region, sso_login.scrub(str(error))
-            )
-        ) from None
+        call = clients.call_of(error, login.progress["call"])
+        login_command = sso_session.login_command(session.name)
+        message = clients.describe(
+            error, "sso-oidc", call, session.region, "sso-session " + session.name, login_command
+        )
+        raise ServiceError(message) from None
 
 
 def main():
@@ -306,10 +333,10 @@ def main():
     with module.failing_on(**failure):
         check_options(module.params)
         session = read_session(module)
-    files = session_files(module.account.home, session)
+    files = session_files(module.account, session)
     failure["token_file"] = files.token
     with module.failing_on(**failure):
-        result = run_login(module, new_login(module, session, files), session)
+        result = run_login(new_login(module, session, files), session)
     module.exit_json(**result)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import pathlib
 import shutil
 import stat
 import subprocess
@@ -25,7 +26,8 @@ import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
-from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc, aws_cli_login
+from ansible_collections.recro.aws_sso.tests.support.sso_oidc import REMOVE, SsoOidc, aws_cli_login
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 AWS_CLI = '/usr/bin/aws'
 CONFIG = """[profile p]
@@ -303,6 +305,7 @@ def test_pkce_without_a_desktop_session_fails_clearly(login, run_playbook):
         'Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host'
     )
     assert not login.token_file.exists()
+    assert login.oidc.calls == []  # refused before any call: no client registered for nothing
 
 
 def test_pkce_with_wait_false_is_refused(login, run_playbook):
@@ -372,8 +375,8 @@ def test_server_unreachable(login, run_playbook):
     run = run_playbook(login_task(timeout=5), env)
     assert run.saved['failed']
     assert run.saved['msg'] == (
-        'sso-session recro: cannot reach the sso-oidc service of us-east-1: Could not connect to the '
-        'endpoint URL: "http://127.0.0.1:9/client/register"'
+        'cannot reach the sso-oidc service in us-east-1: Could not connect to the endpoint URL: '
+        '"http://127.0.0.1:9/client/register" (calling RegisterClient for sso-session recro)'
     )
     assert not login.token_file.exists()
 
@@ -459,3 +462,300 @@ def test_a_valid_token_or_a_look_up_needs_no_boto3(login, run_playbook, python_w
     _expire_soon(login, 300)
     run = run_playbook(login_task(), login.env, interpreter=python_without_boto3)
     assert run.saved['failed'] and run.saved['msg'].startswith('Failed to import the required Python library (boto3)')
+
+
+# The service's answers, checked before use: (operation, fields it answers, the message's start and end).
+LIFETIME = 'which is not a whole number of seconds from 1 to 31622400 (a year)'
+NOT_STARTED = '; no login was started'
+REDEEMED = '; no token was written, and the approved code cannot be used again: log in again'
+NOT_SHOWN_URL = (
+    "(not shown) that is not an https URL of printable characters on the session's own service "
+    '(recrocog.awsapps.com, *.us-east-1.amazonaws.com) or on the sso-oidc endpoint in use' + NOT_STARTED
+)
+BAD_ANSWERS = [
+    (
+        'RegisterClient',
+        dict(clientSecret=REMOVE),
+        'RegisterClient of sso-session recro answered no clientSecret; no file was written',
+    ),
+    (
+        'RegisterClient',
+        dict(clientId=42),
+        "RegisterClient of sso-session recro answered clientId 42, which is not a "
+        'string of printable characters; no file was written',
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(expiresIn='600s'),
+        'StartDeviceAuthorization of sso-session recro answered what botocore cannot read (its whole numbers: '
+        "expiresIn, interval): invalid literal for int() with base 10: '600s'" + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(expiresIn=10**12),
+        'StartDeviceAuthorization of sso-session recro answered expiresIn 1000000000000, ' + LIFETIME + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(interval=-5),
+        'StartDeviceAuthorization of sso-session recro answered '
+        'interval -5, which is not a whole number of seconds from 1 to 300' + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(deviceCode=12345),
+        'StartDeviceAuthorization of sso-session recro answered '
+        'deviceCode (not shown) that is not a string of printable characters' + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(deviceCode=None),
+        'StartDeviceAuthorization of sso-session recro answered no deviceCode' + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(verificationUriComplete='https://recrocog.awsapps.com.evil.example/device'),
+        'StartDeviceAuthorization of sso-session recro answered verificationUriComplete ' + NOT_SHOWN_URL,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(verificationUriComplete='javascript:alert(1)//us-east-1.amazonaws.com'),
+        'StartDeviceAuthorization of sso-session recro answered verificationUriComplete ' + NOT_SHOWN_URL,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(verificationUri='https://device.sso.us-east-1.amazonaws.com/\n\x1b[31mgo'),
+        'StartDeviceAuthorization of sso-session recro answered verificationUri (not shown) that is not a string of '
+        'printable characters' + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(verificationUri='http://device.sso.us-east-1.amazonaws.com/'),
+        'StartDeviceAuthorization of sso-session recro answered verificationUri ' + NOT_SHOWN_URL,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(userCode='AB\x1b]0;owned\x07CD'),
+        'StartDeviceAuthorization of sso-session '
+        'recro answered userCode (not shown) that is not a string of printable characters' + NOT_STARTED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(userCode='AB CD <b>'),
+        'StartDeviceAuthorization of sso-session recro answered '
+        'userCode (not shown) that is not a code of 1 to 64 letters, digits, _ and -' + NOT_STARTED,
+    ),
+    ('CreateToken', dict(accessToken=REMOVE), 'CreateToken of sso-session recro answered no accessToken' + REDEEMED),
+    (
+        'CreateToken',
+        dict(accessToken=['x']),
+        'CreateToken of sso-session recro answered accessToken (not shown) that '
+        'is not a string of printable characters' + REDEEMED,
+    ),
+    (
+        'CreateToken',
+        dict(expiresIn=-60),
+        'CreateToken of sso-session recro answered expiresIn -60, ' + LIFETIME + REDEEMED,
+    ),
+    (
+        'CreateToken',
+        dict(expiresIn=10**12),
+        'CreateToken of sso-session recro answered expiresIn 1000000000000, ' + LIFETIME + REDEEMED,
+    ),
+    (
+        'CreateToken',
+        dict(expiresIn='8h'),
+        'CreateToken of sso-session recro answered what botocore cannot read (its whole numbers: expiresIn): '
+        "invalid literal for int() with base 10: '8h'" + REDEEMED,
+    ),
+]
+
+
+@pytest.mark.parametrize('operation, fields, message', BAD_ANSWERS)
+def test_an_answer_of_the_service_is_checked_before_use(login, run_playbook, operation, fields, message):
+    login.oidc.override(operation, **fields)
+    approve_when_asked(login.oidc)
+    run = run_playbook(login_task(timeout=30), login.env)
+    assert run.saved['failed'] and run.saved['status'] == 'failed', run.output
+    assert run.saved['msg'] == message
+    assert '\x1b' not in run.output and 'evil.example' not in run.output
+    assert not login.token_file.exists()
+    # Nothing half written: no pending code once it is redeemed or was never started, the registration whole or absent.
+    names = {path.name for path in login.cache_files()}
+    assert not [name for name in names if name.startswith('recro-aws-sso-pending-')]
+    assert len(names) == (0 if operation == 'RegisterClient' else 1), names
+    if names:
+        assert_private(login)
+    assert_no_secret(run, login)
+
+
+def test_a_registration_that_expires_before_use_is_refused(login, run_playbook):
+    soon = int(time.time()) + 600  # within the 15 minutes botocore keeps in hand
+    login.oidc.override('RegisterClient', clientSecretExpiresAt=soon)
+    run = run_playbook(login_task(timeout=30), login.env)
+    assert run.saved['msg'] == (
+        'RegisterClient of sso-session recro answered clientSecretExpiresAt {0}, which is not a time (in seconds since '
+        '1970) more than 15 minutes and less than ten years from now: the registration could not be used; no file was '
+        'written'.format(soon)
+    )
+    assert login.cache_files() == [] and login.oidc.count('StartDeviceAuthorization') == 0
+
+
+def test_a_truncated_answer_is_refused_naming_the_call(login, run_playbook):
+    login.oidc.answer_raw('CreateToken', b'{"accessToken": "aoa-cut-sh')
+    approve_when_asked(login.oidc)
+    run = run_playbook(login_task(timeout=30), login.env)
+    assert run.saved['msg'] == 'CreateToken of sso-session recro answered no accessToken' + REDEEMED
+    assert 'aoa-cut-sh' not in run.output + json.dumps(run.saved)
+    assert not login.token_file.exists()
+
+
+def test_a_refresh_with_a_bad_answer_leaves_the_token_file_as_it_was(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    _expire_soon(login, 300)
+    before = login.token_file.read_bytes()
+    login.oidc.override('CreateToken', expiresIn='soon')
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    assert run.saved['msg'] == (
+        'CreateToken of sso-session recro answered what botocore cannot read (its whole numbers: expiresIn): '
+        "invalid literal for int() with base 10: 'soon'; the token file was not changed"
+    )
+    assert login.token_file.read_bytes() == before
+    assert_private(login)
+
+
+def test_a_refresh_token_of_another_type_is_not_sent_nor_shown(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    token = _expire_soon(login, 300)
+    token['refreshToken'] = {'secret-refresh': 'aor-not-a-string'}
+    login.token_file.write_text(json.dumps(token), encoding='utf-8')
+    calls = len(login.oidc.calls)
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'login_required'
+    assert run.saved['msg'] == 'sso-session recro needs a new login (its token is expiring and cannot be refreshed)'
+    assert len(login.oidc.calls) == calls and 'aor-not-a-string' not in run.output + json.dumps(run.saved)
+
+
+def test_transient_failures_while_polling_do_not_end_the_login(login, run_playbook):
+    login.oidc.fail('CreateToken', 5)  # more than botocore's attempts for one call
+    approve_when_asked(login.oidc, after=1)
+    run = run_playbook(login_task(timeout=60), login.env)
+    assert run.saved['status'] == 'logged_in', run.output
+    assert login.oidc.count('CreateToken') >= 6
+    assert_private(login)
+
+
+def test_wait_false_never_hands_out_a_code_about_to_expire(aws_servers, run_playbook):
+    with SsoOidc(on_access_token=aws_servers.portal.add_access_token, device_code_lifetime=32) as oidc:
+        login = Login(aws_servers, oidc)
+        first = run_playbook(login_task(wait=False), login.env).saved
+        assert first['status'] == 'pending', first
+        time.sleep(3)  # the code has less than 30 s left: no time for a person
+        second = run_playbook(login_task(wait=False), login.env).saved
+    assert second['status'] == 'pending' and second['changed'] and second['user_code'] != first['user_code']
+    assert oidc.count('StartDeviceAuthorization') == 2
+
+
+def test_the_cache_lock_is_free_while_the_person_approves(login, run_playbook):
+    import fcntl
+
+    seen = {}
+
+    def take_the_lock_then_approve():
+        deadline = time.monotonic() + 60
+        while not login.oidc.pending_user_codes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the module is polling now
+        descriptor = os.open(str(login.token_file.parent), os.O_RDONLY)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when the module holds it
+            seen['locked'] = True
+        finally:
+            os.close(descriptor)
+        login.oidc.approve(login.oidc.pending_user_codes()[0])
+
+    thread = threading.Thread(target=take_the_lock_then_approve, daemon=True)
+    thread.start()
+    run = run_playbook(login_task(timeout=60), login.env)
+    thread.join(5)
+    assert seen.get('locked'), 'the lock was held while the person approved'
+    assert run.saved['status'] == 'logged_in', run.output
+
+
+STRAY_BROWSER = """#!{python}
+# Another local user's requests to the loopback callback first: a connection that sends nothing,
+# and a callback with another state. Then the person follows the authorize page.
+import socket, sys, urllib.parse, urllib.request
+url = sys.argv[1]
+redirect = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))['redirect_uri']
+port = urllib.parse.urlsplit(redirect).port
+silent = socket.create_connection(('127.0.0.1', port))
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
+try:
+    opener.open(redirect + '?state=forged&code=stolen', timeout=30).read()
+except Exception:
+    pass
+if {follow}:
+    opener.open(url, timeout=30).read()
+"""
+
+
+def stray_desktop(login, tmp_path, follow):
+    bin_dir = tmp_path / 'stray-bin'
+    bin_dir.mkdir()
+    script = bin_dir / 'xdg-open'
+    python = shutil.which('python3') or '/usr/bin/python3'
+    script.write_text(STRAY_BROWSER.format(python=python, follow=follow), encoding='utf-8')
+    script.chmod(0o755)
+    return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH'])
+
+
+def test_stray_requests_to_the_loopback_callback_do_not_end_a_pkce_login(login, run_playbook, tmp_path):
+    run = run_playbook(login_task(flow='pkce', timeout=60), stray_desktop(login, tmp_path, True))
+    assert run.saved['status'] == 'logged_in', run.output
+    assert login.oidc.grants() == ['authorization_code']
+
+
+def test_a_silent_connection_to_the_loopback_does_not_hold_the_login_past_its_timeout(login, run_playbook, tmp_path):
+    started = time.monotonic()
+    run = run_playbook(login_task(flow='pkce', timeout=3), stray_desktop(login, tmp_path, False))
+    elapsed = time.monotonic() - started
+    assert run.saved['failed'] and run.saved['msg'].startswith('timeout: the browser did not come back to ')
+    assert elapsed < 30, elapsed
+    assert not login.token_file.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
+def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_playbook):
+    with throwaway_user() as user:
+        home = pathlib.Path(user.pw_dir)
+        (home / '.aws').mkdir(mode=0o700)
+        (home / '.aws' / 'config').write_text(CONFIG, encoding='utf-8')
+        for path in (home / '.aws', home / '.aws' / 'config'):
+            os.chown(str(path), user.pw_uid, user.pw_gid)
+        task = login_task(user=user.pw_name, path='~/.aws/config', timeout=60)
+        token_file = home / '.aws' / 'sso' / 'cache' / login.token_file.name
+        approve_when_asked(login.oidc)
+
+        run = run_playbook(task, login.env)
+
+        assert run.saved['status'] == 'logged_in', run.output
+        assert run.saved['token_file'] == str(token_file)
+        for path in [token_file.parent] + sorted(token_file.parent.iterdir()):
+            assert (path.stat().st_uid, path.stat().st_gid) == (user.pw_uid, user.pw_gid), path
+            assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+        # A token that expires in minutes is refreshed, as root for the user: a call to AWS.
+        token = json.loads(token_file.read_text(encoding='utf-8'))
+        moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=300)
+        token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
+        token_file.write_text(json.dumps(token), encoding='utf-8')
+
+        refreshed = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', refresh_only=True), login.env)
+
+        assert refreshed.saved['status'] == 'refreshed', refreshed.output
+        assert json.loads(token_file.read_text(encoding='utf-8'))['accessToken'] != token['accessToken']
+        assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert not login.token_file.parent.exists()  # nothing in the home of the user the module ran as

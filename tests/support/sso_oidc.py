@@ -12,8 +12,11 @@ protocol of botocore's ``sso-oidc/2019-06-10`` model: ``POST /client/register``
 ``AuthorizationPendingException`` and the others.
 
 The test plays the person at the browser: ``approve(user_code)`` or ``deny(user_code)``;
-``slow_down(n)`` answers the next n device-code polls with ``slow_down``. ``calls`` logs every
-operation (``count('RegisterClient')``, ``grants()``). Each access token issued is handed to
+``slow_down(n)`` answers the next n device-code polls with ``slow_down``. A broken or hostile
+service, per operation: ``override(operation, field=value)`` changes (or, with ``REMOVE``, drops)
+fields of every later answer; ``fail(operation, n)`` answers the next n calls with a 500;
+``answer_raw(operation, body)`` sends ``body`` (bytes, say truncated JSON) instead of the answer.
+``calls`` logs every operation (``count('RegisterClient')``, ``grants()``). Each access token issued is handed to
 ``on_access_token`` (the portal stand-in's ``add_access_token``) so the portal accepts it.
 """
 
@@ -43,7 +46,10 @@ _ERRORS = {
     'invalid_client': (401, 'InvalidClientException'),
     'invalid_request': (400, 'InvalidRequestException'),
     'unsupported_grant_type': (400, 'UnsupportedGrantTypeException'),
+    'server_error': (500, 'InternalServerException'),
 }
+# An answer field the test removes with ``override(operation, field=REMOVE)``.
+REMOVE = object()
 
 
 class OidcError(Exception):
@@ -79,6 +85,9 @@ class SsoOidc:
         self.calls = []  # (operation, details)
         self.poll_times = []
         self._slow_downs = 0
+        self._overrides = {}  # operation -> {field: value or REMOVE}
+        self._failures = {}  # operation -> how many more calls answer 500
+        self._raw = {}  # operation -> bytes sent instead of the answer
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _handler(self))
         self._server.daemon_threads = True
@@ -117,6 +126,15 @@ class SsoOidc:
     def slow_down(self, count: int) -> None:
         self._slow_downs = count
 
+    def override(self, operation: str, **fields) -> None:
+        self._overrides.setdefault(operation, {}).update(fields)
+
+    def fail(self, operation: str, count: int) -> None:
+        self._failures[operation] = count
+
+    def answer_raw(self, operation: str, body: bytes) -> None:
+        self._raw[operation] = body
+
     def pending_user_codes(self) -> list:
         with self._lock:
             return [device['userCode'] for device in self.devices.values() if device['state'] == 'pending']
@@ -143,7 +161,20 @@ class SsoOidc:
         )
         with self._lock:
             self.calls.append((operation, details))
-        return getattr(self, '_' + operation)(body)
+            failing = self._failures.get(operation, 0) > 0
+            if failing:
+                self._failures[operation] -= 1
+        if failing:
+            raise OidcError('server_error', 'the service failed; try again')
+        answer = getattr(self, '_' + operation)(body)
+        if operation in self._raw:
+            return self._raw[operation]
+        for field, value in self._overrides.get(operation, {}).items():
+            if value is REMOVE:
+                answer.pop(field, None)
+            else:
+                answer[field] = value
+        return answer
 
     def _RegisterClient(self, body):  # pylint: disable=invalid-name
         for key in ('clientName', 'clientType'):
@@ -260,7 +291,7 @@ def _handler(service):
             pass
 
         def _send(self, status, body, headers=()):
-            data = json.dumps(body).encode('utf-8')
+            data = body if isinstance(body, bytes) else json.dumps(body).encode('utf-8')
             self.send_response(status)
             self.send_header('Content-Type', 'application/json')
             self.send_header('Content-Length', str(len(data)))

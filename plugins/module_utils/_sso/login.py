@@ -4,23 +4,31 @@
 
 """Log in to an ``[sso-session]`` as ``aws sso login`` does, leaving its files.
 
-Pure logic: the ``sso-oidc`` client, the clock, ``sleep`` and the file access
-are passed in, so that this module needs neither Ansible nor boto3. What it
-returns never holds a token, a refresh token, a client secret or a device code.
+Pure logic: the ``sso-oidc`` client, the clock, ``sleep``, the file access and the
+cache lock are passed in, so that this module needs neither Ansible nor boto3. What
+it returns never holds a token, a refresh token, a client secret or a device code.
+
+Every answer of the service is checked before it is used or written (:class:`Answer`):
+a field of the wrong type, a lifetime out of bounds, a URL to show on another host than
+the session's own service fails the login naming the call and the field. The lock on
+the cache is held while files are read and written, never while the person approves.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import json
 import os
+import re
 import secrets
 import string
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import DEFAULT_SCOPES
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
@@ -35,16 +43,43 @@ FLOWS = (DEVICE_CODE, PKCE)
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # botocore and the CLI register again 15 minutes before a registration expires.
 REGISTRATION_MARGIN = 15 * 60
+# A pending device code with less left than this is not handed to a person: it would
+# expire before they could approve it.
+PENDING_MARGIN = 30
 DEFAULT_INTERVAL = 5
 SLOW_DOWN_STEP = 5
 PKCE_GRANT_TYPES = ["authorization_code", "refresh_token"]
 REDIRECT_PATH = "/oauth/callback"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
+# The bounds of what the service may answer: a lifetime (a token, a device code) of a
+# second to a year, a polling interval of a second to five minutes, a registration that
+# ends within ten years.
+MAX_LIFETIME = 366 * 24 * 3600
+MAX_INTERVAL = 300
+MAX_REGISTRATION = 10 * 366 * 24 * 3600
+# Fields of an answer that are secrets: never shown, even when they are wrong.
+SECRET_FIELDS = frozenset(("accessToken", "refreshToken", "clientSecret", "deviceCode", "idToken"))
+# What a person is shown as a code to confirm, and as an error of the PKCE redirect.
+_USER_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
+_PRINTABLE_URL = re.compile(r"[!-~]{1,2048}\Z")  # printable ASCII, no space
+
+
+# What a failed call leaves, said at the end of its message.
+NO_FILE_WRITTEN = "no file was written"
+NOT_STARTED = "no login was started"
+TOKEN_UNCHANGED = "the token file was not changed"
+NO_TOKEN = "no token was written"
+CODE_REDEEMED = "no token was written, and the approved code cannot be used again: log in again"
 
 
 class LoginError(ServiceError):
     """A login that cannot go on; the message is fit to show (no secret)."""
+
+
+class TimedOut(Exception):
+    """No answer from the person before the timeout."""
 
 
 def format_time(moment):
@@ -58,6 +93,92 @@ def _expires_after(text, now, margin):
         return False
 
 
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def trusted_url(url, start_url, region, endpoint_url=None):
+    """Whether ``url`` may be shown to a person as the place to log in: printable ASCII,
+    https on the session's own service domain (its start URL's host, or a host of
+    ``amazonaws.com`` in its Region), or on the sso-oidc endpoint the client uses
+    (``AWS_ENDPOINT_URL_SSO_OIDC``)."""
+    if not isinstance(url, str) or not _PRINTABLE_URL.match(url):
+        return False
+    parts = urlsplit(url)
+    if endpoint_url:
+        endpoint = urlsplit(endpoint_url)
+        if (parts.scheme, parts.netloc) == (endpoint.scheme, endpoint.netloc) and "@" not in parts.netloc:
+            return True
+    if parts.scheme != "https" or "@" in parts.netloc or not parts.hostname:
+        return False
+    host = parts.hostname
+    domains = (".{0}.amazonaws.com".format(region), ".{0}.amazonaws.com.cn".format(region))
+    return host == urlsplit(start_url).hostname or host.endswith(domains)
+
+
+class Answer:
+    """One answer of the sso-oidc service (``call`` for ``subject``), whose fields are
+    checked before they are used: a :class:`LoginError` names the call and the field,
+    and ends with ``consequence`` (what was and was not changed). A secret field's value
+    is never shown."""
+
+    def __init__(self, call, subject, response, consequence):
+        self.call = call
+        self.subject = subject
+        self.response = response if isinstance(response, dict) else {}
+        self.consequence = consequence
+
+    def refuse(self, field, problem, shown=True):
+        if field not in self.response:
+            what = "no {0}".format(field)
+        elif shown and field not in SECRET_FIELDS:
+            what = "{0} {1}, which {2}".format(field, _shown(self.response[field]), problem)
+        else:
+            what = "{0} (not shown) that {1}".format(field, problem)
+        raise LoginError("{0} of {1} answered {2}; {3}".format(self.call, self.subject, what, self.consequence))
+
+    def text(self, field, required=True, shown=True):
+        value = self.response.get(field)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value or CONTROL_CHARACTERS.search(value):
+            self.refuse(field, "is not a string of printable characters", shown)
+        return value
+
+    def number(self, field, low, high, problem, default=None):
+        value = self.response.get(field)
+        if value is None and default is not None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.refuse(field, "is " + problem)
+        return value
+
+    def lifetime(self, field):
+        return self.number(
+            field, 1, MAX_LIFETIME, "not a whole number of seconds from 1 to {0} (a year)".format(MAX_LIFETIME)
+        )
+
+    def user_code(self, field):
+        """A code a person is to confirm: shown only when it is letters, digits, _ and -."""
+        value = self.text(field, shown=False)
+        if not _USER_CODE.match(value):
+            self.refuse(field, "is not a code of 1 to 64 letters, digits, _ and -", shown=False)
+        return value
+
+    def url(self, field, start_url, region, endpoint_url):
+        """A URL a person is to open: never shown unless it passes :func:`trusted_url`."""
+        value = self.text(field, shown=False)
+        if not trusted_url(value, start_url, region, endpoint_url):
+            self.refuse(
+                field,
+                "is not an https URL of printable characters on the session's own service ({0}, *.{1}.amazonaws.com) "
+                "or on the sso-oidc endpoint in use".format(urlsplit(start_url).hostname, region),
+                shown=False,
+            )
+        return value
+
+
 def registration_usable(registration, flow, now):
     """Whether a cached registration serves ``flow`` for 15 more minutes."""
     if not isinstance(registration, dict) or not registration.get("clientId") or not registration.get("clientSecret"):
@@ -68,8 +189,9 @@ def registration_usable(registration, flow, now):
     return has_code_grant == (flow == PKCE)
 
 
-def register_client(client, session_name, start_url, scopes, flow):
-    """``RegisterClient`` as the CLI calls it for ``flow``; the registration cache entry."""
+def register_client(client, session_name, start_url, scopes, flow, now):
+    """``RegisterClient`` as the CLI calls it for ``flow``; the registration cache entry,
+    its answer checked (a registration that ends before it can be used is refused)."""
     arguments = {"clientName": "botocore-client-" + session_name, "clientType": "public"}
     if flow == PKCE:
         scopes = scopes or list(DEFAULT_SCOPES)
@@ -81,12 +203,21 @@ def register_client(client, session_name, start_url, scopes, flow):
         )
     elif scopes:
         arguments["scopes"] = scopes
-    response = client.register_client(**arguments)
-    expires_at = datetime.datetime.fromtimestamp(response["clientSecretExpiresAt"], datetime.timezone.utc)
+    answer = Answer(
+        "RegisterClient", "sso-session " + session_name, client.register_client(**arguments), NO_FILE_WRITTEN
+    )
+    earliest = int((now - EPOCH).total_seconds()) + REGISTRATION_MARGIN + 1
+    expires = answer.number(
+        "clientSecretExpiresAt",
+        earliest,
+        earliest + MAX_REGISTRATION,
+        "not a time (in seconds since 1970) more than {0} minutes and less than ten years from now: the registration "
+        "could not be used".format(REGISTRATION_MARGIN // 60),
+    )
     registration = {
-        "clientId": response["clientId"],
-        "clientSecret": response["clientSecret"],
-        "expiresAt": format_time(expires_at),
+        "clientId": answer.text("clientId"),
+        "clientSecret": answer.text("clientSecret"),
+        "expiresAt": format_time(EPOCH + datetime.timedelta(seconds=expires)),
         "scopes": scopes,
     }
     if flow == PKCE:
@@ -94,18 +225,21 @@ def register_client(client, session_name, start_url, scopes, flow):
     return registration
 
 
-def token_entry(response, start_url, region, registration, now, previous=None):
-    """The token cache entry for a ``CreateToken`` answer, with the CLI's fields."""
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def token_entry(answer, start_url, region, registration, now, previous=None):
+    """The token cache entry for a checked ``CreateToken`` :class:`Answer`, with the CLI's fields."""
     entry = {
         "startUrl": start_url,
         "region": region,
-        "accessToken": response["accessToken"],
-        "expiresAt": format_time(now + datetime.timedelta(seconds=int(response["expiresIn"]))),
+        "accessToken": answer.text("accessToken"),
+        "expiresAt": format_time(now + datetime.timedelta(seconds=answer.lifetime("expiresIn"))),
         "clientId": registration["clientId"],
         "clientSecret": registration["clientSecret"],
         "registrationExpiresAt": registration.get("expiresAt") or registration.get("registrationExpiresAt"),
     }
-    refresh_token = response.get("refreshToken") or (previous or {}).get("refreshToken")
+    refresh_token = answer.text("refreshToken", required=False) or (previous or {}).get("refreshToken")
     if refresh_token:
         entry["refreshToken"] = refresh_token
     return entry
@@ -117,24 +251,33 @@ def pending_usable(pending, registration, start_url, now):
         and pending.get("clientId") == registration.get("clientId")
         and pending.get("startUrl") == start_url
         and pending.get("deviceCode")
-        and _expires_after(pending.get("expiresAt"), now, 0)
+        and _expires_after(pending.get("expiresAt"), now, PENDING_MARGIN)
     )
 
 
-def start_device_authorization(client, registration, start_url, now):
-    """``StartDeviceAuthorization``; the pending entry (device code included: keep it private)."""
+def start_device_authorization(client, session, registration, now, endpoint_url=None):
+    """``StartDeviceAuthorization``; the pending entry (device code included: keep it
+    private), its answer checked: the URLs are shown to a person."""
+    dummy, start_url, region, dummy_scopes = session
     response = client.start_device_authorization(
         clientId=registration["clientId"], clientSecret=registration["clientSecret"], startUrl=start_url
     )
+    answer = Answer("StartDeviceAuthorization", "sso-session " + session[0], response, NOT_STARTED)
     return {
         "startUrl": start_url,
         "clientId": registration["clientId"],
-        "deviceCode": response["deviceCode"],
-        "userCode": response["userCode"],
-        "verificationUri": response["verificationUri"],
-        "verificationUriComplete": response["verificationUriComplete"],
-        "expiresAt": format_time(now + datetime.timedelta(seconds=int(response["expiresIn"]))),
-        "interval": int(response.get("interval") or DEFAULT_INTERVAL),
+        "deviceCode": answer.text("deviceCode"),
+        "userCode": answer.user_code("userCode"),
+        "verificationUri": answer.url("verificationUri", start_url, region, endpoint_url),
+        "verificationUriComplete": answer.url("verificationUriComplete", start_url, region, endpoint_url),
+        "expiresAt": format_time(now + datetime.timedelta(seconds=answer.lifetime("expiresIn"))),
+        "interval": answer.number(
+            "interval",
+            1,
+            MAX_INTERVAL,
+            "not a whole number of seconds from 1 to {0}".format(MAX_INTERVAL),
+            default=DEFAULT_INTERVAL,
+        ),
     }
 
 
@@ -146,8 +289,10 @@ def error_code(error):
     return None
 
 
-def poll_device_token(client, registration, pending, deadline, clock, sleep, is_client_error):
-    """``CreateToken`` with the device-code grant until the user answers, the code expires or ``deadline``."""
+def poll_device_token(client, registration, pending, deadline, clock, sleep, is_client_error, is_transient):
+    """``CreateToken`` with the device-code grant until the user answers, the code expires
+    or ``deadline``. A transient failure (the service's 500s, a lost connection) does not
+    end the wait: the person may be approving."""
     interval = pending.get("interval") or DEFAULT_INTERVAL
     code_expires = parse_timestamp(pending["expiresAt"])
     while True:
@@ -159,12 +304,13 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
                 clientSecret=registration["clientSecret"],
             )
         except Exception as error:  # pylint: disable=broad-except
-            if not is_client_error(error):
+            if is_transient(error):
+                pass
+            elif not is_client_error(error):
                 raise
-            code = error_code(error)
-            if code == "SlowDownException":
+            elif error_code(error) == "SlowDownException":
                 interval += SLOW_DOWN_STEP
-            elif code != "AuthorizationPendingException":
+            elif error_code(error) != "AuthorizationPendingException":
                 raise
         now = clock()
         if now >= code_expires:
@@ -174,10 +320,6 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
         if now + datetime.timedelta(seconds=interval) > deadline:
             raise TimedOut()
         sleep(interval)
-
-
-class TimedOut(Exception):
-    """No answer from the person before the timeout."""
 
 
 def pkce_pair():
@@ -248,26 +390,52 @@ class Login:
     """One run of the module: ``run()`` returns the result (changed, status, ...) or raises ``LoginError``.
 
     ``client()`` makes the ``sso-oidc`` client, only when a call is needed; ``is_client_error``
-    tells a service error (botocore ``ClientError``) from the rest.
+    tells a service error (botocore ``ClientError``) from the rest, ``is_transient`` one worth
+    trying again while the person approves. ``locked()`` holds the cache's lock: around
+    every read and write of the files, never while the person approves. ``progress["call"]``
+    names the call in progress, for a failure that does not (a timeout).
     """
 
-    def __init__(self, params, session, files, client, clock, sleep, is_client_error, check_mode=False, browser=None):
+    def __init__(
+        self,
+        params,
+        session,
+        files,
+        client,
+        clock,
+        sleep,
+        is_client_error,
+        is_transient=lambda error: False,
+        check_mode=False,
+        browser=None,
+        locked=contextlib.nullcontext,
+    ):
         self.params = params
+        self.session = session
         self.session_name, self.start_url, self.region, self.scopes = session
+        self.subject = "sso-session " + self.session_name
         self.files = files
         self._client_factory = client
         self._client = None
         self.clock = clock
         self.sleep = sleep
         self.is_client_error = is_client_error
+        self.is_transient = is_transient
         self.check_mode = check_mode
         self.browser = browser
+        self.locked = locked
+        self.progress = {"call": "the call"}
 
     @property
     def client(self):
         if self._client is None:
             self._client = self._client_factory()
         return self._client
+
+    @property
+    def endpoint_url(self):
+        meta = getattr(self.client, "meta", None)
+        return getattr(meta, "endpoint_url", None)
 
     def result(self, status, changed, msg, token=None, **extra):
         now = self.clock()
@@ -286,11 +454,43 @@ class Login:
         return result
 
     def run(self):
+        pkce = self.params["flow"] == PKCE
+        pending = None
+        with self.locked():
+            done = self.without_a_person()
+            if done is not None:
+                return done
+            if pkce and not self.browser:
+                raise LoginError(
+                    "flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on "
+                    "Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host"
+                )
+            registration = self.registration()
+            if not pkce:
+                pending, started = self.pending_authorization(registration)
+                if not self.params["wait"]:
+                    return self.pending_result(pending, started)
+        # The person approves without the lock: a logout or a timer's refresh meanwhile is not held up.
+        if pkce:
+            return self.pkce_login(registration)
+        return self.device_login(registration, pending)
+
+    def without_a_person(self):
+        """The result when no person is needed (a valid token, a refresh, check mode,
+        ``refresh_only``), else ``None``."""
         now = self.clock()
         token = loads(self.files.read(self.files.token))
         description = token_state(token, now)
         name = self.session_name
-        if not self.params["force"]:
+        if self.params["force"]:
+            if self.params["refresh_only"]:
+                return self.result(
+                    "login_required",
+                    False,
+                    "sso-session {0}: force needs a new login, refresh_only forbids it".format(name),
+                    token,
+                )
+        else:
             if description["status"] == "valid" and token.get("startUrl") == self.start_url:
                 return self.result(
                     "valid",
@@ -312,23 +512,12 @@ class Login:
                         refreshed,
                     )
             if self.params["refresh_only"]:
-                reason = (
-                    "its token is missing"
-                    if token is None
-                    else "its token {0} and cannot be refreshed".format(
-                        "has expired" if description.get("expired") else "is {0}".format(description["status"])
-                    )
-                )
                 return self.result(
-                    "login_required", False, "sso-session {0} needs a new login ({1})".format(name, reason), token
+                    "login_required",
+                    False,
+                    "sso-session {0} needs a new login ({1})".format(name, _why_not_refreshed(token, description)),
+                    token,
                 )
-        elif self.params["refresh_only"]:
-            return self.result(
-                "login_required",
-                False,
-                "sso-session {0}: force needs a new login, refresh_only forbids it".format(name),
-                token,
-            )
         if self.check_mode:
             return self.result(
                 "login_required",
@@ -336,12 +525,10 @@ class Login:
                 "check mode: would log in to sso-session {0} with the {1} flow".format(name, self.params["flow"]),
                 token,
             )
-        registration = self.registration()
-        if self.params["flow"] == PKCE:
-            return self.pkce_login(registration)
-        return self.device_login(registration)
+        return None
 
     def refresh(self, token, now):
+        self.progress["call"] = "CreateToken"
         try:
             response = self.client.create_token(
                 grantType="refresh_token",
@@ -349,42 +536,49 @@ class Login:
                 clientId=token["clientId"],
                 clientSecret=token["clientSecret"],
             )
+        except (ValueError, TypeError) as error:
+            raise self.unreadable("CreateToken", error, TOKEN_UNCHANGED) from None
         except Exception as error:  # pylint: disable=broad-except
             if not self.is_client_error(error):
                 raise
             return None
-        entry = token_entry(
-            response,
-            self.start_url,
-            self.region,
-            {
-                "clientId": token["clientId"],
-                "clientSecret": token["clientSecret"],
-                "expiresAt": token["registrationExpiresAt"],
-            },
-            now,
-            token,
-        )
+        answer = Answer("CreateToken", self.subject, response, TOKEN_UNCHANGED)
+        registration = {
+            "clientId": token["clientId"],
+            "clientSecret": token["clientSecret"],
+            "expiresAt": token["registrationExpiresAt"],
+        }
+        entry = token_entry(answer, self.start_url, self.region, registration, now, token)
         self.files.write(self.files.token, dumps(entry))
         return entry
 
     def registration(self):
-        now = self.clock()
         flow = self.params["flow"]
         registration = loads(self.files.read(self.files.registration))
-        if registration_usable(registration, flow, now):
+        if registration_usable(registration, flow, self.clock()):
             return registration
         registration = self.call(
-            "RegisterClient", register_client, self.client, self.session_name, self.start_url, self.scopes, flow
+            "RegisterClient",
+            NO_FILE_WRITTEN,
+            register_client,
+            self.client,
+            self.session_name,
+            self.start_url,
+            self.scopes,
+            flow,
+            self.clock(),
         )
         self.files.write(self.files.registration, dumps(registration))
         return registration
 
-    def call(self, operation, function, *arguments):
+    def call(self, operation, consequence, function, *arguments):
+        self.progress["call"] = operation
         try:
             return function(*arguments)
         except LoginError:
             raise
+        except (ValueError, TypeError) as error:
+            raise self.unreadable(operation, error, consequence) from None
         except Exception as error:  # pylint: disable=broad-except
             if self.is_client_error(error):
                 raise LoginError(
@@ -392,38 +586,75 @@ class Login:
                 ) from None
             raise
 
-    def save_token(self, response, registration):
-        entry = token_entry(response, self.start_url, self.region, registration, self.clock())
-        self.files.write(self.files.token, dumps(entry))
+    def unreadable(self, operation, error, consequence):
+        """The failure of an answer botocore itself could not read (its parser raised, say
+        ``int()`` of ``"600s"``): the call, the fields it reads as numbers, what it said."""
+        fields = _number_fields(self.client, operation)
+        return LoginError(
+            "{0} of {1} answered what botocore cannot read{2}: {3}; {4}".format(
+                operation,
+                self.subject,
+                " (its whole numbers: {0})".format(", ".join(fields)) if fields else "",
+                _shown(str(error))[1:-1],
+                consequence,
+            )
+        )
+
+    def save_token(self, response, registration, consequence):
+        """Check the ``CreateToken`` answer and write the token, under the lock."""
+        answer = Answer("CreateToken", self.subject, response, consequence)
+        entry = token_entry(answer, self.start_url, self.region, registration, self.clock())
+        with self.locked():
+            self.files.write(self.files.token, dumps(entry))
+            if self.params["flow"] == DEVICE_CODE:
+                self.files.remove(self.files.pending)
         return entry
 
-    def device_login(self, registration):
+    def pending_authorization(self, registration):
+        """``(pending, started)``: the device authorization still pending, or a new one."""
         now = self.clock()
         pending = loads(self.files.read(self.files.pending))
-        started = False
-        if not pending_usable(pending, registration, self.start_url, now):
-            pending = self.call(
-                "StartDeviceAuthorization", start_device_authorization, self.client, registration, self.start_url, now
-            )
-            self.files.write(self.files.pending, dumps(pending))
-            started = True
-        shown = dict(
-            verification_uri=pending["verificationUri"],
-            verification_uri_complete=pending["verificationUriComplete"],
-            user_code=pending["userCode"],
+        if pending_usable(pending, registration, self.start_url, now):
+            return pending, False
+        pending = self.call(
+            "StartDeviceAuthorization",
+            NOT_STARTED,
+            start_device_authorization,
+            self.client,
+            self.session,
+            registration,
+            now,
+            self.endpoint_url,
         )
-        if not self.params["wait"]:
-            msg = "open {0} and confirm the code {1} to log in to sso-session {2} (before {3})".format(
-                pending["verificationUriComplete"], pending["userCode"], self.session_name, pending["expiresAt"]
-            )
-            result = self.result("pending", started, msg, **shown)
-            result["expires_at"] = pending["expiresAt"]
-            result["usable"] = False
-            return result
+        self.files.write(self.files.pending, dumps(pending))
+        return pending, True
+
+    def pending_result(self, pending, started):
+        msg = "open {0} and confirm the code {1} to log in to sso-session {2} (before {3})".format(
+            pending["verificationUriComplete"], pending["userCode"], self.session_name, pending["expiresAt"]
+        )
+        result = self.result("pending", started, msg, **_shown_codes(pending))
+        result["expires_at"] = pending["expiresAt"]
+        result["usable"] = False
+        return result
+
+    def forget_pending(self):
+        with self.locked():
+            self.files.remove(self.files.pending)
+
+    def device_login(self, registration, pending):
         deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
+        self.progress["call"] = "CreateToken"
         try:
             response = poll_device_token(
-                self.client, registration, pending, deadline, self.clock, self.sleep, self.is_client_error
+                self.client,
+                registration,
+                pending,
+                deadline,
+                self.clock,
+                self.sleep,
+                self.is_client_error,
+                self.is_transient,
             )
         except TimedOut:
             raise LoginError(
@@ -437,48 +668,47 @@ class Login:
                 )
             ) from None
         except LoginError:
-            self.files.remove(self.files.pending)
+            self.forget_pending()
             raise
+        except (ValueError, TypeError) as error:
+            self.forget_pending()
+            raise self.unreadable("CreateToken", error, CODE_REDEEMED) from None
         except Exception as error:  # pylint: disable=broad-except
             if not self.is_client_error(error):
                 raise
-            self.files.remove(self.files.pending)
-            code = error_code(error)
-            if code == "ExpiredTokenException":
-                raise LoginError(
-                    "the device code of sso-session {0} expired before the login was approved".format(self.session_name)
-                ) from None
-            if code == "AccessDeniedException":
-                raise LoginError(
-                    "the login to sso-session {0} was denied at {1}".format(
-                        self.session_name, pending["verificationUri"]
-                    )
-                ) from None
-            raise LoginError("CreateToken of sso-session {0} failed: {1}".format(self.session_name, code)) from None
-        entry = self.save_token(response, registration)
-        self.files.remove(self.files.pending)
+            self.forget_pending()
+            raise self.device_failure(error_code(error), pending) from None
+        try:
+            entry = self.save_token(response, registration, CODE_REDEEMED)
+        except LoginError:
+            self.forget_pending()  # the code was redeemed
+            raise
         return self.result(
             "logged_in",
             True,
             "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]),
             entry,
-            **shown,
+            **_shown_codes(pending),
         )
 
-    def pkce_login(self, registration):
-        if not self.browser:
-            raise LoginError(
-                "flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on Linux, "
-                "or macOS) and open_browser true; use flow: device_code from SSH or a headless host"
+    def device_failure(self, code, pending):
+        if code == "ExpiredTokenException":
+            return LoginError(
+                "the device code of sso-session {0} expired before the login was approved".format(self.session_name)
             )
+        if code == "AccessDeniedException":
+            return LoginError(
+                "the login to sso-session {0} was denied at {1}".format(self.session_name, pending["verificationUri"])
+            )
+        return LoginError("CreateToken of sso-session {0} failed: {1}".format(self.session_name, code))
+
+    def pkce_login(self, registration):
         verifier, challenge = pkce_pair()
         state = new_state()
         scopes = registration.get("scopes") or self.scopes or list(DEFAULT_SCOPES)
-        with LoopbackServer() as server:
+        with LoopbackServer(state) as server:
             redirect_uri = server.redirect_uri
-            url = authorize_url(
-                self.client.meta.endpoint_url, registration["clientId"], redirect_uri, state, scopes, challenge
-            )
+            url = authorize_url(self.endpoint_url, registration["clientId"], redirect_uri, state, scopes, challenge)
             self.browser(url)
             deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
 
@@ -492,20 +722,16 @@ class Login:
                     redirect_uri, self.params["timeout"], self.session_name, url
                 )
             )
-        if answer.get("state") != state:
-            raise LoginError(
-                "the redirect to {0} carried a wrong state: refused (sso-session {1})".format(
-                    redirect_uri, self.session_name
-                )
-            )
         if answer.get("error") or not answer.get("code"):
+            error = answer.get("error") or "no code"
             raise LoginError(
                 "the login to sso-session {0} was refused: {1}".format(
-                    self.session_name, answer.get("error") or "no code"
+                    self.session_name, error if _ERROR_CODE.match(error) else "an error text that is not shown"
                 )
             )
         response = self.call(
             "CreateToken",
+            NO_TOKEN,
             lambda: self.client.create_token(
                 grantType="authorization_code",
                 code=answer["code"],
@@ -515,7 +741,7 @@ class Login:
                 clientSecret=registration["clientSecret"],
             ),
         )
-        entry = self.save_token(response, registration)
+        entry = self.save_token(response, registration, NO_TOKEN)
         return self.result(
             "logged_in",
             True,
@@ -524,28 +750,62 @@ class Login:
         )
 
 
-class LoopbackServer:
-    """The redirect target of the PKCE flow: 127.0.0.1 only, a random port, one callback."""
+def _number_fields(client, operation):
+    """The fields of ``operation``'s answer that botocore's model reads as whole numbers."""
+    try:
+        shape = client.meta.service_model.operation_model(operation).output_shape
+        return [name for name, member in shape.members.items() if member.type_name in ("integer", "long")]
+    except Exception:  # pylint: disable=broad-except
+        return []  # a client without a model (a test's), or an operation it lacks
 
-    def __init__(self):
+
+def _shown_codes(pending):
+    return dict(
+        verification_uri=pending["verificationUri"],
+        verification_uri_complete=pending["verificationUriComplete"],
+        user_code=pending["userCode"],
+    )
+
+
+def _why_not_refreshed(token, description):
+    if token is None:
+        return "its token is missing"
+    if description.get("expired"):
+        return "its token has expired and cannot be refreshed"
+    return "its token is {0} and cannot be refreshed".format(description["status"])
+
+
+# Seconds a connection to the loopback callback may take to send its request.
+CALLBACK_REQUEST_TIMEOUT = 5
+
+
+class LoopbackServer:
+    """The redirect target of the PKCE flow: 127.0.0.1 only, a random port. Only a
+    callback that carries ``state`` ends the wait (any local user can send a request);
+    a connection that sends nothing is dropped after a few seconds."""
+
+    def __init__(self, state):
         import http.server  # pylint: disable=import-outside-toplevel
 
         answers = self.answers = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = CALLBACK_REQUEST_TIMEOUT
+
             def log_message(self, *args):
                 pass
 
             def do_GET(self):  # pylint: disable=invalid-name
-                from urllib.parse import parse_qsl, urlsplit  # pylint: disable=import-outside-toplevel
+                from urllib.parse import parse_qsl  # pylint: disable=import-outside-toplevel
 
                 parsed = urlsplit(self.path)
-                if parsed.path != REDIRECT_PATH:
-                    self.send_response(404)
+                query = dict(parse_qsl(parsed.query))
+                if parsed.path != REDIRECT_PATH or query.get("state") != state:
+                    self.send_response(404 if parsed.path != REDIRECT_PATH else 400)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                answers.append(dict(parse_qsl(parsed.query)))
+                answers.append(query)
                 body = b"<html><body>Login complete: you can close this window.</body></html>"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
@@ -553,7 +813,11 @@ class LoopbackServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.HTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a connection that timed out or broke: wait for the next one
+
+        self.server = Server(("127.0.0.1", 0), Handler)
 
     @property
     def redirect_uri(self):
@@ -573,18 +837,6 @@ class LoopbackServer:
 
     def __exit__(self, *exc_info):
         self.server.server_close()
-
-
-_SECRET_WORDS = ("accessToken", "refreshToken", "clientSecret", "deviceCode", "codeVerifier")
-
-
-def scrub(text):
-    """An exception message without anything that looks like a secret of ours (botocore may echo parameters)."""
-    import re  # pylint: disable=import-outside-toplevel
-
-    for word in _SECRET_WORDS:
-        text = re.sub(r"(['\"]?{0}['\"]?\s*[:=]\s*)['\"]?[^'\",\s}}]+".format(word), r"\1***", text)
-    return text
 
 
 def browser_opener(environ, wanted, platform=None):

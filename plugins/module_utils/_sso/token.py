@@ -164,7 +164,11 @@ def describe_token(token, now, margin):
 
 def _refreshable(token, now):
     """botocore refreshes with a refresh token and a registration that has not expired."""
-    if not all(token.get(key) for key in ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")):
+    # Strings only: a value of another type would be echoed by botocore's parameter check.
+    if not all(
+        isinstance(token.get(key), str) and token.get(key)
+        for key in ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
+    ):
         return False
     try:
         return parse_timestamp(token["registrationExpiresAt"]) > now

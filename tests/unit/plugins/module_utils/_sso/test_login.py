@@ -41,8 +41,8 @@ class FakeClient:
         return {
             "deviceCode": "dcode",
             "userCode": "AB-CD",
-            "verificationUri": "https://v",
-            "verificationUriComplete": "https://v?c=AB-CD",
+            "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
+            "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=AB-CD",
             "expiresIn": 600,
             "interval": 5,
         }
@@ -132,7 +132,10 @@ def test_wait_false_returns_the_code_and_keeps_the_device_code_private():
 @pytest.mark.parametrize(
     "code, message",
     [
-        ("AccessDeniedException", "the login to sso-session recro was denied at https://v"),
+        (
+            "AccessDeniedException",
+            "the login to sso-session recro was denied at https://device.sso.us-east-1.amazonaws.com/",
+        ),
         ("ExpiredTokenException", "the device code of sso-session recro expired before the login was approved"),
     ],
 )
@@ -172,3 +175,60 @@ def test_pkce_pair_and_authorize_url():
 def test_refresh_only_never_logs_in():
     result = make_login({}, None, refresh_only=True)[0].run()
     assert result["status"] == "login_required" and not result["changed"]
+
+
+@pytest.mark.parametrize(
+    "url, trusted",
+    [
+        ("https://device.sso.us-east-1.amazonaws.com/?user_code=AB-CD", True),
+        ("https://x/start/#/device?user_code=AB-CD", True),  # the start URL's own host
+        ("http://127.0.0.1:8080/device", True),  # the endpoint in use (AWS_ENDPOINT_URL_SSO_OIDC)
+        ("http://127.0.0.1:8081/device", False),
+        ("http://device.sso.us-east-1.amazonaws.com/", False),
+        ("https://device.sso.eu-west-1.amazonaws.com/", False),  # another Region's
+        ("https://us-east-1.amazonaws.com.evil.example/", False),
+        ("https://evil.example/?x=.us-east-1.amazonaws.com", False),
+        ("https://user@device.sso.us-east-1.amazonaws.com/", False),
+        ("javascript:alert(1)", False),
+        ("https://device.sso.us-east-1.amazonaws.com/\n", False),
+        ("https://device.sso.us-east-1.amazonaws.com/\x1b[2J", False),
+        ("https://device.sso.us-east-1.amazonaws.com/\u00e9", False),
+        (42, False),
+    ],
+)
+def test_only_urls_of_the_sessions_own_service_are_shown(url, trusted):
+    assert sso_login.trusted_url(url, "https://x/start", "us-east-1", "http://127.0.0.1:8080") is trusted
+
+
+def test_an_answer_names_the_call_and_the_field_and_never_shows_a_secret():
+    answer = sso_login.Answer("CreateToken", "sso-session recro", {"accessToken": 7, "expiresIn": "1h"}, "nothing")
+    with pytest.raises(sso_login.LoginError) as refused:
+        answer.text("accessToken")
+    assert str(refused.value) == (
+        "CreateToken of sso-session recro answered accessToken (not shown) that is not a string of printable "
+        "characters; nothing"
+    )
+    with pytest.raises(sso_login.LoginError) as refused:
+        answer.lifetime("expiresIn")
+    assert str(refused.value) == (
+        "CreateToken of sso-session recro answered expiresIn '1h', which is not a whole number of seconds from 1 to "
+        "31622400 (a year); nothing"
+    )
+    with pytest.raises(sso_login.LoginError, match="answered no refreshToken; nothing$"):
+        answer.text("refreshToken")
+    assert answer.text("idToken", required=False) is None
+
+
+@pytest.mark.parametrize("expires_in", [0, -1, True, 10**12, 3.5, None])
+def test_a_token_answer_with_a_lifetime_out_of_bounds_writes_nothing_and_forgets_the_redeemed_code(expires_in):
+    class Client(FakeClient):
+        def create_token(self, **arguments):
+            self.calls.append(("CreateToken", arguments))
+            return {"accessToken": "new-access", "expiresIn": expires_in}
+
+    files = {}
+    with pytest.raises(sso_login.LoginError) as refused:
+        make_login(files, Client())[0].run()
+    assert "CreateToken of sso-session recro answered" in str(refused.value)
+    assert str(refused.value).endswith(sso_login.CODE_REDEEMED)
+    assert "token" not in files and "pending" not in files and "registration" in files
