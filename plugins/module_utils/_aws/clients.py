@@ -321,26 +321,3 @@ def calling(service, region, subject, login, consequence="", secrets=()):
         # The operation botocore names, else the step in progress, else what the deadline names.
         call = getattr(error, "operation_name", None) or step["call"] or call_of(error)
         raise ServiceError(describe(error, service, call, region, subject, login, consequence, secrets)) from None
-
-
-# What aws_sso_login calls until it moves to client(); each goes through the one above.
-
-
-def boto3_for(module, account):
-    """The ``boto3`` module, imported with ``HOME`` set to ``account``'s home; the
-    standard missing-library failure of ``module`` without it (or with an older botocore)."""
-    try:
-        load_botocore(account)
-        import boto3  # pylint: disable=import-outside-toplevel
-    except ServiceError as error:
-        module.fail_json(msg=str(error))
-    except ImportError:
-        from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
-
-        module.fail_json(msg=missing_required_lib("boto3"))
-    return boto3
-
-
-def botocore_session(config_file, credentials_file=os.devnull):
-    """:func:`session` (for a ``boto3.session.Session(botocore_session=...)``)."""
-    return session(config_file, credentials_file)
