@@ -31,7 +31,10 @@ def oidc(aws_servers):
 
 def onboard(run_playbook, aws_servers, oidc, **extra_vars):
     env = dict(aws_servers.env, AWS_ENDPOINT_URL_SSO_OIDC=oidc.url, SHELL="/bin/bash")
-    return run_playbook(ONBOARD, env, dict({"recro_sso_account_id": "111111111111"}, **extra_vars))
+    # The test has no terminal, so `auto` would not wait for a person (test_reauthentication runs
+    # `make onboard` under a terminal): `always` is what a person runs without one.
+    settings = {"recro_sso_account_id": "111111111111", "recro_sso_login": "always"}
+    return run_playbook(ONBOARD, env, dict(settings, **extra_vars))
 
 
 def role_part(output):
