@@ -77,11 +77,19 @@ IDENTITY = """
       register: identity
 """
 
+LOGOUT = """
+    - name: Log out, at the portal too
+      recro.aws_sso.aws_sso_logout:
+        {user}
+        sso_session: recro
+      register: logout
+"""
+
 SAVE = """
     - name: Save what the test looks at
       ansible.builtin.copy:
         content: "{{{{ {{'written': written | default(None), 'listed': listed | default(None),
-          'identity': identity | default(None)}} | to_json }}}}"
+          'identity': identity | default(None), 'logout': logout | default(None)}} | to_json }}}}"
         dest: "{{{{ results_file }}}}"
         mode: "0600"
 """
@@ -186,3 +194,11 @@ def test_root_acting_for_a_user_never_follows_the_users_service_models(aws_serve
         assert len(aws_servers.portal.requests_for("GetRoleCredentials")) == 1
         config = home / ".aws" / "config"
         assert config.stat().st_uid == user.pw_uid and "[profile recrocog-readonly]" in config.read_text("utf-8")
+
+        # The portal's Logout, root acting for the user, goes where botocore's own model says.
+        run = run_playbook(playbook([LOGOUT], user=user.pw_name), env)
+
+        assert run.returncode == 0, run.output
+        assert run.saved["logout"]["service_logout"] is True, run.saved["logout"]
+        assert aws_servers.portal.logout_tokens == [token["accessToken"]]
+        assert trap.requests == []
