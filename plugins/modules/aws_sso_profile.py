@@ -378,12 +378,13 @@ discovery:
   version_added: 0.2.0
   contains:
     status:
-      description: V(done), V(not_logged_in) (no usable login; see RV(login)) or V(failed) (no boto3, or the portal
-        refused the token or could not be reached).
+      description: V(done), V(not_logged_in) (no usable login; see RV(login)) or V(failed) (no boto3, a botocore
+        older than the minimum, or the portal refused the token, could not be reached or did not answer in time).
       type: str
       sample: done
     msg:
-      description: The same in one sentence, with the command to log in where a new login is the cure.
+      description: The same in one sentence, with the command to log in where a new login is the cure; when not done,
+        the call that failed and that the other profiles were written and none pruned.
       type: str
       sample: "2 accounts, 3 profiles"
     accounts:
