@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template, profiles_for
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
@@ -35,7 +36,7 @@ def session_region(name, region, read_config, path):
         return sso_session.check_session_name("sso_session", name), check_region("sso_region", region)
     config = read_config()
     if name is None:
-        names = list(config.named_sections("sso-session"))
+        names = list(config.named_sections(SSO_SESSION))
         if len(names) != 1:
             raise ParameterError(
                 "sso_session",
