@@ -65,3 +65,33 @@ def check_region(parameter, value):
     if not REGION_PATTERN.fullmatch(value):
         raise ParameterError(parameter, value, "is not an AWS Region name such as us-east-1")
     return value
+
+
+# One clause of a symbolic mode, by the rules M(ansible.builtin.file) applies: who (empty
+# meaning everyone), then any number of operators each with its permissions.
+_SYMBOLIC_MODE_CLAUSE = re.compile(r"[ugoa]*(?:[-+=][rwxXstugo]*)*\Z")
+
+
+def check_file_mode(parameter, value):
+    """A file mode Ansible's ``set_mode_if_different`` accepts: an octal number (or its
+    text, such as ``'0600'``) of permission bits only, or a symbolic mode such as
+    ``'u=rw,go='``; checked before any file is touched, so a bad one changes nothing."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ParameterError(parameter, value, "is not a mode (a {0})".format(type(value).__name__))
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value, 8)
+        except ValueError:
+            for clause in value.split(","):
+                if not _SYMBOLIC_MODE_CLAUSE.match(clause):
+                    raise ParameterError(
+                        parameter,
+                        value,
+                        "is neither an octal mode such as '0600' nor a symbolic one such as 'u=rw,go=' "
+                        "(bad symbolic permission for mode: {0})".format(clause),
+                    ) from None
+            return value
+    if not 0 <= number <= 0o7777:
+        raise ParameterError(parameter, value, "holds more than permission bits (0000 to 07777)")
+    return value

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import checks
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
@@ -135,34 +135,11 @@ def run_query(module, data, query=None, parameter="query"):
         module.fail_json(msg="{0}: {1!r} is not a JMESPath expression: {2}".format(parameter, query, to_native(error)))
 
 
-# A stand-in stat of a regular file, to try a symbolic mode without a file.
-_MODE_PROBE = os.stat_result((stat.S_IFREG | 0o600, 0, 0, 1, 0, 0, 0, 0, 0, 0))
-
-
 def check_file_mode(module, parameter="mode"):
     """Fail, before any file is touched, on a mode ``set_mode_if_different`` would
-    refuse after the write: neither octal nor symbolic, or more than permissions."""
-    mode = module.params[parameter]
-    if mode is None:
-        return
-    problem = None
-    if isinstance(mode, bool) or not isinstance(mode, (int, str)):
-        problem = "is not a mode (a {0})".format(type(mode).__name__)
-    else:
-        number = mode
-        if isinstance(mode, str):
-            try:
-                number = int(mode, 8)
-            except ValueError:
-                try:  # the very rules M(ansible.builtin.file) applies
-                    number = module._symbolic_mode_to_octal(_MODE_PROBE, mode)  # pylint: disable=protected-access
-                except Exception as error:  # pylint: disable=broad-except
-                    problem = (
-                        "is neither an octal mode such as '0600' nor a symbolic one such as 'u=rw,go=' ({0})".format(
-                            to_native(error)
-                        )
-                    )
-        if problem is None and not 0 <= number <= 0o7777:
-            problem = "holds more than permission bits (0000 to 07777)"
-    if problem:
-        module.fail_json(msg="{0}: {1!r} {2}; nothing was changed".format(parameter, mode, problem))
+    refuse after the write (``_common.checks.check_file_mode``)."""
+    if module.params[parameter] is not None:
+        try:
+            checks.check_file_mode(parameter, module.params[parameter])
+        except ParameterError as error:
+            module.fail_json(msg="{0}; nothing was changed".format(to_native(error)))
