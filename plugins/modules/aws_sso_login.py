@@ -256,7 +256,7 @@ def session_files(account, session):
         pending=sso_cache.pending_authorization_file(home, session.name),
         read=as_user(account, user_files.read_bytes),
         write=as_user(account, sso_cache.write_private_file),
-        remove=as_user(account, sso_cache.remove_file),
+        remove=as_user(account, user_files.remove_file),
     )
 
 

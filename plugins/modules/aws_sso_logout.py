@@ -122,7 +122,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import remove_file, sso_cache_directory
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import sso_cache_directory
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     FILE,
     TOKEN,
@@ -208,7 +208,7 @@ def remove_session_files(module, name, removed):
         ):
             # Looked at again under the lock: a login may have written meanwhile.
             for item in plan(account, module.config_path, name)[0]:
-                if remove_file(item):
+                if user_files.remove_file(item):
                     removed.append(item)
 
 

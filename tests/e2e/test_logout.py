@@ -406,3 +406,39 @@ def test_a_logout_that_cannot_take_the_lock_removes_nothing_and_says_the_portal_
     assert aws_servers.portal.logout_tokens == [token["accessToken"]]
     assert snapshot(aws_servers.home) == before
     assert_no_secret(run, before)
+
+
+def test_the_local_token_is_gone_before_the_portal_is_told_and_a_hung_portal_ends_at_the_deadline(
+    aws_servers, run_playbook
+):
+    import threading
+    import time
+
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+    aws_servers.portal.stall(["Logout"])
+    seen = {}
+
+    def watch():
+        deadline = time.monotonic() + 120
+        while not aws_servers.portal.requests_for("Logout") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen["token file when the portal was called"] = os.path.lexists(recro[0])
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    started = time.monotonic()
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    elapsed = time.monotonic() - started
+    watcher.join(5)
+    assert run.returncode == 0, run.output
+    assert seen == {"token file when the portal was called": False}
+    assert run.saved["service_logout"] is False
+    assert run.saved["service_logout_error"].startswith(
+        "the SSO portal in us-east-1 did not finish Logout for sso-session recro within 45 s"
+    )
+    assert elapsed < 90, elapsed
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+    assert_no_secret(run, before)

@@ -12,7 +12,6 @@ and every SDK use (and refresh) a login of ours as their own. Files are read wit
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -26,7 +25,6 @@ __all__ = [
     "locked_cache",
     "pending_authorization_file",
     "registration_cache_file",
-    "remove_file",
     "role_credentials_cache_file",
     "sso_cache_directory",
     "token_cache_file",
@@ -93,18 +91,6 @@ def write_private_file(path, data):
     user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
     os.chmod(directory, PRIVATE_DIRECTORY_MODE)
     user_files.write_atomically(path, data, mode=PRIVATE_FILE_MODE)
-
-
-def remove_file(path):
-    """Delete ``path`` (the link itself when it is a symlink); ``True`` when
-    something was deleted, ``False`` when there was nothing."""
-    try:
-        os.unlink(path)
-    except OSError as error:
-        if error.errno == errno.ENOENT:
-            return False
-        raise
-    return True
 
 
 @contextlib.contextmanager
