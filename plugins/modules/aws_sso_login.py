@@ -99,8 +99,21 @@ options:
     type: bool
     default: true
 notes:
-  - Endpoints come from boto3, so C(AWS_ENDPOINT_URL_SSO_OIDC) applies.
-  - The token cache is C(~/.aws/sso/cache) of O(user), whatever O(path) is.
+  - Endpoints come from botocore, so C(AWS_ENDPOINT_URL_SSO_OIDC) applies.
+  - The token cache is C(~/.aws/sso/cache) of O(user), whatever O(path) is. The lock on it (O(lock_timeout)) is held
+    while the module reads and writes its files, not while it waits for the person.
+  - Every answer of the sso-oidc service is checked before it is used or written. A field of the wrong type, a
+    lifetime that is not 1 second to a year, or a registration that ends before it can be used fails the task naming
+    the call and the field, and says what was not written.
+  - The verification URL and the code are shown (RV(verification_uri_complete), RV(user_code), the messages) only
+    when the URL is an https URL of printable characters on the session's own service (its start URL's host, or
+    C(amazonaws.com) in its Region) or on the sso-oidc endpoint in use, and the code is letters, digits, C(_) and
+    C(-); otherwise the task fails without showing them.
+  - Each call to the service ends within the deadline of the collection's AWS calls (45 seconds, retries included);
+    while the module waits for the person, a failed or timed-out poll is tried again until the code expires or
+    O(timeout) has passed.
+  - Run as root with O(user), botocore is loaded and called with root's ids, and the user's files are read and
+    written with the user's ids.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
 """

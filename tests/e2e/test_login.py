@@ -759,3 +759,23 @@ def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_pla
         assert json.loads(token_file.read_text(encoding='utf-8'))['accessToken'] != token['accessToken']
         assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert not login.token_file.parent.exists()  # nothing in the home of the user the module ran as
+
+
+def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login, run_playbook):
+    # What a timer's refresh-only run meets when the token endpoint accepts and never answers.
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    _expire_soon(login, 300)
+    before = login.token_file.read_bytes()
+    login.oidc.stall('CreateToken')
+    started = time.monotonic()
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    elapsed = time.monotonic() - started
+    assert run.saved['failed'], run.output
+    assert run.saved['msg'].startswith(
+        'the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro within 45 s'
+    ), run.saved['msg']
+    assert elapsed < 75, elapsed
+    assert login.token_file.read_bytes() == before
+    assert_private(login)
+    assert_no_secret(run, login)

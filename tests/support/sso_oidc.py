@@ -15,7 +15,8 @@ The test plays the person at the browser: ``approve(user_code)`` or ``deny(user_
 ``slow_down(n)`` answers the next n device-code polls with ``slow_down``. A broken or hostile
 service, per operation: ``override(operation, field=value)`` changes (or, with ``REMOVE``, drops)
 fields of every later answer; ``fail(operation, n)`` answers the next n calls with a 500;
-``answer_raw(operation, body)`` sends ``body`` (bytes, say truncated JSON) instead of the answer.
+``answer_raw(operation, body)`` sends ``body`` (bytes, say truncated JSON) instead of the answer;
+``stall(operation)`` accepts its requests and never answers (until the server stops).
 ``calls`` logs every operation (``count('RegisterClient')``, ``grants()``). Each access token issued is handed to
 ``on_access_token`` (the portal stand-in's ``add_access_token``) so the portal accepts it.
 """
@@ -88,6 +89,8 @@ class SsoOidc:
         self._overrides = {}  # operation -> {field: value or REMOVE}
         self._failures = {}  # operation -> how many more calls answer 500
         self._raw = {}  # operation -> bytes sent instead of the answer
+        self._stalled = set()  # operations whose requests are never answered
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _handler(self))
         self._server.daemon_threads = True
@@ -103,6 +106,7 @@ class SsoOidc:
         return self
 
     def __exit__(self, *exc_info):
+        self._stopped.set()  # ends the requests that stall
         self._server.shutdown()
         self._server.server_close()
 
@@ -135,6 +139,9 @@ class SsoOidc:
     def answer_raw(self, operation: str, body: bytes) -> None:
         self._raw[operation] = body
 
+    def stall(self, operation: str) -> None:
+        self._stalled.add(operation)
+
     def pending_user_codes(self) -> list:
         with self._lock:
             return [device['userCode'] for device in self.devices.values() if device['state'] == 'pending']
@@ -164,6 +171,9 @@ class SsoOidc:
             failing = self._failures.get(operation, 0) > 0
             if failing:
                 self._failures[operation] -= 1
+        if operation in self._stalled:
+            self._stopped.wait()
+            raise OidcError('server_error', 'stopped')
         if failing:
             raise OidcError('server_error', 'the service failed; try again')
         answer = getattr(self, '_' + operation)(body)
