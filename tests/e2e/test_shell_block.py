@@ -16,7 +16,12 @@ import os
 import pathlib
 import select
 import shutil
+import signal
+import struct
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -166,6 +171,23 @@ def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playboo
     assert conf_d.read_bytes() == b"not a directory\n"
 
 
+@pytest.mark.skipif(shutil.which("chattr") is None or os.geteuid() != 0, reason="chattr +i needs root and e2fsprogs")
+def test_an_immutable_zshrc_is_refused_before_bashrc_is_written(run_playbook, target):
+    bashrc, zshrc = target.home / ".bashrc", target.home / ".zshrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n")
+    target.plant(zshrc, b"setopt no_beep\n")
+    subprocess.run(["chattr", "+i", str(zshrc)], check=True)
+    try:
+        result = run(run_playbook, target, shells=["bash", "zsh"])
+    finally:
+        subprocess.run(["chattr", "-i", str(zshrc)], check=True)
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith("{0}: Operation not permitted: {0} is immutable (chattr)".format(zshrc))
+    assert result["msg"].endswith("; nothing was changed"), result["msg"]
+    assert bashrc.read_bytes() == b"alias ll='ls -l'\n" and zshrc.read_bytes() == b"setopt no_beep\n"
+
+
 def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(run_playbook, target):
     bashrc = target.home / ".bashrc"
     target.plant(bashrc, b"alias ll='ls -l'\n" + BLOCK)
@@ -202,26 +224,41 @@ def test_diff_shows_the_managed_block_only(run_playbook, target):
     assert "+export AWS_PROFILE=dev" in completed.output
 
 
-def after_first_read(path, action, timeout=120):
-    """Run ``action`` in a thread as soon as a process has read ``path`` and closed it
-    (inotify's IN_CLOSE_NOWRITE on the file's inode): another program writing to the
-    file between the module's read and its rename, every time, not by luck."""
+def on_inotify(path, mask, action, wanted=lambda name: True, timeout=120):
+    """Run ``action`` in a thread as soon as inotify reports ``mask`` on ``path`` (for a
+    directory, for an entry whose name ``wanted`` accepts): something happening at an
+    exact point of the module's work, every time, not by luck."""
     libc = ctypes.CDLL(None, use_errno=True)
     descriptor = libc.inotify_init1(os.O_NONBLOCK)
     assert descriptor >= 0, os.strerror(ctypes.get_errno())
-    assert libc.inotify_add_watch(descriptor, str(path).encode(), 0x10) >= 0, os.strerror(ctypes.get_errno())
+    assert libc.inotify_add_watch(descriptor, str(path).encode(), mask) >= 0, os.strerror(ctypes.get_errno())
 
     def watch():
+        deadline = time.monotonic() + timeout
         try:
-            readable, _, _ = select.select([descriptor], [], [], timeout)
-            if readable:
-                action()
+            while time.monotonic() < deadline:
+                if not select.select([descriptor], [], [], max(0, deadline - time.monotonic()))[0]:
+                    return
+                events = os.read(descriptor, 65536)
+                while events:
+                    length = struct.unpack_from("iIII", events)[3]
+                    name = events[16 : 16 + length].rstrip(b"\0").decode()
+                    events = events[16 + length :]
+                    if wanted(name):
+                        action()
+                        return
         finally:
             os.close(descriptor)
 
     thread = threading.Thread(target=watch)
     thread.start()
     return thread
+
+
+def after_first_read(path, action):
+    """``action`` once a process has read ``path`` and closed it (IN_CLOSE_NOWRITE): another
+    program writing to the file between the module's read and its rename."""
+    return on_inotify(path, 0x10, action)
 
 
 @pytest.mark.parametrize("state", ["present", "absent"])
@@ -266,3 +303,89 @@ def test_every_shell_reads_the_block_it_gets(run_playbook, target):
     for shell in ("bash", "zsh"):
         assert target.shell(shell, 'printf %s "${#AWS_PROFILE}:$AWS_PROFILE"') == "3:dev", shell
     assert target.shell("fish", 'printf %s "$AWS_PROFILE"') == "dev"
+
+
+def kill_writers_of(directory, prefix):
+    """An action that SIGKILLs every process with a file named ``prefix``... of ``directory`` open."""
+
+    def kill():
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                opened = [
+                    os.readlink("/proc/{0}/fd/{1}".format(pid, fd)) for fd in os.listdir("/proc/{0}/fd".format(pid))
+                ]
+            except OSError:
+                continue  # gone meanwhile
+            if any(
+                os.path.dirname(name) == str(directory) and os.path.basename(name).startswith(prefix) for name in opened
+            ):
+                os.kill(int(pid), signal.SIGKILL)
+
+    return kill
+
+
+def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_leftover(tmp_path):
+    """ansible-playbook killed (SIGKILL, its whole process group) while the module writes a
+    20 MB ~/.bashrc: the file is the old one or the new one, never a part; the next run
+    removes the temporary files the killed ones left."""
+    from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
+
+    home = tmp_path / "home"
+    home.mkdir()
+    bashrc = home / ".bashrc"
+    old = b"alias ll='ls -l'\n" + b"# twenty megabytes of comments\n" * 680000
+    bashrc.write_bytes(old)
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(TASK.replace("      ignore_errors: true\n", "").split("    - ansible.builtin.copy:")[0])
+    env = dict(
+        PATH=os.environ["PATH"],
+        HOME=str(home),
+        ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"),
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+    )
+    argv = [
+        str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
+        str(playbook),
+        "-e",
+        json.dumps({"ansible_python_interpreter": sys.executable}),
+    ]
+
+    def leftovers():
+        return [name for name in os.listdir(str(home)) if name.startswith("..bashrc.")]
+
+    for _attempt in range(3):
+        process = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=str(REPOSITORY),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        # The module is killed as soon as its temporary file appears (IN_CREATE), while it writes 20 MB into it.
+        watcher = on_inotify(home, 0x100, kill_writers_of(home, "..bashrc."), lambda name: name.startswith("..bashrc."))
+        process.wait()
+        watcher.join()
+        assert bashrc.read_bytes() in (old, old + BLOCK)
+        if leftovers():
+            break
+        bashrc.write_bytes(old)
+    assert leftovers(), "no run was killed while writing"
+    bashrc.write_bytes(old)
+
+    finished = subprocess.run(
+        argv,
+        env=env,
+        cwd=str(REPOSITORY),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stdout
+    assert sorted(os.listdir(str(home))) == [".bashrc"]
+    assert bashrc.read_bytes() == old + BLOCK

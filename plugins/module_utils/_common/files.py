@@ -19,6 +19,8 @@ import os
 import pwd
 import re
 import stat
+import struct
+import sys
 import tempfile
 import time
 
@@ -296,7 +298,41 @@ def check_replaceable(path):
     real_path = os.path.realpath(path)
     _check_owner(real_path, current)
     check_directory(os.path.dirname(real_path), path)
+    for target in ([real_path] if current is not None else []) + [os.path.dirname(real_path)]:
+        attribute = _unchangeable(target)
+        if attribute:
+            raise OSError(
+                errno.EPERM,
+                "Operation not permitted: {0} is {1} (chattr), so it cannot be replaced".format(target, attribute),
+                path,
+            )
     return current
+
+
+# Linux's FS_IOC_GETFLAGS and the flags that forbid replacing a file or changing a directory.
+_GET_FLAGS = 0x80086601 if struct.calcsize("P") == 8 else 0x80046601
+_IMMUTABLE, _APPEND_ONLY = 0x10, 0x20
+
+
+def _unchangeable(path):
+    """ "immutable" or "append-only" when ``path`` has that attribute (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None  # what cannot be opened is reported by the write itself
+    try:
+        flags = struct.unpack("l", fcntl.ioctl(descriptor, _GET_FLAGS, struct.pack("l", 0)))[0]
+    except OSError:  # a file system without attributes
+        return None
+    finally:
+        os.close(descriptor)
+    if flags & _IMMUTABLE:
+        return "immutable"
+    if flags & _APPEND_ONLY:
+        return "append-only"
+    return None
 
 
 def check_directory(directory, path=None):
