@@ -35,6 +35,7 @@ TASK = """
   tasks:
     - recro.aws_sso.aws_sso_shell:
         user: "{{ user | default(omit) }}"
+        path: "{{ path | default(omit) }}"
         state: "{{ state | default('present') }}"
         profile: "{{ 'dev' if (state | default('present')) == 'present' else omit }}"
         sso_session: recro
@@ -389,3 +390,17 @@ def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_le
     assert finished.returncode == 0, finished.stdout
     assert sorted(os.listdir(str(home))) == [".bashrc"]
     assert bashrc.read_bytes() == old + BLOCK
+
+
+def test_with_path_the_block_exports_the_config_that_holds_the_profile(run_playbook, target):
+    """O(path): the shells' aws reads the profile from that config (a space in its name included)."""
+    config = target.home / "work config" / "aws"
+    target.plant(config, b"[profile dev]\nregion = eu-west-1\n")
+
+    result = run(run_playbook, target, path="~/work config/aws")
+
+    assert not result.get("failed") and result["changed"] is True, result
+    assert target.shell("bash", 'printf %s "$AWS_PROFILE|$AWS_CONFIG_FILE"') == "dev|{0}".format(config)
+    without = run(run_playbook, target)
+    assert without["files"][0]["action"] == "updated"
+    assert target.shell("bash", 'printf %s "$AWS_PROFILE|${AWS_CONFIG_FILE-unset}"') == "dev|unset"
