@@ -308,7 +308,11 @@ def new_login(module, session, files):
         is_client_error=is_client_error,
         is_transient=is_transient,
         check_mode=module.check_mode,
-        browser=sso_login.browser_opener(os.environ, module.params["open_browser"]),
+        browser=sso_login.browser_opener(
+            os.environ,
+            module.params["open_browser"],
+            account=module.account if user_files.needs_switch(module.account) else None,
+        ),
         locked=cache_lock(module),
     )
 

@@ -19,6 +19,7 @@ import pathlib
 import shutil
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -254,22 +255,26 @@ def test_the_cli_login_after_ours_reuses_our_registration(login, run_playbook, t
 
 BROWSER = """#!{python}
 # The person at the browser: follows the authorize page of the OIDC stand-in to the loopback redirect.
-import sys, urllib.request
+import os, sys, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
 with open({log!r}, 'a') as log:
     log.write(sys.argv[1] + '\\n')
+with open({uid_log!r}, 'a') as log:
+    log.write('%d %d\\n' % (os.getuid(), os.geteuid()))
 opener.open(sys.argv[1], timeout=30).read()
 """
 
 
-def fake_desktop(login, tmp_path):
-    """A desktop session whose ``xdg-open`` is the test following the URL."""
-    bin_dir = tmp_path / 'desktop-bin'
+def fake_desktop(login, directory, python=None):
+    """A desktop session whose ``xdg-open`` is the test following the URL; it logs the
+    URL (the second value) and the ids it runs with (``directory / 'browser.uid'``)."""
+    bin_dir = directory / 'desktop-bin'
     bin_dir.mkdir()
-    log = tmp_path / 'browser.log'
+    log = directory / 'browser.log'
     script = bin_dir / 'xdg-open'
+    python = python or shutil.which('python3') or '/usr/bin/python3'
     script.write_text(
-        BROWSER.format(python=shutil.which('python3') or '/usr/bin/python3', log=str(log)), encoding='utf-8'
+        BROWSER.format(python=python, log=str(log), uid_log=str(directory / 'browser.uid')), encoding='utf-8'
     )
     script.chmod(0o755)
     return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH']), log
@@ -779,3 +784,24 @@ def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login,
     assert login.token_file.read_bytes() == before
     assert_private(login)
     assert_no_secret(run, login)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
+def test_root_logs_in_with_pkce_for_a_user_and_the_browser_runs_as_the_user(login, run_playbook):
+    with throwaway_user() as user, tempfile.TemporaryDirectory(dir='/tmp') as shared:
+        directory = pathlib.Path(shared)
+        directory.chmod(0o777)  # the browser, run as the user, writes its logs here
+        home = pathlib.Path(user.pw_dir)
+        (home / '.aws').mkdir(mode=0o700)
+        (home / '.aws' / 'config').write_text(CONFIG, encoding='utf-8')
+        for path in (home / '.aws', home / '.aws' / 'config'):
+            os.chown(str(path), user.pw_uid, user.pw_gid)
+        env, log = fake_desktop(login, directory, python='/usr/bin/python3')
+
+        run = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', flow='pkce', timeout=60), env)
+
+        assert run.saved['status'] == 'logged_in', run.output
+        assert (directory / 'browser.uid').read_text(encoding='utf-8') == '{0} {0}\n'.format(user.pw_uid)
+        token_file = pathlib.Path(run.saved['token_file'])
+        assert token_file.parent.parent.parent.parent == home
+        assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600

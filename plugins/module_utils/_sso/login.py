@@ -839,8 +839,10 @@ class LoopbackServer:
         self.server.server_close()
 
 
-def browser_opener(environ, wanted, platform=None):
-    """A function that opens a URL in the desktop's browser, or ``None`` without a desktop session."""
+def browser_opener(environ, wanted, platform=None, account=None):
+    """A function that opens a URL in the desktop's browser, or ``None`` without a desktop
+    session. With ``account`` (root acting for a user), the browser runs with that user's
+    ids, never as root."""
     command = browser_command(environ, wanted, platform)
     if command is None:
         return None
@@ -849,9 +851,27 @@ def browser_opener(environ, wanted, platform=None):
         import subprocess  # pylint: disable=import-outside-toplevel
 
         with open(os.devnull, "wb") as devnull:
-            subprocess.Popen(command + [url], stdin=devnull, stdout=devnull, stderr=devnull)  # pylint: disable=consider-using-with
+            subprocess.Popen(  # pylint: disable=consider-using-with
+                command + [url],
+                stdin=devnull,
+                stdout=devnull,
+                stderr=devnull,
+                preexec_fn=None if account is None else _drop_to(account),
+            )
 
     return open_url
+
+
+def _drop_to(account):
+    """What a child process runs before it starts: ``account``'s groups, gid and uid, for good."""
+    groups = os.getgrouplist(account.name, account.gid)
+
+    def drop():
+        os.setgroups(groups)
+        os.setgid(account.gid)
+        os.setuid(account.uid)
+
+    return drop
 
 
 def browser_command(environ, wanted, platform=None):
