@@ -805,3 +805,22 @@ def test_root_logs_in_with_pkce_for_a_user_and_the_browser_runs_as_the_user(logi
         token_file = pathlib.Path(run.saved['token_file'])
         assert token_file.parent.parent.parent.parent == home
         assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def test_cached_secrets_of_another_type_are_not_sent_nor_shown(login, run_playbook):
+    # A registration and a pending authorization whose secrets are not strings: botocore would echo them in
+    # "Invalid type for parameter clientSecret, value: ...". They are registered and started again instead.
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(wait=False), login.env).saved['status'] == 'pending'
+    for path in login.cache_files():
+        entry = json.loads(path.read_text(encoding='utf-8'))
+        for key in ('clientSecret', 'deviceCode'):
+            if key in entry:
+                entry[key] = {'planted': 'secret-of-another-type'}
+        path.write_text(json.dumps(entry), encoding='utf-8')
+    approve_when_asked(login.oidc)
+    run = run_playbook(login_task(timeout=60), login.env)
+    assert run.saved['status'] == 'logged_in', run.output
+    assert 'secret-of-another-type' not in run.output + json.dumps(run.saved)
+    assert login.oidc.count('RegisterClient') == 2 and login.oidc.count('StartDeviceAuthorization') == 2
+    assert_private(login)

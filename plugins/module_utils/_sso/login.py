@@ -181,7 +181,10 @@ class Answer:
 
 def registration_usable(registration, flow, now):
     """Whether a cached registration serves ``flow`` for 15 more minutes."""
-    if not isinstance(registration, dict) or not registration.get("clientId") or not registration.get("clientSecret"):
+    # Strings only: a value of another type would be echoed by botocore's parameter check.
+    if not isinstance(registration, dict) or not all(
+        isinstance(registration.get(key), str) and registration.get(key) for key in ("clientId", "clientSecret")
+    ):
         return False
     if not _expires_after(registration.get("expiresAt"), now, REGISTRATION_MARGIN):
         return False
@@ -250,6 +253,7 @@ def pending_usable(pending, registration, start_url, now):
         isinstance(pending, dict)
         and pending.get("clientId") == registration.get("clientId")
         and pending.get("startUrl") == start_url
+        and isinstance(pending.get("deviceCode"), str)
         and pending.get("deviceCode")
         and _expires_after(pending.get("expiresAt"), now, PENDING_MARGIN)
     )
