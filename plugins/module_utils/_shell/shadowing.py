@@ -42,7 +42,7 @@ def exported_names(text):
     """(line number, variable) for each watched variable exported/set in shell ``text``, and each
     plain assignment of a profile variable (which changes the value once it is exported)."""
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines_of(text), 1):
         for pattern in _PATTERNS + _PROFILE_ASSIGNMENTS:
             match = pattern.match(line)
             if match:
@@ -54,7 +54,7 @@ def exported_names(text):
 def sourcing_line(text, name):
     """The number of the first line of ``text`` that reads ``~/name``, or None."""
     pattern = re.compile(_SOURCES.format(re.escape(name)))
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines_of(text), 1):
         if not line.lstrip().startswith("#") and pattern.search(line):
             return number
     return None
@@ -82,30 +82,45 @@ def rc_conflicts(path, text, block, overrides_after=None):
     return conflicts
 
 
+# configparser's section header, as botocore reads the credentials file: the name is
+# what stands between the brackets, spaces included ("[ default ]" is not the default).
+_SECTION = re.compile(r"\[(?P<name>.+)\]")
+
+
 def credentials_conflicts(path, text, profiles):
-    """Sections of the credentials file named like ``profiles`` or default holding static keys."""
+    """Sections of the credentials file named like ``profiles`` or default holding static
+    keys, read as botocore's configparser reads them: ``key = value`` or ``key: value``,
+    keys in any case, an indented line continuing the value above, ``#``/``;`` comments."""
     conflicts = []
     wanted = set(profiles) | {"default"}
     current = None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines_of(text), 1):
         stripped = line.strip()
-        if stripped.startswith("[") and stripped.endswith("]"):
-            current = (stripped[1:-1].strip(), number)
+        if not stripped or stripped[0] in "#;" or line[0] in " \t":
             continue
-        key = stripped.split("=", 1)[0].strip().lower()
-        if (
-            current
-            and current[0] in wanted
-            and "=" in stripped
-            and key in ("aws_access_key_id", "aws_secret_access_key")
-        ):
+        header = _SECTION.match(stripped)
+        if header:
+            current = header.group("name")
+            continue
+        key = re.split(r"[=:]", stripped, maxsplit=1)[0].strip().lower()
+        if current in wanted and key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
             conflicts.append(
                 dict(
                     path=path,
                     line=number,
-                    variable="[{0}] {1}".format(current[0], key),
+                    variable="[{0}] {1}".format(current, key),
                     kind="credentials_file",
                     effect=EFFECTS["credentials_file"],
                 )
             )
     return conflicts
+
+
+def lines_of(text):
+    """The lines of ``text`` as a shell or configparser counts them: split at LF only (a
+    CR before it is part of the line end), not at the form feeds and other separators
+    ``str.splitlines`` also splits at."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]

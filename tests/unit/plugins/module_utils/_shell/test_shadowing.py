@@ -64,3 +64,23 @@ def test_login_file_settings_after_it_reads_bashrc():
     assert [c["line"] for c in sh.rc_conflicts("/h/.profile", text, None, after)] == [5]
     assert sh.sourcing_line("# . ~/.bashrc\n. ~/.bashrc_old\n", ".bashrc") is None
     assert sh.sourcing_line("[ -f ~/.bashrc ] && source ~/.bashrc\n", ".bashrc") == 1
+
+
+def test_credentials_read_as_botocore_reads_them():
+    text = (
+        "[ default ]\naws_access_key_id = A\n"  # not the default profile: the name has spaces
+        "[default]\nregion = x\n  aws_access_key_id = continued value\n"  # indented: part of region
+        "AWS_SECRET_ACCESS_KEY: s\n"  # ':' and any case are a key as well
+        "# aws_access_key_id = commented\n; aws_access_key_id = commented\n"
+        "[dev]\naws_session_token=t\n"
+    )
+    conflicts = sh.credentials_conflicts("/h/c", text, ["dev"])
+    assert [(c["line"], c["variable"]) for c in conflicts] == [
+        (6, "[default] aws_secret_access_key"),
+        (10, "[dev] aws_session_token"),
+    ]
+
+
+def test_line_numbers_are_the_shells_a_form_feed_is_no_line_break():
+    text = "# section\x0c\nalias a=b\x0b\r\nexport AWS_ACCESS_KEY_ID=x\n"
+    assert [c["line"] for c in sh.rc_conflicts("/h/.rc", text, None)] == [3]
