@@ -247,7 +247,7 @@ def write(module, account, plan, written):
 
     consequence = "; already written: {0}".format(", ".join(written)) if written else "; nothing was changed"
     with as_user(module, account, consequence, plan["path"]):
-        directory = os.path.dirname(os.path.realpath(plan["path"]))
+        directory = os.path.dirname(plan["path"])  # conf.d; never where a symlink points (refused when missing)
         if not os.path.isdir(directory):
             user_files.make_directories(directory, 0o755)
         user_files.rewrite(plan["path"], change, before=plan["before"], new_file_mode=0o644)

@@ -189,6 +189,24 @@ def test_an_immutable_zshrc_is_refused_before_bashrc_is_written(run_playbook, ta
     assert bashrc.read_bytes() == b"alias ll='ls -l'\n" and zshrc.read_bytes() == b"setopt no_beep\n"
 
 
+def test_a_symlink_into_a_missing_directory_is_refused_naming_both(run_playbook, target):
+    bashrc, zshrc = target.home / ".bashrc", target.home / ".zshrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n")
+    zshrc.symlink_to(target.home / "dotfiles" / "zsh" / "zshrc")
+    os.lchown(str(zshrc), *(os.stat(str(bashrc))[4:6]))
+
+    result = run(run_playbook, target, shells=["bash", "zsh"])
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith(
+        "{0}: is a symbolic link to {1}, whose directory does not exist: refused".format(
+            zshrc, target.home / "dotfiles" / "zsh" / "zshrc"
+        )
+    ), result["msg"]
+    assert result["msg"].endswith("; nothing was changed"), result["msg"]
+    assert not (target.home / "dotfiles").exists() and bashrc.read_bytes() == b"alias ll='ls -l'\n"
+
+
 def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(run_playbook, target):
     bashrc = target.home / ".bashrc"
     target.plant(bashrc, b"alias ll='ls -l'\n" + BLOCK)

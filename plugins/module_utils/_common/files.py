@@ -297,6 +297,13 @@ def check_replaceable(path):
     current = check_regular(path)
     real_path = os.path.realpath(path)
     _check_owner(real_path, current)
+    if current is None and os.path.islink(path) and not os.path.isdir(os.path.dirname(real_path)):
+        # Creating the directory a dangling symlink points into would write where nobody asked.
+        raise OSError(
+            errno.ENOENT,
+            "is a symbolic link to {0}, whose directory does not exist: refused".format(real_path),
+            path,
+        )
     check_directory(os.path.dirname(real_path), path)
     for target in ([real_path] if current is not None else []) + [os.path.dirname(real_path)]:
         attribute = _unchangeable(target)
