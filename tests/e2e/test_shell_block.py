@@ -76,9 +76,9 @@ def target(request, tmp_path):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
 
-        def shell(name, command):
-            # fish: -lc (its conf.d is read by every fish); bash, zsh: interactive (-ic).
-            return shell_prints(name, command, env, cwd=str(home), login=name == "fish")
+        def shell(name, command, login=False):
+            # fish: -lc (its conf.d is read by every fish); bash, zsh: interactive (-ic), or -lic.
+            return shell_prints(name, command, env, cwd=str(home), login=login or name == "fish")
 
         yield Target(home, env, {}, plant, shell)
         return
@@ -93,8 +93,9 @@ def target(request, tmp_path):
             for made in [path] + [parent for parent in path.parents if home in parent.parents]:
                 os.chown(str(made), user.pw_uid, user.pw_gid)
 
-        def shell(name, command):
-            return as_user(user, [name, "-lc" if name == "fish" else "-ic", command])
+        def shell(name, command, login=False):
+            flag = "-lc" if name == "fish" else ("-lic" if login else "-ic")
+            return as_user(user, [name, flag, command])
 
         yield Target(home, {"PATH": os.environ["PATH"]}, {"user": user.pw_name}, plant, shell)
 
@@ -422,3 +423,37 @@ def test_with_path_the_block_exports_the_config_that_holds_the_profile(run_playb
     without = run(run_playbook, target)
     assert without["files"][0]["action"] == "updated"
     assert target.shell("bash", 'printf %s "$AWS_PROFILE|${AWS_CONFIG_FILE-unset}"') == "dev|unset"
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_what_shadows_the_profile_in_fish_is_what_fish_ends_with(run_playbook, target):
+    fish = target.home / ".config" / "fish"
+    target.plant(fish / "conf.d" / "aaa.fish", b"set -gx AWS_PROFILE early\n")
+    target.plant(fish / "fish_variables", b"# VERSION: 3.0\nSETUVAR --export AWS_ACCESS_KEY_ID:AKIAIOSFODNN7EXAMPLE\n")
+    target.plant(fish / "conf.d" / "zzz.fish", b"test -n x; and set --global --export AWS_PROFILE late\n")
+
+    result = run(run_playbook, target, shells=["fish"])
+
+    assert not result.get("failed"), result
+    found = sorted((c["path"], c["line"], c["kind"]) for c in result["conflicts"])
+    assert found == [
+        (str(fish / "conf.d" / "zzz.fish"), 1, "profile_override"),
+        (str(fish / "fish_variables"), 2, "static_credentials"),
+    ], found
+    assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(result)
+    # fish agrees: the later conf.d file wins over our block, the universal key is exported.
+    assert target.shell("fish", 'printf "%s %s" $AWS_PROFILE $AWS_ACCESS_KEY_ID') == "late AKIAIOSFODNN7EXAMPLE"
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_what_shadows_the_profile_in_zsh_is_what_a_login_zsh_ends_with(run_playbook, target):
+    target.plant(target.home / ".zprofile", b"export AWS_PROFILE=early\n")
+    target.plant(target.home / ".zlogin", b"[[ -o login ]] && export AWS_PROFILE=late\n")
+
+    result = run(run_playbook, target, shells=["zsh"])
+
+    assert not result.get("failed"), result
+    found = [(c["path"], c["line"], c["kind"]) for c in result["conflicts"]]
+    assert found == [(str(target.home / ".zlogin"), 1, "profile_override")], found
+    assert target.shell("zsh", 'printf %s "$AWS_PROFILE"', login=True) == "late"
+    assert target.shell("zsh", 'printf %s "$AWS_PROFILE"') == "dev"  # not a login shell: no .zlogin

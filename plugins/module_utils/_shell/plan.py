@@ -15,12 +15,14 @@ import os
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing
 
-# Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE.
+# Other startup files of each shell, checked for static keys and AWS_CONFIG_FILE (fish also
+# reads the other files of its conf.d directory, see startup_file_conflicts).
 STARTUP_FILES = {
     "bash": (".bashrc", ".bash_profile", ".bash_login", ".profile"),
-    "zsh": (".zshenv", ".zprofile", ".zshrc"),
-    "fish": (".config/fish/config.fish",),
+    "zsh": (".zshenv", ".zprofile", ".zshrc", ".zlogin"),
+    "fish": (".config/fish/config.fish", ".config/fish/fish_variables"),
 }
+FISH_CONF_D = ".config/fish/conf.d"
 # The login files bash reads, the first that exists only.
 BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
 
@@ -73,14 +75,14 @@ def _conflicts(path, data, shell):
     return shadowing.rc_conflicts(path, text, shell_rc.block_position(data, path, shell))
 
 
-def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=os.path.exists):
+def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=os.path.exists, listdir=os.listdir):
     """What shadows the profile in the other startup files of ``shells`` (not those in
     ``planned_paths``, already scanned); ``read(path)`` gives a file's bytes or None."""
     rc_files = shell_rc.rc_files(platform)
     bash_login_file = next((name for name in BASH_LOGIN_FILES if exists(os.path.join(home, name))), None)
     conflicts = []
     for shell in shells:
-        for name in STARTUP_FILES[shell]:
+        for name in STARTUP_FILES[shell] + (_other_conf_d_files(home, rc_files, listdir) if shell == "fish" else ()):
             path = os.path.join(home, name)
             if path in planned_paths:
                 continue
@@ -93,9 +95,32 @@ def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=o
             login_file = shell == "bash" and rc_files["bash"] == ".bashrc" and name == bash_login_file
             overrides_after = (shadowing.sourcing_line(text, ".bashrc") or 0) if login_file else None
             found = shadowing.rc_conflicts(path, text, None, overrides_after)
-            # fish reads config.fish after conf.d: its profile settings win; elsewhere the order is unknown.
-            conflicts.extend(c for c in found if shell == "fish" or login_file or c["kind"] != "profile_override")
+            wins = login_file or _read_after_ours(shell, name, rc_files)
+            conflicts.extend(c for c in found if wins or c["kind"] != "profile_override")
     return conflicts
+
+
+def _other_conf_d_files(home, rc_files, listdir):
+    try:
+        names = sorted(listdir(os.path.join(home, FISH_CONF_D)))
+    except OSError:
+        return ()
+    ours = os.path.basename(rc_files["fish"])
+    return tuple(FISH_CONF_D + "/" + name for name in names if name.endswith(".fish") and name != ours)
+
+
+def _read_after_ours(shell, name, rc_files):
+    """Whether the shell reads ``name`` after our rc file, so that its profile settings win:
+    zsh's .zlogin (after .zshrc, in a login shell); fish's config.fish (after conf.d) and
+    conf.d files sorting after ours. A fish universal variable (fish_variables) loses to
+    our global one; .zshenv and .zprofile come before .zshrc; elsewhere the order is unknown."""
+    if shell == "zsh":
+        return name == ".zlogin"
+    if shell != "fish":
+        return False
+    if name.startswith(FISH_CONF_D + "/"):
+        return os.path.basename(name) > os.path.basename(rc_files["fish"])
+    return name == ".config/fish/config.fish"
 
 
 def conflict_message(conflict):

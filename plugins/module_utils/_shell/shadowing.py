@@ -14,18 +14,28 @@ PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 CONFIG_VARS = ("AWS_CONFIG_FILE",)
 WATCHED = STATIC + PROFILE_VARS + CONFIG_VARS
 _NAMES = "|".join(WATCHED)
+# Where a command starts: a line's start, or after ; & | ( { and then/do/else (sh) or
+# and/or/begin (fish), so that "cmd && export X=...", "if ...; then export X=...; fi" and
+# "test ...; and set -gx X ..." count as the shells run them.
+_COMMAND = r"(?:^|[;&|({]|\b(?:then|do|else|and|or|begin)\b)\s*"
+# fish's set options: short (-gx, -Ux) or long (--global --export).
+_FISH_OPTIONS = r"(?:(?:-[a-zA-Z]+|--[a-z]+)\s+)*"
+_FISH_EXPORT = r"(?:-[a-zA-Z]*x[a-zA-Z]*|--export)\s+"
 _PATTERNS = [
     re.compile(
-        r"^\s*(?:export|declare\s+-[a-zA-Z]*x[a-zA-Z]*|typeset\s+-[a-zA-Z]*x[a-zA-Z]*)\s+(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
-        r"(?P<name>" + _NAMES + r")\b"
+        _COMMAND + r"(?:export|declare\s+-[a-zA-Z]*x[a-zA-Z]*|typeset\s+-[a-zA-Z]*x[a-zA-Z]*)\s+"
+        r"(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<name>" + _NAMES + r")\b"
     ),
-    re.compile(r"^\s*(?P<name>" + _NAMES + r")=.*;\s*export\s+(?P=name)\b"),
-    re.compile(r"^\s*set\s+(?:-[a-zA-Z]*x[a-zA-Z]*\s+)+(?P<name>" + _NAMES + r")\b"),
+    re.compile(_COMMAND + r"(?P<name>" + _NAMES + r")=.*;\s*export\s+(?P=name)\b"),
+    re.compile(_COMMAND + r"set\s+" + _FISH_OPTIONS + _FISH_EXPORT + _FISH_OPTIONS + r"(?P<name>" + _NAMES + r")\b"),
+    # fish's universal variables (~/.config/fish/fish_variables): "SETUVAR --export NAME:value"
+    # (format 3.0), "SET_EXPORT NAME:value" (before).
+    re.compile(r"^(?:SETUVAR\s+--export|SET_EXPORT)\s+(?P<name>" + _NAMES + r"):"),
 ]
 # Once our block has exported the profile, a plain assignment (sh) or set (fish) changes the exported value.
 _PROFILE_ASSIGNMENTS = [
-    re.compile(r"^\s*(?P<name>" + "|".join(PROFILE_VARS) + r")="),
-    re.compile(r"^\s*set\s+(?:-[a-zA-Z]+\s+)*(?P<name>" + "|".join(PROFILE_VARS) + r")\s"),
+    re.compile(_COMMAND + r"(?P<name>" + "|".join(PROFILE_VARS) + r")="),
+    re.compile(_COMMAND + r"set\s+" + _FISH_OPTIONS + r"(?P<name>" + "|".join(PROFILE_VARS) + r")\s"),
 ]
 # A line of a bash login file that reads the rc file (as Debian's ~/.profile reads ~/.bashrc).
 _SOURCES = r"(?:^|[\s;&|])(?:\.|source)\s+[\"']?(?:\$HOME|\$\{{HOME\}}|~)/{0}[\"']?(?:\s|;|$)"
@@ -43,8 +53,10 @@ def exported_names(text):
     plain assignment of a profile variable (which changes the value once it is exported)."""
     found = []
     for number, line in enumerate(lines_of(text), 1):
+        if line.lstrip().startswith("#"):
+            continue
         for pattern in _PATTERNS + _PROFILE_ASSIGNMENTS:
-            match = pattern.match(line)
+            match = pattern.search(line)
             if match:
                 found.append((number, match.group("name")))
                 break

@@ -84,3 +84,33 @@ def test_credentials_read_as_botocore_reads_them():
 def test_line_numbers_are_the_shells_a_form_feed_is_no_line_break():
     text = "# section\x0c\nalias a=b\x0b\r\nexport AWS_ACCESS_KEY_ID=x\n"
     assert [c["line"] for c in sh.rc_conflicts("/h/.rc", text, None)] == [3]
+
+
+@pytest.mark.parametrize(
+    "line, name",
+    [
+        ("set --global --export AWS_ACCESS_KEY_ID AKIA", "AWS_ACCESS_KEY_ID"),
+        ("set --export AWS_SESSION_TOKEN t", "AWS_SESSION_TOKEN"),
+        ("set -g -x AWS_SECRET_ACCESS_KEY s", "AWS_SECRET_ACCESS_KEY"),
+        ("test -f ~/.keys && export AWS_ACCESS_KEY_ID=AKIA", "AWS_ACCESS_KEY_ID"),
+        ('if [ -n "$WORK" ]; then export AWS_SECRET_ACCESS_KEY=s; fi', "AWS_SECRET_ACCESS_KEY"),
+        ("true || { export AWS_SESSION_TOKEN=t; }", "AWS_SESSION_TOKEN"),
+        ("SETUVAR --export AWS_ACCESS_KEY_ID:AKIA", "AWS_ACCESS_KEY_ID"),
+    ],
+)
+def test_static_keys_as_the_shells_run_them(line, name):
+    (conflict,) = sh.rc_conflicts("/h/.rc", line + "\n", None)
+    assert (conflict["variable"], conflict["kind"]) == (name, "static_credentials")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["# a && export AWS_ACCESS_KEY_ID=x", "set --global AWS_ACCESS_KEY_ID x", "SETUVAR AWS_ACCESS_KEY_ID:x"],
+)
+def test_what_exports_nothing_is_not_reported(line):
+    assert sh.rc_conflicts("/h/.rc", line + "\n", None) == []
+
+
+def test_a_one_line_conditional_profile_setting_after_the_block_wins():
+    text = "#B\nexport AWS_PROFILE=dev\n#E\n[ -n \"$WORK\" ] && export AWS_PROFILE=work\n"
+    assert [(c["line"], c["kind"]) for c in sh.rc_conflicts("/h/.rc", text, (1, 3))] == [(4, "profile_override")]

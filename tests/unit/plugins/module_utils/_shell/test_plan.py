@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Which shells, and what shadows the profile in the files each shell reads besides ours."""
+
+from __future__ import annotations
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan
+
+
+def scan(tmp_path, files, shells=("fish",)):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def read(path):
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return None
+
+    ours = [str(tmp_path / ".config/fish/conf.d/recro_sso.fish")]
+    found = plan.startup_file_conflicts(str(tmp_path), list(shells), "Linux", ours, read)
+    return sorted((c["path"][len(str(tmp_path)) + 1 :], c["line"], c["kind"]) for c in found)
+
+
+def test_fish_conf_d_files_after_ours_win_before_ours_and_universal_ones_do_not(tmp_path):
+    found = scan(
+        tmp_path,
+        {
+            ".config/fish/conf.d/recro_sso.fish": "set -gx AWS_PROFILE dev\n",
+            ".config/fish/conf.d/aaa.fish": "set -gx AWS_PROFILE early\nset -gx AWS_ACCESS_KEY_ID AKIA\n",
+            ".config/fish/conf.d/zzz.fish": "set --global --export AWS_PROFILE late\n",
+            ".config/fish/fish_variables": "# VERSION: 3.0\nSETUVAR --export AWS_PROFILE:universal\n",
+            ".config/fish/config.fish": "if status is-interactive\n    set -gx AWS_DEFAULT_PROFILE x\nend\n",
+        },
+    )
+    assert found == [
+        (".config/fish/conf.d/aaa.fish", 2, "static_credentials"),
+        (".config/fish/conf.d/zzz.fish", 1, "profile_override"),
+        (".config/fish/config.fish", 2, "profile_override"),
+    ]
+
+
+def test_zsh_login_files_are_read_and_zlogin_comes_after_zshrc(tmp_path):
+    files = {
+        ".zlogin": "export AWS_SESSION_TOKEN=t\nexport AWS_PROFILE=late\n",
+        ".zprofile": "export AWS_CONFIG_FILE=/x\nexport AWS_PROFILE=early\n",
+    }
+    found = scan(tmp_path, files, ["zsh"])
+    assert found == [
+        (".zlogin", 1, "static_credentials"),
+        (".zlogin", 2, "profile_override"),
+        (".zprofile", 1, "config_file"),
+    ]
