@@ -82,6 +82,16 @@ options:
     description: Fail, naming file and line of each conflict, when any is found.
     type: bool
     default: false
+  verify_shells:
+    description:
+      - After writing, start each shell of RV(shells) as the user's login shell does (C(bash -lic), C(zsh -lic),
+        C(fish -lc)), as the user, with no terminal, stdin closed and a 10 second timeout, and report in
+        RV(verified) which C(AWS_*) variables it ends with (names, and the values of the two profile variables
+        only). A shell that hangs is killed and reported; one that prints is reported as printing, never with what
+        it printed. Not in check mode (the files are not written then).
+      - What the shell does, where RV(conflicts) is what a scan of the files found.
+    type: bool
+    default: false
   path:
     description:
       - The AWS config file that holds O(profile). When given, the block also exports C(AWS_CONFIG_FILE) with it, so
@@ -165,6 +175,38 @@ conflicts:
       description: What the setting does to the exported profile.
       type: str
       returned: always
+verified:
+  description: With O(verify_shells), what each login shell ended with.
+  type: list
+  elements: dict
+  returned: when O(verify_shells) is true and not in check mode
+  contains:
+    shell:
+      description: The shell.
+      type: str
+      returned: always
+    status:
+      description: V(ok), V(timed out) (killed after 10 seconds), V(failed) (it ended before printing its
+        environment) or V(not installed).
+      type: str
+      returned: always
+    printed:
+      description: Whether the shell printed anything while starting (what it printed is never returned).
+      type: bool
+      returned: always
+    exported:
+      description: The names of the C(AWS_*) variables it ended with.
+      type: list
+      elements: str
+      returned: always
+    profile:
+      description: The value of C(AWS_PROFILE), or null.
+      type: str
+      returned: always
+    default_profile:
+      description: The value of C(AWS_DEFAULT_PROFILE), or null.
+      type: str
+      returned: always
 messages:
   description: One message per change or conflict.
   type: list
@@ -183,6 +225,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.module impor
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan as shell_plan
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import verify as shell_verify
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
 
 
@@ -289,6 +332,20 @@ def other_conflicts(module, account, shells, platform, rc_paths):
     return conflicts
 
 
+def verify_shells(module, shells, result):
+    """What each shell ends with as the user's login shell (``_shell.verify``)."""
+    params = module.params
+    result["verified"] = [shell_verify.verify_shell(module.account, shell) for shell in shells]
+    for report in result["verified"]:
+        message = None
+        if params["state"] == "present":
+            message = shell_verify.verdict(report, params["profile"], params["export_aws_profile"])
+        elif report["status"] != "ok":
+            message = "{0}: the login shell {1}".format(report["shell"], report["status"])
+        if message:
+            result["messages"].append(message)
+
+
 def block_diff(plans):
     """The managed block before and after, per changed file: never the file's other lines."""
     return [
@@ -317,6 +374,7 @@ def main():
             managed_profiles=dict(type="list", elements="str", default=[]),
             credentials_path=dict(type="path"),
             fail_on_conflicts=dict(type="bool", default=False),
+            verify_shells=dict(type="bool", default=False),
         ),
         required_if=[("state", "present", ["profile"])],
     )
@@ -339,6 +397,8 @@ def main():
     done = [message for message in result["messages"] if not module.check_mode]
     with as_user(module, account, "; done before: " + ", ".join(done) if done else "", **result):
         result["conflicts"].extend(other_conflicts(module, account, shells, platform, rc_paths))
+    if params["verify_shells"] and not module.check_mode:
+        verify_shells(module, shells, result)
     conflict_messages = [shell_plan.conflict_message(conflict) for conflict in result["conflicts"]]
     result["messages"].extend(conflict_messages)
     if params["fail_on_conflicts"] and result["conflicts"]:

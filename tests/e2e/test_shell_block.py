@@ -41,6 +41,7 @@ TASK = """
         sso_session: recro
         shells: "{{ shells | default(['bash']) }}"
         platform: Linux
+        verify_shells: "{{ verify | default(false) }}"
       register: result
       ignore_errors: true
     - ansible.builtin.copy:
@@ -457,3 +458,36 @@ def test_what_shadows_the_profile_in_zsh_is_what_a_login_zsh_ends_with(run_playb
     assert found == [(str(target.home / ".zlogin"), 1, "profile_override")], found
     assert target.shell("zsh", 'printf %s "$AWS_PROFILE"', login=True) == "late"
     assert target.shell("zsh", 'printf %s "$AWS_PROFILE"') == "dev"  # not a login shell: no .zlogin
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None or shutil.which("fish") is None, reason="zsh and fish are needed")
+def test_verify_shells_reports_what_each_login_shell_ends_with_and_never_waits(run_playbook, target):
+    target.plant(target.home / ".bashrc", b"echo 'hello from bashrc: wJalrXUtnFEMI'\n")
+    target.plant(target.home / ".zshrc", b"sleep 300\n")
+    target.plant(target.home / ".config" / "fish" / "config.fish", b"set -gx AWS_ACCESS_KEY_ID AKIAIOSFODNN7EXAMPLE\n")
+    target.plant(
+        target.home / ".profile",
+        b'[ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n',
+    )
+    started = time.monotonic()
+
+    result = run(run_playbook, target, shells=["bash", "zsh", "fish"], verify=True)
+
+    assert time.monotonic() - started < 120
+    assert not result.get("failed"), result
+    verified = {report["shell"]: report for report in result["verified"]}
+    assert verified["bash"] == dict(
+        shell="bash",
+        status="ok",
+        printed=True,
+        exported=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"],
+        profile="dev",
+        default_profile="dev",
+    )
+    assert verified["zsh"]["status"] == "timed out"
+    assert verified["fish"]["exported"] == ["AWS_ACCESS_KEY_ID", "AWS_DEFAULT_PROFILE", "AWS_PROFILE"]
+    assert verified["fish"]["profile"] == "dev"
+    assert "zsh: the login shell timed out" in result["messages"]
+    assert "fish: a login shell exports AWS_ACCESS_KEY_ID, which win over the profile" in result["messages"]
+    text = json.dumps(result)
+    assert "AKIAIOSFODNN7EXAMPLE" not in text and "wJalrXUtnFEMI" not in text

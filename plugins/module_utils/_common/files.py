@@ -534,3 +534,20 @@ def remove_file(path):
             return False
         raise
     return True
+
+
+def child_as(account):
+    """A ``preexec_fn`` that makes a child process run as ``account`` (all its ids and
+    groups) when root works for another user; None otherwise."""
+    if not needs_switch(account):
+        return None
+
+    def switch():
+        try:
+            os.setgroups(os.getgrouplist(account.name, account.gid))
+        except OSError:  # macOS refuses more than 16 supplementary groups
+            os.setgroups([account.gid])
+        os.setgid(account.gid)
+        os.setuid(account.uid)
+
+    return switch

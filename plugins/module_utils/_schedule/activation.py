@@ -17,24 +17,11 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units
 
 
-def _switch_to(account):
-    """A preexec function that makes a child process run as ``account``."""
-    if not user_files.needs_switch(account):
-        return None
-
-    def switch():
-        os.setgroups(os.getgrouplist(account.name, account.gid))
-        os.setgid(account.gid)
-        os.setuid(account.uid)
-
-    return switch
-
-
 def run_as(account, argv, runtime_dir):
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
     return subprocess.run(
         argv,
-        preexec_fn=_switch_to(account),
+        preexec_fn=user_files.child_as(account),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The proof a scan cannot give: start the user's real login shells, as the user, with no
+terminal, stdin closed and a short timeout, and say which AWS_* variables each ends with.
+
+Standard library only. Only variable names leave this module, and the values of the two
+profile variables (profile names); a shell that hangs is killed, one that prints is
+reported as printing, never with what it printed (it may be a secret)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+
+# How each shell starts as a person's login terminal does, without a terminal.
+LOGIN_FLAGS = {"bash": "-lic", "zsh": "-lic", "fish": "-lc"}
+# What the shell runs last: a line the output is cut at, then its environment, NUL-separated.
+_MARK = "--recro-aws-sso-environment--"
+_SCRIPT = "printf '\\n%s\\n' {0}; exec env -0".format(_MARK)
+# Values that may be shown: profile names.
+SHOWN = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+DEFAULT_TIMEOUT = 10
+
+
+def environment_for(account, shell_path):
+    """A login's environment: no variable of the module's run (AWS_* of the controller
+    must not look like the shell's own)."""
+    return {
+        "HOME": account.home,
+        "USER": account.name,
+        "LOGNAME": account.name,
+        "SHELL": shell_path,
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "TERM": "dumb",
+    }
+
+
+def parse(output):
+    """``(printed, variables)`` from a run's output: whether the shell printed anything
+    before the mark, and its AWS_* variables (values only for :data:`SHOWN`)."""
+    before, found, after = output.partition(("\n" + _MARK + "\n").encode())
+    if not found:
+        return bool(output.strip()), None
+    variables = {}
+    for entry in after.split(b"\0"):
+        name, _equals, value = entry.decode("utf-8", "replace").partition("=")
+        if name.startswith("AWS_"):
+            variables[name] = value if name in SHOWN else None
+    return bool(before.strip()), variables
+
+
+def verify_shell(account, shell, timeout=DEFAULT_TIMEOUT):
+    """What ``shell`` (bash, zsh or fish) ends with as ``account``'s login shell: a dict
+    with ``shell``, ``status`` (``ok``, ``timed out``, ``failed``, ``not installed``),
+    ``printed``, ``exported`` (the AWS_* names) and ``profile``/``default_profile``."""
+    report = dict(shell=shell, status="not installed", printed=False, exported=[], profile=None, default_profile=None)
+    path = shutil.which(shell)
+    if path is None:
+        return report
+    process = subprocess.Popen(
+        [path, LOGIN_FLAGS[shell], _SCRIPT],
+        env=environment_for(account, path),
+        cwd=account.home,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=user_files.child_as(account),
+        start_new_session=True,  # no controlling terminal; the whole group is killed on timeout
+    )
+    try:
+        output = process.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        report["status"] = "timed out"
+        return report
+    printed, variables = parse(output)
+    report["printed"] = printed
+    if variables is None:
+        report["status"] = "failed"
+        return report
+    report.update(
+        status="ok",
+        exported=sorted(variables),
+        profile=variables.get("AWS_PROFILE"),
+        default_profile=variables.get("AWS_DEFAULT_PROFILE"),
+    )
+    return report
+
+
+def verdict(report, profile, export_aws_profile=True):
+    """A message when ``report`` shows the shell does not end with ``profile``, else None."""
+    if report["status"] != "ok":
+        return "{0}: the login shell {1}".format(report["shell"], report["status"])
+    wanted = {"AWS_DEFAULT_PROFILE": profile}
+    if export_aws_profile:
+        wanted["AWS_PROFILE"] = profile
+    got = {"AWS_DEFAULT_PROFILE": report["default_profile"], "AWS_PROFILE": report["profile"]}
+    wrong = sorted(name for name, value in wanted.items() if got[name] != value)
+    if wrong:
+        return "{0}: a login shell ends with {1} (expected {2!r})".format(
+            report["shell"], ", ".join("{0}={1!r}".format(name, got[name]) for name in wrong), profile
+        )
+    static = [
+        name
+        for name in report["exported"]
+        if name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    ]
+    if static:
+        return "{0}: a login shell exports {1}, which win over the profile".format(report["shell"], ", ".join(static))
+    return None
