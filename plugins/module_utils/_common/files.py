@@ -187,6 +187,13 @@ def needs_switch(account):
     return os.geteuid() == 0 and account.uid != 0
 
 
+def _set_groups(account):
+    try:
+        os.setgroups(os.getgrouplist(account.name, account.gid))
+    except OSError:  # macOS refuses more than 16 supplementary groups
+        os.setgroups([account.gid])
+
+
 @contextlib.contextmanager
 def acting_as(account):
     """Run the block with ``account``'s effective ids when root acts for another user."""
@@ -195,10 +202,7 @@ def acting_as(account):
         return
     saved_groups = os.getgroups()
     saved_gid = os.getegid()
-    try:
-        os.setgroups(os.getgrouplist(account.name, account.gid))
-    except OSError:  # macOS refuses more than 16 supplementary groups
-        os.setgroups([account.gid])
+    _set_groups(account)
     os.setegid(account.gid)
     os.seteuid(account.uid)
     try:
@@ -543,10 +547,7 @@ def child_as(account):
         return None
 
     def switch():
-        try:
-            os.setgroups(os.getgrouplist(account.name, account.gid))
-        except OSError:  # macOS refuses more than 16 supplementary groups
-            os.setgroups([account.gid])
+        _set_groups(account)
         os.setgid(account.gid)
         os.setuid(account.uid)
 
