@@ -412,6 +412,7 @@ def result(parts):
         shell_blocks_present=bool(parts.get("manage_shell", True) and wanted and shell_files),
         shell_files=shell_files,
         conflicts=list(shell.get("conflicts") or []) if _ok(shell) else [],
+        verified_shells=list(shell.get("verified") or []) if _ok(shell) else [],
         schedule=dict(files=schedule.get("files") or [], command=schedule.get("command") or [], msg=schedule.get("msg"))
         if _ok(schedule)
         else {},
@@ -457,6 +458,19 @@ def conflict_lines(conflicts):
         ).rstrip()
         for c in conflicts or []
     ]
+
+
+def verified_shell_lines(verified):
+    """One line per login shell started as the user (recro_sso_verify_shells): what it ended with."""
+    lines = []
+    for entry in verified or []:
+        exported = ", ".join(entry.get("exported") or []) or "no AWS_* variable"
+        status = entry.get("status")
+        if status == "ok":
+            lines.append("Shell {0} (started as a login shell): ends with {1}.".format(entry.get("shell"), exported))
+        else:
+            lines.append("Warning: shell {0} (started as a login shell): {1}.".format(entry.get("shell"), status))
+    return lines
 
 
 def summary(res, parts):
@@ -518,6 +532,8 @@ def summary(res, parts):
             )
     for line in conflict_lines(res.get("conflicts") if present else []):
         lines.append("Warning: {0} (after the managed block: it wins over the default profile).".format(line))
+    for line in verified_shell_lines(res.get("verified_shells") if present else []):
+        lines.append(line)
     login = parts.get("login") or {}
     step = res.get("next_step") or {}
     command = step.get("command") or login_command(session)

@@ -174,3 +174,66 @@ def test_a_default_profile_the_config_lacks_is_neither_exported_nor_verified(aws
     assert result["identity"] == {} and "Verify whom the default profile signs in as" not in run.output
     assert "Default profile not-a-profile not exported: it is not in" in "\n".join(result["summary"])
     assert "Next: no profile not-a-profile: set recro_sso_default_profile to one of" in "\n".join(result["summary"])
+
+
+ONBOARD_THEN_OFFBOARD = """
+- name: Onboard with a schedule, then offboard with the role's defaults
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Onboard with a nightly drift run
+      ansible.builtin.include_role:
+        name: recro.aws_sso.recro_sso
+      vars:
+        recro_sso_schedule: daily
+        recro_sso_pull_url: https://git.example.com/platform/workstations.git
+
+    - name: Keep the onboarding result
+      ansible.builtin.set_fact:
+        onboarded: "{{ recro_sso_result }}"
+
+    - name: Offboard, with no recro_sso_schedule (as make offboard runs)
+      ansible.builtin.include_role:
+        name: recro.aws_sso.recro_sso
+      vars:
+        recro_sso_state: absent
+
+    - name: Save both results
+      ansible.builtin.copy:
+        content: "{{ {'onboarded': onboarded, 'offboarded': recro_sso_result} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_offboarding_removes_the_schedule_onboarding_installed_whatever_its_variables(aws_servers, run_playbook):
+    import os
+
+    run = run_playbook(
+        ONBOARD_THEN_OFFBOARD, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"}
+    )
+    assert run.returncode == 0, run.output
+    installed = run.saved["onboarded"]["schedule"]["files"]
+    assert any(path.endswith(".timer") for path in installed), installed
+    # A timer left behind would onboard the user again every night.
+    assert [path for path in installed if os.path.exists(path)] == []
+
+
+def test_the_users_login_shells_are_started_to_prove_the_export_when_asked(aws_servers, run_playbook):
+    import pathlib
+
+    # A login bash reads ~/.profile, which (as Debian's /etc/skel/.profile does) reads ~/.bashrc.
+    profile = pathlib.Path(aws_servers.env["HOME"]) / ".profile"
+    profile.write_text('if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\n')
+    settings = {"recro_sso_account_id": "012345678901", "recro_sso_login": "never", "recro_sso_verify_shells": True}
+    run = run_playbook(ROLE_WITHOUT_FACTS, dict(aws_servers.env, SHELL="/bin/bash"), settings)
+    assert run.returncode == 0, run.output
+    verified = {entry["shell"]: entry for entry in run.saved["result"]["verified_shells"]}
+    assert verified["bash"]["status"] == "ok", verified
+    assert "AWS_PROFILE" in verified["bash"]["exported"], verified
+    assert "Shell bash (started as a login shell): ends with" in "\n".join(run.saved["result"]["summary"])
+    # Not asked: no shell is started.
+    quiet = run_playbook(
+        ROLE_WITHOUT_FACTS, dict(aws_servers.env, SHELL="/bin/bash"), dict(settings, recro_sso_verify_shells=False)
+    )
+    assert quiet.returncode == 0 and quiet.saved["result"]["verified_shells"] == [], quiet.output

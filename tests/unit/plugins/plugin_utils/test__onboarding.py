@@ -639,3 +639,20 @@ def test_a_login_whose_refreshing_ends_soon_is_warned_about(refresh_until, expec
     plan = run_plan(dict(login="auto", login_warning_window=3 * 86400), False, attended=True)
     token = dict(usable=True, status="valid", refresh_until=refresh_until)
     assert steps(plan, config(login=token), now=now)["follow_up"] is expected
+
+
+def test_the_login_shells_verified_are_in_the_result_and_summary_and_a_hang_is_a_warning():
+    from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import result, verified_shell_lines
+
+    verified = [
+        dict(shell="bash", status="ok", printed=False, exported=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"]),
+        dict(shell="zsh", status="timed out", printed=False, exported=[]),
+    ]
+    res = result(dict(state="present", shell=dict(changed=False, files=[], verified=verified)))
+    assert res["verified_shells"] == verified
+    assert verified_shell_lines(res["verified_shells"]) == [
+        "Shell bash (started as a login shell): ends with AWS_DEFAULT_PROFILE, AWS_PROFILE.",
+        "Warning: shell zsh (started as a login shell): timed out.",
+    ]
+    failed = result(dict(state="present", shell=dict(failed=True, msg="x", verified=verified)))
+    assert failed["verified_shells"] == []
