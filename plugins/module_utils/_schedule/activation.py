@@ -16,18 +16,29 @@ import subprocess
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units
 
+# Seconds systemctl or launchctl may take: a user manager that does not answer must not
+# hold the task (the files are written by then; the message says the job was not loaded).
+PROGRAM_TIMEOUT = 30
+
 
 def run_as(account, argv, runtime_dir):
+    """``argv`` run with ``account``'s ids; a ``CompletedProcess`` (returncode 124 and a
+    message on stdout when it did not end within :data:`PROGRAM_TIMEOUT`)."""
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
-    return subprocess.run(
-        argv,
-        preexec_fn=user_files.child_as(account),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            argv,
+            preexec_fn=user_files.child_as(account),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            universal_newlines=True,
+            timeout=PROGRAM_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(argv, 124, "did not answer within {0} s".format(PROGRAM_TIMEOUT), None)
 
 
 def runtime_dir_of(account):

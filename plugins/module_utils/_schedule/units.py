@@ -159,13 +159,20 @@ def validate_schedule(schedule, analyze=None):
     if "%" in schedule or not _CALENDAR.match(schedule):
         raise ParameterError("schedule", schedule, "is not daily, hourly, weekly or a systemd calendar expression")
     if analyze:
-        completed = subprocess.run(
-            [analyze, "calendar", "--", schedule],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            universal_newlines=True,
-            check=False,
-        )
+        try:
+            completed = subprocess.run(
+                [analyze, "calendar", "--", schedule],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                universal_newlines=True,
+                timeout=30,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise ParameterError(
+                "schedule", schedule, "could not be checked: systemd-analyze calendar did not answer within 30 s"
+            ) from None
         if completed.returncode != 0:
             raise ParameterError(
                 "schedule", schedule, "is not a systemd calendar expression: " + completed.stderr.strip()

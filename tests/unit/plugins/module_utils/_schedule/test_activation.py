@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Telling systemd or launchd: a manager that does not answer never holds the task."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import activation
+
+
+def test_a_program_that_does_not_answer_is_given_up_on_and_named(monkeypatch):
+    monkeypatch.setattr(activation, "PROGRAM_TIMEOUT", 0.5)
+    started = time.monotonic()
+    done = activation.run_as(user_files.find_account(), ["sleep", "30"], "")
+    assert time.monotonic() - started < 10
+    assert done.returncode == 124 and done.stdout == "did not answer within 0.5 s"
+
+
+def test_a_program_that_answers_is_run_with_stdin_closed():
+    done = activation.run_as(user_files.find_account(), ["cat"], "")
+    assert done.returncode == 0 and done.stdout == ""
