@@ -367,6 +367,13 @@ login:
     refreshable:
       description: Whether it can be renewed without a browser (refresh token and client registration valid).
       type: bool
+    refresh_until:
+      description:
+        - When refreshing ends (UTC), when RV(login.refreshable): the client registration's expiry, after which only a
+          new login in the browser helps.
+      type: str
+      returned: when RV(login.refreshable) is true
+      sample: "2027-03-01T09:00:00Z"
     message:
       description: The same in one sentence, with the command to log in where one is needed.
       type: str

@@ -366,3 +366,25 @@ def test_root_acting_for_a_user_reads_and_runs_everything_as_that_user(aws_serve
         state = home / ".local" / "state" / "recro-aws-sso" / "notified.json"
         assert (state.stat().st_uid, stat.S_IMODE(state.stat().st_mode)) == (user.pw_uid, 0o600)
         assert "expired-token" not in run.output
+
+
+def test_onboarding_warns_in_its_summary_before_refreshing_ends(aws_servers, oidc, laptop, run_playbook):
+    # A valid login whose client registration (which bounds refreshes) ends in a day: a person running
+    # the onboarding (no schedule) is told in the summary, as the timer tells the desktop.
+    token = aws_servers.log_in()
+    ends = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    token["registrationExpiresAt"] = ends
+    aws_servers.token_cache_file().write_text(json.dumps(token), encoding="utf-8")
+
+    run = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111"))
+    assert run.returncode == 0, run.output
+    warning = "Warning: The login to sso-session recro can be renewed without a browser until {0}.".format(ends)
+    assert [line for line in run.saved["summary"] if line.startswith(warning)], run.output
+    assert oidc.count("StartDeviceAuthorization") == 0 and oidc.count("CreateToken") == 0
+
+    # A registration that lasts beyond the window: no warning.
+    token["registrationExpiresAt"] = "2099-01-01T00:00:00Z"
+    aws_servers.token_cache_file().write_text(json.dumps(token), encoding="utf-8")
+    calm = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111"))
+    assert calm.returncode == 0, calm.output
+    assert not [line for line in calm.saved["summary"] if "can be renewed without a browser until" in line]

@@ -190,6 +190,9 @@ def read_login(read_bytes, home, session_name, now, start_url=None):
         refreshable=bool(description.get("refreshable")),
         message=explain(session_name, description),
     )
+    if state["refreshable"]:
+        # Refreshing ends with the client registration: after it, only a new login in the browser helps.
+        state["refresh_until"] = parse_timestamp(token["registrationExpiresAt"]).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (token["accessToken"] if state["usable"] else None), state
 
 

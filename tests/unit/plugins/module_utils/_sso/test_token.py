@@ -286,3 +286,31 @@ def test_every_supported_python_reads_timestamps_the_same(python):
         timeout=60,
     )
     assert json.loads(result.stdout) == here
+
+
+def test_a_refreshable_login_says_until_when_it_can_be_refreshed_and_never_shows_a_secret():
+    import json
+
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_login
+
+    now = datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.timezone.utc)
+    token = {
+        "startUrl": "https://example.awsapps.com/start",
+        "region": "eu-west-1",
+        "accessToken": "secret-access",
+        "expiresAt": "2026-11-26T20:00:00Z",
+        "refreshToken": "secret-refresh",
+        "clientId": "client",
+        "clientSecret": "secret-client",
+        "registrationExpiresAt": "2027-02-24T12:00:00+00:00",
+    }
+
+    def read_bytes(path):
+        return json.dumps(token).encode("utf-8")
+
+    access, state = read_login(read_bytes, "/h", "recro", now)
+    assert access == "secret-access"
+    assert state["refresh_until"] == "2027-02-24T12:00:00Z"
+    assert "secret" not in json.dumps(state)
+    del token["refreshToken"]
+    assert "refresh_until" not in read_login(read_bytes, "/h", "recro", now)[1]
