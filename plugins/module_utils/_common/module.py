@@ -4,11 +4,11 @@
 
 """What the collection's modules share: :class:`RecroModule`, with the options every
 module takes (``user``, ``path``, ``lock_timeout``) declared and checked once and one way
-of failing, JMESPath queries, and how file errors read.
+of failing, JMESPath queries and the file-mode check.
 
-The config's code (_aws.config, _aws.profiles) is imported by the helpers that
-use it: a module's Python compiles every file it imports, on every run, and the
-shell and schedule modules need only the user."""
+The config's code (_aws.config) is imported only when a failure needs it: a module's
+Python compiles every file it imports, on every run, and the shell and schedule modules
+need only the user."""
 
 from __future__ import annotations
 
@@ -88,34 +88,6 @@ class RecroModule(AnsibleModule):
                 msg="{0}: {1} (as user {2!r}){3}".format(where, to_native(error.strerror or error), user, consequence),
                 **result,
             )
-
-
-def user_and_path(module):
-    """The account of O(user) and its config file (O(path)); fails the module otherwise."""
-    try:
-        account = user_files.target_account(module.params["user"])
-    except ValueError as error:
-        module.fail_json(msg=to_native(error))
-    return account, user_files.config_path(module.params["path"], account, os.environ)
-
-
-@contextlib.contextmanager
-def failing_on_file_errors(module, path, account, result=None, consequence=""):
-    """Fail the module, naming the file, on a config botocore cannot read or an OS error."""
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (  # pylint: disable=import-outside-toplevel
-        ConfigFileError,
-    )
-
-    details = dict(result or {}, path=path)
-    try:
-        yield
-    except ConfigFileError as error:
-        module.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **details)
-    except (user_files.FileRefused, user_files.OwnedByOther, user_files.LockTimeout) as error:
-        # These name their own path and say that nothing changed.
-        module.fail_json(msg=to_native(error), **details)
-    except (IOError, OSError) as error:
-        module.fail_json(msg="{0}: {1} (as user {2!r})".format(path, to_native(error), account.name), **details)
 
 
 def run_query(module, data, query=None, parameter="query"):
