@@ -48,16 +48,14 @@ def read_cached_token(read_bytes, home, session_name, now, margin):
 # fractions of a second of any length, cut to microseconds as dateutil does.
 _ZONE = r"\s*(?:(?P<utc>Z|z|UTC|GMT)|(?P<sign>[+-])(?P<oh>\d{2})(?::?(?P<om>\d{2}))?)"
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2})(?:[.,](?P<f>\d+))?)?"
-_TIMESTAMP_FORMS = (
-    re.compile(r"(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})[Tt ]" + _TIME + _ZONE),
-    re.compile(
-        r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[Tt](?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?" + _ZONE
-    ),
-    re.compile(
-        r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-zA-Z]*,?\s+)?(?P<d>\d{1,2})\s+(?P<b>(?i:[a-z]{3,9}))\s+(?P<Y>\d{4})\s+"
-        + _TIME
-        + _ZONE
-    ),
+# In the order they are tried, compiled when first tried: a module reads a timestamp the
+# tools wrote in the first form on every run and compiles its Python anew each time.
+_TIMESTAMP_PATTERNS = (
+    r"(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})[Tt ]" + _TIME + _ZONE,
+    r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[Tt](?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?" + _ZONE,
+    r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[a-zA-Z]*,?\s+)?(?P<d>\d{1,2})\s+(?P<b>(?i:[a-z]{3,9}))\s+(?P<Y>\d{4})\s+"
+    + _TIME
+    + _ZONE,
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NAMES = (
@@ -91,8 +89,8 @@ def parse_timestamp(text):
     if not isinstance(text, str):
         raise ValueError("not a timestamp: {0!r}".format(text))
     value = text.strip()
-    for form in _TIMESTAMP_FORMS:
-        match = form.fullmatch(value)
+    for pattern in _TIMESTAMP_PATTERNS:
+        match = re.fullmatch(pattern, value)
         if match:
             break
     else:
