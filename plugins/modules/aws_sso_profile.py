@@ -164,7 +164,8 @@ options:
         the token is sent."
       - Without a usable login, without boto3, or when the portal refuses the token, cannot be reached or does not
         answer within that time (RV(discovery.msg) names the call), the discovery is not done, RV(discovery) says why,
-        the other profiles are still written, and O(prune) removes nothing, since the list of profiles is not complete. A discovery that leaves no profile to write prunes nothing
+        the other profiles are still written, and O(prune) removes nothing, since the list of profiles is not complete.
+        A discovery that leaves no profile to write prunes nothing
         either.
       - A role the template cannot name, or a profile the module would refuse (an account ID or role name that is not
         one, such as a role name with a line break), is left out with a warning, so that one odd account never stops
@@ -369,8 +370,8 @@ login:
       type: bool
     refresh_until:
       description:
-        - When refreshing ends (UTC), when RV(login.refreshable): the client registration's expiry, after which only a
-          new login in the browser helps.
+        - When refreshing ends (UTC), when RV(login.refreshable) is true. It is the client registration's expiry, after
+          which only a new login in the browser helps.
       type: str
       returned: when RV(login.refreshable) is true
       sample: "2027-03-01T09:00:00Z"

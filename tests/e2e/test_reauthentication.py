@@ -37,7 +37,9 @@ from .conftest import REPOSITORY
 
 NOTIFY_SEND = """#!/bin/sh
 # A stand-in notify-send: one JSON line per notification, with the bus it was sent on.
-exec {python} -c 'import json, os, sys; open(sys.argv[1], "a").write(json.dumps(dict(argv=sys.argv[2:], uid=os.getuid(), bus=os.environ.get("DBUS_SESSION_BUS_ADDRESS"))) + "\\n")' {record} "$@"
+exec {python} -c 'import json, os, sys; \\
+record = dict(argv=sys.argv[2:], uid=os.getuid(), bus=os.environ.get("DBUS_SESSION_BUS_ADDRESS")); \\
+open(sys.argv[1], "a").write(json.dumps(record) + "\\n")' {record} "$@"
 """
 AWS_V1 = """#!/bin/sh
 # What `aws --version` of the AWS CLI v1 (pip install awscli) prints, on stderr.

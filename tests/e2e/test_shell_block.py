@@ -357,7 +357,9 @@ def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_le
     old = b"alias ll='ls -l'\n" + b"# twenty megabytes of comments\n" * 680000
     bashrc.write_bytes(old)
     playbook = tmp_path / "playbook.yml"
-    playbook.write_text(TASK.replace("      ignore_errors: true\n", "").split("    - ansible.builtin.copy:")[0])
+    playbook.write_text(
+        TASK.replace("      ignore_errors: true\n", "").split("    - ansible.builtin.copy:", maxsplit=1)[0]
+    )
     env = dict(
         PATH=os.environ["PATH"],
         HOME=str(home),

@@ -145,6 +145,7 @@ def test_session_info_sso_session_is_the_look_up_name_is_its_alias(aws_servers, 
     by_option = run_playbook(playbook(LOOK_UP_BY_SSO_SESSION, saved), aws_servers.env)
     assert by_option.returncode == 0, by_option.output
     by_alias = run_playbook(playbook(LOOK_UP_BY_NAME, "{'present': present, 'absent': absent}"), aws_servers.env)
+
     def without_clock(report):  # expires_in counts down between the two runs
         return {key: value for key, value in report.items() if key != "expires_in"}
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as rc
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 TEMPLATE = (

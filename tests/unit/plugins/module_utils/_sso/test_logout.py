@@ -139,8 +139,8 @@ def test_present_names_regular_files_and_dangling_links_without_opening(tmp_path
 @pytest.mark.parametrize(
     "make, kind",
     [
-        (lambda path: os.mkfifo(path), "a FIFO (named pipe)"),
-        (lambda path: os.mkdir(path), "a directory"),
+        (os.mkfifo, "a FIFO (named pipe)"),
+        (os.mkdir, "a directory"),
         (lambda path: socket.socket(socket.AF_UNIX).bind(path), "a socket"),
         (lambda path: os.symlink("/dev/null", path), "a character device"),
     ],
