@@ -48,7 +48,7 @@ def ansible_accepts(mode):
         pass
     try:
         AnsibleModule._symbolic_mode_to_octal(_PROBE, mode)  # pylint: disable=protected-access
-    except ValueError:
+    except (ValueError, KeyError):  # ansible-core before 2.16 raises KeyError for an unknown letter
         return False
     return True
 
