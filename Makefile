@@ -16,6 +16,13 @@ ONBOARD_VENV := .venv-onboard
 ONBOARD_VENV_STAMP := $(ONBOARD_VENV)/.requirements.sha256
 ONBOARD_REQUIREMENTS := requirements/onboard.txt
 COLLECTION_LINK := .cache/collections/ansible_collections/recro/aws_sso
+COLLECTION_VERSION := $(shell sed -n 's/^version:[[:space:]]*//p' galaxy.yml)
+COLLECTION_TARBALL := build/recro-aws_sso-$(COLLECTION_VERSION).tar.gz
+# galaxy-importer (the check Galaxy runs on upload) pins its own ansible-lint
+# and ansible-core, so it has a venv of its own.
+IMPORTER_VENV := .cache/galaxy-importer
+IMPORTER_VENV_STAMP := $(IMPORTER_VENV)/.requirements.sha256
+IMPORTER_REQUIREMENTS := requirements/galaxy-importer.txt
 
 # Extra arguments for the tools, e.g. `make unit PYTEST_ARGS='-k config -x'`.
 PYTEST_ARGS ?= -n auto
@@ -25,6 +32,8 @@ MOLECULE_ARGS ?=
 # One Molecule scenario instead of all of them, e.g. `make molecule SCENARIO=default`.
 SCENARIO ?=
 ONBOARD_ARGS ?=
+# The release date `make release` writes (default: today), e.g. RELEASE_DATE=2026-12-07.
+RELEASE_DATE ?=
 
 # Everything below runs the tools of the project's virtual environment, with
 # the project's Podman settings (see molecule/containers.conf).
@@ -33,7 +42,8 @@ export CONTAINERS_CONF := $(CURDIR)/molecule/containers.conf
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv onboard-venv link test unit e2e integration test-deps sanity sanity-deps lint \
-	molecule podman images onboard offboard bench docs ee build requirements clean distclean clean-images
+	molecule podman images onboard offboard bench docs ee build release importer-venv requirements clean distclean \
+	clean-images
 
 help:
 	@echo "make test         run every test: unit, e2e, integration, sanity, lint, molecule, ee"
@@ -41,7 +51,7 @@ help:
 	@echo "make e2e          pytest tests/e2e (ansible-playbook against local SSO portal and STS servers)"
 	@echo "make integration  ansible-test integration (local, as root)"
 	@echo "make sanity       ansible-test sanity --venv on every available Python version"
-	@echo "make lint         ruff check, ruff format --check, antsibull-docs lint-collection-docs, ansible-lint (production)"
+	@echo "make lint         ruff, antsibull-docs, ansible-lint (production), antsibull-changelog lint, galaxy-importer on the build"
 	@echo "make docs         the collection's HTML docs site (antsibull-docs, Sphinx) in build/docs/html"
 	@echo "make ee           build the execution environment (ansible-builder, Podman) and onboard a container with it"
 	@echo "make molecule     molecule test --all in Podman (installs Podman, builds the images; SCENARIO=name for one)"
@@ -50,6 +60,7 @@ help:
 	@echo "make offboard     the same with -e recro_sso_state=absent: removes the session, its profiles and shell blocks"
 	@echo "make bench        python bench/run.py"
 	@echo "make build        ansible-galaxy collection build into build/"
+	@echo "make release      antsibull-changelog release of galaxy.yml's version: CHANGELOG.rst from the fragments"
 	@echo "make venv         create $(VENV) from $(REQUIREMENTS) (done by every test target)"
 	@echo "make onboard-venv create $(ONBOARD_VENV) from $(ONBOARD_REQUIREMENTS) (done by make onboard/offboard)"
 	@echo "make test-deps    install the Debian packages tests need: awscli zsh fish sudo systemd git (done by the test targets)"
@@ -68,6 +79,11 @@ onboard-venv: $(ONBOARD_VENV_STAMP)
 
 $(ONBOARD_VENV_STAMP): $(ONBOARD_REQUIREMENTS) scripts/venv.sh
 	scripts/venv.sh $(PYTHON) $(ONBOARD_VENV) $(ONBOARD_REQUIREMENTS)
+
+importer-venv: $(IMPORTER_VENV_STAMP)
+
+$(IMPORTER_VENV_STAMP): $(IMPORTER_REQUIREMENTS) scripts/venv.sh
+	scripts/venv.sh $(PYTHON) $(IMPORTER_VENV) $(IMPORTER_REQUIREMENTS)
 
 # Lets ansible-playbook, pytest and Molecule in this checkout import the
 # collection as recro.aws_sso (ansible.cfg: collections_path = .cache/collections).
@@ -139,7 +155,10 @@ sanity-deps:
 sanity: venv sanity-deps
 	scripts/ansible-test.sh sanity --venv --color yes $(SANITY_ARGS)
 
-lint: venv link
+# The last two steps check the release: the changelog's fragments and
+# changelog.yaml, then the built tarball as Galaxy's import checks it (any
+# error or warning fails).
+lint: venv link importer-venv build
 	ruff check .
 	ruff format --check .
 	@# requirements/onboard.txt pins what it pins as requirements/test.txt does.
@@ -150,6 +169,9 @@ lint: venv link
 	if [[ -z "$$dirs" ]]; then echo "lint: none of roles/ playbooks/ molecule/ exists"; exit 0; fi; \
 	echo "ansible-lint" $$dirs; \
 	ansible-lint $$dirs
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	scripts/galaxy-import.sh $(IMPORTER_VENV) $(COLLECTION_TARBALL)
 
 podman:
 	scripts/podman-setup.sh
@@ -193,6 +215,14 @@ build: venv
 	scripts/copy-tree.sh .cache/build/ansible_collections/recro/aws_sso
 	mkdir -p build
 	ansible-galaxy collection build --force --output-path build .cache/build/ansible_collections/recro/aws_sso
+
+# Releases galaxy.yml's version: antsibull-changelog moves the fragments into
+# changelogs/changelog.yaml and writes CHANGELOG.rst (docs/releasing.md). It
+# reads the plugins' version_added through ansible-doc, so it runs where the
+# collection is importable as recro.aws_sso.
+release: venv link
+	cd $(COLLECTION_LINK) && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections \
+	  antsibull-changelog release --version $(COLLECTION_VERSION) $(if $(RELEASE_DATE),--date $(RELEASE_DATE))
 
 # --- cleaning ------------------------------------------------------------------
 
