@@ -17,11 +17,15 @@ untouched sections exactly as before.
 from __future__ import annotations
 
 import bisect
+import configparser
 import re
 import shlex
 
-# configparser.RawConfigParser.SECTCRE, applied to the stripped line.
-_SECTION_HEADER = re.compile(r"\[(?P<header>.+)\]")
+# The section header botocore's configparser matches, applied to the stripped
+# line. Taken from the running Python, since it differs between versions: up to
+# 3.9 a header holds no "]" (``[]x[]`` is no header there, and ``[profile x] y]``
+# is section ``profile x``); from 3.10 on it runs to the last "]".
+_SECTION_HEADER = configparser.RawConfigParser.SECTCRE
 # A line and its ending; Python's text mode (what configparser reads through)
 # ends lines at CR LF, CR or LF.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
