@@ -6,16 +6,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils import basic
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core before 2.19 (meta/runtime.yml claims 2.15 and later)
+    patch_module_args = None
 
 from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_profile
 from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED
+
+
+@contextlib.contextmanager
+def module_args(options):
+    """The options as AnsibleModule reads them, with the ansible-core the tests run on."""
+    if patch_module_args is not None:
+        with patch_module_args(options):
+            yield
+        return
+    arguments = dict({"_ansible_remote_tmp": "/tmp", "_ansible_keep_remote_files": False}, **options)
+    saved = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": arguments}).encode("utf-8")
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = saved
 
 
 class ModuleExit(Exception):
@@ -40,7 +62,7 @@ def run_module(monkeypatch):
     monkeypatch.setattr(aws_sso_profile.RecroModule, "fail_json", fail_json)
 
     def run(**options):
-        with patch_module_args(options):
+        with module_args(options):
             with pytest.raises(ModuleExit) as exited:
                 aws_sso_profile.main()
         return exited.value.result
