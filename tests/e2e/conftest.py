@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
+
 pytest_plugins = ['ansible_collections.recro.aws_sso.tests.support.aws_fixtures']
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -79,3 +82,12 @@ def python_without_boto3(tmp_path_factory):
     interpreter = directory / 'bin' / 'python'
     assert subprocess.call([str(interpreter), '-c', 'import boto3'], stderr=subprocess.DEVNULL) != 0
     return str(interpreter)
+
+
+@pytest.fixture
+def oidc(aws_servers):
+    """The OIDC stand-in, its access tokens accepted by the portal stand-in, for botocore and the AWS CLI."""
+    with SsoOidc(on_access_token=aws_servers.portal.add_access_token) as server:
+        # AWS CLI 2.9.19 predates AWS_ENDPOINT_URL_*: its endpoint rule set points it at the stand-in.
+        write_endpoint_overrides(aws_servers.endpoint_data_dir, {'sso-oidc': server.url})
+        yield server

@@ -13,20 +13,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
 from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.shells import exported_profile
-from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
-
-
-@pytest.fixture
-def oidc(aws_servers):
-    with SsoOidc(on_access_token=aws_servers.portal.add_access_token) as server:
-        # AWS CLI 2.9.19 predates AWS_ENDPOINT_URL_*: its endpoint rule set points it at the stand-in.
-        write_endpoint_overrides(aws_servers.endpoint_data_dir, {"sso-oidc": server.url})
-        yield server
 
 
 def onboard(run_playbook, aws_servers, oidc, **extra_vars):
