@@ -1,0 +1,15 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Clients the project did not write, on a login ``aws_sso_login`` made: the stand-in services and the
+playbook runner of ``tests/e2e`` (``make interop`` runs these after the Molecule images exist)."""
+
+from __future__ import annotations
+
+# The fixtures of tests/e2e (run_playbook, and login with the OIDC stand-in), loaded as plugins.
+pytest_plugins = [
+    'ansible_collections.recro.aws_sso.tests.support.aws_fixtures',
+    'ansible_collections.recro.aws_sso.tests.e2e.conftest',
+    'ansible_collections.recro.aws_sso.tests.e2e.test_login',
+]
