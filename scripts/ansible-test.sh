@@ -16,6 +16,10 @@
 # Usage: scripts/ansible-test.sh ANSIBLE_TEST_ARGUMENT...
 #   e.g. scripts/ansible-test.sh sanity --venv
 #        scripts/ansible-test.sh integration --local aws_sso_profile
+# Environment: ANSIBLE_TEST     the ansible-test to run (default: the one on PATH)
+#              ANSIBLE_TEST_DIR where the copy and the interpreter links go
+#                               (default: .cache), one per ansible-test that
+#                               runs at the same time (scripts/matrix.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,12 +45,13 @@ if [[ -z $namespace || -z $name ]]; then
     echo "ansible-test.sh: no namespace/name in $root/galaxy.yml" >&2
     exit 1
 fi
-dest=$root/.cache/ansible-test/ansible_collections/$namespace/$name
+work=${ANSIBLE_TEST_DIR:-$root/.cache}
+dest=$work/ansible-test/ansible_collections/$namespace/$name
 
 # --- Python interpreters -------------------------------------------------------
 # Every Python version ansible-test supports (controller and targets) that can
 # run here, as .cache/python-bin/pythonX.Y.
-python_bin=$root/.cache/python-bin
+python_bin=$work/python-bin
 mkdir -p "$python_bin"
 supported=$("$python" - <<'EOF' || true
 from ansible_test._util.target.common.constants import CONTROLLER_PYTHON_VERSIONS, REMOTE_ONLY_PYTHON_VERSIONS

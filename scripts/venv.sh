@@ -4,6 +4,9 @@
 # Python interpreter changed since it was built.
 #
 # Usage: scripts/venv.sh PYTHON VENV_DIR REQUIREMENTS_FILE
+# Environment: VENV_PIP_OPTIONS  more options for pip install, e.g.
+#              "--no-deps --ignore-requires-python" for a file that pins a
+#              package its Python cannot run whole (no pip check then)
 set -euo pipefail
 
 if (($# != 3)); then
@@ -23,6 +26,9 @@ fi
 
 want=$({
     sha256sum <"$requirements"
+    if [[ -n ${VENV_PIP_OPTIONS:-} ]]; then
+        echo "$VENV_PIP_OPTIONS"
+    fi
     "$python" -c 'import sys; print(sys.version)'
 } | sha256sum | cut -d' ' -f1)
 
@@ -36,7 +42,10 @@ echo "venv: creating $venv from $requirements with $("$python" --version)"
 start=$SECONDS
 rm -rf "$venv"
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-"$venv/bin/python" -m pip check
+# shellcheck disable=SC2086 # the options are words
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ${VENV_PIP_OPTIONS:-} -r "$requirements"
+if [[ " ${VENV_PIP_OPTIONS:-} " != *" --no-deps "* ]]; then
+    "$venv/bin/python" -m pip check
+fi
 echo "$want" >"$stamp"
 echo "venv: $venv ready in $((SECONDS - start)) s"
