@@ -12,7 +12,6 @@ at the browser (approves or denies the code).
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import pathlib
@@ -26,71 +25,12 @@ import time
 import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.login import CONFIG, Login, expire_soon, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import REMOVE, SsoOidc, aws_cli_login
 from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 AWS_CLI = '/usr/bin/aws'
-CONFIG = """[profile p]
-sso_session = recro
-sso_account_id = 111111111111
-sso_role_name = adminAccess
-region = us-east-1
-
-[sso-session recro]
-sso_start_url = {start_url}
-sso_region = {region}
-sso_registration_scopes = sso:account:access
-""".format(start_url=START_URL, region=SSO_REGION)
-
-SAVE = """
-    - name: Save what the test looks at
-      ansible.builtin.copy:
-        content: "{{ login | to_json }}"
-        dest: "{{ results_file }}"
-        mode: "0600"
-"""
-
-
-def login_task(**options):
-    lines = ''.join('        {0}: {1}\n'.format(key, json.dumps(value)) for key, value in options.items())
-    return (
-        """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Log in
-      recro.aws_sso.aws_sso_login:
-        sso_session: recro
-{0}      register: login
-      ignore_errors: true
-""".format(lines)
-        + SAVE
-    )
-
-
-class Login:
-    """The servers, the OIDC stand-in and the environment of one test."""
-
-    def __init__(self, servers, oidc):
-        self.servers = servers
-        self.oidc = oidc
-        self.env = dict(servers.env, AWS_ENDPOINT_URL_SSO_OIDC=oidc.url)
-        # AWS CLI 2.9.19 predates AWS_ENDPOINT_URL_*: its endpoint rule set points it at the stand-in.
-        write_endpoint_overrides(servers.endpoint_data_dir, {'sso-oidc': oidc.url})
-        servers.config_file.parent.mkdir(parents=True, exist_ok=True)
-        servers.config_file.write_text(CONFIG, encoding='utf-8')
-
-    @property
-    def token_file(self):
-        return self.servers.token_cache_file()
-
-    def token(self):
-        return json.loads(self.token_file.read_text(encoding='utf-8'))
-
-    def cache_files(self):
-        directory = self.token_file.parent
-        return sorted(directory.iterdir()) if directory.exists() else []
 
 
 @pytest.fixture
@@ -184,18 +124,10 @@ def test_valid_token_is_a_no_op_without_any_call(login, run_playbook):
     assert login.token_file.read_bytes() == before
 
 
-def _expire_soon(login, seconds):
-    token = login.token()
-    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
-    token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
-    login.token_file.write_text(json.dumps(token), encoding='utf-8')
-    return token
-
-
 def test_expiring_token_is_refreshed_with_its_refresh_token(login, run_playbook):
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
-    old = _expire_soon(login, 300)
+    old = expire_soon(login, 300)
     run = run_playbook(login_task(), login.env)
     assert run.returncode == 0, run.output
     assert run.saved['status'] == 'refreshed' and run.saved['changed'] and run.saved['usable']
@@ -230,7 +162,7 @@ def test_force_logs_in_again_and_reuses_the_registration(login, run_playbook):
 def test_botocore_refreshes_our_token(login, run_playbook, monkeypatch):
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
-    old = _expire_soon(login, 300)
+    old = expire_soon(login, 300)
     login.servers.use_in_process(monkeypatch)
     monkeypatch.setenv('AWS_ENDPOINT_URL_SSO_OIDC', login.oidc.url)
     import boto3  # pylint: disable=import-outside-toplevel
@@ -464,7 +396,7 @@ def test_a_valid_token_or_a_look_up_needs_no_boto3(login, run_playbook, python_w
     assert run.saved['status'] == 'valid' and run.saved['usable'], run.output
     assert run.saved['msg'].startswith('logged in to sso-session recro until ')
     # A refresh calls AWS: only then is boto3 needed, and its absence is said so.
-    _expire_soon(login, 300)
+    expire_soon(login, 300)
     run = run_playbook(login_task(), login.env, interpreter=python_without_boto3)
     assert run.saved['failed'] and run.saved['msg'].startswith('Failed to import the required Python library (boto3)')
 

@@ -16,11 +16,15 @@ import json
 
 from botocore.configloader import load_config
 
-from .conftest import REPOSITORY
-from .test_login import approve_when_asked
-from .test_onboard import onboard
+from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, REPOSITORY, approve_when_asked
 
 DRIFT = "- ansible.builtin.import_playbook: {0}\n".format(REPOSITORY / "playbooks" / "drift.yml")
+
+
+def onboard(run_playbook, aws_servers, oidc_server):
+    env = dict(aws_servers.env, AWS_ENDPOINT_URL_SSO_OIDC=oidc_server.url, SHELL="/bin/bash")
+    # No terminal here: recro_sso_login=always logs in as auto does at one (make onboard).
+    return run_playbook(ONBOARD, env, {"recro_sso_account_id": "111111111111", "recro_sso_login": "always"})
 
 
 def assert_no_deprecation(run):
@@ -31,8 +35,7 @@ def assert_no_deprecation(run):
 
 def drift(run_playbook, aws_servers, oidc_server, mode):
     env = dict(aws_servers.env, AWS_ENDPOINT_URL_SSO_OIDC=oidc_server.url, SHELL="/bin/bash")
-    variables = {"recro_sso_account_id": "111111111111", "recro_sso_drift_mode": mode}
-    run = run_playbook(DRIFT, env, variables)
+    run = run_playbook(DRIFT, env, {"recro_sso_account_id": "111111111111", "recro_sso_drift_mode": mode})
     assert_no_deprecation(run)
     return run
 

@@ -7,9 +7,18 @@ playbook runner of ``tests/e2e`` (``make interop`` runs these after the Molecule
 
 from __future__ import annotations
 
-# The fixtures of tests/e2e (run_playbook, and login with the OIDC stand-in), loaded as plugins.
+import pytest
+
+from ansible_collections.recro.aws_sso.tests.support.login import Login
+
+# The fixtures of tests/e2e (run_playbook, oidc) with the stand-in services.
 pytest_plugins = [
     'ansible_collections.recro.aws_sso.tests.support.aws_fixtures',
     'ansible_collections.recro.aws_sso.tests.e2e.conftest',
-    'ansible_collections.recro.aws_sso.tests.e2e.test_login',
 ]
+
+
+@pytest.fixture
+def login(aws_servers, oidc):
+    """Profile p of session recro in the config, the OIDC stand-in, the environment of the clients."""
+    return Login(aws_servers, oidc)

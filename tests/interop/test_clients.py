@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.recro.aws_sso.tests.e2e.test_login import _expire_soon as expire_in
-from ansible_collections.recro.aws_sso.tests.e2e.test_login import approve_when_asked, login_task
+from ansible_collections.recro.aws_sso.tests.support.login import expire_soon, login_task
+from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 
 JS = Path(__file__).with_name('js')
 AWS_CLI = '/usr/bin/aws'
@@ -70,7 +70,7 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
     assert login.oidc.grants() == grants
 
     # Within five minutes of expiry the SDK refreshes it with our refresh token and client registration.
-    old = expire_in(login, 120)
+    old = expire_soon(login, 120)
     result = node(login, 'identity', 'p')
     assert result['Account'] == ACCOUNT and result['sdkVersion'] == '3.1178.0'
     assert login.oidc.grants() == grants + ['refresh_token']
