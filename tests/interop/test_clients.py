@@ -14,6 +14,7 @@ them on 127.0.0.1 with their real wire protocols, and moto serves STS.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,7 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
 @pytest.mark.skipif(shutil.which('podman') is None, reason='Podman is not installed (make podman installs it)')
 def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
     log_in(login, run_playbook)
+    calls = list(login.oidc.calls)
     image_exists = subprocess.run(['podman', 'image', 'exists', DEBIAN13_IMAGE], check=False).returncode == 0
     assert image_exists, 'no {0}: make images builds it'.format(DEBIAN13_IMAGE)
     home = login.servers.home
@@ -98,8 +100,10 @@ def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
     for name, value in sorted(variables.items()):
         command += ['-e', '{0}={1}'.format(name, value)]
     command += [DEBIAN13_IMAGE, 'sh', '-c', 'aws --version && aws sts get-caller-identity --profile p --output json']
-    output = run(command, login.env)
+    # The project's Podman settings (runtime, ulimits), as make sets them.
+    containers_conf = os.environ.get('CONTAINERS_CONF') or str(JS.parents[2] / 'molecule' / 'containers.conf')
+    output = run(command, dict(login.env, CONTAINERS_CONF=containers_conf))
     version, _, identity = output.partition('\n')
     assert version.startswith('aws-cli/2.'), version
     assert json.loads(identity)['Account'] == ACCOUNT
-    assert login.oidc.grants() == ['urn:ietf:params:oauth:grant-type:device_code']
+    assert login.oidc.calls == calls  # it used our token as it was: no login, no refresh
