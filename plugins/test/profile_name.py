@@ -7,14 +7,12 @@ with the pattern aws_sso_profile checks (one owner: the module_utils)."""
 
 from __future__ import annotations
 
-from ansible.module_utils.six import string_types
-
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
 
 
 def profile_name(value):
     """True for a string of letters, digits and _ . @ % + : - only, with nothing after it (not even a newline)."""
-    return isinstance(value, string_types) and NAME_PATTERN.match(value) is not None
+    return isinstance(value, str) and NAME_PATTERN.match(value) is not None
 
 
 class TestModule(object):

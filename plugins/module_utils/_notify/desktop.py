@@ -59,7 +59,8 @@ def run_as_user(account, argv, environment, switch=True):
     ``argv`` switches itself, as launchctl asuser and sudo do), its stdin on /dev/null;
     ``(None, reason)`` when it could not start or did not end in time."""
     try:
-        completed = subprocess.run(
+        # Not run_command: it runs as the user (preexec_fn) and within a timeout, which run_command has not.
+        completed = subprocess.run(  # pylint: disable=ansible-bad-function
             argv,
             env=environment,
             cwd=account.home if os.path.isdir(account.home) else "/",

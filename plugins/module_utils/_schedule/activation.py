@@ -26,7 +26,8 @@ def run_as(account, argv, runtime_dir):
     message on stdout when it did not end within :data:`PROGRAM_TIMEOUT`)."""
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
     try:
-        return subprocess.run(
+        # Not run_command: it runs as the user (preexec_fn) within a timeout, which run_command cannot.
+        return subprocess.run(  # pylint: disable=ansible-bad-function
             argv,
             preexec_fn=user_files.child_as(account),
             env=env,

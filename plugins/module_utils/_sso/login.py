@@ -855,7 +855,8 @@ def browser_opener(environ, wanted, platform=None, account=None):
         import subprocess  # pylint: disable=import-outside-toplevel
 
         with open(os.devnull, "wb") as devnull:
-            subprocess.Popen(  # pylint: disable=consider-using-with
+            # Not run_command: the opener is left running on its own (run_command waits for the program).
+            subprocess.Popen(  # pylint: disable=consider-using-with,ansible-bad-function
                 command + [url],
                 stdin=devnull,
                 stdout=devnull,
