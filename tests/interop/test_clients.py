@@ -103,7 +103,7 @@ def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
     # The project's Podman settings (runtime, ulimits), as make sets them.
     containers_conf = os.environ.get('CONTAINERS_CONF') or str(JS.parents[2] / 'molecule' / 'containers.conf')
     output = run(command, dict(login.env, CONTAINERS_CONF=containers_conf))
-    version, _, identity = output.partition('\n')
-    assert version.startswith('aws-cli/2.'), version
+    version, newline, identity = output.partition('\n')
+    assert newline and version.startswith('aws-cli/2.'), output
     assert json.loads(identity)['Account'] == ACCOUNT
     assert login.oidc.calls == calls  # it used our token as it was: no login, no refresh
