@@ -12,6 +12,7 @@ at the browser (approves or denies the code).
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import pathlib
@@ -550,7 +551,7 @@ def test_a_truncated_answer_is_refused_naming_the_call(login, run_playbook):
 def test_a_refresh_with_a_bad_answer_leaves_the_token_file_as_it_was(login, run_playbook):
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
-    _expire_soon(login, 300)
+    expire_soon(login, 300)
     before = login.token_file.read_bytes()
     login.oidc.override('CreateToken', expiresIn='soon')
     run = run_playbook(login_task(refresh_only=True), login.env)
@@ -565,7 +566,7 @@ def test_a_refresh_with_a_bad_answer_leaves_the_token_file_as_it_was(login, run_
 def test_a_refresh_token_of_another_type_is_not_sent_nor_shown(login, run_playbook):
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
-    token = _expire_soon(login, 300)
+    token = expire_soon(login, 300)
     token['refreshToken'] = {'secret-refresh': 'aor-not-a-string'}
     login.token_file.write_text(json.dumps(token), encoding='utf-8')
     calls = len(login.oidc.calls)
@@ -702,7 +703,7 @@ def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login,
     # What a timer's refresh-only run meets when the token endpoint accepts and never answers.
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
-    _expire_soon(login, 300)
+    expire_soon(login, 300)
     before = login.token_file.read_bytes()
     login.oidc.stall('CreateToken')
     started = time.monotonic()

@@ -63,7 +63,8 @@ def verify_shell(account, shell, timeout=DEFAULT_TIMEOUT):
     path = shutil.which(shell)
     if path is None:
         return report
-    process = subprocess.Popen(
+    # Not run_command: the shell runs as the user (preexec_fn) and is killed after a timeout.
+    process = subprocess.Popen(  # pylint: disable=ansible-bad-function,consider-using-with
         [path, LOGIN_FLAGS[shell], _SCRIPT],
         env=environment_for(account, path),
         cwd=account.home,
