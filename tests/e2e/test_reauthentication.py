@@ -31,6 +31,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import uni
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides, write_token_cache
 from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
+from ansible_collections.recro.aws_sso.tests.support.systemd import commit_all
 from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 from .conftest import REPOSITORY
@@ -122,14 +123,7 @@ def workstations_repository(tmp_path):
     """The organisation's playbook repository that ansible-pull clones: this collection's drift playbook."""
     repo = tmp_path / "workstations"
     shutil.copytree(str(REPOSITORY / "playbooks"), str(repo / "playbooks"), ignore=shutil.ignore_patterns("inventory"))
-    for arguments in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "workstations"]):
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments,
-            cwd=str(repo),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    commit_all(repo, "workstations")
     return "file://" + str(repo)
 
 

@@ -64,7 +64,12 @@ def git_repository(directory, files):
     directory.mkdir()
     for name, text in files.items():
         (directory / name).write_text(text)
-    for arguments in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "playbooks"]):
+    return commit_all(directory)
+
+
+def commit_all(directory, message="playbooks"):
+    """``directory`` made a git repository with everything in it committed on main."""
+    for arguments in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", message]):
         subprocess.run(
             ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments,
             cwd=str(directory),
