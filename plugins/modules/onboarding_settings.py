@@ -59,8 +59,20 @@ options:
     description: C(recro_sso_schedule); a value other than V(never) needs O(pull_url).
     type: raw
   pull_url:
-    description: C(recro_sso_pull_url).
+    description: C(recro_sso_pull_url); with a schedule, checked by the rules of M(recro.aws_sso.aws_sso_schedule).
     type: str
+  pull_branch:
+    description: C(recro_sso_pull_branch); with a schedule, checked by the rules of M(recro.aws_sso.aws_sso_schedule).
+    type: raw
+    default: main
+  pull_playbook:
+    description: C(recro_sso_pull_playbook); with a schedule, checked by the rules of M(recro.aws_sso.aws_sso_schedule).
+    type: raw
+    default: playbooks/drift.yml
+  session_name:
+    description: C(recro_sso_session_name), checked by the rule every module applies to a session name.
+    type: raw
+    default: recro
   install_cli:
     description: C(recro_sso_install_cli); refused on a system that packages no AWS CLI v2 the role installs.
     type: bool

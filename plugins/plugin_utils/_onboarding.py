@@ -117,12 +117,52 @@ def setting_errors(settings):
             "recro_sso_schedule: {0} needs recro_sso_pull_url, the repository ansible-pull clones "
             "(with playbooks/drift.yml).".format(_json(schedule))
         )
+    errors.extend(_module_rule_errors(settings, present and schedule not in (None, "never")))
     if present and settings.get("install_cli") and platform != "Darwin" and not _packages_aws_cli_v2(settings):
         errors.append(
             "recro_sso_install_cli: true, but {0} {1} packages no AWS CLI v2 the role installs (it installs Debian "
             "12+'s awscli and Homebrew's awscli on macOS): install the AWS CLI v2 yourself and set "
             "recro_sso_install_cli: false.".format(settings.get("distribution"), settings.get("distribution_version"))
         )
+    return errors
+
+
+# The role's variable for each option whose rule a module owns (its ParameterError names the option).
+_ROLE_VARIABLES = {
+    "sso_session": "recro_sso_session_name",
+    "schedule": "recro_sso_schedule",
+    "pull_url": "recro_sso_pull_url",
+    "pull_branch": "recro_sso_pull_branch",
+    "pull_playbook": "recro_sso_pull_playbook",
+}
+
+
+def _module_rule_errors(settings, scheduled):
+    """The session name, and with a schedule its expression, pull URL, branch and playbook, checked by
+    the rules the modules apply (_sso.session, _schedule.units), before any task writes; each error
+    names the role's variable. A URL with credentials is never shown (the rule's message hides them)."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
+
+    checks = [lambda: check_session_name("sso_session", settings["session_name"])] if "session_name" in settings else []
+    if scheduled:
+        from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units
+
+        checks += [
+            lambda: units.validate_schedule(settings.get("schedule")),
+            lambda: units.validate_pull_url(settings.get("pull_url")) if settings.get("pull_url") else None,
+        ]
+        if "pull_branch" in settings:
+            checks.append(lambda: units.validate_branch(settings["pull_branch"]))
+        if "pull_playbook" in settings:
+            checks.append(lambda: units.validate_playbook(settings["pull_playbook"]))
+    errors = []
+    for check in checks:
+        try:
+            check()
+        except ParameterError as error:
+            variable = _ROLE_VARIABLES.get(error.parameter, error.parameter)
+            errors.append("{0}: {1} {2}.".format(variable, _json(error.value), error.problem.rstrip(".")))
     return errors
 
 

@@ -59,6 +59,19 @@ def test_a_play_without_facts_gets_the_minimal_facts_in_the_same_task(aws_server
         ),
         ({"recro_sso_platform": "Windows"}, 'recro_sso_platform: "Windows" is not supported'),
         ({"recro_sso_schedule": "daily"}, 'recro_sso_schedule: "daily" needs recro_sso_pull_url'),
+        ({"recro_sso_session_name": "x]y"}, 'recro_sso_session_name: "x]y" is not a name every AWS tool reads'),
+        (
+            {"recro_sso_schedule": "daily", "recro_sso_pull_url": "https://ghp_secrettoken@git.example.com/w.git"},
+            "recro_sso_pull_url: \"https://<user info>@git.example.com/w.git\" carries credentials",
+        ),
+        (
+            {
+                "recro_sso_schedule": "daily",
+                "recro_sso_pull_url": "https://git.example.com/w.git",
+                "recro_sso_pull_branch": "a b",
+            },
+            'recro_sso_pull_branch: "a b" is not a git branch or tag name',
+        ),
     ],
 )
 def test_an_unusable_setting_fails_first_naming_it_and_writes_nothing(aws_servers, run_playbook, settings, message):
@@ -66,6 +79,7 @@ def test_an_unusable_setting_fails_first_naming_it_and_writes_nothing(aws_server
     run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, dict(settings, recro_sso_login="never"))
     assert run.returncode == 2, run.output
     assert message in run.output
+    assert "secrettoken" not in run.output
     assert "recro.aws_sso.recro_sso : Check the settings" in run.output.split("fatal:")[0]
     # The facts the task gathered are not in the failure (nor the environment's values with them).
     assert "ansible_facts" not in run.output.split("fatal:")[1]

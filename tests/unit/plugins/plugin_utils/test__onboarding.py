@@ -656,3 +656,38 @@ def test_the_login_shells_verified_are_in_the_result_and_summary_and_a_hang_is_a
     ]
     failed = result(dict(state="present", shell=dict(failed=True, msg="x", verified=verified)))
     assert failed["verified_shells"] == []
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"session_name": "a b"}, 'recro_sso_session_name: "a b" is not a name every AWS tool reads'),
+        ({"schedule": "every tuesday!"}, 'recro_sso_schedule: "every tuesday!" is not daily, hourly, weekly'),
+        ({"pull_branch": "-x"}, 'recro_sso_pull_branch: "-x" is not a git branch or tag name'),
+        ({"pull_playbook": "../x.yml"}, 'recro_sso_pull_playbook: "../x.yml" must be a relative path'),
+        (
+            {"pull_url": "https://ghp_secrettoken@git.example.com/w.git"},
+            "recro_sso_pull_url: ",
+        ),
+    ],
+)
+def test_the_modules_rules_are_checked_before_any_task_writes_naming_the_role_variable(given, message):
+    from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import setting_errors
+
+    settings = dict(
+        platform="Linux",
+        default_profile="recrocog-admin",
+        state="present",
+        schedule="daily",
+        pull_url="https://git.example.com/w.git",
+        pull_branch="main",
+        pull_playbook="playbooks/drift.yml",
+        session_name="recro",
+    )
+    assert setting_errors(settings) == []
+    errors = setting_errors(dict(settings, **given))
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    assert "secrettoken" not in errors[0]
+    # Without a schedule, only the session name matters.
+    if "session_name" not in given and "schedule" not in given:
+        assert setting_errors(dict(settings, schedule=None, **given)) == []
