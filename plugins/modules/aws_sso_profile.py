@@ -484,10 +484,10 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import
     describe_changes,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_file_mode
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
     RecroModule,
-    check_file_mode,
     run_query,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_login
@@ -704,7 +704,9 @@ def main():
         argument_spec=argument_spec(),
         mutually_exclusive=[("name", "profiles"), ("name", "discover")],
     )
-    check_file_mode(module)
+    with module.failing_on(consequence="; nothing was changed"):
+        if module.params["mode"] is not None:
+            check_file_mode("mode", module.params["mode"])
     with module.failing_on():
         request = build_request(module.params)
     with module.failing_on(consequence="; nothing was changed"):

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (  # noqa: F401 (callers catch them here)
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
     FileError,
     FileRefused,
     LockTimeout,

@@ -4,7 +4,7 @@
 
 """What the collection's modules share: :class:`RecroModule`, with the options every
 module takes (``user``, ``path``, ``lock_timeout``) declared and checked once and one way
-of failing, JMESPath queries and the file-mode check.
+of failing, and JMESPath queries.
 
 The config's code (_aws.config) is imported only when a failure needs it: a module's
 Python compiles every file it imports, on every run, and the shell and schedule modules
@@ -18,7 +18,6 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import checks
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
@@ -105,13 +104,3 @@ def run_query(module, data, query=None, parameter="query"):
         return jmespath.search(query, data)
     except jmespath.exceptions.JMESPathError as error:
         module.fail_json(msg="{0}: {1!r} is not a JMESPath expression: {2}".format(parameter, query, to_native(error)))
-
-
-def check_file_mode(module, parameter="mode"):
-    """Fail, before any file is touched, on a mode ``set_mode_if_different`` would
-    refuse after the write (``_common.checks.check_file_mode``)."""
-    if module.params[parameter] is not None:
-        try:
-            checks.check_file_mode(parameter, module.params[parameter])
-        except ParameterError as error:
-            module.fail_json(msg="{0}; nothing was changed".format(to_native(error)))
