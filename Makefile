@@ -205,12 +205,16 @@ matrix: link test-deps sanity-deps
 	scripts/matrix.sh $(CELLS)
 
 # Other AWS clients on our login (tests/interop): the AWS SDK for JavaScript
-# v3 from npm (pinned in tests/interop/js/package-lock.json) and the AWS CLI
-# of the Debian 13 image.
+# v3 from npm (pinned in tests/interop/js/package-lock.json), the AWS CLI of
+# the Debian 13 image, and from PyPI the AWS CLI v1 and botocore at (and just
+# below) the collection's minimum, each in a venv of its own in .cache/interop
+# (pinned in requirements/interop-*.txt), built beside npm's install.
 interop: venv link test-deps images
 	scripts/apt-install.sh nodejs
 	@if ! command -v npm >/dev/null 2>&1; then scripts/apt-install.sh npm; fi
-	npm ci --prefix tests/interop/js --no-audit --no-fund
+	python tests/interop/venvs.py & venvs=$$!; \
+	npm ci --prefix tests/interop/js --no-audit --no-fund; \
+	wait $$venvs
 	pytest $(PYTEST_ARGS) tests/interop
 
 podman:

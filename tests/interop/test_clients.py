@@ -5,8 +5,9 @@
 """Other AWS clients use and refresh the login that ``aws_sso_login`` writes, and read what they rewrote.
 
 Real clients, stand-in services: the AWS SDK for JavaScript v3 from npm (``js/``, run with Node), the
-AWS CLI v2 and botocore of this machine, and the AWS CLI v2 of the Debian 13 Molecule image
-(``scripts/build-images.sh``). IAM Identity Center's OIDC service, the SSO portal and STS cannot be
+AWS CLI v2 and botocore of this machine, the AWS CLI v2 of the Debian 13 Molecule image
+(``scripts/build-images.sh``), and from PyPI the AWS CLI v1 and botocore at the collection's minimum
+(``venvs.py``), each pointed at the stand-ins by ``AWS_ENDPOINT_URL_*`` alone. IAM Identity Center's OIDC service, the SSO portal and STS cannot be
 reached from tests: ``tests/support/sso_oidc.py`` and ``tests/support/sso_portal.py`` stand in for
 them on 127.0.0.1 with their real wire protocols, and moto serves STS.
 """
@@ -20,20 +21,40 @@ import subprocess
 import sys
 from pathlib import Path
 
+import botocore
 import pytest
 
-from ansible_collections.recro.aws_sso.tests.support.login import expire_soon, login_task
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import (
+    MINIMUM_BOTOCORE_VERSION,
+    check_botocore_version,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
+from ansible_collections.recro.aws_sso.tests.interop.venvs import pinned_version
+from ansible_collections.recro.aws_sso.tests.support.login import SAVE, expire_soon, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 
 JS = Path(__file__).with_name('js')
+REPOSITORY = JS.parents[2]
 AWS_CLI = '/usr/bin/aws'
 DEBIAN13_IMAGE = 'localhost/recro-sso-debian13:latest'
 ACCOUNT = '111111111111'  # profile p of tests/e2e/test_login.py
+SESSION_INFO = (
+    """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Read the login
+      recro.aws_sso.aws_sso_session_info:
+        sso_session: recro
+      register: login
+"""
+    + SAVE
+)
 
 
-def log_in(login, run_playbook):
+def log_in(login, run_playbook, interpreter=sys.executable):
     approve_when_asked(login.oidc)
-    run = run_playbook(login_task(), login.env)
+    run = run_playbook(login_task(), login.env, interpreter=interpreter)
     assert run.returncode == 0, run.output
     assert run.saved['status'] == 'logged_in', run.saved
     return login.token()
@@ -47,6 +68,12 @@ def run(command, env, cwd=None):
     return completed.stdout
 
 
+def endpoints_only(login):
+    """The environment of a client with ``AWS_ENDPOINT_URL_*`` (botocore 1.31 and later): without the
+    endpoint rule sets in ``AWS_DATA_PATH`` that AWS CLI 2.9.19 needs, which botocore would also read."""
+    return {name: value for name, value in login.env.items() if name != 'AWS_DATA_PATH'}
+
+
 def node(login, *arguments):
     return json.loads(run(['node', str(JS / 'sdk.mjs')] + list(arguments), dict(login.env, AWS_PROFILE='p')))
 
@@ -55,9 +82,43 @@ def aws_cli_identity(login):
     return json.loads(run([AWS_CLI, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json'], login.env))
 
 
-def botocore_identity(login):
+def botocore_identity(login, python=sys.executable):
     script = 'import boto3, json; print(json.dumps(boto3.session.Session(profile_name="p").client("sts").get_caller_identity()))'
-    return json.loads(run([sys.executable, '-c', script], login.env))
+    return json.loads(run([python, '-c', script], endpoints_only(login)))
+
+
+def assert_refreshed_once(login, grants, old):
+    """One refresh since ``grants``, with our refresh token and client registration, into the session's file."""
+    assert login.oidc.grants() == grants + ['refresh_token']
+    refreshed = login.token()
+    assert refreshed['accessToken'] != old['accessToken'] and refreshed['clientId'] == old['clientId']
+    assert refreshed['expiresAt'] > old['expiresAt']
+    return refreshed
+
+
+def assert_others_use_the_refreshed_file(login, run_playbook, grants):
+    """The AWS CLI, botocore and our modules use the file a client refreshed, without another call."""
+    refreshed = login.token()
+    assert aws_cli_identity(login)['Account'] == ACCOUNT
+    assert botocore_identity(login)['Account'] == ACCOUNT
+    info = run_playbook(SESSION_INFO, login.env)
+    assert info.returncode == 0, info.output
+    assert info.saved['session']['status'] == 'valid' and info.saved['session']['refreshable'], info.saved
+    assert info.saved['session']['expires_at'] == refreshed['expiresAt'][:19] + 'Z', info.saved
+    again = run_playbook(login_task(), login.env)
+    assert again.returncode == 0, again.output
+    assert again.saved['status'] == 'valid' and not again.saved['changed'], again.saved
+    assert login.oidc.grants() == grants + ['refresh_token']
+
+
+def readme_client_row(name):
+    """The cells of the row of client ``name`` in the README's tables of other AWS clients."""
+    section = (REPOSITORY / 'README.md').read_text(encoding='utf-8').split('## Other AWS clients and the login')[1]
+    for line in section.split('\n## ')[0].splitlines():
+        cells = [cell.strip() for cell in line.strip('|').split('|')]
+        if line.startswith('|') and cells[0].startswith(name):
+            return cells
+    raise AssertionError('README.md: no client {0!r} in the section "Other AWS clients and the login"'.format(name))
 
 
 def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocore_use(login, run_playbook):
@@ -73,19 +134,64 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
     # Within five minutes of expiry the SDK refreshes it with our refresh token and client registration.
     old = expire_soon(login, 120)
     result = node(login, 'identity', 'p')
-    assert result['Account'] == ACCOUNT and result['sdkVersion'] == '3.1178.0'
-    assert login.oidc.grants() == grants + ['refresh_token']
-    refreshed = login.token()
-    assert refreshed['accessToken'] != old['accessToken'] and refreshed['clientId'] == old['clientId']
-    assert refreshed['expiresAt'] > old['expiresAt']
+    assert (
+        result['Account'] == ACCOUNT
+        and result['sdkVersion'] == readme_client_row('AWS SDK for JavaScript v3')[1].split(',')[0]
+    )
+    assert_refreshed_once(login, grants, old)
+    assert_others_use_the_refreshed_file(login, run_playbook, grants)
 
-    # The file the SDK rewrote: the AWS CLI, botocore and our module use it without another call.
-    assert aws_cli_identity(login)['Account'] == ACCOUNT
-    assert botocore_identity(login)['Account'] == ACCOUNT
-    again = run_playbook(login_task(), login.env)
-    assert again.returncode == 0, again.output
-    assert again.saved['status'] == 'valid' and not again.saved['changed'], again.saved
-    assert login.oidc.grants() == grants + ['refresh_token']
+
+def test_awscli_v1_uses_our_login_and_its_refresh_leaves_a_file_the_others_use(login, run_playbook, python_clients):
+    aws = str(python_clients['awscli-v1'] / 'bin' / 'aws')
+    env = endpoints_only(login)
+    version = run([aws, '--version'], env).split()[0]
+    assert (
+        version == 'aws-cli/' + pinned_version('awscli-v1', 'awscli') == 'aws-cli/' + readme_client_row('awscli v1')[1]
+    )
+    identity = [aws, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json']
+    log_in(login, run_playbook)
+    grants = list(login.oidc.grants())
+
+    assert json.loads(run(identity, env))['Account'] == ACCOUNT
+    assert login.oidc.grants() == grants  # our token as it was
+
+    # Within botocore's refresh window it refreshes our token with our refresh token and registration.
+    old = expire_soon(login, 120)
+    assert json.loads(run(identity, env))['Account'] == ACCOUNT
+    assert_refreshed_once(login, grants, old)
+    assert_others_use_the_refreshed_file(login, run_playbook, grants)
+
+
+def test_botocore_at_the_minimum_runs_our_login_uses_it_and_refreshes_it(login, run_playbook, python_clients):
+    python = str(python_clients['botocore-minimum'] / 'bin' / 'python')
+    versions = run([python, '-c', 'import boto3, botocore; print(botocore.__version__, boto3.__version__)'], {})
+    assert versions.split() == [MINIMUM_BOTOCORE_VERSION, pinned_version('botocore-minimum', 'boto3')]
+    tested = readme_client_row('botocore, boto3')[1]
+    assert tested.startswith(botocore.__version__ + '; ' + MINIMUM_BOTOCORE_VERSION + ' '), tested
+    # aws_sso_login itself on that botocore: the device-code login.
+    log_in(login, run_playbook, interpreter=python)
+    grants = list(login.oidc.grants())
+
+    assert botocore_identity(login, python)['Account'] == ACCOUNT
+    assert login.oidc.grants() == grants
+
+    old = expire_soon(login, 120)
+    assert botocore_identity(login, python)['Account'] == ACCOUNT
+    assert_refreshed_once(login, grants, old)
+    assert_others_use_the_refreshed_file(login, run_playbook, grants)
+
+
+def test_botocore_below_the_minimum_is_refused_naming_the_minimum(login, run_playbook, python_clients):
+    python = str(python_clients['botocore-below-minimum'] / 'bin' / 'python')
+    below = pinned_version('botocore-below-minimum', 'botocore')
+    with pytest.raises(ServiceError) as refusal:
+        check_botocore_version(below)
+    refused = run_playbook(login_task(), login.env, interpreter=python)
+    assert refused.returncode == 0, refused.output  # the task ignores errors and saves them
+    assert refused.saved['failed'] and refused.saved['msg'] == str(refusal.value), refused.saved
+    assert refused.saved['msg'].startswith('botocore {0} is older than {1}, '.format(below, MINIMUM_BOTOCORE_VERSION))
+    assert login.oidc.calls == [] and login.cache_files() == []  # refused before any call or file
 
 
 @pytest.mark.skipif(shutil.which('podman') is None, reason='Podman is not installed (make podman installs it)')
@@ -104,6 +210,6 @@ def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
     containers_conf = os.environ.get('CONTAINERS_CONF') or str(JS.parents[2] / 'molecule' / 'containers.conf')
     output = run(command, dict(login.env, CONTAINERS_CONF=containers_conf))
     version, newline, identity = output.partition('\n')
-    assert newline and version.startswith('aws-cli/2.'), output
+    assert newline and version.split()[0] == 'aws-cli/' + readme_client_row('AWS CLI v2, Debian 13')[1], output
     assert json.loads(identity)['Account'] == ACCOUNT
     assert login.oidc.calls == calls  # it used our token as it was: no login, no refresh
