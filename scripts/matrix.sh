@@ -19,6 +19,8 @@
 # Usage: scripts/matrix.sh [CELL...]         (default: every cell)
 #        scripts/matrix.sh --pin [CELL...]   regenerate requirements/matrix/CELL.txt
 #                                            from CELL.in (make requirements)
+#        scripts/matrix.sh --python X.Y      print the Python X.Y the cells use,
+#                                            installing it with pyenv where missing
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,14 +75,19 @@ find_python() {
     return 1
 }
 
+# find_python, or say where it looked.
+python_or_fail() {
+    if ! find_python "$1"; then
+        log "no Python $1 (on PATH, under pyenv, or installable with pyenv)" >&2
+        return 1
+    fi
+}
+
 run_cell() {
     local cell=$1 version what python venv options=""
     IFS='|' read -r version what <<<"${CELLS[$cell]}"
     venv=.cache/matrix/$cell
-    if ! python=$(find_python "$version"); then
-        log "$cell: no Python $version (on PATH, under pyenv, or installable with pyenv)"
-        return 1
-    fi
+    python=$(python_or_fail "$version") || return 1
     if [[ $cell == py3.8 ]]; then
         options="--no-deps --ignore-requires-python"
     fi
@@ -112,7 +119,7 @@ run_cell() {
 pin_cell() {
     local cell=$1 version what python scratch=.cache/matrix/pin-$1
     IFS='|' read -r version what <<<"${CELLS[$cell]}"
-    python=$(find_python "$version")
+    python=$(python_or_fail "$version") || return 1
     rm -rf "$scratch"
     "$python" -m venv "$scratch"
     "$scratch/bin/python" -m pip install --quiet --disable-pip-version-check -r "requirements/matrix/$cell.in"
@@ -128,6 +135,14 @@ pin_cell() {
     log "pinned requirements/matrix/$cell.txt"
 }
 
+if [[ ${1:-} == --python ]]; then
+    if (($# != 2)); then
+        echo "usage: $0 --python X.Y" >&2
+        exit 2
+    fi
+    python_or_fail "$2"
+    exit
+fi
 pin=false
 if [[ ${1:-} == --pin ]]; then
     pin=true

@@ -7,9 +7,10 @@
 Real clients, stand-in services: the AWS SDK for JavaScript v3 from npm (``js/``, run with Node), the
 AWS CLI v2 and botocore of this machine, the AWS CLI v2 of the Debian 13 Molecule image
 (``scripts/build-images.sh``), and from PyPI the AWS CLI v1 and botocore at the collection's minimum
-(``venvs.py``), each pointed at the stand-ins by ``AWS_ENDPOINT_URL_*`` alone. IAM Identity Center's OIDC service, the SSO portal and STS cannot be
-reached from tests: ``tests/support/sso_oidc.py`` and ``tests/support/sso_portal.py`` stand in for
-them on 127.0.0.1 with their real wire protocols, and moto serves STS.
+(``venvs.py``, each pointed at the stand-ins by ``AWS_ENDPOINT_URL_*`` alone). The versions tested are
+the README's. IAM Identity Center's OIDC service, the SSO portal and STS cannot be reached from tests:
+``tests/support/sso_oidc.py`` and ``tests/support/sso_portal.py`` stand in for them on 127.0.0.1 with
+their real wire protocols, and moto serves STS.
 """
 
 from __future__ import annotations
@@ -134,10 +135,8 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
     # Within five minutes of expiry the SDK refreshes it with our refresh token and client registration.
     old = expire_soon(login, 120)
     result = node(login, 'identity', 'p')
-    assert (
-        result['Account'] == ACCOUNT
-        and result['sdkVersion'] == readme_client_row('AWS SDK for JavaScript v3')[1].split(',')[0]
-    )
+    tested = readme_client_row('AWS SDK for JavaScript v3')[1]  # "3.1178.0, Node 20"
+    assert result['Account'] == ACCOUNT and result['sdkVersion'] == tested.split(',')[0]
     assert_refreshed_once(login, grants, old)
     assert_others_use_the_refreshed_file(login, run_playbook, grants)
 
@@ -145,10 +144,9 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
 def test_awscli_v1_uses_our_login_and_its_refresh_leaves_a_file_the_others_use(login, run_playbook, python_clients):
     aws = str(python_clients['awscli-v1'] / 'bin' / 'aws')
     env = endpoints_only(login)
-    version = run([aws, '--version'], env).split()[0]
-    assert (
-        version == 'aws-cli/' + pinned_version('awscli-v1', 'awscli') == 'aws-cli/' + readme_client_row('awscli v1')[1]
-    )
+    version = run([aws, '--version'], env).split()[0]  # aws-cli/1.46.3
+    pinned = pinned_version('awscli-v1', 'awscli')
+    assert version == 'aws-cli/' + pinned and readme_client_row('awscli v1')[1] == pinned, version
     identity = [aws, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json']
     log_in(login, run_playbook)
     grants = list(login.oidc.grants())
@@ -207,7 +205,7 @@ def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
         command += ['-e', '{0}={1}'.format(name, value)]
     command += [DEBIAN13_IMAGE, 'sh', '-c', 'aws --version && aws sts get-caller-identity --profile p --output json']
     # The project's Podman settings (runtime, ulimits), as make sets them.
-    containers_conf = os.environ.get('CONTAINERS_CONF') or str(JS.parents[2] / 'molecule' / 'containers.conf')
+    containers_conf = os.environ.get('CONTAINERS_CONF') or str(REPOSITORY / 'molecule' / 'containers.conf')
     output = run(command, dict(login.env, CONTAINERS_CONF=containers_conf))
     version, newline, identity = output.partition('\n')
     assert newline and version.split()[0] == 'aws-cli/' + readme_client_row('AWS CLI v2, Debian 13')[1], output
