@@ -548,13 +548,13 @@ class ConfigFileTask:
     def run(self):
         """Apply the request; in check mode only compute it. Returns the result."""
         module = self.module
+        before, outcome = self.plan()
+        # Files are replaced by rename, so a read without the lock sees a whole file: a
+        # file already as wanted (every later run's case) needs neither the lock nor a write.
+        if module.check_mode or not outcome.changed:
+            return self.finish(before, outcome)
         directory = os.path.dirname(os.path.realpath(self.path))
-        if module.check_mode:
-            return self.finish(*self.plan())
         if not os.path.isdir(directory):
-            before, outcome = self.plan()
-            if not outcome.changed:
-                return self.finish(before, outcome)
             user_files.make_directories(directory)
         with user_files.locked_directory(directory, timeout=module.params["lock_timeout"]):
             # Read again under the lock: another run may have written meanwhile.

@@ -2,21 +2,18 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Read and edit ``~/.aws/config`` line by line, exactly as botocore reads it.
+"""Read ``~/.aws/config`` line by line, exactly as botocore reads it.
 
 Pure logic: no Ansible imports, no I/O. The reader mirrors
 ``configparser.RawConfigParser._read`` (what botocore's ``raw_config_parse``
 uses) and botocore's ``build_profile_map``, so a section is found under the
 name botocore gives it, and a file botocore cannot read is refused rather than
-made worse. The editor replaces whole lines inside the sections it is asked
-to change and appends new sections; every other line is kept byte for byte,
-and a re-read of the edited neighbourhood proves that botocore reads the
-untouched sections exactly as before.
+made worse. Editing lives in ``_aws.config_edit``, which a run that changes
+nothing never loads.
 """
 
 from __future__ import annotations
 
-import bisect
 import configparser
 import re
 import shlex
@@ -373,109 +370,3 @@ def _dominant_newline(lines):
         if first.endswith("\r"):
             return "\r"
     return "\n"
-
-
-def render_entry(key, value, indent, newline):
-    """The lines of ``key = value``; a dict value becomes a nested block."""
-    if isinstance(value, dict):
-        lines = ["{0}{1} ={2}".format(indent, key, newline)]
-        for sub_key, sub_value in value.items():
-            lines.append("{0}    {1}{2}".format(indent, _assignment(sub_key, sub_value), newline))
-        return lines
-    return ["{0}{1}{2}".format(indent, _assignment(key, value), newline)]
-
-
-def _assignment(key, value):
-    return "{0} = {1}".format(key, value) if value != "" else "{0} =".format(key)
-
-
-def render_section(header, values, newline):
-    """The lines of a new section with ``values`` in their given order."""
-    lines = ["[{0}]{1}".format(header, newline)]
-    for key, value in values.items():
-        lines.extend(render_entry(key, value, "", newline))
-    return lines
-
-
-class ConfigEditor:
-    """Line replacements on an :class:`AwsConfig`, rendered and re-read.
-
-    A replacement is a half-open range ``[start, stop)`` of the original lines
-    and the lines that take its place; ranges never overlap. Lines outside
-    every range are copied unchanged.
-    """
-
-    def __init__(self, config):
-        self.config = config
-        self._replacements = []
-        self._appended = []
-
-    def replace(self, start, stop, new_lines):
-        self._replacements.append((start, stop, len(self._replacements), new_lines))
-
-    def append(self, new_lines):
-        self._appended.extend(new_lines)
-
-    @property
-    def changed(self):
-        return bool(self._replacements or self._appended)
-
-    def render(self):
-        """The new lines, and where each original line that was copied went:
-        a list of ``(original start, original stop, new start)`` runs."""
-        lines = self.config.lines
-        new = []
-        copied = []
-        position = 0
-        for start, stop, _order, new_lines in sorted(self._replacements):
-            if start < position:
-                raise AssertionError("overlapping edits at line {0}".format(start + 1))
-            copied.append((position, start, len(new)))
-            new.extend(lines[position:start])
-            if new_lines:
-                _end_last_line(new, self.config.newline)
-                new.extend(new_lines)
-            position = stop
-        copied.append((position, len(lines), len(new)))
-        new.extend(lines[position:])
-        if self._appended:
-            _end_last_line(new, self.config.newline)
-            new.extend(self._appended)
-        return new, copied
-
-    def edited_neighbourhoods(self):
-        """Ranges of original lines from the header before each edit to the
-        header after it (merged): only there can an edit change how a line
-        is read, since a header line resets the reader's state."""
-        config = self.config
-        starts = [section.start for section in config.sections]
-        ranges = []
-        for start, stop, _order, _new_lines in sorted(self._replacements):
-            before = bisect.bisect_left(starts, start)
-            after = bisect.bisect_left(starts, stop)
-            ranges.append(
-                (starts[before - 1] if before else 0, starts[after] if after < len(starts) else len(config.lines))
-            )
-        if self._appended:
-            ranges.append((starts[-1] if starts else 0, len(config.lines)))
-        merged = []
-        for first, last in sorted(ranges):
-            if merged and first <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
-            else:
-                merged.append((first, last))
-        return merged
-
-
-def new_position(copied, original):
-    """Where original line ``original`` went, per :meth:`ConfigEditor.render`."""
-    for start, stop, new_start in copied:
-        if start <= original < stop:
-            return new_start + original - start
-    return None
-
-
-def _end_last_line(lines, newline):
-    """New lines go after a complete line: end a last line that lacks its newline."""
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline

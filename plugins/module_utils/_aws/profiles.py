@@ -19,12 +19,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     DEFAULT_PROFILE,
     PROFILE,
     SSO_SESSION,
-    AwsConfig,
-    ConfigEditor,
     ConfigFileError,
-    new_position,
-    render_entry,
-    render_section,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
@@ -463,15 +458,6 @@ def _remove_unused_session(config, plan, session_name):
     return []
 
 
-def _signature_entries(section):
-    """A section's own keys: a [DEFAULT] shares its key table with the file's other [DEFAULT] sections."""
-    return [
-        (key, value)
-        for (key, value), start in zip(section.raw_values(), section.keys.values())
-        if section.start <= start < section.stop
-    ]
-
-
 def _inherited_session_keys(config, session_name, session_values):
     """Refuse [DEFAULT] keys that every profile inherits and botocore finds
     inconsistent with the session the profiles use."""
@@ -502,8 +488,13 @@ def _wanted(spec):
     return OrderedDict((key, value) for key, value in spec.values.items() if value is not None)
 
 
-def _signature(section):
-    return section.header, _signature_entries(section)
+def _editing():
+    """``_aws.config_edit``, loaded at the first edit: a run that changes nothing never compiles it."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
+        config_edit,
+    )
+
+    return config_edit
 
 
 class _Plan:
@@ -517,7 +508,7 @@ class _Plan:
     def __init__(self, config, exclusive):
         self.config = config
         self.exclusive = exclusive
-        self.editor = ConfigEditor(config)
+        self._editor = None  # made at the first edit: a run that changes nothing never loads the editor
         self.changes = []
         self._touched = set()  # first lines of the sections edited or removed
         self._managed = set()  # (kind, name) of the sections ensured
@@ -534,7 +525,7 @@ class _Plan:
         wanted = _wanted(spec)
         if section is None:
             self._added.append(spec)
-            self.editor.append(render_section(spec.header, wanted, config.newline))
+            self.editor().append(_editing().render_section(spec.header, wanted, config.newline))
             self.changes.append(
                 {"section": spec.title, "key": None, "action": "add", "before": None, "after": dict(wanted)}
             )
@@ -547,10 +538,10 @@ class _Plan:
                 missing[key] = value
             elif not _same_value(key, entry.value, value):
                 whitespace = config.leading_whitespace(entry.start)
-                self.editor.replace(
+                self.editor().replace(
                     entry.start,
                     entry.stop,
-                    render_entry(key, value, whitespace, config.newline) + self._comments_in(entry),
+                    _editing().render_entry(key, value, whitespace, config.newline) + self._comments_in(entry),
                 )
                 self._change(spec, key, "change", entry.value, value)
         for entry in section.entries():
@@ -562,16 +553,16 @@ class _Plan:
                 or self.exclusive
                 and key not in wanted
             ):
-                self.editor.replace(entry.start, entry.stop, self._comments_in(entry))
+                self.editor().replace(entry.start, entry.stop, self._comments_in(entry))
                 self._change(spec, key, "remove", entry.value, None)
         if missing:
             position = section.content_stop
             whitespace = config.insertion_indent(section)
             new_lines = []
             for key, value in missing.items():
-                new_lines.extend(render_entry(key, value, whitespace, config.newline))
+                new_lines.extend(_editing().render_entry(key, value, whitespace, config.newline))
                 self._change(spec, key, "add", None, value)
-            self.editor.replace(position, position, new_lines)
+            self.editor().replace(position, position, new_lines)
 
     def _change(self, spec, key, action, before, after):
         self.changes.append({"section": spec.title, "key": key, "action": action, "before": before, "after": after})
@@ -583,7 +574,7 @@ class _Plan:
         # Blank lines after the stanza go with it; comments stay (they may be about the next one).
         while stop < section.stop and not self.config.lines[stop].strip():
             stop += 1
-        self.editor.replace(section.start, stop, [])
+        self.editor().replace(section.start, stop, [])
         self._touched.add(section.start)
         self._removed.append(section)
         self._removed_starts.add(section.start)
@@ -600,18 +591,20 @@ class _Plan:
     def removed(self, kind):
         return [section.name for section in self._removed if section.kind == kind]
 
+    def editor(self):
+        """The plan's ``ConfigEditor``, made at the first edit."""
+        if self._editor is None:
+            self._editor = _editing().ConfigEditor(self.config)
+        return self._editor
+
     def render_and_verify(self):
         """The new text, and a ``find(kind, name)`` over it, after proving that
         every section the plan did not touch reads exactly as before and every
         ensured one as wanted."""
         config = self.config
-        if not self.editor.changed:
+        if self._editor is None or not self._editor.changed:
             return config.text, config.find
-        new_lines, copied = self.editor.render()
-        found = {}
-        for first, last in self.editor.edited_neighbourhoods():
-            for section in self._reread(first, last, new_lines, copied):
-                found[(section.kind, section.name)] = section
+        new_lines, found = _editing().render_and_reread(self._editor, self._touched, self._managed)
 
         def find(kind, name):
             # Sections outside the edited neighbourhoods are as they were.
@@ -626,42 +619,3 @@ class _Plan:
                         "[{0}] does not read {1} = {2!r} after the edit".format(spec.header, key, value)
                     )
         return "".join(new_lines), find
-
-    def _reread(self, first, last, new_lines, copied):
-        """Re-read the new lines from original line ``first`` (a header, or the
-        start) to the header at original line ``last`` (or the end); return the
-        managed sections read there."""
-        config = self.config
-        new_first = 0 if first == 0 else new_position(copied, first)
-        at_end = last >= len(config.lines)
-        window = new_lines[new_first:] if at_end else new_lines[new_first : new_position(copied, last) + 1]
-        try:
-            reread = AwsConfig.from_lines(window)
-        except ConfigFileError as error:
-            raise ConfigFileError(
-                "the change would make the file unreadable ({0}). "
-                "This happens next to indented section headers: unindent them".format(error.message),
-                first + 1,
-            ) from error
-        sections = list(reread.sections)
-        if not at_end:
-            boundary = sections.pop() if sections else None
-            if boundary is None or boundary.start != len(window) - 1:
-                raise ConfigFileError(
-                    "the change would turn the header {0} into part of a value. "
-                    "This happens next to indented section headers: unindent them".format(config.lines[last].strip()),
-                    last + 1,
-                )
-        untouched = [
-            section
-            for section in config.sections
-            if first <= section.start < last and section.start not in self._touched
-        ]
-        unmanaged = [section for section in sections if (section.kind, section.name) not in self._managed]
-        if [_signature(section) for section in untouched] != [_signature(section) for section in unmanaged]:
-            raise ConfigFileError(
-                "the change would alter how botocore reads sections this task does not manage. "
-                "This happens next to indented section headers: unindent them",
-                first + 1,
-            )
-        return [section for section in sections if (section.kind, section.name) in self._managed]

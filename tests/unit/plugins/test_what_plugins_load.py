@@ -85,3 +85,39 @@ def test_the_listing_module_loads_the_discovery():
     assert PACKAGE + "module_utils._aws.discovery" in loaded
     # botocore only once a call is made.
     assert "botocore" not in loaded_modules_of("modules.aws_sso_accounts_info")
+
+
+PLANNED = """
+import json, sys
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import AwsConfig
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import apply_request, build_request
+params = dict(name="dev", sso_session="recro", sso_account_id="111122223333", sso_role_name="Admin", region="eu-west-1")
+for key in ("profiles", "sso_start_url", "sso_region", "sso_registration_scopes", "output", "settings"):
+    params.setdefault(key, None)
+params.update(state="present", prune=False, exclusive=False, remove_unused_session=False, skip_invalid=False)
+outcome = apply_request(AwsConfig(sys.argv[1]), build_request(params))
+print(json.dumps([outcome.changed, sorted(sys.modules)]))
+"""
+WRITTEN = "[profile dev]\nsso_session = recro\nsso_account_id = 111122223333\nsso_role_name = Admin\nregion = eu-west-1\n"
+
+
+@pytest.mark.parametrize(
+    "text, changed",
+    [(WRITTEN, False), (WRITTEN.replace("eu-west-1", "us-east-1"), True), ("", True)],
+    ids=["as wanted", "one value differs", "empty file"],
+)
+def test_the_editor_is_loaded_only_for_an_edit(text, changed):
+    """A run that finds the file as wanted (the common case of every later run) does not
+    compile the editor and its proof."""
+    completed = subprocess.run(
+        [sys.executable, "-c", PLANNED, text],
+        env={"PYTHONPATH": str(COLLECTIONS)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    was_changed, loaded = json.loads(completed.stdout)
+    assert was_changed is changed
+    assert (PACKAGE + "module_utils._aws.config_edit" in loaded) is changed

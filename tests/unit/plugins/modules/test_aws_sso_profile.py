@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -90,6 +91,26 @@ def test_applies_then_reports_no_change(run_module, tmp_path):
     assert second["profiles"]["recrocog-admin"]["sso_account_id"] == "012345678901"
     assert second["sessions"]["recro"]["sso_start_url"] == "https://recrocog.awsapps.com/start"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_file_as_wanted_needs_no_lock_but_a_change_waits_for_it(run_module, tmp_path):
+    """Another run holding the directory's lock (flock, as _common.files takes it) does
+    not hold up a run that finds nothing to do; a run that must write waits for it
+    at most lock_timeout and writes nothing."""
+    path = tmp_path / "config"
+    run_module(path=str(path), **SEED)
+    before = path.read_bytes()
+    holder = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        unchanged = run_module(path=str(path), lock_timeout=1, **SEED)
+        changing = run_module(path=str(path), lock_timeout=1, **dict(SEED, region="eu-west-1"))
+    finally:
+        os.close(holder)
+    assert not unchanged["failed"] and not unchanged["changed"]
+    assert changing["failed"]
+    assert "lock_timeout" in changing["msg"] and str(tmp_path) in changing["msg"]
+    assert path.read_bytes() == before
 
 
 def test_bad_option_fails_and_leaves_the_file(run_module, tmp_path):
