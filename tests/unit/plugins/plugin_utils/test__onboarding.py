@@ -691,3 +691,439 @@ def test_the_modules_rules_are_checked_before_any_task_writes_naming_the_role_va
     # Without a schedule, only the session name matters.
     if "session_name" not in given and "schedule" not in given:
         assert setting_errors(dict(settings, schedule=None, **given)) == []
+
+
+# The summary and the fact line for line, as they are, under each condition that shows, hides or
+# words a section otherwise: a change to how they are built must leave every one of them alone.
+IN_PLACE = PATH + ": session recro and profiles recrocog-admin already in place."
+NO_SHELL = (
+    "Default profile recrocog-admin not exported: no supported shell (bash, zsh, fish) found for alice; set "
+    "recro_sso_shells."
+)
+EXPIRED = dict(
+    status="expired",
+    usable=False,
+    message="the login to sso-session recro expired: run `aws sso login --sso-session recro`",
+)
+VALID = dict(status="valid", usable=True, message="logged in")
+CONFLICTS = [
+    dict(path="/home/alice/.bashrc", line=3, variable="AWS_PROFILE", kind="assignment"),
+    dict(path="/home/alice/.profile", line=7, variable="AWS_DEFAULT_PROFILE"),
+]
+VERIFIED = [
+    dict(shell="bash", status="ok", exported=["AWS_PROFILE"]),
+    dict(shell="zsh", status="timed out", exported=[]),
+]
+# What aws_sso_notify returns on a host whose AWS CLI is v1, having shown a notification.
+NOTIFIED = dict(
+    changed=True,
+    next_step="aws-sso-login recro",
+    reason="this host's AWS CLI is v1",
+    warning=None,
+    message="log in",
+    notification=dict(sent=True, reason=None),
+)
+BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")])
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        pytest.param(
+            dict(
+                state="absent",
+                config=config(names=()),
+                shell=dict(files=[], conflicts=CONFLICTS, verified=VERIFIED),
+                login=EXPIRED,
+                logout=dict(failed=True, msg="no login file"),
+                next_step=NOTIFIED,
+            ),
+            [PATH + ": no profile of session recro left.", "No shell block left.", "Logout: failed (no login file)."],
+            id="offboarded-with-nothing-left",
+        ),
+        pytest.param(
+            dict(
+                state="absent",
+                check_mode=True,
+                config=config(names=(), removed_profiles=["a", "b"], removed_sessions=["recro"]),
+                shell=dict(
+                    files=[
+                        dict(path="/home/alice/.bashrc", action="removed"),
+                        dict(path="/home/alice/.zshrc", action="removed"),
+                    ]
+                ),
+                logout=dict(removed=["x.json", "y.json"], service_logout=False, service_logout_error="HTTP 500"),
+            ),
+            [
+                PATH + ": profiles would be removed: a, b; session recro would be removed.",
+                "Shell blocks would be removed from /home/alice/.bashrc, /home/alice/.zshrc.",
+                "Logout: 2 login file(s) would be removed; the portal's Logout was not done (HTTP 500).",
+            ],
+            id="offboarding-in-check-mode",
+        ),
+        pytest.param(
+            dict(
+                state="absent",
+                config=config(names=(), removed_profiles=["a"]),
+                logout=dict(removed=[], service_logout=False),
+            ),
+            [
+                PATH + ": profiles removed: a.",
+                "No shell block left.",
+                "Logout: 0 login file(s) removed; the portal's Logout was not done (no valid token).",
+            ],
+            id="offboarded-keeping-the-session",
+        ),
+        pytest.param(
+            dict(state="absent", manage_shell=False, config=config(names=())),
+            [PATH + ": no profile of session recro left."],
+            id="offboarded-without-managing-the-shell",
+        ),
+        pytest.param(dict(manage_shell=False, shell=BASHRC_WRITTEN), [IN_PLACE], id="shell-not-managed"),
+        pytest.param(
+            dict(check_mode=True, shell=dict(BASHRC_WRITTEN, conflicts=CONFLICTS, verified=VERIFIED)),
+            [
+                IN_PLACE,
+                "Default profile recrocog-admin would be exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
+                "/home/alice/.bashrc; open a new shell to use it.",
+                "Warning: /home/alice/.bashrc:3: AWS_PROFILE assignment (after the managed block: it wins over the "
+                "default profile).",
+                "Warning: /home/alice/.profile:7: AWS_DEFAULT_PROFILE (after the managed block: it wins over the "
+                "default profile).",
+                "Shell bash (started as a login shell): ends with AWS_PROFILE.",
+                "Warning: shell zsh (started as a login shell): timed out.",
+            ],
+            id="shell-in-check-mode-with-conflicts-and-verified-shells",
+        ),
+        pytest.param(
+            dict(shell=dict(files=[dict(path="/home/alice/.bashrc", action="unchanged")])),
+            [
+                IN_PLACE,
+                "Default profile recrocog-admin already exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
+                "/home/alice/.bashrc.",
+            ],
+            id="shell-already-exporting",
+        ),
+        pytest.param(dict(), [IN_PLACE, NO_SHELL], id="no-supported-shell"),
+        pytest.param(
+            dict(config=config(names=("other", "more"))),
+            [
+                PATH + ": session recro and profiles other, more already in place.",
+                "Default profile recrocog-admin not exported: it is not in /home/alice/.aws/config (an export of a "
+                "missing profile breaks every aws command), so no shell block is kept.",
+                "Next: no profile recrocog-admin: set recro_sso_default_profile to one of other, more.",
+            ],
+            id="default-profile-not-in-the-config",
+        ),
+        pytest.param(
+            dict(config=config(names=())),
+            [
+                PATH + ": session recro already in place; no profiles yet (none discovered, none in "
+                "recro_sso_profiles or recro_sso_account_id).",
+                "Default profile recrocog-admin not exported: it is not in /home/alice/.aws/config (an export of a "
+                "missing profile breaks every aws command), so no shell block is kept.",
+                "Next: no profile recrocog-admin: set recro_sso_default_profile to one of your profiles.",
+            ],
+            id="no-profile-at-all",
+        ),
+        pytest.param(
+            dict(login=EXPIRED, discover=False, next_step=NOTIFIED),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: the login to sso-session recro expired: run `aws-sso-login recro`.",
+                "Notification: shown on the desktop of alice.",
+                "Next: aws-sso-login recro (this host's AWS CLI is v1), then run this again.",
+            ],
+            id="the-next-step-aws-sso-notify-found",
+        ),
+        pytest.param(
+            dict(
+                login=VALID,
+                discover=False,
+                next_step=dict(
+                    NOTIFIED,
+                    reason=None,
+                    warning="refreshing ends on 2026-12-09: log in before then",
+                    notification=dict(sent=False, reason="no desktop"),
+                ),
+            ),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: logged in.",
+                "Warning: refreshing ends on 2026-12-09: log in before then",
+                "Notification: not shown (no desktop).",
+            ],
+            id="a-warning-and-a-notification-not-shown",
+        ),
+        pytest.param(
+            dict(check_mode=True, login=EXPIRED, next_step=dict(NOTIFIED, next_step=None, reason=None)),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: the login to sso-session recro expired: run `aws sso login --sso-session recro`.",
+                "Notification: would be shown on the desktop of alice.",
+                "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles.",
+            ],
+            id="a-notification-in-check-mode",
+        ),
+        pytest.param(
+            dict(login=EXPIRED, next_step=dict(NOTIFIED, message=None)),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: the login to sso-session recro expired: run `aws-sso-login recro`.",
+                "Next: aws-sso-login recro (this host's AWS CLI is v1), then run this again: it finds your accounts "
+                "and roles.",
+            ],
+            id="no-notification-without-a-message",
+        ),
+        pytest.param(
+            dict(login=dict(usable=False)),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: .",
+                "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles.",
+            ],
+            id="a-login-without-a-message",
+        ),
+        pytest.param(
+            dict(login=VALID, discovery=dict(status="done", profiles=[])),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: logged in.",
+                "Discovery: 0 profile(s) for the accounts and roles of the login.",
+            ],
+            id="a-discovery-of-nothing",
+        ),
+        pytest.param(
+            dict(login=VALID),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: logged in.",
+                "Discovery: not done (no result); only the listed profiles were written.",
+            ],
+            id="a-discovery-that-did-not-run",
+        ),
+        pytest.param(
+            dict(login=VALID, discover=False, discovery=dict(status="done", profiles=[{"name": "x"}])),
+            [IN_PLACE, NO_SHELL, "Login: logged in."],
+            id="discovery-not-asked-for",
+        ),
+        pytest.param(
+            dict(login=EXPIRED, discovery=dict(status="done", profiles=[{"name": "x"}])),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: the login to sso-session recro expired: run `aws sso login --sso-session recro`.",
+                "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles.",
+            ],
+            id="no-discovery-line-when-not-logged-in",
+        ),
+        pytest.param(
+            dict(login=VALID, discover=False, identity=dict(changed=False)),
+            [IN_PLACE, NO_SHELL, "Login: logged in."],
+            id="an-identity-without-arn-or-message",
+        ),
+        pytest.param(
+            dict(login=VALID, discover=False, identity=dict(account="1", msg="no arn")),
+            [IN_PLACE, NO_SHELL, "Login: logged in.", "Identity: not verified (no arn)."],
+            id="an-identity-without-arn",
+        ),
+        pytest.param(
+            dict(schedule=dict(changed=True, files=["t"], msg="written: t")),
+            [IN_PLACE, NO_SHELL, "Schedule: written: t"],
+            id="a-schedule-with-a-message",
+        ),
+        pytest.param(
+            dict(schedule=dict(failed=True)), [IN_PLACE, NO_SHELL, "Schedule: failed"], id="a-failed-schedule"
+        ),
+        pytest.param(dict(schedule=dict(changed=False)), [IN_PLACE, NO_SHELL, "Schedule: done"], id="a-schedule-done"),
+        pytest.param(
+            dict(logout=dict(removed=["x.json"], service_logout=False)),
+            [IN_PLACE, NO_SHELL, "Logout: 1 login file(s) removed; the portal's Logout was not done (no valid token)."],
+            id="a-logout-without-a-token",
+        ),
+    ],
+)
+def test_the_summary_line_for_line(given, expected):
+    _res, lines = run(**given)
+    assert lines == expected
+
+
+REGION = dict(section="profile recrocog-admin", key="region", before=None, after="us-east-1", action="add")
+
+
+def test_the_fact_of_an_onboarding_key_for_key():
+    res, lines = run(
+        config=config([REGION]),
+        # A config write that failed adds no drift.
+        configs=[dict(failed=True, msg="locked"), config([REGION])],
+        login=dict(status="valid", expires_at=None, message="logged in", usable=True, extra="x"),
+        discovery=dict(status="done", profiles=[{"name": "recrocog-admin"}]),
+        identity=dict(account="111111111111", arn="arn:aws:sts::111111111111:assumed-role/x/alice", user_id="u"),
+        shell=dict(
+            changed=True,
+            files=[
+                dict(path="/home/alice/.bashrc", action="written"),
+                dict(path="/home/alice/.zshrc", action="removed"),
+            ],
+            conflicts=CONFLICTS[:1],
+            verified=VERIFIED[:1],
+        ),
+        schedule=dict(changed=True, files=["t"], command=["ansible-pull"], msg="written: t"),
+        logout=dict(removed=["x.json"], service_logout=False, service_logout_error="HTTP 500"),
+        next_step=NOTIFIED,
+    )
+    assert res == {
+        "state": "present",
+        "user": "alice",
+        "platform": "Linux",
+        "check_mode": False,
+        "config_path": PATH,
+        "session": "recro",
+        "profiles": ["recrocog-admin"],
+        "removed_profiles": [],
+        "removed_sessions": [],
+        "profile_names": ["recrocog-admin"],
+        "default_profile": "recrocog-admin",
+        "default_profile_exists": True,
+        "login": {"status": "valid", "message": "logged in"},
+        "discovered_profiles": ["recrocog-admin"],
+        "identity": {"account": "111111111111", "arn": "arn:aws:sts::111111111111:assumed-role/x/alice"},
+        "shell_blocks_present": True,
+        "shell_files": ["/home/alice/.bashrc"],
+        "conflicts": CONFLICTS[:1],
+        "verified_shells": VERIFIED[:1],
+        "schedule": {"files": ["t"], "command": ["ansible-pull"], "msg": "written: t"},
+        "logout": {"removed": ["x.json"], "service_logout": False, "service_logout_error": "HTTP 500"},
+        "next_step": {
+            "command": "aws-sso-login recro",
+            "reason": "this host's AWS CLI is v1",
+            "warning": None,
+            "notification": {"sent": True, "reason": None},
+        },
+        "drift": [
+            dict(
+                REGION,
+                what="config",
+                path=PATH,
+                message=PATH + ': [profile recrocog-admin] region: (absent) -> "us-east-1"',
+            ),
+            {
+                "path": "/home/alice/.bashrc",
+                "action": "write",
+                "what": "shell",
+                "message": "/home/alice/.bashrc: the managed block differs from the settings (write)",
+            },
+            {
+                "path": "/home/alice/.zshrc",
+                "action": "remove",
+                "what": "shell",
+                "message": "/home/alice/.zshrc: the managed block must go (remove)",
+            },
+            {
+                "what": "schedule",
+                "action": "write",
+                "files": ["t"],
+                "message": "the scheduled ansible-pull run differs from the settings (write): t",
+            },
+        ],
+    }
+    assert lines == [
+        PATH + ": session recro and profiles recrocog-admin written.",
+        "Default profile recrocog-admin exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in /home/alice/.bashrc; open a "
+        "new shell to use it.",
+        "Warning: /home/alice/.bashrc:3: AWS_PROFILE assignment (after the managed block: it wins over the default "
+        "profile).",
+        "Shell bash (started as a login shell): ends with AWS_PROFILE.",
+        "Login: logged in.",
+        "Discovery: 1 profile(s) for the accounts and roles of the login: recrocog-admin.",
+        "Identity: profile recrocog-admin signs in as arn:aws:sts::111111111111:assumed-role/x/alice (account "
+        "111111111111).",
+        "Schedule: written: t",
+        "Logout: 1 login file(s) removed; the portal's Logout was not done (HTTP 500).",
+        "Notification: shown on the desktop of alice.",
+    ]
+
+
+# The fact when no task did anything.
+NOTHING_DONE = {
+    "state": "present",
+    "user": None,
+    "platform": None,
+    "check_mode": False,
+    "config_path": None,
+    "session": None,
+    "profiles": [],
+    "removed_profiles": [],
+    "removed_sessions": [],
+    "profile_names": [],
+    "default_profile": None,
+    "default_profile_exists": False,
+    "login": {},
+    "discovered_profiles": [],
+    "identity": {},
+    "shell_blocks_present": False,
+    "shell_files": [],
+    "conflicts": [],
+    "verified_shells": [],
+    "schedule": {},
+    "logout": {},
+    "next_step": {"command": "aws sso login --sso-session None", "reason": None, "warning": None, "notification": {}},
+    "drift": [],
+}
+
+
+def test_the_fact_of_nothing_given_is_onboarding_with_nothing_done():
+    assert result(dict(shell=dict(files=[]))) == NOTHING_DONE
+
+
+def test_the_fact_of_an_offboarding_key_for_key():
+    res, lines = run(
+        state="absent",
+        manage_shell=False,
+        config=config(names=(), removed_profiles=["a"], removed_sessions=["recro"]),
+        discovery=dict(status="done", profiles=[{"name": "recrocog-admin"}]),
+        shell=dict(changed=True, files=[dict(path="/home/alice/.bashrc", action="removed")]),
+        # A schedule that changes while offboarding is its removal, not drift.
+        schedule=dict(changed=True, files=["t"]),
+        logout=dict(failed=True, msg="no"),
+        next_step=dict(NOTIFIED, next_step=None, message=None),
+    )
+    assert res == dict(
+        NOTHING_DONE,
+        state="absent",
+        user="alice",
+        platform="Linux",
+        config_path=PATH,
+        session="recro",
+        removed_profiles=["a"],
+        removed_sessions=["recro"],
+        default_profile="recrocog-admin",
+        schedule={"files": ["t"], "command": [], "msg": None},
+        next_step={
+            "command": "aws sso login --sso-session recro",
+            "reason": "this host's AWS CLI is v1",
+            "warning": None,
+            "notification": {},
+        },
+        drift=[
+            {
+                "path": "/home/alice/.bashrc",
+                "action": "remove",
+                "what": "shell",
+                "message": "/home/alice/.bashrc: the managed block must go (remove)",
+            }
+        ],
+    )
+    assert lines == [PATH + ": profiles removed: a; session recro removed.", "Schedule: done", "Logout: failed (no)."]
+
+
+def test_a_shell_not_managed_has_no_block_present_though_the_files_are_listed():
+    res, _lines = run(manage_shell=False, shell=BASHRC_WRITTEN)
+    assert (res["shell_blocks_present"], res["shell_files"]) == (False, ["/home/alice/.bashrc"])
