@@ -17,7 +17,7 @@ description:
     A token that expires within it, or has expired, is refreshed with its refresh token while the client
     registration is valid, as botocore would. Only otherwise does the module start a new login.
   - The device authorization flow (O(flow=device_code)) works over SSH and from another device; the authorization
-    code flow with PKCE (O(flow=pkce)) needs the browser on this machine.
+    code flow with PKCE (O(flow=pkce)) needs the browser on this machine, in the desktop session of O(user).
   - Never returns or logs the access token, the refresh token, the client secret or the device code.
 author:
   - Recro platform team (@recrocog)
@@ -68,6 +68,10 @@ options:
     description:
       - V(device_code) the device authorization grant (a URL and a code to confirm, from any device).
       - V(pkce) the authorization code grant with PKCE, a redirect to a server on C(127.0.0.1) of this machine.
+      - V(pkce) is refused, before any call to the service, when root runs the module for another O(user), since the
+        browser would be opened from root's environment, not on that user's desktop. Run the task as the user
+        (C(become_user)), or use V(device_code). A valid token is still reported, and an expiring one refreshed,
+        without a browser.
     type: str
     choices: [device_code, pkce]
     default: device_code
@@ -81,7 +85,12 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for the approval.
+    description:
+      - Seconds to wait for the approval.
+      - The wait ends within O(timeout) plus 10 seconds, however the service answers. Each poll is given what is left
+        of O(timeout), at least 10 seconds and at most the 45 seconds of any call, so a token endpoint that stalls
+        or answers a byte at a time cannot hold the task longer; the failure names C(CreateToken).
+      - Before the wait, registering the client and starting the authorization take at most 45 seconds each.
     type: int
     default: 600
   force:
@@ -111,7 +120,8 @@ notes:
     C(-); otherwise the task fails without showing them.
   - Each call to the service ends within the deadline of the collection's AWS calls (45 seconds, retries included);
     while the module waits for the person, a failed or timed-out poll is tried again until the code expires or
-    O(timeout) has passed.
+    O(timeout) has passed, and each poll ends by the end of O(timeout) or 10 seconds after it began, whichever is
+    later.
   - Run as root with O(user), botocore is loaded and called with root's ids, and the user's files are read and
     written with the user's ids.
 seealso:
@@ -288,6 +298,18 @@ def cache_lock(module):
     return locked
 
 
+def failure_teller(session):
+    """``tell(error, call)``: one sentence for a botocore failure (no service, a timeout, a
+    refused parameter) of ``call`` in the login of ``session``, without any secret."""
+
+    def tell(error, call):
+        subject = "sso-session " + session.name
+        login_command = sso_session.login_command(session.name)
+        return clients.describe(error, "sso-oidc", clients.call_of(error, call), session.region, subject, login_command)
+
+    return tell
+
+
 def new_login(module, session, files):
     """The login of ``session``; botocore is loaded only when AWS is called (a valid token needs none)."""
 
@@ -308,12 +330,11 @@ def new_login(module, session, files):
         is_client_error=is_client_error,
         is_transient=is_transient,
         check_mode=module.check_mode,
-        browser=sso_login.browser_opener(
-            os.environ,
-            module.params["open_browser"],
-            account=module.account if user_files.needs_switch(module.account) else None,
-        ),
+        browser=sso_login.browser_opener(os.environ, module.params["open_browser"]),
         locked=cache_lock(module),
+        describe_failure=failure_teller(session),
+        # Root for another user: a PKCE login's browser would open from root's environment, not the user's desktop.
+        acting_for=module.account.name if user_files.needs_switch(module.account) else None,
     )
 
 
@@ -323,12 +344,7 @@ def run_login(login, session):
     try:
         return login.run()
     except botocore_exceptions().BotoCoreError as error:
-        call = clients.call_of(error, login.progress["call"])
-        login_command = sso_session.login_command(session.name)
-        message = clients.describe(
-            error, "sso-oidc", call, session.region, "sso-session " + session.name, login_command
-        )
-        raise ServiceError(message) from None
+        raise ServiceError(failure_teller(session)(error, login.progress["call"])) from None
 
 
 def main():

@@ -19,7 +19,6 @@ import pathlib
 import shutil
 import stat
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -666,14 +665,20 @@ def test_a_silent_connection_to_the_loopback_does_not_hold_the_login_past_its_ti
     assert not login.token_file.exists()
 
 
+def user_with_config(user):
+    """The home of ``user`` (a throwaway user), with the test's ``~/.aws/config``, the user's own."""
+    home = pathlib.Path(user.pw_dir)
+    (home / '.aws').mkdir(mode=0o700)
+    (home / '.aws' / 'config').write_text(CONFIG, encoding='utf-8')
+    for path in (home / '.aws', home / '.aws' / 'config'):
+        os.chown(str(path), user.pw_uid, user.pw_gid)
+    return home
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
 def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_playbook):
     with throwaway_user() as user:
-        home = pathlib.Path(user.pw_dir)
-        (home / '.aws').mkdir(mode=0o700)
-        (home / '.aws' / 'config').write_text(CONFIG, encoding='utf-8')
-        for path in (home / '.aws', home / '.aws' / 'config'):
-            os.chown(str(path), user.pw_uid, user.pw_gid)
+        home = user_with_config(user)
         task = login_task(user=user.pw_name, path='~/.aws/config', timeout=60)
         token_file = home / '.aws' / 'sso' / 'cache' / login.token_file.name
         approve_when_asked(login.oidc)
@@ -720,24 +725,81 @@ def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login,
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
-def test_root_logs_in_with_pkce_for_a_user_and_the_browser_runs_as_the_user(login, run_playbook):
-    with throwaway_user() as user, tempfile.TemporaryDirectory(dir='/tmp') as shared:
-        directory = pathlib.Path(shared)
-        directory.chmod(0o777)  # the browser, run as the user, writes its logs here
-        home = pathlib.Path(user.pw_dir)
-        (home / '.aws').mkdir(mode=0o700)
-        (home / '.aws' / 'config').write_text(CONFIG, encoding='utf-8')
-        for path in (home / '.aws', home / '.aws' / 'config'):
-            os.chown(str(path), user.pw_uid, user.pw_gid)
-        env, log = fake_desktop(login, directory, python='/usr/bin/python3')
+def test_root_refuses_a_pkce_login_for_a_user_before_any_call_and_the_device_flow_works(login, run_playbook, tmp_path):
+    with throwaway_user() as user:
+        home = user_with_config(user)
+        # A desktop in root's environment: it is not the user's, so no browser is opened there.
+        env, log = fake_desktop(login, tmp_path)
+        pkce = login_task(user=user.pw_name, path='~/.aws/config', flow='pkce', timeout=60)
 
-        run = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', flow='pkce', timeout=60), env)
+        run = run_playbook(pkce, env)
 
-        assert run.saved['status'] == 'logged_in', run.output
-        assert (directory / 'browser.uid').read_text(encoding='utf-8') == '{0} {0}\n'.format(user.pw_uid)
-        token_file = pathlib.Path(run.saved['token_file'])
-        assert token_file.parent.parent.parent.parent == home
-        assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert run.saved['failed'], run.output
+        assert run.saved['msg'] == (
+            "flow: pkce cannot log in user: {0} from root: the browser would be opened from root's environment "
+            "(its DISPLAY), not on {0}'s desktop; run the task as {0} (become_user: {0}), or use flow: "
+            'device_code'.format(user.pw_name)
+        )
+        assert login.oidc.calls == [] and not log.exists()
+        cache = home / '.aws' / 'sso' / 'cache'
+        assert not cache.exists() or list(cache.iterdir()) == []  # the lock's directory, and no file in it
+
+        # The device flow, as root for the user, logs in; then a PKCE task finds the valid token, needing no browser.
+        approve_when_asked(login.oidc)
+        device = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', timeout=60), env)
+        assert device.saved['status'] == 'logged_in', device.output
+        again = run_playbook(pkce, env)
+        assert again.saved['status'] == 'valid' and not again.saved['changed'], again.output
+        assert not log.exists()
+
+
+# What aws_sso_login documents for timeout: each poll is given what is left of the wait, at least this many seconds
+# (clients.MINIMUM_DEADLINE), so the wait ends within timeout plus this.
+POLL_MINIMUM = 10
+# The task's own cost on a shared machine (ansible-playbook starting, the calls before the wait): generous. A poll
+# given the 45 s of any call, as before, ends the run later than this allows.
+OVERHEAD = 20
+
+
+def assert_the_wait_ended_within_its_bound(run, login, elapsed, timeout, token_file=None):
+    assert run.saved['failed'], run.output
+    code = login.oidc.pending_user_codes()[0]
+    assert run.saved['msg'].startswith(
+        'timeout: no approval of the code {0} at {1}/device?user_code={0} within {2} s for sso-session recro, and '
+        'the last poll failed: the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro '
+        'within {3} s, what was left of the wait (a whole operation may take 45 s) (3 attempts, 5 s to connect, '
+        '15 s per read); the code stays valid until '.format(code, login.oidc.url, timeout, POLL_MINIMUM)
+    ), run.saved['msg']
+    assert elapsed < timeout + POLL_MINIMUM + OVERHEAD, elapsed
+    assert not (token_file or login.token_file).exists()
+
+
+@pytest.mark.parametrize('misbehaviour', ['stall', 'drip'])
+def test_a_token_endpoint_that_stalls_while_the_person_approves_ends_the_wait_within_its_bound(
+    login, run_playbook, misbehaviour
+):
+    # drip: every read gets a byte before the read timeout, so only the poll's deadline ends it.
+    getattr(login.oidc, misbehaviour)('CreateToken')
+    started = time.monotonic()
+    run = run_playbook(login_task(timeout=5), login.env)
+    assert_the_wait_ended_within_its_bound(run, login, time.monotonic() - started, 5)
+    assert_private(login)
+    assert_no_secret(run, login)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
+def test_root_for_a_user_a_stalled_token_endpoint_ends_the_wait_within_its_bound(login, run_playbook):
+    with throwaway_user() as user:
+        home = user_with_config(user)
+        login.oidc.stall('CreateToken')
+        started = time.monotonic()
+        run = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', timeout=5), login.env)
+        token_file = home / '.aws' / 'sso' / 'cache' / login.token_file.name
+        assert_the_wait_ended_within_its_bound(run, login, time.monotonic() - started, 5, token_file)
+        # The pending authorization stays the user's, private: a later task may still finish it.
+        for path in [token_file.parent] + sorted(token_file.parent.iterdir()):
+            assert (path.stat().st_uid, path.stat().st_gid) == (user.pw_uid, user.pw_gid), path
+            assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
 
 
 def test_cached_secrets_of_another_type_are_not_sent_nor_shown(login, run_playbook):

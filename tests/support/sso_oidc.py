@@ -16,7 +16,9 @@ The test plays the person at the browser: ``approve(user_code)`` or ``deny(user_
 service, per operation: ``override(operation, field=value)`` changes (or, with ``REMOVE``, drops)
 fields of every later answer; ``fail(operation, n)`` answers the next n calls with a 500;
 ``answer_raw(operation, body)`` sends ``body`` (bytes, say truncated JSON) instead of the answer;
-``stall(operation)`` accepts its requests and never answers (until the server stops).
+``stall(operation)`` accepts its requests and never answers (until the server stops);
+``drip(operation, seconds)`` sends each answer one byte every ``seconds`` (every read gets a byte
+before a read timeout, so only a deadline of the whole call ends it).
 ``calls`` logs every operation (``count('RegisterClient')``, ``grants()``). Each access token issued is handed to
 ``on_access_token`` (the portal stand-in's ``add_access_token``) so the portal accepts it.
 """
@@ -33,6 +35,8 @@ import threading
 import time
 import urllib.parse
 
+from .sso_portal import _Buffer
+
 # Debian's AWS CLI v2 (2.9.19): the device flow only.
 AWS_CLI = '/usr/bin/aws'
 
@@ -48,6 +52,11 @@ _ERRORS = {
     'invalid_request': (400, 'InvalidRequestException'),
     'unsupported_grant_type': (400, 'UnsupportedGrantTypeException'),
     'server_error': (500, 'InternalServerException'),
+}
+_OPERATIONS = {
+    '/client/register': 'RegisterClient',
+    '/device_authorization': 'StartDeviceAuthorization',
+    '/token': 'CreateToken',
 }
 # An answer field the test removes with ``override(operation, field=REMOVE)``.
 REMOVE = object()
@@ -90,6 +99,7 @@ class SsoOidc:
         self._failures = {}  # operation -> how many more calls answer 500
         self._raw = {}  # operation -> bytes sent instead of the answer
         self._stalled = set()  # operations whose requests are never answered
+        self._dripping = {}  # operation -> seconds between the bytes of its answers
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _handler(self))
@@ -142,6 +152,20 @@ class SsoOidc:
     def stall(self, operation: str) -> None:
         self._stalled.add(operation)
 
+    def drip(self, operation: str, seconds: float = 2.0) -> None:
+        self._dripping[operation] = seconds
+
+    def drip_seconds(self, path: str):
+        """Seconds between the bytes of an answer to ``path``, or None to answer at once."""
+        return self._dripping.get(_OPERATIONS.get(path))
+
+    def drip_out(self, write, payload: bytes, seconds: float) -> None:
+        """Send ``payload`` one byte every ``seconds`` through ``write``, until sent or the server stops."""
+        for index in range(len(payload)):
+            if self._stopped.wait(seconds):
+                return
+            write(payload[index : index + 1])
+
     def pending_user_codes(self) -> list:
         with self._lock:
             return [device['userCode'] for device in self.devices.values() if device['state'] == 'pending']
@@ -154,11 +178,7 @@ class SsoOidc:
 
     # The operations.
     def handle(self, path: str, body: dict) -> dict:
-        operation = {
-            '/client/register': 'RegisterClient',
-            '/device_authorization': 'StartDeviceAuthorization',
-            '/token': 'CreateToken',
-        }.get(path)
+        operation = _OPERATIONS.get(path)
         if operation is None:
             raise OidcError('invalid_request', 'no such operation')
         details = (
@@ -302,6 +322,10 @@ def _handler(service):
 
         def _send(self, status, body, headers=()):
             data = body if isinstance(body, bytes) else json.dumps(body).encode('utf-8')
+            seconds = service.drip_seconds(urllib.parse.urlsplit(self.path).path)
+            connection_file = self.wfile
+            if seconds is not None:
+                self.wfile = _Buffer()  # the whole answer, status line and headers included, dripped below
             self.send_response(status)
             self.send_header('Content-Type', 'application/json')
             self.send_header('Content-Length', str(len(data)))
@@ -309,6 +333,9 @@ def _handler(service):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+            if seconds is not None:
+                answer, self.wfile = self.wfile.getvalue(), connection_file
+                service.drip_out(self.connection.sendall, answer, seconds)
 
         def _error(self, error):
             status, shape = _ERRORS[error.error]

@@ -46,6 +46,10 @@ MAX_ATTEMPTS = 3
 # Seconds one operation may take, every attempt and retry included (for a listing: every
 # page and every account's roles). Well under a fleet's task timeout.
 DEADLINE = 45
+# The least a call bounded by what is left of a wait (a login's poll while the person
+# approves, :meth:`BoundedClient.within`) is given: time to connect and read one answer of a
+# healthy service. A wait therefore ends at most this many seconds after its end.
+MINIMUM_DEADLINE = 10
 # Parallel ListAccountRoles calls: enough to list hundreds of accounts in seconds, few
 # enough not to be throttled.
 ROLE_LISTING_WORKERS = 8
@@ -160,12 +164,18 @@ def profile_client(service, profile, config_file, credentials_file, account, act
 
 class BoundedClient:
     """A botocore client whose operations (``client.list_accounts(...)``) each end within
-    :data:`DEADLINE` seconds; everything else (``meta``, ``exceptions``) is the client's.
-    ``raw`` is the client itself, for a caller that bounds a whole sequence of calls
+    ``seconds`` (default :data:`DEADLINE`); everything else (``meta``, ``exceptions``) is the
+    client's. ``raw`` is the client itself, for a caller that bounds a whole sequence of calls
     (pages) with :func:`bounded`."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, seconds=None):
         self.raw = raw
+        self.seconds = seconds
+
+    def within(self, seconds):
+        """This client with its operations bounded by ``seconds`` (what is left of a wait),
+        never more than :data:`DEADLINE` and never less than :data:`MINIMUM_DEADLINE`."""
+        return BoundedClient(self.raw, max(MINIMUM_DEADLINE, min(DEADLINE, seconds)))
 
     def __getattr__(self, name):
         attribute = getattr(self.raw, name)
@@ -174,7 +184,7 @@ class BoundedClient:
             return attribute
 
         def call(*args, **kwargs):
-            return bounded(operation, attribute, *args, **kwargs)
+            return bounded_within(self.seconds, operation, attribute, *args, **kwargs)
 
         return call
 
@@ -183,6 +193,12 @@ def bounded(call, function, *args, **kwargs):
     """``function(*args, **kwargs)``, or botocore's ``ReadTimeoutError``-like
     :func:`deadline_error` naming ``call`` when it takes more than :data:`DEADLINE`
     seconds. Errors it raises are raised here."""
+    return bounded_within(None, call, function, *args, **kwargs)
+
+
+def bounded_within(seconds, call, function, *args, **kwargs):
+    """:func:`bounded` with a deadline of ``seconds`` (``None``: :data:`DEADLINE`)."""
+    seconds = DEADLINE if seconds is None else seconds
     outcome = {}
 
     def run():
@@ -194,9 +210,9 @@ def bounded(call, function, *args, **kwargs):
     # A daemon thread: one stuck in a read must not keep the process alive when the module exits.
     worker = threading.Thread(target=run, name="recro-aws-call", daemon=True)
     worker.start()
-    worker.join(DEADLINE)
+    worker.join(seconds)
     if worker.is_alive():
-        raise deadline_error(call)
+        raise deadline_error(call, seconds)
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
@@ -205,9 +221,9 @@ def bounded(call, function, *args, **kwargs):
 _DEADLINE_ERRORS = {}
 
 
-def deadline_error(call):
-    """A ``botocore.exceptions.BotoCoreError`` saying ``call`` did not end within the
-    deadline, so that code catching botocore's errors catches it too."""
+def deadline_error(call, seconds=None):
+    """A ``botocore.exceptions.BotoCoreError`` saying ``call`` did not end within ``seconds``
+    (default :data:`DEADLINE`), so that code catching botocore's errors catches it too."""
     exceptions = load_botocore().exceptions
     if "class" not in _DEADLINE_ERRORS:
 
@@ -215,7 +231,7 @@ def deadline_error(call):
             fmt = "{call} did not end within {seconds} s"
 
         _DEADLINE_ERRORS["class"] = DeadlineExceeded
-    return _DEADLINE_ERRORS["class"](call=call, seconds=DEADLINE)
+    return _DEADLINE_ERRORS["class"](call=call, seconds=DEADLINE if seconds is None else seconds)
 
 
 def parallel_map(function, items, workers=ROLE_LISTING_WORKERS):
@@ -282,11 +298,14 @@ def describe(error, service, call, region, subject, login, consequence="", secre
         else:
             text = "{0} refused {1} of {2}: {3}".format(name, call, subject, error)
     elif "class" in _DEADLINE_ERRORS and isinstance(error, _DEADLINE_ERRORS["class"]):
-        text = (
-            "{0} in {1} did not finish {2} for {3} within {4} s, the deadline of the whole operation ({5} attempts, "
-            "{6} s to connect, {7} s per read)".format(
-                name, region, call, subject, DEADLINE, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT
-            )
+        seconds = error.kwargs["seconds"]
+        limit = (
+            "the deadline of the whole operation"
+            if seconds >= DEADLINE
+            else "what was left of the wait (a whole operation may take {0} s)".format(DEADLINE)
+        )
+        text = "{0} in {1} did not finish {2} for {3} within {4:.0f} s, {5} ({6} attempts, {7} s to connect, {8} s per read)".format(
+            name, region, call, subject, seconds, limit, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT
         )
     elif isinstance(error, (exceptions.ReadTimeoutError, exceptions.ConnectTimeoutError)):
         text = "{0} in {1} timed out on {2} for {3} ({4} attempts, {5} s to connect, {6} s per read): {7}".format(

@@ -79,7 +79,12 @@ class LoginError(ServiceError):
 
 
 class TimedOut(Exception):
-    """No answer from the person before the timeout."""
+    """No answer from the person before the timeout; ``last_failure``: the error of the last
+    poll, when it failed (a service that stalls), else ``None``."""
+
+    def __init__(self, last_failure=None):
+        super().__init__()
+        self.last_failure = last_failure
 
 
 def format_time(moment):
@@ -295,13 +300,18 @@ def error_code(error):
 
 def poll_device_token(client, registration, pending, deadline, clock, sleep, is_client_error, is_transient):
     """``CreateToken`` with the device-code grant until the user answers, the code expires
-    or ``deadline``. A transient failure (the service's 500s, a lost connection) does not
-    end the wait: the person may be approving."""
+    or ``deadline``. A transient failure (the service's 500s, a lost connection, a poll that
+    did not end in time) does not end the wait: the person may be approving. Each poll is
+    given what is left of the wait (``client.within(seconds)``, where the client bounds its
+    calls), so a service that stalls cannot hold the wait much past ``deadline``."""
     interval = pending.get("interval") or DEFAULT_INTERVAL
     code_expires = parse_timestamp(pending["expiresAt"])
+    last_failure = None
     while True:
+        left = (deadline - clock()).total_seconds()
+        poller = client.within(left) if hasattr(client, "within") else client
         try:
-            return client.create_token(
+            return poller.create_token(
                 grantType=DEVICE_GRANT,
                 deviceCode=pending["deviceCode"],
                 clientId=registration["clientId"],
@@ -309,12 +319,15 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
             )
         except Exception as error:  # pylint: disable=broad-except
             if is_transient(error):
-                pass
+                last_failure = error
             elif not is_client_error(error):
                 raise
             elif error_code(error) == "SlowDownException":
                 interval += SLOW_DOWN_STEP
-            elif error_code(error) != "AuthorizationPendingException":
+                last_failure = None
+            elif error_code(error) == "AuthorizationPendingException":
+                last_failure = None
+            else:
                 raise
         now = clock()
         if now >= code_expires:
@@ -322,7 +335,7 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
                 "the device code expired at {0} before the login was approved".format(pending["expiresAt"])
             )
         if now + datetime.timedelta(seconds=interval) > deadline:
-            raise TimedOut()
+            raise TimedOut(last_failure)
         sleep(interval)
 
 
@@ -395,9 +408,12 @@ class Login:
 
     ``client()`` makes the ``sso-oidc`` client, only when a call is needed; ``is_client_error``
     tells a service error (botocore ``ClientError``) from the rest, ``is_transient`` one worth
-    trying again while the person approves. ``locked()`` holds the cache's lock: around
-    every read and write of the files, never while the person approves. ``progress["call"]``
-    names the call in progress, for a failure that does not (a timeout).
+    trying again while the person approves, ``describe_failure(error, call)`` tells such a
+    failure that is not a service error (a timeout) without any secret. ``locked()`` holds
+    the cache's lock: around every read and write of the files, never while the person
+    approves. ``progress["call"]`` names the call in progress, for a failure that does not
+    (a timeout). ``acting_for`` names the user root acts for (``user:``), whose desktop a
+    PKCE login cannot reach.
     """
 
     def __init__(
@@ -413,6 +429,8 @@ class Login:
         check_mode=False,
         browser=None,
         locked=contextlib.nullcontext,
+        describe_failure=None,
+        acting_for=None,
     ):
         self.params = params
         self.session = session
@@ -428,6 +446,8 @@ class Login:
         self.check_mode = check_mode
         self.browser = browser
         self.locked = locked
+        self.describe_failure = describe_failure
+        self.acting_for = acting_for
         self.progress = {"call": "the call"}
 
     @property
@@ -464,6 +484,12 @@ class Login:
             done = self.without_a_person()
             if done is not None:
                 return done
+            if pkce and self.acting_for:
+                raise LoginError(
+                    "flow: pkce cannot log in user: {0} from root: the browser would be opened from root's "
+                    "environment (its DISPLAY), not on {0}'s desktop; run the task as {0} (become_user: {0}), or use "
+                    "flow: device_code".format(self.acting_for)
+                )
             if pkce and not self.browser:
                 raise LoginError(
                     "flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on "
@@ -660,14 +686,15 @@ class Login:
                 self.is_client_error,
                 self.is_transient,
             )
-        except TimedOut:
+        except TimedOut as timed_out:
             raise LoginError(
-                "timeout: no approval of the code {0} at {1} within {2} s for sso-session {3}; the code stays valid "
-                "until {4}".format(
+                "timeout: no approval of the code {0} at {1} within {2} s for sso-session {3}{4}; the code stays "
+                "valid until {5}".format(
                     pending["userCode"],
                     pending["verificationUriComplete"],
                     self.params["timeout"],
                     self.session_name,
+                    self.poll_failure(timed_out.last_failure),
                     pending["expiresAt"],
                 )
             ) from None
@@ -694,6 +721,19 @@ class Login:
             entry,
             **_shown_codes(pending),
         )
+
+    def poll_failure(self, error):
+        """What failed in the last poll of a wait that timed out (``error``, or ``None``), told without a secret."""
+        if error is None:
+            return ""
+        if self.is_client_error(error):
+            code = error_code(error) or ""
+            return ", and the last poll, CreateToken, answered {0}".format(
+                code if _ERROR_CODE.match(code) else "an error code that is not shown"
+            )
+        if self.describe_failure is None:
+            return ", and the last poll, CreateToken, failed"
+        return ", and the last poll failed: " + self.describe_failure(error, "CreateToken")
 
     def device_failure(self, code, pending):
         if code == "ExpiredTokenException":
@@ -843,10 +883,9 @@ class LoopbackServer:
         self.server.server_close()
 
 
-def browser_opener(environ, wanted, platform=None, account=None):
+def browser_opener(environ, wanted, platform=None):
     """A function that opens a URL in the desktop's browser, or ``None`` without a desktop
-    session. With ``account`` (root acting for a user), the browser runs with that user's
-    ids, never as root."""
+    session."""
     command = browser_command(environ, wanted, platform)
     if command is None:
         return None
@@ -857,26 +896,10 @@ def browser_opener(environ, wanted, platform=None, account=None):
         with open(os.devnull, "wb") as devnull:
             # Not run_command: the opener is left running on its own (run_command waits for the program).
             subprocess.Popen(  # pylint: disable=consider-using-with,ansible-bad-function
-                command + [url],
-                stdin=devnull,
-                stdout=devnull,
-                stderr=devnull,
-                preexec_fn=None if account is None else _drop_to(account),
+                command + [url], stdin=devnull, stdout=devnull, stderr=devnull
             )
 
     return open_url
-
-
-def _drop_to(account):
-    """What a child process runs before it starts: ``account``'s groups, gid and uid, for good."""
-    groups = os.getgrouplist(account.name, account.gid)
-
-    def drop():
-        os.setgroups(groups)
-        os.setgid(account.gid)
-        os.setuid(account.uid)
-
-    return drop
 
 
 def browser_command(environ, wanted, platform=None):

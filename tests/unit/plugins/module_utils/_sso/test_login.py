@@ -232,3 +232,69 @@ def test_a_token_answer_with_a_lifetime_out_of_bounds_writes_nothing_and_forgets
     assert "CreateToken of sso-session recro answered" in str(refused.value)
     assert str(refused.value).endswith(sso_login.CODE_REDEEMED)
     assert "token" not in files and "pending" not in files and "registration" in files
+
+
+class Clock:
+    """A clock that the fake sleep and the fake polls move forward."""
+
+    def __init__(self):
+        self.now = NOW
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += datetime.timedelta(seconds=seconds)
+
+
+class StalledPoll(Exception):
+    """A poll that did not end in time: transient, the person may still be approving."""
+
+
+def test_each_poll_is_given_what_is_left_of_the_wait_never_less_than_the_minimum():
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
+
+    clock = Clock()
+    given = []
+
+    class Stalling(FakeClient):
+        """A client whose polls all stall for as long as they are given (as the real one's deadline ends them)."""
+
+        def __init__(self, seconds=None):
+            super().__init__()
+            self.seconds = seconds
+
+        def within(self, seconds):
+            # The real client's bound: what is left, between the minimum and the deadline of any call.
+            bounded = clients.BoundedClient(None).within(seconds).seconds
+            given.append(bounded)
+            return Stalling(bounded)
+
+        def create_token(self, **arguments):
+            clock.advance(self.seconds)
+            raise StalledPoll("CreateToken did not end within {0} s".format(self.seconds))
+
+    described = []
+    login = sso_login.Login(
+        dict(flow="device_code", wait=True, timeout=100, force=False, refresh_only=False),
+        ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
+        sso_login.Files("token", "registration", "pending", {}.get, lambda path, data: None, lambda path: True),
+        client=Stalling,
+        clock=clock,
+        sleep=clock.advance,
+        is_client_error=lambda error: False,
+        is_transient=lambda error: isinstance(error, StalledPoll),
+        describe_failure=lambda error, call: described.append(call) or str(error),
+    )
+    with pytest.raises(sso_login.LoginError) as raised:
+        login.run()
+    # 100 s: a poll of 45 s, 5 s of interval, 45 s, 5 s, then the 10 s minimum (nothing was left).
+    assert given == [45, 45, 10]
+    assert (clock.now - NOW).total_seconds() == 110  # the wait's end plus the minimum, never more
+    assert clients.MINIMUM_DEADLINE == 10 and clients.DEADLINE == 45
+    assert described == ["CreateToken"]
+    assert str(raised.value).startswith(
+        "timeout: no approval of the code AB-CD at https://device.sso.us-east-1.amazonaws.com/?user_code=AB-CD "
+        "within 100 s for sso-session recro, and the last poll failed: CreateToken did not end within 10 s; "
+        "the code stays valid until "
+    )
