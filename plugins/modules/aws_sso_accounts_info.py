@@ -20,8 +20,9 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
   - recro.aws_sso.user_config
+  - recro.aws_sso.aws_calls
 requirements:
-  - boto3 (botocore 1.34.103 or later; an older one fails the task saying so)
+  - boto3
   - jmespath (only for O(query); boto3 depends on it)
 options:
   sso_session:
@@ -60,11 +61,8 @@ options:
 notes:
   - The portal is reached at C(portal.sso.REGION.amazonaws.com) for the session's C(sso_region), or at
     C(AWS_ENDPOINT_URL_SSO) where the module runs when that is set.
-  - "Every call to the portal: 5 s to connect, 15 s for each read, botocore's standard retries (3 attempts); the
-    whole listing (every page, every account's roles) ends within 45 s, or the task fails naming the call that did
-    not finish. Nothing is changed either way."
-  - Run as root for O(user), the token is read as that user, and botocore reads only its own service models (never
-    the user's C(~/.aws/models) or C(AWS_DATA_PATH)), so nothing in the user's files decides where the call goes.
+  - The whole listing (every page, every account's roles) is one operation with the deadline below. Nothing is
+    changed, whatever the outcome.
   - An expired token is not refreshed here; the AWS CLI refreshes a refreshable one on its next use.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info

@@ -22,8 +22,9 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.INFO_MODULE
   - recro.aws_sso.user_config
+  - recro.aws_sso.aws_calls
 requirements:
-  - boto3 (botocore 1.34.103 or later; an older one fails the task saying so)
+  - boto3
 options:
   profile:
     description: The profile to verify.
@@ -32,9 +33,7 @@ options:
 notes:
   - STS is reached at its usual endpoint for the profile's Region, or at C(AWS_ENDPOINT_URL_STS) where the module runs
     when that is set (and the portal at C(AWS_ENDPOINT_URL_SSO)).
-  - "Every call: 5 s to connect, 15 s for each read, botocore's standard retries (3 attempts); the whole check
-    (role credentials from the portal, then STS) ends within 45 s, or the task fails naming the call."
-  - botocore reads only its own service models, never C(~/.aws/models) or C(AWS_DATA_PATH).
+  - The whole check (role credentials from the portal, then STS) is one operation with the deadline below.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
 """

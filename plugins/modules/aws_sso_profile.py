@@ -37,8 +37,9 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.attributes.ACTION_MODULE
   - recro.aws_sso.user_config
+  - recro.aws_sso.aws_calls
 requirements:
-  - boto3 (botocore 1.34.103 or later), only for O(discover) (without it, or with an older botocore, the discovery
+  - boto3, only for O(discover) (without it, or with an older botocore, the discovery
     is reported as not done and the rest is written)
   - jmespath, only for O(discover.query) (boto3 depends on it)
 options:
@@ -158,10 +159,8 @@ options:
         lists them. The listed O(profiles) win over a discovered profile of the same name.
       - Uses the cached token of O(sso_session) (what C(aws sso login) wrote), read as O(user), and calls the SSO
         portal API of O(sso_region) (or C(AWS_ENDPOINT_URL_SSO) where the module runs). It is never refreshed here.
-      - "Each call to the portal: 5 s to connect, 15 s for each read, botocore's standard retries (3 attempts); the
-        whole listing (every page, every account's roles) ends within 45 s. botocore reads only its own service
-        models (never the user's C(~/.aws/models) or C(AWS_DATA_PATH)), so nothing in the user's files decides where
-        the token is sent."
+      - The whole listing (every page, every account's roles) is one operation, with the deadline of every call to
+        AWS (see the notes).
       - Without a usable login, without boto3, or when the portal refuses the token, cannot be reached or does not
         answer within that time (RV(discovery.msg) names the call), the discovery is not done, RV(discovery) says why,
         the other profiles are still written, and O(prune) removes nothing, since the list of profiles is not complete.
