@@ -20,11 +20,10 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides
+from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
 
 pytest_plugins = ['ansible_collections.recro.aws_sso.tests.support.aws_fixtures']
-
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class PlaybookRun:

@@ -29,12 +29,10 @@ import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import write_endpoint_overrides, write_token_cache
-from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, approve_when_asked
+from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD, REPOSITORY, approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import SsoOidc
 from ansible_collections.recro.aws_sso.tests.support.systemd import commit_all
 from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
-
-from .conftest import REPOSITORY
 
 NOTIFY_SEND = """#!/bin/sh
 # A stand-in notify-send: one JSON line per notification, with the bus it was sent on.

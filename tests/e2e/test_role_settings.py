@@ -13,7 +13,7 @@ import getpass
 
 import pytest
 
-from .conftest import REPOSITORY
+from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 
 ROLE_WITHOUT_FACTS = """
 - name: Onboard from a play that gathers no facts
