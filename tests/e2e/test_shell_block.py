@@ -114,8 +114,18 @@ def run(run_playbook, target, **variables):
         (BLOCK + b"alias ll='ls -l'\n" + BLOCK, "2 BEGIN marker line(s) (line 1, 8) and 2 END"),
         (b"alias ll='ls -l'\n" + END + b"echo hi\n" + BEGIN, "the END marker (line 2) comes before"),
         (b"cat > ~/notes <<'EOF'\n" + BLOCK + b"EOF\nalias ll='ls -l'\n", "inside a here-document (line 2, 7)"),
+        # The shell reads "alias ll='ls -l'<CR># BEGIN ..." as one line: no BEGIN marker line.
+        (b"alias ll='ls -l'\r" + BLOCK, "0 BEGIN marker line(s) (line none) and 1 END marker line(s) (line 6)"),
+        (b"cat <<EOF\r\nEOF\n" + BLOCK + b"EOF\r\nalias ll='ls -l'\r\n", "inside a here-document (line 3, 8)"),
     ],
-    ids=["stray BEGIN after a block", "two blocks", "END before BEGIN", "markers in a heredoc"],
+    ids=[
+        "stray BEGIN after a block",
+        "two blocks",
+        "END before BEGIN",
+        "markers in a heredoc",
+        "BEGIN after a lone CR",
+        "markers in a CRLF heredoc",
+    ],
 )
 @pytest.mark.parametrize("state", ["present", "absent"])
 def test_marker_lines_that_are_not_one_block_of_ours_are_refused_and_the_file_kept(
@@ -154,6 +164,63 @@ def test_one_block_of_ours_is_updated_in_place_and_removed_leaving_every_other_l
     assert result["files"][0]["action"] == "removed", result
     assert bashrc.read_bytes() == b"alias ll='ls -l'\n" + heredoc
     assert target.shell("bash", 'printf %s "${AWS_PROFILE-unset}"') == "unset"
+
+
+# What each shell reads after our block, at the line the shell counts: bash and zsh say it
+# themselves ($LINENO); a line ends at LF only, whatever CRs stand before it.
+SH_OVERRIDE = b"export AWS_PROFILE=L$LINENO"
+LINE_ENDS = [
+    ("bash", b"true a\rtrue b\n", SH_OVERRIDE + b"\n", "lone CR before the block"),
+    ("bash", b"", b"true a\r" + SH_OVERRIDE + b"\n", "lone CR before an export"),
+    ("bash", b"", b"true;\r" + SH_OVERRIDE + b"\n", "lone CR after a separator"),
+    ("bash", b"true a\r\n", SH_OVERRIDE + b"\r\n", "CRLF"),
+    ("zsh", b"true a\rtrue b\n", SH_OVERRIDE + b"\n", "lone CR before the block"),
+    ("zsh", b"", b"true a\r" + SH_OVERRIDE + b"\n", "lone CR before an export"),
+    ("zsh", b"", b"true &&\r" + SH_OVERRIDE + b"\n", "lone CR after a separator"),
+    ("zsh", b"true a\r\n", SH_OVERRIDE + b"\r\n", "CRLF"),
+    # fish reads a CR as a blank between words, never as a line end.
+    ("fish", b"true a\rtrue b\n", b"set -gx AWS_PROFILE late\n", "lone CR before the block"),
+    ("fish", b"", b"true a\rset -gx AWS_PROFILE late\n", "lone CR before an export"),
+    ("fish", b"", b"true;\rset -gx AWS_PROFILE late\n", "lone CR after a separator"),
+    ("fish", b"true a\r\n", b"set -gx AWS_PROFILE late\r\n", "CRLF"),
+]
+
+
+@pytest.mark.parametrize(
+    "shell, head, tail", [case[:3] for case in LINE_ENDS], ids=["{0}, {3}".format(*case) for case in LINE_ENDS]
+)
+def test_what_shadows_the_block_is_found_where_the_shell_reads_it_whatever_the_line_ends(
+    run_playbook, target, shell, head, tail
+):
+    if shutil.which(shell) is None:
+        pytest.skip("{0} is not installed".format(shell))
+    rc_file = target.home / shell_rc.rc_files("Linux")[shell]
+    target.plant(rc_file, head)
+    assert not run(run_playbook, target, shells=[shell]).get("failed")
+    content = rc_file.read_bytes() + tail
+    target.plant(rc_file, content)
+
+    result = run(run_playbook, target, shells=[shell])
+
+    assert not result.get("failed") and result["changed"] is False, result
+    assert rc_file.read_bytes() == content
+    reported = [(c["line"], c["kind"]) for c in result["conflicts"] if c["path"] == str(rc_file)]
+    # The shell's own verdict: the profile it ends with (its length shows a CR that stayed in it).
+    if shell == "fish":
+        printed = target.shell("fish", 'printf "%s|%s" (string length -- "$AWS_PROFILE") "$AWS_PROFILE"')
+        line = content.count(b"\n")  # the tail is the last line: no CR ended one for fish either
+    else:
+        printed = target.shell(shell, "printf '%s|%s' \"${#AWS_PROFILE}\" \"${AWS_PROFILE%$'\\r'}\"")
+    length, _bar, profile = printed.partition("|")
+    if profile.startswith("L"):
+        line = int(profile[1:])
+    if profile == "dev":
+        assert reported == [], (reported, profile)
+    else:
+        assert profile in ("late", "L{0}".format(content.count(b"\n"))), profile
+        assert reported == [(line, "profile_override")], (reported, profile)
+    # What the block exports reaches the shell without a CR, whatever the file's line ends.
+    assert int(length) == len(profile) + (1 if tail.endswith(b"\r\n") and shell != "fish" else 0)
 
 
 def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playbook, target):

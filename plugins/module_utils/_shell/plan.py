@@ -72,7 +72,7 @@ def plan_file(shell, path, before, block, move_block_to_win=False, scan=True):
 
 def _conflicts(path, data, shell):
     text = (data or b"").decode("utf-8", "replace")
-    return shadowing.rc_conflicts(path, text, shell_rc.block_position(data, path, shell))
+    return shadowing.rc_conflicts(path, text, shell_rc.block_position(data, path, shell), shell=shell)
 
 
 def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=os.path.exists, listdir=os.listdir):
@@ -94,7 +94,7 @@ def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=o
             # line reading ~/.bashrc comes after our block.
             login_file = shell == "bash" and rc_files["bash"] == ".bashrc" and name == bash_login_file
             overrides_after = (shadowing.sourcing_line(text, ".bashrc") or 0) if login_file else None
-            found = shadowing.rc_conflicts(path, text, None, overrides_after)
+            found = shadowing.rc_conflicts(path, text, None, overrides_after, shell)
             wins = login_file or _read_after_ours(shell, name, rc_files)
             conflicts.extend(c for c in found if wins or c["kind"] != "profile_override")
     return conflicts

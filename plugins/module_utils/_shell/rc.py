@@ -13,6 +13,9 @@ a file written by 0.1.0 is unchanged. Unlike blockinfile:
   line, in that order, both lines the shell reads (not inside a heredoc); any
   other arrangement of marker lines is refused (:class:`UnprovenBlock`), naming
   them, and the file is left as it was;
+- lines end where the shells end them, at LF only (:mod:`lines`): blockinfile also
+  breaks at a lone CR, so a marker after one passed for a line of its own, and the
+  line numbers drifted from those the shells (and the scan of what shadows) count;
 - removing an absent block leaves the file untouched (blockinfile adds a missing
   final newline);
 - the block's lines always end in LF, the one line end every shell reads: in a
@@ -25,6 +28,7 @@ import re
 import shlex
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileError
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import content, shell_lines
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 SHELLS = ("bash", "zsh", "fish")
@@ -88,22 +92,32 @@ def render_block(shell, profile, session_name, export_aws_profile=True, config_f
     return lines
 
 
-def _strip(line):
-    return line.rstrip(b"\r\n")
+# Where a here-document starts in sh, bash and zsh: << or <<- (not the here-string <<<),
+# then its delimiter word. Its lines up to the delimiter are data, not commands.
+_HEREDOC = re.compile(rb"(?<!<)<<(?!<)(-?)[ \t]*")
+# One part of a shell word: '...', "...", a backslash and the character it quotes, or
+# characters that are no metacharacter (a CR is none: it belongs to the word).
+_WORD_PART = re.compile(rb"'([^']*)'|\"((?:[^\"\\]|\\.)*)\"|\\(.)|([^ \t\n|&;()<>'\"\\]+)")
 
 
-# The start of a here-document in sh, bash and zsh: <<WORD, <<-WORD, <<'WORD', <<"WORD",
-# <<\WORD (not the here-string <<<). Its lines up to the delimiter are data, not commands.
-_HEREDOC = re.compile(rb"(?<!<)<<(?!<)(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z0-9_.+-]+))")
+def _delimiter(text, start):
+    """The here-document delimiter of the word at ``start`` of ``text``, quotes removed, or None."""
+    delimiter = b""
+    part = _WORD_PART.match(text, start)
+    while part:
+        delimiter += next(group for group in part.groups() if group is not None)
+        part = _WORD_PART.match(text, part.end())
+    return delimiter or None
 
 
 def heredoc_lines(lines):
-    """The indexes of ``lines`` (with their ends) that sh, bash and zsh read as the
-    body or delimiter of a here-document."""
+    """The indexes of ``lines`` (with their ends, :func:`shell_lines`) that sh, bash
+    and zsh read as the body or delimiter of a here-document. A delimiter is compared with
+    the line as the shell reads it: in a CRLF file, ``<<EOF`` ends at ``EOF<CR>``."""
     inside = set()
     pending = []  # (strip leading tabs, delimiter) of the here-documents still open
     for index, line in enumerate(lines):
-        text = line.rstrip(b"\n")
+        text = line[:-1] if line.endswith(b"\n") else line
         if pending:
             inside.add(index)
             strip_tabs, delimiter = pending[0]
@@ -113,23 +127,22 @@ def heredoc_lines(lines):
         if text.lstrip().startswith(b"#"):
             continue
         for match in _HEREDOC.finditer(text):
-            delimiter = match.group(2) if match.group(2) is not None else match.group(3)
-            if delimiter is None:
-                delimiter = match.group(4)
-            pending.append((bool(match.group(1)), delimiter))
+            delimiter = _delimiter(text, match.end())
+            if delimiter is not None:
+                pending.append((bool(match.group(1)), delimiter))
     return inside
 
 
 def find_block(lines, path="rc file", shell="bash"):
-    """(begin, end) indexes of our marker lines in ``lines`` (with their ends), or None
+    """(begin, end) indexes of our marker lines in ``lines`` (:func:`shell_lines`), or None
     when there are none. Raises :class:`UnprovenBlock`, naming the lines, for any other
     arrangement: several BEGIN or END lines, one without the other, END before BEGIN,
     or a marker line inside a here-document (fish has none)."""
     begins, ends = [], []
     for index, line in enumerate(lines):
-        if _strip(line) == BEGIN.encode():
+        if content(line) == BEGIN.encode():
             begins.append(index)
-        elif _strip(line) == END.encode():
+        elif content(line) == END.encode():
             ends.append(index)
     if not begins and not ends:
         return None
@@ -158,7 +171,7 @@ def place_block(original, block_lines, at_end=False, path="rc file", shell="bash
     by blockinfile's algorithm (insertafter=EOF). ``at_end`` moves an existing block
     to the end of the file. ``original`` is bytes or None (no file). The block's lines
     end in LF whatever the file's line ends (see the module's docstring)."""
-    lines = (original or b"").splitlines(True)
+    lines = shell_lines(original or b"")
     if block_lines is not None:
         block = [BEGIN.encode() + b"\n"] + [line.encode("utf-8") + b"\n" for line in block_lines]
         block.append(END.encode() + b"\n")
@@ -180,14 +193,14 @@ def place_block(original, block_lines, at_end=False, path="rc file", shell="bash
 
 def block_position(data, path="rc file", shell="bash"):
     """(first, last) 1-based line numbers of the block in ``data``, or None."""
-    found = find_block((data or b"").splitlines(True), path, shell)
+    found = find_block(shell_lines(data or b""), path, shell)
     return None if found is None else (found[0] + 1, found[1] + 1)
 
 
 def block_text(data, path="rc file", shell="bash"):
     """Only the block's lines in ``data`` (markers included), as text, or "" without one:
     what a diff may show, since the rest of an rc file may hold secrets."""
-    lines = (data or b"").splitlines(True)
+    lines = shell_lines(data or b"")
     found = find_block(lines, path, shell)
     if found is None:
         return ""

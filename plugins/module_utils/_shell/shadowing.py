@@ -9,34 +9,64 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import config_text_lines, shell_text_lines
+
 STATIC = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 CONFIG_VARS = ("AWS_CONFIG_FILE",)
 WATCHED = STATIC + PROFILE_VARS + CONFIG_VARS
 _NAMES = "|".join(WATCHED)
-# Where a command starts: a line's start, or after ; & | ( { and then/do/else (sh) or
-# and/or/begin (fish), so that "cmd && export X=...", "if ...; then export X=...; fi" and
-# "test ...; and set -gx X ..." count as the shells run them.
-_COMMAND = r"(?:^|[;&|({]|\b(?:then|do|else|and|or|begin)\b)\s*"
-# fish's set options: short (-gx, -Ux) or long (--global --export).
-_FISH_OPTIONS = r"(?:(?:-[a-zA-Z]+|--[a-z]+)\s+)*"
-_FISH_EXPORT = r"(?:-[a-zA-Z]*x[a-zA-Z]*|--export)\s+"
-_PATTERNS = [
-    re.compile(
-        _COMMAND + r"(?:export|declare\s+-[a-zA-Z]*x[a-zA-Z]*|typeset\s+-[a-zA-Z]*x[a-zA-Z]*)\s+"
-        r"(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?P<name>" + _NAMES + r")\b"
-    ),
-    re.compile(_COMMAND + r"(?P<name>" + _NAMES + r")=.*;\s*export\s+(?P=name)\b"),
-    re.compile(_COMMAND + r"set\s+" + _FISH_OPTIONS + _FISH_EXPORT + _FISH_OPTIONS + r"(?P<name>" + _NAMES + r")\b"),
-    # fish's universal variables (~/.config/fish/fish_variables): "SETUVAR --export NAME:value"
-    # (format 3.0), "SET_EXPORT NAME:value" (before).
-    re.compile(r"^(?:SETUVAR\s+--export|SET_EXPORT)\s+(?P<name>" + _NAMES + r"):"),
-]
-# Once our block has exported the profile, a plain assignment (sh) or set (fish) changes the exported value.
-_PROFILE_ASSIGNMENTS = [
-    re.compile(_COMMAND + r"(?P<name>" + "|".join(PROFILE_VARS) + r")="),
-    re.compile(_COMMAND + r"set\s+" + _FISH_OPTIONS + r"(?P<name>" + "|".join(PROFILE_VARS) + r")\s"),
-]
+# The blanks between the words of a command. bash and zsh read only space and tab: a CR is a
+# character of the word ("true;<CR>export X=1" runs a command named "<CR>export"); fish also
+# reads a CR as a blank.
+_BLANKS = {"bash": r"[ \t]", "zsh": r"[ \t]", "fish": r"[ \t\r]"}
+
+
+def _patterns(blank):
+    """(exports, profile assignments) as a shell whose blanks are ``blank`` reads them."""
+    # Where a command starts: a line's start, or after ; & | ( { and then/do/else (sh) or
+    # and/or/begin (fish), so that "cmd && export X=...", "if ...; then export X=...; fi" and
+    # "test ...; and set -gx X ..." count as the shells run them.
+    command = r"(?:^|[;&|({]|\b(?:then|do|else|and|or|begin)\b)" + blank + "*"
+    # fish's set options: short (-gx, -Ux) or long (--global --export).
+    fish_options = r"(?:(?:-[a-zA-Z]+|--[a-z]+)" + blank + "+)*"
+    fish_export = r"(?:-[a-zA-Z]*x[a-zA-Z]*|--export)" + blank + "+"
+    word = "(?:(?!" + blank + ").)*"
+    exports = [
+        re.compile(
+            command
+            + r"(?:export|declare"
+            + blank
+            + r"+-[a-zA-Z]*x[a-zA-Z]*|typeset"
+            + blank
+            + r"+-[a-zA-Z]*x[a-zA-Z]*)"
+            + blank
+            + r"+(?:[A-Za-z_][A-Za-z0-9_]*="
+            + word
+            + blank
+            + r"+)*(?P<name>"
+            + _NAMES
+            + r")\b"
+        ),
+        re.compile(command + r"(?P<name>" + _NAMES + r")=.*;" + blank + r"*export" + blank + r"+(?P=name)\b"),
+        re.compile(
+            command + r"set" + blank + "+" + fish_options + fish_export + fish_options + r"(?P<name>" + _NAMES + r")\b"
+        ),
+        # fish's universal variables (~/.config/fish/fish_variables): "SETUVAR --export NAME:value"
+        # (format 3.0), "SET_EXPORT NAME:value" (before).
+        re.compile(r"^(?:SETUVAR\s+--export|SET_EXPORT)\s+(?P<name>" + _NAMES + r"):"),
+    ]
+    # Once our block has exported the profile, a plain assignment (sh) or set (fish) changes the exported value.
+    assignments = [
+        re.compile(command + r"(?P<name>" + "|".join(PROFILE_VARS) + r")="),
+        re.compile(
+            command + r"set" + blank + "+" + fish_options + r"(?P<name>" + "|".join(PROFILE_VARS) + r")" + blank
+        ),
+    ]
+    return exports + assignments
+
+
+_PATTERNS = dict((shell, _patterns(blank)) for shell, blank in _BLANKS.items())
 # A line of a bash login file that reads the rc file (as Debian's ~/.profile reads ~/.bashrc).
 _SOURCES = r"(?:^|[\s;&|])(?:\.|source)\s+[\"']?(?:\$HOME|\$\{{HOME\}}|~)/{0}[\"']?(?:\s|;|$)"
 
@@ -48,14 +78,14 @@ EFFECTS = {
 }
 
 
-def exported_names(text):
-    """(line number, variable) for each watched variable exported/set in shell ``text``, and each
-    plain assignment of a profile variable (which changes the value once it is exported)."""
+def exported_names(text, shell="bash"):
+    """(line number, variable) for each watched variable exported/set in ``shell``'s ``text``, and
+    each plain assignment of a profile variable (which changes the value once it is exported)."""
     found = []
-    for number, line in enumerate(lines_of(text), 1):
+    for number, line in enumerate(shell_text_lines(text), 1):
         if line.lstrip().startswith("#"):
             continue
-        for pattern in _PATTERNS + _PROFILE_ASSIGNMENTS:
+        for pattern in _PATTERNS[shell]:
             match = pattern.search(line)
             if match:
                 found.append((number, match.group("name")))
@@ -66,20 +96,20 @@ def exported_names(text):
 def sourcing_line(text, name):
     """The number of the first line of ``text`` that reads ``~/name``, or None."""
     pattern = re.compile(_SOURCES.format(re.escape(name)))
-    for number, line in enumerate(lines_of(text), 1):
+    for number, line in enumerate(shell_text_lines(text), 1):
         if not line.lstrip().startswith("#") and pattern.search(line):
             return number
     return None
 
 
-def rc_conflicts(path, text, block, overrides_after=None):
-    """Conflicts in one rc file; ``block`` is (first, last) line numbers of our block or None.
+def rc_conflicts(path, text, block, overrides_after=None, shell="bash"):
+    """Conflicts in one rc file of ``shell``; ``block`` is (first, last) line numbers of our block or None.
     A profile setting counts when the shell reads it after our block: after line ``overrides_after``
     (default: the block's last line, or anywhere in a file without it)."""
     if overrides_after is None:
         overrides_after = block[1] if block else 0
     conflicts = []
-    for number, name in exported_names(text):
+    for number, name in exported_names(text, shell):
         if block and block[0] <= number <= block[1]:
             continue
         if name in STATIC:
@@ -102,11 +132,12 @@ _SECTION = re.compile(r"\[(?P<name>.+)\]")
 def credentials_conflicts(path, text, profiles):
     """Sections of the credentials file named like ``profiles`` or default holding static
     keys, read as botocore's configparser reads them: ``key = value`` or ``key: value``,
-    keys in any case, an indented line continuing the value above, ``#``/``;`` comments."""
+    keys in any case, an indented line continuing the value above, ``#``/``;`` comments, a
+    lone CR ending a line (universal newlines)."""
     conflicts = []
     wanted = set(profiles) | {"default"}
     current = None
-    for number, line in enumerate(lines_of(text), 1):
+    for number, line in enumerate(config_text_lines(text), 1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;" or line[0] in " \t":
             continue
@@ -126,13 +157,3 @@ def credentials_conflicts(path, text, profiles):
                 )
             )
     return conflicts
-
-
-def lines_of(text):
-    """The lines of ``text`` as a shell or configparser counts them: split at LF only (a
-    CR before it is part of the line end), not at the form feeds and other separators
-    ``str.splitlines`` also splits at."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]

@@ -166,3 +166,27 @@ def test_move_to_end_keeps_user_lines():
 
 def test_fish_quote():
     assert rc.fish_quote("a'b\\c") == "'a\\'b\\\\c'"
+
+
+def test_a_marker_after_a_lone_cr_is_no_line_of_its_own():
+    # bash and zsh read "alias a=b<CR># BEGIN ..." as one line: that BEGIN is not a marker line.
+    data = b"alias a=b\r" + BEGIN + b"export AWS_PROFILE=old\n" + END
+    with pytest.raises(rc.UnprovenBlock) as raised:
+        rc.place_block(data, ["x"], path="/home/a/.bashrc")
+    assert "0 BEGIN marker line(s) (line none) and 1 END marker line(s) (line 3)" in str(raised.value)
+    assert rc.place_block(b"alias a=b\r" + BEGIN, ["x"]) == b"alias a=b\r" + BEGIN + BEGIN + b"x\n" + END
+
+
+def test_block_lines_are_numbered_as_the_shell_numbers_them():
+    data = b"echo a\recho b\n" + BEGIN + b"x\n" + END + b"export AWS_PROFILE=other\n"
+    assert rc.block_position(data) == (2, 4)
+
+
+def test_a_here_document_of_a_crlf_file_ends_at_its_delimiter_with_the_cr():
+    # <<'EOF'<CR> has the delimiter "EOF<CR>": the CRLF line "EOF<CR>" ends it, as bash and zsh read it.
+    crlf = b"cat <<'EOF'\r\nbody\r\nEOF\r\n" + BEGIN + b"old\n" + END
+    assert rc.place_block(crlf, ["new"]) == b"cat <<'EOF'\r\nbody\r\nEOF\r\n" + BEGIN + b"new\n" + END
+    # <<EOF (LF) is not ended by "EOF<CR>": the block after it is data.
+    with pytest.raises(rc.UnprovenBlock) as raised:
+        rc.place_block(b"cat <<EOF\nEOF\r\n" + BEGIN + b"old\n" + END + b"EOF\n", ["new"])
+    assert "inside a here-document (line 3, 5)" in str(raised.value)

@@ -114,3 +114,31 @@ def test_what_exports_nothing_is_not_reported(line):
 def test_a_one_line_conditional_profile_setting_after_the_block_wins():
     text = "#B\nexport AWS_PROFILE=dev\n#E\n[ -n \"$WORK\" ] && export AWS_PROFILE=work\n"
     assert [(c["line"], c["kind"]) for c in sh.rc_conflicts("/h/.rc", text, (1, 3))] == [(4, "profile_override")]
+
+
+@pytest.mark.parametrize(
+    "shell, line, exported",
+    [
+        ("bash", "echo hi\rexport AWS_PROFILE=other", False),
+        ("bash", "true;\rexport AWS_PROFILE=other", False),
+        ("zsh", "true &&\rexport AWS_PROFILE=other", False),
+        ("bash", "true; export\rAWS_PROFILE=other", False),
+        ("bash", "export AWS_PROFILE=other\r", True),
+        ("fish", "echo hi\rset -gx AWS_PROFILE other", False),
+        ("fish", "true;\rset -gx AWS_PROFILE other", True),
+        ("fish", "set\r-gx\rAWS_PROFILE other", True),
+    ],
+)
+def test_a_cr_is_a_blank_to_fish_only_and_never_ends_a_line(shell, line, exported):
+    text = "#B\nexport AWS_PROFILE=dev\n#E\n" + line + "\n"
+    expected = [(4, "profile_override")] if exported else []
+    assert [(c["line"], c["kind"]) for c in sh.rc_conflicts("/h/.rc", text, (1, 3), shell=shell)] == expected
+
+
+def test_a_lone_cr_ends_a_line_of_the_credentials_file_as_configparser_reads_it():
+    conflicts = sh.credentials_conflicts(
+        "/h/c", "[dev]\raws_access_key_id = AKIA\n[ default ]\naws_session_token=t\n", []
+    )
+    assert [(c["line"], c["variable"]) for c in conflicts] == []
+    conflicts = sh.credentials_conflicts("/h/c", "[default]\raws_access_key_id = AKIA\n", [])
+    assert [(c["line"], c["variable"]) for c in conflicts] == [(2, "[default] aws_access_key_id")]

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Where a line ends, as the program that reads the file decides it. Pure logic, no
+Ansible imports; the one place the collection splits an rc or credentials file into lines.
+
+- bash, zsh and fish end a line at LF only. A CR on its own, a form feed and the other
+  separators ``splitlines`` also breaks at are characters of the line: bash and zsh run
+  ``a<CR>export X=1`` as one command named ``a<CR>export``, fish reads that CR as a blank
+  between two words of the same line. A marker or an ``export`` after a lone CR is
+  therefore never a line of its own, and line numbers are those the shells print.
+- configparser (botocore's reader of the credentials file) opens files with universal
+  newlines: LF, CRLF and a lone CR each end a line, nothing else does.
+
+A CR just before an LF is taken as part of the line end (:func:`content`): a CRLF file is
+read line by line as its author meant it (the value a shell sees still ends in that CR,
+which :mod:`rc` writes no block with)."""
+
+from __future__ import annotations
+
+import re
+
+_CONFIG_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def shell_lines(data):
+    """The lines of ``data`` (bytes or str) as bash, zsh and fish read them, each with its
+    LF (the last without one when the file does not end in LF)."""
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    parts = data.split(newline)
+    lines = [part + newline for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def content(line):
+    """``line`` without its line end: the LF, and a CR just before it."""
+    newline, carriage_return = (b"\n", b"\r") if isinstance(line, bytes) else ("\n", "\r")
+    if line.endswith(newline):
+        line = line[:-1]
+        if line.endswith(carriage_return):
+            line = line[:-1]
+    return line
+
+
+def shell_text_lines(text):
+    """The lines of shell ``text`` without their line ends, numbered from 1 as the shells number them."""
+    return [content(line) for line in shell_lines(text)]
+
+
+def config_text_lines(text):
+    """The lines of ``text`` as configparser reads a file (universal newlines), without their ends."""
+    lines = _CONFIG_LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
