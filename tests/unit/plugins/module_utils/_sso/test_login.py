@@ -298,3 +298,27 @@ def test_each_poll_is_given_what_is_left_of_the_wait_never_less_than_the_minimum
         "within 100 s for sso-session recro, and the last poll failed: CreateToken did not end within 10 s; "
         "the code stays valid until "
     )
+
+
+def test_pkce_for_another_user_is_refused_before_any_call_but_a_valid_token_is_reported():
+    opened = []
+
+    def login_for_alice(files):
+        return sso_login.Login(
+            dict(flow="pkce", wait=True, timeout=600, force=False, refresh_only=False),
+            ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
+            sso_login.Files("token", "registration", "pending", files.get, files.__setitem__, files.pop),
+            client=lambda: pytest.fail("no client may be made"),
+            clock=lambda: NOW,
+            sleep=pytest.fail,
+            is_client_error=lambda error: False,
+            browser=opened.append,
+            acting_for="alice",
+        )
+
+    files = {}
+    with pytest.raises(sso_login.LoginError) as raised:
+        login_for_alice(files).run()
+    assert str(raised.value).startswith("flow: pkce cannot log in user: alice from root: ")
+    assert files == {} and opened == []
+    assert login_for_alice({"token": token(3600)}).run()["status"] == "valid"
