@@ -254,17 +254,9 @@ def steps(plan, config, now=None):
     datetime, default the current time."""
     config = config if isinstance(config, dict) else {}
     token = config.get("login") or {}
-    mode = plan.get("login")
-    valid = token.get("status") == "valid"
-    refreshable = bool(token.get("refreshable"))
     may_wait = bool(plan.get("may_wait"))
     device = may_wait and plan.get("flow") == "device_code"
-    if mode == "never":
-        log_in = False
-    elif may_wait:
-        log_in = not valid or bool(plan.get("force"))
-    else:
-        log_in = refreshable and not valid
+    log_in = _logs_in(plan, token)
     usable = bool(token.get("usable"))
     exists = default_profile_exists(plan.get("default_profile"), config)
     verify = (
@@ -274,17 +266,7 @@ def steps(plan, config, now=None):
         and (not plan.get("check_only") or not config.get("changed"))
     )
     discovery = config.get("discovery") or {}
-    # Not with never (the person chose to log in elsewhere; the summary names the AWS CLI's login),
-    # nor when only reporting: a host that is only looked at pays for no task of this.
-    follow_up = (
-        mode != "never"
-        and not plan.get("check_only")
-        and (
-            not usable
-            or (mode == "refresh" and bool(plan.get("notify")))
-            or _refresh_ends_soon(token, plan.get("warning_window"), now)
-        )
-    )
+    follow_up = _follows_up(plan, token, now)
     return dict(
         log_in=log_in,
         start=log_in and (device or not may_wait),
@@ -297,6 +279,34 @@ def steps(plan, config, now=None):
         verify_identity=verify,
         after_the_shell=bool(plan.get("schedule")) or verify or follow_up,
         follow_up=follow_up,
+    )
+
+
+def _logs_in(plan, token):
+    """``log_in`` of steps(): never with V(never); where a person may wait, a token that is not valid
+    or a forced login; else a token that is not valid but can be refreshed."""
+    valid = token.get("status") == "valid"
+    if plan.get("login") == "never":
+        return False
+    if plan.get("may_wait"):
+        return not valid or bool(plan.get("force"))
+    return bool(token.get("refreshable")) and not valid
+
+
+def _follows_up(plan, token, now):
+    """``follow_up`` of steps(): a login that is not usable, a scheduled run that may have to warn, or
+    refreshing that ends within the plan's ``warning_window``."""
+    mode = plan.get("login")
+    # Not with never (the person chose to log in elsewhere; the summary names the AWS CLI's login),
+    # nor when only reporting: a host that is only looked at pays for no task of this.
+    return (
+        mode != "never"
+        and not plan.get("check_only")
+        and (
+            not token.get("usable")
+            or (mode == "refresh" and bool(plan.get("notify")))
+            or _refresh_ends_soon(token, plan.get("warning_window"), now)
+        )
     )
 
 
@@ -380,51 +390,10 @@ def result(parts):
     login (login_state), discovery, shell, identity, schedule, logout, next_step (aws_sso_notify's)."""
     present = parts.get("state", "present") == "present"
     config = parts.get("config") or {}
-    configs = [c for c in parts.get("configs") or [config] if _ok(c)]
-    drift = []
-    seen = set()
-    for one in configs:
-        for item in _config_drift(one):
-            key = (item.get("section"), item.get("key"), _json(item.get("after")))
-            if key not in seen:
-                seen.add(key)
-                drift.append(item)
     shell = parts.get("shell") or {}
     exists = default_profile_exists(parts.get("default_profile"), config)
     wanted = present and exists
-    for entry in _shell_changes(shell):
-        action = "remove" if entry.get("action") == "removed" else "write"
-        drift.append(
-            dict(
-                entry,
-                what="shell",
-                action=action,
-                message="{0}: the managed block {1}".format(
-                    entry.get("path"), "must go (remove)" if action == "remove" else "differs from the settings (write)"
-                ),
-            )
-        )
-    discovery = parts.get("discovery") or {}
-    identity = parts.get("identity") or {}
-    schedule = parts.get("schedule") or {}
-    logout = parts.get("logout") or {}
-    if present and _ok(schedule) and schedule.get("changed"):
-        # A timer or agent that is missing or was altered is drift like a config key.
-        drift.append(
-            dict(
-                what="schedule",
-                action="write",
-                files=schedule.get("files") or [],
-                message="the scheduled ansible-pull run differs from the settings (write): {0}".format(
-                    ", ".join(schedule.get("files") or [])
-                ),
-            )
-        )
-    shell_files = (
-        [entry.get("path") for entry in shell.get("files") or [] if entry.get("action") != "removed"]
-        if _ok(shell) and wanted
-        else []
-    )
+    shell_files = _shell_files(shell) if wanted else []
     return dict(
         state=parts.get("state", "present"),
         user=parts.get("user"),
@@ -438,34 +407,100 @@ def result(parts):
         profile_names=config.get("profile_names") or [],
         default_profile=parts.get("default_profile"),
         default_profile_exists=exists,
-        login=dict(
-            (k, v)
-            for k, v in (parts.get("login") or {}).items()
-            if k in ("status", "expires_at", "message") and v is not None
-        ),
-        discovered_profiles=[p["name"] for p in discovery.get("profiles") or []]
-        if present and _discovered(discovery)
-        else [],
-        identity=dict(account=identity["account"], arn=identity["arn"])
-        if _ok(identity) and identity.get("arn")
-        else {},
+        login=_login_fact(parts.get("login")),
+        discovered_profiles=_discovered_profiles(parts.get("discovery") or {}) if present else [],
+        identity=_identity_fact(parts.get("identity") or {}),
         shell_blocks_present=bool(parts.get("manage_shell", True) and wanted and shell_files),
         shell_files=shell_files,
         conflicts=list(shell.get("conflicts") or []) if _ok(shell) else [],
         verified_shells=list(shell.get("verified") or []) if _ok(shell) else [],
-        schedule=dict(files=schedule.get("files") or [], command=schedule.get("command") or [], msg=schedule.get("msg"))
-        if _ok(schedule)
-        else {},
-        logout=dict(
-            removed=logout.get("removed") or [],
-            service_logout=bool(logout.get("service_logout")),
-            service_logout_error=logout.get("service_logout_error"),
-        )
-        if _ok(logout)
-        else {},
+        schedule=_schedule_fact(parts.get("schedule") or {}),
+        logout=_logout_fact(parts.get("logout") or {}),
         next_step=_next_step(parts),
-        drift=drift,
+        drift=_config_drift_once(parts) + _shell_drift(shell) + (_schedule_drift(parts) if present else []),
     )
+
+
+def _shell_files(shell):
+    """The files the shell task leaves a managed block in."""
+    if not _ok(shell):
+        return []
+    return [entry.get("path") for entry in shell.get("files") or [] if entry.get("action") != "removed"]
+
+
+def _login_fact(login):
+    return dict((k, v) for k, v in (login or {}).items() if k in ("status", "expires_at", "message") and v is not None)
+
+
+def _discovered_profiles(discovery):
+    return [p["name"] for p in discovery.get("profiles") or []] if _discovered(discovery) else []
+
+
+def _identity_fact(identity):
+    return dict(account=identity["account"], arn=identity["arn"]) if _ok(identity) and identity.get("arn") else {}
+
+
+def _schedule_fact(schedule):
+    if not _ok(schedule):
+        return {}
+    return dict(files=schedule.get("files") or [], command=schedule.get("command") or [], msg=schedule.get("msg"))
+
+
+def _logout_fact(logout):
+    if not _ok(logout):
+        return {}
+    return dict(
+        removed=logout.get("removed") or [],
+        service_logout=bool(logout.get("service_logout")),
+        service_logout_error=logout.get("service_logout_error"),
+    )
+
+
+def _config_drift_once(parts):
+    """The drift of every config write that succeeded, each change once (both writes may report it)."""
+    config = parts.get("config") or {}
+    drift = []
+    seen = set()
+    for one in [c for c in parts.get("configs") or [config] if _ok(c)]:
+        for item in _config_drift(one):
+            key = (item.get("section"), item.get("key"), _json(item.get("after")))
+            if key not in seen:
+                seen.add(key)
+                drift.append(item)
+    return drift
+
+
+def _shell_drift(shell):
+    drift = []
+    for entry in _shell_changes(shell):
+        action = "remove" if entry.get("action") == "removed" else "write"
+        drift.append(
+            dict(
+                entry,
+                what="shell",
+                action=action,
+                message="{0}: the managed block {1}".format(
+                    entry.get("path"), "must go (remove)" if action == "remove" else "differs from the settings (write)"
+                ),
+            )
+        )
+    return drift
+
+
+def _schedule_drift(parts):
+    schedule = parts.get("schedule") or {}
+    if not (_ok(schedule) and schedule.get("changed")):
+        return []
+    # A timer or agent that is missing or was altered is drift like a config key.
+    files = schedule.get("files") or []
+    return [
+        dict(
+            what="schedule",
+            action="write",
+            files=files,
+            message="the scheduled ansible-pull run differs from the settings (write): {0}".format(", ".join(files)),
+        )
+    ]
 
 
 def _next_step(parts):
@@ -516,132 +551,195 @@ def verified_shell_lines(verified):
 def summary(res, parts):
     """The summary lines of recro_sso_result ``res``; ``parts`` as for result() (settings and the
     discovery, identity, login, schedule and logout results)."""
-    would = "would be " if res.get("check_mode") else ""
     present = res.get("state") == "present"
+    would = "would be " if res.get("check_mode") else ""
+    shell_changes = [item["path"] for item in res.get("drift") or [] if item["what"] == "shell"]
+    if present:
+        lines = (
+            _config_lines(res, would)
+            + _shell_lines(res, parts, would, shell_changes)
+            + _conflict_warning_lines(res)
+            + verified_shell_lines(res.get("verified_shells"))
+            + _login_lines(res, parts)
+            + _warning_lines(res)
+            + _discovery_lines(res, parts)
+        )
+    else:
+        lines = _config_removal_lines(res, would) + _shell_removal_lines(parts, would, shell_changes)
+    # The identity, schedule and logout lines say what their tasks did whether onboarding or offboarding.
+    lines += _identity_lines(res, parts) + _schedule_lines(parts) + _logout_lines(parts, would)
+    if present:
+        lines += _notification_lines(res, would) + _next_step_lines(res, parts)
+    return [line for line in lines if line]
+
+
+def _config_lines(res, would):
     path = res.get("config_path")
     session = res.get("session")
-    dp = res.get("default_profile")
     config_changed = any(item["what"] == "config" for item in res.get("drift") or [])
-    shell_changes = [item["path"] for item in res.get("drift") or [] if item["what"] == "shell"]
-    lines = []
-    if not present:
-        if res.get("removed_profiles"):
-            text = "profiles {0}removed: {1}".format(would, ", ".join(res["removed_profiles"]))
-        else:
-            text = "no profile of session {0} left".format(session)
-        if res.get("removed_sessions"):
-            text += "; session {0} {1}removed".format(session, would)
-        lines.append("{0}: {1}.".format(path, text))
+    written = would + "written" if config_changed else "already in place"
+    if res.get("profiles"):
+        return ["{0}: session {1} and profiles {2} {3}.".format(path, session, ", ".join(res["profiles"]), written)]
+    return [
+        "{0}: session {1} {2}; no profiles yet (none discovered, none in recro_sso_profiles or "
+        "recro_sso_account_id).".format(path, session, written)
+    ]
+
+
+def _config_removal_lines(res, would):
+    session = res.get("session")
+    if res.get("removed_profiles"):
+        text = "profiles {0}removed: {1}".format(would, ", ".join(res["removed_profiles"]))
     else:
-        written = would + "written" if config_changed else "already in place"
-        if res.get("profiles"):
-            lines.append(
-                "{0}: session {1} and profiles {2} {3}.".format(path, session, ", ".join(res["profiles"]), written)
+        text = "no profile of session {0} left".format(session)
+    if res.get("removed_sessions"):
+        text += "; session {0} {1}removed".format(session, would)
+    return ["{0}: {1}.".format(res.get("config_path"), text)]
+
+
+def _shell_lines(res, parts, would, shell_changes):
+    if not parts.get("manage_shell", True):
+        return []
+    default_profile = res.get("default_profile")
+    if res.get("shell_blocks_present"):
+        return [
+            "Default profile {0} {1} ({2}) in {3}{4}.".format(
+                default_profile,
+                would + "exported" if shell_changes else "already exported",
+                ", ".join(parts.get("exports") or []),
+                ", ".join(res["shell_files"]),
+                "; open a new shell to use it" if shell_changes else "",
             )
-        else:
-            lines.append(
-                "{0}: session {1} {2}; no profiles yet (none discovered, none in recro_sso_profiles or "
-                "recro_sso_account_id).".format(path, session, written)
-            )
-    if parts.get("manage_shell", True):
-        if not present:
-            lines.append(
-                "Shell blocks {0}removed from {1}.".format(would, ", ".join(shell_changes))
-                if shell_changes
-                else "No shell block left."
-            )
-        elif res.get("shell_blocks_present"):
-            lines.append(
-                "Default profile {0} {1} ({2}) in {3}{4}.".format(
-                    dp,
-                    would + "exported" if shell_changes else "already exported",
-                    ", ".join(parts.get("exports") or []),
-                    ", ".join(res["shell_files"]),
-                    "; open a new shell to use it" if shell_changes else "",
-                )
-            )
-        elif not res.get("default_profile_exists"):
-            lines.append(
-                "Default profile {0} not exported: it is not in {1} (an export of a missing profile breaks every "
-                "aws command), so no shell block is kept.".format(dp, path)
-            )
-        else:
-            lines.append(
-                "Default profile {0} not exported: no supported shell (bash, zsh, fish) found for {1}; set "
-                "recro_sso_shells.".format(dp, res.get("user"))
-            )
-    for line in conflict_lines(res.get("conflicts") if present else []):
-        lines.append("Warning: {0} (after the managed block: it wins over the default profile).".format(line))
-    for line in verified_shell_lines(res.get("verified_shells") if present else []):
-        lines.append(line)
+        ]
+    if not res.get("default_profile_exists"):
+        return [
+            "Default profile {0} not exported: it is not in {1} (an export of a missing profile breaks every "
+            "aws command), so no shell block is kept.".format(default_profile, res.get("config_path"))
+        ]
+    return [
+        "Default profile {0} not exported: no supported shell (bash, zsh, fish) found for {1}; set "
+        "recro_sso_shells.".format(default_profile, res.get("user"))
+    ]
+
+
+def _shell_removal_lines(parts, would, shell_changes):
+    if not parts.get("manage_shell", True):
+        return []
+    if shell_changes:
+        return ["Shell blocks {0}removed from {1}.".format(would, ", ".join(shell_changes))]
+    return ["No shell block left."]
+
+
+def _conflict_warning_lines(res):
+    return [
+        "Warning: {0} (after the managed block: it wins over the default profile).".format(line)
+        for line in conflict_lines(res.get("conflicts"))
+    ]
+
+
+def _next_command(res):
+    """The command that logs in again: aws_sso_notify's, else the AWS CLI's."""
+    return (res.get("next_step") or {}).get("command") or login_command(res.get("session"))
+
+
+def _logged_in(parts):
+    return bool((parts.get("login") or {}).get("usable"))
+
+
+def _login_lines(res, parts):
     login = parts.get("login") or {}
-    step = res.get("next_step") or {}
-    command = step.get("command") or login_command(session)
-    if present and login:
-        # The login's message names the AWS CLI's command; on a host without a CLI v2, the one that works.
-        message = (login.get("message") or "").replace(login_command(session), command)
-        lines.append("Login: {0}.".format(message.rstrip(".")))
-    if present and step.get("warning"):
-        lines.append("Warning: {0}".format(step["warning"]))
-    logged_in = bool(login.get("usable"))
+    if not login:
+        return []
+    # The login's message names the AWS CLI's command; on a host without a CLI v2, the one that works.
+    message = (login.get("message") or "").replace(login_command(res.get("session")), _next_command(res))
+    return ["Login: {0}.".format(message.rstrip("."))]
+
+
+def _warning_lines(res):
+    warning = (res.get("next_step") or {}).get("warning")
+    return ["Warning: {0}".format(warning)] if warning else []
+
+
+def _discovery_lines(res, parts):
+    if not (parts.get("discover") and _logged_in(parts)):
+        return []
     discovery = parts.get("discovery") or {}
-    if present and parts.get("discover") and logged_in:
-        if _discovered(discovery):
-            names = res.get("discovered_profiles") or []
-            lines.append(
-                "Discovery: {0} profile(s) for the accounts and roles of the login{1}.".format(
-                    len(names), (": " + ", ".join(names)) if names else ""
-                )
+    if _discovered(discovery):
+        names = res.get("discovered_profiles") or []
+        return [
+            "Discovery: {0} profile(s) for the accounts and roles of the login{1}.".format(
+                len(names), (": " + ", ".join(names)) if names else ""
             )
-        else:
-            lines.append(
-                "Discovery: not done ({0}); only the listed profiles were written{1}.".format(
-                    discovery.get("msg") or "no result", ", and none was pruned" if parts.get("prune") else ""
-                )
-            )
+        ]
+    return [
+        "Discovery: not done ({0}); only the listed profiles were written{1}.".format(
+            discovery.get("msg") or "no result", ", and none was pruned" if parts.get("prune") else ""
+        )
+    ]
+
+
+def _identity_lines(res, parts):
     identity = parts.get("identity") or {}
     if res.get("identity"):
-        lines.append(
+        return [
             "Identity: profile {0} signs in as {1} (account {2}).".format(
-                dp, res["identity"]["arn"], res["identity"]["account"]
+                res.get("default_profile"), res["identity"]["arn"], res["identity"]["account"]
             )
-        )
-    elif _ran(identity) and identity.get("msg"):
-        lines.append("Identity: not verified ({0}).".format(identity["msg"]))
+        ]
+    if _ran(identity) and identity.get("msg"):
+        return ["Identity: not verified ({0}).".format(identity["msg"])]
+    return []
+
+
+def _schedule_lines(parts):
     schedule = parts.get("schedule") or {}
-    if _ran(schedule):
-        lines.append("Schedule: {0}".format(schedule.get("msg") or ("failed" if schedule.get("failed") else "done")))
+    if not _ran(schedule):
+        return []
+    return ["Schedule: {0}".format(schedule.get("msg") or ("failed" if schedule.get("failed") else "done"))]
+
+
+def _logout_lines(parts, would):
     logout = parts.get("logout") or {}
-    if _ran(logout):
-        if logout.get("failed"):
-            lines.append("Logout: failed ({0}).".format(logout.get("msg")))
-        else:
-            lines.append(
-                "Logout: {0} login file(s) {1}removed; the portal's Logout {2}.".format(
-                    len(logout.get("removed") or []),
-                    would,
-                    "succeeded"
-                    if logout.get("service_logout")
-                    else "was not done ({0})".format(logout.get("service_logout_error") or "no valid token"),
-                )
-            )
-    notification = step.get("notification") or {}
-    if present and notification.get("sent"):
-        lines.append("Notification: {0}shown on the desktop of {1}.".format(would, res.get("user")))
-    elif present and notification.get("reason"):
-        lines.append("Notification: not shown ({0}).".format(notification["reason"]))
-    if present and not logged_in and login:
-        lines.append(
+    if not _ran(logout):
+        return []
+    if logout.get("failed"):
+        return ["Logout: failed ({0}).".format(logout.get("msg"))]
+    return [
+        "Logout: {0} login file(s) {1}removed; the portal's Logout {2}.".format(
+            len(logout.get("removed") or []),
+            would,
+            "succeeded"
+            if logout.get("service_logout")
+            else "was not done ({0})".format(logout.get("service_logout_error") or "no valid token"),
+        )
+    ]
+
+
+def _notification_lines(res, would):
+    notification = (res.get("next_step") or {}).get("notification") or {}
+    if notification.get("sent"):
+        return ["Notification: {0}shown on the desktop of {1}.".format(would, res.get("user"))]
+    if notification.get("reason"):
+        return ["Notification: not shown ({0}).".format(notification["reason"])]
+    return []
+
+
+def _next_step_lines(res, parts):
+    """The next step: the login to make when the login is not usable, else a default profile to choose when
+    the config has none of that name."""
+    step = res.get("next_step") or {}
+    if parts.get("login") and not _logged_in(parts):
+        return [
             "Next: {0}{1}, then run this again{2}.".format(
-                command,
+                _next_command(res),
                 " ({0})".format(step["reason"]) if step.get("reason") else "",
                 ": it finds your accounts and roles" if parts.get("discover") else "",
             )
-        )
-    elif present and not res.get("default_profile_exists"):
-        lines.append(
+        ]
+    if not res.get("default_profile_exists"):
+        return [
             "Next: no profile {0}: set recro_sso_default_profile to one of {1}.".format(
-                dp, ", ".join(res.get("profile_names") or []) or "your profiles"
+                res.get("default_profile"), ", ".join(res.get("profile_names") or []) or "your profiles"
             )
-        )
-    return [line for line in lines if line]
+        ]
+    return []
