@@ -88,6 +88,12 @@ def botocore_identity(login, python=sys.executable):
     return json.loads(run([python, '-c', script], endpoints_only(login)))
 
 
+def forget_cached_role_credentials(login):
+    """Remove the role credentials the AWS CLIs cache (``~/.aws/cli/cache``, for up to an hour): without
+    them, the next call of a CLI needs the token."""
+    shutil.rmtree(str(login.servers.home / '.aws' / 'cli' / 'cache'), ignore_errors=True)
+
+
 def assert_refreshed_once(login, grants, old):
     """One refresh since ``grants``, with our refresh token and client registration, into the session's file."""
     assert login.oidc.grants() == grants + ['refresh_token']
@@ -100,6 +106,7 @@ def assert_refreshed_once(login, grants, old):
 def assert_others_use_the_refreshed_file(login, run_playbook, grants):
     """The AWS CLI, botocore and our modules use the file a client refreshed, without another call."""
     refreshed = login.token()
+    forget_cached_role_credentials(login)
     assert aws_cli_identity(login)['Account'] == ACCOUNT
     assert botocore_identity(login)['Account'] == ACCOUNT
     info = run_playbook(SESSION_INFO, login.env)
@@ -193,11 +200,12 @@ def test_botocore_below_the_minimum_is_refused_naming_the_minimum(login, run_pla
 
 
 @pytest.mark.skipif(shutil.which('podman') is None, reason='Podman is not installed (make podman installs it)')
-def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
-    log_in(login, run_playbook)
-    calls = list(login.oidc.calls)
+def test_debian13_aws_cli_uses_our_login_and_its_refresh_leaves_a_file_the_others_use(login, run_playbook):
     image_exists = subprocess.run(['podman', 'image', 'exists', DEBIAN13_IMAGE], check=False).returncode == 0
     assert image_exists, 'no {0}: make images builds it'.format(DEBIAN13_IMAGE)
+    log_in(login, run_playbook)
+    grants = list(login.oidc.grants())
+    calls = list(login.oidc.calls)
     home = login.servers.home
     variables = {name: value for name, value in login.env.items() if name.startswith('AWS_ENDPOINT_URL_')}
     command = ['podman', 'run', '--rm', '--network', 'host', '-v', '{0}:/root/.aws'.format(home / '.aws')]
@@ -206,8 +214,18 @@ def test_debian13_aws_cli_calls_sts_with_our_login(login, run_playbook):
     command += [DEBIAN13_IMAGE, 'sh', '-c', 'aws --version && aws sts get-caller-identity --profile p --output json']
     # The project's Podman settings (runtime, ulimits), as make sets them.
     containers_conf = os.environ.get('CONTAINERS_CONF') or str(REPOSITORY / 'molecule' / 'containers.conf')
-    output = run(command, dict(login.env, CONTAINERS_CONF=containers_conf))
-    version, newline, identity = output.partition('\n')
-    assert newline and version.split()[0] == 'aws-cli/' + readme_client_row('AWS CLI v2, Debian 13')[1], output
-    assert json.loads(identity)['Account'] == ACCOUNT
+
+    def container_identity():
+        output = run(command, dict(login.env, CONTAINERS_CONF=containers_conf))
+        version, newline, identity = output.partition('\n')
+        assert newline and version.split()[0] == 'aws-cli/' + readme_client_row('AWS CLI v2, Debian 13')[1], output
+        return json.loads(identity)
+
+    assert container_identity()['Account'] == ACCOUNT
     assert login.oidc.calls == calls  # it used our token as it was: no login, no refresh
+
+    forget_cached_role_credentials(login)
+    old = expire_soon(login, 120)
+    assert container_identity()['Account'] == ACCOUNT
+    assert_refreshed_once(login, grants, old)
+    assert_others_use_the_refreshed_file(login, run_playbook, grants)
