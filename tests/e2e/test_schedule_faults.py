@@ -10,6 +10,9 @@ and as root for a user; systemd-analyze, plistlib and a real ansible-pull are th
 from __future__ import annotations
 
 import collections
+import fcntl
+import functools
+import importlib.metadata
 import json
 import os
 import pathlib
@@ -20,6 +23,7 @@ import subprocess
 import sys
 
 import pytest
+from ansible.release import __version__ as ansible_version
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
@@ -219,31 +223,70 @@ def test_an_ansible_pull_the_user_cannot_run_is_refused_naming_what(run, run_pla
     assert not (target.home / ".config").exists()
 
 
-@pytest.mark.parametrize(
-    "target",
-    [
-        "the user",
-        pytest.param(
-            "root for a user",
-            marks=pytest.mark.skip(
-                reason="this checkout's ansible-pull runs a Python under /root, which no other user may run "
-                "(the test above proves the module refuses it)"
-            ),
-        ),
-    ],
-    indirect=True,
-)
-def test_the_macos_agent_runs_its_exact_command(run, run_playbook, target, shared_tmp_path):
+def ansible_pull_the_user_can_run():
+    """An ansible-pull every user may run, made once and kept: this checkout's Python lives
+    under /root, which no other user may enter, so a virtual environment of Debian's
+    /usr/bin/python3 in the repository's .cache (every directory up to it others may enter)
+    with the ansible-core running here and its dependencies at the versions running here
+    (pip takes them from its cache). Built under a lock: xdist's workers build it once."""
+    system_python = "/usr/bin/python3"
+    if not os.stat(system_python).st_mode & stat.S_IXOTH:
+        pytest.fail("{0} is not executable by other users".format(system_python))
+    base = REPOSITORY / ".cache" / "ansible-pull-for-others"
+    environment = base / "ansible-core-{0}".format(ansible_version)
+    made = environment / "made"  # written last: an environment without it is a killed build
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(str(base), 0o755)
+    with open(str(base / ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            shutil.rmtree(str(environment), ignore_errors=True)
+            pins = base / "pins.txt"
+            pins.write_text(
+                "".join(
+                    "{0}=={1}\n".format(dist.metadata["Name"], dist.version)
+                    for dist in importlib.metadata.distributions()
+                    if dist.metadata["Name"]
+                )
+            )
+            for argv in (
+                [system_python, "-m", "venv", str(environment)],
+                [str(environment / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(pins)]
+                + ["ansible-core=={0}".format(ansible_version)],
+            ):
+                built = subprocess.run(
+                    argv,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    timeout=600,
+                    check=False,
+                    preexec_fn=functools.partial(os.umask, 0o022),  # others may read and run it
+                )
+                assert built.returncode == 0, built.stdout
+            made.write_text("")
+    return environment / "bin"
+
+
+@pytest.fixture
+def ansible_pull_bin(target):
+    """The directory of the ansible-pull (and its Python) the target user runs."""
+    if target.extra_vars:
+        return ansible_pull_the_user_can_run()
+    return pathlib.Path(sys.executable).parent
+
+
+def test_the_macos_agent_runs_its_exact_command(run, run_playbook, target, shared_tmp_path, ansible_pull_bin):
     """The plist's ProgramArguments, run as launchd would run them: a real ansible-pull
     clones into the checkout directory (no space in it) and runs the pulled playbook."""
     repository = git_repository(shared_tmp_path / "laptops", {"site.yml": PULLED_PLAYBOOK})
+    # git reads no repository another user owns, and its local transport drops the safe.directory
+    # of GIT_CONFIG_*: the stand-in for the fleet's server is the user's own.
+    for path in [repository] + list(repository.rglob("*")):
+        os.lchown(str(path), *target.owner)
     environment = {
         "ANSIBLE_COLLECTIONS_PATH": str(REPOSITORY / ".cache" / "collections"),
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        # git refuses a repository owned by someone else unless told it is safe.
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "safe.directory",
-        "GIT_CONFIG_VALUE_0": "*",
+        "ANSIBLE_PYTHON_INTERPRETER": str(ansible_pull_bin / "python"),
     }
 
     completed, result = run(
@@ -251,7 +294,7 @@ def test_the_macos_agent_runs_its_exact_command(run, run_playbook, target, share
         target,
         platform="Darwin",
         pull_url="file://" + str(repository),
-        ansible_pull=str(pathlib.Path(sys.executable).parent / "ansible-pull"),
+        ansible_pull=str(ansible_pull_bin / "ansible-pull"),
         job_environment=environment,
     )
 
