@@ -88,6 +88,15 @@ def botocore_identity(login, python=sys.executable):
     return json.loads(run([python, '-c', script], endpoints_only(login)))
 
 
+def create_token_parameters(python):
+    """The parameters of sso-oidc's CreateToken in the botocore of ``python``."""
+    script = (
+        'import botocore.session, json; print(json.dumps(sorted(botocore.session.get_session()'
+        '.get_service_model("sso-oidc").operation_model("CreateToken").input_shape.members)))'
+    )
+    return json.loads(run([python, '-c', script], {}))
+
+
 def forget_cached_role_credentials(login):
     """Remove the role credentials the AWS CLIs cache (``~/.aws/cli/cache``, for up to an hour): without
     them, the next call of a CLI needs the token."""
@@ -144,6 +153,7 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
     result = node(login, 'identity', 'p')
     tested = readme_client_row('AWS SDK for JavaScript v3')[1]  # "3.1178.0, Node 20"
     assert result['Account'] == ACCOUNT and result['sdkVersion'] == tested.split(',')[0]
+    assert tested.endswith(', Node ' + run(['node', '--version'], login.env).lstrip('v').split('.')[0]), tested
     assert_refreshed_once(login, grants, old)
     assert_others_use_the_refreshed_file(login, run_playbook, grants)
 
@@ -151,9 +161,12 @@ def test_js_sdk_uses_our_login_and_its_refresh_leaves_a_file_the_cli_and_botocor
 def test_awscli_v1_uses_our_login_and_its_refresh_leaves_a_file_the_others_use(login, run_playbook, python_clients):
     aws = str(python_clients['awscli-v1'] / 'bin' / 'aws')
     env = endpoints_only(login)
-    version = run([aws, '--version'], env).split()[0]  # aws-cli/1.46.3
+    version = run([aws, '--version'], env).split()  # aws-cli/1.46.3 Python/3.11.7 Linux/... botocore/1.43.62
     pinned = pinned_version('awscli-v1', 'awscli')
-    assert version == 'aws-cli/' + pinned and readme_client_row('awscli v1')[1] == pinned, version
+    row = readme_client_row('awscli v1')
+    assert version[0] == 'aws-cli/' + pinned and row[1] == pinned, version
+    bundled = version[-1].split('/')[1].rsplit('.', 1)[0]
+    assert version[-1].startswith('botocore/') and 'the botocore it bundles ({0})'.format(bundled) in row[2], version
     identity = [aws, 'sts', 'get-caller-identity', '--profile', 'p', '--output', 'json']
     log_in(login, run_playbook)
     grants = list(login.oidc.grants())
@@ -174,6 +187,8 @@ def test_botocore_at_the_minimum_runs_our_login_uses_it_and_refreshes_it(login, 
     assert versions.split() == [MINIMUM_BOTOCORE_VERSION, pinned_version('botocore-minimum', 'boto3')]
     tested = readme_client_row('botocore, boto3')[1]
     assert tested.startswith(botocore.__version__ + '; ' + MINIMUM_BOTOCORE_VERSION + ' '), tested
+    # Why it is the minimum: the PKCE login's CreateToken needs codeVerifier and redirectUri.
+    assert {'codeVerifier', 'redirectUri'} <= set(create_token_parameters(python))
     # aws_sso_login itself on that botocore: the device-code login.
     log_in(login, run_playbook, interpreter=python)
     grants = list(login.oidc.grants())
@@ -190,6 +205,7 @@ def test_botocore_at_the_minimum_runs_our_login_uses_it_and_refreshes_it(login, 
 def test_botocore_below_the_minimum_is_refused_naming_the_minimum(login, run_playbook, python_clients):
     python = str(python_clients['botocore-below-minimum'] / 'bin' / 'python')
     below = pinned_version('botocore-below-minimum', 'botocore')
+    assert 'codeVerifier' not in create_token_parameters(python)  # a PKCE login could not work on it
     with pytest.raises(ServiceError) as refusal:
         check_botocore_version(below)
     refused = run_playbook(login_task(), login.env, interpreter=python)
