@@ -142,6 +142,31 @@ def test_a_pull_url_with_credentials_is_refused_and_never_shown(run, run_playboo
     assert not (target.home / ".config").exists()
 
 
+@pytest.mark.parametrize("platform", ["Linux", "Darwin"])
+@pytest.mark.parametrize(
+    "variable, value, parameter",
+    [
+        ("playbook", "my playbooks/site.yml", "pull_playbook"),
+        ("playbook", "site.yml -e x=1", "pull_playbook"),
+        ("pull_url", "file:///srv/my laptops.git", "pull_url"),
+    ],
+    ids=["playbook with a space", "playbook with an option", "URL with a space"],
+)
+def test_what_ansible_pull_would_split_is_refused_before_any_write(
+    run, run_playbook, target, platform, variable, value, parameter
+):
+    """ansible-pull splits its command line at spaces: such a value could never reach git or
+    ansible-playbook intact, so it is refused, named, and nothing of the job is written."""
+    home_before = sorted(os.listdir(str(target.home)))
+
+    completed, result = run(run_playbook, target, platform=platform, **{variable: value})
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith("{0}: {1!r} ".format(parameter, value)), result["msg"]
+    assert "space" in result["msg"]
+    assert sorted(os.listdir(str(target.home))) == home_before  # no .config, .local or Library made
+
+
 def test_the_job_files_are_the_users_alone_and_systemd_reads_them(run, run_playbook, target, tmp_path):
     completed, result = run(run_playbook, target, job_environment={"GIT_CONFIG_GLOBAL": "/etc/private-git-config"})
 

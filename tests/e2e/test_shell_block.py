@@ -350,14 +350,12 @@ def after_first_read(path, action):
 
 
 @pytest.mark.parametrize("state", ["present", "absent"])
-def test_a_line_appended_while_the_module_rewrites_the_file_is_kept(run_playbook, tmp_path, state):
+def test_a_line_appended_while_the_module_rewrites_the_file_is_kept(run_playbook, target, state):
     """An installer appends to ~/.bashrc after the module read it, before its rename."""
-    home = tmp_path / "home"
-    home.mkdir()
-    bashrc = home / ".bashrc"
+    bashrc = target.home / ".bashrc"
     filler = b"# filler that makes the rewrite take a little while\n" * 40000
-    bashrc.write_bytes(b"alias ll='ls -l'\n" + filler + (BLOCK.replace(b"=dev", b"=old") if state == "absent" else b""))
-    env = {"PATH": os.environ["PATH"], "HOME": str(home)}
+    old = BLOCK.replace(b"=dev", b"=old") if state == "absent" else b""
+    target.plant(bashrc, b"alias ll='ls -l'\n" + filler + old)
     appended = b"export PATH=$PATH:/opt/installer/bin\n"
 
     def install():
@@ -366,7 +364,7 @@ def test_a_line_appended_while_the_module_rewrites_the_file_is_kept(run_playbook
 
     thread = after_first_read(bashrc, install)
     try:
-        completed = run_playbook(TASK, env, {"state": state})
+        completed = run_playbook(TASK, target.env, dict(target.extra_vars, state=state))
     finally:
         thread.join()
 
@@ -376,7 +374,7 @@ def test_a_line_appended_while_the_module_rewrites_the_file_is_kept(run_playbook
     assert data.endswith(appended if state == "absent" else appended + BLOCK), data[-400:]
     assert data.startswith(b"alias ll='ls -l'\n" + filler)
     expected = "dev" if state == "present" else "unset"
-    assert shell_prints("bash", 'printf %s "${AWS_PROFILE-unset}"', env, cwd=str(home)) == expected
+    assert target.shell("bash", 'printf %s "${AWS_PROFILE-unset}"') == expected
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None or shutil.which("fish") is None, reason="zsh and fish are needed")
