@@ -61,10 +61,22 @@ def log_in(login, run_playbook, interpreter=sys.executable):
     return login.token()
 
 
-def run(command, env, cwd=None):
-    completed = subprocess.run(
-        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300, check=False
+def execute(command, env, cwd=None):
+    return subprocess.run(
+        command,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+        check=False,
     )
+
+
+def run(command, env, cwd=None):
+    completed = execute(command, env, cwd)
     assert completed.returncode == 0, 'stdout: {0}\nstderr: {1}'.format(completed.stdout, completed.stderr)
     return completed.stdout
 
@@ -213,6 +225,24 @@ def test_botocore_below_the_minimum_is_refused_naming_the_minimum(login, run_pla
     assert refused.saved['failed'] and refused.saved['msg'] == str(refusal.value), refused.saved
     assert refused.saved['msg'].startswith('botocore {0} is older than {1}, '.format(below, MINIMUM_BOTOCORE_VERSION))
     assert login.oidc.calls == [] and login.cache_files() == []  # refused before any call or file
+
+
+def test_aws_sso_util_cannot_read_an_sso_session_profile_and_leaves_our_login_alone(
+    login, run_playbook, python_clients
+):
+    program = str(python_clients['aws-sso-util'] / 'bin' / 'aws-sso-util')
+    env = endpoints_only(login)
+    row = readme_client_row('aws-sso-util')
+    assert run([program, '--version'], env).strip() == pinned_version('aws-sso-util', 'aws-sso-util') == row[1]
+    log_in(login, run_playbook)
+    files = {path: path.read_bytes() for path in login.cache_files()}
+    calls = list(login.oidc.calls)
+
+    checked = execute([program, 'check', '--check-profile', 'p'], env)
+    # The README quotes its error with "..." for the profile's name.
+    quoted = row[2].split('"')[1]
+    assert checked.returncode == 2 and 'Error: ' + quoted.replace('...', 'p') + '\n' in checked.stderr, checked.stderr
+    assert {path: path.read_bytes() for path in login.cache_files()} == files and login.oidc.calls == calls
 
 
 @pytest.mark.skipif(shutil.which('podman') is None, reason='Podman is not installed (make podman installs it)')

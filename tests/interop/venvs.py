@@ -29,6 +29,7 @@ CLIENTS = {
     'awscli-v1': 'the newest AWS CLI v1 (pip awscli) and its botocore',
     'botocore-minimum': "botocore at the collection's minimum and the boto3 released with it",
     'botocore-below-minimum': 'the botocore release just below the minimum and its boto3',
+    'aws-sso-util': 'aws-sso-util, which reads legacy SSO profiles only',
 }
 # Seconds one environment may take to build (pip from PyPI, a few packages).
 BUILD_TIMEOUT = 600
