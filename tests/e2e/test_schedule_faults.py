@@ -17,6 +17,7 @@ import json
 import os
 import pathlib
 import plistlib
+import pwd
 import shutil
 import stat
 import subprocess
@@ -165,6 +166,27 @@ def test_what_ansible_pull_would_split_is_refused_before_any_write(
     assert result["msg"].startswith("{0}: {1!r} ".format(parameter, value)), result["msg"]
     assert "space" in result["msg"]
     assert sorted(os.listdir(str(target.home))) == home_before  # no .config, .local or Library made
+
+
+@pytest.mark.parametrize("platform", ["Linux", "Darwin"])
+def test_a_user_whose_home_does_not_exist_is_refused_and_given_none(
+    run_playbook, target, stub_pull, tmp_path, platform
+):
+    shutil.rmtree(str(target.home))
+    name = target.extra_vars.get("user") or pwd.getpwuid(os.geteuid()).pw_name
+    # ansible's own temporary files elsewhere: by default it makes ~/.ansible/tmp, home and all.
+    env = dict(target.env, ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-tmp"))
+
+    completed = run_playbook(TASK, env, dict(target.extra_vars, stub_pull=stub_pull, platform=platform))
+
+    result = completed.saved["result"]
+    assert result.get("failed"), result
+    assert result["msg"] == (
+        "user: {0!r} has no home directory ({1} is not a directory): refused, nothing was created".format(
+            name, target.home
+        )
+    ), result["msg"]
+    assert not target.home.exists()
 
 
 def test_the_job_files_are_the_users_alone_and_systemd_reads_them(run, run_playbook, target, tmp_path):

@@ -14,6 +14,7 @@ import ctypes
 import json
 import os
 import pathlib
+import pwd
 import select
 import shutil
 import signal
@@ -221,6 +222,25 @@ def test_what_shadows_the_block_is_found_where_the_shell_reads_it_whatever_the_l
         assert reported == [(line, "profile_override")], (reported, profile)
     # What the block exports reaches the shell without a CR, whatever the file's line ends.
     assert int(length) == len(profile) + (1 if tail.endswith(b"\r\n") and shell != "fish" else 0)
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_user_whose_home_does_not_exist_is_refused_and_given_none(run_playbook, target, tmp_path, state):
+    shutil.rmtree(str(target.home))
+    name = target.extra_vars.get("user") or pwd.getpwuid(os.geteuid()).pw_name
+    # ansible's own temporary files elsewhere: by default it makes ~/.ansible/tmp, home and all.
+    env = dict(target.env, ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-tmp"))
+
+    completed = run_playbook(TASK, env, dict(target.extra_vars, state=state))
+
+    result = completed.saved["result"]
+    assert result.get("failed"), result
+    assert result["msg"] == (
+        "user: {0!r} has no home directory ({1} is not a directory): refused, nothing was created".format(
+            name, target.home
+        )
+    ), result["msg"]
+    assert not target.home.exists()
 
 
 def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playbook, target):
