@@ -25,12 +25,15 @@ before a read timeout, so only a deadline of the whole call ends it).
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import http.server
 import json
 import secrets
+import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -81,6 +84,8 @@ class SsoOidc:
         device_code_lifetime: int = 600,
         interval: int = 1,
         issue_refresh_tokens: bool = True,
+        approve_at_once: bool = False,
+        port: int = 0,
     ):
         self.on_access_token = on_access_token
         self.token_lifetime = token_lifetime
@@ -88,6 +93,8 @@ class SsoOidc:
         self.device_code_lifetime = device_code_lifetime
         self.interval = interval
         self.issue_refresh_tokens = issue_refresh_tokens
+        # Where no test plays the person (a Molecule scenario's container): every code is approved as it is shown.
+        self.approve_at_once = approve_at_once
         self.clients = {}
         self.devices = {}  # device code -> dict(userCode, clientId, state, expires)
         self.codes = {}  # authorization code -> dict(clientId, redirectUri, challenge)
@@ -102,7 +109,7 @@ class SsoOidc:
         self._dripping = {}  # operation -> seconds between the bytes of its answers
         self._stopped = threading.Event()
         self._lock = threading.Lock()
-        self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _handler(self))
+        self._server = http.server.ThreadingHTTPServer(('127.0.0.1', port), _handler(self))
         self._server.daemon_threads = True
         self._thread = None
 
@@ -239,7 +246,7 @@ class SsoOidc:
             self.devices[device_code] = dict(
                 userCode=user_code,
                 clientId=body['clientId'],
-                state='pending',
+                state='approved' if self.approve_at_once else 'pending',
                 expires=time.time() + self.device_code_lifetime,
             )
         return {
@@ -387,3 +394,27 @@ def aws_cli_login(oidc: SsoOidc, env: dict, session_name: str) -> subprocess.Com
         timeout=120,
         check=False,
     )
+
+
+def main(argv=None) -> int:
+    """Serve the stand-in until terminated, for a run that no test drives (a Molecule scenario):
+    ``python3 -m <package>.sso_oidc --port 8490 --approve``."""
+    parser = argparse.ArgumentParser(description='Serve a local IAM Identity Center OIDC service until terminated.')
+    parser.add_argument('--port', type=int, default=0, help='0 picks a free port')
+    parser.add_argument('--approve', action='store_true', help='approve every device code as it is shown')
+    parser.add_argument('--token-lifetime', type=int, default=8 * 3600, help='seconds an access token lasts')
+    args = parser.parse_args(argv)
+    # SIGTERM ends the process the way Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with SsoOidc(approve_at_once=args.approve, token_lifetime=args.token_lifetime, port=args.port) as oidc:
+        print('AWS_ENDPOINT_URL_SSO_OIDC=%s' % oidc.url)
+        sys.stdout.flush()
+        try:
+            oidc._thread.join()  # pylint: disable=protected-access
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
