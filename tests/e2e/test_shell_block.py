@@ -430,24 +430,23 @@ def kill_writers_of(directory, prefix):
     return kill
 
 
-def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_leftover(tmp_path):
+def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_leftover(target, tmp_path):
     """ansible-playbook killed (SIGKILL, its whole process group) while the module writes a
     20 MB ~/.bashrc: the file is the old one or the new one, never a part; the next run
     removes the temporary files the killed ones left."""
     from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
 
-    home = tmp_path / "home"
-    home.mkdir()
+    home = target.home
     bashrc = home / ".bashrc"
     old = b"alias ll='ls -l'\n" + b"# twenty megabytes of comments\n" * 680000
-    bashrc.write_bytes(old)
+    target.plant(bashrc, old)
+    names = sorted(os.listdir(str(home)))
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(
         TASK.replace("      ignore_errors: true\n", "").split("    - ansible.builtin.copy:", maxsplit=1)[0]
     )
     env = dict(
-        PATH=os.environ["PATH"],
-        HOME=str(home),
+        target.env,
         ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"),
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
@@ -457,7 +456,7 @@ def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_le
         str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
         str(playbook),
         "-e",
-        json.dumps({"ansible_python_interpreter": sys.executable}),
+        json.dumps(dict(target.extra_vars, ansible_python_interpreter=sys.executable)),
     ]
 
     def leftovers():
@@ -479,9 +478,9 @@ def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_le
         assert bashrc.read_bytes() in (old, old + BLOCK)
         if leftovers():
             break
-        bashrc.write_bytes(old)
+        target.plant(bashrc, old)
     assert leftovers(), "no run was killed while writing"
-    bashrc.write_bytes(old)
+    target.plant(bashrc, old)
 
     finished = subprocess.run(
         argv,
@@ -495,7 +494,7 @@ def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_le
     )
 
     assert finished.returncode == 0, finished.stdout
-    assert sorted(os.listdir(str(home))) == [".bashrc"]
+    assert sorted(os.listdir(str(home))) == names
     assert bashrc.read_bytes() == old + BLOCK
 
 
