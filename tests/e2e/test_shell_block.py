@@ -243,6 +243,59 @@ def test_a_user_whose_home_does_not_exist_is_refused_and_given_none(run_playbook
     assert not target.home.exists()
 
 
+# What botocore takes from a credentials file for a profile: the oracle of the module's report.
+BOTOCORE_CREDENTIALS = """
+import json, sys
+import botocore.exceptions, botocore.session
+found = {}
+for profile in ("default", "dev"):
+    session = botocore.session.Session(profile=profile)
+    session.set_config_variable("config_file", "/nonexistent/config")
+    session.set_config_variable("credentials_file", sys.argv[1])
+    try:
+        credentials = session.get_credentials()
+    except botocore.exceptions.ProfileNotFound:
+        credentials = None
+    found[profile] = credentials.method if credentials else None
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        "[default]\naws_access_key_id: {key}\naws_secret_access_key: {secret}\n",
+        "[ default ]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n",
+        "[dev]\raws_access_key_id = {key}\raws_secret_access_key = {secret}\r",
+        "[other]\r\n[default]\r\nAWS_ACCESS_KEY_ID = {key}\r\nAWS_SECRET_ACCESS_KEY = {secret}\r\n",
+    ],
+    ids=["key: value", "[ default ]", "lone CR line ends", "CRLF, keys in capitals"],
+)
+def test_static_keys_in_the_credentials_file_are_reported_as_botocore_reads_them(run_playbook, target, credentials):
+    path = target.home / ".aws" / "credentials"
+    data = credentials.format(key="AKIAIOSFODNN7EXAMPLE", secret=SECRET).encode()
+    target.plant(path, data)
+
+    result = run(run_playbook, target)
+
+    assert not result.get("failed"), result
+    reported = sorted(
+        set(c["variable"].split("]")[0][1:] for c in result["conflicts"] if c["kind"] == "credentials_file")
+    )
+    read = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_CREDENTIALS, str(path)],
+        env={"PATH": os.environ["PATH"]},
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    used = sorted(profile for profile, method in json.loads(read.stdout).items() if method == "shared-credentials-file")
+    assert reported == used, (reported, used)
+    assert used == ([] if "[ default ]" in credentials else ["dev"] if "[dev]" in credentials else ["default"])
+    assert path.read_bytes() == data
+    assert SECRET not in json.dumps(result) and "AKIAIOSFODNN7EXAMPLE" not in json.dumps(result)
+
+
 def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playbook, target):
     bashrc = target.home / ".bashrc"
     target.plant(bashrc, b"alias ll='ls -l'\n")
