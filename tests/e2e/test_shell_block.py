@@ -296,6 +296,28 @@ def test_static_keys_in_the_credentials_file_are_reported_as_botocore_reads_them
     assert SECRET not in json.dumps(result) and "AKIAIOSFODNN7EXAMPLE" not in json.dumps(result)
 
 
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None, reason="a full file system: mount needs root")
+def test_a_full_file_system_fails_naming_the_file_and_leaves_it_and_no_temporary_file(run_playbook, target):
+    bashrc = target.home / ".bashrc"
+    owner = os.stat(str(target.home))
+    # The home a tmpfs of 1 MB, filled by ~/.bashrc but for 300 kB: its rewrite cannot fit.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(target.home)], check=True)
+    try:
+        os.chown(str(target.home), owner.st_uid, owner.st_gid)
+        old = b"alias ll='ls -l'\n" + b"# seven hundred kilobytes of comments\n" * 18000
+        target.plant(bashrc, old)
+
+        result = run(run_playbook, target)
+
+        assert result.get("failed"), result
+        assert result["msg"].startswith("{0}: ".format(bashrc)), result["msg"]
+        assert "No space left on device" in result["msg"] and "nothing was changed" in result["msg"], result["msg"]
+        assert bashrc.read_bytes() == old
+        assert sorted(os.listdir(str(target.home))) == [".bashrc"]
+    finally:
+        subprocess.run(["umount", str(target.home)], check=True)
+
+
 def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playbook, target):
     bashrc = target.home / ".bashrc"
     target.plant(bashrc, b"alias ll='ls -l'\n")
