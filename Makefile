@@ -206,11 +206,12 @@ matrix: link test-deps sanity-deps
 
 # Other AWS clients on our login (tests/interop): the AWS SDK for JavaScript
 # v3 from npm (pinned in tests/interop/js/package-lock.json), the AWS CLI of
-# the Debian 13 image, and from PyPI the AWS CLI v1 and botocore at (and just
-# below) the collection's minimum, each in a venv of its own in .cache/interop
-# (pinned in requirements/interop-*.txt), built beside npm's install.
+# the Debian 13 image, the AWS SDK for Go v2 of Debian 12's packages, and from
+# PyPI the AWS CLI v1, aws-sso-util and botocore at (and just below) the
+# collection's minimum, each in a venv of its own in .cache/interop (pinned in
+# requirements/interop-*.txt), built beside npm's install.
 interop: venv link test-deps images
-	scripts/apt-install.sh nodejs
+	scripts/apt-install.sh nodejs golang-go golang-github-aws-aws-sdk-go-v2-dev
 	@if ! command -v npm >/dev/null 2>&1; then scripts/apt-install.sh npm; fi
 	python tests/interop/venvs.py & venvs=$$!; \
 	npm ci --prefix tests/interop/js --no-audit --no-fund; \

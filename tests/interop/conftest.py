@@ -8,6 +8,11 @@ runs these after the Molecule images exist)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from ansible_collections.recro.aws_sso.tests.interop import venvs
@@ -30,3 +35,20 @@ def login(aws_servers, oidc):
 def python_clients():
     """The Python clients' virtual environments (``venvs.CLIENTS``), up to date with their pins: name -> directory."""
     return venvs.build()
+
+
+@pytest.fixture(scope='session')
+def go_sdk():
+    """``go/sdk.go`` built with the AWS SDK for Go v2 of Debian 12's packages (``make interop`` installs
+    golang-go and golang-github-aws-aws-sdk-go-v2-dev): the program's path."""
+    go = shutil.which('go')
+    assert go, 'no go: make interop installs golang-go and golang-github-aws-aws-sdk-go-v2-dev'
+    program = venvs.CACHE / 'go-sdk'
+    # Debian's Go library packages install their source under /usr/share/gocode, a GOPATH without modules.
+    env = dict(os.environ, GO111MODULE='off', GOPATH='/usr/share/gocode', GOCACHE=str(venvs.CACHE / 'go-build'))
+    env.pop('GOFLAGS', None)
+    with venvs.lock():
+        subprocess.run(
+            [go, 'build', '-o', str(program), 'sdk.go'], cwd=str(Path(__file__).with_name('go')), env=env, check=True
+        )
+    return str(program)

@@ -39,6 +39,7 @@ REPOSITORY = JS.parents[2]
 AWS_CLI = '/usr/bin/aws'
 DEBIAN13_IMAGE = 'localhost/recro-sso-debian13:latest'
 ACCOUNT = '111111111111'  # profile p of tests/e2e/test_login.py
+GO_SDK_SOURCE = Path('/usr/share/gocode/src/github.com/aws/aws-sdk-go-v2')
 SESSION_INFO = (
     """
 - hosts: localhost
@@ -107,6 +108,12 @@ def create_token_parameters(python):
         '.get_service_model("sso-oidc").operation_model("CreateToken").input_shape.members)))'
     )
     return json.loads(run([python, '-c', script], {}))
+
+
+def go_module_version(module):
+    """The version of a module of the AWS SDK for Go v2 that Debian's package installed (GOPATH mode has no go.sum)."""
+    metadata = GO_SDK_SOURCE / module / 'go_module_metadata.go'
+    return metadata.read_text(encoding='utf-8').split('goModuleVersion = "')[1].split('"')[0]
 
 
 def forget_cached_role_credentials(login):
@@ -243,6 +250,32 @@ def test_aws_sso_util_cannot_read_an_sso_session_profile_and_leaves_our_login_al
     quoted = row[2].split('"')[1]
     assert checked.returncode == 2 and 'Error: ' + quoted.replace('...', 'p') + '\n' in checked.stderr, checked.stderr
     assert {path: path.read_bytes() for path in login.cache_files()} == files and login.oidc.calls == calls
+
+
+def test_debian12_go_sdk_cannot_read_an_sso_session_profile_but_refreshes_our_token_once_expired(
+    login, run_playbook, go_sdk
+):
+    row = readme_client_row('AWS SDK for Go v2, Debian 12 packages')
+    assert row[1] == 'config {0}, credentials {1}'.format(go_module_version('config'), go_module_version('credentials'))
+    env = endpoints_only(login)
+    ours = log_in(login, run_playbook)
+    grants = list(login.oidc.grants())
+
+    refused = execute([go_sdk, 'identity', 'p'], env)
+    # The README quotes its error with "..." for the profile's name.
+    assert refused.returncode == 1 and refused.stderr == row[2].split('"')[1].replace('...', '"p"') + '\n', refused
+
+    # Its token provider reads our token file as it is, also when it expires soon: no call.
+    assert json.loads(run([go_sdk, 'token', 'recro'], env))['expiration'] == ours['expiresAt']
+    soon = expire_soon(login, 120)
+    assert json.loads(run([go_sdk, 'token', 'recro'], env))['expiration'] == soon['expiresAt']
+    assert login.oidc.grants() == grants
+
+    # Once expired, it refreshes it with our refresh token and registration, into a file the others use.
+    old = expire_soon(login, -60)
+    run([go_sdk, 'token', 'recro'], env)
+    assert_refreshed_once(login, grants, old)
+    assert_others_use_the_refreshed_file(login, run_playbook, grants)
 
 
 @pytest.mark.skipif(shutil.which('podman') is None, reason='Podman is not installed (make podman installs it)')

@@ -49,7 +49,8 @@ def pinned_version(name, package):
 
 
 @contextlib.contextmanager
-def _lock():
+def lock():
+    """The cache's lock, held while a test session builds what lives there."""
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(str(CACHE / '.lock'), 'w', encoding='utf-8') as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
@@ -59,7 +60,7 @@ def _lock():
 def build(python=sys.executable):
     """Every client's environment, up to date with its pins (built side by side where needed): name -> directory."""
     directories = {name: CACHE / name for name in CLIENTS}
-    with _lock():
+    with lock():
         builds = {
             name: subprocess.Popen(
                 [str(REPOSITORY / 'scripts' / 'venv.sh'), python, str(directory), str(requirements_file(name))],
