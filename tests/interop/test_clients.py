@@ -278,6 +278,12 @@ def test_debian12_go_sdk_cannot_read_an_sso_session_profile_but_refreshes_our_to
     assert_others_use_the_refreshed_file(login, run_playbook, grants)
 
 
+def test_the_aws_cli_the_tests_run_on_this_machine_is_the_readmes():
+    # The Debian 12 row: the AWS CLI that the other tests (and tests/e2e) run after a client's refresh.
+    version = run([AWS_CLI, '--version'], dict(os.environ, AWS_PAGER='')).split()[0]
+    assert version == 'aws-cli/' + readme_client_row('AWS CLI v2, Debian 12')[1], version
+
+
 @pytest.mark.skipif(shutil.which('podman') is None, reason='Podman is not installed (make podman installs it)')
 def test_debian13_aws_cli_uses_our_login_and_its_refresh_leaves_a_file_the_others_use(login, run_playbook):
     image_exists = subprocess.run(['podman', 'image', 'exists', DEBIAN13_IMAGE], check=False).returncode == 0
