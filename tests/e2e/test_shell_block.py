@@ -168,22 +168,25 @@ def test_one_block_of_ours_is_updated_in_place_and_removed_leaving_every_other_l
 
 
 # What each shell reads after our block, at the line the shell counts: bash and zsh say it
-# themselves ($LINENO); a line ends at LF only, whatever CRs stand before it.
+# themselves ($LINENO); a line ends at LF only, whatever CRs or form feeds stand before it.
 SH_OVERRIDE = b"export AWS_PROFILE=L$LINENO"
 LINE_ENDS = [
     ("bash", b"true a\rtrue b\n", SH_OVERRIDE + b"\n", "lone CR before the block"),
     ("bash", b"", b"true a\r" + SH_OVERRIDE + b"\n", "lone CR before an export"),
     ("bash", b"", b"true;\r" + SH_OVERRIDE + b"\n", "lone CR after a separator"),
     ("bash", b"true a\r\n", SH_OVERRIDE + b"\r\n", "CRLF"),
+    ("bash", b"true a\x0ctrue b\x0b\n", SH_OVERRIDE + b"\n", "form feed and vertical tab before the block"),
     ("zsh", b"true a\rtrue b\n", SH_OVERRIDE + b"\n", "lone CR before the block"),
     ("zsh", b"", b"true a\r" + SH_OVERRIDE + b"\n", "lone CR before an export"),
     ("zsh", b"", b"true &&\r" + SH_OVERRIDE + b"\n", "lone CR after a separator"),
     ("zsh", b"true a\r\n", SH_OVERRIDE + b"\r\n", "CRLF"),
+    ("zsh", b"true a\x0ctrue b\x0b\n", SH_OVERRIDE + b"\n", "form feed and vertical tab before the block"),
     # fish reads a CR as a blank between words, never as a line end.
     ("fish", b"true a\rtrue b\n", b"set -gx AWS_PROFILE late\n", "lone CR before the block"),
     ("fish", b"", b"true a\rset -gx AWS_PROFILE late\n", "lone CR before an export"),
     ("fish", b"", b"true;\rset -gx AWS_PROFILE late\n", "lone CR after a separator"),
     ("fish", b"true a\r\n", b"set -gx AWS_PROFILE late\r\n", "CRLF"),
+    ("fish", b"true a\x0ctrue b\x0b\n", b"set -gx AWS_PROFILE late\n", "form feed and vertical tab before the block"),
 ]
 
 
