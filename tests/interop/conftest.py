@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Clients the project did not write, on a login ``aws_sso_login`` made: the stand-in services, the
-playbook runner of ``tests/e2e``, and the Python clients' environments (``venvs.py``; ``make interop``
-runs these after the Molecule images exist)."""
+playbook runner of ``tests/e2e``, the Python clients' environments (``venvs.py``) and the Go SDK's program
+(``make interop`` runs these after the Molecule images exist)."""
 
 from __future__ import annotations
 

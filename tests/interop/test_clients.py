@@ -2,15 +2,17 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Other AWS clients use and refresh the login that ``aws_sso_login`` writes, and read what they rewrote.
+"""Other AWS clients use and refresh the login that ``aws_sso_login`` writes, and read what they rewrote;
+those that cannot read ``sso-session`` profiles fail as the README says, and leave the login usable.
 
 Real clients, stand-in services: the AWS SDK for JavaScript v3 from npm (``js/``, run with Node), the
 AWS CLI v2 and botocore of this machine, the AWS CLI v2 of the Debian 13 Molecule image
-(``scripts/build-images.sh``), and from PyPI the AWS CLI v1 and botocore at the collection's minimum
-(``venvs.py``, each pointed at the stand-ins by ``AWS_ENDPOINT_URL_*`` alone). The versions tested are
-the README's. IAM Identity Center's OIDC service, the SSO portal and STS cannot be reached from tests:
-``tests/support/sso_oidc.py`` and ``tests/support/sso_portal.py`` stand in for them on 127.0.0.1 with
-their real wire protocols, and moto serves STS.
+(``scripts/build-images.sh``), the AWS SDK for Go v2 of Debian 12's packages (``go/``), and from PyPI the
+AWS CLI v1, aws-sso-util and botocore at the collection's minimum (``venvs.py``; these are pointed at the
+stand-ins by ``AWS_ENDPOINT_URL_*`` alone). The versions tested are the README's. IAM Identity Center's
+OIDC service, the SSO portal and STS cannot be reached from tests: ``tests/support/sso_oidc.py`` and
+``tests/support/sso_portal.py`` stand in for them on 127.0.0.1 with their real wire protocols, and moto
+serves STS.
 """
 
 from __future__ import annotations
