@@ -56,7 +56,7 @@ help:
 	@echo "make ee           build the execution environment (ansible-builder, Podman) and onboard a container with it"
 	@echo "make molecule     molecule test --all in Podman (installs Podman, builds the images; SCENARIO=name for one)"
 	@echo "make matrix       oldest and newest ansible-core: sanity, unit, smoke; module unit tests on Python 3.8 to 3.13"
-	@echo "make interop      the AWS JS SDK v3 and Debian 13's AWS CLI use and refresh our login (stand-in services)"
+	@echo "make interop      other AWS clients on our login (stand-in services): JS SDK v3, AWS CLI v1 and v2, botocore at the minimum, Go SDK v2, aws-sso-util"
 	@echo "make images       build the Debian 12/13 base images for Molecule when their recipe changed"
 	@echo "make onboard      ansible-playbook playbooks/onboard.yml (ONBOARD_ARGS='-e ...'), in $(ONBOARD_VENV)"
 	@echo "make offboard     the same with -e recro_sso_state=absent: removes the session, its profiles and shell blocks"
@@ -66,7 +66,7 @@ help:
 	@echo "make venv         create $(VENV) from $(REQUIREMENTS) (done by every test target)"
 	@echo "make onboard-venv create $(ONBOARD_VENV) from $(ONBOARD_REQUIREMENTS) (done by make onboard/offboard)"
 	@echo "make test-deps    install the Debian packages tests need: awscli zsh fish sudo systemd git (done by the test targets)"
-	@echo "make requirements regenerate $(REQUIREMENTS) from requirements/test.in, and $(ONBOARD_REQUIREMENTS)"
+	@echo "make requirements regenerate $(REQUIREMENTS) from requirements/test.in, $(ONBOARD_REQUIREMENTS), the matrix's and interop's pins"
 	@echo "make clean        remove build and test output; make distclean also removes $(VENV) and .cache"
 	@echo "make clean-images remove the Molecule base images from Podman's store"
 
@@ -110,6 +110,7 @@ requirements: requirements/test.in scripts/pins-closure.py
 	  .cache/requirements-venv/bin/python scripts/pins-closure.py ansible-core boto3 jmespath; } > $(ONBOARD_REQUIREMENTS)
 	rm -rf .cache/requirements-venv
 	scripts/matrix.sh --pin
+	$(PYTHON) tests/interop/venvs.py --pin
 
 # --- tests ---------------------------------------------------------------------
 
