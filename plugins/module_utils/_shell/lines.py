@@ -2,26 +2,22 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Where a line ends, as the program that reads the file decides it. Pure logic, no
-Ansible imports; the one place the collection splits an rc or credentials file into lines.
+"""Where a line of an rc file ends, as the shells decide it. Pure logic, no Ansible
+imports; the one place the collection splits shell text into lines.
 
 - bash, zsh and fish end a line at LF only. A CR on its own, a form feed and the other
   separators ``splitlines`` also breaks at are characters of the line: bash and zsh run
   ``a<CR>export X=1`` as one command named ``a<CR>export``, fish reads that CR as a blank
   between two words of the same line. A marker or an ``export`` after a lone CR is
   therefore never a line of its own, and line numbers are those the shells print.
-- configparser (botocore's reader of the credentials file) opens files with universal
-  newlines: LF, CRLF and a lone CR each end a line, nothing else does.
+- Not so configparser, botocore's reader of the config and credentials files: it ends a
+  line at LF, CRLF or a lone CR (``_aws.config.split_lines`` owns that rule).
 
 A CR just before an LF is taken as part of the line end (:func:`content`): a CRLF file is
 read line by line as its author meant it (the value a shell sees still ends in that CR,
 which :mod:`rc` writes no block with)."""
 
 from __future__ import annotations
-
-import re
-
-_CONFIG_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def shell_lines(data):
@@ -48,11 +44,3 @@ def content(line):
 def shell_text_lines(text):
     """The lines of shell ``text`` without their line ends, numbered from 1 as the shells number them."""
     return [content(line) for line in shell_lines(text)]
-
-
-def config_text_lines(text):
-    """The lines of ``text`` as configparser reads a file (universal newlines), without their ends."""
-    lines = _CONFIG_LINE_END.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines

@@ -7,9 +7,11 @@ credentials file. Pure logic, no Ansible imports; values are never kept."""
 
 from __future__ import annotations
 
+import configparser
 import re
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import config_text_lines, shell_text_lines
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import split_lines as config_lines
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import shell_text_lines
 
 STATIC = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
@@ -126,7 +128,7 @@ def rc_conflicts(path, text, block, overrides_after=None, shell="bash"):
 
 # configparser's section header, as botocore reads the credentials file: the name is
 # what stands between the brackets, spaces included ("[ default ]" is not the default).
-_SECTION = re.compile(r"\[(?P<name>.+)\]")
+_SECTION = configparser.RawConfigParser.SECTCRE
 
 
 def credentials_conflicts(path, text, profiles):
@@ -137,13 +139,13 @@ def credentials_conflicts(path, text, profiles):
     conflicts = []
     wanted = set(profiles) | {"default"}
     current = None
-    for number, line in enumerate(config_text_lines(text), 1):
+    for number, line in enumerate(config_lines(text), 1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;" or line[0] in " \t":
             continue
         header = _SECTION.match(stripped)
         if header:
-            current = header.group("name")
+            current = header.group("header")
             continue
         key = re.split(r"[=:]", stripped, maxsplit=1)[0].strip().lower()
         if current in wanted and key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):

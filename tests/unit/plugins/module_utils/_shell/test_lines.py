@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
 from __future__ import annotations
 
-import configparser
 import shutil
 import subprocess
 
@@ -9,7 +8,7 @@ import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import lines
 
-# Characters str.splitlines breaks at besides LF; no shell does, configparser only at a lone CR.
+# Characters str.splitlines breaks at besides LF; no shell does.
 SEPARATORS = [b"\r", b"\r\n", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8"]
 
 
@@ -31,17 +30,3 @@ def test_shell_lines_keep_their_ends_and_content_drops_a_crlf_or_lf():
     assert lines.shell_lines(b"") == []
     assert [lines.content(line) for line in lines.shell_lines(b"a\r\r\nb\rc\n")] == [b"a\r", b"b\rc"]
     assert lines.shell_text_lines("x\r\ny") == ["x", "y"]
-
-
-@pytest.mark.parametrize("separator", SEPARATORS, ids=repr)
-def test_config_lines_are_those_configparser_reads(tmp_path, separator):
-    path = tmp_path / "credentials"
-    text = (b"[a]" + separator + b"k = 1" + separator + b"[b]\nj = 2\n").decode("utf-8")
-    path.write_bytes(text.encode("utf-8"))
-    parser = configparser.RawConfigParser()
-    parser.read(str(path))
-    read = {section: dict(parser.items(section)) for section in parser.sections()}
-    numbered = lines.config_text_lines(text)
-    # configparser sees a line "k = 1" of its own exactly where we do.
-    assert ("k" in read.get("a", {})) == ("k = 1" in numbered), (read, numbered)
-    assert numbered[-1] == "j = 2"
