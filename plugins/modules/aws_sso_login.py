@@ -25,6 +25,7 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.user_config
   - recro.aws_sso.user_config.lock_timeout
+  - recro.aws_sso.aws_calls
 attributes:
   check_mode:
     support: full
@@ -37,8 +38,8 @@ attributes:
     details:
       - A second run with a valid token changes nothing.
 requirements:
-  - boto3 (botocore 1.34.103 or later), imported only to call the sso-oidc service; a valid token or a missing one
-    with O(refresh_only) needs none.
+  - boto3, imported only to call the sso-oidc service; a valid token or a missing one with O(refresh_only) needs
+    none.
 options:
   sso_session:
     description:
@@ -87,10 +88,12 @@ options:
   timeout:
     description:
       - Seconds to wait for the approval.
-      - The wait ends within O(timeout) plus 10 seconds, however the service answers. Each poll is given what is left
-        of O(timeout), at least 10 seconds and at most the 45 seconds of any call, so a token endpoint that stalls
-        or answers a byte at a time cannot hold the task longer; the failure names C(CreateToken).
-      - Before the wait, registering the client and starting the authorization take at most 45 seconds each.
+      - The wait ends within O(timeout) plus 10 seconds, however the service answers. Each poll of the device flow,
+        and the exchange of the code once the browser came back with O(flow=pkce), is given what is left of
+        O(timeout), at least 10 seconds and at most the deadline of any AWS call (in the notes), so a token endpoint that
+        stalls or answers a byte at a time cannot hold the task longer; the failure names C(CreateToken).
+      - Before the wait, registering the client and starting the authorization each end within the deadline of any
+        AWS call.
     type: int
     default: 600
   force:
@@ -118,12 +121,9 @@ notes:
     when the URL is an https URL of printable characters on the session's own service (its start URL's host, or
     C(amazonaws.com) in its Region) or on the sso-oidc endpoint in use, and the code is letters, digits, C(_) and
     C(-); otherwise the task fails without showing them.
-  - Each call to the service ends within the deadline of the collection's AWS calls (45 seconds, retries included);
-    while the module waits for the person, a failed or timed-out poll is tried again until the code expires or
+  - While the module waits for the person, a failed or timed-out poll is tried again until the code expires or
     O(timeout) has passed, and each poll ends by the end of O(timeout) or 10 seconds after it began, whichever is
     later.
-  - Run as root with O(user), botocore is loaded and called with root's ids, and the user's files are read and
-    written with the user's ids.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
 """

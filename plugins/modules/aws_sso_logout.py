@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - recro.aws_sso.attributes
   - recro.aws_sso.user_config
   - recro.aws_sso.user_config.lock_timeout
+  - recro.aws_sso.aws_calls
 requirements:
   - boto3 (for the portal's C(Logout); without it the local files are still deleted and RV(service_logout_error) says so)
 options:

@@ -819,3 +819,24 @@ def test_cached_secrets_of_another_type_are_not_sent_nor_shown(login, run_playbo
     assert 'secret-of-another-type' not in run.output + json.dumps(run.saved)
     assert login.oidc.count('RegisterClient') == 2 and login.oidc.count('StartDeviceAuthorization') == 2
     assert_private(login)
+
+
+def test_a_token_endpoint_that_stalls_after_the_pkce_redirect_ends_the_login_within_its_bound(
+    login, run_playbook, tmp_path
+):
+    env, dummy_log = fake_desktop(login, tmp_path)
+    login.oidc.stall('CreateToken')
+    started = time.monotonic()
+    run = run_playbook(login_task(flow='pkce', timeout=5), env)
+    elapsed = time.monotonic() - started
+    assert run.saved['failed'], run.output
+    assert run.saved['msg'] == (
+        'the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro within {0} s, what was '
+        'left of the wait (a whole operation may take 45 s) (3 attempts, 5 s to connect, 15 s per read)'.format(
+            POLL_MINIMUM
+        )
+    )
+    assert elapsed < 5 + POLL_MINIMUM + OVERHEAD, elapsed
+    assert login.oidc.grants() == ['authorization_code'] and not login.token_file.exists()
+    assert_private(login)
+    assert_no_secret(run, login)

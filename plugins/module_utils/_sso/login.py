@@ -298,6 +298,12 @@ def error_code(error):
     return None
 
 
+def within(client, seconds):
+    """``client`` with its calls bounded by ``seconds``, what is left of a wait, where it
+    bounds its calls (``client.within``: the collection's own clients), else ``client``."""
+    return client.within(seconds) if hasattr(client, "within") else client
+
+
 def poll_device_token(client, registration, pending, deadline, clock, sleep, is_client_error, is_transient):
     """``CreateToken`` with the device-code grant until the user answers, the code expires
     or ``deadline``. A transient failure (the service's 500s, a lost connection, a poll that
@@ -308,10 +314,8 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
     code_expires = parse_timestamp(pending["expiresAt"])
     last_failure = None
     while True:
-        left = (deadline - clock()).total_seconds()
-        poller = client.within(left) if hasattr(client, "within") else client
         try:
-            return poller.create_token(
+            return within(client, (deadline - clock()).total_seconds()).create_token(
                 grantType=DEVICE_GRANT,
                 deviceCode=pending["deviceCode"],
                 clientId=registration["clientId"],
@@ -776,7 +780,8 @@ class Login:
         response = self.call(
             "CreateToken",
             NO_TOKEN,
-            lambda: self.client.create_token(
+            # What is left of the wait, as for a poll: the task ends within timeout plus the least a call is given.
+            lambda: within(self.client, seconds_left()).create_token(
                 grantType="authorization_code",
                 code=answer["code"],
                 codeVerifier=verifier,

@@ -322,3 +322,12 @@ def test_pkce_for_another_user_is_refused_before_any_call_but_a_valid_token_is_r
     assert str(raised.value).startswith("flow: pkce cannot log in user: alice from root: ")
     assert files == {} and opened == []
     assert login_for_alice({"token": token(3600)}).run()["status"] == "valid"
+
+
+def test_the_docs_state_the_bound_of_the_wait_the_clients_use():
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
+    from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_login
+
+    docs = " ".join(aws_sso_login.DOCUMENTATION.split())
+    assert "The wait ends within O(timeout) plus {0} seconds".format(clients.MINIMUM_DEADLINE) in docs
+    assert "at least {0} seconds".format(clients.MINIMUM_DEADLINE) in docs
