@@ -840,3 +840,32 @@ def test_a_token_endpoint_that_stalls_after_the_pkce_redirect_ends_the_login_wit
     assert login.oidc.grants() == ['authorization_code'] and not login.token_file.exists()
     assert_private(login)
     assert_no_secret(run, login)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
+def test_root_for_a_user_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login, run_playbook):
+    with throwaway_user() as user:
+        home = user_with_config(user)
+        options = dict(user=user.pw_name, path='~/.aws/config')
+        approve_when_asked(login.oidc)
+        assert run_playbook(login_task(timeout=60, **options), login.env).saved['status'] == 'logged_in'
+        token_file = home / '.aws' / 'sso' / 'cache' / login.token_file.name
+        token = json.loads(token_file.read_text(encoding='utf-8'))
+        moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=300)
+        token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
+        token_file.write_text(json.dumps(token), encoding='utf-8')  # the user's file still: written in place
+        before = token_file.read_bytes()
+        login.oidc.stall('CreateToken')
+        started = time.monotonic()
+
+        run = run_playbook(login_task(refresh_only=True, **options), login.env)
+
+        assert run.saved['failed'], run.output
+        assert run.saved['msg'].startswith(
+            'the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro within 45 s, the '
+            'deadline of the whole operation'
+        ), run.saved['msg']
+        assert time.monotonic() - started < 45 + OVERHEAD + 10, 'the deadline of one call, and the task around it'
+        assert token_file.read_bytes() == before
+        assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert token['accessToken'] not in run.output + json.dumps(run.saved)
