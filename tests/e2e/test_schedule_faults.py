@@ -42,6 +42,7 @@ TASK = """
   tasks:
     - recro.aws_sso.aws_sso_schedule:
         user: "{{ user | default(omit) }}"
+        state: "{{ state | default(omit) }}"
         pull_url: "{{ pull_url | default('file:///srv/laptops.git') }}"
         pull_playbook: "{{ playbook | default('site.yml') }}"
         platform: "{{ platform | default('Linux') }}"
@@ -187,6 +188,27 @@ def test_a_user_whose_home_does_not_exist_is_refused_and_given_none(
         )
     ), result["msg"]
     assert not target.home.exists()
+
+
+@pytest.mark.parametrize("platform", ["Linux", "Darwin"])
+def test_absent_removes_the_job_whatever_the_other_options(run, run_playbook, target, platform):
+    """Offboarding with none of onboarding's options (another URL and playbook here) still
+    finds and removes every file of the job, and a second run has nothing to remove."""
+    completed, installed = run(run_playbook, target, platform=platform)
+    assert not installed.get("failed") and installed["changed"] is True, installed
+    assert all(os.path.exists(path) for path in installed["files"])
+
+    completed, removed = run(
+        run_playbook, target, platform=platform, state="absent", pull_url="https://example.com/x.git", playbook="x.yml"
+    )
+
+    assert not removed.get("failed") and removed["changed"] is True, removed
+    assert sorted(removed["files"]) == sorted(installed["files"])
+    assert not any(os.path.lexists(path) for path in installed["files"])
+    wants = target.home / ".config" / "systemd" / "user" / "timers.target.wants" / schedule.TIMER_NAME
+    assert not os.path.lexists(str(wants))
+    completed, again = run(run_playbook, target, platform=platform, state="absent")
+    assert not again.get("failed") and again["changed"] is False, again
 
 
 def test_the_job_files_are_the_users_alone_and_systemd_reads_them(run, run_playbook, target, tmp_path):
