@@ -118,6 +118,8 @@ def run(run_playbook, target, **variables):
         # The shell reads "alias ll='ls -l'<CR># BEGIN ..." as one line: no BEGIN marker line.
         (b"alias ll='ls -l'\r" + BLOCK, "0 BEGIN marker line(s) (line none) and 1 END marker line(s) (line 6)"),
         (b"cat <<EOF\r\nEOF\n" + BLOCK + b"EOF\r\nalias ll='ls -l'\r\n", "inside a here-document (line 3, 8)"),
+        # "<CR>#" is a word, not a comment: the here-document opens.
+        (b"\r# <<EOF\n" + BLOCK + b"EOF\nalias ll='ls -l'\n", "inside a here-document (line 2, 7)"),
     ],
     ids=[
         "stray BEGIN after a block",
@@ -126,6 +128,7 @@ def run(run_playbook, target, **variables):
         "markers in a heredoc",
         "BEGIN after a lone CR",
         "markers in a CRLF heredoc",
+        "markers in a heredoc opened after a CR",
     ],
 )
 @pytest.mark.parametrize("state", ["present", "absent"])
@@ -176,17 +179,20 @@ LINE_ENDS = [
     ("bash", b"", b"true;\r" + SH_OVERRIDE + b"\n", "lone CR after a separator"),
     ("bash", b"true a\r\n", SH_OVERRIDE + b"\r\n", "CRLF"),
     ("bash", b"true a\x0ctrue b\x0b\n", SH_OVERRIDE + b"\n", "form feed and vertical tab before the block"),
+    ("bash", b"", b"\r# x; " + SH_OVERRIDE + b"\n", "CR before a hash"),
     ("zsh", b"true a\rtrue b\n", SH_OVERRIDE + b"\n", "lone CR before the block"),
     ("zsh", b"", b"true a\r" + SH_OVERRIDE + b"\n", "lone CR before an export"),
     ("zsh", b"", b"true &&\r" + SH_OVERRIDE + b"\n", "lone CR after a separator"),
     ("zsh", b"true a\r\n", SH_OVERRIDE + b"\r\n", "CRLF"),
     ("zsh", b"true a\x0ctrue b\x0b\n", SH_OVERRIDE + b"\n", "form feed and vertical tab before the block"),
+    ("zsh", b"", b"\r# x; " + SH_OVERRIDE + b"\n", "CR before a hash"),
     # fish reads a CR as a blank between words, never as a line end.
     ("fish", b"true a\rtrue b\n", b"set -gx AWS_PROFILE late\n", "lone CR before the block"),
     ("fish", b"", b"true a\rset -gx AWS_PROFILE late\n", "lone CR before an export"),
     ("fish", b"", b"true;\rset -gx AWS_PROFILE late\n", "lone CR after a separator"),
     ("fish", b"true a\r\n", b"set -gx AWS_PROFILE late\r\n", "CRLF"),
     ("fish", b"true a\x0ctrue b\x0b\n", b"set -gx AWS_PROFILE late\n", "form feed and vertical tab before the block"),
+    ("fish", b"", b"\r# x; set -gx AWS_PROFILE late\n", "CR before a hash"),
 ]
 
 

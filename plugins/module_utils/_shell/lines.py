@@ -19,6 +19,11 @@ which :mod:`rc` writes no block with)."""
 
 from __future__ import annotations
 
+# The blanks between the words of a command, and before a comment's "#". bash and zsh read
+# only space and tab: a CR is a character of the word ("true;<CR>export X=1" runs a command
+# named "<CR>export", "<CR>#" is no comment); fish also reads a CR as a blank.
+BLANKS = {"bash": " \t", "zsh": " \t", "fish": " \t\r"}
+
 
 def shell_lines(data):
     """The lines of ``data`` (bytes or str) as bash, zsh and fish read them, each with its

@@ -28,7 +28,7 @@ import re
 import shlex
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileError
-from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import content, shell_lines
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import BLANKS, content, shell_lines
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 SHELLS = ("bash", "zsh", "fish")
@@ -124,7 +124,7 @@ def heredoc_lines(lines):
             if (text.lstrip(b"\t") if strip_tabs else text) == delimiter:
                 pending.pop(0)
             continue
-        if text.lstrip().startswith(b"#"):
+        if text.lstrip(BLANKS["bash"].encode()).startswith(b"#"):
             continue
         for match in _HEREDOC.finditer(text):
             delimiter = _delimiter(text, match.end())

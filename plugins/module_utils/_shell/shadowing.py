@@ -11,21 +11,17 @@ import configparser
 import re
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import split_lines as config_lines
-from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import shell_text_lines
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import BLANKS, shell_text_lines
 
 STATIC = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 CONFIG_VARS = ("AWS_CONFIG_FILE",)
 WATCHED = STATIC + PROFILE_VARS + CONFIG_VARS
 _NAMES = "|".join(WATCHED)
-# The blanks between the words of a command. bash and zsh read only space and tab: a CR is a
-# character of the word ("true;<CR>export X=1" runs a command named "<CR>export"); fish also
-# reads a CR as a blank.
-_BLANKS = {"bash": r"[ \t]", "zsh": r"[ \t]", "fish": r"[ \t\r]"}
 
 
 def _patterns(blank):
-    """(exports, profile assignments) as a shell whose blanks are ``blank`` reads them."""
+    """(exports, profile assignments) as a shell reads them whose blanks ``blank`` (a regex class) matches."""
     # Where a command starts: a line's start, or after ; & | ( { and then/do/else (sh) or
     # and/or/begin (fish), so that "cmd && export X=...", "if ...; then export X=...; fi" and
     # "test ...; and set -gx X ..." count as the shells run them.
@@ -68,7 +64,7 @@ def _patterns(blank):
     return exports + assignments
 
 
-_PATTERNS = dict((shell, _patterns(blank)) for shell, blank in _BLANKS.items())
+_PATTERNS = dict((shell, _patterns("[" + re.escape(blanks) + "]")) for shell, blanks in BLANKS.items())
 # A line of a bash login file that reads the rc file (as Debian's ~/.profile reads ~/.bashrc).
 _SOURCES = r"(?:^|[\s;&|])(?:\.|source)\s+[\"']?(?:\$HOME|\$\{{HOME\}}|~)/{0}[\"']?(?:\s|;|$)"
 
@@ -85,7 +81,7 @@ def exported_names(text, shell="bash"):
     each plain assignment of a profile variable (which changes the value once it is exported)."""
     found = []
     for number, line in enumerate(shell_text_lines(text), 1):
-        if line.lstrip().startswith("#"):
+        if line.lstrip(BLANKS[shell]).startswith("#"):  # only blanks before it make "#" a comment
             continue
         for pattern in _PATTERNS[shell]:
             match = pattern.search(line)
@@ -99,7 +95,7 @@ def sourcing_line(text, name):
     """The number of the first line of ``text`` that reads ``~/name``, or None."""
     pattern = re.compile(_SOURCES.format(re.escape(name)))
     for number, line in enumerate(shell_text_lines(text), 1):
-        if not line.lstrip().startswith("#") and pattern.search(line):
+        if not line.lstrip(BLANKS["bash"]).startswith("#") and pattern.search(line):
             return number
     return None
 

@@ -190,3 +190,11 @@ def test_a_here_document_of_a_crlf_file_ends_at_its_delimiter_with_the_cr():
     with pytest.raises(rc.UnprovenBlock) as raised:
         rc.place_block(b"cat <<EOF\nEOF\r\n" + BEGIN + b"old\n" + END + b"EOF\n", ["new"])
     assert "inside a here-document (line 3, 5)" in str(raised.value)
+
+
+def test_a_cr_before_a_hash_makes_no_comment_and_the_here_document_opens():
+    # bash and zsh read "<CR>#" as a word: "<CR># <<EOF" opens a here-document.
+    with pytest.raises(rc.UnprovenBlock) as raised:
+        rc.place_block(b"\r# <<EOF\n" + BEGIN + b"old\n" + END + b"EOF\n", ["new"])
+    assert "inside a here-document (line 2, 4)" in str(raised.value)
+    assert rc.block_position(b" \t# <<EOF\n" + BEGIN + b"old\n" + END) == (2, 4)

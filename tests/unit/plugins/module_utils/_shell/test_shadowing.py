@@ -142,3 +142,18 @@ def test_a_lone_cr_ends_a_line_of_the_credentials_file_as_configparser_reads_it(
     assert [(c["line"], c["variable"]) for c in conflicts] == []
     conflicts = sh.credentials_conflicts("/h/c", "[default]\raws_access_key_id = AKIA\n", [])
     assert [(c["line"], c["variable"]) for c in conflicts] == [(2, "[default] aws_access_key_id")]
+
+
+@pytest.mark.parametrize(
+    "shell, line, exported",
+    [
+        ("bash", "\r# x; export AWS_PROFILE=other", True),
+        ("zsh", "\r# x; export AWS_PROFILE=other", True),
+        ("bash", " \t# x; export AWS_PROFILE=other", False),
+        ("fish", "\r# x; set -gx AWS_PROFILE other", False),
+    ],
+)
+def test_a_hash_is_a_comment_only_after_the_shells_blanks(shell, line, exported):
+    text = "#B\nexport AWS_PROFILE=dev\n#E\n" + line + "\n"
+    expected = [(4, "profile_override")] if exported else []
+    assert [(c["line"], c["kind"]) for c in sh.rc_conflicts("/h/.rc", text, (1, 3), shell=shell)] == expected
