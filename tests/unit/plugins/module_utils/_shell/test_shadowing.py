@@ -127,6 +127,11 @@ def test_a_one_line_conditional_profile_setting_after_the_block_wins():
         ("fish", "echo hi\rset -gx AWS_PROFILE other", False),
         ("fish", "true;\rset -gx AWS_PROFILE other", True),
         ("fish", "set\r-gx\rAWS_PROFILE other", True),
+        # "#" starts a comment after the shell's blanks only: to bash and zsh "<CR>#" is a word.
+        ("bash", "\r# x; export AWS_PROFILE=other", True),
+        ("zsh", "\r# x; export AWS_PROFILE=other", True),
+        ("bash", " \t# x; export AWS_PROFILE=other", False),
+        ("fish", "\r# x; set -gx AWS_PROFILE other", False),
     ],
 )
 def test_a_cr_is_a_blank_to_fish_only_and_never_ends_a_line(shell, line, exported):
@@ -142,18 +147,3 @@ def test_a_lone_cr_ends_a_line_of_the_credentials_file_as_configparser_reads_it(
     assert [(c["line"], c["variable"]) for c in conflicts] == []
     conflicts = sh.credentials_conflicts("/h/c", "[default]\raws_access_key_id = AKIA\n", [])
     assert [(c["line"], c["variable"]) for c in conflicts] == [(2, "[default] aws_access_key_id")]
-
-
-@pytest.mark.parametrize(
-    "shell, line, exported",
-    [
-        ("bash", "\r# x; export AWS_PROFILE=other", True),
-        ("zsh", "\r# x; export AWS_PROFILE=other", True),
-        ("bash", " \t# x; export AWS_PROFILE=other", False),
-        ("fish", "\r# x; set -gx AWS_PROFILE other", False),
-    ],
-)
-def test_a_hash_is_a_comment_only_after_the_shells_blanks(shell, line, exported):
-    text = "#B\nexport AWS_PROFILE=dev\n#E\n" + line + "\n"
-    expected = [(4, "profile_override")] if exported else []
-    assert [(c["line"], c["kind"]) for c in sh.rc_conflicts("/h/.rc", text, (1, 3), shell=shell)] == expected
