@@ -19,6 +19,8 @@ import pathlib
 import shutil
 import stat
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 
@@ -28,7 +30,7 @@ from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGI
 from ansible_collections.recro.aws_sso.tests.support.login import CONFIG, Login, expire_soon, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import REMOVE, SsoOidc, aws_cli_login
-from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
+from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
 
 AWS_CLI = '/usr/bin/aws'
 
@@ -675,15 +677,31 @@ def user_with_config(user):
     return home
 
 
+@pytest.fixture
+def python_only_root_runs():
+    """This test environment's Python, as a virtual environment in a directory only root may enter: a module run
+    with it as root for a user cannot hand anything to Python run as that user."""
+    with tempfile.TemporaryDirectory(prefix='recro-root-python-') as directory:
+        root = pathlib.Path(directory)
+        root.chmod(0o700)
+        (root / 'bin').mkdir()
+        (root / 'bin' / 'python').symlink_to(sys.executable)
+        # The environment's packages (ansible, botocore), found as a virtual environment finds its own.
+        (root / 'lib').symlink_to(pathlib.Path(sys.prefix) / 'lib')
+        shutil.copyfile(str(pathlib.Path(sys.prefix) / 'pyvenv.cfg'), str(root / 'pyvenv.cfg'))
+        yield str(root / 'bin' / 'python')
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
-def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_playbook):
+def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_playbook, python_only_root_runs):
     with throwaway_user() as user:
         home = user_with_config(user)
         task = login_task(user=user.pw_name, path='~/.aws/config', timeout=60)
         token_file = home / '.aws' / 'sso' / 'cache' / login.token_file.name
+        assert as_user(user, [python_only_root_runs, '-c', 'print("ran")']) == ''
         approve_when_asked(login.oidc)
 
-        run = run_playbook(task, login.env)
+        run = run_playbook(task, login.env, interpreter=python_only_root_runs)
 
         assert run.saved['status'] == 'logged_in', run.output
         assert run.saved['token_file'] == str(token_file)
@@ -696,7 +714,11 @@ def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_pla
         token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
         token_file.write_text(json.dumps(token), encoding='utf-8')
 
-        refreshed = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', refresh_only=True), login.env)
+        refreshed = run_playbook(
+            login_task(user=user.pw_name, path='~/.aws/config', refresh_only=True),
+            login.env,
+            interpreter=python_only_root_runs,
+        )
 
         assert refreshed.saved['status'] == 'refreshed', refreshed.output
         assert json.loads(token_file.read_text(encoding='utf-8'))['accessToken'] != token['accessToken']
