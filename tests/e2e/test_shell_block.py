@@ -277,8 +277,9 @@ print(json.dumps(found))
         "[ default ]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n",
         "[dev]\raws_access_key_id = {key}\raws_secret_access_key = {secret}\r",
         "[other]\r\n[default]\r\nAWS_ACCESS_KEY_ID = {key}\r\nAWS_SECRET_ACCESS_KEY = {secret}\r\n",
+        "[DEFAULT]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n[dev]\nregion = eu-west-1\n",
     ],
-    ids=["key: value", "[ default ]", "lone CR line ends", "CRLF, keys in capitals"],
+    ids=["key: value", "[ default ]", "lone CR line ends", "CRLF, keys in capitals", "[DEFAULT] in every section"],
 )
 def test_static_keys_in_the_credentials_file_are_reported_as_botocore_reads_them(run_playbook, target, credentials):
     path = target.home / ".aws" / "credentials"

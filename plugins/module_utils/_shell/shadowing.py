@@ -125,15 +125,18 @@ def rc_conflicts(path, text, block, overrides_after=None, shell="bash"):
 # configparser's section header, as botocore reads the credentials file: the name is
 # what stands between the brackets, spaces included ("[ default ]" is not the default).
 _SECTION = configparser.RawConfigParser.SECTCRE
+# configparser's section whose keys every other section has unless it sets its own.
+_CONFIGPARSER_DEFAULTS = configparser.DEFAULTSECT
+_STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
 def credentials_conflicts(path, text, profiles):
     """Sections of the credentials file named like ``profiles`` or default holding static
     keys, read as botocore's configparser reads them: ``key = value`` or ``key: value``,
     keys in any case, an indented line continuing the value above, ``#``/``;`` comments, a
-    lone CR ending a line (universal newlines)."""
-    conflicts = []
-    wanted = set(profiles) | {"default"}
+    lone CR ending a line (universal newlines), and the keys of ``[DEFAULT]`` in every
+    section that lacks its own (reported at the ``[DEFAULT]`` key's line)."""
+    keys = {}  # section -> {static key: its line}, sections in file order
     current = None
     for number, line in enumerate(config_lines(text), 1):
         stripped = line.strip()
@@ -142,16 +145,20 @@ def credentials_conflicts(path, text, profiles):
         header = _SECTION.match(stripped)
         if header:
             current = header.group("header")
+            keys.setdefault(current, {})
             continue
         key = re.split(r"[=:]", stripped, maxsplit=1)[0].strip().lower()
-        if current in wanted and key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
-            conflicts.append(
-                dict(
-                    path=path,
-                    line=number,
-                    variable="[{0}] {1}".format(current, key),
-                    kind="credentials_file",
-                    effect=EFFECTS["credentials_file"],
-                )
-            )
-    return conflicts
+        if current is not None and key in _STATIC_KEYS:
+            keys[current].setdefault(key, number)
+    inherited = keys.pop(_CONFIGPARSER_DEFAULTS, {})
+    wanted = set(profiles) | {"default"}
+    found = [
+        (number, "[{0}] {1}".format(section, key))
+        for section, own in keys.items()
+        if section in wanted
+        for key, number in dict(inherited, **own).items()
+    ]
+    return [
+        dict(path=path, line=number, variable=variable, kind="credentials_file", effect=EFFECTS["credentials_file"])
+        for number, variable in sorted(found)
+    ]

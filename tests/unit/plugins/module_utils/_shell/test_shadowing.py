@@ -147,3 +147,12 @@ def test_a_lone_cr_ends_a_line_of_the_credentials_file_as_configparser_reads_it(
     assert [(c["line"], c["variable"]) for c in conflicts] == []
     conflicts = sh.credentials_conflicts("/h/c", "[default]\raws_access_key_id = AKIA\n", [])
     assert [(c["line"], c["variable"]) for c in conflicts] == [(2, "[default] aws_access_key_id")]
+
+
+def test_the_keys_of_default_reach_every_section_without_its_own():
+    text = "[DEFAULT]\naws_access_key_id = A\n[dev]\naws_access_key_id = B\n[default]\nregion = x\n[other]\n"
+    conflicts = sh.credentials_conflicts("/h/c", text, ["dev"])
+    assert [(c["line"], c["variable"]) for c in conflicts] == [
+        (2, "[default] aws_access_key_id"),
+        (4, "[dev] aws_access_key_id"),
+    ]
