@@ -789,7 +789,7 @@ def assert_the_wait_ended_within_its_bound(run, login, elapsed, timeout, token_f
     assert run.saved['msg'].startswith(
         'timeout: no approval of the code {0} at {1}/device?user_code={0} within {2} s for sso-session recro, and '
         'the last poll failed: the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro '
-        'within {3} s, what was left of the wait (a whole operation may take 45 s) (3 attempts, 5 s to connect, '
+        'within {3} s, what was left of the wait (a whole operation may take 45 s: 3 attempts, 5 s to connect, '
         '15 s per read); the code stays valid until '.format(code, login.oidc.url, timeout, POLL_MINIMUM)
     ), run.saved['msg']
     assert elapsed < timeout + POLL_MINIMUM + OVERHEAD, elapsed
@@ -854,7 +854,7 @@ def test_a_token_endpoint_that_stalls_after_the_pkce_redirect_ends_the_login_wit
     assert run.saved['failed'], run.output
     assert run.saved['msg'] == (
         'the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro within {0} s, what was '
-        'left of the wait (a whole operation may take 45 s) (3 attempts, 5 s to connect, 15 s per read)'.format(
+        'left of the wait (a whole operation may take 45 s: 3 attempts, 5 s to connect, 15 s per read)'.format(
             POLL_MINIMUM
         )
     )

@@ -299,13 +299,13 @@ def describe(error, service, call, region, subject, login, consequence="", secre
             text = "{0} refused {1} of {2}: {3}".format(name, call, subject, error)
     elif "class" in _DEADLINE_ERRORS and isinstance(error, _DEADLINE_ERRORS["class"]):
         seconds = error.kwargs["seconds"]
-        limit = (
-            "the deadline of the whole operation"
-            if seconds >= DEADLINE
-            else "what was left of the wait (a whole operation may take {0} s)".format(DEADLINE)
-        )
-        text = "{0} in {1} did not finish {2} for {3} within {4:.0f} s, {5} ({6} attempts, {7} s to connect, {8} s per read)".format(
-            name, region, call, subject, seconds, limit, MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT
+        limits = "{0} attempts, {1} s to connect, {2} s per read".format(MAX_ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT)
+        if seconds >= DEADLINE:
+            limit = "the deadline of the whole operation ({0})".format(limits)
+        else:  # a call given what was left of a wait (BoundedClient.within)
+            limit = "what was left of the wait (a whole operation may take {0} s: {1})".format(DEADLINE, limits)
+        text = "{0} in {1} did not finish {2} for {3} within {4:.0f} s, {5}".format(
+            name, region, call, subject, seconds, limit
         )
     elif isinstance(error, (exceptions.ReadTimeoutError, exceptions.ConnectTimeoutError)):
         text = "{0} in {1} timed out on {2} for {3} ({4} attempts, {5} s to connect, {6} s per read): {7}".format(
