@@ -524,15 +524,17 @@ def argument_spec():
 
 
 class ConfigFileTask:
-    """One run of the module against one file."""
+    """One run of the module against one file, for ``account``."""
 
-    def __init__(self, module, request, path):
+    def __init__(self, module, request, path, account):
         self.module = module
         self.request = request
         self.path = path
+        self.account = account
 
-    def plan(self):
-        before, config = read_config_file(self.path, user_files.read_bytes)
+    def plan(self, data):
+        """``(text, outcome)`` of the request on the file's content ``data`` (``None``: no file)."""
+        before, config = read_config_file(self.path, lambda _path: data)
         try:
             return before, apply_request(config, self.request)
         except AssertionError as error:
@@ -547,23 +549,41 @@ class ConfigFileTask:
     def run(self):
         """Apply the request; in check mode only compute it. Returns the result."""
         module = self.module
-        before, outcome = self.plan()
         # Files are replaced by rename, so a read without the lock sees a whole file: a
         # file already as wanted (every later run's case) needs neither the lock nor a write.
+        with user_files.acting_as(self.account):
+            data = user_files.read_bytes(self.path)
+        # Planned with the module's own ids: the code an edit needs is loaded here, from
+        # Ansible's payload, which only root may read when root runs the module for a user.
+        before, outcome = self.plan(data)
         if module.check_mode or not outcome.changed:
-            return self.finish(before, outcome)
+            with user_files.acting_as(self.account):
+                return self.finish(before, outcome)
+        with user_files.acting_as(self.account):
+            return self.write()
+
+    def write(self):
+        """Write the change under the directory's lock (as the user); the result."""
+        module = self.module
         directory = os.path.dirname(os.path.realpath(self.path))
         if not os.path.isdir(directory):
             user_files.make_directories(directory)
         with user_files.locked_directory(directory, timeout=module.params["lock_timeout"]):
-            # Read again under the lock: another run may have written meanwhile.
-            before, outcome = self.plan()
-            backup_file = None
-            if outcome.changed:
-                if self.module.params["backup"] and before is not None:
-                    backup_file = module.backup_local(os.path.realpath(self.path))
-                user_files.write_atomically(self.path, outcome.text.encode("utf-8"))
-            return self.finish(before, outcome, backup_file)
+            # Planned again on each read under the lock: another run may have written
+            # before it, and another program (an installer appending a profile) while
+            # the file is rewritten; its change is kept, never overwritten.
+            planned = {}
+
+            def change(data):
+                planned["before"], planned["outcome"] = self.plan(data)
+                if not planned["outcome"].changed:
+                    return data
+                if module.params["backup"] and data is not None and "backup_file" not in planned:
+                    planned["backup_file"] = module.backup_local(os.path.realpath(self.path))
+                return planned["outcome"].text.encode("utf-8")
+
+            user_files.rewrite(self.path, change)
+            return self.finish(planned["before"], planned["outcome"], planned.get("backup_file"))
 
     def finish(self, before, outcome, backup_file=None):
         module = self.module
@@ -716,8 +736,7 @@ def main():
         discovery = None
         if module.params["discover"] is not None:
             request, discovery = discover(module, request, access_token, login)
-        with user_files.acting_as(account):
-            result = ConfigFileTask(module, request, path).run()
+        result = ConfigFileTask(module, request, path, account).run()
     if login is not None:
         result["login"] = login
     if discovery is not None:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
-from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
+from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.systemd import PULLED_PLAYBOOK, exec_argv, git_repository
 
 TASK = """

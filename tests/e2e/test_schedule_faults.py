@@ -27,7 +27,7 @@ import pytest
 from ansible.release import __version__ as ansible_version
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
-from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
+from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.systemd import (
     PULLED_PLAYBOOK,
     analyze_verify,

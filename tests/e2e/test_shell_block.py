@@ -10,23 +10,21 @@ block in --diff. Each as the user and as root for a user; real shells read the r
 from __future__ import annotations
 
 import collections
-import ctypes
 import json
 import os
 import pathlib
 import pwd
-import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
+from ansible_collections.recro.aws_sso.tests.support.inotify import after_first_read, on_inotify
+from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.shells import shell_prints
 from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
 
@@ -417,43 +415,6 @@ def test_diff_shows_the_managed_block_only(run_playbook, target):
     assert "+export AWS_PROFILE=dev" in completed.output
 
 
-def on_inotify(path, mask, action, wanted=lambda name: True, timeout=120):
-    """Run ``action`` in a thread as soon as inotify reports ``mask`` on ``path`` (for a
-    directory, for an entry whose name ``wanted`` accepts): something happening at an
-    exact point of the module's work, every time, not by luck."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    descriptor = libc.inotify_init1(os.O_NONBLOCK)
-    assert descriptor >= 0, os.strerror(ctypes.get_errno())
-    assert libc.inotify_add_watch(descriptor, str(path).encode(), mask) >= 0, os.strerror(ctypes.get_errno())
-
-    def watch():
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                if not select.select([descriptor], [], [], max(0, deadline - time.monotonic()))[0]:
-                    return
-                events = os.read(descriptor, 65536)
-                while events:
-                    length = struct.unpack_from("iIII", events)[3]
-                    name = events[16 : 16 + length].rstrip(b"\0").decode()
-                    events = events[16 + length :]
-                    if wanted(name):
-                        action()
-                        return
-        finally:
-            os.close(descriptor)
-
-    thread = threading.Thread(target=watch)
-    thread.start()
-    return thread
-
-
-def after_first_read(path, action):
-    """``action`` once a process has read ``path`` and closed it (IN_CLOSE_NOWRITE): another
-    program writing to the file between the module's read and its rename."""
-    return on_inotify(path, 0x10, action)
-
-
 @pytest.mark.parametrize("state", ["present", "absent"])
 def test_a_line_appended_while_the_module_rewrites_the_file_is_kept(run_playbook, target, state):
     """An installer appends to ~/.bashrc after the module read it, before its rename."""
@@ -519,7 +480,6 @@ def test_kill_9_during_writes_never_tears_the_file_and_the_next_run_leaves_no_le
     """ansible-playbook killed (SIGKILL, its whole process group) while the module writes a
     20 MB ~/.bashrc: the file is the old one or the new one, never a part; the next run
     removes the temporary files the killed ones left."""
-    from ansible_collections.recro.aws_sso.tests.e2e.conftest import REPOSITORY
 
     home = target.home
     bashrc = home / ".bashrc"

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""aws_sso_profile and another program writing ~/.aws/config at the same time, through
+ansible-playbook, as the user and as root for a user; the AWS CLI's botocore reads the
+result."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import pathlib
+
+import pytest
+
+from ansible_collections.recro.aws_sso.tests.support.inotify import after_each_read
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
+
+TASK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_profile:
+        user: "{{ user | default(omit) }}"
+        path: "{{ path }}"
+        name: dev
+        sso_session: recro
+        sso_start_url: https://recrocog.awsapps.com/start
+        sso_region: us-east-1
+        sso_account_id: "111122223333"
+        sso_role_name: Admin
+        region: "{{ region | default('eu-west-1') }}"
+      register: result
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'result': result} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+# Comments that make each read and rewrite of the file take a little while.
+FILLER = b"# the team's notes on its accounts, kept by hand\n" * 40000
+
+
+@pytest.fixture(params=["the user", "root for a user"])
+def config(request, tmp_path):
+    """``(path, env, extra_vars)`` of a config file: of the user running the module (HOME
+    in tmp_path), or of a throwaway user root works for (O(user)), owned by that user."""
+    if request.param == "the user":
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        yield home / ".aws" / "config", {"PATH": os.environ["PATH"], "HOME": str(home)}, {}
+        return
+    if os.geteuid() != 0:
+        pytest.skip("root acts for another user: needs root (CI runs as root)")
+    with throwaway_user("/bin/bash") as user:
+        aws = pathlib.Path(user.pw_dir) / ".aws"
+        aws.mkdir(mode=0o700)
+        os.chown(str(aws), user.pw_uid, user.pw_gid)
+        path = aws / "config"
+        path.touch(mode=0o600)
+        os.chown(str(path), user.pw_uid, user.pw_gid)
+        yield path, {"PATH": os.environ["PATH"]}, {"user": user.pw_name}
+
+
+def appender(path, text):
+    def append():
+        with open(str(path), "ab") as handle:
+            handle.write(text)
+
+    return append
+
+
+@pytest.mark.parametrize("appends", [1, 2, 3], ids=["after the first read", "after two reads", "after three reads"])
+def test_a_profile_another_program_appends_while_the_module_writes_is_kept(run_playbook, config, appends):
+    """An installer appends a profile after the module read the file, before its rename,
+    once or at each of its next reads: every appended profile is kept and the module's
+    change is made on top of them."""
+    path, env, extra_vars = config
+    path.write_bytes(b"[profile mine]\nregion = us-east-1\n" + FILLER)
+    owner = path.stat()
+    profiles = [
+        "[profile installer{0}]\nregion = ap-south-1\n".format(index).encode() for index in range(1, appends + 1)
+    ]
+    watcher = after_each_read(path, [appender(path, text) for text in profiles])
+    try:
+        completed = run_playbook(TASK, env, dict(extra_vars, path=str(path)))
+    finally:
+        watcher.join()
+
+    result = completed.saved["result"]
+    assert completed.returncode == 0 and not result.get("failed"), completed.output
+    assert result["changed"] is True
+    data = path.read_bytes()
+    assert data.startswith(b"[profile mine]\nregion = us-east-1\n" + FILLER)
+    for text in profiles:
+        assert data.count(text) == 1, text
+    parser = configparser.RawConfigParser()
+    parser.read_string(data.decode())
+    assert parser.get("profile dev", "sso_session") == "recro"
+    assert parser.get("sso-session recro", "sso_start_url") == "https://recrocog.awsapps.com/start"
+    assert [section for section in parser.sections() if section.startswith("profile installer")] == [
+        "profile installer{0}".format(index) for index in range(1, appends + 1)
+    ]
+    after = path.stat()
+    assert (after.st_uid, after.st_gid) == (owner.st_uid, owner.st_gid)
+    assert [name for name in os.listdir(str(path.parent)) if name.endswith(".tmp")] == []
