@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import botocore
 import botocore.exceptions
@@ -57,8 +58,6 @@ def test_loading_an_older_botocore_fails_before_any_client_is_made(monkeypatch):
 
 
 def test_the_requirements_file_names_the_same_minimum():
-    from pathlib import Path
-
     text = (Path(clients.__file__).resolve().parents[3] / "requirements.txt").read_text(encoding="utf-8")
     assert "botocore>={0}\n".format(clients.MINIMUM_BOTOCORE_VERSION) in text
 
@@ -181,16 +180,39 @@ def test_service_models_come_only_from_botocore_itself(tmp_path, monkeypatch):
     assert (portal.meta.config.connect_timeout, portal.meta.config.read_timeout) == (5, 15)
 
 
-@pytest.mark.parametrize("name", ["aws_sso_profile", "aws_sso_accounts_info", "aws_sso_identity_info"])
-def test_the_docs_state_the_numbers_the_clients_use(name):
-    import importlib
+def _flat(text):
+    return " ".join(text.split())
 
-    docs = " ".join(
-        importlib.import_module("ansible_collections.recro.aws_sso.plugins.modules." + name).DOCUMENTATION.split()
-    )
+
+def test_the_docs_state_the_numbers_the_clients_use():
+    """One statement of the deadlines and the botocore minimum, in the doc fragment every
+    module that calls AWS extends."""
+    from ansible_collections.recro.aws_sso.plugins.doc_fragments.aws_calls import ModuleDocFragment
+
+    docs = _flat(ModuleDocFragment.DOCUMENTATION)
     stated = "{0} s to connect, {1} s for each read, botocore's standard retries ({2} attempts)".format(
         clients.CONNECT_TIMEOUT, clients.READ_TIMEOUT, clients.MAX_ATTEMPTS
     )
     assert stated in docs
-    assert "within {0} s".format(clients.DEADLINE) in docs
+    assert "ends within {0} s".format(clients.DEADLINE) in docs
     assert "botocore {0} or later".format(clients.MINIMUM_BOTOCORE_VERSION) in docs
+
+
+MODULES = Path(__file__).resolve().parents[5] / "plugins" / "modules"
+
+
+def _calls_aws(source):
+    return "module_utils._aws import" in source or "module_utils._aws.clients" in source or "_aws.discovery" in source
+
+
+@pytest.mark.parametrize("path", sorted(MODULES.glob("aws_sso_*.py")), ids=lambda path: path.stem)
+def test_every_module_that_calls_aws_extends_the_fragment_and_repeats_no_number(path):
+    import importlib
+
+    source = path.read_text()
+    docs = _flat(
+        importlib.import_module("ansible_collections.recro.aws_sso.plugins.modules." + path.stem).DOCUMENTATION
+    )
+    assert ("recro.aws_sso.aws_calls" in docs) is _calls_aws(source)
+    assert "s to connect" not in docs
+    assert clients.MINIMUM_BOTOCORE_VERSION not in docs
