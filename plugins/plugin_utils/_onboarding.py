@@ -72,15 +72,30 @@ def host_settings(settings, facts, check_mode=False, attended=False):
         distribution_major_version=facts.get("distribution_major_version", ""),
     )
     check_only = bool(settings.get("report_only")) or bool(check_mode)
+    plan = run_plan(settings, check_only, attended)
+    needs_become = facts.get("user_id") == "root" and user != "root"
     return dict(
         platform=platform,
         user=user,
         check_only=check_only,
-        plan=run_plan(settings, check_only, attended),
+        plan=plan,
         shells=[str(shell).strip() for shell in shells if str(shell).strip()],
-        needs_become=facts.get("user_id") == "root" and user != "root",
-        errors=setting_errors(checked),
+        needs_become=needs_become,
+        errors=setting_errors(checked) + _login_flow_errors(plan, needs_become, user),
     )
+
+
+def _login_flow_errors(plan, needs_become, user):
+    """aws_sso_login refuses a PKCE login as root for another user (the browser would open from
+    root's environment, not on the user's desktop): a run that may wait for one is refused before
+    any task writes, naming the role's variable."""
+    if not (plan["may_wait"] and plan["flow"] == "pkce" and needs_become):
+        return []
+    return [
+        "recro_sso_login_flow: \"pkce\" cannot log in {0} from root: the browser would open from root's environment, "
+        "not on {0}'s desktop. Run the play as {0} (without become), or use recro_sso_login_flow: device_code, "
+        "which works as root for a user.".format(user)
+    ]
 
 
 DRIFT_MODES = ("report", "enforce")

@@ -406,6 +406,31 @@ def test_a_task_that_must_run_as_the_user_becomes_the_user_only_from_root(user_i
     assert host_settings(dict(ROLE_SETTINGS, user=user), facts)["needs_become"] is expected
 
 
+@pytest.mark.parametrize(
+    "user_id, login, flow, refused",
+    [
+        ("root", "always", "pkce", True),
+        ("alice", "always", "pkce", False),
+        ("root", "always", "device_code", False),
+        ("root", "refresh", "pkce", False),
+        ("root", "never", "pkce", False),
+    ],
+)
+def test_a_pkce_login_root_would_wait_for_for_another_user_is_refused_before_any_task(user_id, login, flow, refused):
+    facts = dict(FACTS, user_id=user_id)
+    settings = dict(ROLE_SETTINGS, user="alice", login=login, login_flow=flow)
+    errors = host_settings(settings, facts, attended=True)["errors"]
+    assert errors == (
+        [
+            'recro_sso_login_flow: "pkce" cannot log in alice from root: the browser would open from root\'s '
+            "environment, not on alice's desktop. Run the play as alice (without become), or use "
+            "recro_sso_login_flow: device_code, which works as root for a user."
+        ]
+        if refused
+        else []
+    )
+
+
 def test_set_values_win_over_the_facts():
     facts = dict(FACTS, user_id="root", env=dict(SUDO_USER="bob"))
     values = host_settings(dict(ROLE_SETTINGS, user="carol", platform="Darwin"), facts)
