@@ -203,6 +203,7 @@ import time
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
@@ -278,8 +279,8 @@ def session_files(account, session):
         ),
         pending=sso_cache.pending_authorization_file(home, session.name),
         read=as_user(account, user_files.read_bytes),
-        write=as_user(account, sso_cache.write_private_file),
-        remove=as_user(account, user_files.remove_file),
+        write=as_user(account, writing.write_private_file),
+        remove=as_user(account, writing.remove_file),
     )
 
 
@@ -292,7 +293,9 @@ def cache_lock(module):
     def locked():
         with contextlib.ExitStack() as stack:
             with user_files.acting_as(module.account):
-                stack.enter_context(sso_cache.locked_cache(directory, module.params["lock_timeout"], module.check_mode))
+                stack.enter_context(
+                    writing.locked_private_directory(directory, module.params["lock_timeout"], module.check_mode)
+                )
             yield
 
     return locked

@@ -120,6 +120,7 @@ import sys
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
@@ -204,12 +205,12 @@ def remove_session_files(module, name, removed):
     path deleted to ``removed``."""
     account = module.account
     with user_files.acting_as(account):
-        with user_files.locked_directory(
+        with writing.locked_directory(
             sso_cache_directory(account.home), module.params["lock_timeout"], missing_ok=True
         ):
             # Looked at again under the lock: a login may have written meanwhile.
             for item in plan(account, module.config_path, name)[0]:
-                if user_files.remove_file(item):
+                if writing.remove_file(item):
                     removed.append(item)
 
 

@@ -559,16 +559,21 @@ class ConfigFileTask:
         if module.check_mode or not outcome.changed:
             with user_files.acting_as(self.account):
                 return self.finish(before, outcome)
-        with user_files.acting_as(self.account):
-            return self.write()
+        # Only a run that writes loads the code that writes (as root for a user, loaded before acting as the user).
+        from ansible_collections.recro.aws_sso.plugins.module_utils._common import (  # pylint: disable=import-outside-toplevel
+            writing,
+        )
 
-    def write(self):
+        with user_files.acting_as(self.account):
+            return self.write(writing)
+
+    def write(self, writing):
         """Write the change under the directory's lock (as the user); the result."""
         module = self.module
         directory = os.path.dirname(os.path.realpath(self.path))
         if not os.path.isdir(directory):
-            user_files.make_directories(directory)
-        with user_files.locked_directory(directory, timeout=module.params["lock_timeout"]):
+            writing.make_directories(directory)
+        with writing.locked_directory(directory, timeout=module.params["lock_timeout"]):
             # Planned again on each read under the lock: another run may have written
             # before it, and another program (an installer appending a profile) while
             # the file is rewritten; its change is kept, never overwritten.
@@ -582,7 +587,7 @@ class ConfigFileTask:
                     planned["backup_file"] = module.backup_local(os.path.realpath(self.path))
                 return planned["outcome"].text.encode("utf-8")
 
-            user_files.rewrite(self.path, change)
+            writing.rewrite(self.path, change)
             return self.finish(planned["before"], planned["outcome"], planned.get("backup_file"))
 
     def finish(self, before, outcome, backup_file=None):

@@ -139,6 +139,7 @@ import platform as host_platform
 import shutil
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import activation
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule_files
@@ -179,30 +180,30 @@ def read_current(layout, paths):
     the files, the log directory, and the wants link's directory."""
     current = {}
     for path in paths:
-        user_files.check_replaceable(path)
+        writing.check_replaceable(path)
         data = user_files.read_bytes(path)
         current[path] = None if data is None else data.decode("utf-8", "replace")
-    user_files.check_directory(layout.log_directory)
+    writing.check_directory(layout.log_directory)
     if layout.platform == "Linux":
-        user_files.check_directory(os.path.dirname(layout.wants_link))
+        writing.check_directory(os.path.dirname(layout.wants_link))
     return current
 
 
 def apply(layout, paths, current, wanted):
     """Write (or, without ``wanted``, remove) the schedule's files; leftovers of a killed run go."""
     if wanted:
-        user_files.make_directories(layout.log_directory, 0o700)
-        user_files.make_directories(layout.unit_directory, 0o755)
+        writing.make_directories(layout.log_directory, 0o700)
+        writing.make_directories(layout.unit_directory, 0o755)
     for path in paths:
         if wanted and current[path] != wanted[path]:
             data = wanted[path].encode("utf-8")
             before = None if current[path] is None else current[path].encode("utf-8")
-            user_files.rewrite(path, lambda _content, data=data: data, before=before, mode=0o600)
+            writing.rewrite(path, lambda _content, data=data: data, before=before, mode=0o600)
         elif not wanted and current[path] is not None:
-            user_files.remove_file(path)
-        user_files.remove_leftovers(path)
+            writing.remove_file(path)
+        writing.remove_leftovers(path)
     if not wanted and layout.platform == "Linux":
-        user_files.remove_file(layout.wants_link)
+        writing.remove_file(layout.wants_link)
 
 
 def main():
@@ -225,7 +226,7 @@ def main():
         with as_user(module, "; nothing was changed", files=paths):
             if present:
                 schedule_files.check_runnable("ansible_pull", command[0], module.account.name)
-            held.enter_context(user_files.locked_directories(paths, params["lock_timeout"]))
+            held.enter_context(writing.locked_directories(paths, params["lock_timeout"]))
             current = read_current(layout, paths)
             link_there = layout.platform == "Linux" and os.path.lexists(layout.wants_link)
         diffs = [

@@ -221,6 +221,7 @@ import platform as platform_module
 import pwd
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_text
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan as shell_plan
@@ -252,7 +253,7 @@ def plan_files(module, home, shells, platform, settings):
     plans = []
     for shell in shells:
         path = os.path.join(home, rc_files[shell])
-        user_files.check_replaceable(path)
+        writing.check_replaceable(path)
         before = user_files.read_bytes(path)
         lines = None if settings is None else shell_rc.render_block(shell, *settings)
         after, action, conflicts = shell_plan.plan_file(
@@ -293,8 +294,8 @@ def write(module, account, plan, written):
     with as_user(module, account, consequence, plan["path"]):
         directory = os.path.dirname(plan["path"])  # conf.d; never where a symlink points (refused when missing)
         if not os.path.isdir(directory):
-            user_files.make_directories(directory, 0o755)
-        user_files.rewrite(plan["path"], change, before=plan["before"], new_file_mode=0o644)
+            writing.make_directories(directory, 0o755)
+        writing.rewrite(plan["path"], change, before=plan["before"], new_file_mode=0o644)
     written.append(plan["file"])
 
 
@@ -312,7 +313,7 @@ def apply(module, account, plans, result):
                 write(module, account, plan, written)
         if not module.check_mode:
             with as_user(module, account, "", plan["path"], **result):
-                for leftover in user_files.remove_leftovers(plan["path"]):
+                for leftover in writing.remove_leftovers(plan["path"]):
                     result["messages"].append("{0}: removed a temporary file a killed run left".format(leftover))
 
 
@@ -392,7 +393,7 @@ def main():
             )
             result["shells"] = shells
             rc_paths = [os.path.join(account.home, shell_rc.rc_files(platform)[shell]) for shell in shells]
-            held.enter_context(user_files.locked_directories(rc_paths, params["lock_timeout"]))
+            held.enter_context(writing.locked_directories(rc_paths, params["lock_timeout"]))
             plans = plan_files(module, account.home, shells, platform, settings)
         apply(module, account, plans, result)
     done = [message for message in result["messages"] if not module.check_mode]

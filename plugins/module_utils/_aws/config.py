@@ -18,14 +18,13 @@ import configparser
 import re
 import shlex
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config_lines import split_lines
+
 # The section header botocore's configparser matches, applied to the stripped
 # line. Taken from the running Python, since it differs between versions: up to
 # 3.9 a header holds no "]" (``[]x[]`` is no header there, and ``[profile x] y]``
 # is section ``profile x``); from 3.10 on it runs to the last "]".
 _SECTION_HEADER = configparser.RawConfigParser.SECTCRE
-# A line and its ending; Python's text mode (what configparser reads through)
-# ends lines at CR LF, CR or LF.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # Headers shlex splits like str.split: printable ASCII, no quotes, no
 # backslash, only space and tab as whitespace.
 _PLAIN_HEADER = re.compile(r"[ \t!#-&(-\[\]-~]*\Z")
@@ -158,11 +157,6 @@ def resolve_header(header):
     if len(words) != 2:
         return None, None
     return kind, words[1]
-
-
-def split_lines(text):
-    """The lines of ``text``, each with its line ending."""
-    return _LINE.findall(text)
 
 
 def _delimiter(stripped):

@@ -15,7 +15,7 @@ import shutil
 import stat
 import subprocess
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, writing
 
 # How long a program that answers at once may take.
 PROGRAM_TIMEOUT = 10
@@ -145,8 +145,7 @@ def read_record(path):
 
 def write_record(path, record):
     """Write the record 0600 in a 0700 directory (run with the user's ids)."""
-    files.make_directories(os.path.dirname(path), 0o700)
-    files.write_atomically(path, json.dumps(record, sort_keys=True).encode("utf-8"), mode=0o600)
+    writing.write_private_file(path, json.dumps(record, sort_keys=True).encode("utf-8"))
 
 
 def record_path(state_directory):

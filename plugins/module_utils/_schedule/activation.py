@@ -14,6 +14,7 @@ import shutil
 import subprocess
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units
 
 # Seconds systemctl or launchctl may take: a user manager that does not answer must not
@@ -71,7 +72,7 @@ def activate(account, layout, present):
         return ["Timer enabled." if present else "Timer disabled."], warnings
     if present:
         with user_files.acting_as(account):
-            user_files.make_directories(os.path.dirname(layout.wants_link), 0o755)
+            writing.make_directories(os.path.dirname(layout.wants_link), 0o755)
             if not os.path.lexists(layout.wants_link):
                 os.symlink(layout.timer, layout.wants_link)
         message = (

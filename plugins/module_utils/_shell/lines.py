@@ -11,7 +11,7 @@ imports; the one place the collection splits shell text into lines.
   between two words of the same line. A marker or an ``export`` after a lone CR is
   therefore never a line of its own, and line numbers are those the shells print.
 - Not so configparser, botocore's reader of the config and credentials files: it ends a
-  line at LF, CRLF or a lone CR (``_aws.config.split_lines`` owns that rule).
+  line at LF, CRLF or a lone CR (``_aws.config_lines.split_lines`` owns that rule).
 
 A CR just before an LF is taken as part of the line end (:func:`content`): a CRLF file is
 read line by line as its author meant it (the value a shell sees still ends in that CR,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import configparser
 import re
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import split_lines as config_lines
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config_lines import split_lines as config_lines
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell.lines import BLANKS, shell_text_lines
 
 STATIC = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")

@@ -4,35 +4,25 @@
 
 """The SSO cache layout: where the AWS CLI v2 and botocore keep what an SSO login
 leaves behind (the token, a client registration per scopes, the role credentials),
-where ours keeps a pending device authorization, the one lock on the cache, and how
-the collection writes and removes those files. The names are theirs, so that the CLI
+where ours keeps a pending device authorization. The names are theirs, so that the CLI
 and every SDK use (and refresh) a login of ours as their own. Files are read with
-``_common.files.read_bytes``."""
+``_common.files.read_bytes`` and written with ``_common.writing.write_private_file``
+under ``_common.writing.locked_private_directory`` (the cache directory's lock)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-
 __all__ = [
-    "PRIVATE_DIRECTORY_MODE",
-    "PRIVATE_FILE_MODE",
     "cli_cache_directory",
-    "locked_cache",
     "pending_authorization_file",
     "registration_cache_file",
     "role_credentials_cache_file",
     "sso_cache_directory",
     "token_cache_file",
-    "write_private_file",
 ]
-
-PRIVATE_FILE_MODE = 0o600
-PRIVATE_DIRECTORY_MODE = 0o700
 
 
 def _sha1(text):
@@ -81,25 +71,3 @@ def pending_authorization_file(home, session_name):
     so that a second task (or run) polls it instead of starting another. It
     holds the device code, so it is private like the token."""
     return os.path.join(sso_cache_directory(home), "recro-aws-sso-pending-" + _sha1(session_name) + ".json")
-
-
-def write_private_file(path, data):
-    """Write ``data`` to ``path`` atomically, 0600 in a 0700 directory, as the
-    caller's effective ids (run inside ``user_files.acting_as``). Refuses a
-    target that is not a regular file."""
-    directory = os.path.dirname(path)
-    user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
-    os.chmod(directory, PRIVATE_DIRECTORY_MODE)
-    user_files.write_atomically(path, data, mode=PRIVATE_FILE_MODE)
-
-
-@contextlib.contextmanager
-def locked_cache(directory, timeout, check_mode=False):
-    """Hold the collection's one lock (``_common.files.locked_directory``) on the cache
-    ``directory`` (created 0700 unless in check mode), waiting up to ``timeout`` seconds
-    for another run to release it (then ``LockTimeout``). In check mode a directory that
-    does not exist is not locked: nothing is in it."""
-    if not check_mode:
-        user_files.make_directories(directory, PRIVATE_DIRECTORY_MODE)
-    with user_files.locked_directory(directory, timeout, missing_ok=True):
-        yield

@@ -98,7 +98,9 @@ params.update(state="present", prune=False, exclusive=False, remove_unused_sessi
 outcome = apply_request(AwsConfig(sys.argv[1]), build_request(params))
 print(json.dumps([outcome.changed, sorted(sys.modules)]))
 """
-WRITTEN = "[profile dev]\nsso_session = recro\nsso_account_id = 111122223333\nsso_role_name = Admin\nregion = eu-west-1\n"
+WRITTEN = (
+    "[profile dev]\nsso_session = recro\nsso_account_id = 111122223333\nsso_role_name = Admin\nregion = eu-west-1\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -121,3 +123,25 @@ def test_the_editor_is_loaded_only_for_an_edit(text, changed):
     was_changed, loaded = json.loads(completed.stdout)
     assert was_changed is changed
     assert (PACKAGE + "module_utils._aws.config_edit" in loaded) is changed
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "modules.aws_sso_profile",
+        "modules.aws_sso_session_info",
+        "modules.aws_sso_accounts_info",
+        "modules.aws_sso_identity_info",
+    ],
+)
+def test_what_only_reads_does_not_load_the_writing_code(name):
+    """The info modules never write; aws_sso_profile loads it only for a change."""
+    loaded = loaded_with(name)
+    assert PACKAGE + name in loaded
+    assert PACKAGE + "module_utils._common.files" in loaded
+    assert PACKAGE + "module_utils._common.writing" not in loaded
+
+
+def test_what_writes_loads_the_writing_code():
+    # The check above would pass on a name that no longer exists.
+    assert PACKAGE + "module_utils._common.writing" in loaded_with("modules.aws_sso_shell")

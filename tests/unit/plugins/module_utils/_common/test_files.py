@@ -18,6 +18,7 @@ import tempfile
 
 import pytest
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import errors, writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users and owners needs root; CI runs as root")
@@ -42,7 +43,7 @@ def test_write_keeps_the_mode_and_goes_through_a_symlink(tmp_path):
     os.chmod(str(target), 0o640)
     link = tmp_path / "config"
     link.symlink_to(target)
-    written = user_files.write_atomically(str(link), b"new")
+    written = writing.write_atomically(str(link), b"new")
     assert written == str(target)
     assert link.is_symlink() and os.readlink(str(link)) == str(target)
     assert target.read_bytes() == b"new"
@@ -53,8 +54,8 @@ def test_write_keeps_the_mode_and_goes_through_a_symlink(tmp_path):
 def test_new_file_is_0600_and_new_directories_0700_whatever_the_umask(tmp_path):
     previous = os.umask(0o022)
     try:
-        user_files.make_directories(str(tmp_path / "a" / ".aws"))
-        user_files.write_atomically(str(tmp_path / "a" / ".aws" / "config"), b"x")
+        writing.make_directories(str(tmp_path / "a" / ".aws"))
+        writing.write_atomically(str(tmp_path / "a" / ".aws" / "config"), b"x")
     finally:
         os.umask(previous)
     assert mode_of(tmp_path / "a") == 0o700
@@ -71,7 +72,7 @@ def test_failed_write_leaves_the_file_and_no_temporary(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "rename", refuse)
     with pytest.raises(OSError):
-        user_files.write_atomically(str(path), b"new")
+        writing.write_atomically(str(path), b"new")
     assert path.read_bytes() == b"old"
     assert os.listdir(str(tmp_path)) == ["config"]
 
@@ -85,7 +86,7 @@ def test_the_directory_lock_excludes_another_process(tmp_path):
         "except OSError:\n"
         "    sys.exit(3)\n"
     )
-    with user_files.locked_directory(str(tmp_path)):
+    with writing.locked_directory(str(tmp_path)):
         held = subprocess.call([sys.executable, "-c", probe, str(tmp_path)])
     released = subprocess.call([sys.executable, "-c", probe, str(tmp_path)])
     assert (held, released) == (3, 0)
@@ -110,10 +111,10 @@ def test_acting_as_a_user_creates_files_they_own_and_restores_root(shared_tmp_pa
     os.chown(str(home), nobody.uid, nobody.gid)
     with user_files.acting_as(nobody):
         assert (os.geteuid(), os.getegid()) == (nobody.uid, nobody.gid)
-        user_files.make_directories(str(home / ".aws"))
-        user_files.write_atomically(str(home / ".aws" / "config"), b"x")
+        writing.make_directories(str(home / ".aws"))
+        writing.write_atomically(str(home / ".aws" / "config"), b"x")
         with pytest.raises(PermissionError):
-            user_files.write_atomically(str(tmp_path / "roots-file"), b"x")
+            writing.write_atomically(str(tmp_path / "roots-file"), b"x")
     assert (os.geteuid(), os.getegid()) == (0, 0)
     created = os.stat(str(home / ".aws" / "config"))
     assert (created.st_uid, created.st_gid) == (nobody.uid, nobody.gid)
@@ -126,7 +127,7 @@ def test_root_keeps_the_owner_of_a_file_it_rewrites(tmp_path):
     path = tmp_path / "config"
     path.write_bytes(b"old")
     os.chown(str(path), nobody.pw_uid, nobody.pw_gid)
-    user_files.write_atomically(str(path), b"new")
+    writing.write_atomically(str(path), b"new")
     assert (os.stat(str(path)).st_uid, os.stat(str(path)).st_gid) == (nobody.pw_uid, nobody.pw_gid)
 
 
@@ -170,10 +171,10 @@ def test_every_non_regular_file_is_refused_naming_path_and_kind_and_left_alone(t
             before = _snapshot(path)
             for operation in (
                 lambda path=path: user_files.read_bytes(path),
-                lambda path=path: user_files.write_atomically(path, b"[default]\n"),
+                lambda path=path: writing.write_atomically(path, b"[default]\n"),
                 lambda path=path: user_files.check_regular(path),
             ):
-                with pytest.raises(user_files.FileRefused) as raised:
+                with pytest.raises(errors.FileRefused) as raised:
                     operation()
                 assert raised.value.path == path
                 assert kind in str(raised.value) and path in str(raised.value)
@@ -190,7 +191,7 @@ def test_a_fifo_swapped_in_after_the_check_cannot_block_the_read(tmp_path, monke
     fifo = tmp_path / "fifo"
     os.mkfifo(str(fifo))
     monkeypatch.setattr(user_files, "check_regular", lambda path: os.stat(__file__))
-    with pytest.raises(user_files.FileRefused, match="FIFO"):
+    with pytest.raises(errors.FileRefused, match="FIFO"):
         user_files.read_bytes(str(fifo))
 
 
@@ -231,8 +232,8 @@ def test_a_held_lock_times_out_naming_the_directory_and_nothing_changed(tmp_path
         import time
 
         started = time.monotonic()
-        with pytest.raises(user_files.LockTimeout) as raised:
-            with user_files.locked_directory(str(tmp_path), timeout=0.5):
+        with pytest.raises(errors.LockTimeout) as raised:
+            with writing.locked_directory(str(tmp_path), timeout=0.5):
                 pytest.fail("the lock was taken while another process held it")
         waited = time.monotonic() - started
         assert 0.4 <= waited < 5
@@ -241,7 +242,7 @@ def test_a_held_lock_times_out_naming_the_directory_and_nothing_changed(tmp_path
     finally:
         holder.kill()
         holder.wait()
-    with user_files.locked_directory(str(tmp_path), timeout=0):
+    with writing.locked_directory(str(tmp_path), timeout=0):
         pass  # free again: taken at once even with no time to wait
 
 
@@ -275,9 +276,9 @@ def test_acting_as_a_user_refuses_a_file_of_a_third_user_and_keeps_roots(shared_
     roots.write_bytes(b"old")
     os.chmod(str(roots), 0o640)
     with user_files.acting_as(nobody):
-        with pytest.raises(user_files.OwnedByOther) as raised:
-            user_files.write_atomically(str(theirs), b"new")
-        user_files.write_atomically(str(roots), b"new")
+        with pytest.raises(errors.OwnedByOther) as raised:
+            writing.write_atomically(str(theirs), b"new")
+        writing.write_atomically(str(roots), b"new")
     assert str(theirs) in str(raised.value) and third.pw_name in str(raised.value)
     assert "nothing was changed" in str(raised.value)
     assert theirs.read_bytes() == b"old" and os.stat(str(theirs)).st_uid == third.pw_uid
@@ -290,8 +291,8 @@ def test_a_file_changed_since_it_was_read_is_not_replaced(tmp_path):
     rc = tmp_path / ".bashrc"
     rc.write_bytes(b"mine\nappended by an installer\n")
 
-    with pytest.raises(user_files.FileChanged) as raised:
-        user_files.write_atomically(str(rc), b"mine\nblock\n", expected=b"mine\n")
+    with pytest.raises(writing.FileChanged) as raised:
+        writing.write_atomically(str(rc), b"mine\nblock\n", expected=b"mine\n")
 
     assert str(rc) in str(raised.value) and "not replaced" in str(raised.value)
     assert rc.read_bytes() == b"mine\nappended by an installer\n"
@@ -310,7 +311,7 @@ def test_rewrite_reads_again_and_keeps_what_another_program_appended_meanwhile(t
                 handle.write(b"export PATH=$PATH:/opt/tool\n")
         return content + b"block\n"
 
-    before, after = user_files.rewrite(str(rc), add_block)
+    before, after = writing.rewrite(str(rc), add_block)
 
     assert seen == [b"mine\n", b"mine\nexport PATH=$PATH:/opt/tool\n"]
     assert rc.read_bytes() == after == b"mine\nexport PATH=$PATH:/opt/tool\nblock\n"
@@ -327,8 +328,8 @@ def test_rewrite_gives_up_naming_the_file_when_it_keeps_changing(tmp_path):
             handle.write(b"# again\n")
         return content + b"block\n"
 
-    with pytest.raises(user_files.FileChanged, match="3 attempts") as raised:
-        user_files.rewrite(str(rc), add_block, attempts=3)
+    with pytest.raises(writing.FileChanged, match="3 attempts") as raised:
+        writing.rewrite(str(rc), add_block, attempts=3)
 
     assert raised.value.filename == str(rc)
     assert rc.read_bytes() == b"# again\n" * 3
@@ -346,7 +347,7 @@ def test_leftovers_of_a_killed_write_are_removed_and_nothing_else(tmp_path):
         other.write_bytes(b"keep")
     (tmp_path / "..bashrc.abcdefgh.tmp").mkdir()
 
-    removed = user_files.remove_leftovers(str(rc))
+    removed = writing.remove_leftovers(str(rc))
 
     assert sorted(removed) == sorted(str(p) for p in leftovers)
     assert all(p.read_bytes() == b"keep" for p in others)
@@ -356,15 +357,15 @@ def test_leftovers_of_a_killed_write_are_removed_and_nothing_else(tmp_path):
 def test_check_replaceable_refuses_a_parent_that_is_a_file_naming_it(tmp_path):
     (tmp_path / "conf.d").write_bytes(b"")
 
-    with pytest.raises(user_files.NotADirectory) as raised:
-        user_files.check_replaceable(str(tmp_path / "conf.d" / "recro_sso.fish"))
+    with pytest.raises(writing.NotADirectory) as raised:
+        writing.check_replaceable(str(tmp_path / "conf.d" / "recro_sso.fish"))
 
     assert str(
         raised.value
     ) == "{0}: is a regular file, not a directory (to hold {1}): refused, nothing was changed".format(
         tmp_path / "conf.d", tmp_path / "conf.d" / "recro_sso.fish"
     )
-    assert user_files.check_replaceable(str(tmp_path / "new" / "dir" / "file")) is None
+    assert writing.check_replaceable(str(tmp_path / "new" / "dir" / "file")) is None
 
 
 def test_check_replaceable_refuses_a_directory_it_cannot_write(shared_tmp_path):
@@ -377,6 +378,6 @@ def test_check_replaceable_refuses_a_directory_it_cannot_write(shared_tmp_path):
     try:
         with user_files.acting_as(account):
             with pytest.raises(PermissionError, match="cannot create or replace files in"):
-                user_files.check_replaceable(str(locked / "file"))
+                writing.check_replaceable(str(locked / "file"))
     finally:
         os.chmod(str(locked), 0o700)

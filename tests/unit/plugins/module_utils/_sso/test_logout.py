@@ -188,9 +188,9 @@ def test_the_cache_lock_is_the_one_lock_waits_at_most_its_timeout_and_needs_no_d
     import time
 
     from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import locked_cache
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.writing import locked_private_directory
 
-    with locked_cache(str(tmp_path / "absent"), 0, check_mode=True):
+    with locked_private_directory(str(tmp_path / "absent"), 0, check_mode=True):
         pass
     assert not (tmp_path / "absent").exists()
     holder = os.open(str(tmp_path), os.O_RDONLY)
@@ -198,7 +198,7 @@ def test_the_cache_lock_is_the_one_lock_waits_at_most_its_timeout_and_needs_no_d
         fcntl.flock(holder, fcntl.LOCK_EX)
         started = time.monotonic()
         with pytest.raises(LockTimeout) as caught:
-            with locked_cache(str(tmp_path), 0.3):
+            with locked_private_directory(str(tmp_path), 0.3):
                 pytest.fail("entered a directory another run holds")
         assert 0.3 <= time.monotonic() - started < 2
         assert str(caught.value) == (
@@ -206,7 +206,7 @@ def test_the_cache_lock_is_the_one_lock_waits_at_most_its_timeout_and_needs_no_d
             "nothing was changed".format(tmp_path)
         )
         fcntl.flock(holder, fcntl.LOCK_UN)
-        with locked_cache(str(tmp_path), 0):
+        with locked_private_directory(str(tmp_path), 0):
             pass
     finally:
         os.close(holder)

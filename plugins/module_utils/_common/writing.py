@@ -1,0 +1,408 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Writing a user's files safely: the one lock, atomic replacement, rewrites that
+lose no concurrent change, leftovers of killed runs, removal.
+
+Standard library only. Run inside :func:`_common.files.acting_as` when root works
+for a user, so what is created belongs to the user. A run that only reads (every
+info module, a run that finds its file as wanted) never loads this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import pwd
+import re
+import stat
+import struct
+import sys
+import tempfile
+import time
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
+    FileError,
+    LockTimeout,
+    OwnedByOther,
+)
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import (
+    DEFAULT_LOCK_TIMEOUT,
+    check_regular,
+    file_kind,
+    read_bytes,
+)
+
+# What holds a secret (a token, a registration's client secret, a device code) and where it is.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIRECTORY_MODE = 0o700
+
+
+class FileChanged(FileError):
+    """Another program changed the file between the read a rewrite was computed from
+    and the rename that would have replaced it: nothing was replaced (its change is
+    kept). With ``attempts``, the rewrite gave up after reading it again that often."""
+
+    def __init__(self, path, attempts=None):
+        self.path = path
+        self.attempts = attempts
+        why = "changed on disk while it was being rewritten"
+        if attempts:
+            why = "kept changing on disk while it was being rewritten ({0} attempts)".format(attempts)
+        super().__init__(
+            errno.EAGAIN,
+            "{0}: another program is writing it; it was not replaced, so its changes are kept".format(why),
+            path,
+        )
+
+
+class NotADirectory(FileError):
+    """Where a directory must be (to hold ``path``), there is something else: refused
+    before anything was written."""
+
+    def __init__(self, directory, kind, path):
+        self.path = directory
+        needed = " (to hold {0})".format(path) if path != directory else ""
+        super().__init__(
+            errno.ENOTDIR,
+            "is {0}, not a directory{1}: refused, nothing was changed".format(kind, needed),
+            directory,
+        )
+
+
+_LOCK_POLL_INTERVAL = 0.1
+
+
+def _user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return "uid {0}".format(uid)
+
+
+def make_directories(directory, mode=0o700):
+    """Create ``directory`` and missing parents with ``mode`` (not the umask's)."""
+    try:
+        os.mkdir(directory, mode)
+    except OSError as error:
+        if error.errno == errno.EEXIST and os.path.isdir(directory):
+            return
+        if error.errno != errno.ENOENT:
+            raise
+        make_directories(os.path.dirname(directory), mode)
+        os.mkdir(directory, mode)
+    os.chmod(directory, mode)
+
+
+@contextlib.contextmanager
+def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monotonic, sleep=time.sleep, missing_ok=False):
+    """Hold an exclusive lock on ``directory`` so that two runs editing a file
+    in it take turns. The file itself is replaced by a rename, so its inode
+    cannot carry the lock; the directory's can, and it leaves no lock file.
+    The collection's one lock: the config's directory, the SSO token cache.
+
+    Waits at most ``timeout`` seconds (polling a non-blocking lock), then
+    raises :class:`LockTimeout` naming the directory; nothing has been changed then.
+    With ``missing_ok``, a directory that does not exist needs no lock: there is
+    nothing in it to take turns on."""
+    check_seconds("lock_timeout", timeout)
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if not (missing_ok and error.errno == errno.ENOENT):
+            raise
+        yield
+        return
+    try:
+        deadline = clock() + timeout
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+            left = deadline - clock()
+            if left <= 0:
+                raise LockTimeout(directory, timeout)
+            sleep(min(_LOCK_POLL_INTERVAL, left))
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def check_replaceable(path):
+    """The ``os.stat`` of the regular file ``path`` resolves to (``None`` when there is
+    none yet), once everything :func:`write_atomically` needs is there: a regular file
+    (:class:`FileRefused`), one this process may replace without handing it to someone
+    else (:class:`OwnedByOther`), and a directory to rename in, or the nearest existing
+    parent to create it in, that is a directory this process may write. Only looks: a
+    run that writes several files checks them all before the first write."""
+    current = check_regular(path)
+    real_path = os.path.realpath(path)
+    _check_owner(real_path, current)
+    if current is None and os.path.islink(path) and not os.path.isdir(os.path.dirname(real_path)):
+        # Creating the directory a dangling symlink points into would write where nobody asked.
+        raise OSError(
+            errno.ENOENT,
+            "is a symbolic link to {0}, whose directory does not exist: refused".format(real_path),
+            path,
+        )
+    check_directory(os.path.dirname(real_path), path)
+    for target in ([real_path] if current is not None else []) + [os.path.dirname(real_path)]:
+        attribute = _unchangeable(target)
+        if attribute:
+            raise OSError(
+                errno.EPERM,
+                "Operation not permitted: {0} is {1} (chattr), so it cannot be replaced".format(target, attribute),
+                path,
+            )
+    return current
+
+
+# Linux's FS_IOC_GETFLAGS and the flags that forbid replacing a file or changing a directory.
+_GET_FLAGS = 0x80086601 if struct.calcsize("P") == 8 else 0x80046601
+
+
+_IMMUTABLE, _APPEND_ONLY = 0x10, 0x20
+
+
+def _unchangeable(path):
+    """ "immutable" or "append-only" when ``path`` has that attribute (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return None  # what cannot be opened is reported by the write itself
+    try:
+        flags = struct.unpack("l", fcntl.ioctl(descriptor, _GET_FLAGS, struct.pack("l", 0)))[0]
+    except OSError:  # a file system without attributes
+        return None
+    finally:
+        os.close(descriptor)
+    if flags & _IMMUTABLE:
+        return "immutable"
+    if flags & _APPEND_ONLY:
+        return "append-only"
+    return None
+
+
+def check_directory(directory, path=None):
+    """Refuse, before anything is written, a ``directory`` to create files in (``path``,
+    default the directory itself, is what errors name) that is not a directory this process
+    may write, or whose nearest existing parent, where it is to be created, is not."""
+    path = path or directory
+    while not os.path.lexists(directory):
+        directory = os.path.dirname(directory)
+    if not os.path.isdir(directory):
+        status = os.stat(directory)
+        raise NotADirectory(directory, file_kind(status.st_mode), path)
+    if not os.access(directory, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise OSError(errno.EACCES, "Permission denied: cannot create or replace files in {0}".format(directory), path)
+
+
+def _check_owner(real_path, current):
+    """Acting as a user (:func:`acting_as`), a file of that user or of root may be
+    replaced (its owner is kept); one owned by anybody else is refused."""
+    keep_owner = current is not None and current.st_uid != os.geteuid()
+    if keep_owner and os.geteuid() != 0 and not (current.st_uid == 0 and os.getuid() == 0):
+        raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
+    return keep_owner
+
+
+# What write_atomically's caller read, when it did not say: no comparison.
+_UNREAD = object()
+
+
+def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREAD):
+    """Replace the file ``path`` resolves to with ``data`` by a rename in its
+    directory: readers see the old or the new file, never a part. A symlink
+    stays a symlink; an existing file keeps its mode and owner; a new file gets
+    ``new_file_mode``. With ``mode`` (a file holding a secret), the new file has
+    that mode whatever the old one had, set before a byte is written. Acting as a user
+    (:func:`acting_as`), a file of that user or of root is kept so; one owned by anybody
+    else is refused (:class:`OwnedByOther`), since replacing it would hand it to the user.
+    Returns the real path. Anything but a regular file (or nothing) there is refused
+    (:class:`FileRefused`) before anything is written.
+
+    ``expected`` is the content the caller read and computed ``data`` from (``None``:
+    no file): when the file on disk is no longer that just before the rename (another
+    program appended a line meanwhile), nothing is replaced and :class:`FileChanged`
+    is raised, so the caller can read again (:func:`rewrite` does)."""
+    current = check_regular(path)
+    real_path = os.path.realpath(path)
+    directory = os.path.dirname(real_path)
+    keep_owner = _check_owner(real_path, current)
+    if expected is not _UNREAD and read_bytes(path) != expected:
+        raise FileChanged(real_path)
+    descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(real_path), suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            # On the descriptor, not the name: the directory may be someone else's to rename in.
+            if mode is None:
+                mode = new_file_mode if current is None else stat.S_IMODE(current.st_mode)
+            os.fchmod(handle.fileno(), mode)
+            if current is not None and (keep_owner or os.geteuid() == 0):
+                with _root_for_a_moment():
+                    os.fchown(handle.fileno(), current.st_uid, current.st_gid)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # The last look before the rename: the window left is the rename itself.
+        if expected is not _UNREAD and read_bytes(path) != expected:
+            raise FileChanged(real_path)
+        os.rename(temporary, real_path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    _sync_directory(directory)
+    return real_path
+
+
+# How many times a file another program keeps changing is read again.
+REWRITE_ATTEMPTS = 5
+
+
+def rewrite(path, change, before=_UNREAD, attempts=REWRITE_ATTEMPTS, **options):
+    """Write ``change(content)`` over ``path`` (content: the file's bytes, ``None``
+    when absent), comparing before the rename that the file is still what ``change``
+    was given (``before``, when the caller has already read it); when another program
+    changed it meanwhile, read it again and apply ``change`` to what is there now, at
+    most ``attempts`` times, then raise :class:`FileChanged`. ``options`` go to
+    :func:`write_atomically`. Returns ``(before, after)`` of the write that counted
+    (equal when there was nothing to change)."""
+    for _attempt in range(attempts):
+        if before is _UNREAD:
+            before = read_bytes(path)
+        after = change(before)
+        if after == before:
+            return before, after
+        try:
+            write_atomically(path, after, expected=before, **options)
+            return before, after
+        except FileChanged:
+            before = _UNREAD
+    raise FileChanged(os.path.realpath(path), attempts)
+
+
+def _temporary_prefix(real_path):
+    return "." + os.path.basename(real_path) + "."
+
+
+def remove_leftovers(path):
+    """Remove the temporary files a killed run of :func:`write_atomically` left beside
+    ``path`` (``.NAME.XXXXXXXX.tmp``, regular files this process may remove). Call it
+    only while holding :func:`locked_directory` on their directory, so that no other
+    run of the collection is writing one. Returns the paths removed."""
+    real_path = os.path.realpath(path)
+    directory = os.path.dirname(real_path)
+    pattern = re.compile(re.escape(_temporary_prefix(real_path)) + r"[A-Za-z0-9_]{8}\.tmp\Z")
+    try:
+        names = os.listdir(directory)
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return []
+        raise
+    removed = []
+    for name in sorted(names):
+        leftover = os.path.join(directory, name)
+        if pattern.match(name) and stat.S_ISREG(os.lstat(leftover).st_mode):
+            os.unlink(leftover)
+            removed.append(leftover)
+    return removed
+
+
+@contextlib.contextmanager
+def _root_for_a_moment():
+    """Root's effective uid for one call when root acts as a user (see :func:`acting_as`)."""
+    euid = os.geteuid()
+    if euid == 0:
+        yield
+        return
+    os.seteuid(0)
+    try:
+        yield
+    finally:
+        os.seteuid(euid)
+
+
+def _sync_directory(directory):
+    """Make the rename durable; not every system can fsync a directory."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def locked_directories(paths, timeout=DEFAULT_LOCK_TIMEOUT):
+    """:func:`locked_directory` on the directory of each file of ``paths`` (after
+    symlinks), each once and in one order, so that two runs wanting the same ones cannot
+    each hold what the other waits for. A directory not there yet needs no lock. An
+    error names the file whose directory could not be opened."""
+    directories = {}
+    for path in paths:
+        directories.setdefault(os.path.dirname(os.path.realpath(path)), path)
+    with contextlib.ExitStack() as stack:
+        for directory in sorted(directories):
+            # What is not a directory, or not one this process may write, is named as such.
+            check_directory(directory, directories[directory])
+            try:
+                stack.enter_context(locked_directory(directory, timeout, missing_ok=True))
+            except FileError:
+                raise
+            except OSError as error:
+                raise OSError(
+                    error.errno,
+                    "{0}: cannot open {1}, the directory it is in, to lock it".format(error.strerror, directory),
+                    directories[directory],
+                ) from None
+        yield sorted(directories)
+
+
+def remove_file(path):
+    """Delete ``path`` (the link itself when it is a symlink); ``True`` when something
+    was deleted, ``False`` when there was nothing."""
+    try:
+        os.unlink(path)
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return False
+        raise
+    return True
+
+
+def write_private_file(path, data):
+    """Write ``data`` to ``path`` atomically, 0600 from the first byte in a 0700
+    directory, as the caller's effective ids (run inside ``files.acting_as``): a file
+    holding a secret. Refuses a target that is not a regular file."""
+    directory = os.path.dirname(path)
+    make_directories(directory, PRIVATE_DIRECTORY_MODE)
+    os.chmod(directory, PRIVATE_DIRECTORY_MODE)
+    write_atomically(path, data, mode=PRIVATE_FILE_MODE)
+
+
+@contextlib.contextmanager
+def locked_private_directory(directory, timeout, check_mode=False):
+    """Hold the collection's one lock (:func:`locked_directory`) on ``directory`` of
+    private files, such as the SSO token cache (created 0700 unless in check mode),
+    waiting up to ``timeout`` seconds for another run (then ``LockTimeout``). In check
+    mode a directory that does not exist is not locked: nothing is in it."""
+    if not check_mode:
+        make_directories(directory, PRIVATE_DIRECTORY_MODE)
+    with locked_directory(directory, timeout, missing_ok=True):
+        yield
