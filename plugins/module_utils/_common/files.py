@@ -24,7 +24,8 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
     ParameterError,
 )
 
-# How long a run waits for another run's lock on a directory, by default.
+# How long a run waits for another run's lock on a directory (_common.writing), by default:
+# here, so that the modules' lock_timeout option does not load the code that writes.
 DEFAULT_LOCK_TIMEOUT = 15
 
 
