@@ -667,6 +667,9 @@ def _login_lines(res, parts):
         return []
     # The login's message names the AWS CLI's command; on a host without a CLI v2, the one that works.
     message = (login.get("message") or "").replace(login_command(res.get("session")), _next_command(res))
+    if not message:
+        # A login state without its sentence still says whether it can be used.
+        message = "usable" if login.get("usable") else "not usable"
     return ["Login: {0}.".format(message.rstrip("."))]
 
 

@@ -909,7 +909,7 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
             [
                 IN_PLACE,
                 NO_SHELL,
-                "Login: .",
+                "Login: not usable.",
                 "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles.",
             ],
             id="a-login-without-a-message",
