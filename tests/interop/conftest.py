@@ -18,10 +18,10 @@ import pytest
 from ansible_collections.recro.aws_sso.tests.interop import venvs
 from ansible_collections.recro.aws_sso.tests.support.login import Login
 
-# The fixtures of tests/e2e (run_playbook, oidc) with the stand-in services.
+# The stand-in services and the fixtures that run playbooks against them (run_playbook, oidc).
 pytest_plugins = [
     'ansible_collections.recro.aws_sso.tests.support.aws_fixtures',
-    'ansible_collections.recro.aws_sso.tests.e2e.conftest',
+    'ansible_collections.recro.aws_sso.tests.support.playbook_fixtures',
 ]
 
 
