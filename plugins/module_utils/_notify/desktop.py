@@ -39,21 +39,6 @@ def user_environment(account, environ):
     )
 
 
-def _as_user(account):
-    if not files.needs_switch(account):
-        return None
-
-    def switch():
-        try:
-            os.setgroups(os.getgrouplist(account.name, account.gid))
-        except OSError:
-            os.setgroups([account.gid])
-        os.setgid(account.gid)
-        os.setuid(account.uid)
-
-    return switch
-
-
 def run_as_user(account, argv, environment, switch=True):
     """``(return code, stdout and stderr)`` of ``argv`` run as ``account`` (with ``switch`` false,
     ``argv`` switches itself, as launchctl asuser and sudo do), its stdin on /dev/null;
@@ -67,7 +52,7 @@ def run_as_user(account, argv, environment, switch=True):
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            preexec_fn=_as_user(account) if switch else None,
+            preexec_fn=files.child_as(account) if switch else None,
             timeout=PROGRAM_TIMEOUT,
             check=False,
         )
