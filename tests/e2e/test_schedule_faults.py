@@ -17,7 +17,6 @@ import json
 import os
 import pathlib
 import plistlib
-import pwd
 import shutil
 import stat
 import subprocess
@@ -34,7 +33,7 @@ from ansible_collections.recro.aws_sso.tests.support.systemd import (
     git_repository,
     shared_directory,
 )
-from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
+from ansible_collections.recro.aws_sso.tests.support.users import assert_a_missing_home_is_refused, throwaway_user
 
 TASK = """
 - hosts: localhost
@@ -173,21 +172,7 @@ def test_what_ansible_pull_would_split_is_refused_before_any_write(
 def test_a_user_whose_home_does_not_exist_is_refused_and_given_none(
     run_playbook, target, stub_pull, tmp_path, platform
 ):
-    shutil.rmtree(str(target.home))
-    name = target.extra_vars.get("user") or pwd.getpwuid(os.geteuid()).pw_name
-    # ansible's own temporary files elsewhere: by default it makes ~/.ansible/tmp, home and all.
-    env = dict(target.env, ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-tmp"))
-
-    completed = run_playbook(TASK, env, dict(target.extra_vars, stub_pull=stub_pull, platform=platform))
-
-    result = completed.saved["result"]
-    assert result.get("failed"), result
-    assert result["msg"] == (
-        "user: {0!r} has no home directory ({1} is not a directory): refused, nothing was created".format(
-            name, target.home
-        )
-    ), result["msg"]
-    assert not target.home.exists()
+    assert_a_missing_home_is_refused(run_playbook, TASK, target, tmp_path, dict(stub_pull=stub_pull, platform=platform))
 
 
 @pytest.mark.parametrize("platform", ["Linux", "Darwin"])

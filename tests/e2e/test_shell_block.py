@@ -13,7 +13,6 @@ import collections
 import json
 import os
 import pathlib
-import pwd
 import shutil
 import signal
 import subprocess
@@ -26,7 +25,11 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as 
 from ansible_collections.recro.aws_sso.tests.support.inotify import after_first_read, on_inotify
 from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.shells import shell_prints
-from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
+from ansible_collections.recro.aws_sso.tests.support.users import (
+    as_user,
+    assert_a_missing_home_is_refused,
+    throwaway_user,
+)
 
 TASK = """
 - hosts: localhost
@@ -233,21 +236,7 @@ def test_what_shadows_the_block_is_found_where_the_shell_reads_it_whatever_the_l
 
 @pytest.mark.parametrize("state", ["present", "absent"])
 def test_a_user_whose_home_does_not_exist_is_refused_and_given_none(run_playbook, target, tmp_path, state):
-    shutil.rmtree(str(target.home))
-    name = target.extra_vars.get("user") or pwd.getpwuid(os.geteuid()).pw_name
-    # ansible's own temporary files elsewhere: by default it makes ~/.ansible/tmp, home and all.
-    env = dict(target.env, ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-tmp"))
-
-    completed = run_playbook(TASK, env, dict(target.extra_vars, state=state))
-
-    result = completed.saved["result"]
-    assert result.get("failed"), result
-    assert result["msg"] == (
-        "user: {0!r} has no home directory ({1} is not a directory): refused, nothing was created".format(
-            name, target.home
-        )
-    ), result["msg"]
-    assert not target.home.exists()
+    assert_a_missing_home_is_refused(run_playbook, TASK, target, tmp_path, dict(state=state))
 
 
 # What botocore takes from a credentials file for a profile: the oracle of the module's report.

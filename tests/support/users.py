@@ -63,3 +63,24 @@ def as_user(user, argv, env=None, timeout=60):
         timeout=timeout,
         check=False,
     ).stdout
+
+
+def assert_a_missing_home_is_refused(run_playbook, playbook, target, tmp_path, variables):
+    """Remove ``target``'s home, run ``playbook`` for it (``target``: ``home``, ``env``,
+    ``extra_vars``, as the e2e tests' targets have them) and assert that the module refused
+    the user, naming the user and the home, and made no home."""
+    shutil.rmtree(str(target.home))
+    name = target.extra_vars.get("user") or pwd.getpwuid(os.geteuid()).pw_name
+    # ansible's own temporary files elsewhere: by default it makes ~/.ansible/tmp, home and all.
+    env = dict(target.env, ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-tmp"))
+
+    completed = run_playbook(playbook, env, dict(target.extra_vars, **variables))
+
+    result = completed.saved["result"]
+    assert result.get("failed"), result
+    assert result["msg"] == (
+        "user: {0!r} has no home directory ({1} is not a directory): refused, nothing was created".format(
+            name, target.home
+        )
+    ), result["msg"]
+    assert not target.home.exists()

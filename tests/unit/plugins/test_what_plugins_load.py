@@ -36,8 +36,13 @@ def loaded_with(name):
 
 def loaded_modules_of(name):
     """Every Python module that loading ``name`` loads."""
+    return run_fresh(LOADED, PACKAGE + name)
+
+
+def run_fresh(script, *arguments):
+    """What ``script`` prints (JSON), run in a new Python that sees only the collection."""
     completed = subprocess.run(
-        [sys.executable, "-c", LOADED, PACKAGE + name],
+        [sys.executable, "-c", script] + list(arguments),
         env={"PYTHONPATH": str(COLLECTIONS)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -111,16 +116,7 @@ WRITTEN = (
 def test_the_editor_is_loaded_only_for_an_edit(text, changed):
     """A run that finds the file as wanted (the common case of every later run) does not
     compile the editor and its proof."""
-    completed = subprocess.run(
-        [sys.executable, "-c", PLANNED, text],
-        env={"PYTHONPATH": str(COLLECTIONS)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    was_changed, loaded = json.loads(completed.stdout)
+    was_changed, loaded = run_fresh(PLANNED, text)
     assert was_changed is changed
     assert (PACKAGE + "module_utils._aws.config_edit" in loaded) is changed
 
