@@ -123,6 +123,7 @@ import os
 import platform as platform_module
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import programs
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advice, desktop
@@ -136,8 +137,8 @@ def find_cli(account, environment):
     path = desktop.find_program("aws", environment)
     if path is None:
         return None
-    output = desktop.run_as_user(account, [path, "--version"], environment)[1]
-    version, major = advice.cli_version(output)
+    done = programs.run(account, [path, "--version"], environment, desktop.PROGRAM_TIMEOUT)
+    version, major = advice.cli_version(done.stdout)
     return dict(path=path, version=version, major=major)
 
 
@@ -153,9 +154,9 @@ def notify_once(module, account, key, title, body, record_path):
         return dict(sent=False, reason=reason, record=record_path)
     if module.check_mode:
         return dict(sent=True, reason=None, record=record_path)
-    code, output = desktop.run_as_user(account, argv, environment, switch=not desktop.switches_itself(argv))
-    if code != 0:
-        return dict(sent=False, reason="{0} failed: {1}".format(os.path.basename(argv[0]), output.strip()[:200]))
+    done = programs.run(account, argv, environment, desktop.PROGRAM_TIMEOUT, switch=not desktop.switches_itself(argv))
+    if done.returncode != 0:
+        return dict(sent=False, reason="{0} failed: {1}".format(os.path.basename(argv[0]), done.stdout.strip()[:200]))
     with user_files.acting_as(account):
         desktop.write_record(record_path, dict(record, **{session: key}))
     return dict(sent=True, reason=None, record=record_path)

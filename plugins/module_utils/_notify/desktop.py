@@ -2,10 +2,10 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Programs run as the user (``aws --version``, ``notify-send``, ``osascript``) and the record
-of what was notified. Root acting for a user runs them with the user's ids, HOME and a PATH of
-the user's usual directories (never the user's shell files), and reads and writes the record
-with the user's ids."""
+"""The environment programs run with as the user (``aws``, ``notify-send``, ``osascript``), how a
+notification reaches the user's desktop, and the record of what was notified. Root acting for a
+user runs them (``_common.programs``) with the user's ids, HOME and a PATH of the user's usual
+directories (never the user's shell files), and reads and writes the record with the user's ids."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, writing
 
@@ -39,30 +38,6 @@ def user_environment(account, environ):
     )
 
 
-def run_as_user(account, argv, environment, switch=True):
-    """``(return code, stdout and stderr)`` of ``argv`` run as ``account`` (with ``switch`` false,
-    ``argv`` switches itself, as launchctl asuser and sudo do), its stdin on /dev/null;
-    ``(None, reason)`` when it could not start or did not end in time."""
-    try:
-        # Not run_command: it runs as the user (preexec_fn) and within a timeout, which run_command has not.
-        completed = subprocess.run(  # pylint: disable=ansible-bad-function
-            argv,
-            env=environment,
-            cwd=account.home if os.path.isdir(account.home) else "/",
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            preexec_fn=files.child_as(account) if switch else None,
-            timeout=PROGRAM_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return None, "{0} did not answer within {1} s".format(argv[0], PROGRAM_TIMEOUT)
-    except OSError as error:
-        return None, "{0}: {1}".format(argv[0], error.strerror or error)
-    return completed.returncode, completed.stdout.decode("utf-8", "replace")
-
-
 def find_program(name, environment):
     """The path of ``name`` on the PATH of ``environment``, or None."""
     return shutil.which(name, path=environment.get("PATH") or os.defpath)
@@ -86,7 +61,7 @@ def session_bus(account, environ):
 def desktop_command(platform, account, environ, title, body):
     """``(argv, environment, reason)``: how to show a notification to ``account``, or
     ``(None, None, reason)`` when there is no desktop to show it on. ``argv`` runs with the user's
-    ids (run_as_user), except root's on macOS, which starts as root and switches itself
+    ids (``_common.programs.run``), except root's on macOS, which starts as root and switches itself
     (:func:`switches_itself`)."""
     environment = user_environment(account, environ)
     if platform == "Darwin":

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import platform as host_platform
 import shutil
-import subprocess
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import programs, writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units
 
 # Seconds systemctl or launchctl may take: a user manager that does not answer must not
@@ -23,24 +22,11 @@ PROGRAM_TIMEOUT = 30
 
 
 def run_as(account, argv, runtime_dir):
-    """``argv`` run with ``account``'s ids; a ``CompletedProcess`` (returncode 124 and a
-    message on stdout when it did not end within :data:`PROGRAM_TIMEOUT`)."""
-    env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
-    try:
-        # Not run_command: it runs as the user (preexec_fn) within a timeout, which run_command cannot.
-        return subprocess.run(  # pylint: disable=ansible-bad-function
-            argv,
-            preexec_fn=user_files.child_as(account),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            universal_newlines=True,
-            timeout=PROGRAM_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(argv, 124, "did not answer within {0} s".format(PROGRAM_TIMEOUT), None)
+    """``argv`` run as ``account`` with its service manager's runtime directory: a
+    ``CompletedProcess`` (:func:`programs.run`; returncode ``programs.TIMED_OUT`` when it did
+    not end within :data:`PROGRAM_TIMEOUT`)."""
+    environment = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
+    return programs.run(account, argv, environment, PROGRAM_TIMEOUT)
 
 
 def runtime_dir_of(account):

@@ -17,9 +17,21 @@ def test_a_program_that_does_not_answer_is_given_up_on_and_named(monkeypatch):
     started = time.monotonic()
     done = activation.run_as(user_files.find_account(), ["sleep", "30"], "")
     assert time.monotonic() - started < 10
-    assert done.returncode == 124 and done.stdout == "did not answer within 0.5 s"
+    assert done.returncode == 124 and done.stdout == "sleep did not answer within 0.5 s"
 
 
 def test_a_program_that_answers_is_run_with_stdin_closed():
     done = activation.run_as(user_files.find_account(), ["cat"], "")
     assert done.returncode == 0 and done.stdout == ""
+
+
+def test_it_runs_with_the_manager_s_runtime_directory_and_the_user_s_home(tmp_path):
+    account = user_files.find_account()
+    done = activation.run_as(account, ["sh", "-c", 'echo "$XDG_RUNTIME_DIR $HOME"'], str(tmp_path))
+    assert done.stdout == "{0} {1}\n".format(tmp_path, account.home)
+
+
+def test_a_manager_program_that_cannot_start_is_a_warning_not_an_exception(tmp_path):
+    done = activation.run_as(user_files.find_account(), [str(tmp_path / "systemctl"), "--user"], "")
+    assert done.returncode != 0
+    assert done.stdout == "{0}: No such file or directory".format(tmp_path / "systemctl")
