@@ -14,17 +14,19 @@ nothing never loads.
 
 from __future__ import annotations
 
-import configparser
 import re
 import shlex
+import sys
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config_lines import split_lines
 
-# The section header botocore's configparser matches, applied to the stripped
-# line. Taken from the running Python, since it differs between versions: up to
-# 3.9 a header holds no "]" (``[]x[]`` is no header there, and ``[profile x] y]``
-# is section ``profile x``); from 3.10 on it runs to the last "]".
-_SECTION_HEADER = configparser.RawConfigParser.SECTCRE
+# The section header botocore's configparser matches (RawConfigParser.SECTCRE),
+# applied to the stripped line. It differs between versions: up to 3.9 a header
+# holds no "]" (``[]x[]`` is no header there, and ``[profile x] y]`` is section
+# ``profile x``); from 3.10 on it runs to the last "]". Written out rather than
+# imported: configparser's import costs every run that only reads a millisecond,
+# and a unit test holds this to the running Python's SECTCRE.
+_SECTION_HEADER = re.compile(r"\[(?P<header>[^]]+)\]" if sys.version_info < (3, 10) else r"\[(?P<header>.+)\]")
 # Headers shlex splits like str.split: printable ASCII, no quotes, no
 # backslash, only space and tab as whitespace.
 _PLAIN_HEADER = re.compile(r"[ \t!#-&(-\[\]-~]*\Z")

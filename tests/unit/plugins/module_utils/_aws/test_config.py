@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+import configparser
+
 import pytest
 from botocore.exceptions import ConfigParseError
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
+    _SECTION_HEADER,
     AwsConfig,
     ConfigFileError,
     botocore_value,
@@ -182,3 +186,41 @@ def test_repeated_defaults_sections_share_keys_as_in_configparser():
 )
 def test_new_lines_take_the_line_ending_of_the_first_line(text, newline):
     assert AwsConfig(text).newline == newline
+
+
+def headers(line):
+    """The header the reader and this Python's configparser each find on ``line`` (None: no header)."""
+    ours = _SECTION_HEADER.match(line)
+    theirs = configparser.RawConfigParser.SECTCRE.match(line)
+    return (ours and ours.group("header")), (theirs and theirs.group("header"))
+
+
+# Where the versions differ: up to 3.9 a header holds no "]", from 3.10 on it runs to the last "]".
+HEADER_LINES = [
+    "[profile a]",
+    "[]x[]",
+    "[profile x] y]",
+    "[profile x]]",
+    "[[profile x]",
+    "[]",
+    "[ ]",
+    "[profile\tx]  ",
+    "[sso-session \u00e9]",
+    "[a\x0bb]",
+    "profile x]",
+    "[profile x",
+]
+
+
+@pytest.mark.parametrize("line", HEADER_LINES)
+def test_section_header_is_the_running_pythons_configparser_rule(line):
+    """The reader's header pattern is written out (a read imports no configparser);
+    it must take exactly what this Python's configparser takes for a header."""
+    ours, theirs = headers(line)
+    assert ours == theirs
+
+
+@given(st.text(alphabet=st.sampled_from("[] \tpx\x0b-\u00e9"), max_size=12))
+def test_section_header_agrees_with_configparser_on_any_line(line):
+    ours, theirs = headers(line)
+    assert ours == theirs
