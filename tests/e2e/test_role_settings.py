@@ -10,10 +10,13 @@ the cache)."""
 from __future__ import annotations
 
 import getpass
+import os
 
 import pytest
 
+from ansible_collections.recro.aws_sso.tests.support.ansible_pull import ansible_pull_the_user_can_run
 from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 ROLE_WITHOUT_FACTS = """
 - name: Onboard from a play that gathers no facts
@@ -221,8 +224,6 @@ ONBOARD_THEN_OFFBOARD = """
 
 
 def test_offboarding_removes_the_schedule_onboarding_installed_whatever_its_variables(aws_servers, run_playbook):
-    import os
-
     run = run_playbook(
         ONBOARD_THEN_OFFBOARD, aws_servers.env, {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"}
     )
@@ -251,3 +252,24 @@ def test_the_users_login_shells_are_started_to_prove_the_export_when_asked(aws_s
         ROLE_WITHOUT_FACTS, dict(aws_servers.env, SHELL="/bin/bash"), dict(settings, recro_sso_verify_shells=False)
     )
     assert quiet.returncode == 0 and quiet.saved["result"]["verified_shells"] == [], quiet.output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acting for a throwaway user needs root")
+def test_offboarding_as_root_for_a_user_removes_the_schedule_onboarding_installed(run_playbook):
+    """As a fleet runs it: root onboards a user with a schedule (the user's files, with the
+    user's ids), then offboards with the role's defaults; the timer is gone."""
+    pull_bin = ansible_pull_the_user_can_run()
+    # Root's own environment, with nothing that points the AWS tools or systemd at root's files.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    with throwaway_user("/bin/bash") as user:
+        settings = {"recro_sso_account_id": "012345678901", "recro_sso_login": "never", "recro_sso_user": user.pw_name}
+        run = run_playbook(ONBOARD_THEN_OFFBOARD, env, settings, interpreter=str(pull_bin / "python"))
+        assert run.returncode == 0, run.output
+        installed = run.saved["onboarded"]["schedule"]["files"]
+        timers = [path for path in installed if path.endswith(".timer")]
+        assert timers and all(path.startswith(user.pw_dir + os.sep) for path in installed), installed
+        assert run.saved["onboarded"]["user"] == user.pw_name
+        assert [path for path in installed if os.path.exists(path)] == []
+        # Only the schedule's files went: the config onboarding wrote for the user stays theirs.
+        config = os.path.join(user.pw_dir, ".aws", "config")
+        assert os.stat(config).st_uid == user.pw_uid
