@@ -35,6 +35,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
 from ansible_collections.recro.aws_sso.tests.interop.venvs import pinned_version
 from ansible_collections.recro.aws_sso.tests.support.login import SAVE, expire_soon, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
+from ansible_collections.recro.aws_sso.tests.support.sso_oidc import aws_cli_login
 
 JS = Path(__file__).with_name('js')
 REPOSITORY = JS.parents[2]
@@ -278,6 +279,36 @@ def test_debian12_go_sdk_cannot_read_an_sso_session_profile_but_refreshes_our_to
     run([go_sdk, 'token', 'recro'], env)
     assert_refreshed_once(login, grants, old)
     assert_others_use_the_refreshed_file(login, run_playbook, grants)
+
+
+def refusal(command, env):
+    """``(return code, stderr)`` of a client that cannot read the profile."""
+    refused = execute(command, env)
+    return refused.returncode, refused.stderr
+
+
+def test_the_clients_that_cannot_read_sso_session_profiles_fail_the_same_on_a_login_the_aws_cli_made(
+    login, run_playbook, python_clients, go_sdk
+):
+    """Their failure is the profile's shape, which `aws configure sso` writes too: the same error on a
+    login of the real AWS CLI (`aws sso login`) as on ours."""
+    env = endpoints_only(login)
+    clients = {
+        'aws-sso-util': [str(python_clients['aws-sso-util'] / 'bin' / 'aws-sso-util'), 'check', '--check-profile', 'p'],
+        'Go SDK': [go_sdk, 'identity', 'p'],
+    }
+    log_in(login, run_playbook)
+    on_ours = dict((name, refusal(command, env)) for name, command in clients.items())
+    for path in login.cache_files():
+        path.unlink()
+
+    cli = aws_cli_login(login.oidc, login.env, 'recro')
+    assert cli.returncode == 0, cli.stderr
+    assert login.token()['accessToken'], 'the AWS CLI left no token'
+    on_the_clis = dict((name, refusal(command, env)) for name, command in clients.items())
+
+    assert on_the_clis == on_ours
+    assert on_ours['aws-sso-util'][0] == 2 and on_ours['Go SDK'][0] == 1, on_ours
 
 
 def test_the_aws_cli_the_tests_run_on_this_machine_is_the_readmes():
