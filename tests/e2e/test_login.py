@@ -27,7 +27,7 @@ import time
 import pytest
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
-from ansible_collections.recro.aws_sso.tests.support.login import CONFIG, Login, expire_soon, login_task
+from ansible_collections.recro.aws_sso.tests.support.login import CONFIG, Login, expire_soon, fake_desktop, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import REMOVE, SsoOidc, aws_cli_login
 from ansible_collections.recro.aws_sso.tests.support.users import as_user, throwaway_user
@@ -185,33 +185,6 @@ def test_the_cli_login_after_ours_reuses_our_registration(login, run_playbook, t
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert login.oidc.count('RegisterClient') == 1, login.oidc.calls
     assert login.oidc.count('StartDeviceAuthorization') == 2
-
-
-BROWSER = """#!{python}
-# The person at the browser: follows the authorize page of the OIDC stand-in to the loopback redirect.
-import os, sys, urllib.request
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
-with open({log!r}, 'a') as log:
-    log.write(sys.argv[1] + '\\n')
-with open({uid_log!r}, 'a') as log:
-    log.write('%d %d\\n' % (os.getuid(), os.geteuid()))
-opener.open(sys.argv[1], timeout=30).read()
-"""
-
-
-def fake_desktop(login, directory, python=None):
-    """A desktop session whose ``xdg-open`` is the test following the URL; it logs the
-    URL (the second value) and the ids it runs with (``directory / 'browser.uid'``)."""
-    bin_dir = directory / 'desktop-bin'
-    bin_dir.mkdir()
-    log = directory / 'browser.log'
-    script = bin_dir / 'xdg-open'
-    python = python or shutil.which('python3') or '/usr/bin/python3'
-    script.write_text(
-        BROWSER.format(python=python, log=str(log), uid_log=str(directory / 'browser.uid')), encoding='utf-8'
-    )
-    script.chmod(0o755)
-    return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH']), log
 
 
 def test_pkce_follows_the_authorize_page_to_the_loopback_redirect(login, run_playbook, tmp_path):

@@ -33,7 +33,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.clients import 
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
 from ansible_collections.recro.aws_sso.tests.interop.venvs import pinned_version
-from ansible_collections.recro.aws_sso.tests.support.login import SAVE, expire_soon, login_task
+from ansible_collections.recro.aws_sso.tests.support.login import SAVE, expire_soon, fake_desktop, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
 from ansible_collections.recro.aws_sso.tests.support.sso_oidc import aws_cli_login
 
@@ -222,6 +222,19 @@ def test_botocore_at_the_minimum_runs_our_login_uses_it_and_refreshes_it(login, 
     assert botocore_identity(login, python)['Account'] == ACCOUNT
     assert_refreshed_once(login, grants, old)
     assert_others_use_the_refreshed_file(login, run_playbook, grants)
+
+
+def test_botocore_at_the_minimum_runs_our_pkce_login(login, run_playbook, python_clients, tmp_path):
+    """The login the minimum exists for: PKCE (authorization code with codeVerifier and redirectUri),
+    through the authorize page of the stand-in to the loopback redirect, on that botocore."""
+    python = str(python_clients['botocore-minimum'] / 'bin' / 'python')
+    env, browser_log = fake_desktop(login, tmp_path)
+    run = run_playbook(login_task(flow='pkce', timeout=60), env, interpreter=python)
+    assert run.returncode == 0, run.output
+    assert run.saved['status'] == 'logged_in' and run.saved['flow'] == 'pkce', run.saved
+    assert browser_log.read_text(encoding='utf-8').startswith(login.oidc.url + '/authorize?')
+    assert login.oidc.grants() == ['authorization_code']
+    assert botocore_identity(login, python)['Account'] == ACCOUNT
 
 
 def test_botocore_below_the_minimum_is_refused_naming_the_minimum(login, run_playbook, python_clients):

@@ -1,12 +1,15 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A login with ``aws_sso_login`` for tests: profile ``p`` of session ``recro``, the playbook that logs in,
-and the token's expiry moved (``tests/e2e/test_login.py``, ``tests/interop``)."""
+and the token's expiry moved, and a desktop whose browser is the test (``tests/e2e/test_login.py``,
+``tests/interop``)."""
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
+import shutil
 
 from .aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
 
@@ -78,3 +81,30 @@ def expire_soon(login, seconds):
     token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
     login.token_file.write_text(json.dumps(token), encoding='utf-8')
     return token
+
+
+BROWSER = """#!{python}
+# The person at the browser: follows the authorize page of the OIDC stand-in to the loopback redirect.
+import os, sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
+with open({log!r}, 'a') as log:
+    log.write(sys.argv[1] + '\\n')
+with open({uid_log!r}, 'a') as log:
+    log.write('%d %d\\n' % (os.getuid(), os.geteuid()))
+opener.open(sys.argv[1], timeout=30).read()
+"""
+
+
+def fake_desktop(login, directory, python=None):
+    """A desktop session whose ``xdg-open`` is the test following the URL; it logs the
+    URL (the second value) and the ids it runs with (``directory / 'browser.uid'``)."""
+    bin_dir = directory / 'desktop-bin'
+    bin_dir.mkdir()
+    log = directory / 'browser.log'
+    script = bin_dir / 'xdg-open'
+    python = python or shutil.which('python3') or '/usr/bin/python3'
+    script.write_text(
+        BROWSER.format(python=python, log=str(log), uid_log=str(directory / 'browser.uid')), encoding='utf-8'
+    )
+    script.chmod(0o755)
+    return dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH']), log
