@@ -11,9 +11,14 @@ short_description: The next step of an SSO login that only a browser can renew, 
 version_added: 0.2.0
 description:
   - Works out the one command that logs O(user) in to O(sso_session) again on this host, C(aws sso login --sso-session
-    NAME) where an AWS CLI v2 is on the user's PATH (C(aws --version), run as the user), otherwise the collection's own
-    login (C(make onboard), or C(ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)), naming an AWS CLI
-    v1 as the reason.
+    NAME) where an AWS CLI v2 is on the user's PATH, otherwise the collection's own login (C(make onboard), or
+    C(ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)), naming an AWS CLI v1 as the reason.
+  - The CLI's version is learned as the user, with the user's environment. Where C(aws) (its symlinks resolved) is a
+    Python script that imports the C(awscli) package and whose C(#!) line names a Python interpreter
+    (C(/path/to/python3) or C(/usr/bin/env python3), found on the same PATH), that interpreter is asked for
+    C(awscli.__version__), the number C(aws --version) prints, without starting the whole CLI (pip's and Debian's CLI
+    v1 and v2, Homebrew's, one built from source). Anything else (the official installer's binary, a shell wrapper such
+    as a pyenv shim, an interpreter that does not answer with a version) is asked C(aws --version).
   - Reads the session's token in the SSO cache as the user (never returning it). A login that is not usable must be
     renewed in a browser; a usable one whose refreshing ends within O(warning_window) seconds (the client
     registration's C(registrationExpiresAt) bounds refreshes) is warned about.
@@ -60,7 +65,7 @@ attributes:
     support: full
     details: One notification per expiry; a second run for the same expiry notifies nobody.
 notes:
-  - Every program it runs (C(aws --version), C(notify-send), C(osascript)) gets 10 seconds.
+  - Every program it runs (the CLI's interpreter, C(aws --version), C(notify-send), C(osascript)) gets 10 seconds.
 seealso:
   - module: recro.aws_sso.aws_sso_login
   - module: recro.aws_sso.aws_sso_session_info
@@ -127,19 +132,10 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common import progr
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advice, desktop
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify import cli as aws_cli
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule.units import Layout
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import token as sso_token
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
-
-
-def find_cli(account, environment):
-    """``{path, version, major}`` of the ``aws`` on the user's PATH, as it answers ``--version``."""
-    path = desktop.find_program("aws", environment)
-    if path is None:
-        return None
-    done = programs.run(account, [path, "--version"], environment, desktop.PROGRAM_TIMEOUT)
-    version, major = advice.cli_version(done.stdout)
-    return dict(path=path, version=version, major=major)
 
 
 def notify_once(module, account, key, title, body, record_path):
@@ -180,7 +176,7 @@ def main():
         session = check_session_name("sso_session", params["sso_session"])
         window = check_seconds("warning_window", params["warning_window"])
         environment = desktop.user_environment(account, os.environ)
-        cli = find_cli(account, environment)
+        cli = aws_cli.find_cli(account, environment)
         command, reason = advice.next_step(session, cli)
         now = datetime.datetime.now(datetime.timezone.utc)
         with user_files.acting_as(account):

@@ -7,8 +7,10 @@ drift playbook, as the user, with no terminal), against the stand-in sso-oidc se
 STS; the next step on hosts with an AWS CLI v1 or none; and ``make onboard`` at a terminal.
 
 The desktop is a session bus socket in the user's XDG_RUNTIME_DIR and a stand-in ``notify-send``
-on PATH that records its arguments; the AWS CLI is the machine's v2, a stand-in answering as v1
-does, or none (PATH holds the system's programs without ``aws``)."""
+on PATH that records its arguments; the AWS CLI is the machine's v2 (itself, or under an entry
+point that records being run, to prove its version is asked of its interpreter), a stand-in v1 (a
+shell script answering as v1 does, or an entry point of a stand-in awscli 1.x), or none (PATH holds
+the system's programs without ``aws``)."""
 
 from __future__ import annotations
 
@@ -41,9 +43,50 @@ record = dict(argv=sys.argv[2:], uid=os.getuid(), bus=os.environ.get("DBUS_SESSI
 open(sys.argv[1], "a").write(json.dumps(record) + "\\n")' {record} "$@"
 """
 AWS_V1 = """#!/bin/sh
-# What `aws --version` of the AWS CLI v1 (pip install awscli) prints, on stderr.
+# What `aws --version` of the AWS CLI v1 (pip install awscli) prints, on stderr; each run recorded.
+echo ran >> {record}
 echo "aws-cli/1.46.3 Python/3.11.7 Linux/6.1.0 botocore/1.43.0" >&2
 """
+# The machine's AWS CLI v2 (Debian's, a Python script), whose version the module asks its interpreter.
+DEBIAN_AWS = Path("/usr/bin/aws")
+# An awscli entry point as pip and Debian write it, under {shebang}, that records each run of it.
+AWS_ENTRY_POINT = """{shebang}
+import sys
+open({record!r}, "a").write("ran\\n")
+import awscli.clidriver
+sys.exit(awscli.clidriver.main())
+"""
+# A stand-in awscli package v1 for that entry point: its version, and what its aws --version prints.
+AWSCLI_V1 = {
+    "__init__.py": "__version__ = '1.46.3'\n",
+    "clidriver.py": (
+        "import sys\nfrom awscli import __version__\n\n\ndef main():\n"
+        "    sys.stderr.write('aws-cli/%s Python/3.11.7 Linux/6.1.0 botocore/1.43.0\\n' % __version__)\n"
+        "    return 0\n"
+    ),
+}
+
+
+def write_cli(directory, kind, record):
+    """The ``aws`` of ``kind`` in ``directory``, recording each run of it in ``record``: ``v2``
+    Debian's itself; ``v2-recording`` an entry point of Debian's awscli under its interpreter;
+    ``v1`` a shell script answering as the CLI v1; ``v1-python`` an entry point of a stand-in
+    awscli 1.46.3 beside it (which the interpreter imports first, before the machine's v2)."""
+    aws = directory / "aws"
+    if kind == "v2":
+        aws.symlink_to(DEBIAN_AWS)
+        return
+    if kind == "v1":
+        Laptop.write_program(aws, AWS_V1.format(record=shlex.quote(str(record))))
+        return
+    shebang = DEBIAN_AWS.read_text(encoding="utf-8").splitlines()[0]
+    Laptop.write_program(aws, AWS_ENTRY_POINT.format(shebang=shebang, record=str(record)))
+    if kind == "v1-python":
+        (directory / "awscli").mkdir()
+        for name, text in AWSCLI_V1.items():
+            (directory / "awscli" / name).write_text(text, encoding="utf-8")
+
+
 OWN_LOGIN = "make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)"
 
 
@@ -65,10 +108,9 @@ class Laptop:
             if entry.name != "aws":
                 (system / entry.name).symlink_to(entry.path)
         path = [str(Path(sys.executable).parent), str(stand_ins), str(system)]
-        if cli == "v1":
-            self.write_program(stand_ins / "aws", AWS_V1)
-        elif cli == "v2":
-            (stand_ins / "aws").symlink_to("/usr/bin/aws")
+        self.cli_runs_file = workdir / "aws-runs"
+        if cli is not None:
+            write_cli(stand_ins, cli, self.cli_runs_file)
         # A short directory: a socket's path has at most 107 bytes.
         self.runtime = Path(tempfile.mkdtemp(prefix="run-"))
         self.bus = None
@@ -89,6 +131,10 @@ class Laptop:
     def write_program(path, text):
         path.write_text(text, encoding="utf-8")
         path.chmod(0o755)
+
+    def cli_runs(self):
+        """How many times the stand-in aws ran (Debian's own records nothing)."""
+        return self.cli_runs_file.read_text(encoding="utf-8").count("ran") if self.cli_runs_file.exists() else 0
 
     def notifications(self):
         if not self.notifications_file.exists():
@@ -237,29 +283,38 @@ def test_the_timer_warns_before_refreshing_ends(aws_servers, oidc, laptop, run_p
     assert oidc.count("StartDeviceAuthorization") == 0 and oidc.count("CreateToken") == 0
 
 
+V1_NEXT_STEP = (
+    "Next: {0} (the AWS CLI on your PATH ({{stand_ins}}/aws) is version 1.46.3, which has no `aws sso login`), "
+    "then run this again".format(OWN_LOGIN)
+)
+
+
 @pytest.mark.parametrize(
-    "laptop, next_step",
+    "laptop, next_step, cli_runs",
     [
-        ({"cli": "v2", "desktop": False}, "Next: aws sso login --sso-session recro, then run this again"),
-        (
-            {"cli": "v1", "desktop": False},
-            "Next: {0} (the AWS CLI on your PATH ({{stand_ins}}/aws) is version 1.46.3, which has no `aws sso login`), "
-            "then run this again".format(OWN_LOGIN),
-        ),
+        ({"cli": "v2", "desktop": False}, "Next: aws sso login --sso-session recro, then run this again", 0),
+        # Debian's CLI v2 under a recording entry point: its version is asked of its interpreter, aws never runs.
+        ({"cli": "v2-recording", "desktop": False}, "Next: aws sso login --sso-session recro, then run this again", 0),
+        # A shell script is asked aws --version: 1.46.3 is only in what it prints.
+        ({"cli": "v1", "desktop": False}, V1_NEXT_STEP, 1),
+        ({"cli": "v1-python", "desktop": False}, V1_NEXT_STEP, 0),
         (
             {"cli": None, "desktop": False},
             "Next: {0} (there is no AWS CLI (aws) on your PATH), then run this again".format(OWN_LOGIN),
+            0,
         ),
     ],
     indirect=["laptop"],
+    ids=["v2", "v2-recording", "v1-shell", "v1-python", "no-cli"],
 )
-def test_the_next_step_works_on_the_host(aws_servers, oidc, laptop, run_playbook, next_step):
+def test_the_next_step_works_on_the_host(aws_servers, oidc, laptop, run_playbook, next_step, cli_runs):
     # An onboarding that nobody watches (no terminal): no login started; the summary says what to run.
     run = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111"))
     assert run.returncode == 0, run.output
     assert oidc.count("StartDeviceAuthorization") == 0
     summary = "\n".join(run.saved["summary"])
     assert next_step.replace("{stand_ins}", str(laptop.workdir / "stand-ins")) in summary, summary
+    assert laptop.cli_runs() == cli_runs
     # Without a desktop, the summary says the person was not told there.
     assert "Notification: not shown (no desktop session (no session bus for uid {0}))".format(os.getuid()) in summary
     if OWN_LOGIN in next_step:
@@ -323,14 +378,15 @@ NOTIFY_AS_ROOT = """
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root acting for a throwaway user needs root")
-def test_root_acting_for_a_user_reads_and_runs_everything_as_that_user(aws_servers, run_playbook):
+@pytest.mark.parametrize("cli, cli_runs", [("v1", 1), ("v1-python", 0), ("v2-recording", 0)])
+def test_root_acting_for_a_user_reads_and_runs_everything_as_that_user(aws_servers, run_playbook, cli, cli_runs):
     with throwaway_user() as user:
         home = Path(user.pw_dir)
         write_token_cache(home, "expired-token", expired=True, refreshable=False)
         tools = home / ".local" / "bin"
         tools.mkdir(parents=True)
         record = home / "notifications.jsonl"
-        Laptop.write_program(tools / "aws", AWS_V1)
+        write_cli(tools, cli, home / "aws-runs")
         Laptop.write_program(tools / "notify-send", NOTIFY_SEND.format(python="/usr/bin/python3", record=record))
         subprocess.run(["chown", "-R", "{0}:{1}".format(user.pw_uid, user.pw_gid), str(home)], check=True)
         runtime = Path("/run/user/{0}".format(user.pw_uid))
@@ -345,11 +401,18 @@ def test_root_acting_for_a_user_reads_and_runs_everything_as_that_user(aws_serve
             shutil.rmtree(str(runtime), ignore_errors=True)
         assert run.returncode == 0, run.output
         first, second = run.saved["first"], run.saved["second"]
-        # The user's PATH (~/.local/bin first), not root's: the CLI v1 there is the reason.
-        assert first["next_step"] == OWN_LOGIN
-        assert first["reason"] == (
-            "the AWS CLI on your PATH ({0}/aws) is version 1.46.3, which has no `aws sso login`".format(tools)
-        )
+        # The user's PATH (~/.local/bin first), not root's: the CLI there decides the next step.
+        if cli == "v2-recording":
+            assert (first["next_step"], first["reason"]) == ("aws sso login --sso-session recro", None)
+            assert first["cli"] == dict(path=str(tools / "aws"), version="2.9.19", major=2)
+        else:
+            assert first["next_step"] == OWN_LOGIN
+            assert first["reason"] == (
+                "the AWS CLI on your PATH ({0}/aws) is version 1.46.3, which has no `aws sso login`".format(tools)
+            )
+        # Two tasks, each asking once: aws itself runs only where it is no awscli entry point.
+        runs = home / "aws-runs"
+        assert (runs.read_text(encoding="utf-8").count("ran") if runs.exists() else 0) == 2 * cli_runs
         assert first["changed"] is True and second["changed"] is False
         assert second["notification"]["reason"] == "already told for this expiry"
         notifications = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]

@@ -9,26 +9,14 @@ notification per expiry. Pure logic and the standard library."""
 from __future__ import annotations
 
 import datetime
-import re
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 # The collection's own login, for a host without an AWS CLI v2: make onboard in a checkout of the
 # collection, or the playbook it runs.
 OWN_LOGIN = "make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)"
-# "aws-cli/2.9.19 Python/3.11.2 Linux/6.1 ..." (v1 prints it on stderr, v2 on stdout).
-_VERSION = re.compile(r"aws-cli/(?P<version>(?P<major>\d+)(?:\.\d+)*)")
 _UTC = datetime.timezone.utc
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def cli_version(output):
-    """``(version, major)`` of the AWS CLI from what ``aws --version`` printed; ``(None, None)``
-    when it is not the AWS CLI's answer."""
-    match = _VERSION.search(output or "")
-    if not match:
-        return None, None
-    return match.group("version"), int(match.group("major"))
 
 
 def next_step(session_name, cli):

@@ -18,19 +18,6 @@ NOW = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
 DAY = 86400
 
 
-@pytest.mark.parametrize(
-    "output, expected",
-    [
-        ("aws-cli/2.9.19 Python/3.11.2 Linux/6.1.0 source/x86_64.debian.12 prompt/off\n", ("2.9.19", 2)),
-        ("aws-cli/1.46.3 Python/3.11.7 Linux/6.1.0 botocore/1.43.0\n", ("1.46.3", 1)),
-        ("pyenv: aws: command not found\n", (None, None)),
-        ("", (None, None)),
-    ],
-)
-def test_the_cli_version_from_what_aws_version_prints(output, expected):
-    assert advice.cli_version(output) == expected
-
-
 def test_a_cli_v2_is_told_to_log_in_with_aws_sso_login():
     cli = dict(path="/usr/bin/aws", version="2.9.19", major=2)
     assert advice.next_step("recro", cli) == ("aws sso login --sso-session recro", None)
