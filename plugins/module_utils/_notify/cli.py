@@ -14,7 +14,6 @@ answer with a version) is asked ``aws --version``. Standard library only."""
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import stat
@@ -119,10 +118,8 @@ def read_head(path, limit=HEAD_LIMIT):
     Opened non-blocking and checked once open, so a FIFO or device cannot make it hang."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as error:
-        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP):
-            return None
-        raise
+    except OSError:  # missing, unreadable: aws --version is asked instead
+        return None
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
@@ -135,14 +132,14 @@ def find_cli(account, environment):
     """``{path, version, major}`` of the ``aws`` on the PATH of ``environment`` (version and major
     None when it does not answer as the AWS CLI does), or None without one; every look and every
     program with ``account``'s ids (root acting for a user follows none of the user's links)."""
-    path = desktop.find_program("aws", environment)
-    if path is None:
-        return None
 
     def which(name):
         return desktop.find_program(name, environment)
 
     with files.acting_as(account):
+        path = which("aws")
+        if path is None:
+            return None
         script = os.path.realpath(path)
         question = version_question(script, read_head(script) or b"", which)
     version, major = None, None
