@@ -164,11 +164,11 @@ def acting_as(account):
         os.setgroups(saved_groups)
 
 
-def read_bytes(path):
-    """The content of ``path``, or ``None`` when it does not exist. Refuses
-    (:class:`FileRefused`) anything but a regular file after symlinks: stat
-    first, then open non-blocking and check the opened file again (the path
-    may have changed in between), so a FIFO or device cannot make it hang."""
+def read_bytes(path, limit=None):
+    """The content of ``path`` (at most ``limit`` bytes from its start), or ``None`` when it
+    does not exist. Refuses (:class:`FileRefused`) anything but a regular file after symlinks:
+    stat first, then open non-blocking and check the opened file again (the path may have
+    changed in between), so a FIFO or device cannot make it hang."""
     if check_regular(path) is None:
         return None
     try:
@@ -181,12 +181,14 @@ def read_bytes(path):
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise FileRefused(path, file_kind(mode))
-        chunks = []
-        while True:
-            chunk = os.read(descriptor, 1 << 16)
+        chunks, left = [], limit
+        while left is None or left > 0:
+            chunk = os.read(descriptor, 1 << 16 if left is None else min(left, 1 << 16))
             if not chunk:
-                return b"".join(chunks)
+                break
             chunks.append(chunk)
+            left = None if left is None else left - len(chunk)
+        return b"".join(chunks)
     finally:
         os.close(descriptor)
 

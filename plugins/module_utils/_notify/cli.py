@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, programs
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileRefused
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import desktop
 
 # Enough for the shebang and the imports of the entry points pip, Debian and the CLI's own
@@ -114,18 +114,12 @@ def answered_version(output):
 
 
 def read_head(path, limit=HEAD_LIMIT):
-    """At most ``limit`` bytes from the start of ``path`` when it is a regular file, else None.
-    Opened non-blocking and checked once open, so a FIFO or device cannot make it hang."""
+    """At most ``limit`` bytes from the start of ``path`` when it is a regular file, else None
+    (missing, unreadable, or not a regular file: aws --version is asked instead)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError:  # missing, unreadable: aws --version is asked instead
+        return files.read_bytes(path, limit)
+    except (FileRefused, OSError):
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
-        return os.read(descriptor, limit)
-    finally:
-        os.close(descriptor)
 
 
 def find_cli(account, environment):

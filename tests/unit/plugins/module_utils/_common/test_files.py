@@ -381,3 +381,11 @@ def test_check_replaceable_refuses_a_directory_it_cannot_write(shared_tmp_path):
                 writing.check_replaceable(str(locked / "file"))
     finally:
         os.chmod(str(locked), 0o700)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 4096, (1 << 16) + 3, None])
+def test_a_read_with_a_limit_returns_at_most_that_many_bytes_from_the_start(tmp_path, limit):
+    content = bytes(range(256)) * 1024  # 256 KiB, several reads
+    path = tmp_path / "big"
+    path.write_bytes(content)
+    assert user_files.read_bytes(str(path), limit) == (content if limit is None else content[:limit])
