@@ -15,6 +15,7 @@ import datetime
 import json
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import in_backticks
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
@@ -666,7 +667,9 @@ def _login_lines(res, parts):
     if not login:
         return []
     # The login's message names the AWS CLI's command; on a host without a CLI v2, the one that works.
-    message = (login.get("message") or "").replace(login_command(res.get("session")), _next_command(res))
+    message = (login.get("message") or "").replace(
+        in_backticks(login_command(res.get("session"))), in_backticks(_next_command(res))
+    )
     if not message:
         # A login state without its sentence still says whether it can be used.
         message = "usable" if login.get("usable") else "not usable"

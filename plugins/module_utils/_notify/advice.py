@@ -14,9 +14,18 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import 
 
 # The collection's own login, for a host without an AWS CLI v2: make onboard in a checkout of the
 # collection, or the playbook it runs.
-OWN_LOGIN = "make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always)"
+_OWN_LOGIN_COMMANDS = ("make onboard", "ansible-playbook playbooks/onboard.yml -e recro_sso_login=always")
+OWN_LOGIN = "{0} (or: {1})".format(*_OWN_LOGIN_COMMANDS)
 _UTC = datetime.timezone.utc
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def in_backticks(command):
+    """``command`` (a next_step() command) for a sentence, each command in backticks: the own
+    login's two commands each, never "(or: ...)" inside a command."""
+    if command == OWN_LOGIN:
+        return "`{0}` (or: `{1}`)".format(*_OWN_LOGIN_COMMANDS)
+    return "`{0}`".format(command)
 
 
 def next_step(session_name, cli):

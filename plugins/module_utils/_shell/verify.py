@@ -11,12 +11,9 @@ reported as printing, never with what it printed (it may be a secret)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import programs
 
 # How each shell starts as a person's login terminal does, without a terminal.
 LOGIN_FLAGS = {"bash": "-lic", "zsh": "-lic", "fish": "-lc"}
@@ -42,14 +39,14 @@ def environment_for(account, shell_path):
 
 
 def parse(output):
-    """``(printed, variables)`` from a run's output: whether the shell printed anything
+    """``(printed, variables)`` from a run's output (text): whether the shell printed anything
     before the mark, and its AWS_* variables (values only for :data:`SHOWN`)."""
-    before, found, after = output.partition(("\n" + _MARK + "\n").encode())
+    before, found, after = output.partition("\n" + _MARK + "\n")
     if not found:
         return bool(output.strip()), None
     variables = {}
-    for entry in after.split(b"\0"):
-        name, _equals, value = entry.decode("utf-8", "replace").partition("=")
+    for entry in after.split("\0"):
+        name, _equals, value = entry.partition("=")
         if name.startswith("AWS_"):
             variables[name] = value if name in SHOWN else None
     return bool(before.strip()), variables
@@ -63,25 +60,12 @@ def verify_shell(account, shell, timeout=DEFAULT_TIMEOUT):
     path = shutil.which(shell)
     if path is None:
         return report
-    # Not run_command: the shell runs as the user (preexec_fn) and is killed after a timeout.
-    process = subprocess.Popen(  # pylint: disable=ansible-bad-function,consider-using-with
-        [path, LOGIN_FLAGS[shell], _SCRIPT],
-        env=environment_for(account, path),
-        cwd=account.home,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=user_files.child_as(account),
-        start_new_session=True,  # no controlling terminal; the whole group is killed on timeout
-    )
-    try:
-        output = process.communicate(timeout=timeout)[0]
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+    completed = programs.run(account, [path, LOGIN_FLAGS[shell], _SCRIPT], environment_for(account, path), timeout)
+    printed, variables = parse(completed.stdout)
+    if completed.returncode == programs.TIMED_OUT and variables is None:
+        # Stopped with everything it started; what it printed is not kept (it may be a secret).
         report["status"] = "timed out"
         return report
-    printed, variables = parse(output)
     report["printed"] = printed
     if variables is None:
         report["status"] = "failed"

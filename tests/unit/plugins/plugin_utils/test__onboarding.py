@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import OWN_LOGIN
 from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
     default_profile_exists,
     drift_mode,
@@ -953,6 +954,19 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
             dict(login=VALID, discover=False, identity=dict(changed=False)),
             [IN_PLACE, NO_SHELL, "Login: logged in."],
             id="an-identity-without-arn-or-message",
+        ),
+        pytest.param(
+            dict(login=EXPIRED, discover=False, next_step=dict(NOTIFIED, next_step=OWN_LOGIN)),
+            [
+                IN_PLACE,
+                NO_SHELL,
+                "Login: the login to sso-session recro expired: run `make onboard` (or: `ansible-playbook "
+                "playbooks/onboard.yml -e recro_sso_login=always`).",
+                "Notification: shown on the desktop of alice.",
+                "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) (this "
+                "host's AWS CLI is v1), then run this again.",
+            ],
+            id="the-collections-own-login-each-command-in-backticks",
         ),
         pytest.param(
             dict(login=VALID, discover=False, identity=dict(account="1", msg="no arn")),

@@ -10,20 +10,20 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._shell import verify
 
 
 def output(printed, variables):
-    return printed + b"\n--recro-aws-sso-environment--\n" + b"\0".join(variables) + b"\0"
+    return printed + "\n--recro-aws-sso-environment--\n" + "\0".join(variables) + "\0"
 
 
 def test_only_names_and_the_profile_values_are_kept():
     printed, variables = verify.parse(
-        output(b"motd\n", [b"HOME=/h", b"AWS_PROFILE=dev", b"AWS_SECRET_ACCESS_KEY=s3cr3t", b"AWS_X=a=b"])
+        output("motd\n", ["HOME=/h", "AWS_PROFILE=dev", "AWS_SECRET_ACCESS_KEY=s3cr3t", "AWS_X=a=b"])
     )
     assert printed is True
     assert variables == {"AWS_PROFILE": "dev", "AWS_SECRET_ACCESS_KEY": None, "AWS_X": None}
 
 
 def test_a_shell_that_ended_early_or_printed_nothing():
-    assert verify.parse(b"bash: syntax error\n") == (True, None)
-    assert verify.parse(output(b"", [b"AWS_DEFAULT_PROFILE=dev"])) == (False, {"AWS_DEFAULT_PROFILE": "dev"})
+    assert verify.parse("bash: syntax error\n") == (True, None)
+    assert verify.parse(output("", ["AWS_DEFAULT_PROFILE=dev"])) == (False, {"AWS_DEFAULT_PROFILE": "dev"})
 
 
 def test_verdicts():
