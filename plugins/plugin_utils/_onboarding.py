@@ -263,8 +263,9 @@ def steps(plan, config, now=None):
     or a refresh; a PKCE login is only the waiting task's), ``refresh_only``, ``force_device``,
     ``wait_pkce`` (the waiting task runs for a PKCE login; a pending device code also makes it run),
     ``force_pkce``, ``write_again`` (a login made here lets the config write list the accounts it
-    could not), ``default_profile_exists``, ``verify_identity``, ``after_the_shell`` (the include of the
-    schedule, the identity and the next step has something to do), ``follow_up`` (the next-step task runs: the login is not usable, or
+    could not), ``default_profile_exists``, ``verify_identity``, ``after_the_shell`` (the task files
+    included after the shell blocks, in order: ``schedule`` with a schedule setting, ``identity`` with
+    ``verify_identity``, ``next-step`` with ``follow_up``), ``follow_up`` (the next-step task runs: the login is not usable, or
     a scheduled run may have to warn before the login ends, or the login's ``refresh_until`` is within
     the plan's ``warning_window``; never with V(never) or when only reporting). ``now``: an aware
     datetime, default the current time."""
@@ -293,7 +294,12 @@ def steps(plan, config, now=None):
         write_again=bool(plan.get("discover")) and usable and discovery.get("status") == "not_logged_in",
         default_profile_exists=exists,
         verify_identity=verify,
-        after_the_shell=bool(plan.get("schedule")) or verify or follow_up,
+        # Only the parts with something to do: a host pays for no skipped task of the others.
+        after_the_shell=[
+            part
+            for part, needed in (("schedule", plan.get("schedule")), ("identity", verify), ("next-step", follow_up))
+            if needed
+        ],
         follow_up=follow_up,
     )
 

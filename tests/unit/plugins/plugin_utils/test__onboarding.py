@@ -602,8 +602,9 @@ def test_the_default_profile_and_the_identity_check(config, check_only, exists, 
     decided = steps(plan, config)
     assert decided["default_profile_exists"] is exists is default_profile_exists("recrocog-admin", config)
     assert decided["verify_identity"] is verify
-    # The include after the shell: the identity, or the next step of a login that is not usable.
-    assert decided["after_the_shell"] is (verify or not config.get("login", {}).get("usable", False))
+    # The parts included after the shell: the identity, and the next step of a login that is not usable.
+    usable = config.get("login", {}).get("usable", False)
+    assert decided["after_the_shell"] == (["identity"] if verify else []) + ([] if usable else ["next-step"])
     assert decided["follow_up"] is not config.get("login", {}).get("usable", False)
     # The result and summary read the same rule.
     assert result(parts(config=config))["default_profile_exists"] is exists
