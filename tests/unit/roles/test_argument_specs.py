@@ -82,10 +82,12 @@ def test_tasks_use_only_documented_variables(options):
 
 
 def _set_in(tasks):
-    """The variables a list of tasks sets: register, set_fact, vars (in blocks too)."""
+    """The variables a list of tasks sets: register, set_fact, vars, a loop's variable (in blocks too)."""
     names = set()
     for task in tasks or []:
         names.update((task.get("vars") or {}).keys())
+        if (task.get("loop_control") or {}).get("loop_var"):
+            names.add(task["loop_control"]["loop_var"])
         if task.get("register"):
             names.add(task["register"])
         names.update((task.get("ansible.builtin.set_fact") or {}).keys())
