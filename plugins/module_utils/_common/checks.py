@@ -67,9 +67,10 @@ def check_region(parameter, value):
     return value
 
 
-# One clause of a symbolic mode, by the rules M(ansible.builtin.file) applies: who (empty
-# meaning everyone), then any number of operators each with its permissions.
-_SYMBOLIC_MODE_CLAUSE = re.compile(r"[ugoa]*(?:[-+=][rwxXstugo]*)*\Z")
+# One clause of a symbolic mode, by the rules M(ansible.builtin.file) applies: who (empty or
+# 'a' alone meaning everyone; 'a' mixed with u, g or o is refused), then any number of
+# operators each with its permissions.
+_SYMBOLIC_MODE_CLAUSE = re.compile(r"(?:a|[ugo]*)(?:[-+=][rwxXstugo]*)*\Z")
 
 
 def check_file_mode(parameter, value):

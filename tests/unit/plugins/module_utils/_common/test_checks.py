@@ -11,6 +11,8 @@ import stat
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import checks
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
@@ -35,6 +37,10 @@ MODES = [
     "u=rw go=",
     "0o600",
     "+",
+    "ua=rw",
+    "u=rw,au=r",
+    "aa=r",
+    "ag-w",
 ]
 _PROBE = os.stat_result((stat.S_IFREG | 0o600, 0, 0, 1, 0, 0, 0, 0, 0, 0))
 
@@ -61,6 +67,15 @@ def test_a_text_mode_is_accepted_exactly_when_ansible_accepts_it(mode):
         with pytest.raises(ParameterError) as refused:
             checks.check_file_mode("mode", mode)
         assert str(refused.value).startswith("mode: {0!r} is neither an octal mode".format(mode))
+
+
+@given(st.text(alphabet="ugoa=+-rwxXst,z ", max_size=12))
+def test_any_symbolic_mode_is_accepted_exactly_when_ansible_accepts_it(mode):
+    if ansible_accepts(mode):
+        assert checks.check_file_mode("mode", mode) == mode
+    else:
+        with pytest.raises(ParameterError):
+            checks.check_file_mode("mode", mode)
 
 
 @pytest.mark.parametrize(
