@@ -20,10 +20,11 @@ description:
     keys case-insensitively. In a managed profile, C(sso_start_url), C(sso_region) and C(sso_registration_scopes) left
     from the legacy format are removed, since botocore rejects a profile whose keys contradict its session. Comment
     lines between such a key and the indented lines that continue its value are kept.
-  - Every profile inherits the keys of C([DEFAULT]) (configparser's defaults; several C([DEFAULT]) sections are merged,
-    as botocore reads them). A C(sso_start_url), C(sso_region) or C(sso_registration_scopes) there that differs from
-    the session of the managed profiles makes botocore and the AWS CLI refuse those profiles, so the task fails naming
-    the file and the line of that key, and writes nothing.
+  - Every profile and every C([sso-session]) inherits the keys of C([DEFAULT]) (configparser's defaults; several
+    C([DEFAULT]) sections are merged, as botocore reads them). botocore merges a session into each profile that names
+    it and refuses a key the two read differently (a C(region) in C([DEFAULT]) the profile sets otherwise, an
+    C(output) added to the session by hand, a C(sso_start_url) in C([DEFAULT])), so the AWS CLI would refuse the
+    profile: the task fails naming the file and the line of that key, and writes nothing.
   - A file botocore cannot read (a duplicate section or key, text before the first section header) or reads
     ambiguously (C([default]) and C([profile default]) both present) is refused with the line at fault, and not written.
   - The file is replaced atomically (a temporary file in the same directory, then a rename), through a symlink to its

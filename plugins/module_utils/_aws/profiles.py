@@ -432,8 +432,7 @@ def apply_request(config, request):
             section = result(SSO_SESSION, session_name)
             if section is not None:
                 sessions[session_name] = section.values()
-                if request.profiles:
-                    _inherited_session_keys(config, session_name, sessions[session_name])
+                _consistent_with_session(config, session_name, sessions[session_name], profiles)
             else:
                 warnings.append(
                     "profiles use sso_session {0!r}, but there is no [sso-session {0}] stanza: "
@@ -458,23 +457,41 @@ def _remove_unused_session(config, plan, session_name):
     return []
 
 
-def _inherited_session_keys(config, session_name, session_values):
-    """Refuse [DEFAULT] keys that every profile inherits and botocore finds
-    inconsistent with the session the profiles use."""
+def _consistent_with_session(config, session_name, session_values, profiles):
+    """Refuse a profile that botocore would refuse: it merges ``[sso-session NAME]`` into
+    each profile that names it and raises InvalidConfigError for a key the two read
+    differently, each with the keys of ``[DEFAULT]`` (configparser gives them to every
+    section). ``session_values`` and ``profiles`` (name to values) are as written; the
+    line named is the one in the file as it is, which the request does not write."""
     defaults = [section for section in config.sections if section.header == _DEFAULTS]
-    if not defaults:
-        return
-    keys = defaults[0].keys  # shared by every [DEFAULT] section
-    for key in SESSION_KEYS:
-        if key not in keys or key not in session_values:
-            continue
-        entry = config.entry_at(key, keys[key])
-        if entry.value != session_values[key]:
+    default_lines = defaults[0].keys if defaults else {}  # shared by every [DEFAULT] section
+    inherited = dict((key, config.entry_at(key, line).value) for key, line in default_lines.items())
+    session = dict(inherited, **session_values)
+    for name, own in profiles.items():
+        profile = dict(inherited, **own)
+        for key, value in session.items():
+            if key not in profile or profile[key] == value:
+                continue
+            if key not in session_values or key not in own:
+                # One side inherits the key from [DEFAULT]: that line is the one to change.
+                where, line = "[DEFAULT]", default_lines[key]
+            else:
+                existing = config.find(SSO_SESSION, session_name)
+                where = "[sso-session {0}]".format(session_name)
+                line = existing.keys.get(key) if existing is not None else None
             raise ConfigFileError(
-                "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent with "
-                "[sso-session {2}] ({3}) and the AWS CLI refuses every profile of that session. Remove the key from "
-                "[DEFAULT] (or make it match)".format(key, entry.value, session_name, session_values[key]),
-                keys[key] + 1,
+                "profile {0} would read {1} = {2} and [sso-session {3}] reads {1} = {4}{5}; botocore finds them "
+                "inconsistent and the AWS CLI refuses every profile of that session. Remove {1} from {6} "
+                "(or make it match)".format(
+                    name,
+                    key,
+                    profile[key],
+                    session_name,
+                    value,
+                    " (every section inherits [DEFAULT]'s)" if where == "[DEFAULT]" else "",
+                    where,
+                ),
+                None if line is None else line + 1,
             )
 
 

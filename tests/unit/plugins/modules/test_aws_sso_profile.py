@@ -246,7 +246,9 @@ def test_a_contradicting_default_key_fails_naming_file_and_line_and_writes_nothi
     result = run_module(path=str(path), **SEED)
     assert result["failed"]
     assert result["msg"].startswith(
-        "{0}: line 3: [DEFAULT] sets sso_start_url = https://other.awsapps.com/start".format(path)
+        "{0}: line 3: profile recrocog-admin would read sso_start_url = https://other.awsapps.com/start and "
+        "[sso-session recro] reads sso_start_url = https://recrocog.awsapps.com/start (every section inherits "
+        "[DEFAULT]'s); botocore finds them inconsistent".format(path)
     )
     assert result["msg"].endswith("; the file was not changed")
     assert path.read_text() == text

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -434,7 +436,12 @@ def test_any_request_on_any_readable_file(text, params):
     try:
         outcome = apply_request(config, request)
     except ConfigFileError as error:
-        # The one refusal: an edit next to an indented header that would change how it is read.
+        inconsistent = re.search(r"botocore finds them inconsistent .* Remove (\S+) from ", str(error))
+        if inconsistent:
+            # A key the session sets otherwise than a written profile: on the line named.
+            assert config.lines[error.line_number - 1].split("=")[0].strip().lower() == inconsistent.group(1)
+            return
+        # The other refusal: an edit next to an indented header that would change how it is read.
         assert "unindent them" in str(error)
         assert any(line[:1].isspace() and line.strip() for line in config.lines)
         return
@@ -681,10 +688,65 @@ def test_refuses_a_session_key_in_default_that_contradicts_the_session(key, valu
     with pytest.raises(ConfigFileError) as refused:
         apply(text, **with_seed())
     assert refused.value.line_number == 6
-    assert "[DEFAULT] sets {0} = {1}, which every profile inherits; botocore finds it inconsistent".format(
-        key, value
-    ) in str(refused.value)
-    assert "the AWS CLI refuses every profile of that session" in str(refused.value)
+    assert "[sso-session recro] reads {0} = ".format(key) in str(refused.value)
+    assert "botocore finds them inconsistent and the AWS CLI refuses every profile of that session" in str(
+        refused.value
+    )
+    assert str(refused.value).endswith("Remove {0} from [DEFAULT] (or make it match)".format(key))
+
+
+def botocore_sso_config(text, profile):
+    """What botocore's SSO credential provider makes of ``profile`` in ``text``: the
+    profile merged with its sso-session, or the InvalidConfigError it raises."""
+    from botocore.credentials import SSOProvider  # pylint: disable=import-outside-toplevel
+
+    loaded = botocore_read(text)
+    provider = SSOProvider(load_config=lambda: loaded, client_creator=None, profile_name=profile)
+    return provider._load_sso_config()  # pylint: disable=protected-access
+
+
+SESSION = "[sso-session recro]\nsso_start_url = https://recrocog.awsapps.com/start\nsso_region = us-east-1\n"
+
+
+@pytest.mark.parametrize(
+    "text, written, line, where",
+    [
+        # a [DEFAULT] key that the session inherits, the profile sets otherwise
+        ("[DEFAULT]\nregion = us-east-1\n", dict(region="eu-west-1"), 2, "[DEFAULT]"),
+        ("[DEFAULT]\noutput = json\n\n" + SESSION, dict(output="text"), 2, "[DEFAULT]"),
+        # a key added to the session by hand, the profile sets otherwise
+        (SESSION + "output = json\n", dict(output="text"), 4, "[sso-session recro]"),
+        (SESSION + "region = eu-west-1\n", dict(region="us-east-1"), 4, "[sso-session recro]"),
+    ],
+)
+def test_refuses_what_botocore_finds_inconsistent_between_a_profile_and_its_session(text, written, line, where):
+    params = with_seed(**written)
+    with pytest.raises(ConfigFileError) as refused:
+        apply(text, **params)
+    assert refused.value.line_number == line
+    assert str(refused.value).endswith("Remove {0} from {1} (or make it match)".format(list(written)[0], where))
+    # The oracle: the same profile written as asked (as a hand edit would) is refused by botocore.
+    stanza = "".join("{0} = {1}\n".format(key, value) for key, value in written.items())
+    by_hand = text + "\n[profile p]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = r\n" + stanza
+    if "[sso-session recro]" not in by_hand:
+        by_hand += SESSION
+    with pytest.raises(Exception) as botocore_refused:
+        botocore_sso_config(by_hand, "p")
+    assert type(botocore_refused.value).__name__ == "InvalidConfigError"
+
+
+@pytest.mark.parametrize(
+    "text, written",
+    [
+        ("[DEFAULT]\nregion = eu-west-1\n", dict(region="eu-west-1")),
+        ("[DEFAULT]\noutput = json\n", dict(output=None)),
+        (SESSION + "output = json\n", dict(output="json")),
+    ],
+)
+def test_a_profile_that_agrees_with_its_session_is_written_and_botocore_reads_it(text, written):
+    outcome = apply(text, **with_seed(**written))
+    merged = botocore_sso_config(outcome.text, "recrocog-admin")
+    assert merged["sso_start_url"] == "https://recrocog.awsapps.com/start"
 
 
 def test_a_session_key_in_default_that_matches_the_session_is_fine():
