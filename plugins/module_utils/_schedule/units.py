@@ -47,6 +47,10 @@ _GIT_SCHEMES = ("https", "http", "ssh", "git", "file")
 # the module splits its "name=URL dest=DIR" at spaces: none of these may hold one, nor
 # a quote or backslash that would change the splitting.
 _UNSPLITTABLE = re.compile(r"[\s'\"\\]")
+# Jinja's delimiters: ansible-pull's git step is an ad-hoc task whose arguments Ansible
+# templates, and extra variables are templated where the playbook reads them, so a
+# "{{ ... }}" in the URL, a path or a variable would run as code in every scheduled run.
+_TEMPLATE = re.compile(r"\{[{%#]")
 # A conservative subset of systemd.time(7) calendar events, for hosts without systemd-analyze.
 _CALENDAR = re.compile(r"^[A-Za-z0-9*,.:/~ -]+$")
 
@@ -97,6 +101,18 @@ def shown_url(url):
     return url[:start] + "<user info>@" + url[start + len(user_info) + 1 :]
 
 
+def validate_untemplated(parameter, value, shown=None):
+    """Refuse a value holding Jinja's delimiters (:data:`_TEMPLATE`); ``shown``: how an
+    error may show it (a URL without its user info)."""
+    if _TEMPLATE.search(value):
+        raise ParameterError(
+            parameter,
+            value if shown is None else shown,
+            "holds '{{', '{%' or '{#', which Ansible would run as a template in every scheduled run",
+        )
+    return value
+
+
 def validate_pull_url(url):
     if url_credentials(url) is not None:
         raise ParameterError(
@@ -115,7 +131,7 @@ def validate_pull_url(url):
         raise ParameterError(
             "pull_url", shown_url(url), "holds a space, quote or backslash, which ansible-pull's git step cannot pass"
         )
-    return url
+    return validate_untemplated("pull_url", url, shown_url(url))
 
 
 def validate_unsplittable(parameter, value, what):
@@ -127,7 +143,7 @@ def validate_unsplittable(parameter, value, what):
             "{0} holds a space, quote or backslash, which ansible-pull cannot pass to its git step and "
             "ansible-playbook".format(what),
         )
-    return value
+    return validate_untemplated(parameter, value)
 
 
 def validate_branch(branch):
@@ -191,6 +207,8 @@ def validate_extra_vars(extra_vars):
             raise ParameterError("pull_extra_vars." + key, value, "must be a string, number, boolean or null")
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             raise ParameterError("pull_extra_vars." + key, value, "contains a line break or another control character")
+        if isinstance(value, str):
+            validate_untemplated("pull_extra_vars." + key, value)
     return extra_vars
 
 
@@ -377,6 +395,7 @@ def planned_files(params, layout, config_file=None, analyze=None):
     if not ansible_pull:
         raise ParameterError("ansible_pull", None, "not given, and no ansible-pull was found")
     validate_path("ansible_pull", ansible_pull)
+    validate_unsplittable("ansible_pull", ansible_pull, "the path of ansible-pull")
     schedule = validate_schedule(params["schedule"], analyze)
     if layout.platform == "Darwin":
         launchd_interval(schedule)

@@ -150,3 +150,34 @@ def test_plist_has_what_launchd_needs(tmp_path):
 def test_launchd_takes_only_the_three_words():
     with pytest.raises(ParameterError, match="on macOS"):
         schedule.launchd_interval("Mon..Fri 09:00")
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///srv/repo{{7*7}}", "https://git.example.com/{%raw%}x.git", "git@git.example.com:{#c#}/x.git"]
+)
+def test_a_template_in_the_pull_url_is_refused(url):
+    # ansible-pull's git step is an ad-hoc task: Ansible would template the URL on every run.
+    with pytest.raises(ParameterError, match=r"pull_url: .* holds '\{\{', '\{%' or '\{#'"):
+        schedule.validate_pull_url(url)
+
+
+def test_a_template_in_an_extra_variable_is_refused():
+    with pytest.raises(ParameterError, match=r"^pull_extra_vars\.note: .* holds '\{\{'"):
+        schedule.validate_extra_vars({"note": "{{ lookup('pipe', 'id') }}"})
+    assert schedule.validate_extra_vars({"note": "a { b } ${HOME} %h"}) == {"note": "a { b } ${HOME} %h"}
+
+
+@pytest.mark.parametrize("ansible_pull", ["/opt/my tools/ansible-pull", "/opt/{{x}}/ansible-pull"])
+def test_an_ansible_pull_path_the_git_step_cannot_use_is_refused(tmp_path, ansible_pull):
+    params = dict(
+        pull_url="https://git.example.com/laptops.git",
+        pull_branch="main",
+        pull_playbook="playbooks/drift.yml",
+        pull_extra_vars={},
+        ansible_pull=ansible_pull,
+        schedule="daily",
+        randomized_delay=0,
+        environment={},
+    )
+    with pytest.raises(ParameterError, match=r"^ansible_pull: "):
+        schedule.planned_files(params, schedule.Layout(str(tmp_path), "Linux"))
