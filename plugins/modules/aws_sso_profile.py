@@ -24,7 +24,7 @@ description:
     C([DEFAULT]) sections are merged, as botocore reads them). botocore merges a session into each profile that names
     it and refuses a key the two read differently (a C(region) in C([DEFAULT]) the profile sets otherwise, an
     C(output) added to the session by hand, a C(sso_start_url) in C([DEFAULT])), so the AWS CLI would refuse the
-    profile: the task fails naming the file and the line of that key, and writes nothing.
+    profile; the task fails naming the file and the line of that key, and writes nothing.
   - A file botocore cannot read (a duplicate section or key, text before the first section header) or reads
     ambiguously (C([default]) and C([profile default]) both present) is refused with the line at fault, and not written.
   - The file is replaced atomically (a temporary file in the same directory, then a rename), through a symlink to its
@@ -214,9 +214,10 @@ options:
 notes:
   - The module reads and writes only the config file (and, for RV(login) and O(discover), the session's token cache
     file); it needs no AWS credentials, and makes no AWS call except the portal's account listing of O(discover).
-  - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), the names every AWS tool and
-    shell reads the same way. Values must not contain line breaks or other control characters, which could
-    otherwise add keys such as C(credential_process) to the file.
+  - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), not starting with C(-)
+    (which the AWS CLI takes for an option), the names every AWS tool and shell reads the same way. Values must not
+    contain line breaks or other control characters, which could otherwise add keys such as C(credential_process) to
+    the file.
 seealso:
   - name: Configuring IAM Identity Center authentication with the AWS CLI
     description: What C(aws configure sso) writes.

@@ -124,7 +124,7 @@ def setting_errors(settings):
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         errors.append(
             "recro_sso_default_profile: {0} is not a profile name every AWS tool and shell reads the same way: "
-            "use letters, digits and _ . @ % + : - only.".format(_json(name))
+            "use letters, digits and _ . @ % + : - only, not starting with -.".format(_json(name))
         )
     present = settings.get("state") == "present"
     schedule = settings.get("schedule")

@@ -308,6 +308,14 @@ class AwsConfig:
         more = self._continued.get(start)
         return start + 1 if more is None else more[0]
 
+    def default_section(self):
+        """The first ``[DEFAULT]`` section (every one shares its keys), or ``None``:
+        configparser gives its keys to every other section, profiles and sso-sessions alike."""
+        for section in self.sections:
+            if section.header == _CONFIGPARSER_DEFAULTS:
+                return section
+        return None
+
     def find(self, kind, name):
         """The section botocore reads for ``kind`` (``profile``, ``sso-session``) ``name``."""
         return self._by_name.get((kind, name))

@@ -45,7 +45,7 @@ def session_region(name, region, read_config, path):
                     path, len(names), ", ".join(names) or "none"
                 ),
             )
-        name = names[0]
+        name = sso_session.check_session_name("sso_session", names[0])
     return name, sso_session.from_config(config, name, path).region
 
 

@@ -36,7 +36,6 @@ SETTING_KEY_PATTERN = re.compile(r"[a-z0-9_-]+\Z")
 NESTED_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+\Z")
 
 # configparser's section of defaults, which every section inherits.
-_DEFAULTS = "DEFAULT"
 # The keys of one item of ``profiles``.
 PROFILE_ITEM_KEYS = ("name", "sso_account_id", "sso_role_name", "region", "output", "settings")
 OUTPUT_FORMATS = ("json", "yaml", "yaml-stream", "text", "table")
@@ -219,7 +218,7 @@ def build_request(params):
 def _session_spec(params, session_name):
     start_url = params.get("sso_start_url")
     if start_url is None:
-        for option in ("sso_region",):
+        for option in ("sso_region", "sso_registration_scopes"):
             if params.get(option) is not None:
                 raise ParameterError(
                     option, params[option], "needs sso_start_url: together they define the [sso-session] stanza"
@@ -463,9 +462,9 @@ def _consistent_with_session(config, session_name, session_values, profiles):
     differently, each with the keys of ``[DEFAULT]`` (configparser gives them to every
     section). ``session_values`` and ``profiles`` (name to values) are as written; the
     line named is the one in the file as it is, which the request does not write."""
-    defaults = [section for section in config.sections if section.header == _DEFAULTS]
-    default_lines = defaults[0].keys if defaults else {}  # shared by every [DEFAULT] section
-    inherited = dict((key, config.entry_at(key, line).value) for key, line in default_lines.items())
+    defaults = config.default_section()
+    default_lines = defaults.keys if defaults is not None else {}
+    inherited = defaults.values() if defaults is not None else {}
     session = dict(inherited, **session_values)
     for name, own in profiles.items():
         profile = dict(inherited, **own)

@@ -18,8 +18,10 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
 # new line of the file it is written to, which is a way to run code on someone's laptop.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # A profile or sso-session name every AWS tool reads back unchanged: configparser,
-# botocore, the AWS CLI, the SDKs (no space, quote, bracket, '#' or ';').
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:-]+\Z")
+# botocore, the AWS CLI, the SDKs (no space, quote, bracket, '#' or ';'), and not
+# starting with '-', which the AWS CLI's argument parser takes for an option
+# ("--profile -x": "expected one argument").
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:][A-Za-z0-9_.@%+:-]*\Z")
 
 
 def check_text(parameter, value):
@@ -44,7 +46,7 @@ def check_name(parameter, value):
     check_text(parameter, value)
     if not NAME_PATTERN.fullmatch(value):
         raise ParameterError(
-            parameter, value, "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only"
+            parameter, value, "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only, not starting with -"
         )
     return value
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
@@ -25,6 +26,11 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
     ParameterError,
     ServiceError,
 )
+
+# A URL with user info before its host ("https://user:password@host", "https://token@host"):
+# refused by every check that reads one, and hidden as a whole wherever Ansible shows the
+# module's arguments (the invocation at -vvv), since the user info may be a password.
+_URL_WITH_USER_INFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")
 
 # The options every module of the collection may take, each documented once in the
 # user_config doc fragment (LOCK_TIMEOUT for lock_timeout).
@@ -50,6 +56,9 @@ class RecroModule(AnsibleModule):
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=spec, **kwargs)
+        for value in self.params.values():
+            if isinstance(value, str) and _URL_WITH_USER_INFO.match(value):
+                self.no_log_values.add(value)
         self.account = None
         self.config_path = None
         with self.failing_on():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import re
+import shlex
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
@@ -33,8 +34,12 @@ key tells the two apart, as the AWS CLI does."""
 
 
 def login_command(session_name):
-    """The AWS CLI v2 command that logs in to ``session_name`` again."""
-    return "aws sso login --sso-session {0}".format(session_name)
+    """The AWS CLI v2 command that logs in to ``session_name`` again, the name quoted for
+    a shell should it come from a file no check has read (a valid name needs no quotes);
+    without a name, the CLI's login of the default profile."""
+    if not session_name:
+        return "aws sso login"
+    return "aws sso login --sso-session {0}".format(shlex.quote(session_name))
 
 
 def check_session_name(parameter, value):
@@ -108,7 +113,9 @@ def find(config, name):
     section = config.find(_STANZA, name)
     if section is None:
         return None
-    values = section.values()
+    # botocore reads the stanza with configparser, which gives it [DEFAULT]'s keys.
+    defaults = config.default_section()
+    values = dict(defaults.values() if defaults is not None else {}, **section.values())
     return Session(
         name,
         values.get("sso_start_url") or None,

@@ -321,3 +321,19 @@ def test_a_discovery_that_cannot_apply_fails_before_the_file_is_touched(run_modu
     assert result["failed"]
     assert result["msg"] == message
     assert path.read_text() == "[profile keep]\nregion = us-east-1\n"
+
+
+@pytest.mark.parametrize(
+    "start_url", ["https://alice:pAssw0rdX@recrocog.awsapps.com/start", "https://pAssw0rdX@recrocog.awsapps.com/start"]
+)
+def test_a_start_url_with_user_info_is_refused_and_shown_nowhere(tmp_path, start_url):
+    # As Ansible runs the module: its result (the invocation included, which -vvv prints) is what leaves the host.
+    path = tmp_path / "config"
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(SEED, path=str(path), sso_start_url=start_url)}))
+    stdout, stderr = _module_process(args_file).communicate(timeout=120)
+    result = json.loads(stdout)
+    assert result["failed"] and "sso_start_url: 'https://<user info>@recrocog.awsapps.com/start'" in result["msg"]
+    assert result["invocation"]["module_args"]["sso_start_url"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert "pAssw0rdX" not in stdout.decode() + stderr.decode()
+    assert not path.exists()

@@ -328,12 +328,12 @@ def test_usable_settings_have_no_errors():
         (
             dict(default_profile="dev\nexport X=1"),
             'recro_sso_default_profile: "dev\\nexport X=1" is not a profile name every AWS tool and shell reads the '
-            "same way: use letters, digits and _ . @ % + : - only.",
+            "same way: use letters, digits and _ . @ % + : - only, not starting with -.",
         ),
         (
             dict(default_profile="dev;id"),
             'recro_sso_default_profile: "dev;id" is not a profile name every AWS tool and shell reads the '
-            "same way: use letters, digits and _ . @ % + : - only.",
+            "same way: use letters, digits and _ . @ % + : - only, not starting with -.",
         ),
         (
             dict(schedule="daily", pull_url=""),
@@ -1114,7 +1114,7 @@ NOTHING_DONE = {
     "verified_shells": [],
     "schedule": {},
     "logout": {},
-    "next_step": {"command": "aws sso login --sso-session None", "reason": None, "warning": None, "notification": {}},
+    "next_step": {"command": "aws sso login", "reason": None, "warning": None, "notification": {}},
     "drift": [],
 }
 

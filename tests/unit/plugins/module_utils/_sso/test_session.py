@@ -110,3 +110,17 @@ def test_bad_options_are_refused_naming_the_option_and_the_value(given, message)
 
 def test_the_login_command_is_the_aws_cli_v2_one():
     assert session.login_command("recro") == "aws sso login --sso-session recro"
+
+
+def test_the_login_command_quotes_a_name_no_check_has_read():
+    assert session.login_command("recro.dev@x:1") == "aws sso login --sso-session recro.dev@x:1"
+    assert session.login_command("x; id") == "aws sso login --sso-session 'x; id'"
+
+
+def test_a_session_reads_the_keys_of_default_as_botocore_does():
+    config = AwsConfig(
+        "[DEFAULT]\nsso_region = us-east-1\n\n[sso-session s]\nsso_start_url = https://a.awsapps.com/start\n"
+        "[sso-session t]\nsso_start_url = https://b.awsapps.com/start\nsso_region = eu-west-1\n"
+    )
+    assert session.from_config(config, "s", "/c").region == "us-east-1"
+    assert session.find(config, "t").region == "eu-west-1"
