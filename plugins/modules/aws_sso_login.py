@@ -118,9 +118,12 @@ notes:
     lifetime that is not 1 second to a year, or a registration that ends before it can be used fails the task naming
     the call and the field, and says what was not written.
   - The verification URL and the code are shown (RV(verification_uri_complete), RV(user_code), the messages) only
-    when the URL is an https URL of printable characters on the session's own service (its start URL's host, or
-    C(amazonaws.com) in its Region) or on the sso-oidc endpoint in use, and the code is letters, digits, C(_) and
-    C(-); otherwise the task fails without showing them.
+    when the URL is an https URL of printable characters without a backslash on the session's own service (its start
+    URL's host, or IAM Identity Center's C(device.sso), C(oidc) and C(portal.sso) hosts in its Region, not every host
+    of C(amazonaws.com), where anyone may publish pages) or on the sso-oidc endpoint in use, and the code is letters,
+    digits, C(_) and C(-); otherwise the task fails without showing them. A cached file (token, registration) that is
+    larger than 1 MiB, has a token or secret that is not printable ASCII, or a time Python cannot represent is not a
+    login, and is replaced by a new one.
   - While the module waits for the person, a failed or timed-out poll is tried again until the code expires or
     O(timeout) has passed, and each poll ends by the end of O(timeout) or 10 seconds after it began, whichever is
     later.
@@ -278,7 +281,7 @@ def session_files(account, session):
             home, session.name, session.start_url, session.region, session.scopes
         ),
         pending=sso_cache.pending_authorization_file(home, session.name),
-        read=as_user(account, user_files.read_bytes),
+        read=as_user(account, lambda path: user_files.read_bytes(path, sso_cache.FILE_LIMIT)),
         write=as_user(account, writing.write_private_file),
         remove=as_user(account, writing.remove_file),
     )

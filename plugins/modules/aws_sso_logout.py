@@ -121,6 +121,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import REGION_PATTERN
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
@@ -148,7 +149,8 @@ def plan(account, path, name):
     stanza = sso_session.find(config, name)
     region = stanza.region if stanza is not None else None
     if not region and isinstance(token, dict) and isinstance(token.get("region"), str):
-        region = token["region"]
+        # A Region the file names goes into a host name and a message: only a Region name.
+        region = token["region"] if REGION_PATTERN.fullmatch(token["region"]) else None
     access_token, problem = None, None
     status = description["status"]
     if status in ("valid", "expiring"):

@@ -382,7 +382,7 @@ NOT_STARTED = '; no login was started'
 REDEEMED = '; no token was written, and the approved code cannot be used again: log in again'
 NOT_SHOWN_URL = (
     "(not shown) that is not an https URL of printable characters on the session's own service "
-    '(recrocog.awsapps.com, *.us-east-1.amazonaws.com) or on the sso-oidc endpoint in use' + NOT_STARTED
+    '(recrocog.awsapps.com, device.sso.us-east-1.amazonaws.com) or on the sso-oidc endpoint in use' + NOT_STARTED
 )
 BAD_ANSWERS = [
     (

@@ -159,7 +159,8 @@ def test_session_info_sso_session_is_the_look_up_name_is_its_alias(aws_servers, 
     refused = by_option.saved["refused"]
     assert refused["failed"] and "session" not in refused
     assert refused["msg"] == (
-        "sso_session: 'recro other' is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only"
+        "sso_session: 'recro other' is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only, "
+        "not starting with -"
     )
 
 

@@ -32,6 +32,7 @@ import re
 import sys
 import threading
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
 
 # The first botocore whose sso-oidc CreateToken takes codeVerifier and redirectUri (the
@@ -56,6 +57,7 @@ ROLE_LISTING_WORKERS = 8
 # The names of the services in messages.
 SERVICE_NAMES = {"sso": "the SSO portal", "sso-oidc": "the sso-oidc service", "sts": "STS"}
 # Forms in which botocore may echo a parameter: never shown.
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\u2028\u2029\x85]+[ \t]*")
 _SECRET_PARAMETERS = re.compile(
     r"((?:access|refresh)_?token|client_?secret|device_?code|code_?verifier|secret_?access_?key|session_?token)"
     r"(['\"]?\s*[:=]\s*)(\S+)",
@@ -268,8 +270,10 @@ def scrub(text, secrets=()):
     """``text`` without ``secrets`` and without any value botocore echoes for a
     parameter that holds a secret (``refreshToken``, ``value: ...``)."""
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<secret>")
+        if secret and isinstance(secret, str):
+            # As it is, and as Python and botocore quote it ("Invalid header value b'...\\n...'").
+            for form in (secret, repr(secret)[1:-1], repr(secret.encode("utf-8"))[2:-1]):
+                text = text.replace(form, "<secret>")
     text = _SECRET_PARAMETERS.sub(lambda match: match.group(1) + match.group(2) + "<secret>", text)
     return re.sub(r"(Invalid type for parameter \w+, value: )(.*?)(, type: )", r"\1<secret>\3", text)
 
@@ -318,7 +322,10 @@ def describe(error, service, call, region, subject, login, consequence="", secre
         text = "{0} was not called: botocore refused a value of {1} for {2}: {3}".format(name, call, subject, error)
     else:
         text = "{0} in {1}: {2} for {3} failed: {4}".format(name, region, call, subject, error)
-    return scrub(text, secrets) + consequence
+    # What a service or a file said goes to a terminal: one line (botocore's own reports have
+    # several), and no escape sequence of the service's choosing.
+    one_line = _LINE_BREAKS.sub(" ", scrub(text, secrets))
+    return CONTROL_CHARACTERS.sub("?", one_line) + consequence
 
 
 def call_of(error, default="the call"):

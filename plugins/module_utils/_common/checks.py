@@ -51,10 +51,15 @@ def check_name(parameter, value):
     return value
 
 
+# The longest wait or window a module takes: a year. Longer is a mistake, and past
+# Python's dates (a deadline of now plus 10**12 s) it would end the module with a bare error.
+MAX_SECONDS = 366 * 86400
+
+
 def check_seconds(parameter, value):
-    """A number of seconds, 0 or more (``lock_timeout``, ``timeout``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ParameterError(parameter, value, "is not a number of seconds (0 or more)")
+    """A number of seconds from 0 to :data:`MAX_SECONDS` (``lock_timeout``, ``timeout``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SECONDS:
+        raise ParameterError(parameter, value, "is not a number of seconds from 0 to {0} (a year)".format(MAX_SECONDS))
     return value
 
 

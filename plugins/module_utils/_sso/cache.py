@@ -16,6 +16,7 @@ import json
 import os
 
 __all__ = [
+    "FILE_LIMIT",
     "cli_cache_directory",
     "pending_authorization_file",
     "registration_cache_file",
@@ -23,6 +24,11 @@ __all__ = [
     "sso_cache_directory",
     "token_cache_file",
 ]
+
+
+# A login's files are a few kilobytes; a larger one is not a login, and reading it whole
+# would let a sparse file of the user's exhaust the memory of root's process.
+FILE_LIMIT = 1 << 20
 
 
 def _sha1(text):

@@ -103,6 +103,17 @@ def _shown(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _service_hosts(region):
+    """The hosts of IAM Identity Center in ``region`` a person is sent to: its device
+    verification page, its OIDC service (the PKCE authorization) and its portal; not every
+    host of amazonaws.com, where anyone may publish pages (S3, API Gateway)."""
+    hosts = set()
+    for suffix in ("amazonaws.com", "amazonaws.com.cn"):
+        for service in ("device.sso", "oidc", "portal.sso"):
+            hosts.add("{0}.{1}.{2}".format(service, region, suffix))
+    return hosts
+
+
 def trusted_url(url, start_url, region, endpoint_url=None):
     """Whether ``url`` may be shown to a person as the place to log in: printable ASCII,
     https on the session's own service domain (its start URL's host, or a host of
@@ -115,11 +126,11 @@ def trusted_url(url, start_url, region, endpoint_url=None):
         endpoint = urlsplit(endpoint_url)
         if (parts.scheme, parts.netloc) == (endpoint.scheme, endpoint.netloc) and "@" not in parts.netloc:
             return True
-    if parts.scheme != "https" or "@" in parts.netloc or not parts.hostname:
+    # A browser reads "\" as "/" (WHATWG URL): "https://evil.example\.device.sso..." is evil.example's.
+    if parts.scheme != "https" or "@" in parts.netloc or "\\" in url or not parts.hostname:
         return False
     host = parts.hostname
-    domains = (".{0}.amazonaws.com".format(region), ".{0}.amazonaws.com.cn".format(region))
-    return host == urlsplit(start_url).hostname or host.endswith(domains)
+    return host == urlsplit(start_url).hostname or host in _service_hosts(region)
 
 
 class Answer:
@@ -177,7 +188,7 @@ class Answer:
         if not trusted_url(value, start_url, region, endpoint_url):
             self.refuse(
                 field,
-                "is not an https URL of printable characters on the session's own service ({0}, *.{1}.amazonaws.com) "
+                "is not an https URL of printable characters on the session's own service ({0}, device.sso.{1}.amazonaws.com) "
                 "or on the sso-oidc endpoint in use".format(urlsplit(start_url).hostname, region),
                 shown=False,
             )
@@ -193,7 +204,10 @@ def registration_usable(registration, flow, now):
         return False
     if not _expires_after(registration.get("expiresAt"), now, REGISTRATION_MARGIN):
         return False
-    has_code_grant = "authorization_code" in (registration.get("grantTypes") or [])
+    grant_types = registration.get("grantTypes") or []
+    if not isinstance(grant_types, list):
+        return False
+    has_code_grant = "authorization_code" in grant_types
     return has_code_grant == (flow == PKCE)
 
 
@@ -291,11 +305,14 @@ def start_device_authorization(client, session, registration, now, endpoint_url=
 
 
 def error_code(error):
-    """The service's error code of a botocore ``ClientError`` (or ``None``)."""
+    """The service's error code of a botocore ``ClientError``, as a message may show it: a
+    code of letters, digits, ``_.-`` (:data:`_ERROR_CODE`), else "an error code that is not
+    shown" (line breaks and escapes are the service's to choose); ``None`` without one."""
     response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        return response.get("Error", {}).get("Code")
-    return None
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    if code is None:
+        return None
+    return code if isinstance(code, str) and _ERROR_CODE.match(code) else "an error code that is not shown"
 
 
 def within(client, seconds):
@@ -570,7 +587,7 @@ class Login:
                 clientId=token["clientId"],
                 clientSecret=token["clientSecret"],
             )
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, AttributeError) as error:
             raise self.unreadable("CreateToken", error, TOKEN_UNCHANGED) from None
         except Exception as error:  # pylint: disable=broad-except
             if not self.is_client_error(error):
@@ -611,7 +628,7 @@ class Login:
             return function(*arguments)
         except LoginError:
             raise
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, AttributeError) as error:
             raise self.unreadable(operation, error, consequence) from None
         except Exception as error:  # pylint: disable=broad-except
             if self.is_client_error(error):
@@ -705,7 +722,7 @@ class Login:
         except LoginError:
             self.forget_pending()
             raise
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, AttributeError) as error:
             self.forget_pending()
             raise self.unreadable("CreateToken", error, CODE_REDEEMED) from None
         except Exception as error:  # pylint: disable=broad-except
@@ -731,9 +748,8 @@ class Login:
         if error is None:
             return ""
         if self.is_client_error(error):
-            code = error_code(error) or ""
             return ", and the last poll, CreateToken, answered {0}".format(
-                code if _ERROR_CODE.match(code) else "an error code that is not shown"
+                error_code(error) or "an error code that is not shown"
             )
         if self.describe_failure is None:
             return ", and the last poll, CreateToken, failed"

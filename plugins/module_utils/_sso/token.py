@@ -16,7 +16,7 @@ import datetime
 import json
 import re
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import token_cache_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import FILE_LIMIT, token_cache_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 # botocore refreshes a token within this many seconds of its expiry.
@@ -26,15 +26,17 @@ _UTC = datetime.timezone.utc
 
 def read_cached_token(read_bytes, home, session_name, now, margin):
     """``(token, description)`` of the session's cache file, read with
-    ``read_bytes(path)`` (content or ``None``); ``token`` is ``None`` when there
+    ``read_bytes(path, limit)`` (content or ``None``); ``token`` is ``None`` when there
     is none to use. Only ``description`` is fit to show."""
     path = token_cache_file(home, session_name)
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, FILE_LIMIT + 1)
     except (IOError, OSError) as error:  # a directory, a FIFO, no permission...
         return None, {"status": "invalid", "problem": "{0}: {1}".format(path, error.strerror or error)}
     if data is None:
         return None, {"status": "missing"}
+    if len(data) > FILE_LIMIT:
+        return None, {"status": "invalid", "problem": "{0} is larger than {1} bytes".format(path, FILE_LIMIT)}
     try:
         token = json.loads(data.decode("utf-8"))
     except ValueError as error:
@@ -50,6 +52,8 @@ _ZONE = r"\s*(?:(?P<utc>Z|z|UTC|GMT)|(?P<sign>[+-])(?P<oh>\d{2})(?::?(?P<om>\d{2
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2})(?:[.,](?P<f>\d+))?)?"
 # In the order they are tried, compiled when first tried: a module reads a timestamp the
 # tools wrote in the first form on every run and compiles its Python anew each time.
+# What the service issues as tokens and secrets: printable ASCII, no space.
+_PRINTABLE_SECRET = re.compile(r"[!-~]+")
 _TIMESTAMP_PATTERNS = (
     r"(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})[Tt ]" + _TIME + _ZONE,
     r"(?P<Y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[Tt](?P<H>\d{2})(?P<M>\d{2})(?:(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?" + _ZONE,
@@ -72,6 +76,13 @@ _MONTH_NAMES = (
     "november",
     "december",
 )
+
+
+def usable_secret(value):
+    """Whether a token or secret from a file can be sent as it is: a non-empty string of
+    printable ASCII without spaces (what the service issues), never a line break or an
+    escape that would change the request it goes in or the message that names it."""
+    return isinstance(value, str) and bool(_PRINTABLE_SECRET.fullmatch(value))
 
 
 def parse_timestamp(text):
@@ -128,7 +139,10 @@ def parse_timestamp(text):
         raise ValueError("timestamp {0!r}: the offset is not under 24 hours".format(text))
     if fields["sign"] == "-":
         offset = -offset
-    return (parsed - offset).replace(tzinfo=_UTC)
+    try:
+        return (parsed - offset).replace(tzinfo=_UTC)
+    except OverflowError as error:  # 9999-12-31T23:30:00-01:00 is past the last year Python knows
+        raise ValueError("timestamp {0!r}: {1}".format(text, error)) from error
 
 
 def describe_token(token, now, margin):
@@ -139,6 +153,9 @@ def describe_token(token, now, margin):
     """
     if not isinstance(token, dict) or not token.get("accessToken"):
         return {"status": "invalid", "problem": "the cache file holds no accessToken"}
+    if not usable_secret(token["accessToken"]):
+        # It would go into an HTTP header: a line break there is a request of the file's choosing.
+        return {"status": "invalid", "problem": "its accessToken is not a string of printable characters"}
     try:
         expires_at = parse_timestamp(token.get("expiresAt"))
     except ValueError as error:
@@ -163,10 +180,9 @@ def describe_token(token, now, margin):
 def _refreshable(token, now):
     """botocore refreshes with a refresh token and a registration that has not expired."""
     # Strings only: a value of another type would be echoed by botocore's parameter check.
-    if not all(
-        isinstance(token.get(key), str) and token.get(key)
-        for key in ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
-    ):
+    if not all(usable_secret(token.get(key)) for key in ("refreshToken", "clientId", "clientSecret")):
+        return False
+    if not isinstance(token.get("registrationExpiresAt"), str):
         return False
     try:
         return parse_timestamp(token["registrationExpiresAt"]) > now

@@ -117,7 +117,7 @@ def test_no_secret_botocore_echoes_reaches_a_message():
     text = clients.describe(error, "sso-oidc", "CreateToken", "us-east-1", "sso-session recro", LOGIN, secrets=("x",))
     assert text.startswith(
         "the sso-oidc service was not called: botocore refused a value of CreateToken for sso-session recro: "
-        "Parameter validation failed:\nInvalid type for parameter refreshToken, value: <secret>, type: "
+        "Parameter validation failed: Invalid type for parameter refreshToken, value: <secret>, type: "
     )
     assert "aorSECRETVALUE" not in text
     assert clients.scrub("accessToken=abc clientSecret: 'xyz' token aoa123", secrets=("aoa123",)) == (
@@ -216,3 +216,20 @@ def test_every_module_that_calls_aws_extends_the_fragment_and_repeats_no_number(
     assert ("recro.aws_sso.aws_calls" in docs) is _calls_aws(source)
     assert "s to connect" not in docs
     assert clients.MINIMUM_BOTOCORE_VERSION not in docs
+
+
+def test_a_secret_botocore_quotes_in_an_error_is_scrubbed_in_every_form():
+    # A cached token with a line break reaches an HTTP header; urllib3 quotes it as bytes.
+    token = "ACCESSTOKEN-SEKRIT-9999\nX-Injected: 1"
+    error = botocore.exceptions.HTTPClientError(error="Invalid header value {0!r}".format(token.encode()))
+    text = clients.describe(error, "sso", "Logout", "us-east-1", "sso-session recro", LOGIN, secrets=(token,))
+    assert "SEKRIT" not in text and "<secret>" in text
+
+
+def test_what_a_service_says_reaches_a_message_on_one_line_without_escapes():
+    error = botocore.exceptions.ClientError(
+        {"Error": {"Code": "Evil\x1b]0;pwned\x07", "Message": "a\nINJECTED LINE\x1b[2J"}}, "RegisterClient"
+    )
+    text = clients.describe(error, "sso-oidc", "RegisterClient", "us-east-1", "sso-session recro", LOGIN)
+    assert "\n" not in text and "\x1b" not in text and "\x07" not in text
+    assert "INJECTED LINE" in text

@@ -194,6 +194,14 @@ def test_refresh_only_never_logs_in():
         ("https://device.sso.us-east-1.amazonaws.com/\x1b[2J", False),
         ("https://device.sso.us-east-1.amazonaws.com/\u00e9", False),
         (42, False),
+        # a browser reads the backslash as a slash: the host is evil.example
+        ("https://evil.example\\.device.sso.us-east-1.amazonaws.com/device?user_code=AB-CD", False),
+        ("https://device.sso.us-east-1.amazonaws.com\\@evil.example/", False),
+        # hosts of amazonaws.com in the Region where anyone may publish a page
+        ("https://attacker-bucket.s3.us-east-1.amazonaws.com/phish.html", False),
+        ("https://x.execute-api.us-east-1.amazonaws.com/", False),
+        ("https://oidc.us-east-1.amazonaws.com/authorize?x=1", True),
+        ("https://device.sso.us-east-1.amazonaws.com.cn/", True),
     ],
 )
 def test_only_urls_of_the_sessions_own_service_are_shown(url, trusted):
@@ -331,3 +339,33 @@ def test_the_docs_state_the_bound_of_the_wait_the_clients_use():
     docs = " ".join(aws_sso_login.DOCUMENTATION.split())
     assert "The wait ends within O(timeout) plus {0} seconds".format(clients.MINIMUM_DEADLINE) in docs
     assert "at least {0} seconds".format(clients.MINIMUM_DEADLINE) in docs
+
+
+@pytest.mark.parametrize("grant_types", [5, True, "authorization_code", {"authorization_code": 1}])
+def test_a_registration_with_grant_types_of_another_type_is_not_used(grant_types):
+    registration = {
+        "clientId": "c",
+        "clientSecret": "s",
+        "expiresAt": "2027-01-01T00:00:00Z",
+        "grantTypes": grant_types,
+    }
+    assert not sso_login.registration_usable(registration, "pkce", NOW)
+    assert not sso_login.registration_usable(registration, "device_code", NOW)
+
+
+class _ClientError(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}}
+
+
+@pytest.mark.parametrize(
+    "code, shown",
+    [
+        ("AccessDeniedException", "AccessDeniedException"),
+        ("Evil\x1b]0;pwned\x07\x1b[2J\nINJECTED LINE", "an error code that is not shown"),
+        (42, "an error code that is not shown"),
+    ],
+)
+def test_only_an_error_code_of_plain_characters_is_shown(code, shown):
+    assert sso_login.error_code(_ClientError(code)) == shown

@@ -7,15 +7,18 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 from botocore.utils import SSOTokenLoader
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import token_cache_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     describe_token,
     explain,
     parse_timestamp,
+    read_cached_token,
 )
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -127,12 +130,6 @@ def test_explains_each_state_with_what_to_do():
 
 
 def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_path):
-    import datetime
-    import os
-
-    from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
-    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_cached_token
-
     now = datetime.datetime(2026, 11, 26, tzinfo=datetime.timezone.utc)
     path = token_cache_file(str(tmp_path), "recro")
     os.makedirs(path)  # a directory where the token file belongs
@@ -305,7 +302,7 @@ def test_a_refreshable_login_says_until_when_it_can_be_refreshed_and_never_shows
         "registrationExpiresAt": "2027-02-24T12:00:00+00:00",
     }
 
-    def read_bytes(path):
+    def read_bytes(path, limit=None):
         return json.dumps(token).encode("utf-8")
 
     access, state = read_login(read_bytes, "/h", "recro", now)
@@ -314,3 +311,33 @@ def test_a_refreshable_login_says_until_when_it_can_be_refreshed_and_never_shows
     assert "secret" not in json.dumps(state)
     del token["refreshToken"]
     assert "refresh_until" not in read_login(read_bytes, "/h", "recro", now)[1]
+
+
+@pytest.mark.parametrize("access_token", [{"not": "a token"}, ["x"], "tok\nX-Injected: 1", "tok\r", "tok\x1b[2J", "a b"])
+def test_an_access_token_that_cannot_be_sent_as_it_is_is_invalid(access_token):
+    description = describe_token(token("2026-11-26T20:00:00Z", accessToken=access_token), NOW, 0)
+    assert description == {"status": "invalid", "problem": "its accessToken is not a string of printable characters"}
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:30:00-01:00", "0001-01-01T00:10:00+01:00"])
+def test_a_timestamp_past_the_dates_python_knows_is_invalid_not_a_crash(text):
+    with pytest.raises(ValueError, match="timestamp"):
+        parse_timestamp(text)
+    assert describe_token(token(text), NOW, 0)["status"] == "invalid"
+
+
+def test_a_cache_file_larger_than_a_login_is_invalid_without_reading_it_whole(tmp_path):
+    path = tmp_path / ".aws" / "sso" / "cache"
+    path.mkdir(parents=True)
+    cache_file = token_cache_file(str(tmp_path), "recro")
+    with open(cache_file, "wb") as handle:
+        handle.truncate(400 * 1024 * 1024)  # sparse: costs the user no disk
+    read = []
+
+    def read_bytes(name, limit=None):
+        read.append(limit)
+        return files.read_bytes(name, limit)
+
+    token_, description = read_cached_token(read_bytes, str(tmp_path), "recro", NOW, 0)
+    assert token_ is None and description["status"] == "invalid" and "is larger than" in description["problem"]
+    assert read == [1024 * 1024 + 1]
