@@ -253,12 +253,15 @@ def plan_files(module, home, shells, platform, settings):
     plans = []
     for shell in shells:
         path = os.path.join(home, rc_files[shell])
-        writing.check_replaceable(path)
         before = user_files.read_bytes(path)
         lines = None if settings is None else shell_rc.render_block(shell, *settings)
         after, action, conflicts = shell_plan.plan_file(
             shell, path, before, lines, module.params["move_block_to_win"], module.params["report_conflicts"]
         )
+        if after != before:
+            # Only a file to write must be writable: one without the block (a read-only
+            # .zshrc of a home manager) never stops the others, nor offboarding.
+            writing.check_replaceable(path)
         plans.append(
             dict(
                 shell=shell,
@@ -291,7 +294,7 @@ def write(module, account, plan, written):
         return shell_plan.plan_file(plan["shell"], plan["path"], content, plan["lines"], move, False)[0]
 
     consequence = "; already written: {0}".format(", ".join(written)) if written else "; nothing was changed"
-    with as_user(module, account, consequence, plan["path"]):
+    with as_user(module, account, consequence, plan["path"], changed=bool(written)):
         directory = os.path.dirname(plan["path"])  # conf.d; never where a symlink points (refused when missing)
         if not os.path.isdir(directory):
             writing.make_directories(directory, 0o755)

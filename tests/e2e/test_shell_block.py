@@ -611,3 +611,39 @@ def test_verify_shells_reports_what_each_login_shell_ends_with_and_never_waits(r
     assert "fish: a login shell exports AWS_ACCESS_KEY_ID, which win over the profile" in result["messages"]
     text = json.dumps(result)
     assert "AKIAIOSFODNN7EXAMPLE" not in text and "wJalrXUtnFEMI" not in text
+
+
+def test_a_conf_d_that_links_to_nowhere_is_refused_before_bashrc_is_written(run_playbook, target):
+    bashrc = target.home / ".bashrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n")
+    fish = target.home / ".config" / "fish"
+    target.plant(fish / "config.fish", b"set -g fish_greeting\n")
+    conf_d = fish / "conf.d"
+    conf_d.symlink_to(target.home / "dotfiles" / "fish-conf.d")  # a dotfiles checkout not there yet
+    os.lchown(str(conf_d), *(os.stat(str(bashrc))[4:6]))
+
+    result = run(run_playbook, target, shells=["bash", "fish"])
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith(
+        "{0}/recro_sso.fish: needs the directory {0}, which is a symbolic link to {1}, which does not exist: "
+        "refused".format(conf_d, target.home / "dotfiles" / "fish-conf.d")
+    ), result["msg"]
+    assert result["msg"].endswith("; nothing was changed"), result["msg"]
+    assert bashrc.read_bytes() == b"alias ll='ls -l'\n" and not (target.home / "dotfiles").exists()
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None or os.geteuid() != 0, reason="chattr +i needs root and e2fsprogs")
+def test_offboarding_passes_over_an_rc_file_without_the_block_it_may_not_replace(run_playbook, target):
+    bashrc, zshrc = target.home / ".bashrc", target.home / ".zshrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n" + BLOCK)
+    # A .zshrc nobody may replace (as a home manager leaves it), without our block.
+    target.plant(zshrc, b"setopt no_beep\n")
+    subprocess.run(["chattr", "+i", str(zshrc)], check=True)
+    try:
+        result = run(run_playbook, target, shells=["bash", "zsh"], state="absent")
+    finally:
+        subprocess.run(["chattr", "-i", str(zshrc)], check=True)
+
+    assert not result.get("failed"), result
+    assert bashrc.read_bytes() == b"alias ll='ls -l'\n" and zshrc.read_bytes() == b"setopt no_beep\n"

@@ -22,6 +22,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
+    NOTHING_CHANGED,
     FileError,
     ParameterError,
     ServiceError,
@@ -87,8 +88,10 @@ class RecroModule(AnsibleModule):
         except ConfigFileError as error:
             self.fail_json(msg="{0}: {1}{2}".format(path, to_native(error), consequence), **result)
         except FileError as error:
-            # These name their own path and say that nothing changed.
-            self.fail_json(msg=to_native(error), **result)
+            # These name their own path and say that nothing of it changed; what a run
+            # wrote before (the consequence) is still to be said.
+            said = "" if NOTHING_CHANGED in consequence else consequence
+            self.fail_json(msg=to_native(error) + said, **result)
         except (IOError, OSError) as error:
             where = error.filename or path
             user = self.account.name if self.account is not None else None

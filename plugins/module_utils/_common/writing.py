@@ -153,6 +153,7 @@ def check_replaceable(path):
             path,
         )
     check_directory(os.path.dirname(real_path), path)
+    _check_directories_to_make(path)
     for target in ([real_path] if current is not None else []) + [os.path.dirname(real_path)]:
         attribute = _unchangeable(target)
         if attribute:
@@ -162,6 +163,22 @@ def check_replaceable(path):
                 path,
             )
     return current
+
+
+def _check_directories_to_make(path):
+    """Refuse a path whose missing directories cannot be made where the path says: one of
+    them exists as something else, a file or a symbolic link to nowhere (a dotfiles
+    checkout not there yet), which creating the path would fail on after other writes."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(directory):
+        if os.path.lexists(directory):
+            what = (
+                "a symbolic link to {0}, which does not exist".format(os.path.realpath(directory))
+                if os.path.islink(directory)
+                else "not a directory"
+            )
+            raise OSError(errno.ENOTDIR, "needs the directory {0}, which is {1}: refused".format(directory, what), path)
+        directory = os.path.dirname(directory)
 
 
 # Linux's FS_IOC_GETFLAGS and the flags that forbid replacing a file or changing a directory.
