@@ -110,6 +110,9 @@ class ActionModule(ActionBase):
             settings, facts, check_mode=task_vars.get("ansible_check_mode", False), attended=attended
         )
         errors = values.pop("errors")
+        to_check = _onboarding.schedule_to_check(dict(settings, user=values["user"], platform=values["platform"]))
+        if not errors and to_check is not None:
+            errors = self._schedule_errors(to_check, task_vars)
         result.update(values, changed=False)
         if errors:
             # The host stops here: the facts would only bury the message (and the
@@ -118,3 +121,17 @@ class ActionModule(ActionBase):
             result.pop("_ansible_verbose_override", None)
             result.update(failed=True, msg=" ".join(errors))
         return result
+
+    def _schedule_errors(self, options, task_vars):
+        """The schedule the role will install, checked on the host by aws_sso_schedule itself in
+        check mode (which writes nothing), before any task of the role writes: [] or one sentence."""
+        check_mode = self._task.check_mode
+        self._task.check_mode = True
+        try:
+            checked = self._execute_module(
+                module_name="recro.aws_sso.aws_sso_schedule", module_args=options, task_vars=task_vars
+            )
+        finally:
+            self._task.check_mode = check_mode
+        error = _onboarding.schedule_check_error(checked, options["user"])
+        return [error] if error else []

@@ -56,7 +56,12 @@ options:
     choices: [present, absent]
     default: present
   schedule:
-    description: C(recro_sso_schedule); a value other than V(never) needs O(pull_url).
+    description:
+      - C(recro_sso_schedule); a value other than V(never) needs O(pull_url).
+      - With O(state=present), the schedule is then checked on the host by M(recro.aws_sso.aws_sso_schedule) in check
+        mode (which writes nothing), before any task of the role writes, so that what only the host can tell (the
+        calendar expression by C(systemd-analyze), launchd's three words on macOS, an ansible-pull the user can run)
+        fails the settings check naming C(recro_sso_schedule).
     type: raw
   pull_url:
     description: C(recro_sso_pull_url); with a schedule, checked by the rules of M(recro.aws_sso.aws_sso_schedule).

@@ -153,6 +153,43 @@ _ROLE_VARIABLES = {
 }
 
 
+def schedule_to_check(settings):
+    """The options of the check-mode aws_sso_schedule run that proves, on the host and before any
+    task writes, that the schedule can be installed there (its calendar expression by systemd-analyze
+    or launchd's rules, an ansible-pull the user can run, the checkout in the user's home); None when
+    the role installs no schedule. ``settings``: the settings check's, with the host's ``user`` and
+    ``platform``. The options are those of tasks/schedule.yml."""
+    schedule = settings.get("schedule")
+    if settings.get("state") != "present" or schedule in (None, "never"):
+        return None
+    return dict(
+        state="present",
+        schedule=schedule,
+        pull_url=settings.get("pull_url"),
+        pull_branch=settings.get("pull_branch"),
+        pull_playbook=settings.get("pull_playbook"),
+        pull_extra_vars=dict(recro_sso_login="refresh"),
+        platform=settings.get("platform"),
+        user=settings.get("user"),
+    )
+
+
+def schedule_check_error(result, user):
+    """One sentence naming the role's variable for a failed check-mode aws_sso_schedule run (see
+    schedule_to_check()), else None. Its message starts with the option (``schedule: 'x' is not...``),
+    or names a file of the user's; ansible_pull, which the role does not set, is the schedule's."""
+    if not result.get("failed"):
+        return None
+    message = str(result.get("msg") or "the schedule could not be checked").replace("; nothing was changed", "")
+    option, separator, rest = message.partition(": ")
+    variable = _ROLE_VARIABLES.get(option) if separator else None
+    if variable is not None:
+        return "{0}: {1}.".format(variable, rest.rstrip("."))
+    return "recro_sso_schedule: the schedule cannot be installed for user {0}: {1}.".format(
+        _json(user), message.rstrip(".")
+    )
+
+
 def _module_rule_errors(settings, scheduled):
     """The session name, and with a schedule its expression, pull URL, branch and playbook, checked by
     the rules the modules apply (_sso.session, _schedule.units), before any task writes; each error

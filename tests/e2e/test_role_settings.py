@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shutil
 
 import pytest
 
@@ -74,6 +75,22 @@ def test_a_play_without_facts_gets_the_minimal_facts_in_the_same_task(aws_server
                 "recro_sso_pull_branch": "a b",
             },
             'recro_sso_pull_branch: "a b" is not a git branch or tag name',
+        ),
+        # Checked on the host, by aws_sso_schedule in check mode, before the config and rc files are written.
+        pytest.param(
+            {"recro_sso_schedule": "foo bar", "recro_sso_pull_url": "https://git.example.com/w.git"},
+            "recro_sso_schedule: 'foo bar' is not a systemd calendar expression",
+            marks=pytest.mark.skipif(
+                shutil.which("systemd-analyze") is None, reason="systemd-analyze (Debian package systemd) checks it"
+            ),
+        ),
+        (
+            {
+                "recro_sso_schedule": "Mon *-*-* 00:00:00",
+                "recro_sso_pull_url": "https://git.example.com/w.git",
+                "recro_sso_platform": "Darwin",
+            },
+            "recro_sso_schedule: 'Mon *-*-* 00:00:00' must be daily, hourly or weekly on macOS (launchd)",
         ),
     ],
 )

@@ -20,6 +20,8 @@ from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
     result,
     result_with_summary,
     run_plan,
+    schedule_check_error,
+    schedule_to_check,
     setting_errors,
     steps,
     summary,
@@ -1167,3 +1169,39 @@ def test_the_fact_of_an_offboarding_key_for_key():
 def test_a_shell_not_managed_has_no_block_present_though_the_files_are_listed():
     res, _lines = run(manage_shell=False, shell=BASHRC_WRITTEN)
     assert (res["shell_blocks_present"], res["shell_files"]) == (False, ["/home/alice/.bashrc"])
+
+
+def test_the_schedule_is_checked_on_the_host_only_when_the_role_installs_one():
+    settings = dict(state="present", schedule="daily", pull_url="https://g/x.git", user="alice", platform="Linux")
+    assert schedule_to_check(dict(settings, schedule="never")) is None
+    assert schedule_to_check(dict(settings, state="absent")) is None
+    options = schedule_to_check(dict(settings, pull_branch="main", pull_playbook="playbooks/drift.yml"))
+    assert options == dict(
+        state="present",
+        schedule="daily",
+        pull_url="https://g/x.git",
+        pull_branch="main",
+        pull_playbook="playbooks/drift.yml",
+        pull_extra_vars={"recro_sso_login": "refresh"},
+        platform="Linux",
+        user="alice",
+    )
+
+
+@pytest.mark.parametrize(
+    "result, sentence",
+    [
+        ({"changed": False}, None),
+        (
+            {"failed": True, "msg": "schedule: 'foo bar' is not a systemd calendar expression: x; nothing was changed"},
+            "recro_sso_schedule: 'foo bar' is not a systemd calendar expression: x.",
+        ),
+        (
+            {"failed": True, "msg": "ansible_pull: '/v/bin/ansible-pull' cannot be run by user 'alice'"},
+            'recro_sso_schedule: the schedule cannot be installed for user "alice": ansible_pull: '
+            "'/v/bin/ansible-pull' cannot be run by user 'alice'.",
+        ),
+    ],
+)
+def test_a_failed_schedule_check_names_the_roles_variable(result, sentence):
+    assert schedule_check_error(result, "alice") == sentence
