@@ -212,6 +212,9 @@ options:
     default: 15
     version_added: 0.2.0
 notes:
+  - The values of credentials (C(aws_access_key_id), C(aws_secret_access_key), C(aws_session_token),
+    C(aws_security_token), C(credential_process)) are never returned or shown, a hand-added one in a managed profile
+    included; RV(changes), RV(messages), RV(profiles) and the diff show C(<hidden>) in their place.
   - The module reads and writes only the config file (and, for RV(login) and O(discover), the session's token cache
     file); it needs no AWS credentials, and makes no AWS call except the portal's account listing of O(discover).
   - Profile and session names are limited to letters, digits and the characters C(_.@%+:-), not starting with C(-)
@@ -483,6 +486,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import
     apply_request,
     build_request,
     describe_changes,
+    hide_secret_lines,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_file_mode
@@ -610,8 +614,12 @@ class ConfigFileTask:
         if backup_file:
             result["backup_file"] = backup_file
         if module._diff:
+            # Every line, as a diff of the file shows it, but the values of credentials.
             result["diff"] = dict(
-                before=before or "", after=outcome.text, before_header=self.path, after_header=self.path
+                before=hide_secret_lines(before or ""),
+                after=hide_secret_lines(outcome.text),
+                before_header=self.path,
+                after_header=self.path,
             )
         if self.request.skipped:
             result["skipped_profiles"] = [

@@ -91,6 +91,8 @@ options:
     type: dict
     default: {}
 notes:
+  - In diff mode the files are shown without the user info of any URL (a file written before such URLs were refused
+    may hold a token) and without the value of each C(Environment=) line.
   - The job runs C(ansible-pull --url URL --checkout BRANCH --directory DIR --inventory localhost, --extra-vars JSON
     PLAYBOOK); RV(command) is its exact argv.
 """
@@ -230,7 +232,12 @@ def main():
             current = read_current(layout, paths)
             link_there = layout.platform == "Linux" and os.path.lexists(layout.wants_link)
         diffs = [
-            dict(before=current[path] or "", after=wanted.get(path) or "", before_header=path, after_header=path)
+            dict(
+                before=schedule_files.shown_file(current[path] or ""),
+                after=schedule_files.shown_file(wanted.get(path) or ""),
+                before_header=path,
+                after_header=path,
+            )
             for path in paths
             if current[path] != wanted.get(path)
         ]

@@ -440,9 +440,31 @@ def apply_request(config, request):
     removed_profiles = plan.removed(PROFILE)
     profile_names = [name for name in config.named_sections(PROFILE) if name not in removed_profiles]
     profile_names.extend(spec.name for spec in plan.added(PROFILE))
+    profiles = OrderedDict((name, hide_secrets(values)) for name, values in profiles.items())
     return Outcome(
         text, plan.changes, profiles, sessions, removed_profiles, plan.removed(SSO_SESSION), warnings, profile_names
     )
+
+
+# Keys whose values are credentials (static keys, a session token, a command line that may
+# carry one; configparser reads keys in any case): never in a result, a message or a diff.
+SECRET_KEYS = frozenset(
+    ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", "credential_process")
+)
+HIDDEN = "<hidden>"
+_SECRET_LINE = re.compile(
+    r"^([ \t]*(?:{0})[ \t]*[=:])[^\r\n]*".format("|".join(sorted(SECRET_KEYS))), re.IGNORECASE | re.MULTILINE
+)
+
+
+def hide_secrets(values):
+    """``values`` (key to value) with the value of every :data:`SECRET_KEYS` key hidden."""
+    return OrderedDict((key, HIDDEN if key in SECRET_KEYS else value) for key, value in values.items())
+
+
+def hide_secret_lines(text):
+    """``text`` (a config file) with the value of every :data:`SECRET_KEYS` line hidden, for a diff."""
+    return _SECRET_LINE.sub(lambda match: match.group(1) + " " + HIDDEN, text)
 
 
 def _remove_unused_session(config, plan, session_name):
@@ -581,6 +603,8 @@ class _Plan:
             self.editor().replace(position, position, new_lines)
 
     def _change(self, spec, key, action, before, after):
+        if key in SECRET_KEYS:
+            before, after = (None if value is None else HIDDEN for value in (before, after))
         self.changes.append({"section": spec.title, "key": key, "action": action, "before": before, "after": after})
 
     def remove(self, section):

@@ -101,6 +101,20 @@ def shown_url(url):
     return url[:start] + "<user info>@" + url[start + len(user_info) + 1 :]
 
 
+# In a schedule's file as a diff shows it: the user info of any URL ("https://token@host",
+# "user:password@host:path"), which a file written before URLs with credentials were
+# refused may hold, and the value of each Environment= line, which may be a secret.
+_URL_USER_INFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://|(?<![\w@])(?=[^\s\"'@/]+@[A-Za-z0-9.-]{2,}:))[^\s\"'@/]+@", re.I)
+_ENVIRONMENT_VALUE = re.compile(r'^(Environment="?[A-Za-z_][A-Za-z0-9_]*=)[^\n]*?("?)$', re.M)
+
+
+def shown_file(text):
+    """A schedule file's ``text`` as a diff may show it: no user info of a URL, no
+    environment value."""
+    text = _URL_USER_INFO.sub(lambda match: (match.group(1) or "") + "<user info>@", text)
+    return _ENVIRONMENT_VALUE.sub(lambda match: match.group(1) + "<hidden>" + match.group(2), text)
+
+
 def validate_untemplated(parameter, value, shown=None):
     """Refuse a value holding Jinja's delimiters (:data:`_TEMPLATE`); ``shown``: how an
     error may show it (a URL without its user info)."""

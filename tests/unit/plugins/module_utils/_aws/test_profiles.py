@@ -802,3 +802,35 @@ def test_writable_profiles_keeps_what_a_write_accepts_and_says_why_for_the_rest(
 def test_scopes_without_the_start_url_are_refused_naming_them():
     with pytest.raises(ParameterError, match=r"^sso_registration_scopes: \['not a scope', ','\] needs sso_start_url"):
         build_request(dict(name="a", sso_session="recro", sso_registration_scopes=["not a scope", ","]))
+
+
+STATIC = (
+    "[profile static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+    "AWS_Secret_Access_Key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+)
+
+
+def test_credentials_in_a_managed_profile_are_never_in_the_changes_or_the_profiles():
+    text = (
+        "[profile recrocog-admin]\nsso_session = recro\nsso_account_id = 012345678901\nsso_role_name = adminAccess\n"
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\ncredential_process = get --token s3cr3t\n"
+    )
+    outcome = apply(text, **with_seed(exclusive=True))
+    removed = dict((change["key"], change) for change in outcome.changes if change["action"] == "remove")
+    assert removed["aws_secret_access_key"]["before"] == "<hidden>"
+    assert removed["credential_process"]["before"] == "<hidden>"
+    shown = repr(outcome.changes) + repr(describe_changes(outcome.changes)) + repr(outcome.profiles)
+    assert "EXAMPLEKEY" not in shown and "s3cr3t" not in shown
+    # Without exclusive the key stays, and the profile's values say it is there without its value.
+    kept = apply(text, **with_seed())
+    assert kept.profiles["recrocog-admin"]["aws_secret_access_key"] == "<hidden>"
+
+
+def test_a_diff_hides_the_value_of_every_credential_line():
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import hide_secret_lines
+
+    hidden = hide_secret_lines(STATIC + "credential_process=get --token s3cr3t\r\nregion = us-east-1\n")
+    assert hidden == (
+        "[profile static]\naws_access_key_id = <hidden>\nAWS_Secret_Access_Key: <hidden>\n"
+        "credential_process= <hidden>\r\nregion = us-east-1\n"
+    )

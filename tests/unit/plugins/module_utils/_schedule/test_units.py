@@ -181,3 +181,15 @@ def test_an_ansible_pull_path_the_git_step_cannot_use_is_refused(tmp_path, ansib
     )
     with pytest.raises(ParameterError, match=r"^ansible_pull: "):
         schedule.planned_files(params, schedule.Layout(str(tmp_path), "Linux"))
+
+
+def test_a_diff_of_a_schedule_file_shows_no_credentials_and_no_environment_value(tmp_path):
+    layout, _command, rendered = files(tmp_path, environment={"GITHUB_TOKEN": "ghp_fromtheenvironment"})
+    # A service as a version that did not yet refuse URLs with credentials wrote it.
+    old = rendered[layout.service].replace("file:///srv/repo.git", "https://ghp_SECRETTOKEN9@github.com/o/r.git")
+    shown = schedule.shown_file(old + "ExecStart=/bin/x --url git:pAssw0rd@git.example.com:o/r.git\n")
+    assert "SECRETTOKEN9" not in shown and "pAssw0rd" not in shown and "ghp_fromtheenvironment" not in shown
+    assert '"https://<user info>@github.com/o/r.git"' in shown and "<user info>@git.example.com:o/r.git" in shown
+    assert 'Environment="GITHUB_TOKEN=<hidden>"' in shown
+    # What carries no secret is shown as it is.
+    assert schedule.shown_file(rendered[layout.timer]) == rendered[layout.timer]
