@@ -308,10 +308,18 @@ def failure_teller(session):
     """``tell(error, call)``: one sentence for a botocore failure (no service, a timeout, a
     refused parameter) of ``call`` in the login of ``session``, without any secret."""
 
-    def tell(error, call):
+    def tell(error, call, consequence=""):
         subject = "sso-session " + session.name
         login_command = sso_session.login_command(session.name)
-        return clients.describe(error, "sso-oidc", clients.call_of(error, call), session.region, subject, login_command)
+        return clients.describe(
+            error,
+            "sso-oidc",
+            clients.call_of(error, call),
+            session.region,
+            subject,
+            login_command,
+            "; " + consequence if consequence else "",
+        )
 
     return tell
 
@@ -350,7 +358,9 @@ def run_login(login, session):
     try:
         return login.run()
     except botocore_exceptions().BotoCoreError as error:
-        raise ServiceError(failure_teller(session)(error, login.progress["call"])) from None
+        raise ServiceError(
+            failure_teller(session)(error, login.progress["call"], login.progress["consequence"])
+        ) from None
 
 
 def main():

@@ -713,6 +713,7 @@ def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login,
     assert run.saved['msg'].startswith(
         'the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro within 45 s'
     ), run.saved['msg']
+    assert run.saved['msg'].endswith('; the token file was not changed'), run.saved['msg']
     assert elapsed < 75, elapsed
     assert login.token_file.read_bytes() == before
     assert_private(login)
@@ -827,9 +828,8 @@ def test_a_token_endpoint_that_stalls_after_the_pkce_redirect_ends_the_login_wit
     assert run.saved['failed'], run.output
     assert run.saved['msg'] == (
         'the sso-oidc service in us-east-1 did not finish CreateToken for sso-session recro within {0} s, what was '
-        'left of the wait (a whole operation may take 45 s: 3 attempts, 5 s to connect, 15 s per read)'.format(
-            POLL_MINIMUM
-        )
+        'left of the wait (a whole operation may take 45 s: 3 attempts, 5 s to connect, 15 s per read); '
+        'no token was written'.format(POLL_MINIMUM)
     )
     assert elapsed < 5 + POLL_MINIMUM + OVERHEAD, elapsed
     assert login.oidc.grants() == ['authorization_code'] and not login.token_file.exists()

@@ -29,12 +29,13 @@ import uuid
 from urllib.parse import urlencode, urlsplit
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import NOTHING_CHANGED, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import DEFAULT_SCOPES
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
     parse_timestamp,
+    usable_secret,
 )
 
 DEVICE_CODE = "device_code"
@@ -267,13 +268,26 @@ def token_entry(answer, start_url, region, registration, now, previous=None):
     return entry
 
 
-def pending_usable(pending, registration, start_url, now):
-    return (
-        isinstance(pending, dict)
-        and pending.get("clientId") == registration.get("clientId")
+def pending_usable(pending, registration, session, now, endpoint_url=None):
+    """Whether a cached device authorization of ``session`` may be shown and polled again:
+    by the rules of a fresh answer (start_device_authorization()), since the file is the
+    user's to edit: a code and URLs fit to show, an interval the poll can wait, 30 more
+    seconds to go; otherwise a new authorization replaces it."""
+    dummy, start_url, region, dummy_scopes = session
+    if not isinstance(pending, dict):
+        return False
+    interval = pending.get("interval")
+    return bool(
+        pending.get("clientId") == registration.get("clientId")
         and pending.get("startUrl") == start_url
-        and isinstance(pending.get("deviceCode"), str)
-        and pending.get("deviceCode")
+        and usable_secret(pending.get("deviceCode"))
+        and isinstance(pending.get("userCode"), str)
+        and _USER_CODE.match(pending["userCode"])
+        and trusted_url(pending.get("verificationUri"), start_url, region, endpoint_url)
+        and trusted_url(pending.get("verificationUriComplete"), start_url, region, endpoint_url)
+        and not isinstance(interval, bool)
+        and isinstance(interval, int)
+        and 1 <= interval <= MAX_INTERVAL
         and _expires_after(pending.get("expiresAt"), now, PENDING_MARGIN)
     )
 
@@ -469,7 +483,9 @@ class Login:
         self.locked = locked
         self.describe_failure = describe_failure
         self.acting_for = acting_for
-        self.progress = {"call": "the call"}
+        # The call in progress and what a failure of it leaves unchanged, for a failure that
+        # reaches the module (a timeout, the deadline) without passing through this class.
+        self.progress = {"call": "the call", "consequence": NOTHING_CHANGED}
 
     @property
     def client(self):
@@ -579,7 +595,7 @@ class Login:
         return None
 
     def refresh(self, token, now):
-        self.progress["call"] = "CreateToken"
+        self.progress.update(call="CreateToken", consequence=TOKEN_UNCHANGED)
         try:
             response = self.client.create_token(
                 grantType="refresh_token",
@@ -623,7 +639,7 @@ class Login:
         return registration
 
     def call(self, operation, consequence, function, *arguments):
-        self.progress["call"] = operation
+        self.progress.update(call=operation, consequence=consequence)
         try:
             return function(*arguments)
         except LoginError:
@@ -665,7 +681,7 @@ class Login:
         """``(pending, started)``: the device authorization still pending, or a new one."""
         now = self.clock()
         pending = loads(self.files.read(self.files.pending))
-        if pending_usable(pending, registration, self.start_url, now):
+        if pending_usable(pending, registration, self.session, now, self.endpoint_url):
             return pending, False
         pending = self.call(
             "StartDeviceAuthorization",
@@ -695,7 +711,7 @@ class Login:
 
     def device_login(self, registration, pending):
         deadline = self.clock() + datetime.timedelta(seconds=self.params["timeout"])
-        self.progress["call"] = "CreateToken"
+        self.progress.update(call="CreateToken", consequence=NO_TOKEN + "; the code is still pending")
         try:
             response = poll_device_token(
                 self.client,

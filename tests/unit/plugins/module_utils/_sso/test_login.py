@@ -369,3 +369,38 @@ class _ClientError(Exception):
 )
 def test_only_an_error_code_of_plain_characters_is_shown(code, shown):
     assert sso_login.error_code(_ClientError(code)) == shown
+
+
+PENDING = {
+    "startUrl": "https://x/start",
+    "clientId": "client",
+    "deviceCode": "device-code",
+    "userCode": "AB-CD",
+    "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
+    "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=AB-CD",
+    "expiresAt": "2026-11-26T12:10:00Z",
+    "interval": 5,
+}
+SESSION = ("recro", "https://x/start", "us-east-1", None)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(verificationUriComplete="javascript:alert(1)\x1b]0;pwned\x07\nLOGIN AT https://evil.example"),
+        dict(verificationUri="https://evil.example/"),
+        dict(userCode="\x1b[31mRED\x1b[0m"),
+        dict(verificationUriComplete=None),
+        dict(interval="5"),
+        dict(interval=-5),
+        dict(interval=True),
+        dict(deviceCode="code\nX-Injected: 1"),
+        dict(expiresAt="2026-11-26T12:00:20Z"),  # within the 30 s margin
+    ],
+)
+def test_a_pending_authorization_file_is_used_only_by_the_rules_of_a_fresh_answer(changes):
+    now = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    registration = {"clientId": "client"}
+    assert sso_login.pending_usable(dict(PENDING), registration, SESSION, now)
+    tampered = dict(PENDING, **changes)
+    assert not sso_login.pending_usable(tampered, registration, SESSION, now)
