@@ -68,7 +68,10 @@ options:
   flow:
     description:
       - V(device_code) the device authorization grant (a URL and a code to confirm, from any device).
-      - V(pkce) the authorization code grant with PKCE, a redirect to a server on C(127.0.0.1) of this machine.
+      - V(pkce) the authorization code grant with PKCE, a redirect to a server on C(127.0.0.1) of this machine. Only
+        the callback that carries the login's C(state) ends the wait (any local user may connect); each connection
+        has 5 seconds in all to send its request, so one that sends nothing, or a byte at a time, never holds the
+        login past O(timeout) by more than that.
       - V(pkce) is refused, before any call to the service, when root runs the module for another O(user), since the
         browser would be opened from root's environment, not on that user's desktop. Run the task as the user
         (C(become_user)), or use V(device_code). A valid token is still reported, and an expiring one refreshed,

@@ -640,6 +640,42 @@ def test_a_silent_connection_to_the_loopback_does_not_hold_the_login_past_its_ti
     assert not login.token_file.exists()
 
 
+DRIPPING_BROWSER = """#!{python}
+# Another local user's connection to the loopback callback that sends its request a byte every
+# two seconds, for a minute, from a process of its own.
+import subprocess, sys, urllib.parse
+redirect = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(sys.argv[1]).query))['redirect_uri']
+port = urllib.parse.urlsplit(redirect).port
+drip = (
+    "import socket, sys, time\\n"
+    "connection = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\\n"
+    "for byte in b'GET /oauth/callback?state=x HTTP/1.1' * 2:\\n"
+    "    connection.send(bytes([byte]))\\n"
+    "    time.sleep(2)\\n"
+)
+subprocess.Popen([sys.executable, '-c', drip, str(port)], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+"""
+
+
+def test_a_connection_that_sends_a_byte_at_a_time_does_not_hold_the_login_past_its_timeout(
+    login, run_playbook, tmp_path
+):
+    bin_dir = tmp_path / 'dripping-bin'
+    bin_dir.mkdir()
+    script = bin_dir / 'xdg-open'
+    script.write_text(DRIPPING_BROWSER.format(python=shutil.which('python3') or '/usr/bin/python3'), encoding='utf-8')
+    script.chmod(0o755)
+    env = dict(login.env, DISPLAY=':99', PATH=str(bin_dir) + os.pathsep + login.env['PATH'])
+    started = time.monotonic()
+    run = run_playbook(login_task(flow='pkce', timeout=3), env)
+    elapsed = time.monotonic() - started
+    assert run.saved['failed'] and run.saved['msg'].startswith('timeout: the browser did not come back to ')
+    # timeout, then at most the 5 s a connection may take in all (the drip would hold it for a minute)
+    assert elapsed < 30, elapsed
+    assert not login.token_file.exists()
+
+
 def user_with_config(user):
     """The home of ``user`` (a throwaway user), with the test's ``~/.aws/config``, the user's own."""
     home = pathlib.Path(user.pw_dir)

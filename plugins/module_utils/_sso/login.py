@@ -24,7 +24,9 @@ import json
 import os
 import re
 import secrets
+import socket
 import string
+import threading
 import uuid
 from urllib.parse import urlencode, urlsplit
 
@@ -872,6 +874,24 @@ class LoopbackServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             timeout = CALLBACK_REQUEST_TIMEOUT
+
+            def setup(self):
+                # ``timeout`` bounds each read; a request sent a byte at a time would still
+                # hold the wait: the connection is shut after CALLBACK_REQUEST_TIMEOUT in all.
+                super().setup()
+                self.cut_off = threading.Timer(CALLBACK_REQUEST_TIMEOUT, self.shut)
+                self.cut_off.daemon = True
+                self.cut_off.start()
+
+            def shut(self):
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed
+
+            def finish(self):
+                self.cut_off.cancel()
+                super().finish()
 
             def log_message(self, *args):
                 pass
