@@ -116,7 +116,9 @@ options:
 notes:
   - Endpoints come from botocore, so C(AWS_ENDPOINT_URL_SSO_OIDC) applies.
   - The token cache is C(~/.aws/sso/cache) of O(user), whatever O(path) is. The lock on it (O(lock_timeout)) is held
-    while the module reads and writes its files, not while it waits for the person.
+    while the module reads and writes its files, and across a refresh, a client registration and the start of a
+    device authorization (each a call of at most 45 seconds), so that two runs never redeem one refresh token or
+    register twice; never while it waits for the person.
   - Every answer of the sso-oidc service is checked before it is used or written. A field of the wrong type, a
     lifetime that is not 1 second to a year, or a registration that ends before it can be used fails the task naming
     the call and the field, and says what was not written.
