@@ -43,11 +43,12 @@ def select_shells(requested, login_shell, present, home, platform, exists=os.pat
     return [shell for shell in shell_rc.SHELLS if shell == login_shell or shell in in_use]
 
 
-def action_of(before, after, present):
-    """What a run does to a file: added, updated, removed or unchanged."""
+def action_of(before, after, present, path="rc file", shell="bash"):
+    """What a run does to ``shell``'s file ``path``: added, updated, removed or unchanged
+    (the block found by that shell's rules: fish has no here-documents)."""
     if after == before:
         return "unchanged"
-    if before is None or shell_rc.block_position(before) is None:
+    if before is None or shell_rc.block_position(before, path, shell) is None:
         return "added"
     return "updated" if present else "removed"
 
@@ -59,7 +60,7 @@ def plan_file(shell, path, before, block, move_block_to_win=False, scan=True):
     the result when ``scan``. Raises ``UnprovenBlock`` for marker lines that are not
     one block of ours."""
     after = shell_rc.place_block(before, block, path=path, shell=shell)
-    action = action_of(before, after, block is not None)
+    action = action_of(before, after, block is not None, path, shell)
     if not (scan or move_block_to_win):
         return after, action, []
     conflicts = _conflicts(path, after, shell)

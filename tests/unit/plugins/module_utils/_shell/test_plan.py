@@ -56,3 +56,16 @@ def test_zsh_login_files_are_read_and_zlogin_comes_after_zshrc(tmp_path):
         (".zlogin", 2, "profile_override"),
         (".zprofile", 1, "config_file"),
     ]
+
+
+def test_a_fish_file_is_read_by_fishs_rules_when_its_block_is_updated():
+    # fish has no here-documents: "<<X" in a string is no reason to refuse its block.
+    from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc
+
+    old = rc.render_block("fish", "old", "recro")
+    before = ('echo "<<X"\n' + "\n".join([rc.BEGIN] + old + [rc.END]) + "\n").encode()
+    after, action, conflicts = plan.plan_file(
+        "fish", "/h/.config/fish/conf.d/recro_sso.fish", before, rc.render_block("fish", "new", "recro")
+    )
+    assert action == "updated" and b"new" in after and b"old" not in after
+    assert conflicts == []
