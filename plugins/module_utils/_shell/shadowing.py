@@ -38,6 +38,9 @@ def _patterns(blank):
             + r"+-[a-zA-Z]*x[a-zA-Z]*|typeset"
             + blank
             + r"+-[a-zA-Z]*x[a-zA-Z]*)"
+            + r"(?:"
+            + blank
+            + r"+--)?"
             + blank
             + r"+(?:[A-Za-z_][A-Za-z0-9_]*="
             + word
@@ -55,8 +58,13 @@ def _patterns(blank):
         re.compile(r"^(?:SETUVAR\s+--export|SET_EXPORT)\s+(?P<name>" + _NAMES + r"):"),
     ]
     # Once our block has exported the profile, a plain assignment (sh) or set (fish) changes the exported value.
+    # typeset, declare, local and readonly assign too; unset removes what the block exported.
+    assigning = r"(?:(?:typeset|declare|local|readonly)(?:" + blank + r"+-[a-zA-Z]+)*" + blank + "+)?"
     assignments = [
-        re.compile(command + r"(?P<name>" + "|".join(PROFILE_VARS) + r")="),
+        re.compile(command + assigning + r"(?P<name>" + "|".join(PROFILE_VARS) + r")="),
+        re.compile(
+            command + r"unset(?:" + blank + r"+-v)?" + blank + r"+(?P<name>" + "|".join(PROFILE_VARS) + r")\b"
+        ),
         re.compile(
             command + r"set" + blank + "+" + fish_options + r"(?P<name>" + "|".join(PROFILE_VARS) + r")" + blank
         ),
@@ -64,6 +72,8 @@ def _patterns(blank):
     return exports + assignments
 
 
+# A watched variable given a value in an export's words.
+_ASSIGNED = re.compile(r"(?<![\w$])(" + _NAMES + r")(?==)")
 _PATTERNS = dict((shell, _patterns("[" + re.escape(blanks) + "]")) for shell, blanks in BLANKS.items())
 # A line of a bash login file that reads the rc file (as Debian's ~/.profile reads ~/.bashrc).
 _SOURCES = r"(?:^|[\s;&|])(?:\.|source)\s+[\"']?(?:\$HOME|\$\{{HOME\}}|~)/{0}[\"']?(?:\s|;|$)"
@@ -83,11 +93,14 @@ def exported_names(text, shell="bash"):
     for number, line in enumerate(shell_text_lines(text), 1):
         if line.lstrip(BLANKS[shell]).startswith("#"):  # only blanks before it make "#" a comment
             continue
+        names = []
         for pattern in _PATTERNS[shell]:
-            match = pattern.search(line)
-            if match:
-                found.append((number, match.group("name")))
-                break
+            for match in pattern.finditer(line):
+                # One export may set several: "export AWS_ACCESS_KEY_ID=... AWS_PROFILE=...".
+                for name in _ASSIGNED.findall(match.group(0)) + [match.group("name")]:
+                    if name not in names:
+                        names.append(name)
+        found.extend((number, name) for name in names)
     return found
 
 

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import shadowing as sh
@@ -156,3 +159,32 @@ def test_the_keys_of_default_reach_every_section_without_its_own():
         (2, "[default] aws_access_key_id"),
         (4, "[dev] aws_access_key_id"),
     ]
+
+
+BASH_LINES = [
+    "export AWS_ACCESS_KEY_ID=AKIA2 AWS_DEFAULT_PROFILE=other2",
+    "export AWS_DEFAULT_PROFILE=x AWS_SESSION_TOKEN=t",
+    "export A=1; export AWS_CONFIG_FILE=/x",
+    "export -- AWS_PROFILE=x",
+    "typeset AWS_PROFILE=x",
+    "declare AWS_DEFAULT_PROFILE=x",
+    "readonly AWS_PROFILE=x",
+    "unset AWS_PROFILE",
+    "unset -v AWS_DEFAULT_PROFILE",
+    "echo AWS_PROFILE=x",
+    "true && export AWS_SECRET_ACCESS_KEY=s AWS_PROFILE=y",
+]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash proves what each line changes")
+@pytest.mark.parametrize("line", BASH_LINES)
+def test_every_variable_a_line_changes_in_bash_is_reported(line):
+    # What the real bash changes after a block exported the profile, against what the scan reports.
+    script = "export AWS_PROFILE=dev AWS_DEFAULT_PROFILE=dev\n{0} >/dev/null\nenv -0".format(line)
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script], env={"PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE, check=True
+    )
+    after = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if "=" in item)
+    before = {"AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "dev"}
+    changed = sorted(name for name in sh.WATCHED if after.get(name) != before.get(name))
+    assert sorted(name for dummy, name in sh.exported_names(line + "\n")) == changed
