@@ -38,6 +38,8 @@ ARGUMENT_SPEC = dict(
     discover=dict(type="bool", default=True),
     verify_identity=dict(type="bool", default=True),
     login_warning_window=dict(type="int", default=_onboarding.DEFAULT_WARNING_WINDOW),
+    login_timeout=dict(type="raw", default=600),
+    discover_query=dict(type="raw"),
 )
 # Hosts that are the controller itself whatever their connection (as Ansible's implicit localhost).
 LOCAL_NAMES = ("localhost", "127.0.0.1")

@@ -127,6 +127,13 @@ options:
     description: C(recro_sso_login_warning_window), seconds before refreshing the login ends from which the role warns.
     type: int
     default: 259200
+  login_timeout:
+    description: C(recro_sso_login_timeout), the seconds a login waits for the person; 0 to a year.
+    type: raw
+    default: 600
+  discover_query:
+    description: C(recro_sso_discover_query); with O(discover), checked as a JMESPath expression where jmespath is installed.
+    type: raw
 attributes:
   action:
     description: Runs on the controller, as an action plugin.

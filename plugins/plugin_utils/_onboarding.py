@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN, check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import in_backticks
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
@@ -150,6 +150,8 @@ _ROLE_VARIABLES = {
     "pull_url": "recro_sso_pull_url",
     "pull_branch": "recro_sso_pull_branch",
     "pull_playbook": "recro_sso_pull_playbook",
+    "timeout": "recro_sso_login_timeout",
+    "discover.query": "recro_sso_discover_query",
 }
 
 
@@ -198,6 +200,10 @@ def _module_rule_errors(settings, scheduled):
     from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
 
     checks = [lambda: check_session_name("sso_session", settings["session_name"])] if "session_name" in settings else []
+    if settings.get("login_timeout") is not None:
+        checks.append(lambda: check_seconds("timeout", _whole_number(settings["login_timeout"])))
+    if settings.get("discover") and settings.get("discover_query"):
+        checks.append(lambda: _check_query("discover.query", settings["discover_query"]))
     if scheduled:
         from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units
 
@@ -217,6 +223,29 @@ def _module_rule_errors(settings, scheduled):
             variable = _ROLE_VARIABLES.get(error.parameter, error.parameter)
             errors.append("{0}: {1} {2}.".format(variable, _json(error.value), error.problem.rstrip(".")))
     return errors
+
+
+def _whole_number(value):
+    """A number of seconds as a role variable holds it (``600``, or ``"600"`` from a template)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def _check_query(parameter, query):
+    """A JMESPath expression jmespath compiles, checked where jmespath is installed (the module
+    that applies it says so where it is not)."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
+    try:
+        import jmespath  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return query
+    try:
+        jmespath.compile(query)
+    except (jmespath.exceptions.JMESPathError, TypeError, ValueError) as error:
+        raise ParameterError(parameter, query, "is not a JMESPath expression: {0}".format(error)) from None
+    return query
 
 
 def _packages_aws_cli_v2(settings):

@@ -161,8 +161,19 @@ def validate_unsplittable(parameter, value, what):
 
 
 def validate_branch(branch):
+    """A branch or tag name by ``git check-ref-format``'s rules, in the characters every
+    shell and ansible-pull pass unchanged."""
     _plain("pull_branch", branch)
-    if branch.startswith("-") or ".." in branch or " " in branch or not re.match(r"^[A-Za-z0-9._/@+-]+$", branch):
+    parts = branch.split("/")
+    if (
+        branch.startswith("-")
+        or ".." in branch
+        or "@{" in branch
+        or branch == "@"
+        or branch.endswith(".")
+        or not re.match(r"^[A-Za-z0-9._/@+-]+$", branch)
+        or any(not part or part.startswith(".") or part.endswith(".lock") for part in parts)
+    ):
         raise ParameterError("pull_branch", branch, "is not a git branch or tag name")
     return branch
 

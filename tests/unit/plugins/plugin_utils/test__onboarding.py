@@ -1205,3 +1205,19 @@ def test_the_schedule_is_checked_on_the_host_only_when_the_role_installs_one():
 )
 def test_a_failed_schedule_check_names_the_roles_variable(result, sentence):
     assert schedule_check_error(result, "alice") == sentence
+
+
+@pytest.mark.parametrize(
+    "changes, error",
+    [
+        (dict(login_timeout=-1), "recro_sso_login_timeout: -1 is not a number of seconds from 0 to 31622400 (a year)."),
+        (dict(login_timeout="soon"), 'recro_sso_login_timeout: "soon" is not a number of seconds from 0 to'),
+        (dict(discover=True, discover_query="length(("), 'recro_sso_discover_query: "length((" is not a JMESPath'),
+    ],
+)
+def test_login_and_discovery_settings_are_checked_before_any_write(changes, error):
+    settings = dict(platform="Linux", default_profile="recrocog-admin", state="present", login_timeout=600)
+    errors = setting_errors(dict(settings, **changes))
+    assert len(errors) == 1 and errors[0].startswith(error), errors
+    assert setting_errors(dict(settings, discover=False, discover_query="length((")) == []
+    assert setting_errors(dict(settings, login_timeout="600")) == []

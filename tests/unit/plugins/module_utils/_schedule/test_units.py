@@ -193,3 +193,17 @@ def test_a_diff_of_a_schedule_file_shows_no_credentials_and_no_environment_value
     assert 'Environment="GITHUB_TOKEN=<hidden>"' in shown
     # What carries no secret is shown as it is.
     assert schedule.shown_file(rendered[layout.timer]) == rendered[layout.timer]
+
+
+BRANCHES = ["main", "release/1.2", "v1.0.0", "a.lock", "a/", "/a", "a//b", ".a", "main.", "x/.y", "a@{1}", "a..b"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git check-ref-format is the oracle")
+@pytest.mark.parametrize("branch", BRANCHES)
+def test_a_branch_is_accepted_exactly_when_git_accepts_it(branch):
+    git = subprocess.run(["git", "check-ref-format", "--branch", branch], capture_output=True, check=False)
+    if git.returncode == 0:
+        assert schedule.validate_branch(branch) == branch
+    else:
+        with pytest.raises(ParameterError, match="is not a git branch or tag name"):
+            schedule.validate_branch(branch)
