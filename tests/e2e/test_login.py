@@ -288,7 +288,7 @@ def test_server_unreachable(login, run_playbook):
     assert run.saved['failed']
     assert run.saved['msg'] == (
         'cannot reach the sso-oidc service in us-east-1: Could not connect to the endpoint URL: '
-        '"http://127.0.0.1:9/client/register" (calling RegisterClient for sso-session recro)'
+        '"http://127.0.0.1:9/client/register" (calling RegisterClient for sso-session recro); no file was written'
     )
     assert not login.token_file.exists()
 
