@@ -329,7 +329,10 @@ def other_conflicts(module, account, shells, platform, rc_paths):
     conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, user_files.read_bytes)
     if params["state"] == "present":
         path = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
-        path = user_files.expand_home(path or os.path.join(account.home, ".aws", "credentials"), account)
+        if params["credentials_path"]:
+            path = user_files.expand_home(path, account, "credentials_path")
+        else:
+            path = user_files.expand_home(path or os.path.join(account.home, ".aws", "credentials"), account)
         data = user_files.read_bytes(path)
         if data is not None:
             managed = params["managed_profiles"] or [params["profile"]]

@@ -17,6 +17,7 @@ import contextlib
 import errno
 import os
 import pwd
+import re
 import stat
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
@@ -115,19 +116,30 @@ def target_account(name):
     return account
 
 
-def expand_home(path, account):
-    """``path`` with a leading ``~`` meaning ``account``'s home and environment
-    variables expanded, as botocore expands ``AWS_CONFIG_FILE``."""
+def expand_home(path, account, parameter=None):
+    """``path`` with a leading ``~`` and ``$HOME`` meaning ``account``'s home (root acting
+    for a user means the user's, not its own) and other environment variables expanded, as
+    botocore expands ``AWS_CONFIG_FILE``. A path given as option ``parameter`` must come out
+    absolute and may not name another user's home (``~bob/``): :class:`ParameterError`."""
+    path = _HOME_VARIABLE.sub(lambda match: account.home, path)
     path = os.path.expandvars(path)
     if path == "~" or path.startswith("~/"):
         return account.home + path[1:]
+    if parameter is not None and (path.startswith("~") or not os.path.isabs(path)):
+        raise ParameterError(
+            parameter, path, "is not an absolute path or one under ~/ (the home of user {0!r})".format(account.name)
+        )
     return os.path.expanduser(path)
 
 
+# $HOME and ${HOME}, as the user's own shell would expand them.
+_HOME_VARIABLE = re.compile(r"\$(?:HOME\b|\{HOME\})")
+
+
 def config_path(path, account, environ):
-    """The config file: ``path``, else ``AWS_CONFIG_FILE``, else ``~/.aws/config``."""
+    """The config file: ``path`` (option O(path)), else ``AWS_CONFIG_FILE``, else ``~/.aws/config``."""
     if path:
-        return expand_home(path, account)
+        return expand_home(path, account, "path")
     if environ.get("AWS_CONFIG_FILE"):
         return expand_home(environ["AWS_CONFIG_FILE"], account)
     return os.path.join(account.home, ".aws", "config")

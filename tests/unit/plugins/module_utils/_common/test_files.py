@@ -391,3 +391,16 @@ def test_a_read_with_a_limit_returns_at_most_that_many_bytes_from_the_start(tmp_
     path = tmp_path / "big"
     path.write_bytes(content)
     assert user_files.read_bytes(str(path), limit) == (content if limit is None else content[:limit])
+
+
+def test_a_path_option_means_the_users_home_and_must_be_absolute():
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
+    alice = user_files.Account("alice", 1000, 1000, "/home/alice")
+    # Root acting for alice: $HOME is hers, not root's.
+    for given in ("~/.aws/config", "$HOME/.aws/config", "${HOME}/.aws/config"):
+        assert user_files.config_path(given, alice, {}) == "/home/alice/.aws/config"
+    assert user_files.config_path("/etc/aws/config", alice, {}) == "/etc/aws/config"
+    for given in ("relative/config", "~bob/.aws/config", "config"):
+        with pytest.raises(ParameterError, match=r"^path: .* is not an absolute path or one under ~/"):
+            user_files.config_path(given, alice, {})
