@@ -19,7 +19,8 @@ options:
     type: str
   path:
     description:
-      - The config file. A leading C(~) means the home of O(user).
+      - The config file, an absolute path or one under C(~/). A leading C(~) and C($HOME) mean the home of O(user);
+        a relative path or another user's home (C(~bob/)) is refused.
       - Default is C(AWS_CONFIG_FILE) when that is set where the module runs, otherwise C(.aws/config) in the
         home of O(user) (C(HOME) for the user the module runs as, as for the AWS tools).
     type: str
