@@ -11,8 +11,10 @@ and is stopped at its deadline, which run_command cannot do."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
+import time
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 
@@ -20,6 +22,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 # start, as timeout(1) and the shells report them, so that "not 0" means "did not work".
 TIMED_OUT = 124
 CANNOT_START = 127
+# Seconds a program's output is still read after it ended: what it started in the background
+# ("sleep 60 &" in a .bashrc) may hold the pipe open, and is stopped after that.
+AFTER_EXIT = 1.0
 
 
 def run(account, argv, environment, timeout, switch=True):
@@ -43,12 +48,35 @@ def run(account, argv, environment, timeout, switch=True):
         )
     except OSError as error:
         return subprocess.CompletedProcess(argv, CANNOT_START, "{0}: {1}".format(argv[0], error.strerror or error))
-    try:
-        output = process.communicate(timeout=timeout)[0]
-    except subprocess.TimeoutExpired:
+    output, finished = _read_until_exit(process, time.monotonic() + timeout)
+    if not finished:
         _stop(process)
         return subprocess.CompletedProcess(argv, TIMED_OUT, "{0} did not answer within {1} s".format(argv[0], timeout))
-    return subprocess.CompletedProcess(argv, process.returncode, output.decode("utf-8", "replace"))
+    if process.stdout.closed is False:
+        _stop(process)  # what it left running in the background, holding the pipe
+    return subprocess.CompletedProcess(argv, process.wait(), output.decode("utf-8", "replace"))
+
+
+def _read_until_exit(process, deadline):
+    """``(output, finished)``: what ``process`` printed until it ended and its output closed,
+    or :data:`AFTER_EXIT` seconds after it ended (the pipe is then left open: the caller
+    stops what holds it), or until ``deadline`` (``finished`` false: it is still running)."""
+    chunks, descriptor, ended_at = [], process.stdout.fileno(), None
+    while True:
+        now = time.monotonic()
+        if ended_at is None and process.poll() is not None:
+            ended_at = now
+        limit = deadline if ended_at is None else min(deadline, ended_at + AFTER_EXIT)
+        if now >= limit:
+            return b"".join(chunks), ended_at is not None
+        ready = select.select([descriptor], [], [], min(limit - now, 0.2))[0]
+        if ready:
+            chunk = os.read(descriptor, 1 << 16)
+            if not chunk:  # every writer has closed it
+                process.stdout.close()
+                process.wait()
+                return b"".join(chunks), True
+            chunks.append(chunk)
 
 
 def _stop(process):

@@ -102,3 +102,25 @@ def test_a_program_that_switches_itself_starts_with_this_process_s_ids():
         account = user_files.find_account(entry.pw_name)
         done = programs.run(account, ["sh", "-c", IDS], ENVIRONMENT, 10, switch=False)
         assert done.stdout.splitlines() == ["0", "0", entry.pw_dir, "said"]
+
+
+def test_a_program_that_ends_leaving_a_child_on_its_output_is_done_not_timed_out():
+    # A .bashrc with "sleep 60 &": the shell has ended and said all it had to say.
+    started = time.monotonic()
+    done = programs.run(me(), ["sh", "-c", "sleep 60 & echo $!; exit 4"], ENVIRONMENT, 20)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 4 and done.stdout.strip().isdigit(), done
+    assert elapsed < 10, elapsed
+    # What it left behind holding the pipe was stopped with it.
+    child = "/proc/{0}".format(done.stdout.strip())
+    for dummy in range(50):
+        if not os.path.exists(child) or "Z" in open(child + "/stat").read().split()[2]:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the background child is still running")
+
+
+def test_all_output_of_a_program_is_read_however_long():
+    done = programs.run(me(), ["sh", "-c", "yes x | head -n 150000"], ENVIRONMENT, 20)
+    assert done.returncode == 0 and done.stdout == "x\n" * 150000
