@@ -379,6 +379,10 @@ def test_a_valid_token_or_a_look_up_needs_no_boto3(login, run_playbook, python_w
 # The service's answers, checked before use: (operation, fields it answers, the message's start and end).
 LIFETIME = 'which is not a whole number of seconds from 1 to 31622400 (a year)'
 NOT_STARTED = '; no login was started'
+CODE_LIFETIME = (
+    'which is not a whole number of seconds from 31 to 31622400 (a code must outlast the 30 s kept in reserve for '
+    'the person; the service gives 600)'
+)
 REDEEMED = '; no token was written, and the approved code cannot be used again: log in again'
 NOT_SHOWN_URL = (
     "(not shown) that is not an https URL of printable characters on the session's own service "
@@ -405,7 +409,13 @@ BAD_ANSWERS = [
     (
         'StartDeviceAuthorization',
         dict(expiresIn=10**12),
-        'StartDeviceAuthorization of sso-session recro answered expiresIn 1000000000000, ' + LIFETIME + NOT_STARTED,
+        'StartDeviceAuthorization of sso-session recro answered expiresIn 1000000000000, ' + CODE_LIFETIME + NOT_STARTED,
+    ),
+    (
+        # A code that ends before a person could approve it: never returned as pending.
+        'StartDeviceAuthorization',
+        dict(expiresIn=2),
+        'StartDeviceAuthorization of sso-session recro answered expiresIn 2, ' + CODE_LIFETIME + NOT_STARTED,
     ),
     (
         'StartDeviceAuthorization',

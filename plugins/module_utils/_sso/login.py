@@ -49,6 +49,9 @@ REGISTRATION_MARGIN = 15 * 60
 # A pending device code with less left than this is not handed to a person: it would
 # expire before they could approve it.
 PENDING_MARGIN = 30
+# The shortest device code lifetime shown to a person: one that ends within the margin
+# would be handed out as pending already spent (wait: false).
+MIN_CODE_LIFETIME = PENDING_MARGIN + 1
 DEFAULT_INTERVAL = 5
 SLOW_DOWN_STEP = 5
 PKCE_GRANT_TYPES = ["authorization_code", "refresh_token"]
@@ -309,7 +312,18 @@ def start_device_authorization(client, session, registration, now, endpoint_url=
         "userCode": answer.user_code("userCode"),
         "verificationUri": answer.url("verificationUri", start_url, region, endpoint_url),
         "verificationUriComplete": answer.url("verificationUriComplete", start_url, region, endpoint_url),
-        "expiresAt": format_time(now + datetime.timedelta(seconds=answer.lifetime("expiresIn"))),
+        "expiresAt": format_time(
+            now
+            + datetime.timedelta(
+                seconds=answer.number(
+                    "expiresIn",
+                    MIN_CODE_LIFETIME,
+                    MAX_LIFETIME,
+                    "not a whole number of seconds from {0} to {1} (a code must outlast the {2} s kept in reserve "
+                    "for the person; the service gives 600)".format(MIN_CODE_LIFETIME, MAX_LIFETIME, PENDING_MARGIN),
+                )
+            )
+        ),
         "interval": answer.number(
             "interval",
             1,
