@@ -37,6 +37,19 @@ BEGIN = MARKER.format(mark="BEGIN")
 END = MARKER.format(mark="END")
 
 
+class UnreadPlace(FileError):
+    """Where the block would go, the shell would not read it: the file ends inside a
+    here-document."""
+
+    def __init__(self, path, line, shell):
+        super().__init__(
+            22,  # EINVAL
+            "line {0}, where the block would go, is inside a here-document that does not end, so {1} would not read "
+            "it: the file was not changed; end the here-document first".format(line, shell),
+            path,
+        )
+
+
 class UnprovenBlock(FileError):
     """The rc file's marker lines do not make one block the module can prove its own."""
 
@@ -188,7 +201,17 @@ def place_block(original, block_lines, at_end=False, path="rc file", shell="bash
     if n0 > 0 and not lines[n0 - 1].endswith(b"\n"):
         lines[n0 - 1] += b"\n"
     lines[n0:n0] = block
-    return b"".join(lines)
+    result = b"".join(lines)
+    if block:
+        # Written only where the shell reads it as lines of its own: not after a
+        # here-document that is never closed, which would swallow it.
+        try:
+            placed = find_block(shell_lines(result), path, shell)
+        except UnprovenBlock:
+            placed = None
+        if placed != (n0, n0 + len(block) - 1):
+            raise UnreadPlace(path, n0 + 1, shell)
+    return result
 
 
 def block_position(data, path="rc file", shell="bash"):

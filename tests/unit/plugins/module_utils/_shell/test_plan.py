@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+import subprocess
+
+import pytest
+
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan
 
 
@@ -69,3 +73,18 @@ def test_a_fish_file_is_read_by_fishs_rules_when_its_block_is_updated():
     )
     assert action == "updated" and b"new" in after and b"old" not in after
     assert conflicts == []
+
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_a_block_is_never_placed_where_the_shell_would_not_read_it(scan):
+    from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc
+
+    before = b"export KEEP=1\ncat >/dev/null <<EOF\nsome text\n"  # a here-document that never ends
+    with pytest.raises(rc.UnreadPlace) as refused:
+        plan.plan_file("bash", "/h/.bashrc", before, rc.render_block("bash", "p", "recro"), scan=scan)
+    assert str(refused.value).startswith("/h/.bashrc: line 4, where the block would go, is inside a here-document")
+    # bash agrees: what follows the unended here-document is never run.
+    done = subprocess.run(
+        ["bash", "--norc", "-c", (before + b"echo ran\n").decode()], stdout=subprocess.PIPE, check=False
+    )
+    assert b"ran" not in done.stdout
