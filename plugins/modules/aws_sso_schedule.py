@@ -241,8 +241,10 @@ def main():
             for path in paths
             if current[path] != wanted.get(path)
         ]
-        changed = bool(diffs) or (link_there and not present)
-        activate = not module.check_mode and (changed or (present and layout.platform == "Linux" and not link_there))
+        # A timer not linked into timers.target.wants is enabled again: a change, in check mode too.
+        needs_link = present and layout.platform == "Linux" and not link_there
+        changed = bool(diffs) or (link_there and not present) or needs_link
+        activate = not module.check_mode and changed
         if not module.check_mode:
             with as_user(module, files=paths):
                 apply(layout, paths, current, wanted)

@@ -134,3 +134,41 @@ def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, r
     assert saved["refused"]["failed"] and "credentials" in saved["refused"]["msg"]
     # Nowhere in the result, the module's invocation included.
     assert "u:p@" not in json.dumps(saved["refused"])
+
+
+LINK_MISSING = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule: &args
+        pull_url: file:///srv/laptops.git
+        platform: Linux
+        ansible_pull: "{{ ansible_pull }}"
+    - ansible.builtin.file: {path: "{{ link }}", state: absent}
+    - recro.aws_sso.aws_sso_schedule: *args
+      check_mode: true
+      register: would_link
+    - recro.aws_sso.aws_sso_schedule: *args
+      register: linked
+    - recro.aws_sso.aws_sso_schedule: *args
+      register: again
+    - ansible.builtin.copy:
+        content: "{{ {'would_link': would_link, 'linked': linked, 'again': again} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_check_mode_says_a_timer_that_is_no_longer_enabled_would_be_enabled_again(tmp_path, run_playbook):
+    home = tmp_path / "home"
+    home.mkdir()
+    link = home / ".config" / "systemd" / "user" / "timers.target.wants" / schedule.TIMER_NAME
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    env["HOME"] = str(home)
+    ansible_pull = str(pathlib.Path(sys.executable).parent / "ansible-pull")
+    run = run_playbook(LINK_MISSING, env, dict(link=str(link), ansible_pull=ansible_pull))
+    assert run.returncode == 0, run.output
+    saved = run.saved
+    # What the real run then does, check mode says first.
+    assert saved["would_link"]["changed"] and saved["linked"]["changed"], saved
+    assert not saved["again"]["changed"] and link.is_symlink()
