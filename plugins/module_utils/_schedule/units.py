@@ -415,7 +415,7 @@ def planned_files(params, layout, config_file=None, analyze=None):
         raise ParameterError("pull_url", params["pull_url"], "is required with state=present")
     environment = dict(params["environment"])
     if config_file:
-        environment["AWS_CONFIG_FILE"] = config_file
+        environment["AWS_CONFIG_FILE"] = _plain("path", config_file)  # named as the option it comes from
     ansible_pull = params["ansible_pull"] or find_ansible_pull()
     if not ansible_pull:
         raise ParameterError("ansible_pull", None, "not given, and no ansible-pull was found")

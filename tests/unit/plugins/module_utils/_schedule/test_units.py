@@ -207,3 +207,18 @@ def test_a_branch_is_accepted_exactly_when_git_accepts_it(branch):
     else:
         with pytest.raises(ParameterError, match="is not a git branch or tag name"):
             schedule.validate_branch(branch)
+
+
+def test_a_config_path_with_a_line_break_is_refused_naming_path(tmp_path):
+    params = dict(
+        pull_url="https://git.example.com/laptops.git",
+        pull_branch="main",
+        pull_playbook="playbooks/drift.yml",
+        pull_extra_vars={},
+        ansible_pull="/usr/bin/ansible-pull",
+        schedule="daily",
+        randomized_delay=0,
+        environment={},
+    )
+    with pytest.raises(ParameterError, match=r"^path: "):
+        schedule.planned_files(params, schedule.Layout(str(tmp_path), "Linux"), config_file="/tmp/cfg\nx")
