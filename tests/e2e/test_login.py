@@ -409,7 +409,9 @@ BAD_ANSWERS = [
     (
         'StartDeviceAuthorization',
         dict(expiresIn=10**12),
-        'StartDeviceAuthorization of sso-session recro answered expiresIn 1000000000000, ' + CODE_LIFETIME + NOT_STARTED,
+        'StartDeviceAuthorization of sso-session recro answered expiresIn 1000000000000, '
+        + CODE_LIFETIME
+        + NOT_STARTED,
     ),
     (
         # A code that ends before a person could approve it: never returned as pending.

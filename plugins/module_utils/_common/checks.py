@@ -46,7 +46,9 @@ def check_name(parameter, value):
     check_text(parameter, value)
     if not NAME_PATTERN.fullmatch(value):
         raise ParameterError(
-            parameter, value, "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only, not starting with -"
+            parameter,
+            value,
+            "is not a name every AWS tool reads: use letters, digits and _ . @ % + : - only, not starting with -",
         )
     return value
 

@@ -62,9 +62,7 @@ def _patterns(blank):
     assigning = r"(?:(?:typeset|declare|local|readonly)(?:" + blank + r"+-[a-zA-Z]+)*" + blank + "+)?"
     assignments = [
         re.compile(command + assigning + r"(?P<name>" + "|".join(PROFILE_VARS) + r")="),
-        re.compile(
-            command + r"unset(?:" + blank + r"+-v)?" + blank + r"+(?P<name>" + "|".join(PROFILE_VARS) + r")\b"
-        ),
+        re.compile(command + r"unset(?:" + blank + r"+-v)?" + blank + r"+(?P<name>" + "|".join(PROFILE_VARS) + r")\b"),
         re.compile(
             command + r"set" + blank + "+" + fish_options + r"(?P<name>" + "|".join(PROFILE_VARS) + r")" + blank
         ),

@@ -253,9 +253,9 @@ def test_lock_timeout_must_be_seconds():
     for bad in (-1, "15", True, None, 10**12, 31622401):
         with pytest.raises(ParameterError) as refused:
             check_seconds("lock_timeout", bad)
-        assert str(refused.value) == "lock_timeout: {0!r} is not a number of seconds from 0 to 31622400 (a year)".format(
-            bad
-        )
+        assert str(
+            refused.value
+        ) == "lock_timeout: {0!r} is not a number of seconds from 0 to 31622400 (a year)".format(bad)
     assert check_seconds("lock_timeout", 0) == 0
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import time
 
 import pytest
@@ -113,8 +114,8 @@ def test_a_program_that_ends_leaving_a_child_on_its_output_is_done_not_timed_out
     assert elapsed < 10, elapsed
     # What it left behind holding the pipe was stopped with it.
     child = "/proc/{0}".format(done.stdout.strip())
-    for dummy in range(50):
-        if not os.path.exists(child) or "Z" in open(child + "/stat").read().split()[2]:
+    for _attempt in range(50):
+        if not os.path.exists(child) or "Z" in pathlib.Path(child, "stat").read_text().split()[2]:
             break
         time.sleep(0.1)
     else:

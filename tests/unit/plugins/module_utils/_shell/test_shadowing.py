@@ -182,7 +182,10 @@ def test_every_variable_a_line_changes_in_bash_is_reported(line):
     # What the real bash changes after a block exported the profile, against what the scan reports.
     script = "export AWS_PROFILE=dev AWS_DEFAULT_PROFILE=dev\n{0} >/dev/null\nenv -0".format(line)
     done = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", script], env={"PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE, check=True
+        ["bash", "--norc", "--noprofile", "-c", script],
+        env={"PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        check=True,
     )
     after = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if "=" in item)
     before = {"AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "dev"}

@@ -313,7 +313,9 @@ def test_a_refreshable_login_says_until_when_it_can_be_refreshed_and_never_shows
     assert "refresh_until" not in read_login(read_bytes, "/h", "recro", now)[1]
 
 
-@pytest.mark.parametrize("access_token", [{"not": "a token"}, ["x"], "tok\nX-Injected: 1", "tok\r", "tok\x1b[2J", "a b"])
+@pytest.mark.parametrize(
+    "access_token", [{"not": "a token"}, ["x"], "tok\nX-Injected: 1", "tok\r", "tok\x1b[2J", "a b"]
+)
 def test_an_access_token_that_cannot_be_sent_as_it_is_is_invalid(access_token):
     description = describe_token(token("2026-11-26T20:00:00Z", accessToken=access_token), NOW, 0)
     assert description == {"status": "invalid", "problem": "its accessToken is not a string of printable characters"}
