@@ -172,3 +172,27 @@ def test_check_mode_says_a_timer_that_is_no_longer_enabled_would_be_enabled_agai
     # What the real run then does, check mode says first.
     assert saved["would_link"]["changed"] and saved["linked"]["changed"], saved
     assert not saved["again"]["changed"] and link.is_symlink()
+
+
+def test_a_pull_url_with_a_token_in_its_query_is_refused_and_shown_nowhere(tmp_path, run_playbook):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    env["HOME"] = str(home)
+    task = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule:
+        pull_url: https://git.example.com/o/r.git?access_token=ghp_QUERYSECRET
+        platform: Linux
+        ansible_pull: "{{ ansible_pull }}"
+      register: refused
+      ignore_errors: true
+    - ansible.builtin.copy: {content: "{{ {'refused': refused} | to_json }}", dest: "{{ results_file }}", mode: "0600"}
+"""
+    run = run_playbook(task, env, dict(ansible_pull=str(pathlib.Path(sys.executable).parent / "ansible-pull")))
+    refused = run.saved["refused"]
+    assert refused["failed"] and "has a query string or fragment" in refused["msg"]
+    assert "QUERYSECRET" not in json.dumps(refused) and "QUERYSECRET" not in run.output
+    assert not (home / ".config").exists()

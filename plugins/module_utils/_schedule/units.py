@@ -145,6 +145,13 @@ def validate_pull_url(url):
         raise ParameterError(
             "pull_url", shown_url(url), "holds a space, quote or backslash, which ansible-pull's git step cannot pass"
         )
+    if kind in ("https", "http") and ("?" in url or "#" in url):
+        raise ParameterError(
+            "pull_url",
+            url.split("?", 1)[0].split("#", 1)[0] + "?<query>",
+            "has a query string or fragment, which a git URL does not need and where a token "
+            "(?access_token=...) would be written into the job's files and shown in its logs",
+        )
     return validate_untemplated("pull_url", url, shown_url(url))
 
 

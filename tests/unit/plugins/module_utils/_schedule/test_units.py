@@ -222,3 +222,12 @@ def test_a_config_path_with_a_line_break_is_refused_naming_path(tmp_path):
     )
     with pytest.raises(ParameterError, match=r"^path: "):
         schedule.planned_files(params, schedule.Layout(str(tmp_path), "Linux"), config_file="/tmp/cfg\nx")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://git.example.com/o/r.git?access_token=ghp_SECRET", "https://git.example.com/o/r.git#ghp_SECRET"]
+)
+def test_a_query_string_or_fragment_in_an_https_pull_url_is_refused_without_showing_it(url):
+    with pytest.raises(ParameterError) as refused:
+        schedule.validate_pull_url(url)
+    assert "ghp_SECRET" not in str(refused.value) and str(refused.value).startswith("pull_url: ")
