@@ -55,7 +55,9 @@ def ansible_accepts(mode):
         pass
     try:
         AnsibleModule._symbolic_mode_to_octal(_PROBE, mode)  # pylint: disable=protected-access
-    except (ValueError, KeyError):  # ansible-core before 2.16 raises KeyError for an unknown letter
+    # ansible-core before 2.16 raises KeyError for an unknown letter, and UnboundLocalError for
+    # some clauses ("gX="): whatever it raises, it does not take the mode.
+    except Exception:  # pylint: disable=broad-except
         return False
     return True
 
