@@ -112,9 +112,9 @@ class ActionModule(ActionBase):
             settings, facts, check_mode=task_vars.get("ansible_check_mode", False), attended=attended
         )
         errors = values.pop("errors")
-        to_check = _onboarding.schedule_to_check(dict(settings, user=values["user"], platform=values["platform"]))
-        if not errors and to_check is not None:
-            errors = self._schedule_errors(to_check, task_vars)
+        if not errors:
+            to_check = _onboarding.schedule_to_check(dict(settings, user=values["user"], platform=values["platform"]))
+            errors = self._schedule_errors(to_check, task_vars) if to_check is not None else []
         result.update(values, changed=False)
         if errors:
             # The host stops here: the facts would only bury the message (and the

@@ -214,8 +214,9 @@ def main():
     credentials = schedule_files.url_credentials(module.params["pull_url"])
     if credentials:
         module.no_log_values.add(credentials)
-    if module.params["pull_url"] and ("?" in module.params["pull_url"] or "#" in module.params["pull_url"]):
-        module.no_log_values.add(module.params["pull_url"])  # a token may be in its query (refused too)
+    query = schedule_files.url_query(module.params["pull_url"])
+    if query:
+        module.no_log_values.add(query)
     params = module.params
     layout = layout_of(module)
     present = params["state"] == "present"

@@ -328,11 +328,11 @@ def other_conflicts(module, account, shells, platform, rc_paths):
         return []
     conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, user_files.read_bytes)
     if params["state"] == "present":
-        path = params["credentials_path"] or os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
-        if params["credentials_path"]:
-            path = user_files.expand_home(path, account, "credentials_path")
-        else:
-            path = user_files.expand_home(path or os.path.join(account.home, ".aws", "credentials"), account)
+        given = params["credentials_path"]
+        path = (
+            given or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(account.home, ".aws", "credentials")
+        )
+        path = user_files.expand_home(path, account, "credentials_path" if given else None)
         data = user_files.read_bytes(path)
         if data is not None:
             managed = params["managed_profiles"] or [params["profile"]]

@@ -83,6 +83,20 @@ def test_the_timer_command_pulls_and_corrects_planted_drift(tmp_path, run_playbo
     assert "sso_role_name = adminAccess" in config.read_text()
 
 
+# The ansible-pull beside the tests' Python, which every run as this user may use.
+ANSIBLE_PULL = str(pathlib.Path(sys.executable).parent / "ansible-pull")
+
+
+def user_home(tmp_path):
+    """``(home, env)``: an empty home in ``tmp_path`` and the environment of its user, without
+    the runtime and state directories of the user running the tests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    env["HOME"] = str(home)
+    return home, env
+
+
 DRIFT_AND_ABSENT = """
 - hosts: localhost
   gather_facts: false
@@ -115,13 +129,9 @@ DRIFT_AND_ABSENT = """
 
 
 def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, run_playbook):
-    home = tmp_path / "home"
-    home.mkdir()
+    home, env = user_home(tmp_path)
     units = home / ".config" / "systemd" / "user"
-    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
-    env["HOME"] = str(home)
-    ansible_pull = str(pathlib.Path(sys.executable).parent / "ansible-pull")
-    run = run_playbook(DRIFT_AND_ABSENT, env, dict(timer=str(units / schedule.TIMER_NAME), ansible_pull=ansible_pull))
+    run = run_playbook(DRIFT_AND_ABSENT, env, dict(timer=str(units / schedule.TIMER_NAME), ansible_pull=ANSIBLE_PULL))
     assert run.returncode == 0, run.output
     saved = run.saved
     assert saved["written"]["changed"] and saved["rewritten"]["changed"]
@@ -160,13 +170,9 @@ LINK_MISSING = """
 
 
 def test_check_mode_says_a_timer_that_is_no_longer_enabled_would_be_enabled_again(tmp_path, run_playbook):
-    home = tmp_path / "home"
-    home.mkdir()
+    home, env = user_home(tmp_path)
     link = home / ".config" / "systemd" / "user" / "timers.target.wants" / schedule.TIMER_NAME
-    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
-    env["HOME"] = str(home)
-    ansible_pull = str(pathlib.Path(sys.executable).parent / "ansible-pull")
-    run = run_playbook(LINK_MISSING, env, dict(link=str(link), ansible_pull=ansible_pull))
+    run = run_playbook(LINK_MISSING, env, dict(link=str(link), ansible_pull=ANSIBLE_PULL))
     assert run.returncode == 0, run.output
     saved = run.saved
     # What the real run then does, check mode says first.
@@ -175,10 +181,7 @@ def test_check_mode_says_a_timer_that_is_no_longer_enabled_would_be_enabled_agai
 
 
 def test_a_pull_url_with_a_token_in_its_query_is_refused_and_shown_nowhere(tmp_path, run_playbook):
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
-    env["HOME"] = str(home)
+    home, env = user_home(tmp_path)
     task = """
 - hosts: localhost
   gather_facts: false
@@ -191,7 +194,7 @@ def test_a_pull_url_with_a_token_in_its_query_is_refused_and_shown_nowhere(tmp_p
       ignore_errors: true
     - ansible.builtin.copy: {content: "{{ {'refused': refused} | to_json }}", dest: "{{ results_file }}", mode: "0600"}
 """
-    run = run_playbook(task, env, dict(ansible_pull=str(pathlib.Path(sys.executable).parent / "ansible-pull")))
+    run = run_playbook(task, env, dict(ansible_pull=ANSIBLE_PULL))
     refused = run.saved["refused"]
     assert refused["failed"] and "has a query string or fragment" in refused["msg"]
     assert "QUERYSECRET" not in json.dumps(refused) and "QUERYSECRET" not in run.output

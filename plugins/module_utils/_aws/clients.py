@@ -56,8 +56,9 @@ MINIMUM_DEADLINE = 10
 ROLE_LISTING_WORKERS = 8
 # The names of the services in messages.
 SERVICE_NAMES = {"sso": "the SSO portal", "sso-oidc": "the sso-oidc service", "sts": "STS"}
-# Forms in which botocore may echo a parameter: never shown.
+# A line break with the blanks around it: a message is one line.
 _LINE_BREAKS = re.compile(r"[ \t]*[\r\n\u2028\u2029\x85]+[ \t]*")
+# Forms in which botocore may echo a parameter: never shown.
 _SECRET_PARAMETERS = re.compile(
     r"((?:access|refresh)_?token|client_?secret|device_?code|code_?verifier|secret_?access_?key|session_?token)"
     r"(['\"]?\s*[:=]\s*)(\S+)",

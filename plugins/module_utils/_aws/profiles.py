@@ -35,7 +35,6 @@ ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}\Z")
 SETTING_KEY_PATTERN = re.compile(r"[a-z0-9_-]+\Z")
 NESTED_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]+\Z")
 
-# configparser's section of defaults, which every section inherits.
 # The keys of one item of ``profiles``.
 PROFILE_ITEM_KEYS = ("name", "sso_account_id", "sso_role_name", "region", "output", "settings")
 OUTPUT_FORMATS = ("json", "yaml", "yaml-stream", "text", "table")
@@ -452,9 +451,8 @@ SECRET_KEYS = frozenset(
     ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", "credential_process")
 )
 HIDDEN = "<hidden>"
-_SECRET_LINE = re.compile(
-    r"^([ \t]*(?:{0})[ \t]*[=:])[^\r\n]*".format("|".join(sorted(SECRET_KEYS))), re.IGNORECASE | re.MULTILINE
-)
+# A pattern, compiled only for a diff: a run that changes nothing never needs it.
+_SECRET_LINE = r"^([ \t]*(?:{0})[ \t]*[=:])[^\r\n]*".format("|".join(sorted(SECRET_KEYS)))
 
 
 def hide_secrets(values):
@@ -464,7 +462,7 @@ def hide_secrets(values):
 
 def hide_secret_lines(text):
     """``text`` (a config file) with the value of every :data:`SECRET_KEYS` line hidden, for a diff."""
-    return _SECRET_LINE.sub(lambda match: match.group(1) + " " + HIDDEN, text)
+    return re.sub(_SECRET_LINE, lambda match: match.group(1) + " " + HIDDEN, text, flags=re.IGNORECASE | re.MULTILINE)
 
 
 def _remove_unused_session(config, plan, session_name):

@@ -116,12 +116,18 @@ def target_account(name):
     return account
 
 
+# $HOME and ${HOME}, as the user's own shell would expand them (a pattern, compiled only
+# for a path that has a "$": every module loads this file).
+_HOME_VARIABLE = r"\$(?:HOME\b|\{HOME\})"
+
+
 def expand_home(path, account, parameter=None):
     """``path`` with a leading ``~`` and ``$HOME`` meaning ``account``'s home (root acting
     for a user means the user's, not its own) and other environment variables expanded, as
     botocore expands ``AWS_CONFIG_FILE``. A path given as option ``parameter`` must come out
     absolute and may not name another user's home (``~bob/``): :class:`ParameterError`."""
-    path = _HOME_VARIABLE.sub(lambda match: account.home, path)
+    if "$" in path:
+        path = re.sub(_HOME_VARIABLE, lambda match: account.home, path)
     path = os.path.expandvars(path)
     if path == "~" or path.startswith("~/"):
         return account.home + path[1:]
@@ -130,10 +136,6 @@ def expand_home(path, account, parameter=None):
             parameter, path, "is not an absolute path or one under ~/ (the home of user {0!r})".format(account.name)
         )
     return os.path.expanduser(path)
-
-
-# $HOME and ${HOME}, as the user's own shell would expand them.
-_HOME_VARIABLE = re.compile(r"\$(?:HOME\b|\{HOME\})")
 
 
 def config_path(path, account, environ):

@@ -30,8 +30,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
 
 # A URL with user info before its host ("https://user:password@host", "https://token@host"):
 # refused by every check that reads one, and hidden as a whole wherever Ansible shows the
-# module's arguments (the invocation at -vvv), since the user info may be a password.
-_URL_WITH_USER_INFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")
+# module's arguments (the invocation at -vvv), since the user info may be a password. A
+# pattern, matched only against a value with an "@": every module run loads this file.
+_URL_WITH_USER_INFO = r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@"
 
 # The options every module of the collection may take, each documented once in the
 # user_config doc fragment (LOCK_TIMEOUT for lock_timeout).
@@ -58,7 +59,7 @@ class RecroModule(AnsibleModule):
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=spec, **kwargs)
         for value in self.params.values():
-            if isinstance(value, str) and _URL_WITH_USER_INFO.match(value):
+            if isinstance(value, str) and "@" in value and re.match(_URL_WITH_USER_INFO, value):
                 self.no_log_values.add(value)
         self.account = None
         self.config_path = None

@@ -52,7 +52,7 @@ def run(account, argv, environment, timeout, switch=True):
     if not finished:
         _stop(process)
         return subprocess.CompletedProcess(argv, TIMED_OUT, "{0} did not answer within {1} s".format(argv[0], timeout))
-    if process.stdout.closed is False:
+    if not process.stdout.closed:
         _stop(process)  # what it left running in the background, holding the pipe
     return subprocess.CompletedProcess(argv, process.wait(), output.decode("utf-8", "replace"))
 

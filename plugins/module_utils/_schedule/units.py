@@ -90,6 +90,17 @@ def url_credentials(url):
     return user_info
 
 
+def url_query(url):
+    """The query string and fragment of an https or http pull URL (``?access_token=...``),
+    else ``None``: a git URL needs neither, and a token there would reach the job's files.
+    The module refuses the URL and hides it everywhere in its result."""
+    kind, dummy = _user_info(url)
+    if kind not in ("https", "http"):
+        return None
+    start = min([index for index in (url.find("?"), url.find("#")) if index >= 0] or [-1])
+    return url[start:] if start >= 0 else None
+
+
 def shown_url(url):
     """``url`` as an error may show it: any user info replaced by ``<user info>``."""
     kind, user_info = _user_info(url)
@@ -145,10 +156,11 @@ def validate_pull_url(url):
         raise ParameterError(
             "pull_url", shown_url(url), "holds a space, quote or backslash, which ansible-pull's git step cannot pass"
         )
-    if kind in ("https", "http") and ("?" in url or "#" in url):
+    query = url_query(url)
+    if query is not None:
         raise ParameterError(
             "pull_url",
-            url.split("?", 1)[0].split("#", 1)[0] + "?<query>",
+            url[: -len(query)] + "?<query>",
             "has a query string or fragment, which a git URL does not need and where a token "
             "(?access_token=...) would be written into the job's files and shown in its logs",
         )

@@ -176,6 +176,12 @@ class Answer:
             self.refuse(field, "is " + problem)
         return value
 
+    def poll_interval(self, default=None):
+        """``interval``: the seconds between polls a device authorization asks for."""
+        return self.number(
+            "interval", 1, MAX_INTERVAL, "not a whole number of seconds from 1 to {0}".format(MAX_INTERVAL), default
+        )
+
     def lifetime(self, field):
         return self.number(
             field, 1, MAX_LIFETIME, "not a whole number of seconds from 1 to {0} (a year)".format(MAX_LIFETIME)
@@ -278,23 +284,20 @@ def pending_usable(pending, registration, session, now, endpoint_url=None):
     by the rules of a fresh answer (start_device_authorization()), since the file is the
     user's to edit: a code and URLs fit to show, an interval the poll can wait, 30 more
     seconds to go; otherwise a new authorization replaces it."""
-    dummy, start_url, region, dummy_scopes = session
+    name, start_url, region, dummy_scopes = session
     if not isinstance(pending, dict):
         return False
-    interval = pending.get("interval")
-    return bool(
-        pending.get("clientId") == registration.get("clientId")
-        and pending.get("startUrl") == start_url
-        and usable_secret(pending.get("deviceCode"))
-        and isinstance(pending.get("userCode"), str)
-        and _USER_CODE.match(pending["userCode"])
-        and trusted_url(pending.get("verificationUri"), start_url, region, endpoint_url)
-        and trusted_url(pending.get("verificationUriComplete"), start_url, region, endpoint_url)
-        and not isinstance(interval, bool)
-        and isinstance(interval, int)
-        and 1 <= interval <= MAX_INTERVAL
-        and _expires_after(pending.get("expiresAt"), now, PENDING_MARGIN)
-    )
+    if pending.get("clientId") != registration.get("clientId") or pending.get("startUrl") != start_url:
+        return False
+    answer = Answer("the pending authorization", "sso-session " + name, pending, NOT_STARTED)
+    try:
+        answer.user_code("userCode")
+        answer.url("verificationUri", start_url, region, endpoint_url)
+        answer.url("verificationUriComplete", start_url, region, endpoint_url)
+        answer.poll_interval()
+    except LoginError:
+        return False
+    return usable_secret(pending.get("deviceCode")) and _expires_after(pending.get("expiresAt"), now, PENDING_MARGIN)
 
 
 def start_device_authorization(client, session, registration, now, endpoint_url=None):
@@ -324,13 +327,7 @@ def start_device_authorization(client, session, registration, now, endpoint_url=
                 )
             )
         ),
-        "interval": answer.number(
-            "interval",
-            1,
-            MAX_INTERVAL,
-            "not a whole number of seconds from 1 to {0}".format(MAX_INTERVAL),
-            default=DEFAULT_INTERVAL,
-        ),
+        "interval": answer.poll_interval(default=DEFAULT_INTERVAL),
     }
 
 
