@@ -280,8 +280,8 @@ def fleet_run(ansible, workdir, size, repeats, connection):
         "A fleet of {0} hosts: onboarding and drift reports, against facts and one ping".format(size),
         "{0} Podman containers from {1}, reached {2}, all at once (--forks {0}). User {3} on each (bash login "
         "shell, ~/.zshrc, fish set up, not signed in to AWS, so the tasks that call the SSO portal are skipped) gets "
-        "two profiles, for root with become. The baseline gathers the same minimal facts (the role gathers them in "
-        "its first task, the settings check) and runs one ping. "
+        "two profiles, for root with become. The baseline gathers the minimal facts and runs one ping (the role gathers "
+        "none: its first task, the settings check, asks the host its system and user in one shell command). "
         "Onboarding starts from the user's files as before onboarding (reset before each run); the drift reports "
         "(playbooks/drift.yml, report mode) run on the onboarded fleet, then after hand edits on {4} hosts, which "
         "the report must fail. The baseline and onboarding also run on one host of the same fleet (--limit), to "

@@ -95,8 +95,8 @@ def role_on_one_host(ansible, workdir, repeats):
         "The role on one host: playbooks/onboard.yml, against facts and one ping",
         "playbooks/onboard.yml on localhost as root for a throwaway user (recro_sso_user, as on a laptop managed "
         "by an administrator); the user has a bash login shell, a ~/.zshrc and fish set up, so three rc files get "
-        "the block. The baseline gathers the same minimal facts (the role gathers them in its first task, the "
-        "settings check) and runs one ping. 'first run' onboards the user "
+        "the block. The baseline gathers the minimal facts and runs one ping (the role gathers none: its first "
+        "task, the settings check, asks the host its system and user in one shell command). 'first run' onboards the user "
         "from scratch (their files reset before each run); 'again' is the run after it, with nothing to change. "
         "'not logged in': no SSO token and recro_sso_login: never, two profiles as extra vars, so the tasks that call "
         "the SSO portal and STS (discovery, identity) are skipped. 'logged in': a valid token in the user's cache and "

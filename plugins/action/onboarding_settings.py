@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """recro.aws_sso.onboarding_settings: the recro_sso role's settings for one host, on the controller. One
-task instead of three (gather facts when missing, work out the values, fail on bad settings): each task
-costs every host of a fleet a worker process. The rules are in plugins/plugin_utils/_onboarding.py."""
+task instead of three (learn the few facts it reads when the play has none, work out the values, fail
+on bad settings): each task costs every host of a fleet a worker process. The rules are in plugins/plugin_utils/_onboarding.py."""
 
 from __future__ import annotations
 
@@ -45,8 +45,6 @@ ARGUMENT_SPEC = dict(
 LOCAL_NAMES = ("localhost", "127.0.0.1")
 # A terminal device's path as /proc shows an open file.
 TERMINAL_PREFIXES = ("/dev/pts/", "/dev/tty", "/dev/console")
-# The facts the rules read; a play without them gets the minimal subset.
-NEEDED_FACTS = ("system", "user_id")
 FACT_PREFIX = "ansible_"
 
 
@@ -89,7 +87,8 @@ class ActionModule(ActionBase):
         settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
 
         facts = dict(task_vars.get("ansible_facts") or {})
-        if any(name not in facts for name in NEEDED_FACTS):
+        source = _onboarding.facts_to_gather(facts, settings["install_cli"])
+        if source == "setup":
             gathered = self._execute_module(
                 module_name="ansible.legacy.setup", module_args=dict(gather_subset=["min"]), task_vars=task_vars
             )
@@ -103,6 +102,13 @@ class ActionModule(ActionBase):
                 (name[len(FACT_PREFIX) :] if name.startswith(FACT_PREFIX) else name, value)
                 for name, value in new_facts.items()
             )
+        elif source == "question":
+            # Not published as facts: a few of setup's names would pass for the whole set.
+            answer = self._low_level_execute_command(_onboarding.HOST_QUESTION)
+            try:
+                facts.update(_onboarding.host_facts(answer.get("rc"), answer.get("stdout")))
+            except ValueError as error:
+                return dict(result, failed=True, msg=str(error))
 
         local = (
             task_vars.get("ansible_connection", "ssh") == "local" or task_vars.get("inventory_hostname") in LOCAL_NAMES

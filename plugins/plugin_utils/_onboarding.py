@@ -32,6 +32,47 @@ DEFAULT_WARNING_WINDOW = 3 * 24 * 3600
 SUPPORTED_PLATFORMS = ("Linux", "Darwin")
 
 
+# The facts host_settings() reads, as setup names them; installing the CLI also reads the distribution.
+NEEDED_FACTS = ("system", "user_id")
+INSTALL_FACTS = ("distribution", "distribution_version", "distribution_major_version")
+# What the settings ask a host whose play gathered no facts, in one shell command (no module, no
+# Python: a fraction of setup's cost, which is a module run of its own on every host of a fleet):
+# what setup would say for system (uname -s, as platform.system()), user_id (getpass.getuser():
+# LOGNAME, USER, LNAME or USERNAME, the first that is set and not empty, else the name of the real
+# uid) and env's SUDO_USER. The answer follows a marker line, so that whatever a shell's start-up
+# files print comes before it and is left out.
+HOST_MARKER = "recro.aws_sso: host"
+HOST_QUESTION = (
+    "printf '%s\\n' '{0}' \"$(uname -s)\" "
+    '"${{LOGNAME:-${{USER:-${{LNAME:-${{USERNAME:-$(id -nru)}}}}}}}}" "${{SUDO_USER-}}"'.format(HOST_MARKER)
+)
+
+
+def facts_to_gather(facts, install_cli):
+    """How the settings learn what they read of a host: None when ``facts`` (the play's
+    ansible_facts, without the prefix) have it; ``setup``, the minimal subset, for ``install_cli``
+    (the distribution decides the package); else ``question`` (HOST_QUESTION, host_facts())."""
+    needed = NEEDED_FACTS + (INSTALL_FACTS if install_cli else ())
+    if all(name in (facts or {}) for name in needed):
+        return None
+    return "setup" if install_cli else "question"
+
+
+def host_facts(returncode, output):
+    """The facts HOST_QUESTION's answer gives (``returncode``, ``output``: its exit status and
+    standard output): system, user_id and env (SUDO_USER only), as setup names them; ValueError
+    naming what the host answered when it is not that answer."""
+    lines = (output or "").splitlines()
+    answer = lines[len(lines) - lines[::-1].index(HOST_MARKER) :] if HOST_MARKER in lines else None
+    if returncode != 0 or answer is None or len(answer) != 3 or not answer[0] or not answer[1]:
+        raise ValueError(
+            "The host did not say its platform and user (uname -s and the login name, asked in one shell "
+            "command; exit status {0}): it answered {1}.".format(returncode, _json((output or "")[-400:]))
+        )
+    system, user_id, sudo_user = answer
+    return dict(system=system, user_id=user_id, env=dict(SUDO_USER=sudo_user) if sudo_user else {})
+
+
 def _ran(result):
     return isinstance(result, dict) and bool(result) and not result.get("skipped")
 

@@ -30,28 +30,40 @@ ROLE_WITHOUT_FACTS = """
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Save recro_sso_result and the facts the role gathered
+    - name: Save recro_sso_result and the facts the play has
       ansible.builtin.copy:
-        content: "{{ {'result': recro_sso_result, 'system': ansible_facts.system} | to_json }}"
+        content: "{{ {'result': recro_sso_result, 'facts': ansible_facts} | to_json }}"
         dest: "{{ results_file }}"
         mode: "0600"
 """
 
 
-def test_a_play_without_facts_gets_the_minimal_facts_in_the_same_task(aws_servers, run_playbook):
+def test_a_play_without_facts_asks_the_host_in_one_shell_command_and_runs_no_setup(aws_servers, run_playbook):
     run = run_playbook(
         ROLE_WITHOUT_FACTS,
         aws_servers.env,
         {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"},
+        options=["-vvv"],
     )
     assert run.returncode == 0, run.output
-    assert run.saved["system"] == "Linux"
     assert run.saved["result"]["user"] == getpass.getuser()
     assert run.saved["result"]["platform"] == "Linux"
     assert "[profile recrocog-admin]" in aws_servers.config_file.read_text(encoding="utf-8")
-    # The settings task gathered them: the play has no setup task of its own.
+    # The settings task asked the host (uname -s and the login name), and ran no setup module, nor
+    # a task of the play's; it publishes none of setup's names, which would pass for the whole set.
+    assert "uname -s" in run.output.split("TASK [recro.aws_sso.recro_sso : Check the settings]")[1]
+    assert "AnsiballZ_setup" not in run.output
     assert "TASK [Gathering Facts]" not in run.output
-    assert "TASK [recro.aws_sso.recro_sso : Gather" not in run.output
+    assert not {"system", "user_id", "env"} & set(run.saved["facts"])
+
+
+def test_installing_the_cli_gathers_the_minimal_facts_for_the_distribution(aws_servers, run_playbook):
+    # The install itself is not selected: the settings check reads the distribution to decide it.
+    install = {"recro_sso_account_id": "012345678901", "recro_sso_login": "never", "recro_sso_install_cli": True}
+    run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, install, options=["--skip-tags", "recro_sso_install"])
+    assert run.returncode == 0, run.output
+    assert run.saved["facts"]["distribution"] == "Debian"
+    assert run.saved["facts"]["system"] == "Linux"
 
 
 @pytest.mark.parametrize(

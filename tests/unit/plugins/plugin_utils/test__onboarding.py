@@ -2,17 +2,26 @@
 # Copyright: Recro platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The recro_sso role's result and summary, from its modules' results; and the profile_name test."""
+"""The recro_sso role's settings for a host (and what it asks the host), its result and summary, from its
+modules' results; and the profile_name test."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import OWN_LOGIN
 from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
+    HOST_MARKER,
+    HOST_QUESTION,
     default_profile_exists,
     drift_mode,
+    facts_to_gather,
     failure_message,
+    host_facts,
     host_settings,
     login_state,
     person_can_answer,
@@ -398,6 +407,87 @@ def test_host_settings_default_to_the_facts():
 def test_root_through_sudo_stands_for_the_user_who_ran_sudo(user_id, sudo_user, expected):
     facts = dict(FACTS, user_id=user_id, env=dict(SUDO_USER=sudo_user))
     assert host_settings(ROLE_SETTINGS, facts)["user"] == expected
+
+
+@pytest.mark.parametrize(
+    "facts, install_cli, expected",
+    [
+        ({}, False, "question"),
+        ({"system": "Linux"}, False, "question"),
+        ({"system": "Linux", "user_id": "alice"}, False, None),
+        ({"system": "Linux", "user_id": "alice"}, True, "setup"),
+        (FACTS, True, None),
+        ({}, True, "setup"),
+    ],
+)
+def test_the_host_is_asked_only_what_the_play_did_not_gather(facts, install_cli, expected):
+    assert facts_to_gather(facts, install_cli) == expected
+
+
+# Login-name variables as getpass.getuser() reads them, in its order.
+LOGIN_VARIABLES = ("LOGNAME", "USER", "LNAME", "USERNAME")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {},
+        {"LOGNAME": "carol", "USER": "dave"},
+        {"LOGNAME": "", "USER": "dave"},
+        {"LNAME": "erin"},
+        {"LOGNAME": "", "USER": "", "LNAME": "", "USERNAME": "frank"},
+        {"LOGNAME": "", "USER": ""},
+        {"SUDO_USER": "alice"},
+        {"USER": "bob", "SUDO_USER": "alice"},
+    ],
+)
+def test_the_host_question_answers_as_setup_would_in_a_real_shell(names):
+    # The question run by /bin/sh, with start-up noise before it, against what setup's own code
+    # (platform.system(), getpass.getuser(), the environment) says in the same environment.
+    environment = dict((name, value) for name, value in os.environ.items() if name not in LOGIN_VARIABLES)
+    environment.pop("SUDO_USER", None)
+    environment.update(names)
+    answer = subprocess.run(
+        ["/bin/sh", "-c", "echo 'Welcome, $USER'; " + HOST_QUESTION],
+        env=environment,
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+        check=False,
+    )
+    setup = subprocess.run(
+        [sys.executable, "-c", "import getpass, platform; print(platform.system()); print(getpass.getuser())"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+        check=True,
+    ).stdout.splitlines()
+    facts = host_facts(answer.returncode, answer.stdout)
+    assert [facts["system"], facts["user_id"]] == setup
+    assert facts["env"] == ({"SUDO_USER": names["SUDO_USER"]} if names.get("SUDO_USER") else {})
+
+
+@pytest.mark.parametrize(
+    "returncode, output",
+    [
+        (0, ""),
+        (0, "Linux\nalice\n\n"),
+        (127, HOST_MARKER + "\n\nalice\n\n"),
+        (0, HOST_MARKER + "\nLinux\n\n\n"),
+        (0, HOST_MARKER + "\nLinux\nal\nice\n\n"),
+        (0, HOST_MARKER + "\nLinux\nalice\n"),
+        (0, HOST_MARKER + "\nLinux\nalice\n\ntrailing\n"),
+    ],
+)
+def test_an_answer_that_is_not_the_host_question_s_is_refused_naming_it(returncode, output):
+    with pytest.raises(ValueError) as refused:
+        host_facts(returncode, output)
+    assert str(refused.value).startswith("The host did not say its platform and user")
+    assert "exit status {0}".format(returncode) in str(refused.value)
+
+
+def test_only_the_lines_after_the_last_marker_are_the_answer():
+    output = "motd\n{0}\nfake\n{0}\nDarwin\nroot\nalice\n".format(HOST_MARKER)
+    assert host_facts(0, output) == dict(system="Darwin", user_id="root", env=dict(SUDO_USER="alice"))
 
 
 @pytest.mark.parametrize(
