@@ -72,12 +72,12 @@ def _timed_in_turns(functions, repeats):
     return runs
 
 
-# `from ansible_collections.recro.aws_sso.plugins.module_utils._pkg.x import ...` and
-# `from ansible_collections.recro.aws_sso.plugins.module_utils._pkg import x as ...`, at the top
-# level: what every run loads (code imported inside a function, the writing code, loads only
-# when a run needs it)
+# `from ansible_collections.recro.aws_sso.plugins.module_utils._pkg.x import ...`,
+# `from ansible_collections.recro.aws_sso.plugins.module_utils._pkg import x as ...` and
+# `from ansible_collections.recro.aws_sso.plugins.module_utils import _x`, at the top level: what
+# every run loads (code imported inside a function, the writing code, loads only when a run needs it)
 _COLLECTION_IMPORT = re.compile(
-    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils\.(\w+)(?:\.(\w+))? import \(?\s*(\w+)",
+    r"^from ansible_collections\.recro\.aws_sso\.plugins\.module_utils(?:\.(\w+))?(?:\.(\w+))? import \(?\s*(\w+)",
     re.MULTILINE,
 )
 
@@ -95,22 +95,24 @@ def _module_sources(module_path):
         found.append(path)
         with open(path) as source:
             for package, submodule, name in _COLLECTION_IMPORT.findall(source.read()):
-                pending.append(os.path.join(utils, package, (submodule or name) + ".py"))
+                pending.append(os.path.join(utils, package or "", (submodule or name) + ".py"))
     return found
 
 
-def _compile_all(paths):
+def _compile_all(paths, once=()):
+    """A function compiling ``paths`` as a run does: twice, as Python's zip importer does when
+    AnsiballZ imports from its zip (3.8 to 3.13), once to find the file's name (get_filename) and
+    once to run it (get_code); once for the paths in ``once``, the collection's module_utils,
+    which its modules import after module_utils/_compile_once.py."""
     sources = []
     for path in paths:
         with open(path) as source:
-            sources.append((path, source.read()))
+            sources.append((path, source.read(), 1 if path in once else 2))
 
     def compile_sources():
-        # Twice, as Python's zip importer does when AnsiballZ imports from its zip (3.8 to 3.13):
-        # once to find the module's file name (get_filename), once to run it (get_code).
-        for path, text in sources:
-            compile(text, path, "exec")
-            compile(text, path, "exec")
+        for path, text, times in sources:
+            for _time in range(times):
+                compile(text, path, "exec")
 
     return compile_sources
 
@@ -123,7 +125,7 @@ def compile_cost(repeats):
 
     ours = _module_sources(os.path.join(REPOSITORY, "plugins", "modules", "aws_sso_profile.py"))
     ping = [ansible.modules.ping.__file__]
-    ours_runs, ping_runs = _timed_in_turns([_compile_all(ours), _compile_all(ping)], repeats)
+    ours_runs, ping_runs = _timed_in_turns([_compile_all(ours, once=ours[1:]), _compile_all(ping)], repeats)
     return ours, ours_runs, ping_runs
 
 
@@ -203,8 +205,9 @@ def module_work(sizes, write_sizes, repeats):
     section.measured("compile ansible.builtin.ping, on every run", ping_runs)
     section.note(
         "Every run of a module compiles its sources again (AnsiballZ ships them as source, without "
-        "bytecode), and twice: Python's zip importer compiles a module once to find its file name and again "
-        "to run it. For a no-op aws_sso_profile: {0}.".format(
+        "bytecode). Python's zip importer compiles a file once to find its name and again to run it: ping "
+        "and the module file pay twice, the collection's module_utils once (the module imports "
+        "module_utils/_compile_once.py first). For a no-op aws_sso_profile: {0}.".format(
             ", ".join(os.path.relpath(path, REPOSITORY) for path in sources)
         )
     )

@@ -171,6 +171,8 @@ profiles:
       sample: adminAccess
 """
 
+# First of the collection's imports: the module_utils after it compile once, not twice.
+from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws import discovery
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template

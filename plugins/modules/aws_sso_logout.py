@@ -117,6 +117,8 @@ path:
 import datetime
 import sys
 
+# First of the collection's imports: the module_utils after it compile once, not twice.
+from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws import clients
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files

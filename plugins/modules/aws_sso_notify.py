@@ -127,6 +127,8 @@ import datetime
 import os
 import platform as platform_module
 
+# First of the collection's imports: the module_utils after it compile once, not twice.
+from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import programs
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds

@@ -140,6 +140,8 @@ import os
 import platform as host_platform
 import shutil
 
+# First of the collection's imports: the module_utils after it compile once, not twice.
+from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule

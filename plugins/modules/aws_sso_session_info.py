@@ -176,6 +176,8 @@ query_result:
 
 import datetime
 
+# First of the collection's imports: the module_utils after it compile once, not twice.
+from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule, run_query
