@@ -477,30 +477,16 @@ backup_file:
   sample: /home/alice/.aws/config.12345.2026-11-26@10:00:00~
 """
 
-import datetime
-import os
-
 # First of the collection's imports: the module_utils after it compile once, not twice.
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
-    OUTPUT_FORMATS,
-    apply_request,
-    build_request,
-    describe_changes,
-    hide_secret_lines,
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_task import (
+    ConfigFileTask,
+    check_discover,
+    read_session_login,
 )
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import OUTPUT_FORMATS, build_request
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_file_mode
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import (
-    RecroModule,
-    run_query,
-)
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_login
-
-# What a discovery that could not be done leaves: the rest of the task still happens.
-NOT_DISCOVERED = "; no profile was discovered: the other profiles are written and none is pruned"
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 
 
 def argument_spec():
@@ -531,210 +517,6 @@ def argument_spec():
     )
 
 
-class ConfigFileTask:
-    """One run of the module against one file, for ``account``."""
-
-    def __init__(self, module, request, path, account):
-        self.module = module
-        self.request = request
-        self.path = path
-        self.account = account
-
-    def plan(self, data):
-        """``(text, outcome)`` of the request on the file's content ``data`` (``None``: no file)."""
-        before, config = read_config_file(self.path, lambda _path: data)
-        try:
-            return before, apply_request(config, self.request)
-        except AssertionError as error:
-            # The edit is re-read before anything is written; a mismatch is a
-            # bug of ours, reported as such rather than as a traceback.
-            self.module.fail_json(
-                msg="{0}: not written, nothing was changed: the edit would not read back as intended ({1}); "
-                "this is a bug of recro.aws_sso, please report it with the file".format(self.path, error),
-                path=self.path,
-            )
-
-    def run(self):
-        """Apply the request; in check mode only compute it. Returns the result."""
-        module = self.module
-        # Files are replaced by rename, so a read without the lock sees a whole file: a
-        # file already as wanted (every later run's case) needs neither the lock nor a write.
-        with user_files.acting_as(self.account):
-            data = user_files.read_bytes(self.path)
-        # Planned with the module's own ids: the code an edit needs is loaded here, from
-        # Ansible's payload, which only root may read when root runs the module for a user.
-        before, outcome = self.plan(data)
-        if module.check_mode or not outcome.changed:
-            with user_files.acting_as(self.account):
-                return self.finish(before, outcome)
-        # Only a run that writes loads the code that writes (as root for a user, loaded before acting as the user).
-        from ansible_collections.recro.aws_sso.plugins.module_utils._common import (  # pylint: disable=import-outside-toplevel
-            writing,
-        )
-
-        with user_files.acting_as(self.account):
-            return self.write(writing)
-
-    def write(self, writing):
-        """Write the change under the directory's lock (as the user); the result."""
-        module = self.module
-        directory = os.path.dirname(os.path.realpath(self.path))
-        if not os.path.isdir(directory):
-            writing.make_directories(directory)
-        with writing.locked_directory(directory, timeout=module.params["lock_timeout"]):
-            # Planned again on each read under the lock: another run may have written
-            # before it, and another program (an installer appending a profile) while
-            # the file is rewritten; its change is kept, never overwritten.
-            planned = {}
-
-            def change(data):
-                planned["before"], planned["outcome"] = self.plan(data)
-                if not planned["outcome"].changed:
-                    return data
-                if module.params["backup"] and data is not None and "backup_file" not in planned:
-                    planned["backup_file"] = module.backup_local(os.path.realpath(self.path))
-                return planned["outcome"].text.encode("utf-8")
-
-            writing.rewrite(self.path, change)
-            return self.finish(planned["before"], planned["outcome"], planned.get("backup_file"))
-
-    def finish(self, before, outcome, backup_file=None):
-        module = self.module
-        result = dict(
-            changed=outcome.changed,
-            path=self.path,
-            changes=outcome.changes,
-            messages=describe_changes(outcome.changes),
-            removed_profiles=outcome.removed_profiles,
-            removed_sessions=outcome.removed_sessions,
-            profile_names=outcome.profile_names,
-        )
-        if self.request.state == "present":
-            result["profiles"] = outcome.profiles
-            if outcome.sessions:
-                result["sessions"] = outcome.sessions
-        if backup_file:
-            result["backup_file"] = backup_file
-        if module._diff:
-            # Every line, as a diff of the file shows it, but the values of credentials.
-            result["diff"] = dict(
-                before=hide_secret_lines(before or ""),
-                after=hide_secret_lines(outcome.text),
-                before_header=self.path,
-                after_header=self.path,
-            )
-        if self.request.skipped:
-            result["skipped_profiles"] = [
-                dict(item=item, name=name, problem=problem) for item, name, problem in self.request.skipped
-            ]
-        for warning in outcome.warnings:
-            module.warn(warning)
-        mode = module.params["mode"]
-        exists = before is not None or (outcome.changed and not module.check_mode)
-        if mode is not None and exists:
-            result["changed"] = module.set_mode_if_different(os.path.realpath(self.path), mode, result["changed"])
-        return result
-
-
-def discover(module, request, access_token, login):
-    """``(request, discovery)``: the write's request with the profiles of every
-    account and role the login gives access to (O(discover)), and what was found.
-    Without them the request keeps the listed profiles and prunes nothing."""
-    options = module.params["discover"]
-    name = request.session_name
-
-    def not_done(status, msg):
-        if status == "failed":
-            module.warn("discover: not done: {0}".format(msg))
-        # The listed profiles alone are not the complete list: nothing is pruned.
-        request.prune = False
-        return request, dict(status=status, msg=msg, accounts=0, profiles=[], skipped=[])
-
-    if access_token is None:
-        return not_done("not_logged_in", login["message"])
-    # Only here: a write without discovery loads neither botocore nor the listing's code.
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
-        discovery,
-    )
-
-    try:
-        accounts = discovery.list_accounts(
-            name, request.session.values["sso_region"], access_token, consequence=NOT_DISCOVERED
-        )
-    except ServiceError as error:
-        return not_done("failed", str(error))
-    query = options["query"]
-    selected = accounts
-    if query is not None:
-        selected = run_query(module, dict(sso_session=name, accounts=accounts), query, parameter="discover.query")
-    with module.failing_on(consequence="; nothing was changed"):
-        profiles, skipped = discovery.discovered_profiles(
-            name,
-            discovery.check_query_result(selected, query, "discover.query"),
-            options["profile_name_template"],
-            prefix="discover.",
-        )
-    for reason in skipped:
-        module.warn("skipped a profile: {0}".format(reason))
-    merged = discovery.with_discovered(profiles, module.params["profiles"])
-    found = dict(
-        status="done",
-        msg="{0} account(s), {1} profile(s)".format(len(accounts), len(profiles)),
-        accounts=len(accounts),
-        profiles=profiles,
-        skipped=skipped,
-    )
-    # The list is complete now, so prune may drop the profiles of accounts the user lost; an empty list never does.
-    return final_request(module, profiles=merged, prune=module.params["prune"] and bool(merged)), found
-
-
-def final_request(module, profiles, prune):
-    """The request of the options with these ``profiles`` and ``prune``; the options were
-    checked as given, so a refusal here is of a discovered profile that should have been left out."""
-    try:
-        return build_request(dict(module.params, profiles=profiles, prune=prune))
-    except ParameterError as error:
-        module.fail_json(
-            msg="not written, nothing was changed: {0}; this is a bug of recro.aws_sso, please report it".format(error)
-        )
-
-
-def check_discover(options, request):
-    """Raise :class:`ParameterError` when O(discover) cannot apply to ``request``."""
-    if options is None:
-        return
-    if request.state != "present":
-        raise ParameterError("state", request.state, "does not go with discover, which only writes: use state=present")
-    if request.session is None:
-        raise ParameterError(
-            "sso_start_url",
-            None,
-            "is missing: discover needs sso_start_url, sso_session and sso_region (the session whose login lists the "
-            "accounts)",
-        )
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (  # pylint: disable=import-outside-toplevel
-        check_template,
-    )
-
-    check_template(options["profile_name_template"], "discover.profile_name_template")
-
-
-def read_session_login(account, request):
-    """``(access token, login)`` of the request's session, read as the user; ``(None,
-    None)`` when the task names no session settings. What the caller does next (log
-    in, discover) depends on it; reading it here saves a task."""
-    if request.session is None:
-        return None, None
-    with user_files.acting_as(account):
-        return read_login(
-            user_files.read_bytes,
-            account.home,
-            request.session_name,
-            datetime.datetime.now(datetime.timezone.utc),
-            request.session.values["sso_start_url"],
-        )
-
-
 def main():
     module = RecroModule(
         argument_spec=argument_spec(),
@@ -752,7 +534,12 @@ def main():
         access_token, login = read_session_login(account, request)
         discovery = None
         if module.params["discover"] is not None:
-            request, discovery = discover(module, request, access_token, login)
+            # Only here: a write without discovery loads neither its code nor botocore.
+            from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
+                profile_discovery,
+            )
+
+            request, discovery = profile_discovery.discover(module, request, access_token, login)
         result = ConfigFileTask(module, request, path, account).run()
     if login is not None:
         result["login"] = login

@@ -76,7 +76,12 @@ def test_the_config_module_loads_it():
 
 
 # What only the portal listing and AWS calls need: aws_sso_profile loads them where it discovers.
-AWS_CODE = ("module_utils._aws.clients", "module_utils._aws.discovery", "module_utils._aws.profile_names")
+AWS_CODE = (
+    "module_utils._aws.clients",
+    "module_utils._aws.discovery",
+    "module_utils._aws.profile_discovery",
+    "module_utils._aws.profile_names",
+)
 
 
 def test_the_config_module_without_discover_loads_no_aws_call_code():
