@@ -4,7 +4,8 @@
 
 """recro.aws_sso.onboarding_settings: the recro_sso role's settings for one host, on the controller. One
 task instead of three (learn the few facts it reads when the play has none, work out the values, fail
-on bad settings): each task costs every host of a fleet a worker process. The rules are in plugins/plugin_utils/_onboarding.py."""
+on bad settings): each task costs every host of a fleet a worker process. The rules are in
+plugins/plugin_utils/_onboarding.py."""
 
 from __future__ import annotations
 

@@ -65,9 +65,12 @@ def host_facts(returncode, output):
     lines = (output or "").splitlines()
     answer = lines[len(lines) - lines[::-1].index(HOST_MARKER) :] if HOST_MARKER in lines else None
     if returncode != 0 or answer is None or len(answer) != 3 or not answer[0] or not answer[1]:
+        # Only the answer's own lines are shown: what start-up files print is not ours to repeat.
         raise ValueError(
             "The host did not say its platform and user (uname -s and the login name, asked in one shell "
-            "command; exit status {0}): it answered {1}.".format(returncode, _json((output or "")[-400:]))
+            "command; exit status {0}): {1}.".format(
+                returncode, "no answer" if answer is None else "it answered {0}".format(_json(answer[:4]))
+            )
         )
     system, user_id, sudo_user = answer
     return dict(system=system, user_id=user_id, env=dict(SUDO_USER=sudo_user) if sudo_user else {})

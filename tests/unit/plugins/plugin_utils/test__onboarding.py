@@ -470,7 +470,7 @@ def test_the_host_question_answers_as_setup_would_in_a_real_shell(names):
     "returncode, output",
     [
         (0, ""),
-        (0, "Linux\nalice\n\n"),
+        (0, "motd\nLinux\nalice\n\n"),
         (127, HOST_MARKER + "\n\nalice\n\n"),
         (0, HOST_MARKER + "\nLinux\n\n\n"),
         (0, HOST_MARKER + "\nLinux\nal\nice\n\n"),
@@ -483,6 +483,8 @@ def test_an_answer_that_is_not_the_host_question_s_is_refused_naming_it(returnco
         host_facts(returncode, output)
     assert str(refused.value).startswith("The host did not say its platform and user")
     assert "exit status {0}".format(returncode) in str(refused.value)
+    # What start-up files printed before the marker is not repeated.
+    assert "motd" not in str(refused.value)
 
 
 def test_only_the_lines_after_the_last_marker_are_the_answer():
