@@ -65,9 +65,17 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         self._outcome(result, "changed" if result._result.get("changed") else "ok")
-        # A controller action that gathered facts (recro.aws_sso.onboarding_settings in a play
-        # that gathered none) reached the host.
-        if self.tasks and result._task.action.endswith("onboarding_settings") and result._result.get("ansible_facts"):
+        # A controller action that asked the host (recro.aws_sso.onboarding_settings in a play
+        # that gathered no facts) reached it.
+        if (
+            self.tasks
+            and result._task.action.endswith("onboarding_settings")
+            and result._result.get("facts_from")
+            in (
+                "question",
+                "setup",
+            )
+        ):
             self.tasks[-1]["reached_host"] = True
 
     def v2_runner_on_failed(self, result, ignore_errors=False):

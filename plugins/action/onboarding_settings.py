@@ -89,6 +89,7 @@ class ActionModule(ActionBase):
 
         facts = dict(task_vars.get("ansible_facts") or {})
         source = _onboarding.facts_to_gather(facts, settings["install_cli"])
+        result["facts_from"] = source or "play"
         if source == "setup":
             gathered = self._execute_module(
                 module_name="ansible.legacy.setup", module_args=dict(gather_subset=["min"]), task_vars=task_vars

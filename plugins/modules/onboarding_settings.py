@@ -18,9 +18,11 @@ description:
     its value, when a setting cannot work on this host (an unsupported platform, a default profile name the AWS tools
     or shells read differently, a schedule without a repository, a CLI install on a system that packages no AWS CLI
     v2).
-  - Runs on the controller from the host's facts. When the play gathered none (C(gather_facts=false)), it gathers the
-    minimal subset (C(ansible.builtin.setup) with C(gather_subset=min)) in the same task and returns them, as
-    C(ansible.builtin.setup) would.
+  - Runs on the controller from the host's facts. When the play gathered none (C(gather_facts=false)), it asks the
+    host the two it reads in one shell command, in the same task (no module runs), its system (C(uname -s)) and the
+    user it runs as (as C(ansible_facts.user_id) says it, and C(SUDO_USER) under sudo). These are not returned as
+    facts. With O(install_cli), which also reads the distribution, it gathers the minimal subset instead
+    (C(ansible.builtin.setup) with C(gather_subset=min)) and returns them, as C(ansible.builtin.setup) would.
   - Returns the role's decisions for the host in RV(plan), whether the run may wait for a person at a browser, whether
     the config writes prune, which profiles are listed.
   - Its interface follows the role's variables; outside the role, prefer the role itself.
@@ -198,9 +200,17 @@ plan:
   returned: success
   type: dict
   sample: {login: auto, may_wait: true, notify: false, prune_first: false, prune: false, profiles: []}
+facts_from:
+  description:
+    - Where the facts the settings read came from, C(play) (the play had gathered them), C(question) (the one shell
+      command on the host) or C(setup) (the minimal subset, gathered for O(install_cli)).
+  returned: always
+  type: str
+  sample: question
 ansible_facts:
   description: The minimal facts, when the task gathered them.
-  returned: when the play had gathered no facts and the settings are usable
+  returned: when it gathered them with C(ansible.builtin.setup) (O(install_cli) in a play without facts) and the
+    settings are usable
   type: dict
   sample: {system: Linux, user_id: alice}
 """

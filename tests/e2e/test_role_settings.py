@@ -32,7 +32,8 @@ ROLE_WITHOUT_FACTS = """
   tasks:
     - name: Save recro_sso_result and the facts the play has
       ansible.builtin.copy:
-        content: "{{ {'result': recro_sso_result, 'facts': ansible_facts} | to_json }}"
+        content: "{{ {'result': recro_sso_result, 'facts': ansible_facts, 'facts_from': _recro_sso_settings.facts_from}
+                     | to_json }}"
         dest: "{{ results_file }}"
         mode: "0600"
 """
@@ -55,6 +56,23 @@ def test_a_play_without_facts_asks_the_host_in_one_shell_command_and_runs_no_set
     assert "AnsiballZ_setup" not in run.output
     assert "TASK [Gathering Facts]" not in run.output
     assert not {"system", "user_id", "env"} & set(run.saved["facts"])
+    assert run.saved["facts_from"] == "question"
+
+
+def test_a_play_with_facts_is_not_asked_again(aws_servers, run_playbook):
+    with_facts = ROLE_WITHOUT_FACTS.replace(
+        "gather_facts: false\n  roles:", "gather_facts: true\n  gather_subset: [min]\n  roles:"
+    )
+    run = run_playbook(
+        with_facts,
+        aws_servers.env,
+        {"recro_sso_account_id": "012345678901", "recro_sso_login": "never"},
+        options=["-vvv"],
+    )
+    assert run.returncode == 0, run.output
+    assert run.saved["facts_from"] == "play"
+    assert "uname -s" not in run.output
+    assert run.saved["result"]["user"] == getpass.getuser()
 
 
 def test_installing_the_cli_gathers_the_minimal_facts_for_the_distribution(aws_servers, run_playbook):
@@ -62,6 +80,7 @@ def test_installing_the_cli_gathers_the_minimal_facts_for_the_distribution(aws_s
     install = {"recro_sso_account_id": "012345678901", "recro_sso_login": "never", "recro_sso_install_cli": True}
     run = run_playbook(ROLE_WITHOUT_FACTS, aws_servers.env, install, options=["--skip-tags", "recro_sso_install"])
     assert run.returncode == 0, run.output
+    assert run.saved["facts_from"] == "setup"
     assert run.saved["facts"]["distribution"] == "Debian"
     assert run.saved["facts"]["system"] == "Linux"
 
