@@ -120,9 +120,14 @@ class ActionModule(ActionBase):
             settings, facts, check_mode=task_vars.get("ansible_check_mode", False), attended=attended
         )
         errors = values.pop("errors")
-        if not errors:
-            to_check = _onboarding.schedule_to_check(dict(settings, user=values["user"], platform=values["platform"]))
-            errors = self._schedule_errors(to_check, task_vars) if to_check is not None else []
+        # Only from usable settings: a refused pull URL may carry credentials.
+        values["schedule_options"] = (
+            None
+            if errors
+            else _onboarding.schedule_options(dict(settings, user=values["user"], platform=values["platform"]))
+        )
+        if (values["schedule_options"] or {}).get("state") == "present":
+            errors = self._schedule_errors(values["schedule_options"], task_vars)
         result.update(values, changed=False)
         if errors:
             # The host stops here: the facts would only bury the message (and the

@@ -200,6 +200,17 @@ plan:
   returned: success
   type: dict
   sample: {login: auto, may_wait: true, notify: false, prune_first: false, prune: false, profiles: []}
+schedule_options:
+  description:
+    - The options of M(recro.aws_sso.aws_sso_schedule) for O(schedule) on this host, which the role's schedule task
+      passes on; null when the role leaves the schedule alone (no O(schedule), or O(state=absent)).
+    - C(state) is C(absent) for V(never); otherwise it is C(present), with C(schedule) and C(pull_url), and was run in
+      check mode on the host before this task returned.
+  returned: success
+  type: dict
+  sample: {state: present, schedule: daily, pull_url: "https://git.example.com/platform/workstations.git",
+           pull_branch: main, pull_playbook: playbooks/drift.yml, pull_extra_vars: {recro_sso_login: refresh},
+           platform: Linux, user: alice}
 facts_from:
   description:
     - Where the facts the settings read came from, C(play) (the play had gathered them), C(question) (the one shell

@@ -199,30 +199,34 @@ _ROLE_VARIABLES = {
 }
 
 
-def schedule_to_check(settings):
-    """The options of the check-mode aws_sso_schedule run that proves, on the host and before any
-    task writes, that the schedule can be installed there (its calendar expression by systemd-analyze
-    or launchd's rules, an ansible-pull the user can run, the checkout in the user's home); None when
-    the role installs no schedule. ``settings``: the settings check's, with the host's ``user`` and
-    ``platform``. The options are those of tasks/schedule.yml."""
+def schedule_options(settings):
+    """The options of aws_sso_schedule for the role's schedule on this host, worked out once: the
+    settings check runs them in check mode on the host before any task writes (those that install
+    one: it proves the calendar expression by systemd-analyze or launchd's rules, an ansible-pull
+    the user can run, the checkout in the user's home), and tasks/schedule.yml passes them on. None
+    when the role leaves the schedule alone (recro_sso_schedule null, or offboarding, whose own task
+    removes it); ``state: absent`` for never; else the schedule and the pull, whose runs refresh the
+    login and never start one (nobody watches them). ``settings``: the settings check's, with the
+    host's ``user`` and ``platform``."""
     schedule = settings.get("schedule")
-    if settings.get("state") != "present" or schedule in (None, "never"):
+    if settings.get("state") != "present" or schedule is None:
         return None
-    return dict(
-        state="present",
-        schedule=schedule,
-        pull_url=settings.get("pull_url"),
+    options = dict(
+        state="absent" if schedule == "never" else "present",
         pull_branch=settings.get("pull_branch"),
         pull_playbook=settings.get("pull_playbook"),
         pull_extra_vars=dict(recro_sso_login="refresh"),
         platform=settings.get("platform"),
         user=settings.get("user"),
     )
+    if schedule != "never":
+        options.update(schedule=schedule, pull_url=settings.get("pull_url"))
+    return options
 
 
 def schedule_check_error(result, user):
     """One sentence naming the role's variable for a failed check-mode aws_sso_schedule run (see
-    schedule_to_check()), else None. Its message starts with the option (``schedule: 'x' is not...``),
+    schedule_options()), else None. Its message starts with the option (``schedule: 'x' is not...``),
     or names a file of the user's; ansible_pull, which the role does not set, is the schedule's."""
     if not result.get("failed"):
         return None

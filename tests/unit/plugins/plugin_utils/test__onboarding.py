@@ -30,7 +30,7 @@ from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
     result_with_summary,
     run_plan,
     schedule_check_error,
-    schedule_to_check,
+    schedule_options,
     setting_errors,
     steps,
     summary,
@@ -1263,21 +1263,22 @@ def test_a_shell_not_managed_has_no_block_present_though_the_files_are_listed():
     assert (res["shell_blocks_present"], res["shell_files"]) == (False, ["/home/alice/.bashrc"])
 
 
-def test_the_schedule_is_checked_on_the_host_only_when_the_role_installs_one():
+def test_the_schedule_options_are_worked_out_once_for_the_check_and_the_task():
     settings = dict(state="present", schedule="daily", pull_url="https://g/x.git", user="alice", platform="Linux")
-    assert schedule_to_check(dict(settings, schedule="never")) is None
-    assert schedule_to_check(dict(settings, state="absent")) is None
-    options = schedule_to_check(dict(settings, pull_branch="main", pull_playbook="playbooks/drift.yml"))
-    assert options == dict(
-        state="present",
-        schedule="daily",
-        pull_url="https://g/x.git",
+    settings.update(pull_branch="main", pull_playbook="playbooks/drift.yml")
+    # Left alone: no schedule setting, or offboarding (its own task removes the schedule).
+    assert schedule_options(dict(settings, schedule=None)) is None
+    assert schedule_options(dict(settings, state="absent")) is None
+    common = dict(
         pull_branch="main",
         pull_playbook="playbooks/drift.yml",
         pull_extra_vars={"recro_sso_login": "refresh"},
         platform="Linux",
         user="alice",
     )
+    # never removes it: nothing to check on the host, no schedule or pull to pass.
+    assert schedule_options(dict(settings, schedule="never")) == dict(common, state="absent")
+    assert schedule_options(settings) == dict(common, state="present", schedule="daily", pull_url="https://g/x.git")
 
 
 @pytest.mark.parametrize(
