@@ -60,6 +60,18 @@ class FileChanged(FileError):
         )
 
 
+class ChangedDuringRename(FileChanged):
+    """Another program wrote to the file (appended, or rewrote it in place) after the last look
+    before the rename replaced it: ``written`` is on disk now, and the other program's change is
+    only in ``content``, the replaced file's. :func:`rewrite` applies its change again to
+    ``content`` and writes that over ``written``."""
+
+    def __init__(self, path, content, written):
+        super().__init__(path)
+        self.content = content
+        self.written = written
+
+
 class NotADirectory(FileError):
     """Where a directory must be (to hold ``path``), there is something else: refused
     before anything was written."""
@@ -250,7 +262,9 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     ``expected`` is the content the caller read and computed ``data`` from (``None``:
     no file): when the file on disk is no longer that just before the rename (another
     program appended a line meanwhile), nothing is replaced and :class:`FileChanged`
-    is raised, so the caller can read again (:func:`rewrite` does)."""
+    is raised, so the caller can read again (:func:`rewrite` does). When another program
+    wrote to the replaced file from that last look on (the rename itself, or a file it
+    held open), :class:`ChangedDuringRename` is raised after it with that file's content."""
     current = check_regular(path)
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
@@ -258,6 +272,7 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     if expected is not _UNREAD and read_bytes(path) != expected:
         raise FileChanged(real_path)
     descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(real_path), suffix=".tmp", dir=directory)
+    replaced = None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             # On the descriptor, not the name: the directory may be someone else's to rename in.
@@ -270,7 +285,11 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        # The last look before the rename: the window left is the rename itself.
+        if expected is not _UNREAD and expected is not None:
+            # Held across the rename: whatever another program writes to the file being
+            # replaced from the last look on is read back after it.
+            replaced = _open_replaced(real_path)
+        # The last look before the rename.
         if expected is not _UNREAD and read_bytes(path) != expected:
             raise FileChanged(real_path)
         os.rename(temporary, real_path)
@@ -279,9 +298,40 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
             os.unlink(temporary)
         except OSError:
             pass
+        if replaced is not None:
+            os.close(replaced)
         raise
     _sync_directory(directory)
+    if replaced is not None:
+        try:
+            late = _read_descriptor(replaced)
+        finally:
+            os.close(replaced)
+        if late != expected:
+            raise ChangedDuringRename(real_path, late, data)
     return real_path
+
+
+def _open_replaced(real_path):
+    """A descriptor of the file at ``real_path`` (symlinks resolved), to read after it is
+    replaced; :class:`FileChanged` when it is no longer a file there."""
+    try:
+        return os.open(real_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+            raise FileChanged(real_path) from error
+        raise
+
+
+def _read_descriptor(descriptor):
+    """Every byte of the open file ``descriptor``, from its start."""
+    chunks, offset = [], 0
+    while True:
+        chunk = os.pread(descriptor, 1 << 16, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
 
 
 # How many times a file another program keeps changing is read again.
@@ -293,18 +343,23 @@ def rewrite(path, change, before=_UNREAD, attempts=REWRITE_ATTEMPTS, **options):
     when absent), comparing before the rename that the file is still what ``change``
     was given (``before``, when the caller has already read it); when another program
     changed it meanwhile, read it again and apply ``change`` to what is there now, at
-    most ``attempts`` times, then raise :class:`FileChanged`. ``options`` go to
-    :func:`write_atomically`. Returns ``(before, after)`` of the write that counted
-    (equal when there was nothing to change)."""
+    most ``attempts`` times, then raise :class:`FileChanged`. A change another program
+    made to the replaced file during the rename is not lost either: ``change`` is
+    applied to that file's content and written over what the rename put there.
+    ``options`` go to :func:`write_atomically`. Returns ``(before, after)`` of the write
+    that counted (equal when there was nothing to change)."""
+    on_disk = before
     for _attempt in range(attempts):
         if before is _UNREAD:
-            before = read_bytes(path)
+            before = on_disk = read_bytes(path)
         after = change(before)
-        if after == before:
+        if after == on_disk:
             return before, after
         try:
-            write_atomically(path, after, expected=before, **options)
+            write_atomically(path, after, expected=on_disk, **options)
             return before, after
+        except ChangedDuringRename as late:
+            before, on_disk = late.content, late.written
         except FileChanged:
             before = _UNREAD
     raise FileChanged(os.path.realpath(path), attempts)

@@ -301,6 +301,79 @@ def test_a_file_changed_since_it_was_read_is_not_replaced(tmp_path):
     assert os.listdir(str(tmp_path)) == [".bashrc"]
 
 
+def _writing_to_it_during_the_rename(monkeypatch, rc, write):
+    """os.rename that lets another program write to ``rc`` (``write``: it, on the open file)
+    once, after the last look and just before the rename replaces it."""
+    real_rename = os.rename
+    done = []
+
+    def rename(source, target):
+        if target == str(rc) and not done:
+            done.append(True)
+            write(rc)
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    return done
+
+
+def _append(rc):
+    with open(str(rc), "ab") as handle:
+        handle.write(b"export PATH=$PATH:/opt/tool\n")
+
+
+def _rewrite_in_place(rc):
+    with open(str(rc), "r+b") as handle:
+        handle.truncate(0)
+        handle.write(b"theirs\n")
+
+
+@pytest.mark.parametrize(
+    "write, kept",
+    [(_append, b"mine\nexport PATH=$PATH:/opt/tool\nblock\n"), (_rewrite_in_place, b"theirs\nblock\n")],
+)
+def test_rewrite_keeps_what_another_program_wrote_to_the_file_during_the_rename(tmp_path, monkeypatch, write, kept):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    seen = []
+
+    def add_block(content):
+        seen.append(content)
+        return content + b"block\n"
+
+    done = _writing_to_it_during_the_rename(monkeypatch, rc, write)
+    before, after = writing.rewrite(str(rc), add_block)
+
+    # Their write went to the file the rename replaced: the block is added again to it.
+    assert done and seen == [b"mine\n", kept[: -len(b"block\n")]]
+    assert rc.read_bytes() == after == kept
+    assert before == kept[: -len(b"block\n")]
+    assert os.listdir(str(tmp_path)) == [".bashrc"]
+
+
+def test_write_atomically_says_what_another_program_wrote_during_the_rename(tmp_path, monkeypatch):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    _writing_to_it_during_the_rename(monkeypatch, rc, _append)
+
+    with pytest.raises(writing.ChangedDuringRename) as raised:
+        writing.write_atomically(str(rc), b"mine\nblock\n", expected=b"mine\n")
+
+    assert raised.value.content == b"mine\nexport PATH=$PATH:/opt/tool\n"
+    assert raised.value.written == rc.read_bytes() == b"mine\nblock\n"
+
+
+def test_a_rewrite_nobody_else_touches_writes_once(tmp_path, monkeypatch):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    renames = []
+    real_rename = os.rename
+    monkeypatch.setattr(os, "rename", lambda source, target: renames.append(target) or real_rename(source, target))
+
+    assert writing.rewrite(str(rc), lambda content: content + b"block\n") == (b"mine\n", b"mine\nblock\n")
+    assert renames == [str(rc)] and rc.read_bytes() == b"mine\nblock\n"
+
+
 def test_rewrite_reads_again_and_keeps_what_another_program_appended_meanwhile(tmp_path):
     rc = tmp_path / ".bashrc"
     rc.write_bytes(b"mine\n")
