@@ -181,12 +181,28 @@ def acting_as(account):
 def read_bytes(path, limit=None):
     """The content of ``path`` (at most ``limit`` bytes from its start), or ``None`` when it
     does not exist. Refuses (:class:`FileRefused`) anything but a regular file after symlinks:
-    stat first, then open non-blocking and check the opened file again (the path may have
-    changed in between), so a FIFO or device cannot make it hang."""
+    stat first, then open it with :func:`open_regular`, so a FIFO or device cannot make it hang."""
     if check_regular(path) is None:
         return None
+    descriptor = open_regular(path)
+    if descriptor is None:
+        return None
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        return read_descriptor(descriptor, limit)
+    finally:
+        os.close(descriptor)
+
+
+def open_regular(path, follow=True):
+    """A read-only descriptor of the regular file ``path``, or ``None`` when it does not exist.
+    Opened without blocking and checked again once open (the path may have changed since it was
+    looked at), so a FIFO or device cannot make it hang: :class:`FileRefused` for anything else.
+    ``follow=False``: a symlink there is refused by the system (OSError ELOOP)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
     except OSError as error:
         if error.errno == errno.ENOENT:
             return None
@@ -195,16 +211,22 @@ def read_bytes(path, limit=None):
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise FileRefused(path, file_kind(mode))
-        chunks, left = [], limit
-        while left is None or left > 0:
-            chunk = os.read(descriptor, 1 << 16 if left is None else min(left, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left = None if left is None else left - len(chunk)
-        return b"".join(chunks)
-    finally:
+    except BaseException:
         os.close(descriptor)
+        raise
+    return descriptor
+
+
+def read_descriptor(descriptor, limit=None):
+    """The bytes of the open file ``descriptor`` from where it stands (at most ``limit``)."""
+    chunks, left = [], limit
+    while left is None or left > 0:
+        chunk = os.read(descriptor, 1 << 16 if left is None else min(left, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left = None if left is None else left - len(chunk)
+    return b"".join(chunks)
 
 
 def child_as(account):

@@ -27,6 +27,7 @@ import time
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
     FileError,
+    FileRefused,
     LockTimeout,
     OwnedByOther,
 )
@@ -34,7 +35,9 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import
     DEFAULT_LOCK_TIMEOUT,
     check_regular,
     file_kind,
+    open_regular,
     read_bytes,
+    read_descriptor,
 )
 
 # What holds a secret (a token, a registration's client secret, a device code) and where it is.
@@ -304,7 +307,7 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     _sync_directory(directory)
     if replaced is not None:
         try:
-            late = _read_descriptor(replaced)
+            late = read_descriptor(replaced)
         finally:
             os.close(replaced)
         if late != expected:
@@ -313,25 +316,19 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
 
 
 def _open_replaced(real_path):
-    """A descriptor of the file at ``real_path`` (symlinks resolved), to read after it is
-    replaced; :class:`FileChanged` when it is no longer a file there."""
+    """A descriptor of the regular file at ``real_path`` (symlinks resolved), to read after it is
+    replaced; :class:`FileChanged` when something else is there now (another program swapped it)."""
     try:
-        return os.open(real_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        descriptor = open_regular(real_path, follow=False)
+    except FileRefused as error:
+        raise FileChanged(real_path) from error
     except OSError as error:
-        if error.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
             raise FileChanged(real_path) from error
         raise
-
-
-def _read_descriptor(descriptor):
-    """Every byte of the open file ``descriptor``, from its start."""
-    chunks, offset = [], 0
-    while True:
-        chunk = os.pread(descriptor, 1 << 16, offset)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        offset += len(chunk)
+    if descriptor is None:
+        raise FileChanged(real_path)
+    return descriptor
 
 
 # How many times a file another program keeps changing is read again.

@@ -11,6 +11,7 @@ import os
 import pathlib
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -361,6 +362,33 @@ def test_write_atomically_says_what_another_program_wrote_during_the_rename(tmp_
 
     assert raised.value.content == b"mine\nexport PATH=$PATH:/opt/tool\n"
     assert raised.value.written == rc.read_bytes() == b"mine\nblock\n"
+
+
+def test_a_fifo_swapped_in_before_the_rename_is_not_waited_on_and_not_replaced(tmp_path, monkeypatch):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    real_fsync = os.fsync
+    swapped = []
+
+    def fsync(descriptor):
+        # Right after the new content is written, another program puts a FIFO where the file was.
+        real_fsync(descriptor)
+        if not swapped:
+            swapped.append(True)
+            rc.unlink()
+            os.mkfifo(str(rc))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    # A blocking open of the FIFO would wait for a writer: the alarm ends the test instead.
+    signal.signal(signal.SIGALRM, lambda *_args: pytest.fail("waited on the FIFO"))
+    signal.alarm(10)
+    try:
+        with pytest.raises(writing.FileChanged):
+            writing.write_atomically(str(rc), b"mine\nblock\n", expected=b"mine\n")
+    finally:
+        signal.alarm(0)
+    assert swapped and stat.S_ISFIFO(os.lstat(str(rc)).st_mode)
+    assert os.listdir(str(tmp_path)) == [".bashrc"]
 
 
 def test_a_rewrite_nobody_else_touches_writes_once(tmp_path, monkeypatch):
