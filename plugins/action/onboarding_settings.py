@@ -88,9 +88,8 @@ class ActionModule(ActionBase):
         settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
 
         facts = dict(task_vars.get("ansible_facts") or {})
-        source = _onboarding.facts_to_gather(facts, settings["install_cli"])
-        result["facts_from"] = source or "play"
-        if source == "setup":
+        result["facts_from"] = _onboarding.facts_to_gather(facts, settings["install_cli"])
+        if result["facts_from"] == "setup":
             gathered = self._execute_module(
                 module_name="ansible.legacy.setup", module_args=dict(gather_subset=["min"]), task_vars=task_vars
             )
@@ -104,7 +103,7 @@ class ActionModule(ActionBase):
                 (name[len(FACT_PREFIX) :] if name.startswith(FACT_PREFIX) else name, value)
                 for name, value in new_facts.items()
             )
-        elif source == "question":
+        elif result["facts_from"] == "question":
             # Not published as facts: a few of setup's names would pass for the whole set.
             answer = self._low_level_execute_command(_onboarding.HOST_QUESTION)
             try:

@@ -10,11 +10,10 @@ name (``spec_from_loader`` calls ``zipimporter.get_filename``, which compiles to
 to run it. For a module with nothing to do, compiling its module_utils is most of what it costs
 beyond ``ping``. Each module imports this file before any other of the collection's module_utils:
 :class:`CompileOnceFinder`, on ``sys.meta_path`` just before the path finder that would find them,
-answers for the modules of this package
-with the zip importer as their loader and the file name it would give, so that only running a file
-compiles it. Anything else it leaves to the usual finders: other packages, a package's
-``__init__``, module_utils that are not in a zip (ansible-test, the controller), and any question it
-cannot answer. Standard library only."""
+answers for the modules of this package with the zip importer as their loader and the file name it
+would give, so that only running a file compiles it. Anything else it leaves to the usual finders:
+other packages, a package's ``__init__``, module_utils that are not in a zip (ansible-test, the
+controller), and any question it cannot answer. Standard library only."""
 
 from __future__ import annotations
 

@@ -49,12 +49,12 @@ HOST_QUESTION = (
 
 
 def facts_to_gather(facts, install_cli):
-    """How the settings learn what they read of a host: None when ``facts`` (the play's
+    """How the settings learn what they read of a host: ``play`` when ``facts`` (the play's
     ansible_facts, without the prefix) have it; ``setup``, the minimal subset, for ``install_cli``
     (the distribution decides the package); else ``question`` (HOST_QUESTION, host_facts())."""
     needed = NEEDED_FACTS + (INSTALL_FACTS if install_cli else ())
     if all(name in (facts or {}) for name in needed):
-        return None
+        return "play"
     return "setup" if install_cli else "question"
 
 

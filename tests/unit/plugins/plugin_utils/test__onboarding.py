@@ -414,9 +414,9 @@ def test_root_through_sudo_stands_for_the_user_who_ran_sudo(user_id, sudo_user, 
     [
         ({}, False, "question"),
         ({"system": "Linux"}, False, "question"),
-        ({"system": "Linux", "user_id": "alice"}, False, None),
+        ({"system": "Linux", "user_id": "alice"}, False, "play"),
         ({"system": "Linux", "user_id": "alice"}, True, "setup"),
-        (FACTS, True, None),
+        (FACTS, True, "play"),
         ({}, True, "setup"),
     ],
 )
