@@ -341,6 +341,10 @@ def test_the_settings_as_options_log_in_before_the_stanza_exists(login, run_play
             dict(sso_start_url='https://alice:secret@x.awsapps.com/start', sso_region=SSO_REGION),
             "sso_start_url: 'https://<user info>@x.awsapps.com/start' holds a user name or password",
         ),
+        (
+            dict(sso_start_url=' https://alice:secret@x.awsapps.com/start', sso_region=SSO_REGION),
+            "sso_start_url: ' https://<user info>@x.awsapps.com/start' has leading or trailing whitespace",
+        ),
         (dict(sso_start_url=START_URL, sso_region='moon-1'), "sso_region: 'moon-1' is not an AWS Region name"),
         (dict(sso_start_url=START_URL), 'sso_region: None is missing: it goes with sso_start_url'),
         (dict(sso_region=SSO_REGION), "sso_region: '{0}' needs sso_start_url".format(SSO_REGION)),

@@ -100,6 +100,10 @@ def test_installing_the_cli_gathers_the_minimal_facts_for_the_distribution(aws_s
             "recro_sso_pull_url: \"https://<user info>@git.example.com/w.git\" carries credentials",
         ),
         (
+            {"recro_sso_schedule": "daily", "recro_sso_pull_url": " https://ghp_secrettoken@git.example.com/w.git"},
+            "recro_sso_pull_url: \" https://<user info>@git.example.com/w.git\" carries credentials",
+        ),
+        (
             {
                 "recro_sso_schedule": "daily",
                 "recro_sso_pull_url": "https://git.example.com/w.git",

@@ -14,19 +14,41 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 NOTHING_CHANGED = "nothing was changed"
+
+# A URL's user info, wherever the URL stands in a value: what comes between "://" and the
+# last "@" of the authority (before the first "/", "?", "#" or line end), spaces included.
+# It may be a password, or a token given as the user name ("https://ghp_...@github.com"),
+# so no refusal shows it; groups: the scheme, the user info.
+URL_USER_INFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#\r\n]*)@")
+
+
+def hide_url_user_info(value):
+    """``value`` as a message may show it: the user info of every URL in it (in a string,
+    or in the strings of a list, tuple or dict) replaced by ``<user info>``."""
+    if isinstance(value, str):
+        return URL_USER_INFO.sub(r"\1://<user info>@", value) if "@" in value else value
+    if isinstance(value, list):
+        return [hide_url_user_info(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(hide_url_user_info(item) for item in value)
+    if isinstance(value, dict):
+        return dict((hide_url_user_info(key), hide_url_user_info(item)) for key, item in value.items())
+    return value
 
 
 class ParameterError(ValueError):
     """A value refused before anything is done: ``"<parameter>: <value!r> <problem>"``.
 
     ``parameter`` names where the value came from: an option (``sso_session``), an item
-    of one (``profiles[2].name``) or a field of a file or answer."""
+    of one (``profiles[2].name``) or a field of a file or answer. ``value`` is kept as
+    it may be shown: without the user info of any URL in it (:func:`hide_url_user_info`)."""
 
     def __init__(self, parameter, value, problem):
         self.parameter = parameter
-        self.value = value
+        self.value = value = hide_url_user_info(value)
         self.problem = problem
         super().__init__("{0}: {1!r} {2}".format(parameter, value, problem))
 

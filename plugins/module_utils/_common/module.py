@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
@@ -23,16 +22,11 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
     NOTHING_CHANGED,
+    URL_USER_INFO,
     FileError,
     ParameterError,
     ServiceError,
 )
-
-# A URL with user info before its host ("https://user:password@host", "https://token@host"):
-# refused by every check that reads one, and hidden as a whole wherever Ansible shows the
-# module's arguments (the invocation at -vvv), since the user info may be a password. A
-# pattern, matched only against a value with an "@": every module run loads this file.
-_URL_WITH_USER_INFO = r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@"
 
 # The options every module of the collection may take, each documented once in the
 # user_config doc fragment (LOCK_TIMEOUT for lock_timeout).
@@ -41,6 +35,18 @@ SHARED_OPTIONS = dict(
     path=dict(type="str"),
     lock_timeout=dict(type="int", default=user_files.DEFAULT_LOCK_TIMEOUT),
 )
+
+
+def _with_url_user_info(value):
+    """The strings in ``value`` (an option's value: a string, list or dict) that hold a URL
+    with user info (:data:`URL_USER_INFO`)."""
+    if isinstance(value, str):
+        return [value] if "@" in value and URL_USER_INFO.search(value) else []
+    items = value.items() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    found = []
+    for item in items:
+        found.extend(_with_url_user_info(item))
+    return found
 
 
 class RecroModule(AnsibleModule):
@@ -58,9 +64,10 @@ class RecroModule(AnsibleModule):
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=spec, **kwargs)
-        for value in self.params.values():
-            if isinstance(value, str) and "@" in value and re.match(_URL_WITH_USER_INFO, value):
-                self.no_log_values.add(value)
+        # A value holding a URL with user info ("https://user:password@host", "https://token@host",
+        # anywhere in it, in any option or item of one) is refused by every check that reads it,
+        # and hidden as a whole wherever Ansible shows the arguments (the invocation at -vvv).
+        self.no_log_values.update(_with_url_user_info(self.params))
         self.account = None
         self.config_path = None
         with self.failing_on():

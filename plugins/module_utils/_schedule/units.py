@@ -22,7 +22,11 @@ import subprocess
 import sys
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
+    URL_USER_INFO,
+    ParameterError,
+    hide_url_user_info,
+)
 
 SERVICE_NAME = "recro-aws-sso-pull.service"
 TIMER_NAME = "recro-aws-sso-pull.timer"
@@ -63,66 +67,66 @@ def _plain(parameter, value):
     return value
 
 
-def _user_info(url):
-    """``(kind, user_info)`` of a git URL: kind is the scheme, ``scp`` for ``user@host:path``,
-    or None for neither; ``user_info`` what comes before ``@`` in the authority, or None."""
-    url = url or ""
-    scheme = _SCHEME.match(url)
-    if scheme:
-        authority = url[scheme.end() :].split("/", 1)[0]
-        return scheme.group(1).lower(), (authority.rsplit("@", 1)[0] if "@" in authority else None)
+def _scp_user_info(url):
+    """What comes before ``@`` in git's scp-like ``[user@]host:path`` form, or None."""
     scp = _SCP_LIKE.match(url)
-    if scp:
-        return "scp", scp.group("userinfo")
-    return None, None
+    return scp.group("userinfo") if scp else None
 
 
 def url_credentials(url):
     """The part of a pull URL that may be a secret, else ``None``: any user info of an
     https, http, git or file URL (a token is often given as the user name alone), the
-    password of an ssh or scp-like URL (``git@`` alone is the SSH user). The module hides
-    it everywhere in its result, the invocation included, and refuses the URL."""
-    kind, user_info = _user_info(url)
-    if user_info is None:
-        return None
-    if kind in ("ssh", "scp"):
-        return user_info.split(":", 1)[1] if ":" in user_info else None
-    return user_info
+    password of an ssh or scp-like URL (``git@`` alone is the SSH user), wherever the URL
+    stands in the value. The module hides it everywhere in its result, the invocation
+    included, and refuses the URL."""
+    url = url or ""
+    for found in URL_USER_INFO.finditer(url):
+        scheme, user_info = found.group(1).lower(), found.group(2)
+        if scheme != "ssh":
+            return user_info
+        if ":" in user_info:
+            return user_info.split(":", 1)[1]
+    user_info = _scp_user_info(url)
+    return user_info.split(":", 1)[1] if user_info and ":" in user_info else None
 
 
 def url_query(url):
     """The query string and fragment of an https or http pull URL (``?access_token=...``),
     else ``None``: a git URL needs neither, and a token there would reach the job's files.
     The module refuses the URL and hides it everywhere in its result."""
-    kind, dummy = _user_info(url)
-    if kind not in ("https", "http"):
+    if _scheme(url) not in ("https", "http"):
         return None
     start = min([index for index in (url.find("?"), url.find("#")) if index >= 0] or [-1])
     return url[start:] if start >= 0 else None
 
 
+def _scheme(url):
+    """A URL's scheme in lower case, ``scp`` for git's ``user@host:path``, or None for neither."""
+    scheme = _SCHEME.match(url or "")
+    if scheme:
+        return scheme.group(1).lower()
+    return "scp" if _SCP_LIKE.match(url or "") else None
+
+
 def shown_url(url):
     """``url`` as an error may show it: any user info replaced by ``<user info>``."""
-    kind, user_info = _user_info(url)
-    if user_info is None:
-        return url
-    if kind == "scp":
-        return "<user info>@" + url[len(user_info) + 1 :]
-    start = url.index("://") + 3
-    return url[:start] + "<user info>@" + url[start + len(user_info) + 1 :]
+    user_info = _scp_user_info(url)
+    if user_info is not None:
+        url = "<user info>@" + url[len(user_info) + 1 :]
+    return hide_url_user_info(url)
 
 
 # In a schedule's file as a diff shows it: the user info of any URL ("https://token@host",
 # "user:password@host:path"), which a file written before URLs with credentials were
 # refused may hold, and the value of each Environment= line, which may be a secret.
-_URL_USER_INFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://|(?<![\w@])(?=[^\s\"'@/]+@[A-Za-z0-9.-]{2,}:))[^\s\"'@/]+@", re.I)
+_SCP_USER_INFO = re.compile(r"(?<![\w@])(?=[^\s\"'@/<>]+@[A-Za-z0-9.-]{2,}:)[^\s\"'@/<>]+@")
 _ENVIRONMENT_VALUE = re.compile(r'^(Environment="?[A-Za-z_][A-Za-z0-9_]*=)[^\n]*?("?)$', re.M)
 
 
 def shown_file(text):
     """A schedule file's ``text`` as a diff may show it: no user info of a URL, no
     environment value."""
-    text = _URL_USER_INFO.sub(lambda match: (match.group(1) or "") + "<user info>@", text)
+    text = _SCP_USER_INFO.sub("<user info>@", hide_url_user_info(text))
     return _ENVIRONMENT_VALUE.sub(lambda match: match.group(1) + "<hidden>" + match.group(2), text)
 
 
@@ -147,7 +151,7 @@ def validate_pull_url(url):
             "files and shown in its logs; use an SSH key or a git credential helper",
         )
     _plain("pull_url", url)
-    kind, _user_info_ = _user_info(url)
+    kind = _scheme(url)
     if url.startswith("-") or kind not in _GIT_SCHEMES + ("scp",) or len(url) <= len(kind or "") + 3:
         raise ParameterError(
             "pull_url", shown_url(url), "is not a git URL (https://, ssh://, git://, file:// or user@host:path)"

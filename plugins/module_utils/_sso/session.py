@@ -17,7 +17,7 @@ import re
 import shlex
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import URL_USER_INFO, ParameterError
 
 # What ``aws configure sso`` suggests, what the role writes, and what the PKCE flow
 # registers when the stanza names no scopes: the scope that lets a token list accounts
@@ -48,19 +48,17 @@ def check_session_name(parameter, value):
 
 
 def check_start_url(parameter, value):
-    """An https start URL without user info (never echoed: it may hold a password)."""
+    """An https start URL without user info (never shown: it may hold a password)."""
     check_text(parameter, value)
-    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
-        raise ParameterError(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
-    authority = value[len("https://") :].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if "@" in authority:
-        shown = "https://<user info>@" + authority.rsplit("@", 1)[1] + value[len("https://") + len(authority) :]
+    if URL_USER_INFO.search(value):
         raise ParameterError(
             parameter,
-            shown,
+            value,
             "holds a user name or password before the host: the config file is read by every AWS tool and often "
             "shared, and the portal needs none; give the URL without it",
         )
+    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
+        raise ParameterError(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
     return value
 
 

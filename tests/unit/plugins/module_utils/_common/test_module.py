@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileRefused, OwnedByOther
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import module as module_base
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
+    FileRefused,
+    OwnedByOther,
+    ParameterError,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 
 
@@ -45,3 +50,31 @@ def test_a_refused_file_after_another_was_written_says_which_was(error):
 def test_a_refused_file_before_any_write_says_nothing_was_changed_once():
     result = fail_with(FileRefused("/h/.zshrc", "a FIFO"), "; nothing was changed")
     assert result["msg"].count("nothing was") == 1
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (" https://alice:secret@h.example/start", " https://<user info>@h.example/start"),
+        (["ok", {"u": "x https://secret@h/p"}], ["ok", {"u": "x https://<user info>@h/p"}]),
+        (("https://a@b https://secret@c/",), ("https://<user info>@b https://<user info>@c/",)),
+        ("alice@example.com https://h.example/p@q", "alice@example.com https://h.example/p@q"),
+    ],
+)
+def test_a_refused_value_never_shows_the_user_info_of_a_url_in_it(value, shown):
+    error = ParameterError("option", value, "is refused")
+    assert error.value == shown
+    assert "secret" not in str(error) and "alice:" not in str(error)
+
+
+def test_values_holding_a_url_with_user_info_are_hidden_wherever_ansible_shows_the_arguments():
+    params = dict(
+        a=" https://alice:secret@h.example/start",
+        b=[{"url": "git https://ghp_x@h/r"}],
+        c="https://h.example/start",
+        d="alice@example.com",
+    )
+    assert sorted(module_base._with_url_user_info(params)) == [
+        " https://alice:secret@h.example/start",
+        "git https://ghp_x@h/r",
+    ]

@@ -71,6 +71,11 @@ def test_invalid_values_are_refused_naming_the_parameter(parameter, function, va
         ("git:secret@github.com:o/r.git", "secret", "<user info>@github.com:o/r.git"),
         ("git:secret@github.com:o/r.git\nx", "secret", "<user info>@github.com:o/r.git\nx"),
         ("https://a:b@c@h.example/r", "a:b@c", "https://<user info>@h.example/r"),
+        # Wherever the URL stands in the value: the refusal names the user info before any other problem.
+        (" https://ghp_secret@github.com/o/r", "ghp_secret", " https://<user info>@github.com/o/r"),
+        ("x https://secret@h.example/r", "secret", "x https://<user info>@h.example/r"),
+        ("user:secret@h.example:https://o/r", "secret", "<user info>@h.example:https://o/r"),
+        ("https://pass word@h.example/r", "pass word", "https://<user info>@h.example/r"),
     ],
 )
 def test_credentials_in_any_form_are_refused_and_never_shown(url, secret, shown):
