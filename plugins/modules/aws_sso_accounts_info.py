@@ -198,13 +198,13 @@ def main():
         if template is not None:
             check_template(template)
         with user_files.acting_as(account):
-            name, region = discovery.session_region(
+            name, region, start_url = discovery.session_region(
                 params["sso_session"],
                 params["sso_region"],
                 lambda: read_config_file(path, user_files.read_bytes)[1],
                 path,
             )
-            access_token, expires_at = discovery.usable_token(user_files.read_bytes, account.home, name)
+            access_token, expires_at = discovery.usable_token(user_files.read_bytes, account.home, name, start_url)
         # After the login check: without a token there is nothing to call AWS with.
         accounts = discovery.list_accounts(name, region, access_token, params["include_roles"])
 

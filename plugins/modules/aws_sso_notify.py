@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aws_sso_notify
 short_description: The next step of an SSO login that only a browser can renew, and a desktop notification of it
-version_added: 0.2.0
+version_added: 0.3.0
 description:
   - Works out the one command that logs O(user) in to O(sso_session) again on this host, C(aws sso login --sso-session
     NAME) where an AWS CLI v2 is on the user's PATH, otherwise the collection's own login (C(make onboard), or
@@ -19,9 +19,11 @@ description:
     C(awscli.__version__), the number C(aws --version) prints, without starting the whole CLI (pip's and Debian's CLI
     v1 and v2, Homebrew's, one built from source). Anything else (the official installer's binary, a shell wrapper such
     as a pyenv shim, an interpreter that does not answer with a version) is asked C(aws --version).
-  - Reads the session's token in the SSO cache as the user (never returning it). A login that is not usable must be
-    renewed in a browser; a usable one whose refreshing ends within O(warning_window) seconds (the client
-    registration's C(registrationExpiresAt) bounds refreshes) is warned about.
+  - Reads the session's token in the SSO cache as the user (never returning it), and judges it as every module of the
+    collection does. A login that is neither usable nor refreshable must be renewed in a browser; one that the AWS
+    tools refresh on next use needs nobody. A login whose end comes within O(warning_window) seconds is warned about,
+    the end of refreshing (the client registration's C(registrationExpiresAt)) where it can be refreshed, else the
+    token's own C(expiresAt).
   - With O(notify), tells the user on the desktop, once per expiry (a record of what was notified, C(notified.json),
     0600, in the collection's state directory C(~/.local/state/recro-aws-sso), the schedule's), as the user,
     C(notify-send) through the user's session bus on Linux and C(osascript) on macOS. Without a desktop, RV(notification)
@@ -35,6 +37,11 @@ options:
     description: The C([sso-session]) whose login is looked at.
     type: str
     required: true
+  sso_start_url:
+    description:
+      - The session's start URL. When given, a cached login to another start URL counts as no usable login, as it does
+        for M(recro.aws_sso.aws_sso_login) and M(recro.aws_sso.aws_sso_profile).
+    type: str
   user:
     description:
       - Whose login and desktop. Run as root (C(become)) with O(user=alice), the module reads her token cache and
@@ -52,7 +59,9 @@ options:
     type: bool
     default: true
   warning_window:
-    description: Seconds before refreshing the login ends from which a usable login is warned about.
+    description:
+      - Seconds before the login ends (refreshing ends, or the token expires where it cannot be refreshed) from which
+        it is warned about. 0 to 31622400 (a year).
     type: int
     default: 259200
 attributes:
@@ -82,7 +91,7 @@ EXAMPLES = r"""
 - name: Show the next step
   ansible.builtin.debug:
     msg: "{{ next_step.message }}"
-  when: next_step.message
+  when: next_step.message is not none
 """
 
 RETURN = r"""
@@ -111,7 +120,7 @@ message:
   type: str
   sample: "The login to sso-session recro has ended. Run: aws sso login --sso-session recro"
 warning:
-  description: For a usable login whose refreshing ends within O(warning_window), when and what to do; else null.
+  description: For a login that ends within O(warning_window) but needs nothing yet, when and what to do; else null.
   returned: always
   type: str
 notification:
@@ -137,7 +146,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advic
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import cli as aws_cli
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule.units import Layout
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import token as sso_token
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name, check_start_url
 
 
 def notify_once(module, account, key, title, body, record_path):
@@ -154,7 +163,11 @@ def notify_once(module, account, key, title, body, record_path):
         return dict(sent=True, reason=None, record=record_path)
     done = programs.run(account, argv, environment, desktop.PROGRAM_TIMEOUT, switch=not desktop.switches_itself(argv))
     if done.returncode != 0:
-        return dict(sent=False, reason="{0} failed: {1}".format(os.path.basename(argv[0]), done.stdout.strip()[:200]))
+        return dict(
+            sent=False,
+            reason="{0} failed: {1}".format(os.path.basename(argv[0]), done.stdout.strip()[:200]),
+            record=record_path,
+        )
     with user_files.acting_as(account):
         desktop.write_record(record_path, dict(record, **{session: key}))
     return dict(sent=True, reason=None, record=record_path)
@@ -164,6 +177,7 @@ def main():
     module = RecroModule(
         argument_spec=dict(
             sso_session=dict(type="str", required=True),
+            sso_start_url=dict(type="str"),
             platform=dict(type="str", choices=["Linux", "Darwin"]),
             notify=dict(type="bool", default=True),
             warning_window=dict(type="int", default=259200),
@@ -176,21 +190,22 @@ def main():
     result = dict(changed=False, message=None, warning=None, notification=dict(sent=False, reason=None))
     with module.failing_on(**result):
         session = check_session_name("sso_session", params["sso_session"])
+        start_url = params["sso_start_url"]
+        if start_url is not None:
+            check_start_url("sso_start_url", start_url)
         window = check_seconds("warning_window", params["warning_window"])
         environment = desktop.user_environment(account, os.environ)
         cli = aws_cli.find_cli(account, environment)
         command, reason = advice.next_step(session, cli)
         now = datetime.datetime.now(datetime.timezone.utc)
         with user_files.acting_as(account):
-            token, description = sso_token.read_cached_token(
-                user_files.read_bytes, account.home, session, now, sso_token.BOTOCORE_REFRESH_WINDOW
-            )
-        usable = description["status"] in ("valid", "expiring")
-        key, text = advice.assess(session, token, usable, now, window, sso_token.parse_timestamp)
+            dummy, login = sso_token.read_login(user_files.read_bytes, account.home, session, now, start_url)
+        usable = login["usable"]
+        key, text = advice.assess(session, login, now, window)
         result.update(next_step=command, reason=reason, cli=cli, usable=usable)
         if key is not None:
             body = advice.notification_text(text, command, reason)
-            result.update(message=body, warning=body if usable else None)
+            result.update(message=body, warning=body if key.startswith("warning:") else None)
             record_path = desktop.record_path(os.path.dirname(Layout(account.home, params["platform"]).checkout))
             result["notification"] = dict(sent=False, reason="not asked to notify", record=record_path)
             if params["notify"]:

@@ -195,6 +195,7 @@ _ROLE_VARIABLES = {
     "pull_branch": "recro_sso_pull_branch",
     "pull_playbook": "recro_sso_pull_playbook",
     "timeout": "recro_sso_login_timeout",
+    "warning_window": "recro_sso_login_warning_window",
     "discover.query": "recro_sso_discover_query",
 }
 
@@ -250,6 +251,8 @@ def _module_rule_errors(settings, scheduled):
     checks = [lambda: check_session_name("sso_session", settings["session_name"])] if "session_name" in settings else []
     if settings.get("login_timeout") is not None:
         checks.append(lambda: check_seconds("timeout", _whole_number(settings["login_timeout"])))
+    if settings.get("login_warning_window") is not None:
+        checks.append(lambda: check_seconds("warning_window", _whole_number(settings["login_warning_window"])))
     if settings.get("discover") and settings.get("discover_query"):
         checks.append(lambda: _check_query("discover.query", settings["discover_query"]))
     if scheduled:
@@ -356,10 +359,10 @@ def default_profile_exists(default_profile, config):
     return _ok(config) and default_profile in (config.get("profile_names") or [])
 
 
-def _refresh_ends_soon(token, window, now):
-    """Whether the login's ``refresh_until`` (when the config write's login state has it: the end
-    of refreshing, the client registration's expiry) is within ``window`` seconds of ``now``."""
-    text = token.get("refresh_until")
+def _ends_soon(token, window, now):
+    """Whether the login's ``ends_at`` (``_sso.token.login_state``: when only a new login in the
+    browser helps) is within ``window`` seconds of ``now``."""
+    text = token.get("ends_at")
     if not text:
         return False
     try:
@@ -380,9 +383,8 @@ def steps(plan, config, now=None):
     could not), ``default_profile_exists``, ``verify_identity``, ``after_the_shell`` (the task files
     included after the shell blocks, in order: ``schedule`` with a schedule setting, ``identity`` with
     ``verify_identity``, ``next-step`` with ``follow_up``), ``follow_up`` (the next-step task runs: the login is not usable, or
-    a scheduled run may have to warn before the login ends, or the login's ``refresh_until`` is within
-    the plan's ``warning_window``; never with V(never) or when only reporting). ``now``: an aware
-    datetime, default the current time."""
+    a scheduled run may have to warn before the login ends, or the login's ``ends_at`` is within the
+    plan's ``warning_window``). ``now``: an aware datetime, default the current time."""
     config = config if isinstance(config, dict) else {}
     token = config.get("login") or {}
     may_wait = bool(plan.get("may_wait"))
@@ -431,18 +433,13 @@ def _logs_in(plan, token):
 
 def _follows_up(plan, token, now):
     """``follow_up`` of steps(): a login that is not usable, a scheduled run that may have to warn, or
-    refreshing that ends within the plan's ``warning_window``."""
-    mode = plan.get("login")
-    # Not with never (the person chose to log in elsewhere; the summary names the AWS CLI's login),
-    # nor when only reporting: a host that is only looked at pays for no task of this.
+    a login that ends (``ends_at``) within the plan's ``warning_window``. In every mode and in a run
+    that only reports: the summary's next step is then the command that works on the host (with the
+    plan's ``notify`` false, the task only looks: it writes nothing and notifies nobody)."""
     return (
-        mode != "never"
-        and not plan.get("check_only")
-        and (
-            not token.get("usable")
-            or (mode == "refresh" and bool(plan.get("notify")))
-            or _refresh_ends_soon(token, plan.get("warning_window"), now)
-        )
+        not token.get("usable")
+        or (plan.get("login") == "refresh" and bool(plan.get("notify")))
+        or _ends_soon(token, plan.get("warning_window"), now)
     )
 
 

@@ -15,6 +15,7 @@ import subprocess
 
 from botocore.configloader import load_config
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advice
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import DEFAULT_ORGANIZATION
 from ansible_collections.recro.aws_sso.tests.support.playbooks import ONBOARD
 from ansible_collections.recro.aws_sso.tests.support.sso_portal import Account
@@ -178,8 +179,15 @@ def test_without_a_login_the_session_and_listed_profiles_are_written(aws_servers
         "status": "missing",
         "message": "not logged in to sso-session recro: run `aws sso login --sso-session recro`",
     }
+    # With recro_sso_login: never too, the next step is the command that works on this host (aws_sso_notify's).
+    step = run.saved["next_step"]
+    assert step["command"] == ("aws sso login --sso-session recro" if step["reason"] is None else advice.OWN_LOGIN), (
+        step
+    )
+    reason = "" if step["reason"] is None else " ({0})".format(step["reason"])
     assert (
-        "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles." in run.output
+        "Next: {0}{1}, then run this again: it finds your accounts and roles.".format(step["command"], reason)
+        in run.output
     )
     assert aws_servers.portal.requests == []
 

@@ -20,7 +20,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names i
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import explain, read_cached_token
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_login
 
 
 class NotLoggedIn(ServiceError):
@@ -28,12 +28,12 @@ class NotLoggedIn(ServiceError):
 
 
 def session_region(name, region, read_config, path):
-    """``(name, sso_region)`` of the session whose login lists the accounts: as given
-    (``region`` not ``None``: the stanza need not exist yet), else from the config that
-    ``read_config()`` returns, read from ``path`` (``name`` ``None``: its only session).
-    Raises :class:`ParameterError` naming the option."""
+    """``(name, sso_region, sso_start_url)`` of the session whose login lists the accounts: as
+    given (``region`` not ``None``: the stanza need not exist yet, and its start URL is None),
+    else from the config that ``read_config()`` returns, read from ``path`` (``name`` ``None``:
+    its only session). Raises :class:`ParameterError` naming the option."""
     if region is not None:
-        return sso_session.check_session_name("sso_session", name), check_region("sso_region", region)
+        return sso_session.check_session_name("sso_session", name), check_region("sso_region", region), None
     config = read_config()
     if name is None:
         names = list(config.named_sections(SSO_SESSION))
@@ -46,18 +46,20 @@ def session_region(name, region, read_config, path):
                 ),
             )
         name = sso_session.check_session_name("sso_session", names[0])
-    return name, sso_session.from_config(config, name, path).region
+    session = sso_session.from_config(config, name, path)
+    return name, session.region, session.start_url
 
 
-def usable_token(read_bytes, home, name):
+def usable_token(read_bytes, home, name, start_url=None):
     """``(access token, expiry)`` of sso-session ``name``'s cached login, read with
-    ``read_bytes``; :class:`NotLoggedIn` without one valid now (discovery never
-    refreshes: the person's login is the way)."""
+    ``read_bytes``; :class:`NotLoggedIn`, with the login's message, unless it is usable
+    (``_sso.token.login_state``: valid now, and a login to ``start_url`` when it is known).
+    Discovery never refreshes: the AWS tools or a login do."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    token, description = read_cached_token(read_bytes, home, name, now, 0)
-    if description["status"] not in ("valid", "expiring"):
-        raise NotLoggedIn(explain(name, dict(description, refreshable=False)))
-    return token["accessToken"], description["expires_at"]
+    access_token, state = read_login(read_bytes, home, name, now, start_url)
+    if access_token is None:
+        raise NotLoggedIn(state["message"])
+    return access_token, state["expires_at"]
 
 
 def list_accounts(name, region, access_token, include_roles=True, consequence=""):

@@ -45,39 +45,32 @@ def next_step(session_name, cli):
     return OWN_LOGIN, reason
 
 
-def refresh_end(token, parse_timestamp):
-    """When refreshing the login ends, as an aware datetime: the client registration's
-    ``registrationExpiresAt`` for a token that can be refreshed, else the token's own
-    ``expiresAt``; None when the cache says neither."""
-    if not isinstance(token, dict):
-        return None
-    refreshable = all(token.get(key) for key in ("refreshToken", "clientId", "clientSecret"))
-    field = "registrationExpiresAt" if refreshable and token.get("registrationExpiresAt") else "expiresAt"
-    try:
-        return parse_timestamp(token.get(field))
-    except (TypeError, ValueError):
-        return None
-
-
-def assess(session_name, token, usable, now, window, parse_timestamp):
-    """``(key, text)`` of what the person must be told about the login, or ``(None, None)``:
-    a login that is not ``usable`` must be renewed in a browser (``key`` names its expiry, so
-    that one expiry is told once); a usable one whose refreshing ends within ``window`` seconds
-    of ``now`` is warned about."""
-    if not usable:
-        expires = token.get("expiresAt") if isinstance(token, dict) else None
-        if not expires:
+def assess(session_name, login, now, window):
+    """``(key, text)`` of what the person must be told about ``login`` (``_sso.token.login_state``),
+    or ``(None, None)``: a login that is neither usable nor refreshable must be renewed in a browser
+    (``key`` names its expiry, so that one expiry is told once); one whose ``ends_at`` (the end of
+    refreshing, or of the token itself where it cannot be refreshed) is within ``window`` seconds of
+    ``now`` is warned about. A login the AWS tools refresh on next use needs nobody."""
+    if not login["usable"] and not login["refreshable"]:
+        if login["status"] == "missing":
             return "login:none", "You are not logged in to sso-session {0} on this computer.".format(session_name)
-        return "login:{0}".format(expires), "The login to sso-session {0} has ended.".format(session_name)
-    end = refresh_end(token, parse_timestamp)
-    if end is None or (end - now).total_seconds() > window:
+        if login["status"] == "invalid":
+            # The message names the problem; the key, which is stored, only that there is one.
+            return "login:invalid", "The login to sso-session {0} on this computer cannot be used.".format(session_name)
+        return "login:{0}".format(login["expires_at"]), "The login to sso-session {0} has ended.".format(session_name)
+    end = login.get("ends_at")
+    if end is None:
         return None, None
-    return (
-        "warning:{0}".format(end.strftime(_FORMAT)),
-        "The login to sso-session {0} can be renewed without a browser until {1}.".format(
-            session_name, end.astimezone(_UTC).strftime(_FORMAT)
-        ),
-    )
+    left = (datetime.datetime.strptime(end, _FORMAT).replace(tzinfo=_UTC) - now).total_seconds()
+    if left > window:
+        return None, None
+    if login["refreshable"]:
+        text = "The login to sso-session {0} can be renewed without a browser until {1}.".format(session_name, end)
+    else:
+        text = "The login to sso-session {0} ends at {1} and cannot be renewed without a browser.".format(
+            session_name, end
+        )
+    return "warning:{0}".format(end), text
 
 
 def notification_text(text, command, reason=None):

@@ -36,6 +36,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import 
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
+    login_state,
     parse_timestamp,
     usable_secret,
 )
@@ -435,10 +436,6 @@ def token_state(token, now):
     return describe_token(token, now, BOTOCORE_REFRESH_WINDOW)
 
 
-def can_refresh(token, start_url, description):
-    return description.get("refreshable") and token.get("startUrl") == start_url
-
-
 class Files:
     """The three cache files of one session, and how to read, write and remove them."""
 
@@ -512,20 +509,22 @@ class Login:
         return getattr(meta, "endpoint_url", None)
 
     def result(self, status, changed, msg, token=None, **extra):
-        now = self.clock()
-        description = token_state(token, now)
-        usable = description["status"] in ("valid", "expiring")
+        state = self.login_state(token, self.clock())
         result = dict(
             changed=changed,
             status=status,
             flow=self.params["flow"],
             msg=msg,
             token_file=self.files.token,
-            expires_at=description.get("expires_at"),
-            usable=usable,
+            expires_at=state["expires_at"],
+            usable=state["usable"],
         )
         result.update(extra)
         return result
+
+    def login_state(self, token, now):
+        """``_sso.token.login_state`` of the cache entry ``token`` for this session and start URL."""
+        return login_state(token, token_state(token, now), self.session_name, self.start_url)
 
     def run(self):
         pkce = self.params["flow"] == PKCE
@@ -560,7 +559,7 @@ class Login:
         ``refresh_only``), else ``None``."""
         now = self.clock()
         token = loads(self.files.read(self.files.token))
-        description = token_state(token, now)
+        state = self.login_state(token, now)
         name = self.session_name
         if self.params["force"]:
             if self.params["refresh_only"]:
@@ -571,14 +570,14 @@ class Login:
                     token,
                 )
         else:
-            if description["status"] == "valid" and token.get("startUrl") == self.start_url:
+            if state["status"] == "valid":
                 return self.result(
                     "valid",
                     False,
-                    "logged in to sso-session {0} until {1}".format(name, description["expires_at"]),
+                    "logged in to sso-session {0} until {1}".format(name, state["expires_at"]),
                     token,
                 )
-            if description["status"] in ("expiring", "expired") and can_refresh(token, self.start_url, description):
+            if state["status"] in ("expiring", "expired") and state["refreshable"]:
                 if self.check_mode:
                     return self.result(
                         "refreshed", True, "check mode: would refresh the token of sso-session {0}".format(name), token
@@ -595,7 +594,7 @@ class Login:
                 return self.result(
                     "login_required",
                     False,
-                    "sso-session {0} needs a new login ({1})".format(name, _why_not_refreshed(token, description)),
+                    "sso-session {0} needs a new login ({1})".format(name, _why_not_refreshed(state)),
                     token,
                 )
         if self.check_mode:
@@ -861,12 +860,12 @@ def _shown_codes(pending):
     )
 
 
-def _why_not_refreshed(token, description):
-    if token is None:
+def _why_not_refreshed(state):
+    if state["status"] == "missing":
         return "its token is missing"
-    if description.get("expired"):
+    if state["status"] == "expired":
         return "its token has expired and cannot be refreshed"
-    return "its token is {0} and cannot be refreshed".format(description["status"])
+    return "its token is {0} and cannot be refreshed".format(state["status"])
 
 
 # Seconds a connection to the loopback callback may take to send its request.

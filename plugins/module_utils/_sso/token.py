@@ -190,10 +190,24 @@ def _refreshable(token, now):
 
 
 def read_login(read_bytes, home, session_name, now, start_url=None):
-    """``(access token, login_state)``: the token only while it is usable (else
-    None), for a caller that calls the portal with it and must never return it."""
+    """``(access token, login_state)`` of the session's cache file (:func:`login_state`): the
+    token only while it is usable (else None), for a caller that calls the portal with it and
+    must never return it."""
     token, description = read_cached_token(read_bytes, home, session_name, now, BOTOCORE_REFRESH_WINDOW)
-    if token is not None and start_url is not None and token.get("startUrl") != start_url:
+    state = login_state(token, description, session_name, start_url)
+    return (token["accessToken"] if state["usable"] else None), state
+
+
+def login_state(token, description, session_name, start_url=None):
+    """The login as every module reports and judges it, one rule for all: ``status``
+    (describe_token's, or ``invalid`` for a login to a start URL other than ``start_url``
+    when given), ``expires_at``, ``usable`` (valid now: the portal takes it), ``refreshable``
+    (botocore can renew it without a browser), ``refresh_until`` (when refreshable: the client
+    registration's expiry, after which it cannot), ``ends_at`` (when only a new login in the
+    browser helps: ``refresh_until`` when refreshable, else ``expires_at``; None without
+    either) and ``message``. ``token``: the cache entry, ``description``: read_cached_token's
+    or describe_token's for it, with botocore's refresh window."""
+    if isinstance(token, dict) and start_url is not None and token.get("startUrl") != start_url:
         description = {"status": "invalid", "problem": "it is a login to another start URL"}
     status = description["status"]
     state = dict(
@@ -204,9 +218,9 @@ def read_login(read_bytes, home, session_name, now, start_url=None):
         message=explain(session_name, description),
     )
     if state["refreshable"]:
-        # Refreshing ends with the client registration: after it, only a new login in the browser helps.
         state["refresh_until"] = parse_timestamp(token["registrationExpiresAt"]).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (token["accessToken"] if state["usable"] else None), state
+    state["ends_at"] = state.get("refresh_until") or state["expires_at"]
+    return state
 
 
 def explain(session_name, description):

@@ -712,8 +712,11 @@ def test_the_default_profile_and_the_identity_check(config, check_only, exists, 
         ("refresh", False, False, True),
         ("refresh", False, True, True),  # a scheduled run may warn before refreshing ends
         ("auto", False, True, False),
-        ("never", False, False, False),  # the person logs in elsewhere: no task for it
-        ("auto", True, False, False),  # only reporting: no task for it
+        # The person logs in elsewhere, or the run only reports: the next step that works on the host all the same.
+        ("never", False, False, True),
+        ("never", False, True, False),
+        ("auto", True, False, True),
+        ("auto", True, True, False),
     ],
 )
 def test_when_the_next_step_is_worked_out(mode, check_only, usable, expected):
@@ -745,7 +748,7 @@ def test_a_user_the_host_does_not_have_is_named_as_the_role_variable():
 
 
 @pytest.mark.parametrize(
-    "refresh_until, expected",
+    "ends_at, expected",
     [
         ("2026-12-09T11:00:00Z", True),  # within three days
         ("2026-12-20T12:00:00Z", False),
@@ -753,12 +756,12 @@ def test_a_user_the_host_does_not_have_is_named_as_the_role_variable():
         (None, False),
     ],
 )
-def test_a_login_whose_refreshing_ends_soon_is_warned_about(refresh_until, expected):
+def test_a_login_that_ends_soon_is_warned_about(ends_at, expected):
     import datetime
 
     now = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
     plan = run_plan(dict(login="auto", login_warning_window=3 * 86400), False, attended=True)
-    token = dict(usable=True, status="valid", refresh_until=refresh_until)
+    token = dict(usable=True, status="valid", ends_at=ends_at)
     assert steps(plan, config(login=token), now=now)["follow_up"] is expected
 
 
@@ -1305,6 +1308,14 @@ def test_a_failed_schedule_check_names_the_roles_variable(result, sentence):
     [
         (dict(login_timeout=-1), "recro_sso_login_timeout: -1 is not a number of seconds from 0 to 31622400 (a year)."),
         (dict(login_timeout="soon"), 'recro_sso_login_timeout: "soon" is not a number of seconds from 0 to'),
+        (
+            dict(login_warning_window=-1),
+            "recro_sso_login_warning_window: -1 is not a number of seconds from 0 to 31622400 (a year).",
+        ),
+        (
+            dict(login_warning_window=99999999999),
+            "recro_sso_login_warning_window: 99999999999 is not a number of seconds from 0 to 31622400 (a year).",
+        ),
         (dict(discover=True, discover_query="length(("), 'recro_sso_discover_query: "length((" is not a JMESPath'),
     ],
 )

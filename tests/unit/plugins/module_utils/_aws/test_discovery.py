@@ -21,8 +21,16 @@ STANZA = "[sso-session recro]\nsso_start_url = https://recrocog.awsapps.com/star
 
 def test_the_session_is_the_only_one_of_the_config_or_the_one_named():
     config = AwsConfig(STANZA)
-    assert discovery.session_region(None, None, lambda: config, "/c") == ("recro", "eu-west-1")
-    assert discovery.session_region("recro", None, lambda: config, "/c") == ("recro", "eu-west-1")
+    assert discovery.session_region(None, None, lambda: config, "/c") == (
+        "recro",
+        "eu-west-1",
+        "https://recrocog.awsapps.com/start",
+    )
+    assert discovery.session_region("recro", None, lambda: config, "/c") == (
+        "recro",
+        "eu-west-1",
+        "https://recrocog.awsapps.com/start",
+    )
 
 
 def test_the_only_session_of_the_config_must_have_a_valid_name():
@@ -35,7 +43,7 @@ def test_with_the_region_given_the_config_is_not_read():
     def unread():
         raise AssertionError("read the config")
 
-    assert discovery.session_region("recro", "us-east-1", unread, "/c") == ("recro", "us-east-1")
+    assert discovery.session_region("recro", "us-east-1", unread, "/c") == ("recro", "us-east-1", None)
     with pytest.raises(ParameterError, match=r"^sso_region: 'us-east-1\\n\[profile x\]' "):
         discovery.session_region("recro", "us-east-1\n[profile x]", unread, "/c")
 

@@ -12,8 +12,13 @@ import datetime
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advice
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import parse_timestamp
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
+    BOTOCORE_REFRESH_WINDOW,
+    describe_token,
+    login_state,
+)
 
+START_URL = "https://recrocog.awsapps.com/start"
 NOW = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
 DAY = 86400
 
@@ -46,9 +51,10 @@ def test_without_a_cli_the_collection_s_own_login(cli, reason):
     assert advice.next_step("recro", cli) == (advice.OWN_LOGIN, reason)
 
 
-def token(expires_in, registration_in=90 * DAY, refresh=True):
+def token(expires_in, registration_in=90 * DAY, refresh=True, start_url=START_URL):
     entry = dict(
         accessToken="secret",
+        startUrl=start_url,
         expiresAt=(NOW + datetime.timedelta(seconds=expires_in)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         registrationExpiresAt=(NOW + datetime.timedelta(seconds=registration_in)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -57,33 +63,58 @@ def token(expires_in, registration_in=90 * DAY, refresh=True):
     return entry
 
 
-def test_a_login_that_is_not_usable_is_told_once_per_expiry():
-    first = advice.assess("recro", token(-60), False, NOW, 3 * DAY, parse_timestamp)
-    again = advice.assess("recro", token(-60), False, NOW + datetime.timedelta(hours=1), 3 * DAY, parse_timestamp)
-    later = advice.assess("recro", token(-60 + DAY), False, NOW, 3 * DAY, parse_timestamp)
+def login(entry, now=NOW):
+    """The login state every module reports for the cache entry ``entry`` (None: no file)."""
+    description = {"status": "missing"} if entry is None else describe_token(entry, now, BOTOCORE_REFRESH_WINDOW)
+    return login_state(entry, description, "recro", START_URL)
+
+
+def test_a_login_only_a_browser_can_renew_is_told_once_per_expiry():
+    first = advice.assess("recro", login(token(-60, refresh=False)), NOW, 3 * DAY)
+    later_run = NOW + datetime.timedelta(hours=1)
+    again = advice.assess("recro", login(token(-60, refresh=False), later_run), later_run, 3 * DAY)
+    next_expiry = advice.assess("recro", login(token(-30, refresh=False)), NOW, 3 * DAY)
     assert first == again
     assert first[1] == "The login to sso-session recro has ended."
-    assert later[0] != first[0]
-    assert advice.assess("recro", None, False, NOW, 0, parse_timestamp) == (
+    assert next_expiry[0] != first[0]
+    assert advice.assess("recro", login(None), NOW, 0) == (
         "login:none",
         "You are not logged in to sso-session recro on this computer.",
     )
+    assert advice.assess("recro", login(token(3600, start_url="https://other.awsapps.com/start")), NOW, 0) == (
+        "login:invalid",
+        "The login to sso-session recro on this computer cannot be used.",
+    )
+
+
+def test_an_expired_login_the_aws_tools_refresh_needs_nobody():
+    # A refresh that failed for a passing reason (the network) is no reason to send the person to a browser.
+    assert advice.assess("recro", login(token(-60, registration_in=30 * DAY)), NOW, 3 * DAY) == (None, None)
+    key, text = advice.assess("recro", login(token(-60, registration_in=DAY)), NOW, 3 * DAY)
+    assert text == "The login to sso-session recro can be renewed without a browser until 2026-12-08T12:00:00Z."
 
 
 @pytest.mark.parametrize(
-    "entry, warned",
+    "entry, text",
     [
-        (token(3600, registration_in=90 * DAY), False),
-        (token(3600, registration_in=2 * DAY), True),  # the registration bounds refreshes
-        (token(3600, registration_in=2 * DAY, refresh=False), True),  # no refresh: the token's own expiry
-        (token(4 * DAY, registration_in=2 * DAY, refresh=False), False),
+        (token(3600, registration_in=90 * DAY), None),
+        # The registration bounds refreshes.
+        (
+            token(3600, registration_in=2 * DAY),
+            "The login to sso-session recro can be renewed without a browser until 2026-12-09T12:00:00Z.",
+        ),
+        # Without a refresh token, the token's own expiry: only a browser renews it.
+        (
+            token(3600, registration_in=2 * DAY, refresh=False),
+            "The login to sso-session recro ends at 2026-12-07T13:00:00Z and cannot be renewed without a browser.",
+        ),
+        (token(4 * DAY, registration_in=2 * DAY, refresh=False), None),
     ],
 )
-def test_a_usable_login_is_warned_about_when_refreshing_ends_within_the_window(entry, warned):
-    key, text = advice.assess("recro", entry, True, NOW, 3 * DAY, parse_timestamp)
-    assert (key is not None) is warned
-    if warned:
-        assert text.startswith("The login to sso-session recro can be renewed without a browser until 2026-12-")
+def test_a_login_is_warned_about_when_it_ends_within_the_window(entry, text):
+    key, told = advice.assess("recro", login(entry), NOW, 3 * DAY)
+    assert told == text
+    assert (key is None) is (text is None)
 
 
 def test_the_notification_is_printable_and_names_the_command_and_the_reason():
