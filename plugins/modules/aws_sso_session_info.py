@@ -39,7 +39,7 @@ options:
   expiry_margin:
     description:
       - Seconds. A token that expires within this margin is reported as expiring (RV(sessions[].expiring)).
-      - The default is botocore's refresh window.
+      - The default is botocore's refresh window. 0 to 31622400 (a year).
     type: int
     default: 900
   query:
@@ -180,6 +180,7 @@ import datetime
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION, read_config_file
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule, run_query
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import token_cache_file
@@ -237,6 +238,7 @@ def main():
     with module.failing_on():
         if wanted is not None:
             sso_session.check_session_name("sso_session", wanted)
+        check_seconds("expiry_margin", module.params["expiry_margin"])
         with user_files.acting_as(account):
             dummy, config = read_config_file(path, user_files.read_bytes)
             names = list(config.named_sections(SSO_SESSION))

@@ -284,19 +284,14 @@ def _whole_number(value):
 
 
 def _check_query(parameter, query):
-    """A JMESPath expression jmespath compiles, checked where jmespath is installed (the module
+    """``_common.queries.check`` of a discovery query, where jmespath is installed (the module
     that applies it says so where it is not)."""
-    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common import queries
 
     try:
-        import jmespath  # pylint: disable=import-outside-toplevel
+        return queries.check(parameter, query, queries.DISCOVERY_SAMPLE)
     except ImportError:
         return query
-    try:
-        jmespath.compile(query)
-    except (jmespath.exceptions.JMESPathError, TypeError, ValueError) as error:
-        raise ParameterError(parameter, query, "is not a JMESPath expression: {0}".format(error)) from None
-    return query
 
 
 def _packages_aws_cli_v2(settings):

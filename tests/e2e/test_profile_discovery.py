@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from botocore.configloader import load_config
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import START_URL
@@ -120,6 +121,21 @@ def test_a_query_that_gives_no_list_fails_naming_it_and_writes_nothing(aws_serve
     assert run.saved["failed"]
     assert run.saved["msg"].startswith("discover.query: 'accounts[0].account_id' gives '111111111111', not a list")
     assert not aws_servers.config_file.exists()
+
+
+@pytest.mark.parametrize(
+    "query, problem",
+    [
+        ("nope(accounts)", "Unknown function: nope()"),
+        ("length(accounts, accounts)", "Expected 1 argument for function length()"),
+    ],
+)
+def test_a_query_jmespath_cannot_call_is_refused_before_the_portal_is_called(aws_servers, run_playbook, query, problem):
+    aws_servers.log_in()
+    run = write(run_playbook, aws_servers, discover=dict(TEMPLATE, query=query))
+    assert run.saved["failed"]
+    assert run.saved["msg"].startswith("discover.query: {0!r} is not a JMESPath expression: {1}".format(query, problem))
+    assert aws_servers.portal.requests == [] and not aws_servers.config_file.exists()
 
 
 def test_a_bad_template_is_refused_before_the_portal_is_called(aws_servers, run_playbook):

@@ -149,3 +149,26 @@ def test_the_aws_cli_reuses_our_registration_and_our_logout_removes_what_its_log
     assert run.returncode == 0, run.output
     assert run.saved["login"]["status"] == "valid"  # the CLI's token, used as our own
     assert len(run.saved["logout"]["removed"]) == 2 and os.listdir(str(cache)) == []
+
+
+@pytest.mark.parametrize("margin", [-1, 10**12])
+def test_session_info_refuses_a_margin_that_is_no_number_of_seconds(aws_servers, run_playbook, margin):
+    write_config(aws_servers, "recro", None)
+    playbook = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_session_info:
+        expiry_margin: {0}
+      register: info
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{{{ info | to_json }}}}"
+        dest: "{{{{ results_file }}}}"
+        mode: "0600"
+""".format(margin)
+    run = run_playbook(playbook, aws_servers.env)
+    assert run.saved["failed"]
+    assert run.saved["msg"] == "expiry_margin: {0} is not a number of seconds from 0 to 31622400 (a year)".format(
+        margin
+    )

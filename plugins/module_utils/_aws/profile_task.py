@@ -147,6 +147,15 @@ def check_discover(options, request):
     )
 
     check_template(options["profile_name_template"], "discover.profile_name_template")
+    if options.get("query") is not None:
+        from ansible_collections.recro.aws_sso.plugins.module_utils._common import (  # pylint: disable=import-outside-toplevel
+            queries,
+        )
+
+        try:
+            queries.check("discover.query", options["query"], queries.DISCOVERY_SAMPLE)
+        except ImportError:
+            pass  # discovery says jmespath is missing, as it says boto3 is
 
 
 def read_session_login(account, request):

@@ -111,16 +111,18 @@ class RecroModule(AnsibleModule):
 
 def run_query(module, data, query=None, parameter="query"):
     """The JMESPath expression ``query`` (default O(query); ``parameter`` names it in
-    errors) over ``data``, as ``aws --query`` applies it."""
+    errors) over ``data``, as ``aws --query`` applies it (``_common.queries``)."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common import (  # pylint: disable=import-outside-toplevel
+        queries,
+    )
+
     if query is None:
         query = module.params["query"]
     try:
-        import jmespath  # pylint: disable=import-outside-toplevel
+        return queries.search(parameter, query, data)
     except ImportError:
         import traceback  # pylint: disable=import-outside-toplevel
 
         module.fail_json(msg=missing_required_lib("jmespath"), exception=traceback.format_exc())
-    try:
-        return jmespath.search(query, data)
-    except jmespath.exceptions.JMESPathError as error:
-        module.fail_json(msg="{0}: {1!r} is not a JMESPath expression: {2}".format(parameter, query, to_native(error)))
+    except ParameterError as error:
+        module.fail_json(msg=str(error))
