@@ -53,6 +53,10 @@ options:
       - The git URL of the playbook repository (https, ssh, git, file, or C(user@host:path)). Credentials in the URL
         are refused, and never shown (a password, or any user name of an https, http, git or file URL, where a token
         is often given as the user name); use an SSH key or a git credential helper. Required with O(state=present).
+      - The only C(@) it may hold follows a plain SSH user name (letters, digits, C(. _ -)) at its start, as in
+        C(git@host:path) or C(ssh://git@host/path); any other (C(user:p@ss@host:path), C(https://user:pa/ss@host/r))
+        is refused as credentials, everything before its last C(@) hidden. C(https:/host/path), with one slash, is
+        refused as no git URL (git would take C(https) for a host).
     type: str
   pull_branch:
     description: The branch (or tag) to check out.

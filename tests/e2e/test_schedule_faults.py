@@ -128,15 +128,27 @@ def run(run_playbook, stub_pull):
         ("https://deploy:hunter2SECRET@git.example.com/laptops.git", "hunter2SECRET"),
         ("git:hunter2SECRET@git.example.com:org/laptops.git", "hunter2SECRET"),
         ("ssh://git:hunter2SECRET@git.example.com/org/laptops.git", "hunter2SECRET"),
+        ("user:p@hunter2SECRET@github.com:org/laptops.git", "hunter2SECRET"),
+        ("https:/user:hunter2SECRET@github.com/org/laptops.git", "hunter2SECRET"),
+        ("https://user:hunter2/SECRET@github.com/org/laptops.git", "hunter2/SECRET"),
     ],
-    ids=["token as the user name", "user and password", "scp-like with a password", "ssh with a password"],
+    ids=[
+        "token as the user name",
+        "user and password",
+        "scp-like with a password",
+        "ssh with a password",
+        "scp-like with an @ in the password",
+        "one slash after the scheme",
+        "a slash in the password",
+    ],
 )
 def test_a_pull_url_with_credentials_is_refused_and_never_shown(run, run_playbook, target, url, secret):
     completed, result = run(run_playbook, target, pull_url=url)
 
     assert result.get("failed") and "carries credentials" in result["msg"], result
     assert "<user info>@" in result["msg"]
-    assert secret not in completed.output and secret not in json.dumps(result)
+    for part in {secret, secret.split("/")[-1]}:
+        assert part not in completed.output and part not in json.dumps(result)
     assert not (target.home / ".config").exists()
 
 

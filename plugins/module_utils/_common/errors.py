@@ -18,18 +18,27 @@ import re
 
 NOTHING_CHANGED = "nothing was changed"
 
-# A URL's user info, wherever the URL stands in a value: what comes between "://" and the
-# last "@" of the authority (before the first "/", "?", "#" or line end), spaces included.
+# A URL's user info, wherever the URL stands in a value: what comes after the scheme's "://"
+# (or its ":" when one "/" follows, "https:/user:pw@host", a form git does not read as a URL)
+# up to the last "@" before the next URL or the line's end, spaces, "/", "?" and "#" included:
+# a password may hold a "/" ("https://user:SEC/RET@host"), and where the host ends is then
+# ambiguous, so more is hidden rather than less ("https://h/p@q" shows "https://<user info>@q").
 # It may be a password, or a token given as the user name ("https://ghp_...@github.com"),
 # so no refusal shows it; groups: the scheme, the user info.
-URL_USER_INFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#\r\n]*)@")
+_NEXT_URL = r"[A-Za-z][A-Za-z0-9+.-]*:/"
+URL_USER_INFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)(?:://|:(?=/))((?:(?!" + _NEXT_URL + r")[^\r\n])*)@")
+
+
+def _hidden(found):
+    """One :data:`URL_USER_INFO` match with its user info replaced by ``<user info>``."""
+    return found.group(0)[: found.start(2) - found.start(0)] + "<user info>@"
 
 
 def hide_url_user_info(value):
     """``value`` as a message may show it: the user info of every URL in it (in a string,
     or in the strings of a list, tuple or dict) replaced by ``<user info>``."""
     if isinstance(value, str):
-        return URL_USER_INFO.sub(r"\1://<user info>@", value) if "@" in value else value
+        return URL_USER_INFO.sub(_hidden, value) if "@" in value else value
     if isinstance(value, list):
         return [hide_url_user_info(item) for item in value]
     if isinstance(value, tuple):

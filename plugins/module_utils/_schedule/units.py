@@ -67,27 +67,35 @@ def _plain(parameter, value):
     return value
 
 
-def _scp_user_info(url):
-    """What comes before ``@`` in git's scp-like ``[user@]host:path`` form, or None."""
-    scp = _SCP_LIKE.match(url)
-    return scp.group("userinfo") if scp else None
+# The only "@" a pull URL may hold: an SSH user name alone, before the host of git's scp-like
+# form or of an ssh:// URL. Anything else with an "@" ("user:p@ss@host:path", "https:/user:pw@host",
+# "https://user:pa/ss@host", "https://host/p@q") may hide a password, and is refused.
+_SSH_USER_NAME = r"[A-Za-z0-9._-]+"
+_PLAIN_SCP = re.compile(r"^" + _SSH_USER_NAME + r"@(?:[A-Za-z0-9.-]{2,}|\[[0-9A-Fa-f:.]+\]):[^@]*\Z")
+_PLAIN_SSH = re.compile(r"^ssh://" + _SSH_USER_NAME + r"@[^@]*\Z", re.IGNORECASE)
+# URL schemes, never a host: "https:/host/path" and "https:host/path" are no scp-like form.
+_NOT_HOSTS = _GIT_SCHEMES + ("ftp", "ftps")
 
 
 def url_credentials(url):
-    """The part of a pull URL that may be a secret, else ``None``: any user info of an
-    https, http, git or file URL (a token is often given as the user name alone), the
-    password of an ssh or scp-like URL (``git@`` alone is the SSH user), wherever the URL
-    stands in the value. The module hides it everywhere in its result, the invocation
-    included, and refuses the URL."""
+    """The part of a pull URL that may be a secret, else ``None`` (also ``""`` counts as
+    found): whatever comes before the last ``@`` of a URL holding one anywhere but after a
+    plain SSH user name (``git@host:path``, ``ssh://git@host/path``). That is the user info
+    of a URL (:data:`URL_USER_INFO`: a token is often given as the user name; a password
+    may hold a ``/`` or an ``@``), and of an ssh or scp-like one the password after the
+    user name. The module hides it everywhere in its result, the invocation included, and
+    refuses the URL."""
     url = url or ""
-    for found in URL_USER_INFO.finditer(url):
+    if "@" not in url or _PLAIN_SCP.match(url) or _PLAIN_SSH.match(url):
+        return None
+    found = URL_USER_INFO.search(url)
+    if found:
         scheme, user_info = found.group(1).lower(), found.group(2)
-        if scheme != "ssh":
-            return user_info
-        if ":" in user_info:
-            return user_info.split(":", 1)[1]
-    user_info = _scp_user_info(url)
-    return user_info.split(":", 1)[1] if user_info and ":" in user_info else None
+    else:
+        scheme, user_info = "scp", url[: url.rindex("@")].lstrip()
+    if scheme in ("ssh", "scp") and ":" in user_info:
+        return user_info.split(":", 1)[1]
+    return user_info
 
 
 def url_query(url):
@@ -101,32 +109,45 @@ def url_query(url):
 
 
 def _scheme(url):
-    """A URL's scheme in lower case, ``scp`` for git's ``user@host:path``, or None for neither."""
+    """A URL's scheme in lower case, ``scp`` for git's ``[user@]host:path``, or None for
+    neither (``https:/host/path``, with one slash, is neither: git would take ``https`` for a host)."""
     scheme = _SCHEME.match(url or "")
     if scheme:
         return scheme.group(1).lower()
-    return "scp" if _SCP_LIKE.match(url or "") else None
+    scp = _SCP_LIKE.match(url or "")
+    return "scp" if scp and scp.group("host").lower() not in _NOT_HOSTS else None
 
 
 def shown_url(url):
-    """``url`` as an error may show it: any user info replaced by ``<user info>``."""
-    user_info = _scp_user_info(url)
-    if user_info is not None:
-        url = "<user info>@" + url[len(user_info) + 1 :]
-    return hide_url_user_info(url)
+    """``url`` as an error may show it: the user info of a URL hidden
+    (:func:`hide_url_user_info`), and when an ``@`` is left, everything before the last
+    one replaced by ``<user info>`` (git's scp-like form, or no URL at all)."""
+    shown = hide_url_user_info(url)
+    last = shown.rfind("@")
+    if last >= 0 and not shown[:last].endswith("<user info>"):
+        shown = "<user info>" + shown[last:]
+    return shown
 
 
 # In a schedule's file as a diff shows it: the user info of any URL ("https://token@host",
 # "user:password@host:path"), which a file written before URLs with credentials were
 # refused may hold, and the value of each Environment= line, which may be a secret.
-_SCP_USER_INFO = re.compile(r"(?<![\w@])(?=[^\s\"'@/<>]+@[A-Za-z0-9.-]{2,}:)[^\s\"'@/<>]+@")
+# A word ending with "@" before "host:" (git's scp-like form), from its start: between quotes
+# or spaces, up to the last such "@" ("user:p@ss@host:path"); a URL's is hidden before.
+_SCP_USER_INFO = re.compile(
+    r"(?<![^\s\"'=])(?![A-Za-z][A-Za-z0-9+.-]*:/)[^\s\"']*@(?=(?:[A-Za-z0-9.-]{2,}|\[[0-9A-Fa-f:.]+\]):)"
+)
 _ENVIRONMENT_VALUE = re.compile(r'^(Environment="?[A-Za-z_][A-Za-z0-9_]*=)[^\n]*?("?)$', re.M)
+# What lies between two double quotes of a file: one word of an Exec line, or a whole other line.
+_UNQUOTED = re.compile(r'[^"\n]+')
 
 
 def shown_file(text):
     """A schedule file's ``text`` as a diff may show it: no user info of a URL, no
-    environment value."""
-    text = _SCP_USER_INFO.sub("<user info>@", hide_url_user_info(text))
+    environment value. The user info of a URL is hidden within each quoted word, so one
+    word's ``@`` does not hide the words up to it."""
+    text = _UNQUOTED.sub(lambda part: hide_url_user_info(part.group(0)), text)
+    text = _SCP_USER_INFO.sub("<user info>@", text)
     return _ENVIRONMENT_VALUE.sub(lambda match: match.group(1) + "<hidden>" + match.group(2), text)
 
 
@@ -143,11 +164,15 @@ def validate_untemplated(parameter, value, shown=None):
 
 
 def validate_pull_url(url):
+    """``url`` when git and ansible-pull can use it and it can carry no secret: checked for
+    credentials (:func:`url_credentials`) before any message shows it, and then shown
+    without them (:func:`shown_url`)."""
     if url_credentials(url) is not None:
         raise ParameterError(
             "pull_url",
             shown_url(url),
-            "carries credentials (a password, or a token as the user name): they would be written into the job's "
+            "carries credentials (an '@' other than after a plain SSH user name, as in git@host:path or "
+            "ssh://git@host/path: a password, or a token as the user name): they would be written into the job's "
             "files and shown in its logs; use an SSH key or a git credential helper",
         )
     _plain("pull_url", url)

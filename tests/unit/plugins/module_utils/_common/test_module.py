@@ -58,13 +58,21 @@ def test_a_refused_file_before_any_write_says_nothing_was_changed_once():
         (" https://alice:secret@h.example/start", " https://<user info>@h.example/start"),
         (["ok", {"u": "x https://secret@h/p"}], ["ok", {"u": "x https://<user info>@h/p"}]),
         (("https://a@b https://secret@c/",), ("https://<user info>@b https://<user info>@c/",)),
-        ("alice@example.com https://h.example/p@q", "alice@example.com https://h.example/p@q"),
+        # A "/" may stand in a password: where the host ends is ambiguous, and more is hidden rather than less.
+        ("alice@example.com https://h.example/p@q", "alice@example.com https://<user info>@q"),
+        ("https://user:SEC/RET@github.com/o/r", "https://<user info>@github.com/o/r"),
+        ("https://user:p@SECRET@github.com/o/r", "https://<user info>@github.com/o/r"),
+        # One slash: no URL to git, and still hidden from the scheme's ":" on.
+        ("https:/user:SECRET@github.com/o/r", "https:<user info>@github.com/o/r"),
+        ("x https:/SECRET@h/p and file:///srv/r", "x https:<user info>@h/p and file:///srv/r"),
+        ("alice@example.com", "alice@example.com"),
     ],
 )
 def test_a_refused_value_never_shows_the_user_info_of_a_url_in_it(value, shown):
     error = ParameterError("option", value, "is refused")
     assert error.value == shown
-    assert "secret" not in str(error) and "alice:" not in str(error)
+    assert "secret" not in str(error).lower() and "alice:" not in str(error)
+    assert "SEC/RET" not in str(error)
 
 
 def test_values_holding_a_url_with_user_info_are_hidden_wherever_ansible_shows_the_arguments():
@@ -73,8 +81,11 @@ def test_values_holding_a_url_with_user_info_are_hidden_wherever_ansible_shows_t
         b=[{"url": "git https://ghp_x@h/r"}],
         c="https://h.example/start",
         d="alice@example.com",
+        e=["https:/alice:secret@h.example/r", "https://alice:sec/ret@h.example/r"],
     )
     assert sorted(module_base._with_url_user_info(params)) == [
         " https://alice:secret@h.example/start",
         "git https://ghp_x@h/r",
+        "https://alice:sec/ret@h.example/r",
+        "https:/alice:secret@h.example/r",
     ]

@@ -76,6 +76,18 @@ def test_invalid_values_are_refused_naming_the_parameter(parameter, function, va
         ("x https://secret@h.example/r", "secret", "x https://<user info>@h.example/r"),
         ("user:secret@h.example:https://o/r", "secret", "<user info>@h.example:https://o/r"),
         ("https://pass word@h.example/r", "pass word", "https://<user info>@h.example/r"),
+        # An "@" in the password of git's scp-like form: all before the last "@" is hidden.
+        ("user:p@secret@github.com:org/repo.git", "p@secret", "<user info>@github.com:org/repo.git"),
+        ("user:secret@[::1]:org/repo", "secret", "<user info>@[::1]:org/repo"),
+        # One slash after the scheme: no URL to git, hidden from the scheme's ":" on.
+        ("https:/user:secret@github.com/org/repo.git", "/user:secret", "https:<user info>@github.com/org/repo.git"),
+        ("https:user:secret@github.com/org/repo.git", "user:secret", "<user info>@github.com/org/repo.git"),
+        # A "/" in the password: where the host ends is ambiguous; up to the last "@" is hidden.
+        ("https://user:sec/ret@github.com/org/repo.git", "user:sec/ret", "https://<user info>@github.com/org/repo.git"),
+        ("https://github.com/org/secret@x/repo.git", "github.com/org/secret", "https://<user info>@x/repo.git"),
+        ("ssh://git@github.com/o/secret@x/r.git", "git@github.com/o/secret", "ssh://<user info>@x/r.git"),
+        ("git@github.com:o/secret@x.git", "o/secret", "<user info>@x.git"),
+        ("gi t:secret@github.com:o/r.git", "secret", "<user info>@github.com:o/r.git"),
     ],
 )
 def test_credentials_in_any_form_are_refused_and_never_shown(url, secret, shown):
@@ -92,6 +104,21 @@ def test_credentials_in_any_form_are_refused_and_never_shown(url, secret, shown)
 )
 def test_an_ssh_user_name_alone_is_no_credential(url):
     assert schedule.url_credentials(url) is None
+    assert schedule.validate_pull_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["https:/github.com/org/repo.git", "HTTPS:/github.com/o/r", "file:/srv/r.git", "ssh:/h/r", "https:h/r"]
+)
+def test_a_scheme_without_two_slashes_is_not_a_git_url(url):
+    # git would take the scheme for the host of its scp-like form.
+    assert schedule.url_credentials(url) is None
+    with pytest.raises(ParameterError, match=r"^pull_url: .* is not a git URL"):
+        schedule.validate_pull_url(url)
+
+
+@pytest.mark.parametrize("url", ["myhost:/srv/r.git", "git.example.com:/srv/r.git", "deploy_1.x-y@h.example:o/r"])
+def test_an_scp_like_url_with_an_absolute_path_or_a_plain_user_is_one(url):
     assert schedule.validate_pull_url(url) == url
 
 
@@ -192,8 +219,15 @@ def test_a_diff_of_a_schedule_file_shows_no_credentials_and_no_environment_value
     layout, _command, rendered = files(tmp_path, environment={"GITHUB_TOKEN": "ghp_fromtheenvironment"})
     # A service as a version that did not yet refuse URLs with credentials wrote it.
     old = rendered[layout.service].replace("file:///srv/repo.git", "https://ghp_SECRETTOKEN9@github.com/o/r.git")
-    shown = schedule.shown_file(old + "ExecStart=/bin/x --url git:pAssw0rd@git.example.com:o/r.git\n")
-    assert "SECRETTOKEN9" not in shown and "pAssw0rd" not in shown and "ghp_fromtheenvironment" not in shown
+    shown = schedule.shown_file(
+        old
+        + "ExecStart=/bin/x --url git:pAssw0rd@git.example.com:o/r.git\n"
+        + 'ExecStart="/bin/x" "u:p@sSCPAT@h.example:o/r" "https:/u:ONESLASH@h/r" "https://u:SL/ASH@h/r" "a@b"\n'
+    )
+    for secret in ("SECRETTOKEN9", "pAssw0rd", "ghp_fromtheenvironment", "SCPAT", "ONESLASH", "SL/ASH"):
+        assert secret not in shown
+    # Each quoted word on its own: a later word's "@" hides nothing of the words before it.
+    assert '"<user info>@h.example:o/r" "https:<user info>@h/r" "https://<user info>@h/r" "a@b"' in shown
     assert '"https://<user info>@github.com/o/r.git"' in shown and "<user info>@git.example.com:o/r.git" in shown
     assert 'Environment="GITHUB_TOKEN=<hidden>"' in shown
     # What carries no secret is shown as it is.
