@@ -23,11 +23,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
-from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import (
-    DEFAULT_SCOPES,
-    check_scopes,
-    check_start_url,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import settings_from_options
 
 # A permission set name, as AWS allows it (IAM Identity Center's [\w+=,.@-]+, ASCII).
 ROLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_+=,.@-]+\Z")
@@ -216,35 +212,16 @@ def build_request(params):
 
 def _session_spec(params, session_name):
     start_url = params.get("sso_start_url")
-    if start_url is None:
-        for option in ("sso_region", "sso_registration_scopes"):
-            if params.get(option) is not None:
-                raise ParameterError(
-                    option, params[option], "needs sso_start_url: together they define the [sso-session] stanza"
-                )
-        return None
-    if session_name is None:
+    if start_url is not None and session_name is None:
         raise ParameterError(
             "sso_start_url", start_url, "needs sso_session, the name of the [sso-session] stanza it goes in"
         )
-    if params.get("state") == "absent":
+    if start_url is not None and params.get("state") == "absent":
         raise ParameterError("sso_start_url", start_url, "cannot be set with state=absent; use remove_unused_session")
-    if params.get("sso_region") is None:
-        raise ParameterError(
-            "sso_region", None, "is missing: the [sso-session] stanza needs sso_region with sso_start_url"
-        )
-    scopes = params.get("sso_registration_scopes")
-    values = OrderedDict(
-        [
-            ("sso_start_url", check_start_url("sso_start_url", start_url)),
-            ("sso_region", check_region("sso_region", params["sso_region"])),
-            (
-                "sso_registration_scopes",
-                check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes),
-            ),
-        ]
-    )
-    return SectionSpec(SSO_SESSION, session_name, values)
+    settings = settings_from_options(params)
+    if settings is None:
+        return None
+    return SectionSpec(SSO_SESSION, session_name, OrderedDict(zip(SESSION_KEYS, settings)))
 
 
 def _profile_specs(params, state, session_name, skipped):

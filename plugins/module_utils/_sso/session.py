@@ -17,7 +17,7 @@ import re
 import shlex
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_region, check_text
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import URL_USER_INFO, ParameterError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 
 # What ``aws configure sso`` suggests, what the role writes, and what the PKCE flow
 # registers when the stanza names no scopes: the scope that lets a token list accounts
@@ -48,17 +48,18 @@ def check_session_name(parameter, value):
 
 
 def check_start_url(parameter, value):
-    """An https start URL without user info (never shown: it may hold a password)."""
+    """An https start URL without user info (never shown: :class:`ParameterError` hides it)."""
     check_text(parameter, value)
-    if URL_USER_INFO.search(value):
+    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
+        raise ParameterError(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
+    authority = value[len("https://") :].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
         raise ParameterError(
             parameter,
             value,
             "holds a user name or password before the host: the config file is read by every AWS tool and often "
             "shared, and the portal needs none; give the URL without it",
         )
-    if not value.startswith("https://") or len(value) == len("https://") or " " in value:
-        raise ParameterError(parameter, value, "is not an https URL such as https://my-org.awsapps.com/start")
     return value
 
 
@@ -125,10 +126,22 @@ def find(config, name):
 def from_options(params):
     """The :class:`Session` given as options (``sso_session``, ``sso_start_url``,
     ``sso_region``, ``sso_registration_scopes``), checked as aws_sso_profile checks them
-    before it writes them to the stanza, so that the registration cache key is the one a
-    later read of the stanza gives; ``None`` when ``sso_start_url`` is not given (read
-    the stanza instead). Raises :class:`ParameterError`."""
+    before it writes them to the stanza (:func:`settings_from_options`), so that the
+    registration cache key is the one a later read of the stanza gives; ``None`` when
+    ``sso_start_url`` is not given (read the stanza instead). Raises :class:`ParameterError`."""
     name = check_session_name("sso_session", params["sso_session"])
+    settings = settings_from_options(params)
+    if settings is None:
+        return None
+    start_url, region, scopes = settings
+    return Session(name, start_url, region, parse_scopes(scopes))
+
+
+def settings_from_options(params):
+    """``(sso_start_url, sso_region, sso_registration_scopes)`` of the options, each checked
+    and the scopes as the stanza holds them (default :data:`DEFAULT_SCOPES`); ``None`` when
+    ``sso_start_url`` is not given. The settings go together: a Region or scopes without a
+    start URL, or a start URL without a Region, raise :class:`ParameterError`."""
     start_url = params.get("sso_start_url")
     if start_url is None:
         for option in ("sso_region", "sso_registration_scopes"):
@@ -136,16 +149,15 @@ def from_options(params):
                 raise ParameterError(
                     option,
                     params[option],
-                    "needs sso_start_url: give the session's settings together, or neither to read them "
-                    "from the [sso-session] stanza",
+                    "needs sso_start_url: the session's settings (sso_start_url, sso_region, sso_registration_scopes) "
+                    "go together",
                 )
         return None
     if params.get("sso_region") is None:
         raise ParameterError("sso_region", None, "is missing: it goes with sso_start_url")
     scopes = params.get("sso_registration_scopes")
-    return Session(
-        name,
+    return (
         check_start_url("sso_start_url", start_url),
         check_region("sso_region", params["sso_region"]),
-        parse_scopes(check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes)),
+        check_scopes("sso_registration_scopes", list(DEFAULT_SCOPES) if scopes is None else scopes),
     )

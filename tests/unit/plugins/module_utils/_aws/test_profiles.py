@@ -116,7 +116,7 @@ def with_seed(**changes):
         ),
         (
             with_seed(sso_region=None),
-            "sso_region: None is missing: the [sso-session] stanza needs sso_region with sso_start_url",
+            "sso_region: None is missing: it goes with sso_start_url",
         ),
         (with_seed(sso_start_url=None), "sso_region: 'us-east-1' needs sso_start_url"),
         (

@@ -100,7 +100,7 @@ def test_options_default_to_the_default_scope_as_the_stanza_aws_sso_profile_writ
         ),
         (
             dict(sso_start_url="http://u:secret@x.example/start", sso_region="eu-west-1"),
-            "sso_start_url: 'http://<user info>@x.example/start' holds a user name or password",
+            "sso_start_url: 'http://<user info>@x.example/start' is not an https URL",
         ),
         (dict(sso_start_url=URL, sso_region="EU"), "sso_region: 'EU' is not an AWS Region name"),
         (
