@@ -20,8 +20,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     botocore_value,
     resolve_header,
 )
-
-from .config_strategies import botocore_read, config_texts
+from ansible_collections.recro.aws_sso.tests.support.config_strategies import botocore_read, config_texts
 
 
 def our_read(text):

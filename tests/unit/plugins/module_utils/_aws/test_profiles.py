@@ -20,9 +20,8 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import
     writable_profiles,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+from ansible_collections.recro.aws_sso.tests.support.config_strategies import botocore_read, readable_texts
 from ansible_collections.recro.aws_sso.tests.unit.plugins.seed import SEED, SEED_SESSION_STANZA, SEED_STANZAS
-
-from .config_strategies import botocore_read, readable_texts
 
 
 def apply(text, **params):
