@@ -19,7 +19,6 @@ import string
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 
 FIELDS = ("account_id", "account_name", "role_name", "role")
-DEFAULT_TEMPLATE = "{account_name}-{role}"
 # Characters every AWS tool and shell reads the same way in a profile name.
 _UNSAFE = re.compile(r"[^a-z0-9_.@%+:-]+")
 _ROLE_SUFFIX = re.compile(r"[-_]?access\Z", re.IGNORECASE)

@@ -6,16 +6,22 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
+import yaml
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (
-    DEFAULT_TEMPLATE,
     profiles_for,
     sanitise,
     short_role,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
+# The template the role names discovered profiles with unless told otherwise.
+ROLE_DEFAULTS = pathlib.Path(__file__).resolve().parents[5] / "roles" / "recro_sso" / "defaults" / "main.yml"
+DEFAULT_TEMPLATE = yaml.safe_load(ROLE_DEFAULTS.read_text(encoding="utf-8"))["recro_sso_profile_name_template"]
 
 SEED_ACCOUNT = {"account_id": "012345678901", "account_name": "recrocog", "roles": ["adminAccess"]}
 
