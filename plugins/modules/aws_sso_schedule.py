@@ -38,7 +38,11 @@ extends_documentation_fragment:
   - recro.aws_sso.user_config.lock_timeout
 options:
   state:
-    description: V(present) installs (or corrects) the schedule, V(absent) disables it and removes its files.
+    description:
+      - V(present) installs (or corrects) the schedule, V(absent) disables it and removes its files.
+      - With V(absent), the job is stopped and unloaded while its files are still there (C(systemctl --user stop) and
+        C(disable) of the timer, or C(launchctl bootout) of a loaded agent), then its files are removed, then
+        C(systemctl --user daemon-reload) runs; RV(msg) says what each program did, and a failure is warned about.
     type: str
     choices: [present, absent]
     default: present
@@ -214,6 +218,12 @@ def apply(layout, paths, current, wanted):
         writing.remove_file(layout.wants_link)
 
 
+def remove(module, layout, paths, current):
+    """Remove the schedule's files as the user (state=absent), once its job is stopped."""
+    with as_user(module, "; the job was stopped first", files=paths, changed=True):
+        apply(layout, paths, current, {})
+
+
 def main():
     module = RecroModule(argument_spec=argument_spec())
     # A URL with credentials is refused; they must not come back in the result's invocation either.
@@ -253,16 +263,19 @@ def main():
         # A timer not linked into timers.target.wants is enabled again: a change, in check mode too.
         needs_link = present and layout.platform == "Linux" and not link_there
         changed = bool(diffs) or (link_there and not present) or needs_link
-        activate = not module.check_mode and changed
-        if not module.check_mode:
+        messages, warnings = [], []
+        if not module.check_mode and changed and not present:
+            # Stopped and disabled while its files are there, then removed, then the manager reloaded.
+            messages, warnings = activation.deactivate(
+                module.account, layout, lambda: remove(module, layout, paths, current)
+            )
+        elif not module.check_mode:
             with as_user(module, files=paths):
                 apply(layout, paths, current, wanted)
-    messages = []
-    if activate:
-        messages, warnings = activation.activate(module.account, layout, present)
-        for warning in warnings:
-            module.warn(warning)
-        changed = True
+    if not module.check_mode and changed and present:
+        messages, warnings = activation.activate(module.account, layout)
+    for warning in warnings:
+        module.warn(warning)
     verb = "would be " if module.check_mode else ""
     if present:
         messages.insert(0, "Schedule {0}written.".format(verb) if changed else "Schedule unchanged.")

@@ -15,7 +15,12 @@ import sys
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
-from ansible_collections.recro.aws_sso.tests.support.systemd import PULLED_PLAYBOOK, exec_argv, git_repository
+from ansible_collections.recro.aws_sso.tests.support.systemd import (
+    PULLED_PLAYBOOK,
+    exec_argv,
+    git_repository,
+    stand_in_manager,
+)
 
 TASK = """
 - hosts: localhost
@@ -199,3 +204,54 @@ def test_a_pull_url_with_a_token_in_its_query_is_refused_and_shown_nowhere(tmp_p
     assert refused["failed"] and "has a query string or fragment" in refused["msg"]
     assert "QUERYSECRET" not in json.dumps(refused) and "QUERYSECRET" not in run.output
     assert not (home / ".config").exists()
+
+
+OFFBOARD = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule: {pull_url: file:///srv/laptops.git, platform: Linux, ansible_pull: "{{ ansible_pull }}"}
+      register: installed
+    - ansible.builtin.copy: {src: "{{ log }}", dest: "{{ log }}.installed", mode: "0600"}
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      register: removed
+    - recro.aws_sso.aws_sso_schedule: {pull_url: file:///srv/laptops.git, platform: Linux, ansible_pull: "{{ ansible_pull }}"}
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      environment: {STANDIN_SYSTEMCTL_FAIL: stop}
+      register: not_stopped
+    - ansible.builtin.copy:
+        content: "{{ {'installed': installed, 'removed': removed, 'not_stopped': not_stopped} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_offboarding_stops_and_disables_the_timer_before_removing_its_files(tmp_path, run_playbook):
+    """With the user's manager running: stop and disable while the timer's file is there (once it
+    is gone, systemctl can no longer disable it and the timer runs on), then remove, then reload;
+    the message says what each program did, by its exit code."""
+    home, env = user_home(tmp_path)
+    bin_directory, runtime = stand_in_manager(tmp_path)
+    env.update(PATH="{0}:{1}".format(bin_directory, env["PATH"]), XDG_RUNTIME_DIR=str(runtime))
+    log = runtime / "standin-systemctl.log"
+    run = run_playbook(OFFBOARD, env, dict(ansible_pull=ANSIBLE_PULL, log=str(log)))
+    assert run.returncode == 0, run.output
+    saved = run.saved
+    assert saved["installed"]["msg"] == "Schedule written. Timer enabled.", saved["installed"]
+    installed_calls = (runtime / "standin-systemctl.log.installed").read_text().splitlines()
+    calls = log.read_text().splitlines()[len(installed_calls) :]
+    assert calls[:3] == [
+        "stop recro-aws-sso-pull.timer timer file present",
+        "disable recro-aws-sso-pull.timer timer file present",
+        "daemon-reload timer file absent",
+    ]
+    assert saved["removed"]["msg"] == "Schedule removed. Timer stopped. Timer disabled.", saved["removed"]
+    assert "warnings" not in saved["removed"]
+    assert not list((home / ".config" / "systemd" / "user").glob("recro-aws-sso-pull.*"))
+    # A stop that fails is said, and not hidden behind "disabled".
+    not_stopped = saved["not_stopped"]
+    assert not_stopped["msg"] == "Schedule removed. The timer could not be stopped. Timer disabled.", not_stopped
+    assert not_stopped["warnings"] == [
+        "systemctl --user stop recro-aws-sso-pull.timer failed: Failed to stop unit: Access denied"
+    ]
+    assert (runtime / "standin-running").exists()  # what the stand-in says: the timer still runs

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 
+import pytest
+
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import activation
+from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import activation, units
 
 
 def test_a_program_that_does_not_answer_is_given_up_on_and_named(monkeypatch):
@@ -35,3 +38,70 @@ def test_a_manager_program_that_cannot_start_is_a_warning_not_an_exception(tmp_p
     done = activation.run_as(user_files.find_account(), [str(tmp_path / "systemctl"), "--user"], "")
     assert done.returncode != 0
     assert done.stdout == "{0}: No such file or directory".format(tmp_path / "systemctl")
+
+
+# A stand-in launchctl (no launchd runs here): `print` answers whether the agent is loaded (a
+# file beside it), `bootout` unloads it; each call logged with whether the agent's plist was there.
+LAUNCHCTL = """#!/bin/sh
+if [ -e "$PLIST" ]; then there=present; else there=absent; fi
+echo "$1 $2 plist $there" >> "$LOG"
+case "$1" in
+  print) [ -e "$LOADED" ] ;;
+  bootout) [ -z "$BOOTOUT_FAILS" ] || { echo "Boot-out failed: 5: Input/output error"; exit 5; }; rm -f "$LOADED" ;;
+esac
+"""
+
+
+@pytest.fixture
+def launchd(tmp_path, monkeypatch):
+    """A macOS user's layout, a stand-in launchctl first on PATH, and the agent loaded."""
+    account = user_files.find_account()
+    layout = units.Layout(str(tmp_path / "home"), "Darwin")
+    os.makedirs(os.path.dirname(layout.plist))
+    with open(layout.plist, "w") as plist:
+        plist.write("<plist/>")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "launchctl").write_text(LAUNCHCTL)
+    (tools / "launchctl").chmod(0o755)
+    log, loaded = tmp_path / "log", tmp_path / "loaded"
+    loaded.write_text("")
+    monkeypatch.setattr(activation.host_platform, "system", lambda: "Darwin")
+    for name, value in dict(PATH="{0}:{1}".format(tools, os.environ["PATH"]), PLIST=layout.plist).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LOG", str(log))
+    monkeypatch.setenv("LOADED", str(loaded))
+    return account, layout, log, loaded
+
+
+def test_offboarding_on_macos_unloads_the_agent_before_removing_its_plist(launchd):
+    account, layout, log, loaded = launchd
+    messages, warnings = activation.deactivate(account, layout, lambda: os.unlink(layout.plist))
+    target = "gui/{0}/com.recro.aws-sso.pull".format(account.uid)
+    assert log.read_text().splitlines() == [
+        "print {0} plist present".format(target),
+        "bootout {0} plist present".format(target),
+    ]
+    assert messages == ["Unloaded from gui/{0}.".format(account.uid)] and warnings == []
+    assert not loaded.exists() and not os.path.exists(layout.plist)
+
+
+def test_an_agent_launchd_does_not_have_is_not_booted_out(launchd):
+    account, layout, log, loaded = launchd
+    loaded.unlink()
+    messages, warnings = activation.deactivate(account, layout, lambda: os.unlink(layout.plist))
+    assert [line.split()[0] for line in log.read_text().splitlines()] == ["print"]
+    assert messages == ["The agent was not loaded."] and warnings == []
+
+
+def test_a_bootout_that_fails_is_said(launchd, monkeypatch):
+    account, layout, _log, loaded = launchd
+    monkeypatch.setenv("BOOTOUT_FAILS", "1")
+    messages, warnings = activation.deactivate(account, layout, lambda: os.unlink(layout.plist))
+    assert messages == ["launchctl could not unload the agent: it stays loaded until the user logs out."]
+    assert warnings == [
+        "launchctl bootout gui/{0}/com.recro.aws-sso.pull failed: Boot-out failed: 5: Input/output error".format(
+            account.uid
+        )
+    ]
+    assert loaded.exists() and not os.path.exists(layout.plist)
