@@ -463,8 +463,11 @@ def profile_list(discovered, profiles, default_profile=None, account_id=None):
 
 def login_state(login, token=None):
     """The login to the session: {status, expires_at, message, usable}. From the aws_sso_login
-    result ``login`` when it ran, else from ``token``, the ``login`` an aws_sso_profile task
+    result ``login`` when it ran (a list: the results of the role's login tasks, the last task
+    first; the first that ran), else from ``token``, the ``login`` an aws_sso_profile task
     read from the token cache (missing, expired, valid...); {} when neither is there."""
+    if isinstance(login, list):
+        login = next((result for result in login if _ran(result)), None)
     if _ran(login):
         if login.get("failed"):
             return dict(status="failed", expires_at=None, message=login.get("msg") or "the login failed", usable=False)

@@ -141,6 +141,15 @@ def test_a_login_or_refresh_wins_over_what_the_config_write_read():
     }
 
 
+def test_of_the_role_s_login_tasks_the_last_that_ran_says_the_state():
+    started = {"status": "pending", "usable": False, "msg": "open the page"}
+    waited = {"status": "logged_in", "expires_at": "2026-12-02T10:00:00Z", "usable": True, "msg": "logged in"}
+    assert login_state([waited, started], NO_TOKEN)["status"] == "logged_in"
+    assert login_state([SKIPPED, started], NO_TOKEN)["status"] == "pending"
+    assert login_state([SKIPPED, SKIPPED], NO_TOKEN)["status"] == "missing"
+    assert login_state([SKIPPED, SKIPPED]) == {}
+
+
 def test_a_login_that_did_not_run_is_no_state():
     assert login_state(SKIPPED) == {} and login_state(None, {}) == {}
 
