@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -191,3 +192,146 @@ def test_every_variable_a_line_changes_in_bash_is_reported(line):
     before = {"AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "dev"}
     changed = sorted(name for name in sh.WATCHED if after.get(name) != before.get(name))
     assert sorted(name for dummy, name in sh.exported_names(line + "\n")) == changed
+
+
+# Forms the shells run that a scan line by line with patterns missed: quoted words, options in any
+# order, command prefixes, continued lines, case branches, every name an unset or unexport names.
+BASH_FORMS = [
+    'export FOO="a b" AWS_ACCESS_KEY_ID=AKIA',
+    "export FOO='a b' AWS_SECRET_ACCESS_KEY=s",
+    'export "AWS_ACCESS_KEY_ID=AKIA"',
+    "export 'AWS_PROFILE=x'",
+    "declare -r -x AWS_SESSION_TOKEN=t",
+    "declare -x -r AWS_PROFILE=x",
+    "case x in x) export AWS_PROFILE=x;; esac",
+    "! export AWS_PROFILE=x",
+    "time export AWS_DEFAULT_PROFILE=x 2>/dev/null",
+    "builtin export AWS_PROFILE=x",
+    "command export AWS_CONFIG_FILE=/x",
+    "export \\\n  AWS_ACCESS_KEY_ID=AKIA",
+    "unset FOO AWS_PROFILE",
+    "unset AWS_DEFAULT_PROFILE AWS_PROFILE",
+    "export -n AWS_PROFILE",
+    'eval "export AWS_PROFILE=x"',
+    'export X="$(echo "a b")" AWS_PROFILE=x',
+    "f() { export AWS_PROFILE=x; }; f",
+    "true # export AWS_PROFILE=x",
+    "echo 'export AWS_PROFILE=x'",
+]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash proves what each line changes")
+@pytest.mark.parametrize("line", BASH_FORMS)
+def test_every_form_bash_runs_is_reported(line):
+    test_every_variable_a_line_changes_in_bash_is_reported(line)
+
+
+ZSH_FORMS = [
+    'export FOO="a b" AWS_ACCESS_KEY_ID=AKIA',
+    "typeset -x -g AWS_PROFILE=x",
+    "builtin export AWS_PROFILE=x",
+    "unset FOO AWS_PROFILE",
+    "typeset +x AWS_PROFILE",
+]
+
+
+def _changed_by(argv, line, setup):
+    done = subprocess.run(
+        argv + [setup + "\n" + line + " >/dev/null\nenv -0"],
+        env={"PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        check=True,
+    )
+    after = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if "=" in item)
+    return sorted(
+        name for name in sh.WATCHED if after.get(name) != {"AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "dev"}.get(name)
+    )
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh proves what each line changes")
+@pytest.mark.parametrize("line", ZSH_FORMS)
+def test_every_form_zsh_runs_is_reported(line):
+    changed = _changed_by(["zsh", "-f", "-c"], line, "export AWS_PROFILE=dev AWS_DEFAULT_PROFILE=dev")
+    assert sorted(name for dummy, name in sh.exported_names(line + "\n", "zsh")) == changed
+
+
+FISH_FORMS = [
+    "set -gx -- AWS_PROFILE x",
+    "set -e AWS_PROFILE",
+    "set --erase AWS_DEFAULT_PROFILE",
+    "set -e FOO AWS_PROFILE",
+    "set -x -g AWS_ACCESS_KEY_ID k",
+    "set --global --export AWS_SESSION_TOKEN t",
+    "set AWS_PROFILE -x",
+    "set -u AWS_PROFILE",
+    "true; and set -gx AWS_CONFIG_FILE /x",
+    "set -q AWS_PROFILE",
+    "set -gx AWS_ACCESS_KEY_ID (echo k)",
+    "# set -gx AWS_PROFILE x",
+    "set -gx AWS_OTHER x",
+]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish proves what each line changes")
+@pytest.mark.parametrize("line", FISH_FORMS)
+def test_every_form_fish_runs_is_reported(line):
+    changed = _changed_by(
+        ["fish", "--no-config", "-c"], line, "set -gx AWS_PROFILE dev; set -gx AWS_DEFAULT_PROFILE dev"
+    )
+    assert sorted(name for dummy, name in sh.exported_names(line + "\n", "fish")) == changed
+
+
+def test_a_continued_line_is_numbered_where_the_name_stands_and_here_documents_are_data():
+    assert sh.exported_names("true\nexport \\\n  AWS_ACCESS_KEY_ID=AKIA\n") == [(3, "AWS_ACCESS_KEY_ID")]
+    text = "cat <<EOF\nit's\nexport AWS_PROFILE=x\nEOF\nexport AWS_SESSION_TOKEN=t\n"
+    assert sh.exported_names(text) == [(5, "AWS_SESSION_TOKEN")]
+
+
+CREDENTIALS = [
+    "[default]\n  aws_access_key_id = A\n  aws_secret_access_key = s\n",
+    "  [default]\n\taws_access_key_id = A\n",
+    "[default]\nregion = x\n  aws_access_key_id = continued\n",
+    "[dev]\nregion = x\n\n  aws_access_key_id = continued over a blank line\n",
+    "[dev]\nregion = x\n# comment\n    aws_session_token = continued over a comment\n",
+    "[dev]\n  region = x\n  aws_access_key_id = as indented as the key before\n",
+    "[dev]\n  region = x\n aws_access_key_id = less indented\n",
+    "[dev] ; c\nAws_Access_Key_Id=A\n[default]  \naws_session_token: t\n",
+]
+
+
+@pytest.mark.parametrize("text", CREDENTIALS)
+def test_credentials_keys_are_those_botocore_reads(tmp_path, text):
+    configloader = pytest.importorskip("botocore.configloader")
+    path = tmp_path / "credentials"
+    path.write_text(text)
+    parsed = configloader.raw_config_parse(str(path))
+    expected = sorted(
+        "[{0}] {1}".format(section, key)
+        for section in ("default", "dev")
+        for key in parsed.get(section, {})
+        if key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+    )
+    assert sorted(c["variable"] for c in sh.credentials_conflicts(str(path), text, ["dev"])) == expected
+
+
+def test_what_static_keys_of_the_credentials_file_do_is_what_botocore_does(tmp_path, monkeypatch):
+    botocore_session = pytest.importorskip("botocore.session")
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text(
+        "[profile dev]\nsso_session = recro\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = eu-west-1\n"
+        "[sso-session recro]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n"
+    )
+    text = "[dev]\naws_access_key_id = A\naws_secret_access_key = s\n[default]\naws_access_key_id = B\naws_secret_access_key = s\n"
+    credentials.write_text(text)
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    # The profile's SSO settings come before its keys in the credentials file; without a profile, [default]'s keys.
+    assert botocore_session.Session(profile="dev").get_credentials().method == "sso"
+    assert botocore_session.Session().get_credentials().method == "shared-credentials-file"
+    effects = {c["variable"].split()[0]: c["effect"] for c in sh.credentials_conflicts(str(credentials), text, ["dev"])}
+    assert "SSO settings before them" in effects["[dev]"]
+    assert "neither AWS_PROFILE nor AWS_DEFAULT_PROFILE is set" in effects["[default]"]
