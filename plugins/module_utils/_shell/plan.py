@@ -10,6 +10,7 @@ in the files each shell reads besides ours."""
 
 from __future__ import annotations
 
+import functools
 import os
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
@@ -101,9 +102,47 @@ def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=o
     return conflicts
 
 
+def fish_name_order(first, second):
+    """-1, 0 or 1 as fish orders two file names of a glob (conf.d/*.fish), its wcsfilecmp_glob:
+    letters compared as their lower case, runs of digits as numbers (leading zeros ignored,
+    9 before 10), names equal so far by code point ("A9" before "a9", "010" before "10"),
+    and a name that is the start of another first."""
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if first[i] in _DIGITS and second[j] in _DIGITS:
+            i_end, j_end = _digits_end(first, i), _digits_end(second, j)
+            numbers = int(first[i:i_end]), int(second[j:j_end])
+            if numbers[0] != numbers[1]:
+                return -1 if numbers[0] < numbers[1] else 1
+            i, j = i_end, j_end
+            continue
+        left, right = _lower(first[i]), _lower(second[j])
+        if left != right:
+            return -1 if left < right else 1
+        i, j = i + 1, j + 1
+    if i < len(first) or j < len(second):
+        return 1 if i < len(first) else -1
+    return (first > second) - (first < second)
+
+
+_DIGITS = "0123456789"
+
+
+def _digits_end(name, start):
+    while start < len(name) and name[start] in _DIGITS:
+        start += 1
+    return start
+
+
+def _lower(char):
+    """towlower: one character for one (Python's lower may give two)."""
+    lower = char.lower()
+    return lower if len(lower) == 1 else char
+
+
 def _other_conf_d_files(home, rc_files, listdir):
     try:
-        names = sorted(listdir(os.path.join(home, FISH_CONF_D)))
+        names = sorted(listdir(os.path.join(home, FISH_CONF_D)), key=functools.cmp_to_key(fish_name_order))
     except OSError:
         return ()
     ours = os.path.basename(rc_files["fish"])
@@ -113,14 +152,14 @@ def _other_conf_d_files(home, rc_files, listdir):
 def _read_after_ours(shell, name, rc_files):
     """Whether the shell reads ``name`` after our rc file, so that its profile settings win:
     zsh's .zlogin (after .zshrc, in a login shell); fish's config.fish (after conf.d) and
-    conf.d files sorting after ours. A fish universal variable (fish_variables) loses to
+    conf.d files fish sorts after ours (:func:`fish_name_order`). A fish universal variable (fish_variables) loses to
     our global one; .zshenv and .zprofile come before .zshrc; elsewhere the order is unknown."""
     if shell == "zsh":
         return name == ".zlogin"
     if shell != "fish":
         return False
     if name.startswith(FISH_CONF_D + "/"):
-        return os.path.basename(name) > os.path.basename(rc_files["fish"])
+        return fish_name_order(os.path.basename(name), os.path.basename(rc_files["fish"])) > 0
     return name == ".config/fish/config.fish"
 
 

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
 import subprocess
 
 import pytest
@@ -88,3 +91,79 @@ def test_a_block_is_never_placed_where_the_shell_would_not_read_it(scan):
         ["bash", "--norc", "-c", (before + b"echo ran\n").decode()], stdout=subprocess.PIPE, check=False
     )
     assert b"ran" not in done.stdout
+
+
+CONF_D_NAMES = [
+    "Z",
+    "recro_ss",
+    "recro-sso",
+    "recro_sso2",
+    "recro_sso10",
+    "recro_sso02",
+    "RECRO_SSP",
+    "recroa",
+    "a10",
+    "a9",
+    "a010",
+    "A9",
+    "a_b",
+    "a-b",
+    "9",
+    "010",
+    "10",
+    "[x",
+    "`x",
+    "~x",
+    "\u00e4",
+    "a9b",
+]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish's own order is the proof")
+def test_conf_d_files_are_ordered_and_read_after_ours_as_fish_reads_them(tmp_path):
+    conf_d = tmp_path / ".config/fish/conf.d"
+    conf_d.mkdir(parents=True)
+    for name in CONF_D_NAMES:
+        (conf_d / (name + ".fish")).write_text("set -gx AWS_PROFILE {0}\n".format(len(name)))
+    (conf_d / "recro_sso.fish").write_text("set -gx AWS_PROFILE dev\n")
+    listed = subprocess.run(
+        [
+            "fish",
+            "--no-config",
+            "-c",
+            "for f in $argv[1]/*.fish; echo (string replace -r '.*/' '' -- $f); end",
+            str(conf_d),
+        ],
+        stdout=subprocess.PIPE,
+        check=True,
+        text=True,
+    ).stdout.split("\n")[:-1]
+    assert sorted(os.listdir(str(conf_d)), key=functools.cmp_to_key(plan.fish_name_order)) == listed
+    after = listed[listed.index("recro_sso.fish") + 1 :]
+    found = scan(tmp_path, {})
+    overrides = [
+        path.rsplit("/", 1)[1] for path, _line, kind in found if kind == "profile_override" and "conf.d" in path
+    ]
+    assert sorted(overrides) == sorted(after) and "Z.fish" in overrides and "RECRO_SSP.fish" in overrides
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish proves which file wins")
+def test_a_conf_d_file_fish_reads_after_ours_is_reported_as_fish_agrees(tmp_path):
+    conf_d = tmp_path / ".config/fish/conf.d"
+    found = scan(
+        tmp_path,
+        {
+            ".config/fish/conf.d/recro_sso.fish": "set -gx AWS_PROFILE dev\n",
+            ".config/fish/conf.d/Z.fish": "set -gx AWS_PROFILE other\n",
+        },
+    )
+    assert found == [(".config/fish/conf.d/Z.fish", 1, "profile_override")]
+    shell = subprocess.run(
+        ["fish", "-lc", "printf %s $AWS_PROFILE"],
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        check=True,
+        text=True,
+    ).stdout
+    assert shell == "other" and conf_d.is_dir()
