@@ -11,6 +11,7 @@ reported as printing, never with what it printed (it may be a secret)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import programs
@@ -23,6 +24,12 @@ _SCRIPT = "printf '\\n%s\\n' {0}; exec env -0".format(_MARK)
 # Values that may be shown: profile names.
 SHOWN = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 DEFAULT_TIMEOUT = 10
+# What an interactive bash itself prints when it starts without a terminal (no job control):
+# not something the user's files printed.
+_BASH_NO_TERMINAL = re.compile(
+    r"^-?(?:[^\s:]*/)?bash: (?:cannot set terminal process group \(-?\d+\): [^\n]*|no job control in this shell)\n?",
+    re.M,
+)
 
 
 def environment_for(account, shell_path):
@@ -39,11 +46,13 @@ def environment_for(account, shell_path):
 
 
 def parse(output):
-    """``(printed, variables)`` from a run's output (text): whether the shell printed anything
-    before the mark, and its AWS_* variables (values only for :data:`SHOWN`)."""
+    """``(printed, variables)`` from a run's output (text): whether the user's files printed
+    anything before the mark (bash's own lines about the missing terminal do not count), and
+    its AWS_* variables (values only for :data:`SHOWN`)."""
     before, found, after = output.partition("\n" + _MARK + "\n")
+    before = _BASH_NO_TERMINAL.sub("", before)
     if not found:
-        return bool(output.strip()), None
+        return bool(before.strip()), None
     variables = {}
     for entry in after.split("\0"):
         name, _equals, value = entry.partition("=")

@@ -6,6 +6,13 @@
 
 from __future__ import annotations
 
+import os
+import pwd
+import shutil
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, programs
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import verify
 
 
@@ -37,3 +44,18 @@ def test_verdicts():
     )
     assert verify.verdict(dict(ok, profile=None), "dev", export_aws_profile=False) is None
     assert verify.verdict(dict(ok, status="timed out"), "dev") == "bash: the login shell timed out"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="a real bash without a terminal")
+@pytest.mark.parametrize("rc, printed", [("", False), ("export AWS_PROFILE=dev\n", False), ("echo hello\n", True)])
+def test_printed_is_what_the_users_files_printed_not_bashs_job_control_lines(tmp_path, rc, printed):
+    (tmp_path / ".bashrc").write_text(rc)
+    (tmp_path / ".bash_profile").write_text(". ~/.bashrc\n")
+    me = pwd.getpwuid(os.geteuid())
+    account = files.Account(me.pw_name, me.pw_uid, me.pw_gid, str(tmp_path))
+    report = verify.verify_shell(account, "bash")
+    assert report["status"] == "ok" and report["printed"] is printed, report
+    # bash did say it: these are its own lines, not the user's.
+    path = shutil.which("bash")
+    said = programs.run(account, [path, "-lic", "true"], verify.environment_for(account, path), 10).stdout
+    assert "no job control in this shell" in said
