@@ -23,7 +23,9 @@ description:
     Temporary files a killed run left beside an rc file are removed. Symlinks, mode and owner of existing files are
     kept; new files get 0644. The block's lines end in LF, the line end every shell reads, also in a CRLF file.
   - Reports what shadows the profile (static keys and later profile exports in the rc files, static keys in the
-    credentials file), never the values. The diff shows the managed block only, never other lines of an rc file.
+    credentials file), never the values. For a profile with SSO settings, botocore and AWS CLI v2 take those before
+    the credentials file, so static keys under its name there are reported as used once it loses them; those of
+    C([default]) are what a run without a profile uses. The diff shows the managed block only, never other lines of an rc file.
 author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
@@ -76,9 +78,13 @@ options:
     elements: str
     default: []
   credentials_path:
-    description: The credentials file. Default is C(AWS_SHARED_CREDENTIALS_FILE) of the module's environment, else
-      C(~/.aws/credentials).
-    type: path
+    description:
+      - The credentials file. Default is C(AWS_SHARED_CREDENTIALS_FILE) of the module's environment when the module
+        runs as O(user), else C(~/.aws/credentials) of O(user) (root working for another user never takes its own
+        environment's file for the user's).
+      - Read, with the shells' other startup files, before any rc file is written; one that is not a regular file or
+        cannot be read is a warning, not a failure.
+    type: str
   fail_on_conflicts:
     description: Fail, naming file and line of each conflict, when any is found.
     type: bool
@@ -222,9 +228,11 @@ import pwd
 
 # First of the collection's imports: the module_utils after it compile once, not twice.
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.credentials_file import credentials_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_text
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileRefused
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan as shell_plan
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
@@ -322,20 +330,33 @@ def apply(module, account, plans, result):
                     result["messages"].append("{0}: removed a temporary file a killed run left".format(leftover))
 
 
+def read_or_warn(module, path):
+    """The bytes of a file read for the conflict report only, or None: one that is not a
+    regular file or cannot be read is a warning naming it, never a failure (nothing of it
+    is written)."""
+    try:
+        return user_files.read_bytes(path)
+    except FileRefused as error:
+        module.warn("{0}: not checked for what shadows the profile: {1}".format(path, error.kind))
+    except OSError as error:
+        module.warn("{0}: not checked for what shadows the profile: {1}".format(path, error.strerror))
+    return None
+
+
 def other_conflicts(module, account, shells, platform, rc_paths):
     """What shadows the profile outside our rc files: the shells' other startup files
-    and the credentials file."""
+    and the credentials file (``_aws.credentials_file``), read before anything is written."""
     params = module.params
     if not params["report_conflicts"]:
         return []
-    conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, user_files.read_bytes)
+
+    def read(path):
+        return read_or_warn(module, path)
+
+    conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, read)
     if params["state"] == "present":
-        given = params["credentials_path"]
-        path = (
-            given or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(account.home, ".aws", "credentials")
-        )
-        path = user_files.expand_home(path, account, "credentials_path" if given else None)
-        data = user_files.read_bytes(path)
+        path = credentials_path(params["credentials_path"], account, os.environ)
+        data = read(path)
         if data is not None:
             managed = params["managed_profiles"] or [params["profile"]]
             conflicts += shadowing.credentials_conflicts(path, data.decode("utf-8", "replace"), managed)
@@ -382,7 +403,7 @@ def main():
             move_block_to_win=dict(type="bool", default=False),
             report_conflicts=dict(type="bool", default=True),
             managed_profiles=dict(type="list", elements="str", default=[]),
-            credentials_path=dict(type="path"),
+            credentials_path=dict(type="str"),
             fail_on_conflicts=dict(type="bool", default=False),
             verify_shells=dict(type="bool", default=False),
         ),
@@ -403,10 +424,9 @@ def main():
             rc_paths = [os.path.join(account.home, shell_rc.rc_files(platform)[shell]) for shell in shells]
             held.enter_context(writing.locked_directories(rc_paths, params["lock_timeout"]))
             plans = plan_files(module, account.home, shells, platform, settings)
+            others = other_conflicts(module, account, shells, platform, rc_paths)
         apply(module, account, plans, result)
-    done = [message for message in result["messages"] if not module.check_mode]
-    with as_user(module, account, "; done before: " + ", ".join(done) if done else "", **result):
-        result["conflicts"].extend(other_conflicts(module, account, shells, platform, rc_paths))
+    result["conflicts"].extend(others)
     if params["verify_shells"] and not module.check_mode:
         verify_shells(module, shells, result)
     conflict_messages = [shell_plan.conflict_message(conflict) for conflict in result["conflicts"]]

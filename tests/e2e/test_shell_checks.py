@@ -218,3 +218,40 @@ def test_a_login_file_setting_after_it_reads_bashrc_is_reported(run_playbook, ho
     # The real login bash agrees: the later line wins over our block.
     shell = exported_profile("bash", env_for(home), cwd=str(home), login=True)
     assert shell == "old"
+
+
+def test_an_odd_startup_or_credentials_file_is_a_warning_read_before_any_write(run_playbook, home):
+    # A FIFO where the credentials file and a bash login file are: read while planning, never opened
+    # to block, warned about by name; the rc file is still written and the task does not fail.
+    (home / ".aws").mkdir(mode=0o700)
+    credentials = home / ".aws" / "credentials"
+    os.mkfifo(str(credentials))
+    os.mkfifo(str(home / ".profile"))
+    rc = home / ".bashrc"
+    rc.write_bytes(b"# mine\n")
+
+    run = run_playbook(TASK, env_for(home))
+
+    assert run.returncode == 0, run.output
+    result = run.saved["result"]
+    assert not result.get("failed") and result["changed"] is True, result
+    assert rc.read_bytes() == b"# mine\n" + BLOCK
+    warnings = "\n".join(result.get("warnings", []))
+    assert str(credentials) + ": not checked" in warnings and "FIFO" in warnings, result
+    assert str(home / ".profile") + ": not checked" in warnings, result
+
+
+def test_indented_keys_of_the_credentials_file_are_reported_as_botocore_reads_them(run_playbook, home):
+    (home / ".bashrc").write_bytes(BLOCK)
+    (home / ".aws").mkdir(mode=0o700)
+    credentials = home / ".aws" / "credentials"
+    credentials.write_text(
+        "[default]\n  aws_access_key_id = {0}\n  aws_secret_access_key = {1}\n".format(KEY_ID, SECRET)
+    )
+
+    run = run_playbook(TASK, env_for(home))
+
+    assert run.returncode == 0 and not run.saved["result"].get("failed"), run.output
+    found = [(c["line"], c["variable"]) for c in run.saved["result"]["conflicts"]]
+    assert found == [(2, "[default] aws_access_key_id"), (3, "[default] aws_secret_access_key")], found
+    assert KEY_ID not in run.output and SECRET not in run.output

@@ -164,3 +164,31 @@ def test_fish_reads_the_block_and_absent_removes_it(run_playbook, tmp_path):
     assert run.returncode == 0, run.output
     assert run.saved["result"]["changed"] is True
     assert fish_rc.read_bytes() == b""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acts for another user")
+def test_root_scans_the_users_credentials_file_not_the_one_of_its_own_environment(run_playbook, tmp_path):
+    roots = tmp_path / "root-credentials"
+    roots.write_text("[default]\naws_session_token = t\n")
+    with throwaway_user("/bin/bash") as user:
+        home = pathlib.Path(user.pw_dir)
+        subprocess.run(["runuser", "-u", user.pw_name, "--", "mkdir", "-p", str(home / ".aws")], check=True)
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                user.pw_name,
+                "--",
+                "sh",
+                "-c",
+                "printf '\\n[default]\\naws_access_key_id = A\\n' > ~/.aws/credentials",
+            ],
+            check=True,
+        )
+        env = {"PATH": os.environ["PATH"], "AWS_SHARED_CREDENTIALS_FILE": str(roots)}
+
+        run = run_playbook(task(), env, {"user": user.pw_name, "profile": "dev", "shells": ["bash"]})
+
+        assert run.returncode == 0 and not run.saved["result"].get("failed"), run.output
+        found = [(c["path"], c["line"], c["variable"]) for c in run.saved["result"]["conflicts"]]
+        assert found == [(str(home / ".aws" / "credentials"), 3, "[default] aws_access_key_id")], run.output
