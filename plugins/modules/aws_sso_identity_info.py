@@ -79,6 +79,7 @@ import os
 # First of the collection's imports: the module_utils after it compile once, not twice.
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import PROFILE, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.credentials_file import credentials_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
@@ -97,17 +98,13 @@ def main():
         if section is None:
             raise ParameterError("profile", profile, "is not in {0}".format(path))
         session_entry = section.entry("sso_session")
-        login = (
-            login_command(session_entry.raw_value)
-            if session_entry is not None
-            else "aws sso login --profile {0}".format(profile)
-        )
+        login = login_command(session_entry.raw_value if session_entry is not None else None, profile)
         # Only now, with HOME the user's: botocore's SSO provider reads the user's token cache.
         from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
             clients,
         )
 
-        credentials = os.path.join(account.home, ".aws", "credentials")
+        credentials = credentials_path(None, account, os.environ)
         sts, region = clients.profile_client("sts", profile, path, credentials, account, user_files.acting_as)
         # As the user: a token botocore refreshes is written back to the user's cache, as the user's.
         with user_files.acting_as(account):

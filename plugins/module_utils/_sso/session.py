@@ -33,13 +33,16 @@ Session.__doc__ = """One session's settings. ``scopes``: the parsed ``sso_regist
 key tells the two apart, as the AWS CLI does."""
 
 
-def login_command(session_name):
-    """The AWS CLI v2 command that logs in to ``session_name`` again, the name quoted for
-    a shell should it come from a file no check has read (a valid name needs no quotes);
-    without a name, the CLI's login of the default profile."""
-    if not session_name:
-        return "aws sso login"
-    return "aws sso login --sso-session {0}".format(shlex.quote(session_name))
+def login_command(session_name, profile=None):
+    """The AWS CLI v2 command that logs in to ``session_name`` again (without one, to
+    ``profile``: a legacy SSO profile), the name quoted for a shell should it come from a
+    file no check has read (a valid name needs no quotes); without either, the CLI's login
+    of the default profile."""
+    if session_name:
+        return "aws sso login --sso-session {0}".format(shlex.quote(session_name))
+    if profile:
+        return "aws sso login --profile {0}".format(shlex.quote(profile))
+    return "aws sso login"
 
 
 def check_session_name(parameter, value):

@@ -132,3 +132,10 @@ def test_a_session_reads_the_keys_of_default_as_botocore_does():
     )
     assert session.from_config(config, "s", "/c").region == "us-east-1"
     assert session.find(config, "t").region == "eu-west-1"
+
+
+def test_the_login_command_of_a_profile_is_quoted_for_a_shell():
+    assert session.login_command(None, "dev") == "aws sso login --profile dev"
+    assert session.login_command("", "dev;id") == "aws sso login --profile 'dev;id'"
+    assert session.login_command("recro", "dev;id") == "aws sso login --sso-session recro"
+    assert session.login_command(None) == "aws sso login"
