@@ -45,8 +45,12 @@ options:
   user:
     description:
       - Whose login and desktop. Run as root (C(become)) with O(user=alice), the module reads her token cache and
-        record and runs C(aws), C(notify-send) or C(osascript) with her uid, gid and groups, HOME, and a PATH of her
-        usual directories (C(~/.local/bin), C(~/bin), C(/opt/homebrew/bin), C(/usr/local/bin), C(/usr/bin), C(/bin)).
+        record and runs C(aws), C(notify-send) or C(osascript) with her uid, gid and groups, HOME, and the PATH her
+        login shell ends with: her shell (bash, zsh, fish, sh, dash or ksh) started as her, as a terminal starts it
+        (C(-lic), fish C(-lc)), with no terminal, stdin closed and 5 seconds to answer; only its PATH is kept.
+      - When that shell fails, does not answer in time or is another (C(nologin)), a PATH of her usual directories
+        (C(~/.local/bin), C(~/bin), C(/opt/homebrew/bin), C(/home/linuxbrew/.linuxbrew/bin), C(/usr/local/bin),
+        C(/usr/bin), C(/bin), C(/snap/bin)).
       - Default is the user the module runs as, with its own PATH and session bus (C(DBUS_SESSION_BUS_ADDRESS), else
         C(XDG_RUNTIME_DIR/bus)).
     type: str

@@ -4,38 +4,86 @@
 
 """The environment programs run with as the user (``aws``, ``notify-send``, ``osascript``), how a
 notification reaches the user's desktop, and the record of what was notified. Root acting for a
-user runs them (``_common.programs``) with the user's ids, HOME and a PATH of the user's usual
-directories (never the user's shell files), and reads and writes the record with the user's ids."""
+user runs them (``_common.programs``) with the user's ids, HOME and the PATH the user's login
+shell ends with (started as the user, as a terminal starts it, with no terminal, stdin closed and
+a deadline: :func:`login_shell_path`), else a PATH of the user's usual directories, and reads and
+writes the record with the user's ids."""
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import stat
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, programs, writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import verify
 
 # How long a program that answers at once may take.
 PROGRAM_TIMEOUT = 10
 TITLE = "AWS SSO login"
-# The user's usual directories, for root acting for a user (the user's own PATH when run as them).
-_USER_PATH = ("{home}/.local/bin", "{home}/bin", "/opt/homebrew/bin", "/usr/local/bin", "/usr/bin", "/bin")
+# The user's usual directories, for root acting for a user whose login shell gave no PATH (the
+# user's own PATH when run as them): Homebrew on macOS and on Linux, snaps.
+_USER_PATH = (
+    "{home}/.local/bin",
+    "{home}/bin",
+    "/opt/homebrew/bin",
+    "/home/linuxbrew/.linuxbrew/bin",
+    "/usr/local/bin",
+    "/usr/bin",
+    "/bin",
+    "/snap/bin",
+)
+# Seconds the user's login shell may take to say its PATH (a shell file that waits is stopped).
+LOGIN_SHELL_TIMEOUT = 5
+# How each login shell starts: as a terminal starts it (the verify shells' flags), or as a login.
+_LOGIN_FLAGS = dict(verify.LOGIN_FLAGS, sh="-lc", dash="-lc", ksh="-lc")
+# What the shell runs last: a line the output is cut at, then its environment, NUL-separated.
+_MARK = "--recro-aws-sso-path--"
+_PATH_SCRIPT = "printf '\\n%s\\n' {0}; exec env -0".format(_MARK)
 _RECORD = "notified.json"
 
 
 def user_environment(account, environ):
     """The environment programs run with for ``account``: this process's own when it is the
-    user, else HOME, USER, LOGNAME and the user's usual PATH."""
+    user, else HOME, USER, LOGNAME and the PATH of the user's login shell
+    (:func:`login_shell_path`), else the user's usual directories."""
     if not files.needs_switch(account):
         return dict(environ)
+    usual = os.pathsep.join(directory.format(home=account.home) for directory in _USER_PATH)
     return dict(
         HOME=account.home,
         USER=account.name,
         LOGNAME=account.name,
-        PATH=os.pathsep.join(directory.format(home=account.home) for directory in _USER_PATH),
+        PATH=login_shell_path(account) or usual,
         LANG="C.UTF-8",
     )
+
+
+def login_shell_path(account, timeout=LOGIN_SHELL_TIMEOUT):
+    """The PATH ``account``'s login shell (bash, zsh, fish, sh, dash or ksh) ends with, started
+    as the user with the user's ids as a terminal starts it, with no terminal, stdin closed and
+    a clean environment, stopped after ``timeout`` seconds: its absolute directories, or None
+    when the shell is another, fails, times out or ends without one. Nothing else it printed
+    or set is kept."""
+    try:
+        shell = pwd.getpwnam(account.name).pw_shell
+    except KeyError:
+        return None
+    flags = _LOGIN_FLAGS.get(os.path.basename(shell or ""))
+    if flags is None or not os.path.isabs(shell):
+        return None
+    environment = dict(verify.environment_for(account, shell), LANG="C.UTF-8")
+    done = programs.run(account, [shell, flags, _PATH_SCRIPT], environment, timeout)
+    _printed, found, after = done.stdout.partition("\n" + _MARK + "\n")
+    if done.returncode != 0 or not found:
+        return None
+    for entry in after.split("\0"):
+        name, _equals, value = entry.partition("=")
+        if name == "PATH":
+            return os.pathsep.join(part for part in value.split(os.pathsep) if os.path.isabs(part)) or None
+    return None
 
 
 def find_program(name, environment):

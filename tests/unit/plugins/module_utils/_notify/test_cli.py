@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
-from ansible_collections.recro.aws_sso.plugins.module_utils._notify import cli
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify import cli, desktop
 from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="root acting for another user needs root; CI runs as root")
@@ -300,3 +300,19 @@ def test_root_reads_no_script_the_user_could_not_read(shared_directory):
         found = cli.find_cli(account, environment)
     # aws is on the PATH as root sees it; the user can neither read nor run it: for the user, no CLI.
     assert found is None
+
+
+@needs_root
+def test_root_finds_the_cli_the_user_s_login_shell_finds():
+    # The audit's user: ~/.profile puts pyenv's shims (an AWS CLI v1) before /usr/bin, where a v2 may be.
+    with throwaway_user("/bin/bash") as entry:
+        home = Path(entry.pw_dir)
+        write_program(home / ".pyenv" / "shims" / "aws", SHELL_CLI)
+        with open(str(home / ".profile"), "a") as profile:
+            profile.write('export PATH="$HOME/.pyenv/shims:$PATH"\n')
+        subprocess.run(["chown", "-R", "{0}:{1}".format(entry.pw_uid, entry.pw_gid), str(home)], check=True)
+        account = user_files.find_account(entry.pw_name)
+        environment = desktop.user_environment(account, dict(PATH="/root/bin"))
+        environment["RAN"] = "/dev/null"
+        found = cli.find_cli(account, environment)
+    assert found == dict(path=str(home / ".pyenv" / "shims" / "aws"), version="1.46.3", major=1)

@@ -7,12 +7,17 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import socket
+import subprocess
+import time
 
 import pytest
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import Account
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import desktop
+from ansible_collections.recro.aws_sso.tests.support.users import throwaway_user
 
 ME = Account("me", os.getuid(), os.getgid(), "/home/me")
 # Another user, as root acting for them (needs_switch) when the tests run as root.
@@ -79,3 +84,45 @@ def test_the_record_is_a_dict_per_session(tmp_path):
     assert desktop.read_record(path) == {"recro": "login:2026-12-07T00:00:00Z"}
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     assert oct(os.stat(os.path.dirname(path)).st_mode & 0o777) == "0o700"
+
+
+def _own(home, entry):
+    subprocess.run(["chown", "-R", "{0}:{1}".format(entry.pw_uid, entry.pw_gid), str(home)], check=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acting for another user")
+@pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
+def test_root_takes_the_path_the_user_s_login_shell_ends_with(shell):
+    # What the audit found: pyenv's shims first on the PATH the user's ~/.profile sets.
+    with throwaway_user(shell) as entry:
+        home = pathlib.Path(entry.pw_dir)
+        with open(str(home / ".profile"), "a") as profile:
+            profile.write('echo "a line a shell file prints"\nexport PATH="$HOME/.pyenv/shims:$PATH:relative/bin"\n')
+        _own(home, entry)
+        account = files.find_account(entry.pw_name)
+        path = desktop.login_shell_path(account)
+        environment = desktop.user_environment(account, dict(PATH="/root/bin"))
+    assert path.split(":")[0] == str(home / ".pyenv" / "shims")
+    assert "relative/bin" not in path  # only absolute directories: "" or "x/bin" would be the working directory's
+    assert environment["PATH"] == path and environment["HOME"] == str(home)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acting for another user")
+@pytest.mark.parametrize(
+    "shell, profile",
+    [("/bin/bash", "sleep 60\n"), ("/bin/bash", "exit 3\n"), ("/usr/sbin/nologin", "")],
+    ids=["hangs", "fails", "no shell"],
+)
+def test_without_a_path_from_the_login_shell_root_takes_the_usual_directories(monkeypatch, shell, profile):
+    monkeypatch.setattr(desktop, "LOGIN_SHELL_TIMEOUT", 1)
+    with throwaway_user(shell) as entry:
+        home = pathlib.Path(entry.pw_dir)
+        (home / ".bash_profile").write_text(profile)
+        _own(home, entry)
+        account = files.find_account(entry.pw_name)
+        started = time.monotonic()
+        environment = desktop.user_environment(account, dict(PATH="/root/bin"))
+        assert time.monotonic() - started < 10
+    directories = environment["PATH"].split(":")
+    assert directories[:2] == [str(home / ".local" / "bin"), str(home / "bin")]
+    assert "/snap/bin" in directories and "/home/linuxbrew/.linuxbrew/bin" in directories
