@@ -51,8 +51,9 @@ options:
       - When that shell fails, does not answer in time or is another (C(nologin)), a PATH of her usual directories
         (C(~/.local/bin), C(~/bin), C(/opt/homebrew/bin), C(/home/linuxbrew/.linuxbrew/bin), C(/usr/local/bin),
         C(/usr/bin), C(/bin), C(/snap/bin)).
-      - Default is the user the module runs as, with its own PATH and session bus (C(DBUS_SESSION_BUS_ADDRESS), else
-        C(XDG_RUNTIME_DIR/bus)).
+      - Default is the user the module runs as, with its own environment and session bus (C(DBUS_SESSION_BUS_ADDRESS),
+        else C(XDG_RUNTIME_DIR/bus)), and the PATH of its login shell as above (a timer's run has the service
+        manager's PATH, not the one a terminal gives), else its own PATH.
     type: str
   platform:
     description: V(Linux) or V(Darwin). Default is the platform the module runs on.

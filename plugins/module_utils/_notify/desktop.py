@@ -47,10 +47,14 @@ _RECORD = "notified.json"
 
 def user_environment(account, environ):
     """The environment programs run with for ``account``: this process's own when it is the
-    user, else HOME, USER, LOGNAME and the PATH of the user's login shell
-    (:func:`login_shell_path`), else the user's usual directories."""
+    user, else HOME, USER, LOGNAME; with the PATH of the user's login shell
+    (:func:`login_shell_path`) in both cases, the one a person who opens a terminal types the
+    next step in (a timer's run has its service manager's PATH, without ~/.local/bin or a
+    version manager's shims), else this process's PATH or the user's usual directories."""
     if not files.needs_switch(account):
-        return dict(environ)
+        own = dict(environ)
+        own["PATH"] = login_shell_path(account) or environ.get("PATH") or os.defpath
+        return own
     usual = os.pathsep.join(directory.format(home=account.home) for directory in _USER_PATH)
     return dict(
         HOME=account.home,

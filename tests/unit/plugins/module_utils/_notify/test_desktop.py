@@ -126,3 +126,20 @@ def test_without_a_path_from_the_login_shell_root_takes_the_usual_directories(mo
     directories = environment["PATH"].split(":")
     assert directories[:2] == [str(home / ".local" / "bin"), str(home / "bin")]
     assert "/snap/bin" in directories and "/home/linuxbrew/.linuxbrew/bin" in directories
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="makes a throwaway user")
+def test_as_the_user_the_path_is_the_login_shell_s_not_the_service_manager_s(monkeypatch):
+    # A timer's run is the user's own process, with systemd's PATH: the next step is typed in a
+    # terminal, whose login shell puts ~/.local/bin (where the AWS CLI v2 often is) first.
+    with throwaway_user("/bin/bash") as entry:
+        home = pathlib.Path(entry.pw_dir)
+        with open(str(home / ".profile"), "a") as profile:
+            profile.write('export PATH="$HOME/.local/bin:$PATH"\n')
+        _own(home, entry)
+        account = files.find_account(entry.pw_name)
+        monkeypatch.setattr(files, "needs_switch", lambda _account: False)  # as if run by the user
+        service = dict(PATH="/usr/local/bin:/usr/bin:/bin", XDG_RUNTIME_DIR="/run/user/1")
+        environment = desktop.user_environment(account, service)
+    assert environment["PATH"].split(":")[0] == str(home / ".local" / "bin")
+    assert environment["XDG_RUNTIME_DIR"] == "/run/user/1"  # the rest of its own environment is kept
