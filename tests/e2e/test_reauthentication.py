@@ -117,6 +117,10 @@ class Laptop:
         if desktop:
             self.bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.bus.bind(str(self.runtime / "bus"))
+        # The PATH of the user's login shell, which aws_sso_notify asks: the one a person opening a
+        # terminal types the next step in (a timer's run has only the service manager's).
+        with open(str(Path(aws_servers.home) / ".profile"), "a") as profile:
+            profile.write('PATH="{0}"; export PATH\n'.format(os.pathsep.join(path)))
         variables = {k: v for k, v in aws_servers.env.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "CI")}
         self.env = dict(
             variables,
