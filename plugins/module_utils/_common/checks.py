@@ -24,8 +24,8 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@%+:][A-Za-z0-9_.@%+:-]*\Z")
 
 
-def check_text(parameter, value):
-    """A string without control characters or surrounding whitespace (the AWS tools strip it)."""
+def check_single_line(parameter, value):
+    """A string without line breaks or other control characters (:data:`CONTROL_CHARACTERS`)."""
     if not isinstance(value, str):
         raise ParameterError(parameter, value, "must be a string")
     control = CONTROL_CHARACTERS.search(value)
@@ -36,6 +36,13 @@ def check_text(parameter, value):
             "contains the control character U+{0:04X}: line breaks and control characters "
             "could add lines to the files it is written to, so they are refused".format(ord(control.group())),
         )
+    return value
+
+
+def check_text(parameter, value):
+    """A string without control characters (:func:`check_single_line`) or surrounding
+    whitespace (the AWS tools strip it)."""
+    check_single_line(parameter, value)
     if value != value.strip():
         raise ParameterError(parameter, value, "has leading or trailing whitespace, which the AWS tools strip")
     return value

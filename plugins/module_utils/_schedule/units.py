@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_single_line
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
     URL_USER_INFO,
     ParameterError,
@@ -62,9 +62,7 @@ _CALENDAR = re.compile(r"^[A-Za-z0-9*,.:/~ -]+$")
 def _plain(parameter, value):
     if not isinstance(value, str) or not value:
         raise ParameterError(parameter, value, "must be a non-empty string")
-    if CONTROL_CHARACTERS.search(value):
-        raise ParameterError(parameter, value, "contains a line break or another control character")
-    return value
+    return check_single_line(parameter, value)
 
 
 # The only "@" a pull URL may hold: an SSH user name alone, before the host of git's scp-like
@@ -278,9 +276,8 @@ def validate_extra_vars(extra_vars):
             raise ParameterError("pull_extra_vars", key, "is not a variable name (letters, digits, _)")
         if not isinstance(value, (str, int, float, bool)) and value is not None:
             raise ParameterError("pull_extra_vars." + key, value, "must be a string, number, boolean or null")
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-            raise ParameterError("pull_extra_vars." + key, value, "contains a line break or another control character")
         if isinstance(value, str):
+            check_single_line("pull_extra_vars." + key, value)
             validate_untemplated("pull_extra_vars." + key, value)
     return extra_vars
 
@@ -291,8 +288,7 @@ def validate_environment(environment):
     for key, value in environment.items():
         if not isinstance(key, str) or not _NAME.match(key):
             raise ParameterError("environment", key, "is not an environment variable name")
-        if not isinstance(value, str) or CONTROL_CHARACTERS.search(value):
-            raise ParameterError("environment." + key, value, "must be a string without control characters")
+        check_single_line("environment." + key, value)
     return environment
 
 

@@ -270,3 +270,21 @@ def test_a_query_string_or_fragment_in_an_https_pull_url_is_refused_without_show
     with pytest.raises(ParameterError) as refused:
         schedule.validate_pull_url(url)
     assert "ghp_SECRET" not in str(refused.value) and str(refused.value).startswith("pull_url: ")
+
+
+@pytest.mark.parametrize(
+    "parameter, check",
+    [
+        ("pull_branch", schedule.validate_branch),
+        ("pull_extra_vars.team", lambda value: schedule.validate_extra_vars({"team": value})),
+        ("environment.HTTPS_PROXY", lambda value: schedule.validate_environment({"HTTPS_PROXY": value})),
+    ],
+)
+def test_a_line_break_is_refused_in_the_words_every_value_is(parameter, check):
+    # One rule for every value the collection writes (_common.checks.check_single_line): one message.
+    with pytest.raises(ParameterError) as refused:
+        check("main\nExecStartPre=/bin/sh")
+    assert str(refused.value) == (
+        "{0}: 'main\\nExecStartPre=/bin/sh' contains the control character U+000A: line breaks and control "
+        "characters could add lines to the files it is written to, so they are refused".format(parameter)
+    )
