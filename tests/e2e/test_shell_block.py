@@ -121,6 +121,10 @@ def run(run_playbook, target, **variables):
         (b"cat <<EOF\r\nEOF\n" + BLOCK + b"EOF\r\nalias ll='ls -l'\r\n", "inside a here-document (line 3, 8)"),
         # "<CR>#" is a word, not a comment: the here-document opens.
         (b"\r# <<EOF\n" + BLOCK + b"EOF\nalias ll='ls -l'\n", "inside a here-document (line 2, 7)"),
+        # The block is the text of a variable: bash ends with no AWS_PROFILE.
+        (b"msg='\n" + BLOCK + b"'\nalias ll='ls -l'\n", "inside a quoted string (line 2, 7)"),
+        (b"msg=$'it\\'s\n" + BLOCK + b"'\nalias ll='ls -l'\n", "inside a quoted string (line 2, 7)"),
+        (b"notes=\"$(cat <<'EOF'\n" + BLOCK + b"EOF\n)\"\nalias ll='ls -l'\n", "inside a here-document (line 2, 7)"),
     ],
     ids=[
         "stray BEGIN after a block",
@@ -130,6 +134,9 @@ def run(run_playbook, target, **variables):
         "BEGIN after a lone CR",
         "markers in a CRLF heredoc",
         "markers in a heredoc opened after a CR",
+        "markers in a quoted string",
+        "markers in a $'...' string",
+        "markers in a heredoc in a command substitution",
     ],
 )
 @pytest.mark.parametrize("state", ["present", "absent"])
@@ -150,6 +157,50 @@ def test_marker_lines_that_are_not_one_block_of_ours_are_refused_and_the_file_ke
     assert sorted(os.listdir(str(target.home))) == names
     # What the user's shell does with the file is what it did before.
     assert target.shell("bash", 'printf %s "$(alias ll 2>/dev/null)"') == before
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_lines_written_inside_the_block_are_refused_named_and_never_shown(run_playbook, target, state):
+    bashrc = target.home / ".bashrc"
+    secret = "export AWS_SECRET_ACCESS_KEY={0}\n".format(SECRET).encode()
+    content = b"alias ll='ls -l'\n" + BLOCK.replace(END, secret + END).replace(b"=dev", b"=old")
+    target.plant(bashrc, content)
+
+    completed = run_playbook(TASK, target.env, dict(target.extra_vars, state=state), options=["--diff"])
+
+    assert completed.returncode == 0, completed.output
+    result = completed.saved["result"]
+    assert result.get("failed"), result
+    assert result["msg"].startswith(str(bashrc) + ": line(s) 7 between the markers (line 2, 8)"), result["msg"]
+    assert "not changed" in result["msg"]
+    assert SECRET not in completed.output and SECRET not in json.dumps(result)
+    assert bashrc.read_bytes() == content
+    assert target.shell("bash", 'printf %s "$AWS_SECRET_ACCESS_KEY"') == SECRET
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"mask=$((1<<4))\n",
+        b"((mask = 1<<4))\n",
+        b"echo 'a<<b' \"c<<d\" >/dev/null\n",
+        b"echo x >/dev/null # <<EOF\n",
+        b"cat <<-'E1' <<\\E2 >/dev/null\n\tE1\nE2\nmsg='two\nlines'\n",
+    ],
+    ids=["<< in $(( ))", "<< in (( ))", "<< in quotes", "<< in a comment", "here-documents and quotes that end"],
+)
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_a_shift_a_quoted_or_commented_heredoc_sign_is_no_here_document(run_playbook, target, content, shell):
+    if shutil.which(shell) is None:
+        pytest.skip("{0} is not installed".format(shell))
+    rc_file = target.home / shell_rc.rc_files("Linux")[shell]
+    target.plant(rc_file, content + b"alias ll='ls -l'\n")
+
+    result = run(run_playbook, target, shells=[shell])
+
+    assert not result.get("failed") and result["files"][0]["action"] == "added", result
+    assert rc_file.read_bytes() == content + b"alias ll='ls -l'\n" + BLOCK
+    assert target.shell(shell, 'printf %s "$AWS_PROFILE"') == "dev"
 
 
 def test_one_block_of_ours_is_updated_in_place_and_removed_leaving_every_other_line(run_playbook, target):

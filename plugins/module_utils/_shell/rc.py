@@ -10,9 +10,11 @@ Pure logic, no Ansible imports. The block text and its placement are those of
 a file written by 0.1.0 is unchanged. Unlike blockinfile:
 
 - a block is changed only when it is provably ours: one BEGIN and one END marker
-  line, in that order, both lines the shell reads (not inside a heredoc); any
-  other arrangement of marker lines is refused (:class:`UnprovenBlock`), naming
-  them, and the file is left as it was;
+  line, in that order, both lines the shell reads as lines of their own (not inside a
+  here-document, a quoted string or a substitution that spans lines: :func:`unread_lines`),
+  with only lines a block of ours holds between them; any other arrangement is refused
+  (:class:`UnprovenBlock`), naming the lines (never showing what lies between the
+  markers: it may be a secret), and the file is left as it was;
 - lines end where the shells end them, at LF only (:mod:`lines`): blockinfile also
   breaks at a lone CR, so a marker after one passed for a line of its own, and the
   line numbers drifted from those the shells (and the scan of what shadows) count;
@@ -39,13 +41,19 @@ END = MARKER.format(mark="END")
 
 class UnreadPlace(FileError):
     """Where the block would go, the shell would not read it: the file ends inside a
-    here-document."""
+    here-document, a quoted string or a substitution, or in a backslash that continues
+    its last line (:func:`unread_lines`)."""
 
-    def __init__(self, path, line, shell):
+    def __init__(self, path, line, shell, why=None):
+        why = why or HEREDOC
+        if why == CONTINUED:
+            where, remedy = "continues the file's last line, which ends in a backslash,", "remove that backslash"
+        else:
+            where, remedy = "is inside a {0} that does not end,".format(why), "end the {0}".format(why.split(",")[0])
         super().__init__(
             22,  # EINVAL
-            "line {0}, where the block would go, is inside a here-document that does not end, so {1} would not read "
-            "it: the file was not changed; end the here-document first".format(line, shell),
+            "line {0}, where the block would go, {1} so {2} would not read it: the file was not changed; "
+            "{3} first".format(line, where, shell, remedy),
             path,
         )
 
@@ -57,8 +65,9 @@ class UnprovenBlock(FileError):
         super().__init__(
             22,  # EINVAL
             "{0}: the managed block cannot be told apart from lines written by hand, so the file was "
-            "not changed; leave exactly one BEGIN and one END marker line, in that order, outside any "
-            "heredoc (or remove them all)".format(problem),
+            "not changed; leave exactly one BEGIN and one END marker line, in that order, as lines the shell "
+            "reads on their own (outside any here-document, quoted string or substitution), with only the "
+            "module's lines between them (or remove them all)".format(problem),
             path,
         )
 
@@ -105,52 +114,298 @@ def render_block(shell, profile, session_name, export_aws_profile=True, config_f
     return lines
 
 
-# Where a here-document starts in sh, bash and zsh: << or <<- (not the here-string <<<),
-# then its delimiter word. Its lines up to the delimiter are data, not commands.
-_HEREDOC = re.compile(rb"(?<!<)<<(?!<)(-?)[ \t]*")
 # One part of a shell word: '...', "...", a backslash and the character it quotes, or
 # characters that are no metacharacter (a CR is none: it belongs to the word).
 _WORD_PART = re.compile(rb"'([^']*)'|\"((?:[^\"\\]|\\.)*)\"|\\(.)|([^ \t\n|&;()<>'\"\\]+)")
 
+# Why the shell does not read a line as a command line of its own (see :func:`unread_lines`).
+HEREDOC = "here-document"
+QUOTED = "quoted string"
+NESTED = "subshell, substitution or arithmetic expression"
+CONTINUED = "continued line"
+
+# What the lexer is inside of, innermost last: quotes ('...', "...", $'...'), command
+# contexts where commands, comments and here-documents are read ( (...) $(...) `...` ), and
+# expressions where none is: $((...)) and ((...)) (a << there is a shift), $[...], ${...}.
+_SQ, _DQ, _ANSI, _PAREN, _BACKTICK, _ARITH, _BRACKET, _BRACE = range(8)
+_QUOTES = (_SQ, _DQ, _ANSI)
+_COMMANDS = (_PAREN, _BACKTICK)
+
 
 def _delimiter(text, start):
-    """The here-document delimiter of the word at ``start`` of ``text``, quotes removed, or None."""
+    """(delimiter, end): the here-document delimiter of the word at ``start`` of ``text``,
+    quotes removed (None when there is no word), and where the word ends."""
     delimiter = b""
+    end = start
     part = _WORD_PART.match(text, start)
     while part:
         delimiter += next(group for group in part.groups() if group is not None)
-        part = _WORD_PART.match(text, part.end())
-    return delimiter or None
+        end = part.end()
+        part = _WORD_PART.match(text, end)
+    return delimiter or None, end
+
+
+class _Lexer(object):
+    """Reads shell text line by line as bash and zsh (or fish) split it into words: where
+    quotes, substitutions and arithmetic open and close, comments and here-documents.
+    Not a parser: enough to tell whether a line starts where the shell reads a command."""
+
+    def __init__(self, shell):
+        self.fish = shell == "fish"
+        self.blanks = BLANKS[shell].encode()
+        self.stack = []  # [context, depth] of what is open, innermost last
+        self.pending = []  # (strip tabs, delimiter) of here-documents opened, body not yet started
+        self.continued = False  # the last line ended in a backslash that joins the next one to it
+        self.word_start = True  # the next character would start a word (a # there starts a comment)
+
+    def state(self):
+        """Why the next line is not one the shell reads as a command line of its own, or None."""
+        if self.stack:
+            return QUOTED if self.stack[-1][0] in _QUOTES else NESTED
+        return CONTINUED if self.continued else None
+
+    def in_commands(self):
+        return not self.stack or self.stack[-1][0] in _COMMANDS
+
+    def line(self, text, ends):
+        """Read the line ``text`` (without its LF; ``ends``: an LF followed it). Returns the
+        here-documents whose bodies start on the next line."""
+        if not self.continued:
+            self.word_start = True
+        elif self.fish and text.lstrip(self.blanks).startswith(b"#"):
+            return []  # fish joins the lines around a comment line to the continued one
+        self.continued = False
+        i, size = 0, len(text)
+        while i < size:
+            context = self.stack[-1][0] if self.stack else None
+            if context in _QUOTES:
+                i = self._quoted(text, i, context)
+            elif context in (_ARITH, _BRACKET, _BRACE):
+                i = self._expression(text, i, context)
+            else:
+                i = self._command(text, i)
+                if i is None:  # a comment: the rest of the line is not read
+                    break
+        if not ends or self.continued or not self.in_commands():
+            return []
+        started, self.pending = self.pending, []
+        return started
+
+    def _open(self, context, i, width):
+        self.stack.append([context, 0])
+        return i + width
+
+    def _dollar(self, text, i):
+        """Where a $ construct at ``i`` opened one (the index after it), or None."""
+        follows = text[i + 1 : i + 3]
+        if self.fish:
+            return self._open(_PAREN, i, 2) if follows[:1] == b"(" else None
+        if follows == b"((":
+            return self._open(_ARITH, i, 3)
+        if follows[:1] == b"(":
+            return self._open(_PAREN, i, 2)
+        if follows[:1] == b"{":
+            return self._open(_BRACE, i, 2)
+        if follows[:1] == b"[":
+            return self._open(_BRACKET, i, 2)
+        if follows[:1] == b"'":
+            return self._open(_ANSI, i, 2)
+        return None
+
+    def _quoted(self, text, i, context):
+        char = text[i : i + 1]
+        if char == b"\\" and (context != _SQ or self.fish):
+            return i + 2  # escaped (bash and zsh read none in '...'; fish \' and \\)
+        if char == (b'"' if context == _DQ else b"'"):
+            self.stack.pop()
+            return i + 1
+        if context == _DQ:
+            if char == b"$":
+                opened = self._dollar(text, i)
+                if opened is not None:
+                    return opened
+            elif char == b"`" and not self.fish:
+                return self._open(_BACKTICK, i, 1)
+        return i + 1
+
+    def _expression(self, text, i, context):
+        char = text[i : i + 1]
+        if char == b"\\":
+            return i + 2
+        if char in (b"'", b'"'):
+            return self._open(_SQ if char == b"'" else _DQ, i, 1)
+        if char == b"`":
+            return self._open(_BACKTICK, i, 1)
+        if char == b"$":
+            opened = self._dollar(text, i)
+            if opened is not None:
+                return opened
+        top = self.stack[-1]
+        opening, closing = {_ARITH: (b"(", b")"), _BRACKET: (b"[", b"]"), _BRACE: (b"{", b"}")}[context]
+        if char == opening:
+            top[1] += 1
+        elif char == closing:
+            if top[1]:
+                top[1] -= 1
+            else:
+                self.stack.pop()
+                # $(( and (( end at )): the second ) is theirs
+                return i + (2 if context == _ARITH and text[i + 1 : i + 2] == b")" else 1)
+        return i + 1
+
+    def _command(self, text, i):
+        """Read one character (or construct) of a command context; None at a comment."""
+        char = text[i : i + 1]
+        word_start, self.word_start = self.word_start, False
+        if char in self.blanks or char in b";&|<>()":
+            self.word_start = True
+        if char in self.blanks:
+            return i + 1
+        if char == b"#" and word_start:
+            return None
+        if char == b"\\":
+            if i + 1 == len(text):
+                self.continued, self.word_start = True, word_start
+            return i + 2
+        if char in (b"'", b'"'):
+            return self._open(_SQ if char == b"'" else _DQ, i, 1)
+        if char == b"$":
+            opened = self._dollar(text, i)
+            return i + 1 if opened is None else opened
+        if char == b"(":
+            if not self.fish and word_start and text[i + 1 : i + 2] == b"(":
+                return self._open(_ARITH, i, 2)  # the (( arithmetic command
+            return self._open(_PAREN, i, 1)
+        if char == b")":
+            if self.stack and self.stack[-1][0] == _PAREN:
+                self.stack.pop()
+            return i + 1
+        if char == b"`" and not self.fish:
+            if self.stack and self.stack[-1][0] == _BACKTICK:
+                self.stack.pop()
+                return i + 1
+            return self._open(_BACKTICK, i, 1)
+        if char == b"<" and not self.fish:
+            if text[i : i + 3] == b"<<<":
+                self.word_start = True
+                return i + 3  # a here-string
+            if text[i : i + 2] == b"<<":
+                start = i + 2
+                strip_tabs = text[start : start + 1] == b"-"
+                start += strip_tabs
+                while text[start : start + 1] in (b" ", b"\t"):
+                    start += 1
+                delimiter, end = _delimiter(text, start)
+                if delimiter is not None:
+                    self.pending.append((strip_tabs, delimiter))
+                self.word_start = end == start
+                return end if delimiter is not None else start
+        return i + 1
+
+
+def unread_lines(lines, shell="bash"):
+    """Index -> why the shell does not read that line of ``lines`` (with their ends,
+    :func:`shell_lines`) as a command line of its own: it is in a here-document
+    (:data:`HEREDOC`), starts inside a quoted string that an earlier line opened
+    (:data:`QUOTED`: '...', "...", $'...'; fish's '...' and "..." with its backslashes),
+    inside a subshell, command substitution or arithmetic expression (:data:`NESTED`),
+    or continues a line that ends in a backslash (:data:`CONTINUED`). Lines the shell
+    reads as its own are not keys. fish has no here-documents."""
+    lexer = _Lexer(shell)
+    bodies = []  # (strip leading tabs, delimiter) of the here-documents being read
+    unread = {}
+    for index, line in enumerate(lines):
+        text = line[:-1] if line.endswith(b"\n") else line
+        if bodies:
+            unread[index] = HEREDOC
+            strip_tabs, delimiter = bodies[0]
+            if (text.lstrip(b"\t") if strip_tabs else text) == delimiter:
+                bodies.pop(0)
+            continue
+        why = lexer.state()
+        if why is not None:
+            unread[index] = why
+        bodies.extend(lexer.line(text, line.endswith(b"\n")))
+    return unread
 
 
 def heredoc_lines(lines):
     """The indexes of ``lines`` (with their ends, :func:`shell_lines`) that sh, bash
     and zsh read as the body or delimiter of a here-document. A delimiter is compared with
     the line as the shell reads it: in a CRLF file, ``<<EOF`` ends at ``EOF<CR>``."""
-    inside = set()
-    pending = []  # (strip leading tabs, delimiter) of the here-documents still open
-    for index, line in enumerate(lines):
-        text = line[:-1] if line.endswith(b"\n") else line
-        if pending:
-            inside.add(index)
-            strip_tabs, delimiter = pending[0]
-            if (text.lstrip(b"\t") if strip_tabs else text) == delimiter:
-                pending.pop(0)
-            continue
-        if text.lstrip(BLANKS["bash"].encode()).startswith(b"#"):
-            continue
-        for match in _HEREDOC.finditer(text):
-            delimiter = _delimiter(text, match.end())
-            if delimiter is not None:
-                pending.append((bool(match.group(1)), delimiter))
-    return inside
+    return set(index for index, why in unread_lines(lines).items() if why == HEREDOC)
+
+
+# shlex.quote leaves words of these characters as they are, and single-quotes any other.
+_SHLEX_SAFE = re.compile(r"[\w@%+=:,./-]+", re.ASCII)
+_EXPORT = {
+    "sh": re.compile(r"export (AWS_DEFAULT_PROFILE|AWS_PROFILE|AWS_CONFIG_FILE)=(.*)", re.DOTALL),
+    "fish": re.compile(r"set -gx (AWS_DEFAULT_PROFILE|AWS_PROFILE|AWS_CONFIG_FILE) (.*)", re.DOTALL),
+}
+_SIGN_IN = "# Sign in with: aws sso login"
+
+
+def _shlex_quoted(word):
+    """Whether ``word`` is what shlex.quote makes of some value."""
+    if _SHLEX_SAFE.fullmatch(word):
+        return True
+    if len(word) < 2 or not (word.startswith("'") and word.endswith("'")):
+        return False
+    return shlex.quote(word[1:-1].replace("'\"'\"'", "'")) == word
+
+
+def _fish_quoted(word):
+    """Whether ``word`` is what :func:`fish_quote` makes of some value."""
+    if len(word) < 2 or not (word.startswith("'") and word.endswith("'")):
+        return False
+    return fish_quote(re.sub(r"\\(.)", r"\1", word[1:-1], flags=re.DOTALL)) == word
+
+
+def _block_line_rank(line, shell):
+    """Where ``line`` (text, no line end) stands in a block :func:`render_block` makes
+    for ``shell`` with any profile, session and config file (so in any block this module
+    or 0.1.0's template wrote), or None when it makes no such line."""
+    if line == "# The profile aws and the AWS SDKs use without --profile.":
+        return 0
+    if line == _SIGN_IN:
+        return 1
+    if line.startswith(_SIGN_IN + " --sso-session "):
+        # login_command quotes the name; 0.1.0's template wrote it as it was, or nothing.
+        name = line[len(_SIGN_IN + " --sso-session ") :]
+        return 1 if not name or _shlex_quoted(name) or not re.search(r"\s", name) else None
+    export = _EXPORT["fish" if shell == "fish" else "sh"].fullmatch(line)
+    if export is None:
+        return None
+    name, value = export.groups()
+    if not (_fish_quoted(value) if shell == "fish" else _shlex_quoted(value)):
+        return None
+    return 2 + ["AWS_DEFAULT_PROFILE", "AWS_PROFILE", "AWS_CONFIG_FILE"].index(name)
+
+
+def foreign_block_lines(lines, begin, end, shell="bash"):
+    """The indexes of ``lines`` between the markers at ``begin`` and ``end`` that no block
+    of ours holds there: a line of another shape, or one out of the block's order or again."""
+    foreign, last = [], -1
+    for index in range(begin + 1, end):
+        rank = _block_line_rank(content(lines[index]).decode("utf-8", "replace"), shell)
+        if rank is None or rank <= last:
+            foreign.append(index)
+        else:
+            last = rank
+    return foreign
+
+
+def _numbers(indexes):
+    return ", ".join(str(index + 1) for index in indexes) or "none"
 
 
 def find_block(lines, path="rc file", shell="bash"):
     """(begin, end) indexes of our marker lines in ``lines`` (:func:`shell_lines`), or None
     when there are none. Raises :class:`UnprovenBlock`, naming the lines, for any other
     arrangement: several BEGIN or END lines, one without the other, END before BEGIN,
-    or a marker line inside a here-document (fish has none)."""
+    a marker line the shell does not read as a line of its own (:func:`unread_lines`:
+    in a here-document, a quoted string, a substitution, a continued line), or lines
+    between the markers that no block of ours holds (not shown: they may be secrets)."""
     begins, ends = [], []
     for index, line in enumerate(lines):
         if content(line) == BEGIN.encode():
@@ -159,23 +414,38 @@ def find_block(lines, path="rc file", shell="bash"):
             ends.append(index)
     if not begins and not ends:
         return None
-    quoted = sorted(heredoc_lines(lines).intersection(begins + ends)) if shell != "fish" else []
+    unread = unread_lines(lines, shell)
+    hidden = {}
+    for index in sorted(begins + ends):
+        if index in unread:
+            hidden.setdefault(unread[index], []).append(index)
 
-    def numbers(indexes):
-        return ", ".join(str(index + 1) for index in indexes) or "none"
-
-    if quoted:
-        problem = "marker line(s) inside a here-document (line {0})".format(numbers(quoted))
+    if hidden:
+        problem = "; ".join(
+            "marker line(s) {0} (line {1})".format(
+                "continuing a line that ends in a backslash" if why == CONTINUED else "inside a " + why,
+                _numbers(indexes),
+            )
+            for why, indexes in hidden.items()
+        )
     elif len(begins) != 1 or len(ends) != 1:
         problem = "{0} BEGIN marker line(s) (line {1}) and {2} END marker line(s) (line {3})".format(
-            len(begins), numbers(begins), len(ends), numbers(ends)
+            len(begins), _numbers(begins), len(ends), _numbers(ends)
         )
     elif begins[0] > ends[0]:
         problem = "the END marker (line {0}) comes before the BEGIN marker (line {1})".format(
             ends[0] + 1, begins[0] + 1
         )
     else:
-        return begins[0], ends[0]
+        foreign = foreign_block_lines(lines, begins[0], ends[0], shell)
+        if not foreign:
+            return begins[0], ends[0]
+        problem = (
+            "line(s) {0} between the markers (line {1}, {2}) are not lines the module writes there "
+            "(their content is not shown; move them out of the block)".format(
+                _numbers(foreign), begins[0] + 1, ends[0] + 1
+            )
+        )
     raise UnprovenBlock(path, problem)
 
 
@@ -204,13 +474,15 @@ def place_block(original, block_lines, at_end=False, path="rc file", shell="bash
     result = b"".join(lines)
     if block:
         # Written only where the shell reads it as lines of its own: not after a
-        # here-document that is never closed, which would swallow it.
-        try:
-            placed = find_block(shell_lines(result), path, shell)
-        except UnprovenBlock:
-            placed = None
-        if placed != (n0, n0 + len(block) - 1):
-            raise UnreadPlace(path, n0 + 1, shell)
+        # here-document, quoted string or substitution that never ends, which would
+        # swallow it, nor after a backslash that joins it to the line before.
+        unread = unread_lines(shell_lines(result), shell)
+        why = next((unread[index] for index in range(n0, n0 + len(block)) if index in unread), None)
+        if why is not None:
+            raise UnreadPlace(path, n0 + 1, shell, why)
+        # And only a block it will prove its own on the next run.
+        if find_block(shell_lines(result), path, shell) != (n0, n0 + len(block) - 1):
+            raise ValueError("the block to write is not one of ours: {0!r}".format(block_lines))
     return result
 
 

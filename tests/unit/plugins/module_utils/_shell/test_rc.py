@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -74,7 +75,7 @@ def test_block_text_equals_the_role_template(shell, profile):
         b"",
         b"alias x=y\n",
         b"alias x=y",
-        b"a\n\n# BEGIN recro.aws_sso: AWS default profile\nold\n# END recro.aws_sso: AWS default profile\nb\n",
+        b"a\n\n# BEGIN recro.aws_sso: AWS default profile\nexport AWS_PROFILE=old\n# END recro.aws_sso: AWS default profile\nb\n",
     ],
 )
 @pytest.mark.parametrize("state", ["present", "absent"])
@@ -101,12 +102,15 @@ def test_placement_equals_blockinfile(tmp_path, before, state):
 
 def test_a_crlf_file_gets_an_lf_block_and_an_old_crlf_block_is_rewritten_with_lf():
     # A CRLF block made bash and zsh export "dev\r": the block's lines end as every shell reads them.
-    result = rc.place_block(b"a\r\n", ["x"])
-    assert result == b"a\r\n" + rc.BEGIN.encode() + b"\nx\n" + rc.END.encode() + b"\n"
-    assert rc.place_block(result, ["x"]) == result
+    result = rc.place_block(b"a\r\n", ["export AWS_PROFILE=x"])
+    assert result == b"a\r\n" + rc.BEGIN.encode() + b"\nexport AWS_PROFILE=x\n" + rc.END.encode() + b"\n"
+    assert rc.place_block(result, ["export AWS_PROFILE=x"]) == result
     assert rc.place_block(result, None) == b"a\r\n"
-    old = b"a\r\n" + rc.BEGIN.encode() + b"\r\nx\r\n" + rc.END.encode() + b"\r\nb\r\n"
-    assert rc.place_block(old, ["x"]) == b"a\r\n" + rc.BEGIN.encode() + b"\nx\n" + rc.END.encode() + b"\nb\r\n"
+    old = b"a\r\n" + rc.BEGIN.encode() + b"\r\nexport AWS_PROFILE=x\r\n" + rc.END.encode() + b"\r\nb\r\n"
+    assert (
+        rc.place_block(old, ["export AWS_PROFILE=x"])
+        == b"a\r\n" + rc.BEGIN.encode() + b"\nexport AWS_PROFILE=x\n" + rc.END.encode() + b"\nb\r\n"
+    )
 
 
 BEGIN = rc.BEGIN.encode() + b"\n"
@@ -116,12 +120,24 @@ END = rc.END.encode() + b"\n"
 @pytest.mark.parametrize(
     "data, lines",
     [
-        (BEGIN + b"x\n" + END + b"mine\n" + BEGIN + b"more of mine\n", "2 BEGIN marker line(s) (line 1, 5)"),
-        (BEGIN + b"x\n" + END + BEGIN + b"y\n" + END, "2 BEGIN marker line(s) (line 1, 4) and 2 END"),
-        (b"mine\n" + BEGIN + b"x\n", "1 BEGIN marker line(s) (line 2) and 0 END marker line(s) (line none)"),
+        (
+            BEGIN + b"export AWS_PROFILE=x\n" + END + b"mine\n" + BEGIN + b"more of mine\n",
+            "2 BEGIN marker line(s) (line 1, 5)",
+        ),
+        (
+            BEGIN + b"export AWS_PROFILE=x\n" + END + BEGIN + b"export AWS_PROFILE=y\n" + END,
+            "2 BEGIN marker line(s) (line 1, 4) and 2 END",
+        ),
+        (
+            b"mine\n" + BEGIN + b"export AWS_PROFILE=x\n",
+            "1 BEGIN marker line(s) (line 2) and 0 END marker line(s) (line none)",
+        ),
         (b"mine\n" + END, "0 BEGIN marker line(s) (line none) and 1 END marker line(s) (line 2)"),
         (END + b"mine\n" + BEGIN, "the END marker (line 1) comes before the BEGIN marker (line 3)"),
-        (b"cat > f <<'EOF'\n" + BEGIN + b"x\n" + END + b"EOF\n", "inside a here-document (line 2, 4)"),
+        (
+            b"cat > f <<'EOF'\n" + BEGIN + b"export AWS_PROFILE=x\n" + END + b"EOF\n",
+            "inside a here-document (line 2, 4)",
+        ),
         (b"cat <<-EOF > f\n" + BEGIN + b"\tEOF\n" + END, "inside a here-document (line 2)"),
     ],
 )
@@ -135,20 +151,23 @@ def test_marker_lines_that_are_not_one_block_of_ours_are_refused_naming_them(dat
 
 
 def test_a_heredoc_elsewhere_does_not_hide_our_block():
-    data = b"cat <<EOF\n# BEGIN other\nEOF\n" + BEGIN + b"old\n" + END + b"echo <<<here\n"
+    data = b"cat <<EOF\n# BEGIN other\nEOF\n" + BEGIN + b"export AWS_PROFILE=old\n" + END + b"echo <<<here\n"
     assert (
-        rc.place_block(data, ["new"]) == b"cat <<EOF\n# BEGIN other\nEOF\n" + BEGIN + b"new\n" + END + b"echo <<<here\n"
+        rc.place_block(data, ["export AWS_PROFILE=new"])
+        == b"cat <<EOF\n# BEGIN other\nEOF\n" + BEGIN + b"export AWS_PROFILE=new\n" + END + b"echo <<<here\n"
     )
 
 
 def test_fish_has_no_heredocs():
-    data = b"echo <<EOF\n" + BEGIN + b"old\n" + END
-    assert rc.place_block(data, ["new"], shell="fish") == b"echo <<EOF\n" + BEGIN + b"new\n" + END
+    data = b"echo <<EOF\n" + BEGIN + b"set -gx AWS_PROFILE 'old'\n" + END
+    assert rc.place_block(data, ["set -gx AWS_PROFILE 'new'"], shell="fish") == (
+        b"echo <<EOF\n" + BEGIN + b"set -gx AWS_PROFILE 'new'\n" + END
+    )
 
 
 def test_block_text_is_only_the_block():
-    data = b"export AWS_SECRET_ACCESS_KEY=secret\n" + BEGIN + b"x\n" + END + b"tail\n"
-    assert rc.block_text(data) == (BEGIN + b"x\n" + END).decode()
+    data = b"export AWS_SECRET_ACCESS_KEY=secret\n" + BEGIN + b"export AWS_PROFILE=x\n" + END + b"tail\n"
+    assert rc.block_text(data) == (BEGIN + b"export AWS_PROFILE=x\n" + END).decode()
     assert rc.block_text(b"export AWS_SECRET_ACCESS_KEY=secret\n") == ""
 
 
@@ -159,8 +178,8 @@ def test_the_block_exports_the_config_file_when_one_is_given():
 
 
 def test_move_to_end_keeps_user_lines():
-    data = rc.place_block(b"a\n", ["x"]) + b"export AWS_PROFILE=old\n"
-    moved = rc.place_block(data, ["x"], at_end=True)
+    data = rc.place_block(b"a\n", ["export AWS_PROFILE=x"]) + b"export AWS_PROFILE=old\n"
+    moved = rc.place_block(data, ["export AWS_PROFILE=x"], at_end=True)
     assert moved.startswith(b"a\nexport AWS_PROFILE=old\n" + rc.BEGIN.encode())
 
 
@@ -172,29 +191,210 @@ def test_a_marker_after_a_lone_cr_is_no_line_of_its_own():
     # bash and zsh read "alias a=b<CR># BEGIN ..." as one line: that BEGIN is not a marker line.
     data = b"alias a=b\r" + BEGIN + b"export AWS_PROFILE=old\n" + END
     with pytest.raises(rc.UnprovenBlock) as raised:
-        rc.place_block(data, ["x"], path="/home/a/.bashrc")
+        rc.place_block(data, ["export AWS_PROFILE=x"], path="/home/a/.bashrc")
     assert "0 BEGIN marker line(s) (line none) and 1 END marker line(s) (line 3)" in str(raised.value)
-    assert rc.place_block(b"alias a=b\r" + BEGIN, ["x"]) == b"alias a=b\r" + BEGIN + BEGIN + b"x\n" + END
+    assert (
+        rc.place_block(b"alias a=b\r" + BEGIN, ["export AWS_PROFILE=x"])
+        == b"alias a=b\r" + BEGIN + BEGIN + b"export AWS_PROFILE=x\n" + END
+    )
 
 
 def test_block_lines_are_numbered_as_the_shell_numbers_them():
-    data = b"echo a\recho b\n" + BEGIN + b"x\n" + END + b"export AWS_PROFILE=other\n"
+    data = b"echo a\recho b\n" + BEGIN + b"export AWS_PROFILE=x\n" + END + b"export AWS_PROFILE=other\n"
     assert rc.block_position(data) == (2, 4)
 
 
 def test_a_here_document_of_a_crlf_file_ends_at_its_delimiter_with_the_cr():
     # <<'EOF'<CR> has the delimiter "EOF<CR>": the CRLF line "EOF<CR>" ends it, as bash and zsh read it.
-    crlf = b"cat <<'EOF'\r\nbody\r\nEOF\r\n" + BEGIN + b"old\n" + END
-    assert rc.place_block(crlf, ["new"]) == b"cat <<'EOF'\r\nbody\r\nEOF\r\n" + BEGIN + b"new\n" + END
+    crlf = b"cat <<'EOF'\r\nbody\r\nEOF\r\n" + BEGIN + b"export AWS_PROFILE=old\n" + END
+    assert (
+        rc.place_block(crlf, ["export AWS_PROFILE=new"])
+        == b"cat <<'EOF'\r\nbody\r\nEOF\r\n" + BEGIN + b"export AWS_PROFILE=new\n" + END
+    )
     # <<EOF (LF) is not ended by "EOF<CR>": the block after it is data.
     with pytest.raises(rc.UnprovenBlock) as raised:
-        rc.place_block(b"cat <<EOF\nEOF\r\n" + BEGIN + b"old\n" + END + b"EOF\n", ["new"])
+        rc.place_block(
+            b"cat <<EOF\nEOF\r\n" + BEGIN + b"export AWS_PROFILE=old\n" + END + b"EOF\n", ["export AWS_PROFILE=new"]
+        )
     assert "inside a here-document (line 3, 5)" in str(raised.value)
 
 
 def test_a_cr_before_a_hash_makes_no_comment_and_the_here_document_opens():
     # bash and zsh read "<CR>#" as a word: "<CR># <<EOF" opens a here-document.
     with pytest.raises(rc.UnprovenBlock) as raised:
-        rc.place_block(b"\r# <<EOF\n" + BEGIN + b"old\n" + END + b"EOF\n", ["new"])
+        rc.place_block(
+            b"\r# <<EOF\n" + BEGIN + b"export AWS_PROFILE=old\n" + END + b"EOF\n", ["export AWS_PROFILE=new"]
+        )
     assert "inside a here-document (line 2, 4)" in str(raised.value)
-    assert rc.block_position(b" \t# <<EOF\n" + BEGIN + b"old\n" + END) == (2, 4)
+    assert rc.block_position(b" \t# <<EOF\n" + BEGIN + b"export AWS_PROFILE=old\n" + END) == (2, 4)
+
+
+# Files where "# m" lines stand in for marker lines: each is replaced in turn by a command
+# that exports a variable, and the real shell says whether it ran as a line of its own.
+SH_CASES = [
+    ("single quotes over lines", b"msg='\n# m\n'\n# m\n"),
+    ("double quotes over lines", b'msg="a \\" b\n# m\n"\n# m\n'),
+    ("$'...' over lines", b"msg=$'it\\'s\n# m\n'\n# m\n"),
+    ("quotes closed on the line", b"echo 'it'\"'\"'s' \"a'b\" $'c\\'d'\n# m\n"),
+    ("here-string over lines", b': <<< "a\n# m\n"\n# m\n'),
+    ("$( ) over lines", b"x=$(\n# m\necho a)\n# m\n"),
+    ("backquotes over lines", b'x=`echo "\n# m\n"`\n# m\n'),
+    ("( ) over lines", b"(\n# m\nexport A=1)\n# m\n"),
+    ("a quote inside $( ) inside quotes", b"echo \"$(echo ')')\" '\n# m\n'\n# m\n"),
+    ("a quote in ${ }", b"echo ${x:-'}'} '\n# m\n'\n# m\n"),
+    ("$# and a#b are no comments", b"echo $# a#b '\n# m\n'\n# m\n"),
+    ("<< in $(( ))", b"mask=$((1<<4))\n# m\n"),
+    ("<< in $(( )) with parentheses", b"mask=$(( (1<<2) + (3) ))\n# m\n"),
+    ("<< in (( ))", b"((m = 1<<2))\n# m\n"),
+    ("<< in $[ ]", b"m=$[1<<2]\n# m\n"),
+    ("<< in quotes", b"echo 'a<<b' \"c<<d\"\n# m\n"),
+    ("<< after a comment", b"echo x # <<EOF\n# m\n"),
+    ("<< in a comment line", b"  # cat <<EOF\n# m\n"),
+    ("a here-document", b"cat <<EOF >/dev/null\n# m\nEOF\n# m\n"),
+    ("two here-documents", b"cat <<-'E1' <<\\E2 >/dev/null\n# m\n\tE1\n# m\nE2\n# m\n"),
+    ("a here-document after a quote over lines", b"cat <<EOF >/dev/null; x='a\n# m\n'\n# m\nEOF\n# m\n"),
+    ("a here-document in $( )", b'x="$(cat <<"EOF"\n# m\nEOF\n)"\n# m\n'),
+    ("a continued line", b"alias a=b \\\n# m\n# m\n"),
+    ("a case pattern", b"case x in x) : ;; esac\n# m\n"),
+]
+FISH_CASES = [
+    ("single quotes over lines", b"set msg '\n# m\n'\n# m\n"),
+    ("an escaped quote in single quotes", b"set msg 'it\\'s\n# m\n'\n# m\n"),
+    ("double quotes over lines", b'set msg "a \\" b\n# m\n"\n# m\n'),
+    ("quotes closed on the line", b"echo 'a\\\\' \"b\\\\\" a#b\n# m\n"),
+    ("<< in quotes", b"echo '<<EOF' \"<<EOF\"\n# m\n"),
+    # fish goes on with a continued line after a comment line; in bash and zsh the comment ends it.
+    ("a continued line", b"echo a \\\n# m\n# m\necho b\n# m\n"),
+]
+
+
+def read_as_own_line(shell, data, index, tmp_path):
+    """Whether the real ``shell`` runs line ``index`` of ``data`` as a command of its own."""
+    lines = data.split(b"\n")
+    command = b"set -gx RECRO_SEEN 1" if shell == "fish" else b"export RECRO_SEEN=1"
+    lines[index] = lines[index].replace(b"# m", command)
+    script = tmp_path / "rc"
+    script.write_bytes(b"\n".join(lines))
+    argv = {
+        "bash": ["bash", "--norc", "--noprofile", "-c", '. "$0" >/dev/null 2>&1; printf %s "$RECRO_SEEN"'],
+        "zsh": ["zsh", "-f", "-c", '. "$0" >/dev/null 2>&1; printf %s "$RECRO_SEEN"'],
+        "fish": ["fish", "--no-config", "-c", 'source $argv[1] >/dev/null 2>&1; printf %s "$RECRO_SEEN"'],
+    }[shell]
+    printed = subprocess.run(
+        argv + [str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        timeout=30,
+        check=False,
+    ).stdout
+    return printed == b"1"
+
+
+@pytest.mark.parametrize(
+    "shell, data",
+    [(shell, case[1]) for shell in ("bash", "zsh") for case in SH_CASES] + [("fish", case[1]) for case in FISH_CASES],
+    ids=["{0}, {1}".format(shell, case[0]) for shell in ("bash", "zsh") for case in SH_CASES]
+    + ["fish, " + case[0] for case in FISH_CASES],
+)
+def test_the_lines_read_as_lines_of_their_own_are_those_the_shell_runs(tmp_path, shell, data):
+    if shutil.which(shell) is None:
+        pytest.skip("{0} is not installed".format(shell))
+    lines = rc.shell_lines(data)
+    unread = rc.unread_lines(lines, shell)
+    marks = [index for index, line in enumerate(lines) if line == b"# m\n"]
+    expected = dict((index, read_as_own_line(shell, data, index, tmp_path)) for index in marks)
+    assert dict((index, index not in unread) for index in marks) == expected, unread
+
+
+def test_fish_marker_lines_inside_a_command_substitution_are_refused():
+    # fish runs a command substitution in the shell itself, but the module never writes its block in one.
+    data = b"set x (\n" + BEGIN + b"set -gx AWS_PROFILE 'old'\n" + END + b")\n"
+    with pytest.raises(rc.UnprovenBlock) as raised:
+        rc.place_block(data, ["set -gx AWS_PROFILE 'new'"], path="/h/recro_sso.fish", shell="fish")
+    assert "marker line(s) inside a subshell, substitution or arithmetic expression (line 2, 4)" in str(raised.value)
+
+
+@pytest.mark.parametrize("shell", rc.SHELLS)
+@pytest.mark.parametrize(
+    "profile, session, export_aws_profile, config_file",
+    [
+        ("dev", "recro", True, None),
+        ("a:b@c+d%e", "", False, "/home/a/my aws/it's config"),
+        ("p", "s p'q", True, "~/x\\y"),
+    ],
+)
+def test_every_block_the_module_writes_is_proven_its_own(shell, profile, session, export_aws_profile, config_file):
+    lines = rc.render_block(shell, profile, session, export_aws_profile, config_file)
+    data = rc.place_block(b"alias ll='ls -l'\n", lines, shell=shell)
+    assert rc.block_position(data, shell=shell) == (2, len(lines) + 3)
+    # And so is every block the next run finds, whatever it writes instead.
+    assert rc.place_block(data, rc.render_block(shell, "other", "recro"), shell=shell).count(rc.BEGIN.encode()) == 1
+
+
+@pytest.mark.parametrize("shell", rc.SHELLS)
+@pytest.mark.parametrize("session", ["recro", ""])
+def test_blocks_of_0_1_0_are_proven_ours(shell, session):
+    old = old_block(shell, "dev", session).encode()
+    assert rc.block_position(b"a\n" + BEGIN + old + END, shell=shell) == (2, 7)
+
+
+SECRET_LINE = b"export AWS_SECRET_ACCESS_KEY=TOPSECRETVALUE\n"
+
+
+@pytest.mark.parametrize(
+    "inside, named",
+    [
+        (b"export AWS_PROFILE=old\n" + SECRET_LINE, "4"),
+        (SECRET_LINE + b"export AWS_PROFILE=old\n", "3"),
+        (b"export AWS_PROFILE=old\n\n", "4"),
+        (b"export AWS_PROFILE=old # TOPSECRETVALUE\n", "3"),
+        (b"export AWS_PROFILE=old;TOPSECRETVALUE=1\n", "3"),
+        (b"export AWS_PROFILE='old'TOPSECRETVALUE\n", "3"),
+        (b"export AWS_PROFILE=old\nexport AWS_PROFILE=TOPSECRETVALUE\n", "4"),
+        (b"export AWS_PROFILE=old\nexport AWS_DEFAULT_PROFILE=TOPSECRETVALUE\n", "4"),
+        (b"set -gx AWS_PROFILE 'TOPSECRETVALUE'\n", "3"),
+        (b"# Sign in with: aws sso login --sso-session TOPSECRETVALUE and more\n", "3"),
+    ],
+)
+@pytest.mark.parametrize("block", [rc.render_block("bash", "dev", "recro"), None])
+def test_lines_no_block_of_ours_holds_are_refused_named_and_not_shown(inside, named, block):
+    data = b"alias ll='ls -l'\n" + BEGIN + inside + END
+    with pytest.raises(rc.UnprovenBlock) as raised:
+        rc.place_block(data, block, path="/home/a/.bashrc")
+    message = str(raised.value)
+    assert "line(s) {0} between the markers (line 2, {1})".format(named, data.count(b"\n")) in message, message
+    assert "TOPSECRETVALUE" not in message and "not changed" in message
+    with pytest.raises(rc.UnprovenBlock):
+        rc.block_text(data)  # nor does a diff show them
+
+
+def test_fish_blocks_hold_fish_lines_only():
+    with pytest.raises(rc.UnprovenBlock):
+        rc.block_position(BEGIN + b"export AWS_PROFILE=dev\n" + END, shell="fish")
+    with pytest.raises(rc.UnprovenBlock):
+        rc.block_position(BEGIN + b"set -gx AWS_PROFILE dev\n" + END, shell="fish")  # fish_quote always quotes
+    assert rc.block_position(BEGIN + b"set -gx AWS_PROFILE 'd\\'v'\n" + END, shell="fish") == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "before, why",
+    [
+        (b"export KEEP=1\nmsg='never closed\n", "is inside a quoted string that does not end"),
+        (b"export KEEP=1\nx=$(echo\n", "is inside a subshell, substitution or arithmetic expression that does not end"),
+        (b"export KEEP=1\nalias a=b \\", "continues the file's last line, which ends in a backslash"),
+    ],
+)
+def test_a_block_is_never_placed_where_an_open_quote_or_a_backslash_would_swallow_it(before, why):
+    with pytest.raises(rc.UnreadPlace) as refused:
+        rc.place_block(before, rc.render_block("bash", "p", "recro"), path="/h/.bashrc")
+    assert str(refused.value).startswith("/h/.bashrc: line 3, where the block would go, " + why), str(refused.value)
+    # bash agrees: what follows is never run as a command of its own.
+    done = subprocess.run(
+        ["bash", "--norc", "-c", (before + (b"" if before.endswith(b"\n") else b"\n") + b"echo ran\n").decode()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    assert not done.stdout.startswith(b"ran")
