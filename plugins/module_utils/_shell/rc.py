@@ -26,6 +26,7 @@ a file written by 0.1.0 is unchanged. Unlike blockinfile:
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 
@@ -72,13 +73,84 @@ class UnprovenBlock(FileError):
         )
 
 
-def rc_files(platform):
-    """Shell -> rc file relative to the home (vars/Linux.yml, vars/Darwin.yml, vars/main.yml)."""
-    return {
+class UnresolvedZdotdir(FileError):
+    """~/.zshenv sets ZDOTDIR in a form whose value the module cannot tell without running
+    zsh, or to a directory outside the home: where zsh reads its .zshrc is unknown."""
+
+    def __init__(self, path, line, outside=False):
+        super().__init__(
+            22,  # EINVAL
+            "line {0} sets ZDOTDIR, the directory zsh reads .zshrc from, {1}, so the module cannot tell which "
+            ".zshrc zsh reads: nothing was changed; set it on a line of its own as ZDOTDIR=$HOME/dir (or "
+            "~/dir, or a path in the home), or leave zsh out of O(shells)".format(
+                line, "to a directory outside the home" if outside else "in a form the module does not resolve"
+            ),
+            path,
+        )
+
+
+# A line that names ZDOTDIR, and the assignments the module resolves: the whole line (but its
+# blanks and a final ;) is [export] ZDOTDIR=$HOME/dir, ${HOME}/dir, ~/dir or /dir, each but ~
+# optionally in double quotes, dir of characters no shell expands or splits at.
+_ZDOTDIR_NAMED = re.compile(rb"\bZDOTDIR\b")
+_ZDOTDIR_EXPORTED = re.compile(rb"[ \t]*export[ \t]+ZDOTDIR[ \t]*;?[ \t]*")
+_ZDOTDIR_SET = re.compile(
+    rb"[ \t]*(?:export[ \t]+)?ZDOTDIR="
+    rb"(?:(?P<q>\"?)(?P<base>\$HOME|\$\{HOME\}|)(?P<path>/[\w@%+=:,./-]*|)(?P=q)|~(?P<tilde>/[\w@%+=:,./-]*|))"
+    rb"[ \t]*;?[ \t]*"
+)
+
+
+def zdotdir(home, zshenv, path="~/.zshenv"):
+    """The directory zsh reads .zshrc from, relative to ``home`` ("" for the home itself), as
+    ``zshenv`` (the bytes of ~/.zshenv, or None) sets ZDOTDIR. Raises :class:`UnresolvedZdotdir`,
+    naming the line, when a line names ZDOTDIR in any other way than those :data:`_ZDOTDIR_SET`
+    resolves (or ``export ZDOTDIR``), or sets it outside ``home`` (root never follows it there).
+    Only ~/.zshenv is read: a ZDOTDIR set by /etc/zsh/zshenv is not seen."""
+    lines = shell_lines(zshenv or b"")
+    unread = unread_lines(lines, "zsh")
+    found = ""
+    for index, line in enumerate(lines):
+        text = content(line)
+        if index in unread:
+            if _ZDOTDIR_NAMED.search(text):
+                raise UnresolvedZdotdir(path, index + 1)
+            continue
+        if text.lstrip(b" \t").startswith(b"#") or not _ZDOTDIR_NAMED.search(text):
+            continue
+        if _ZDOTDIR_EXPORTED.fullmatch(text):
+            continue
+        assigned = _ZDOTDIR_SET.fullmatch(text)
+        if assigned is None or (
+            not assigned.group("base") and assigned.group("tilde") is None and not assigned.group("path")
+        ):
+            raise UnresolvedZdotdir(path, index + 1)
+        if assigned.group("tilde") is not None or assigned.group("base"):
+            directory = home + (assigned.group("tilde") or assigned.group("path") or b"").decode()
+        else:
+            directory = assigned.group("path").decode()
+        directory = os.path.normpath(directory)
+        if directory != os.path.normpath(home) and not directory.startswith(os.path.normpath(home) + os.sep):
+            raise UnresolvedZdotdir(path, index + 1, outside=True)
+        found = os.path.relpath(directory, home) if directory != os.path.normpath(home) else ""
+    return found
+
+
+def rc_files(platform, home=None, read=None):
+    """Shell -> rc file relative to the home (vars/Linux.yml, vars/Darwin.yml, vars/main.yml).
+    With ``home`` and ``read`` (path -> bytes or None), zsh's is $ZDOTDIR/.zshrc when
+    ~/.zshenv sets ZDOTDIR (:func:`zdotdir`)."""
+    files = {
         "bash": ".bash_profile" if platform == "Darwin" else ".bashrc",
         "zsh": ".zshrc",
         "fish": ".config/fish/conf.d/recro_sso.fish",
     }
+    if home is not None and read is not None:
+        zshenv = os.path.join(home, ".zshenv")
+        directory = zdotdir(home, read(zshenv), zshenv)
+        if directory:
+            files["zsh"] = directory + "/.zshrc"
+    return files
 
 
 def shell_markers(platform):

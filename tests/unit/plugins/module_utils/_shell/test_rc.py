@@ -398,3 +398,73 @@ def test_a_block_is_never_placed_where_an_open_quote_or_a_backslash_would_swallo
         check=False,
     )
     assert not done.stdout.startswith(b"ran")
+
+
+def read_file(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "zshenv",
+    [
+        None,
+        b"export ZDOTDIR=$HOME/.config/zsh\n",
+        b"ZDOTDIR=~/.config/zsh\n",
+        b'export ZDOTDIR="${HOME}/.config/zsh";\n',
+        b"ZDOTDIR=$HOME/.config/other\n# ZDOTDIR=/etc\nZDOTDIR={home}/.config/zsh/../zsh\nexport ZDOTDIR\n",
+        b"echo 'a\n# b\n' >/dev/null\nZDOTDIR=$HOME\n",
+    ],
+    ids=["no .zshenv", "$HOME/dir", "~/dir", '"${HOME}/dir";', "the last assignment, absolute", "$HOME"],
+)
+def test_zsh_s_rc_file_is_the_zshrc_zsh_reads(tmp_path, zshenv):
+    if shutil.which("zsh") is None:
+        pytest.skip("zsh is not installed")
+    home = tmp_path / "home"
+    for directory in ("", ".config/zsh", ".config/other"):
+        (home / directory).mkdir(parents=True, exist_ok=True)
+        (home / directory / ".zshrc").write_text("WHICH={0}/.zshrc\n".format(directory or "."))
+    if zshenv is not None:
+        (home / ".zshenv").write_bytes(zshenv.replace(b"{home}", str(home).encode()))
+
+    chosen = rc.rc_files("Linux", str(home), read_file)["zsh"]
+
+    read = subprocess.run(
+        ["zsh", "-ic", 'print -r -- "$WHICH"'],
+        env={"PATH": os.environ["PATH"], "HOME": str(home), "TERM": "dumb"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    assert os.path.normpath(read) == os.path.normpath(chosen)
+    assert rc.rc_files("Linux")["zsh"] == ".zshrc"  # without the home, as before
+
+
+@pytest.mark.parametrize(
+    "zshenv, line, outside",
+    [
+        (b"# mine\nZDOTDIR=/etc/zsh\n", 2, True),
+        (b"ZDOTDIR=$HOME/../other\n", 1, True),
+        (b"[ -d ~/.zsh ] && ZDOTDIR=~/.zsh\n", 1, False),
+        (b"export ZDOTDIR=$XDG_CONFIG_HOME/zsh\n", 1, False),
+        (b"ZDOTDIR='$HOME/zsh'\n", 1, False),
+        (b': ${ZDOTDIR:=$HOME/.zsh}\n', 1, False),
+        (b"x='a\nZDOTDIR=~/z' ZDOTDIR=~/y\n", 2, False),
+        (b"echo 'ZDOTDIR=/etc' >/dev/null\n", 1, False),  # named where the module does not resolve it
+    ],
+)
+def test_a_zdotdir_the_module_cannot_resolve_or_outside_the_home_is_refused_naming_the_line(
+    tmp_path, zshenv, line, outside
+):
+    (tmp_path / ".zshenv").write_bytes(zshenv)
+    with pytest.raises(rc.UnresolvedZdotdir) as raised:
+        rc.rc_files("Linux", str(tmp_path), read_file)
+    message = str(raised.value)
+    assert message.startswith("{0}: line {1} sets ZDOTDIR".format(tmp_path / ".zshenv", line)), message
+    assert ("outside the home" in message) == outside and "nothing was changed" in message
