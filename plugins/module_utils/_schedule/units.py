@@ -97,10 +97,11 @@ def url_credentials(url):
 
 
 def url_query(url):
-    """The query string and fragment of an https or http pull URL (``?access_token=...``),
-    else ``None``: a git URL needs neither, and a token there would reach the job's files.
-    The module refuses the URL and hides it everywhere in its result."""
-    if _scheme(url) not in ("https", "http"):
+    """The query string and fragment of a pull URL of any form (``?access_token=...``,
+    ``git@host:repo.git#token``), else ``None``: a git URL needs neither, and a token there
+    would reach the job's files. The module refuses the URL and hides it everywhere in its
+    result."""
+    if _scheme(url) is None:
         return None
     start = min([index for index in (url.find("?"), url.find("#")) if index >= 0] or [-1])
     return url[start:] if start >= 0 else None

@@ -185,7 +185,7 @@ def test_launchd_takes_only_the_three_words():
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///srv/repo{{7*7}}", "https://git.example.com/{%raw%}x.git", "git@git.example.com:{#c#}/x.git"]
+    "url", ["file:///srv/repo{{7*7}}", "https://git.example.com/{%raw%}x.git", "git@git.example.com:{%c%}/x.git"]
 )
 def test_a_template_in_the_pull_url_is_refused(url):
     # ansible-pull's git step is an ad-hoc task: Ansible would template the URL on every run.
@@ -264,9 +264,16 @@ def test_a_config_path_with_a_line_break_is_refused_naming_path(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://git.example.com/o/r.git?access_token=ghp_SECRET", "https://git.example.com/o/r.git#ghp_SECRET"]
+    "url",
+    [
+        "https://git.example.com/o/r.git?access_token=ghp_SECRET",
+        "https://git.example.com/o/r.git#ghp_SECRET",
+        "git@github.com:o/r.git#ghp_SECRET",
+        "github.com:o/r.git?token=ghp_SECRET",
+        "ssh://git@github.com/o/r.git?ghp_SECRET",
+    ],
 )
-def test_a_query_string_or_fragment_in_an_https_pull_url_is_refused_without_showing_it(url):
+def test_a_query_string_or_fragment_in_a_pull_url_of_any_form_is_refused_without_showing_it(url):
     with pytest.raises(ParameterError) as refused:
         schedule.validate_pull_url(url)
     assert "ghp_SECRET" not in str(refused.value) and str(refused.value).startswith("pull_url: ")
