@@ -131,6 +131,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import ss
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     FILE,
     TOKEN,
+    leftover_owners,
     named_files,
     present,
     registration_files,
@@ -140,14 +141,18 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import re
 
 
 def plan(account, path, name):
-    """``(paths to delete, region, access token or None, why there is no token to log out with)``, read as the user."""
+    """``(paths to delete, region, access token or None, why there is no token to log out with, paths whose
+    leftovers of a killed write go)``, read as the user."""
     dummy, config = read_config_file(path, user_files.read_bytes)
-    found = present(named_files(config, account.home, name))
+    named = named_files(config, account.home, name)
+    found = present(named)
     token, description = None, {"status": "missing"}
     if any(role == TOKEN and kind == FILE for role, dummy_path, kind in found):
         now = datetime.datetime.now(datetime.timezone.utc)
         token, description = read_cached_token(user_files.read_bytes, account.home, name, now, 0)
-    found += present(registration_files(config, account.home, name, token))
+    registrations = registration_files(config, account.home, name, token)
+    found += present(registrations)
+    owners = leftover_owners(named + registrations)
     stanza = sso_session.find(config, name)
     region = stanza.region if stanza is not None else None
     if not region and isinstance(token, dict) and isinstance(token.get("region"), str):
@@ -172,7 +177,7 @@ def plan(account, path, name):
             None,
             "sso-session {0} has no sso_region, in {1} or its token; the portal was not called".format(name, path),
         )
-    return removable(found, user_files.read_bytes), region, access_token, problem
+    return removable(found, user_files.read_bytes), region, access_token, problem, owners
 
 
 def portal_logout(module, name, region, access_token):
@@ -213,9 +218,13 @@ def remove_session_files(module, name, removed):
             sso_cache_directory(account.home), module.params["lock_timeout"], missing_ok=True
         ):
             # Looked at again under the lock: a login may have written meanwhile.
-            for item in plan(account, module.config_path, name)[0]:
+            paths, dummy_region, dummy_token, dummy_problem, owners = plan(account, module.config_path, name)
+            for item in paths:
                 if writing.remove_file(item):
                     removed.append(item)
+            # A login killed while writing left a temporary file beside the token: it holds a live token.
+            for owner in owners:
+                removed.extend(writing.remove_leftovers(owner))
 
 
 def fail_on_lock_timeout(module, error, name, region, access_token, problem, result):
@@ -240,7 +249,7 @@ def main():
     with module.failing_on(**result):
         sso_session.check_session_name("sso_session", name)
         with user_files.acting_as(module.account):
-            paths, region, access_token, problem = plan(module.account, module.config_path, name)
+            paths, region, access_token, problem, dummy_owners = plan(module.account, module.config_path, name)
     result.update(path=module.config_path, diff=dict(before=listing(paths), after=""))
     if module.check_mode:
         result.update(

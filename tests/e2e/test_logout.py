@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import resource
 import subprocess
 
 import pytest
@@ -442,3 +443,46 @@ def test_the_local_token_is_gone_before_the_portal_is_told_and_a_hung_portal_end
     assert elapsed < 90, elapsed
     assert_only_recro_removed(aws_servers, before, recro, run.saved)
     assert_no_secret(run, before)
+
+
+def test_what_a_killed_login_left_beside_its_files_goes_with_them(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    # Temporary files of a write killed before its rename (.NAME.XXXXXXXX.tmp): the token's holds a live token.
+    leftovers = [
+        os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".k1ll3d_" + letter + ".tmp")
+        for path, letter in zip(recro[:4], "abcd")
+    ]
+    others = [
+        os.path.join(os.path.dirname(other[0]), "." + os.path.basename(other[0]) + ".k1ll3d_e.tmp"),
+        os.path.join(os.path.dirname(recro[0]), "." + os.path.basename(recro[0]) + ".short.tmp"),
+    ]
+    for path in leftovers + others:
+        pathlib.Path(path).write_text(json.dumps(token), encoding="utf-8")
+    before = snapshot(aws_servers.home)
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert_only_recro_removed(aws_servers, before, recro + leftovers, run.saved)
+    assert run.saved["msg"] == "logged out of sso-session recro at the portal; {0} files removed".format(
+        len(recro + leftovers)
+    )
+    assert all(os.path.exists(path) for path in others)
+
+
+def test_a_role_credential_file_larger_than_a_login_is_not_read_and_stays(aws_servers, run_playbook):
+    aws_servers.config_file.parent.mkdir(parents=True, exist_ok=True)
+    aws_servers.config_file.write_text(CONFIG, encoding="utf-8")
+    path = pathlib.Path(role_credentials_cache_file(str(aws_servers.home), "111111111111", "adminAccess", "recro"))
+    path.parent.mkdir(parents=True, mode=0o700)
+    with open(str(path), "wb") as handle:
+        handle.write(b'{"ProviderType": "sso", "padding": "')
+        handle.truncate(400 << 20)  # sparse: 400 MB that take no room on disk
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    assert run.saved["removed"] == [] and not run.saved["changed"]
+    assert path.stat().st_size == 400 << 20
+    # The largest process this test run waited for (the module, under ansible-playbook): far from the 400 MB read whole.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 300 << 10

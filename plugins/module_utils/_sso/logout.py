@@ -32,6 +32,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import check_regular
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import (
+    FILE_LIMIT,
     pending_authorization_file,
     registration_cache_file,
     role_credentials_cache_file,
@@ -112,10 +113,21 @@ def is_sso_role_credentials(data):
 
 def removable(found, read_bytes):
     """Of ``present()``'s answer, the paths a logout deletes: all of them, except
-    a role-credential file that is not SSO's (``read_bytes(path)`` reads it)."""
+    a role-credential file that is not SSO's (``read_bytes(path, limit)`` reads it).
+    A file larger than FILE_LIMIT is not the CLI's and stays: reading it whole would let
+    a sparse file of the user's exhaust the memory of root's process."""
     paths = []
     for role, path, kind in found:
-        if role == ROLE_CREDENTIALS and kind == FILE and not is_sso_role_credentials(read_bytes(path) or b""):
-            continue
+        if role == ROLE_CREDENTIALS and kind == FILE:
+            data = read_bytes(path, FILE_LIMIT + 1) or b""
+            if len(data) > FILE_LIMIT or not is_sso_role_credentials(data):
+                continue
         paths.append(path)
     return paths
+
+
+def leftover_owners(files):
+    """Of ``named_files()`` and ``registration_files()`` (``[(role, path)]``), the paths
+    whose temporary files a killed write may have left (the token, the pending
+    authorization, the registrations: what a login writes), present or not."""
+    return [path for role, path in files if role in (TOKEN, PENDING, REGISTRATION)]

@@ -61,9 +61,9 @@ sso_region = eu-west-1
 )
 
 
-def read_bytes(path):
+def read_bytes(path, limit=None):
     with open(path, "rb") as handle:
-        return handle.read()
+        return handle.read(-1 if limit is None else limit)
 
 
 def test_named_files_are_the_token_the_pending_authorization_and_each_role_once():
@@ -210,3 +210,23 @@ def test_the_cache_lock_is_the_one_lock_waits_at_most_its_timeout_and_needs_no_d
             pass
     finally:
         os.close(holder)
+
+
+def test_a_role_credential_file_larger_than_a_login_is_read_no_further_and_stays(tmp_path):
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import FILE_LIMIT
+
+    sparse = tmp_path / "sparse.json"
+    with open(str(sparse), "wb") as handle:
+        handle.write(b'{"ProviderType": "sso", "padding": "')
+        handle.truncate(400 << 20)  # 400 MB, sparse
+    small = tmp_path / "sso.json"
+    small.write_text(json.dumps({"ProviderType": "sso"}))
+    asked = []
+
+    def read_bytes_noting_the_limit(path, limit=None):
+        asked.append(limit)
+        return read_bytes(path, limit)
+
+    files = [(ROLE_CREDENTIALS, str(sparse)), (ROLE_CREDENTIALS, str(small))]
+    assert removable(present(files), read_bytes_noting_the_limit) == [str(small)]
+    assert asked == [FILE_LIMIT + 1, FILE_LIMIT + 1]
