@@ -257,9 +257,24 @@ def block_settings(module):
     return (params["profile"], params["sso_session"], params["export_aws_profile"], config_file)
 
 
-def plan_files(module, home, shells, platform, settings):
+def shells_and_rc_files(module, login_shell, present, platform):
+    """``(shells, rc_files)``: the shells the run considers (_shell.plan.select_shells) and
+    their rc files as the user's files set them (zsh's ZDOTDIR, which ~/.zshenv sets: read as
+    the user). A ~/.zshenv that cannot be read, or sets ZDOTDIR where the module cannot
+    follow, stops the run only where zsh is one of the shells."""
+    home = module.account.home
+    try:
+        rc_files, unresolved = shell_rc.rc_files(platform, home, user_files.read_bytes), None
+    except OSError as error:  # FileRefused, UnresolvedZdotdir, no permission
+        rc_files, unresolved = shell_rc.rc_files(platform), error
+    shells = shell_plan.select_shells(module.params["shells"], login_shell, present, home, platform, rc_files=rc_files)
+    if unresolved is not None and "zsh" in shells:
+        raise unresolved
+    return shells, rc_files
+
+
+def plan_files(module, home, shells, rc_files, settings):
     """One plan per rc file, every file read and checked before any is written."""
-    rc_files = shell_rc.rc_files(platform)
     plans = []
     for shell in shells:
         path = os.path.join(home, rc_files[shell])
@@ -343,7 +358,7 @@ def read_or_warn(module, path):
     return None
 
 
-def other_conflicts(module, account, shells, platform, rc_paths):
+def other_conflicts(module, account, shells, platform, rc_paths, rc_files):
     """What shadows the profile outside our rc files: the shells' other startup files
     and the credentials file (``_aws.credentials_file``), read before anything is written."""
     params = module.params
@@ -353,7 +368,7 @@ def other_conflicts(module, account, shells, platform, rc_paths):
     def read(path):
         return read_or_warn(module, path)
 
-    conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, read)
+    conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, read, rc_files=rc_files)
     if params["state"] == "present":
         path = credentials_path(params["credentials_path"], account, os.environ)
         data = read(path)
@@ -417,14 +432,12 @@ def main():
         settings = block_settings(module)
     with contextlib.ExitStack() as held:  # the rc files' directories stay locked until every write is done
         with as_user(module, account, "; nothing was changed", **result):
-            shells = shell_plan.select_shells(
-                params["shells"], login_shell, settings is not None, account.home, platform
-            )
+            shells, rc_files = shells_and_rc_files(module, login_shell, settings is not None, platform)
             result["shells"] = shells
-            rc_paths = [os.path.join(account.home, shell_rc.rc_files(platform)[shell]) for shell in shells]
+            rc_paths = [os.path.join(account.home, rc_files[shell]) for shell in shells]
             held.enter_context(writing.locked_directories(rc_paths, params["lock_timeout"]))
-            plans = plan_files(module, account.home, shells, platform, settings)
-            others = other_conflicts(module, account, shells, platform, rc_paths)
+            plans = plan_files(module, account.home, shells, rc_files, settings)
+            others = other_conflicts(module, account, shells, platform, rc_paths, rc_files)
         apply(module, account, plans, result)
     result["conflicts"].extend(others)
     if params["verify_shells"] and not module.check_mode:

@@ -698,3 +698,38 @@ def test_offboarding_passes_over_an_rc_file_without_the_block_it_may_not_replace
 
     assert not result.get("failed"), result
     assert bashrc.read_bytes() == b"alias ll='ls -l'\n" and zshrc.read_bytes() == b"setopt no_beep\n"
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_with_zdotdir_the_block_goes_where_zsh_reads_its_zshrc_and_its_login_files_are_scanned(run_playbook, target):
+    target.plant(target.home / ".zshenv", b"export ZDOTDIR=$HOME/.config/zsh\n")
+    target.plant(target.home / ".config" / "zsh" / ".zshrc", b'PS1="%# "\n')
+    target.plant(target.home / ".config" / "zsh" / ".zlogin", b"export AWS_PROFILE=late\n")
+
+    result = run(run_playbook, target, shells=["zsh"])
+
+    assert not result.get("failed"), result
+    zshrc = target.home / ".config" / "zsh" / ".zshrc"
+    assert [(entry["path"], entry["action"]) for entry in result["files"]] == [(str(zshrc), "added")]
+    assert not (target.home / ".zshrc").exists()
+    found = [(c["path"], c["line"], c["kind"]) for c in result["conflicts"]]
+    assert found == [(str(target.home / ".config" / "zsh" / ".zlogin"), 1, "profile_override")], found
+    assert target.shell("zsh", 'printf %s "$AWS_PROFILE"') == "dev"
+    assert target.shell("zsh", 'printf %s "$AWS_PROFILE"', login=True) == "late"
+
+
+def test_a_zdotdir_the_module_cannot_follow_stops_only_a_run_for_zsh(run_playbook, target):
+    target.plant(target.home / ".zshenv", b'ZDOTDIR="$(cat ~/.zdot)"\n')
+    target.plant(target.home / ".bashrc", b"# bash\n")
+
+    refused = run_playbook(TASK, target.env, dict(target.extra_vars, shells=["zsh"]))
+    assert refused.saved["result"]["failed"]
+    assert refused.saved["result"]["msg"].startswith(
+        "{0}: line 1 sets ZDOTDIR, the directory zsh reads .zshrc from, in a form the module does not resolve".format(
+            target.home / ".zshenv"
+        )
+    ), refused.saved["result"]["msg"]
+    assert not (target.home / ".zshrc").exists()
+    # bash is not held up by zsh's file.
+    result = run(run_playbook, target, shells=["bash"])
+    assert [entry["action"] for entry in result["files"]] == ["added"]

@@ -28,18 +28,22 @@ FISH_CONF_D = ".config/fish/conf.d"
 BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
 
 
-def select_shells(requested, login_shell, present, home, platform, exists=os.path.exists, lexists=os.path.lexists):
+def select_shells(
+    requested, login_shell, present, home, platform, exists=os.path.exists, lexists=os.path.lexists, rc_files=None
+):
     """The shells whose rc file the run considers: ``requested`` (all three when empty);
     to add the block, the requested ones that are the login shell or in use (their rc
     file, or fish's directory, exists) unless some were named; to remove it, those whose
-    rc file exists."""
+    rc file exists. ``rc_files``: shell_rc.rc_files() as the user's files set them (zsh's
+    ZDOTDIR), default the platform's."""
     candidates = list(requested) or list(shell_rc.SHELLS)
     if not present:
-        rc_files = shell_rc.rc_files(platform)
+        rc_files = rc_files or shell_rc.rc_files(platform)
         return [shell for shell in candidates if lexists(os.path.join(home, rc_files[shell]))]
     if requested:
         return list(requested)
-    markers = shell_rc.shell_markers(platform)
+    # zsh is in use where its .zshrc is (under ZDOTDIR when ~/.zshenv sets it).
+    markers = dict(shell_rc.shell_markers(platform), **({"zsh": rc_files["zsh"]} if rc_files else {}))
     in_use = [shell for shell in candidates if exists(os.path.join(home, markers[shell]))]
     return [shell for shell in shell_rc.SHELLS if shell == login_shell or shell in in_use]
 
@@ -77,14 +81,19 @@ def _conflicts(path, data, shell):
     return shadowing.rc_conflicts(path, text, shell_rc.block_position(data, path, shell), shell=shell)
 
 
-def startup_file_conflicts(home, shells, platform, planned_paths, read, exists=os.path.exists, listdir=os.listdir):
+def startup_file_conflicts(
+    home, shells, platform, planned_paths, read, exists=os.path.exists, listdir=os.listdir, rc_files=None
+):
     """What shadows the profile in the other startup files of ``shells`` (not those in
-    ``planned_paths``, already scanned); ``read(path)`` gives a file's bytes or None."""
-    rc_files = shell_rc.rc_files(platform)
+    ``planned_paths``, already scanned); ``read(path)`` gives a file's bytes or None.
+    ``rc_files`` as for select_shells()."""
+    rc_files = rc_files or shell_rc.rc_files(platform)
     bash_login_file = next((name for name in BASH_LOGIN_FILES if exists(os.path.join(home, name))), None)
     conflicts = []
     for shell in shells:
-        for name in STARTUP_FILES[shell] + (_other_conf_d_files(home, rc_files, listdir) if shell == "fish" else ()):
+        for name in _startup_names(shell, rc_files) + (
+            _other_conf_d_files(home, rc_files, listdir) if shell == "fish" else ()
+        ):
             path = os.path.join(home, name)
             if path in planned_paths:
                 continue
@@ -140,6 +149,15 @@ def _lower(char):
     return lower if len(lower) == 1 else char
 
 
+def _startup_names(shell, rc_files):
+    """STARTUP_FILES of ``shell``, relative to the home; zsh reads all but .zshenv from the
+    directory its .zshrc is in (ZDOTDIR, which ~/.zshenv sets)."""
+    if shell != "zsh":
+        return STARTUP_FILES[shell]
+    directory = os.path.dirname(rc_files["zsh"])
+    return (".zshenv",) + tuple(os.path.join(directory, name) for name in STARTUP_FILES["zsh"][1:])
+
+
 def _other_conf_d_files(home, rc_files, listdir):
     try:
         names = sorted(listdir(os.path.join(home, FISH_CONF_D)), key=functools.cmp_to_key(fish_name_order))
@@ -155,7 +173,7 @@ def _read_after_ours(shell, name, rc_files):
     conf.d files fish sorts after ours (:func:`fish_name_order`). A fish universal variable (fish_variables) loses to
     our global one; .zshenv and .zprofile come before .zshrc; elsewhere the order is unknown."""
     if shell == "zsh":
-        return name == ".zlogin"
+        return os.path.basename(name) == ".zlogin"
     if shell != "fish":
         return False
     if name.startswith(FISH_CONF_D + "/"):
