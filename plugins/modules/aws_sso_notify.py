@@ -46,7 +46,7 @@ options:
     description:
       - Whose login and desktop. Run as root (C(become)) with O(user=alice), the module reads her token cache and
         record and runs C(aws), C(notify-send) or C(osascript) with her uid, gid and groups, HOME, and the PATH her
-        login shell ends with: her shell (bash, zsh, fish, sh, dash or ksh) started as her, as a terminal starts it
+        login shell ends with. Her shell (bash, zsh, fish, sh, dash or ksh) is started as her, as a terminal starts it
         (C(-lic), fish C(-lc)), with no terminal, stdin closed and 5 seconds to answer; only its PATH is kept.
       - When that shell fails, does not answer in time or is another (C(nologin)), a PATH of her usual directories
         (C(~/.local/bin), C(~/bin), C(/opt/homebrew/bin), C(/home/linuxbrew/.linuxbrew/bin), C(/usr/local/bin),

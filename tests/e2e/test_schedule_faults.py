@@ -147,7 +147,7 @@ def test_a_pull_url_with_credentials_is_refused_and_never_shown(run, run_playboo
 
     assert result.get("failed") and "carries credentials" in result["msg"], result
     assert "<user info>@" in result["msg"]
-    for part in {secret, secret.split("/")[-1]}:
+    for part in (secret, secret.split("/")[-1]):
         assert part not in completed.output and part not in json.dumps(result)
     assert not (target.home / ".config").exists()
 

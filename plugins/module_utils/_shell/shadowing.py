@@ -168,9 +168,9 @@ def _declared(builtin, arguments):
     every watched name it exports, every profile variable it assigns or stops exporting."""
     options, names = _options(arguments)
     short = "".join(option[1:] for option in options if option.startswith("-") and not option.startswith("--"))
-    if "f" in short or "F" in short or "p" in short and not names:
+    if "f" in short or "F" in short or ("p" in short and not names):
         return []
-    unexporting = builtin == "export" and "n" in short or any("x" in o for o in options if o.startswith("+"))
+    unexporting = (builtin == "export" and "n" in short) or any("x" in o for o in options if o.startswith("+"))
     exporting = builtin == "export" or "x" in short
     found = []
     for word, line in names:

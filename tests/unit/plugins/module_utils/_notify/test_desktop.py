@@ -141,5 +141,5 @@ def test_as_the_user_the_path_is_the_login_shell_s_not_the_service_manager_s(mon
         monkeypatch.setattr(files, "needs_switch", lambda _account: False)  # as if run by the user
         service = dict(PATH="/usr/local/bin:/usr/bin:/bin", XDG_RUNTIME_DIR="/run/user/1")
         environment = desktop.user_environment(account, service)
-    assert environment["PATH"].split(":")[0] == str(home / ".local" / "bin")
+    assert environment["PATH"].split(":", maxsplit=1)[0] == str(home / ".local" / "bin")
     assert environment["XDG_RUNTIME_DIR"] == "/run/user/1"  # the rest of its own environment is kept
