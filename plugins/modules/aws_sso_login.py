@@ -15,7 +15,10 @@ description:
     CLI, botocore and every SDK use and refresh the login as their own.
   - A token valid for more than botocore's refresh window (15 minutes) is left alone, without any call to AWS.
     A token that expires within it, or has expired, is refreshed with its refresh token while the client
-    registration is valid, as botocore would. Only otherwise does the module start a new login.
+    registration is valid, as botocore would. Only otherwise does the module start a new login (when the service
+    refuses the refresh token or the registration, C(InvalidGrantException), C(InvalidClientException) and the like).
+    A refresh the service fails (its 5xx, throttling) fails the task naming C(CreateToken) and the error, and leaves
+    the token file as it was.
   - The device authorization flow (O(flow=device_code)) works over SSH and from another device; the authorization
     code flow with PKCE (O(flow=pkce)) needs the browser on this machine, in the desktop session of O(user).
   - Never returns or logs the access token, the refresh token, the client secret or the device code.
@@ -120,8 +123,14 @@ notes:
     device authorization (each a call of at most 45 seconds), so that two runs never redeem one refresh token or
     register twice; never while it waits for the person.
   - Every answer of the sso-oidc service is checked before it is used or written. A field of the wrong type, a
-    lifetime that is not 1 second to a year, or a registration that ends before it can be used fails the task naming
-    the call and the field, and says what was not written.
+    token, secret, client id or device code that is not printable ASCII without spaces or is longer than 64 KiB, a
+    token lifetime that is not 1 minute to a year, a number botocore cannot read (C(Infinity)), a body that is not a
+    JSON object, or a registration that ends before it can be used fails the task naming the call and the field, and
+    says what was not written. A device code redeemed by the answer is forgotten.
+  - A cached client registration the service no longer knows (C(InvalidClientException)) is removed and replaced
+    by a new one, once. Two tasks waiting on the same code both succeed; the one whose poll finds the code spent
+    reports the token the other wrote (RV(status) V(valid)).
+  - Temporary files that a run killed while writing left beside the session's files are removed, under the lock.
   - The verification URL and the code are shown (RV(verification_uri_complete), RV(user_code), the messages) only
     when the URL is an https URL of printable characters without a backslash on the session's own service (its start
     URL's host, or IAM Identity Center's C(device.sso), C(oidc) and C(portal.sso) hosts in its Region, not every host
@@ -238,15 +247,20 @@ class _NoBotocore:
     class ConnectionError(Exception):
         pass
 
+    class HTTPClientError(Exception):
+        pass
+
 
 def is_transient(error):
     """A failure worth trying again while the person approves: the service's 5xx or
-    throttling, a connection that failed or timed out."""
+    throttling, a connection that failed or timed out, or that was closed or stalled
+    while the answer was awaited (HTTPClientError: ConnectionClosedError, ReadTimeoutError,
+    ResponseStreamingError). The wait's deadline still ends the login."""
     exceptions = botocore_exceptions()
     if isinstance(error, exceptions.ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         return status >= 500 or sso_login.error_code(error) in ("ThrottlingException", "TooManyRequestsException")
-    return isinstance(error, exceptions.ConnectionError)
+    return isinstance(error, (exceptions.ConnectionError, exceptions.HTTPClientError))
 
 
 def check_options(params):
@@ -288,9 +302,12 @@ def session_files(account, session):
             home, session.name, session.start_url, session.region, session.scopes
         ),
         pending=sso_cache.pending_authorization_file(home, session.name),
-        read=as_user(account, lambda path: user_files.read_bytes(path, sso_cache.FILE_LIMIT)),
+        # One byte over the limit: a larger file is told as such, not cut to a file that is not JSON.
+        read=as_user(account, lambda path: user_files.read_bytes(path, sso_cache.FILE_LIMIT + 1)),
         write=as_user(account, writing.write_private_file),
         remove=as_user(account, writing.remove_file),
+        home=home,
+        remove_leftovers=as_user(account, writing.remove_leftovers),
     )
 
 

@@ -26,6 +26,7 @@ import time
 
 import pytest
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import registration_cache_file
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import SSO_REGION, START_URL, write_endpoint_overrides
 from ansible_collections.recro.aws_sso.tests.support.login import CONFIG, Login, expire_soon, fake_desktop, login_task
 from ansible_collections.recro.aws_sso.tests.support.playbooks import approve_when_asked
@@ -381,7 +382,9 @@ def test_a_valid_token_or_a_look_up_needs_no_boto3(login, run_playbook, python_w
 
 
 # The service's answers, checked before use: (operation, fields it answers, the message's start and end).
-LIFETIME = 'which is not a whole number of seconds from 1 to 31622400 (a year)'
+LIFETIME = 'which is not a whole number of seconds from 60 to 31622400 (a year)'
+INFINITY = 'cannot convert float infinity to integer'
+NOT_ASCII = ' (not shown) that is not printable ASCII without spaces'
 NOT_STARTED = '; no login was started'
 CODE_LIFETIME = (
     'which is not a whole number of seconds from 31 to 31622400 (a code must outlast the 30 s kept in reserve for '
@@ -490,6 +493,60 @@ BAD_ANSWERS = [
         dict(expiresIn=10**12),
         'CreateToken of sso-session recro answered expiresIn 1000000000000, ' + LIFETIME + REDEEMED,
     ),
+    # An access token that ends within a minute is not a login (the service gives hours).
+    ('CreateToken', dict(expiresIn=1), 'CreateToken of sso-session recro answered expiresIn 1, ' + LIFETIME + REDEEMED),
+    # A number botocore cannot make an int of: JSON's Infinity (what 1e400 reads as).
+    (
+        'CreateToken',
+        dict(expiresIn=float('inf')),
+        'CreateToken of sso-session recro answered what botocore cannot read (its whole numbers: expiresIn): '
+        + INFINITY
+        + REDEEMED,
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(interval=float('inf')),
+        'StartDeviceAuthorization of sso-session recro answered what botocore cannot read (its whole numbers: '
+        'expiresIn, interval): ' + INFINITY + NOT_STARTED,
+    ),
+    (
+        'RegisterClient',
+        dict(clientSecretExpiresAt=float('inf')),
+        'RegisterClient of sso-session recro answered what botocore cannot read (its whole numbers: '
+        'clientIdIssuedAt, clientSecretExpiresAt): ' + INFINITY + '; no file was written',
+    ),
+    # Secrets that a reader of the token file would refuse: never written, never shown.
+    (
+        'CreateToken',
+        dict(accessToken='abc def'),
+        'CreateToken of sso-session recro answered accessToken' + NOT_ASCII + REDEEMED,
+    ),
+    (
+        'CreateToken',
+        dict(accessToken='tok\u200bzero'),
+        'CreateToken of sso-session recro answered accessToken' + NOT_ASCII + REDEEMED,
+    ),
+    (
+        'CreateToken',
+        dict(accessToken='a' * (2 << 20)),
+        'CreateToken of sso-session recro answered accessToken (not shown) that is longer than 65536 characters'
+        + REDEEMED,
+    ),
+    (
+        'CreateToken',
+        dict(refreshToken='r e f'),
+        'CreateToken of sso-session recro answered refreshToken' + NOT_ASCII + REDEEMED,
+    ),
+    (
+        'RegisterClient',
+        dict(clientSecret='s e c'),
+        'RegisterClient of sso-session recro answered clientSecret' + NOT_ASCII + '; no file was written',
+    ),
+    (
+        'StartDeviceAuthorization',
+        dict(deviceCode='dc with space'),
+        'StartDeviceAuthorization of sso-session recro answered deviceCode' + NOT_ASCII + NOT_STARTED,
+    ),
     (
         'CreateToken',
         dict(expiresIn='8h'),
@@ -538,6 +595,36 @@ def test_a_truncated_answer_is_refused_naming_the_call(login, run_playbook):
     assert not login.token_file.exists()
 
 
+@pytest.mark.parametrize(
+    'body, what',
+    [
+        (b'null', "(a body that is not a JSON object): 'NoneType' object is not iterable"),
+        (b'[]', "(a body that is not a JSON object): 'list' object has no attribute 'get'"),
+        (
+            b'[' * 100000 + b']' * 100000,
+            '(JSON nested deeper than it reads): maximum recursion depth exceeded while decoding a JSON array from a '
+            'unicode s...',
+        ),
+        (
+            b'\xff\xfe{}',
+            "(a body that is not UTF-8): 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte",
+        ),
+    ],
+)
+def test_a_token_answer_botocore_cannot_read_fails_naming_it_and_forgets_the_redeemed_code(
+    login, run_playbook, body, what
+):
+    login.oidc.answer_raw('CreateToken', body)
+    approve_when_asked(login.oidc)
+    run = run_playbook(login_task(timeout=30), login.env)
+    assert run.saved['failed'] and run.saved['status'] == 'failed', run.output
+    assert run.saved['msg'] == 'CreateToken of sso-session recro answered what botocore cannot read ' + what + REDEEMED
+    assert 'Traceback' not in run.output
+    assert not login.token_file.exists()
+    assert not [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+    assert_private(login)
+
+
 def test_a_refresh_with_a_bad_answer_leaves_the_token_file_as_it_was(login, run_playbook):
     approve_when_asked(login.oidc)
     assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
@@ -551,6 +638,23 @@ def test_a_refresh_with_a_bad_answer_leaves_the_token_file_as_it_was(login, run_
     )
     assert login.token_file.read_bytes() == before
     assert_private(login)
+
+
+def test_a_refresh_the_service_fails_leaves_the_token_and_starts_no_login(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    expire_soon(login, 300)
+    before = login.token_file.read_bytes()
+    failed = 'CreateToken of sso-session recro failed refreshing its token: InternalServerException; the token file was not changed'
+    for task in (login_task(refresh_only=True), login_task(wait=False)):
+        login.oidc.fail('CreateToken', 3)  # every attempt botocore makes
+        run = run_playbook(task, login.env)
+        assert run.saved['failed'] and run.saved['msg'] == failed, run.output
+        assert login.token_file.read_bytes() == before
+    assert login.oidc.count('StartDeviceAuthorization') == 1  # the first login's only
+    # The service back: the same refresh token is still good.
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    assert run.saved['status'] == 'refreshed', run.output
 
 
 def test_a_refresh_token_of_another_type_is_not_sent_nor_shown(login, run_playbook):
@@ -574,6 +678,101 @@ def test_transient_failures_while_polling_do_not_end_the_login(login, run_playbo
     assert run.saved['status'] == 'logged_in', run.output
     assert login.oidc.count('CreateToken') >= 6
     assert_private(login)
+
+
+def test_a_connection_closed_without_an_answer_while_polling_does_not_end_the_login(login, run_playbook):
+    login.oidc.drop('CreateToken', 3)  # every attempt of one poll: botocore raises ConnectionClosedError
+    approve_when_asked(login.oidc, after=1)
+    run = run_playbook(login_task(timeout=60), login.env)
+    assert run.saved['status'] == 'logged_in', run.output
+    assert (
+        login.oidc.count('CreateToken') >= 4
+        and login.oidc.grants()[-1] == 'urn:ietf:params:oauth:grant-type:device_code'
+    )
+    assert not [path for path in login.cache_files() if path.name.startswith('recro-aws-sso-pending-')]
+    assert_private(login)
+
+
+def registration_file(login):
+    (path,) = [
+        path for path in login.cache_files() if path != login.token_file and not path.name.startswith('recro-aws-sso-')
+    ]
+    return path
+
+
+def test_a_registration_the_service_no_longer_knows_is_replaced_once(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    old = json.loads(registration_file(login).read_text(encoding='utf-8'))
+    login.oidc.clients.clear()  # the service forgot it (deleted, rotated)
+    run = run_playbook(login_task(force=True, wait=False), login.env)
+    assert run.saved['status'] == 'pending' and run.saved['changed'], run.output
+    new = json.loads(registration_file(login).read_text(encoding='utf-8'))
+    assert new['clientId'] != old['clientId'] and new['clientId'] in login.oidc.clients
+    assert login.oidc.count('RegisterClient') == 2 and login.oidc.count('StartDeviceAuthorization') == 3
+    again = run_playbook(login_task(force=True, wait=False), login.env)
+    assert again.saved['user_code'] == run.saved['user_code'] and login.oidc.count('RegisterClient') == 2
+    assert_private(login)
+
+
+def test_a_registration_the_service_refuses_as_soon_as_made_fails_naming_its_file(login, run_playbook):
+    original = login.oidc._RegisterClient  # pylint: disable=protected-access
+
+    def register_and_forget(body):
+        answer = original(body)
+        login.oidc.clients.clear()
+        return answer
+
+    login.oidc._RegisterClient = register_and_forget  # pylint: disable=protected-access
+    run = run_playbook(login_task(wait=False), login.env)
+    path = registration_cache_file(
+        str(login.token_file.parents[3]), 'recro', START_URL, SSO_REGION, ['sso:account:access']
+    )
+    assert run.saved['failed'] and run.saved['msg'] == (
+        'StartDeviceAuthorization of sso-session recro failed: InvalidClientException for the client registered '
+        'just now; its registration file {0} was removed; no login was started'.format(path)
+    ), run.output
+    assert login.cache_files() == []
+    assert login.oidc.count('RegisterClient') == 1
+
+
+def test_leftovers_of_a_killed_write_are_removed_by_the_next_run(login, run_playbook):
+    approve_when_asked(login.oidc)
+    assert run_playbook(login_task(), login.env).saved['status'] == 'logged_in'
+    cache = login.token_file.parent
+    registration = registration_file(login)
+    pending = 'recro-aws-sso-pending-' + login.token_file.name
+    leftovers = [
+        cache / ('.' + login.token_file.name + '.k1ll3d_a.tmp'),
+        cache / ('.' + registration.name + '.k1ll3d_b.tmp'),
+        cache / ('.' + pending + '.k1ll3d_c.tmp'),
+    ]
+    others = [cache / '.other.json.k1ll3d_d.tmp', cache / ('.' + login.token_file.name + '.short.tmp')]
+    for path in leftovers + others:
+        path.write_text(login.token_file.read_text(encoding='utf-8'), encoding='utf-8')
+    before = login.token_file.read_bytes()
+    run = run_playbook(login_task(), login.env)
+    assert run.saved['status'] == 'valid' and not run.saved['changed'], run.output
+    assert [path for path in leftovers if path.exists()] == []
+    assert [path for path in others if path.exists()] == others  # not a temporary file of ours
+    assert login.token_file.read_bytes() == before
+
+
+def test_a_token_file_that_is_not_a_login_is_told_so(login, run_playbook):
+    login.token_file.parent.mkdir(parents=True, mode=0o700)
+    login.token_file.write_bytes(b'[1, 2]')
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    assert run.saved['status'] == 'login_required', run.output
+    assert run.saved['msg'] == (
+        'sso-session recro needs a new login (its token cache cannot be used: the cache file holds no accessToken)'
+    )
+    login.token_file.write_bytes(b' ' * (1 << 20) + b'{}')
+    run = run_playbook(login_task(refresh_only=True), login.env)
+    assert run.saved['msg'] == (
+        'sso-session recro needs a new login (its token cache cannot be used: {0} is larger than 1048576 bytes)'.format(
+            login.token_file
+        )
+    )
 
 
 def test_wait_false_never_hands_out_a_code_about_to_expire(aws_servers, run_playbook):
@@ -738,6 +937,10 @@ def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_pla
         moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=300)
         token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
         token_file.write_text(json.dumps(token), encoding='utf-8')
+        # What a killed write left, the user's: removed as the user, under the lock.
+        leftover = token_file.parent / ('.' + token_file.name + '.k1ll3d_a.tmp')
+        leftover.write_text(json.dumps(token), encoding='utf-8')
+        os.chown(str(leftover), user.pw_uid, user.pw_gid)
 
         refreshed = run_playbook(
             login_task(user=user.pw_name, path='~/.aws/config', refresh_only=True),
@@ -746,6 +949,7 @@ def test_root_logs_in_and_refreshes_for_a_user_with_the_users_ids(login, run_pla
         )
 
         assert refreshed.saved['status'] == 'refreshed', refreshed.output
+        assert not leftover.exists()
         assert json.loads(token_file.read_text(encoding='utf-8'))['accessToken'] != token['accessToken']
         assert token_file.stat().st_uid == user.pw_uid and stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert not login.token_file.parent.exists()  # nothing in the home of the user the module ran as

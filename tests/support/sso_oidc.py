@@ -16,6 +16,8 @@ The test plays the person at the browser: ``approve(user_code)`` or ``deny(user_
 service, per operation: ``override(operation, field=value)`` changes (or, with ``REMOVE``, drops)
 fields of every later answer; ``fail(operation, n)`` answers the next n calls with a 500;
 ``answer_raw(operation, body)`` sends ``body`` (bytes, say truncated JSON) instead of the answer;
+``drop(operation, n)`` closes the connection of the next n calls without an answer (botocore's
+``ConnectionClosedError``);
 ``stall(operation)`` accepts its requests and never answers (until the server stops);
 ``drip(operation, seconds)`` sends each answer one byte every ``seconds`` (every read gets a byte
 before a read timeout, so only a deadline of the whole call ends it).
@@ -32,6 +34,7 @@ import http.server
 import json
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -105,6 +108,7 @@ class SsoOidc:
         self._overrides = {}  # operation -> {field: value or REMOVE}
         self._failures = {}  # operation -> how many more calls answer 500
         self._raw = {}  # operation -> bytes sent instead of the answer
+        self._drops = {}  # operation -> how many more calls have their connection closed unanswered
         self._stalled = set()  # operations whose requests are never answered
         self._dripping = {}  # operation -> seconds between the bytes of its answers
         self._stopped = threading.Event()
@@ -156,6 +160,19 @@ class SsoOidc:
     def answer_raw(self, operation: str, body: bytes) -> None:
         self._raw[operation] = body
 
+    def drop(self, operation: str, count: int) -> None:
+        self._drops[operation] = count
+
+    def dropping(self, path: str) -> bool:
+        """Whether this call to ``path`` is to be left unanswered, its connection closed (counted)."""
+        operation = _OPERATIONS.get(path)
+        with self._lock:
+            if self._drops.get(operation, 0) <= 0:
+                return False
+            self._drops[operation] -= 1
+            self.calls.append((operation, {'dropped': True}))
+            return True
+
     def stall(self, operation: str) -> None:
         self._stalled.add(operation)
 
@@ -181,7 +198,9 @@ class SsoOidc:
         return sum(1 for name, dummy in self.calls if name == operation)
 
     def grants(self) -> list:
-        return [details['grantType'] for name, details in self.calls if name == 'CreateToken']
+        return [
+            details['grantType'] for name, details in self.calls if name == 'CreateToken' and 'grantType' in details
+        ]
 
     # The operations.
     def handle(self, path: str, body: dict) -> dict:
@@ -352,6 +371,11 @@ def _handler(service):
 
         def do_POST(self):  # pylint: disable=invalid-name
             length = int(self.headers.get('Content-Length') or 0)
+            if service.dropping(urllib.parse.urlsplit(self.path).path):
+                self.rfile.read(length)
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             try:
                 body = json.loads(self.rfile.read(length) or b'{}')
                 self._send(200, service.handle(urllib.parse.urlsplit(self.path).path, body))

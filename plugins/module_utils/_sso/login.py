@@ -32,12 +32,14 @@ from urllib.parse import urlencode, urlsplit
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import NOTHING_CHANGED, ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import FILE_LIMIT
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import DEFAULT_SCOPES
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     describe_token,
     login_state,
     parse_timestamp,
+    read_cached_token,
     usable_secret,
 )
 
@@ -63,10 +65,39 @@ _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
 # second to a year, a polling interval of a second to five minutes, a registration that
 # ends within ten years.
 MAX_LIFETIME = 366 * 24 * 3600
+# An access token that ends within a minute would be written and reported logged in, yet
+# be expired (not usable) by the next task: the service gives hours.
+MIN_TOKEN_LIFETIME = 60
 MAX_INTERVAL = 300
 MAX_REGISTRATION = 10 * 366 * 24 * 3600
 # Fields of an answer that are secrets: never shown, even when they are wrong.
 SECRET_FIELDS = frozenset(("accessToken", "refreshToken", "clientSecret", "deviceCode", "idToken"))
+# The longest token, secret, client id or device code taken from an answer. The service's
+# are a few kilobytes; the token file holds four of them and is read back only up to
+# FILE_LIMIT (1 MiB), so a longer one would write a login that every reader refuses.
+SECRET_LIMIT = 64 * 1024
+# What botocore raises when it cannot read an answer: ``int()`` of ``"600s"`` (ValueError),
+# of a list (TypeError), of ``Infinity`` or ``1e400`` (OverflowError), a body that is not
+# a JSON object (AttributeError, TypeError), JSON nested deeper than Python recurses.
+UNREADABLE = (ValueError, TypeError, AttributeError, ArithmeticError, RecursionError)
+# The CreateToken errors that say a refresh token, or the registration it belongs to, is
+# no longer accepted (botocore's sso-oidc model): only a new login helps. Any other error
+# (InternalServerException, SlowDownException, a 5xx) says nothing of the token.
+NOT_REFRESHABLE = frozenset(
+    (
+        "AccessDeniedException",
+        "ExpiredTokenException",
+        "InvalidClientException",
+        "InvalidGrantException",
+        "InvalidRequestException",
+        "InvalidScopeException",
+        "UnauthorizedClientException",
+        "UnsupportedGrantTypeException",
+    )
+)
+# Poll errors after which the device code is of no more use, though another run waiting
+# on the same code may have redeemed it and written the token.
+CODE_SPENT = frozenset(("InvalidGrantException", "ExpiredTokenException"))
 # What a person is shown as a code to confirm, and as an error of the PKCE redirect.
 _USER_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
@@ -107,6 +138,13 @@ def _expires_after(text, now, margin):
 
 def _shown(value):
     text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _said(error):
+    """What ``error`` says, escaped as repr() escapes (it may quote the service's answer),
+    without the quotes, cut to 80 characters."""
+    text = repr(str(error))[1:-1]
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -169,6 +207,19 @@ class Answer:
             self.refuse(field, "is not a string of printable characters", shown)
         return value
 
+    def secret(self, field, required=True):
+        """A token, secret, client id or device code: what ``_sso.token.usable_secret`` reads
+        back from a file (printable ASCII without spaces), of at most SECRET_LIMIT characters.
+        Only a value of another type of a field that is no secret (clientId) is shown."""
+        value = self.text(field, required)
+        if value is None:
+            return None
+        if not usable_secret(value):
+            self.refuse(field, "is not printable ASCII without spaces", shown=False)
+        if len(value) > SECRET_LIMIT:
+            self.refuse(field, "is longer than {0} characters".format(SECRET_LIMIT), shown=False)
+        return value
+
     def number(self, field, low, high, problem, default=None):
         value = self.response.get(field)
         if value is None and default is not None:
@@ -185,7 +236,10 @@ class Answer:
 
     def lifetime(self, field):
         return self.number(
-            field, 1, MAX_LIFETIME, "not a whole number of seconds from 1 to {0} (a year)".format(MAX_LIFETIME)
+            field,
+            MIN_TOKEN_LIFETIME,
+            MAX_LIFETIME,
+            "not a whole number of seconds from {0} to {1} (a year)".format(MIN_TOKEN_LIFETIME, MAX_LIFETIME),
         )
 
     def user_code(self, field):
@@ -220,6 +274,13 @@ def registration_usable(registration, flow, now):
     grant_types = registration.get("grantTypes") or []
     if not isinstance(grant_types, list):
         return False
+    # The scopes a PKCE login asks for, joined by spaces: a string would be spread a
+    # character a scope, a number would fail the join.
+    scopes = registration.get("scopes")
+    if scopes is not None and not (
+        isinstance(scopes, list) and all(isinstance(scope, str) and usable_secret(scope) for scope in scopes)
+    ):
+        return False
     has_code_grant = "authorization_code" in grant_types
     return has_code_grant == (flow == PKCE)
 
@@ -250,8 +311,8 @@ def register_client(client, session_name, start_url, scopes, flow, now):
         "could not be used".format(REGISTRATION_MARGIN // 60),
     )
     registration = {
-        "clientId": answer.text("clientId"),
-        "clientSecret": answer.text("clientSecret"),
+        "clientId": answer.secret("clientId"),
+        "clientSecret": answer.secret("clientSecret"),
         "expiresAt": format_time(EPOCH + datetime.timedelta(seconds=expires)),
         "scopes": scopes,
     }
@@ -268,13 +329,13 @@ def token_entry(answer, start_url, region, registration, now, previous=None):
     entry = {
         "startUrl": start_url,
         "region": region,
-        "accessToken": answer.text("accessToken"),
+        "accessToken": answer.secret("accessToken"),
         "expiresAt": format_time(now + datetime.timedelta(seconds=answer.lifetime("expiresIn"))),
         "clientId": registration["clientId"],
         "clientSecret": registration["clientSecret"],
         "registrationExpiresAt": registration.get("expiresAt") or registration.get("registrationExpiresAt"),
     }
-    refresh_token = answer.text("refreshToken", required=False) or (previous or {}).get("refreshToken")
+    refresh_token = answer.secret("refreshToken", required=False) or (previous or {}).get("refreshToken")
     if refresh_token:
         entry["refreshToken"] = refresh_token
     return entry
@@ -312,7 +373,7 @@ def start_device_authorization(client, session, registration, now, endpoint_url=
     return {
         "startUrl": start_url,
         "clientId": registration["clientId"],
-        "deviceCode": answer.text("deviceCode"),
+        "deviceCode": answer.secret("deviceCode"),
         "userCode": answer.user_code("userCode"),
         "verificationUri": answer.url("verificationUri", start_url, region, endpoint_url),
         "verificationUriComplete": answer.url("verificationUriComplete", start_url, region, endpoint_url),
@@ -420,11 +481,13 @@ def dumps(data):
 
 
 def loads(data):
-    if data is None:
+    """A registration or pending-authorization file as a dict, or ``None`` when it is not one
+    (then replaced): absent, larger than FILE_LIMIT, not JSON, nested too deeply."""
+    if data is None or len(data) > FILE_LIMIT:
         return None
     try:
         value = json.loads(data.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -437,15 +500,20 @@ def token_state(token, now):
 
 
 class Files:
-    """The three cache files of one session, and how to read, write and remove them."""
+    """The three cache files of one session, and how to read (at least FILE_LIMIT + 1 bytes,
+    so that a larger file is told as such), write and remove them; ``home``: the home whose
+    ``_sso.cache.token_cache_file`` ``token`` is; ``remove_leftovers(path)``: what removes the
+    temporary files a killed write of ``path`` left (``_common.writing.remove_leftovers``)."""
 
-    def __init__(self, token, registration, pending, read, write, remove):
+    def __init__(self, token, registration, pending, read, write, remove, home, remove_leftovers=None):
         self.token = token
         self.registration = registration
         self.pending = pending
         self.read = read
         self.write = write
         self.remove = remove
+        self.home = home
+        self.remove_leftovers = remove_leftovers
 
 
 class Login:
@@ -530,6 +598,7 @@ class Login:
         pkce = self.params["flow"] == PKCE
         pending = None
         with self.locked():
+            self.remove_leftovers()
             done = self.without_a_person()
             if done is not None:
                 return done
@@ -544,9 +613,9 @@ class Login:
                     "flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on "
                     "Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host"
                 )
-            registration = self.registration()
+            registration, registered = self.registration()
             if not pkce:
-                pending, started = self.pending_authorization(registration)
+                registration, pending, started = self.pending_authorization(registration, registered)
                 if not self.params["wait"]:
                     return self.pending_result(pending, started)
         # The person approves without the lock: a logout or a timer's refresh meanwhile is not held up.
@@ -554,12 +623,34 @@ class Login:
             return self.pkce_login(registration)
         return self.device_login(registration, pending)
 
+    def remove_leftovers(self):
+        """Remove, under the lock, the temporary files a killed write of the session's files
+        left: one beside the token holds a live token that nothing else would remove."""
+        if self.check_mode or self.files.remove_leftovers is None:
+            return
+        for path in (self.files.token, self.files.registration, self.files.pending):
+            self.files.remove_leftovers(path)
+
+    def read_token(self, now):
+        """``(token, description)`` of the token file as every module reads it
+        (``_sso.token.read_cached_token``): a file too large, not JSON or not an object is
+        ``invalid`` with its problem, not ``missing``."""
+
+        def read_bytes(dummy_path, dummy_limit):
+            # read_cached_token names the file by home and session: files.token is that file.
+            return self.files.read(self.files.token)
+
+        try:
+            return read_cached_token(read_bytes, self.files.home, self.session_name, now, BOTOCORE_REFRESH_WINDOW)
+        except RecursionError:  # json.loads of arrays nested deeper than Python recurses
+            return None, {"status": "invalid", "problem": "not JSON (nested too deeply)"}
+
     def without_a_person(self):
         """The result when no person is needed (a valid token, a refresh, check mode,
         ``refresh_only``), else ``None``."""
         now = self.clock()
-        token = loads(self.files.read(self.files.token))
-        state = self.login_state(token, now)
+        token, description = self.read_token(now)
+        state = login_state(token, description, self.session_name, self.start_url)
         name = self.session_name
         if self.params["force"]:
             if self.params["refresh_only"]:
@@ -594,7 +685,7 @@ class Login:
                 return self.result(
                     "login_required",
                     False,
-                    "sso-session {0} needs a new login ({1})".format(name, _why_not_refreshed(state)),
+                    "sso-session {0} needs a new login ({1})".format(name, _why_not_refreshed(state, description)),
                     token,
                 )
         if self.check_mode:
@@ -615,12 +706,19 @@ class Login:
                 clientId=token["clientId"],
                 clientSecret=token["clientSecret"],
             )
-        except (ValueError, TypeError, AttributeError) as error:
+        except UNREADABLE as error:
             raise self.unreadable("CreateToken", error, TOKEN_UNCHANGED) from None
         except Exception as error:  # pylint: disable=broad-except
             if not self.is_client_error(error):
                 raise
-            return None
+            if error_code(error) in NOT_REFRESHABLE:
+                return None
+            # The service failed (botocore tried again already): the token may still be refreshable.
+            raise LoginError(
+                "CreateToken of {0} failed refreshing its token: {1}; {2}".format(
+                    self.subject, error_code(error) or "an error without a code", TOKEN_UNCHANGED
+                )
+            ) from None
         answer = Answer("CreateToken", self.subject, response, TOKEN_UNCHANGED)
         registration = {
             "clientId": token["clientId"],
@@ -632,10 +730,12 @@ class Login:
         return entry
 
     def registration(self):
+        """``(registration, registered)``: the cached one when usable, else a new one written
+        (``registered``)."""
         flow = self.params["flow"]
         registration = loads(self.files.read(self.files.registration))
         if registration_usable(registration, flow, self.clock()):
-            return registration
+            return registration, False
         registration = self.call(
             "RegisterClient",
             NO_FILE_WRITTEN,
@@ -648,34 +748,47 @@ class Login:
             self.clock(),
         )
         self.files.write(self.files.registration, dumps(registration))
-        return registration
+        return registration, True
 
     def call(self, operation, consequence, function, *arguments):
+        """``function(*arguments)``, the call ``operation``: an answer botocore cannot read or
+        a service error is a :class:`LoginError` naming it."""
+        try:
+            return self.attempt(operation, consequence, function, *arguments)
+        except Exception as error:  # pylint: disable=broad-except
+            if self.is_client_error(error):
+                raise self.failed(operation, error) from None
+            raise
+
+    def attempt(self, operation, consequence, function, *arguments):
+        """As :meth:`call`, but a service error is raised as it is, for the caller to tell."""
         self.progress.update(call=operation, consequence=consequence)
         try:
             return function(*arguments)
         except LoginError:
             raise
-        except (ValueError, TypeError, AttributeError) as error:
+        except UNREADABLE as error:
             raise self.unreadable(operation, error, consequence) from None
-        except Exception as error:  # pylint: disable=broad-except
-            if self.is_client_error(error):
-                raise LoginError(
-                    "{0} of sso-session {1} failed: {2}".format(operation, self.session_name, error_code(error))
-                ) from None
-            raise
+
+    def failed(self, operation, error):
+        return LoginError("{0} of sso-session {1} failed: {2}".format(operation, self.session_name, error_code(error)))
 
     def unreadable(self, operation, error, consequence):
-        """The failure of an answer botocore itself could not read (its parser raised, say
-        ``int()`` of ``"600s"``): the call, the fields it reads as numbers, what it said."""
-        fields = _number_fields(self.client, operation)
+        """The failure of an answer botocore itself could not read (its parser raised): the
+        call, what botocore could not read (its whole numbers, say ``int()`` of ``"600s"`` or
+        of ``Infinity``; a body that is not UTF-8, not an object, or nested too deeply), what it said."""
+        if isinstance(error, RecursionError):
+            what = " (JSON nested deeper than it reads)"
+        elif isinstance(error, UnicodeError):
+            what = " (a body that is not UTF-8)"
+        elif isinstance(error, (ArithmeticError, ValueError)) or str(error).startswith("int()"):
+            fields = _number_fields(self.client, operation)
+            what = " (its whole numbers: {0})".format(", ".join(fields)) if fields else ""
+        else:  # its parser took the body, or an object of the model in it, for a JSON object
+            what = " (a body that is not a JSON object)"
         return LoginError(
             "{0} of {1} answered what botocore cannot read{2}: {3}; {4}".format(
-                operation,
-                self.subject,
-                " (its whole numbers: {0})".format(", ".join(fields)) if fields else "",
-                _shown(str(error))[1:-1],
-                consequence,
+                operation, self.subject, what, _said(error), consequence
             )
         )
 
@@ -689,24 +802,43 @@ class Login:
                 self.files.remove(self.files.pending)
         return entry
 
-    def pending_authorization(self, registration):
-        """``(pending, started)``: the device authorization still pending, or a new one."""
+    def pending_authorization(self, registration, registered):
+        """``(registration, pending, started)``: the device authorization still pending, or a
+        new one. A cached registration the service no longer knows (InvalidClientException:
+        deleted, rotated) is removed and replaced by a new one, once; one just ``registered``
+        that it refuses is removed and the login fails."""
         now = self.clock()
         pending = loads(self.files.read(self.files.pending))
         if pending_usable(pending, registration, self.session, now, self.endpoint_url):
-            return pending, False
-        pending = self.call(
-            "StartDeviceAuthorization",
-            NOT_STARTED,
-            start_device_authorization,
-            self.client,
-            self.session,
-            registration,
-            now,
-            self.endpoint_url,
-        )
+            return registration, pending, False
+        try:
+            pending = self.attempt(
+                "StartDeviceAuthorization",
+                NOT_STARTED,
+                start_device_authorization,
+                self.client,
+                self.session,
+                registration,
+                now,
+                self.endpoint_url,
+            )
+        except Exception as error:  # pylint: disable=broad-except
+            if not self.is_client_error(error):
+                raise
+            if error_code(error) != "InvalidClientException":
+                raise self.failed("StartDeviceAuthorization", error) from None
+            self.files.remove(self.files.registration)
+            if registered:
+                raise LoginError(
+                    "StartDeviceAuthorization of sso-session {0} failed: InvalidClientException for the client "
+                    "registered just now; its registration file {1} was removed; {2}".format(
+                        self.session_name, self.files.registration, NOT_STARTED
+                    )
+                ) from None
+            registration, registered = self.registration()
+            return self.pending_authorization(registration, registered)
         self.files.write(self.files.pending, dumps(pending))
-        return pending, True
+        return registration, pending, True
 
     def pending_result(self, pending, started):
         msg = "open {0} and confirm the code {1} to log in to sso-session {2} (before {3})".format(
@@ -750,12 +882,16 @@ class Login:
         except LoginError:
             self.forget_pending()
             raise
-        except (ValueError, TypeError, AttributeError) as error:
+        except UNREADABLE as error:
             self.forget_pending()
             raise self.unreadable("CreateToken", error, CODE_REDEEMED) from None
         except Exception as error:  # pylint: disable=broad-except
             if not self.is_client_error(error):
                 raise
+            if error_code(error) in CODE_SPENT:
+                done = self.logged_in_meanwhile(pending)
+                if done is not None:
+                    return done
             self.forget_pending()
             raise self.device_failure(error_code(error), pending) from None
         try:
@@ -768,6 +904,24 @@ class Login:
             True,
             "logged in to sso-session {0} until {1}".format(self.session_name, entry["expiresAt"]),
             entry,
+            **_shown_codes(pending),
+        )
+
+    def logged_in_meanwhile(self, pending):
+        """The result when another run waiting on the same device code redeemed it and wrote a
+        token usable for this start URL (``valid``: this run changed nothing), else None."""
+        with self.locked():
+            token, description = self.read_token(self.clock())
+        state = login_state(token, description, self.session_name, self.start_url)
+        if not state["usable"]:
+            return None
+        return self.result(
+            "valid",
+            False,
+            "logged in to sso-session {0} until {1} (by another run that waited on the same code)".format(
+                self.session_name, state["expires_at"]
+            ),
+            token,
             **_shown_codes(pending),
         )
 
@@ -860,9 +1014,13 @@ def _shown_codes(pending):
     )
 
 
-def _why_not_refreshed(state):
+def _why_not_refreshed(state, description):
     if state["status"] == "missing":
         return "its token is missing"
+    if state["status"] == "invalid":
+        # login_state's own problem when the file is a login, but to another start URL.
+        problem = description["problem"] if description["status"] == "invalid" else "a login to another start URL"
+        return "its token cache cannot be used: {0}".format(problem)
     if state["status"] == "expired":
         return "its token has expired and cannot be refreshed"
     return "its token is {0} and cannot be refreshed".format(state["status"])

@@ -6,15 +6,20 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import json
 
 import pytest
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso import cache as sso_cache
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import login as sso_login
 
 NOW = datetime.datetime(2026, 12, 2, 8, 0, tzinfo=datetime.timezone.utc)
+HOME = "/home/alice"
+# Where _sso.cache names the token of sso-session recro in HOME: what a message about it shows.
+TOKEN_PATH = "/home/alice/.aws/sso/cache/{0}.json".format(hashlib.sha1(b"recro").hexdigest())
 
 
 class ServiceError(Exception):
@@ -66,7 +71,7 @@ def make_login(files, client, **params):
     login = sso_login.Login(
         options,
         ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
-        sso_login.Files("token", "registration", "pending", store.get, store.__setitem__, remove),
+        sso_login.Files("token", "registration", "pending", store.get, store.__setitem__, remove, HOME),
         client=lambda: client,
         clock=lambda: NOW,
         sleep=slept.append,
@@ -219,7 +224,7 @@ def test_an_answer_names_the_call_and_the_field_and_never_shows_a_secret():
     with pytest.raises(sso_login.LoginError) as refused:
         answer.lifetime("expiresIn")
     assert str(refused.value) == (
-        "CreateToken of sso-session recro answered expiresIn '1h', which is not a whole number of seconds from 1 to "
+        "CreateToken of sso-session recro answered expiresIn '1h', which is not a whole number of seconds from 60 to "
         "31622400 (a year); nothing"
     )
     with pytest.raises(sso_login.LoginError, match="answered no refreshToken; nothing$"):
@@ -227,7 +232,7 @@ def test_an_answer_names_the_call_and_the_field_and_never_shows_a_secret():
     assert answer.text("idToken", required=False) is None
 
 
-@pytest.mark.parametrize("expires_in", [0, -1, True, 10**12, 3.5, None])
+@pytest.mark.parametrize("expires_in", [0, -1, True, 1, 59, 10**12, 3.5, None])
 def test_a_token_answer_with_a_lifetime_out_of_bounds_writes_nothing_and_forgets_the_redeemed_code(expires_in):
     class Client(FakeClient):
         def create_token(self, **arguments):
@@ -286,7 +291,7 @@ def test_each_poll_is_given_what_is_left_of_the_wait_never_less_than_the_minimum
     login = sso_login.Login(
         dict(flow="device_code", wait=True, timeout=100, force=False, refresh_only=False),
         ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
-        sso_login.Files("token", "registration", "pending", {}.get, lambda path, data: None, lambda path: True),
+        sso_login.Files("token", "registration", "pending", {}.get, lambda path, data: None, lambda path: True, HOME),
         client=Stalling,
         clock=clock,
         sleep=clock.advance,
@@ -315,7 +320,7 @@ def test_pkce_for_another_user_is_refused_before_any_call_but_a_valid_token_is_r
         return sso_login.Login(
             dict(flow="pkce", wait=True, timeout=600, force=False, refresh_only=False),
             ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
-            sso_login.Files("token", "registration", "pending", files.get, files.__setitem__, files.pop),
+            sso_login.Files("token", "registration", "pending", files.get, files.__setitem__, files.pop, HOME),
             client=lambda: pytest.fail("no client may be made"),
             clock=lambda: NOW,
             sleep=pytest.fail,
@@ -404,3 +409,339 @@ def test_a_pending_authorization_file_is_used_only_by_the_rules_of_a_fresh_answe
     assert sso_login.pending_usable(dict(PENDING), registration, SESSION, now)
     tampered = dict(PENDING, **changes)
     assert not sso_login.pending_usable(tampered, registration, SESSION, now)
+
+
+class ModelledClient(FakeClient):
+    """A fake client with botocore's sso-oidc model (what names the whole numbers of an
+    answer) whose calls raise what botocore's parser raises on ``raises[call]``, or answer
+    ``answers[call]`` over the usual fields."""
+
+    def __init__(self, raises=None, answers=None, polls=()):
+        import types
+
+        import botocore.session
+
+        super().__init__(polls)
+        self.raises = raises or {}
+        self.answers = answers or {}
+        model = botocore.session.get_session().get_service_model("sso-oidc")
+        self.meta = types.SimpleNamespace(service_model=model, endpoint_url=None)
+
+    def _answer(self, call, answer):
+        if call in self.raises:
+            raise self.raises[call]
+        return dict(answer, **self.answers.get(call, {}))
+
+    def register_client(self, **arguments):
+        return self._answer("RegisterClient", super().register_client(**arguments))
+
+    def start_device_authorization(self, **arguments):
+        return self._answer("StartDeviceAuthorization", super().start_device_authorization(**arguments))
+
+    def create_token(self, **arguments):
+        return self._answer("CreateToken", super().create_token(**arguments))
+
+
+INFINITY = "cannot convert float infinity to integer"
+CANNOT_READ = "{0} of sso-session recro answered what botocore cannot read {1}: {2}; {3}"
+REDEEMED = sso_login.CODE_REDEEMED
+
+
+@pytest.mark.parametrize(
+    "call, error, shown, files_left",
+    [
+        # Infinity or 1e400 for a whole number: int() raises OverflowError.
+        ("RegisterClient", OverflowError(INFINITY), "(its whole numbers: clientIdIssuedAt, clientSecretExpiresAt)", []),
+        (
+            "StartDeviceAuthorization",
+            OverflowError(INFINITY),
+            "(its whole numbers: expiresIn, interval)",
+            ["registration"],
+        ),
+        ("CreateToken", OverflowError(INFINITY), "(its whole numbers: expiresIn)", ["registration"]),
+        # null, [], "text", 123 as the body.
+        (
+            "CreateToken",
+            TypeError("'NoneType' object is not iterable"),
+            "(a body that is not a JSON object)",
+            ["registration"],
+        ),
+        (
+            "CreateToken",
+            AttributeError("'list' object has no attribute 'get'"),
+            "(a body that is not a JSON object)",
+            ["registration"],
+        ),
+        (
+            "CreateToken",
+            UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+            "(a body that is not UTF-8)",
+            ["registration"],
+        ),
+        (
+            "CreateToken",
+            RecursionError("maximum recursion depth exceeded while decoding a JSON array from a unicode string"),
+            "(JSON nested deeper than it reads)",
+            ["registration"],
+        ),
+    ],
+)
+def test_an_answer_botocore_cannot_read_names_the_call_and_leaves_no_pending_code(call, error, shown, files_left):
+    files = {}
+    with pytest.raises(sso_login.LoginError) as refused:
+        make_login(files, ModelledClient(raises={call: error}))[0].run()
+    consequence = {
+        "RegisterClient": sso_login.NO_FILE_WRITTEN,
+        "StartDeviceAuthorization": sso_login.NOT_STARTED,
+        "CreateToken": REDEEMED,
+    }[call]
+    said = str(error) if len(str(error)) <= 80 else str(error)[:77] + "..."
+    assert str(refused.value) == CANNOT_READ.format(call, shown, said, consequence)
+    assert sorted(files) == files_left
+
+
+def test_a_refresh_answer_botocore_cannot_read_leaves_the_token_file_as_it_was():
+    files = {"token": token(300)}
+    before = files["token"]
+    with pytest.raises(sso_login.LoginError) as refused:
+        make_login(files, ModelledClient(raises={"CreateToken": OverflowError(INFINITY)}))[0].run()
+    assert str(refused.value) == CANNOT_READ.format(
+        "CreateToken", "(its whole numbers: expiresIn)", INFINITY, sso_login.TOKEN_UNCHANGED
+    )
+    assert files == {"token": before}
+
+
+LONG = "a" * (sso_login.SECRET_LIMIT + 1)
+NOT_ASCII = "is not printable ASCII without spaces"
+TOO_LONG = "is longer than 65536 characters"
+
+
+@pytest.mark.parametrize(
+    "call, field, value, problem",
+    [
+        ("CreateToken", "accessToken", "abc def", NOT_ASCII),
+        ("CreateToken", "accessToken", "t\u00e9st", NOT_ASCII),
+        ("CreateToken", "accessToken", "tok\u200bzero", NOT_ASCII),
+        ("CreateToken", "accessToken", LONG, TOO_LONG),
+        ("CreateToken", "refreshToken", "r e f", NOT_ASCII),
+        ("CreateToken", "refreshToken", LONG, TOO_LONG),
+        ("RegisterClient", "clientId", "id\u00e9", NOT_ASCII),
+        ("RegisterClient", "clientSecret", "s e c", NOT_ASCII),
+        ("RegisterClient", "clientSecret", LONG, TOO_LONG),
+        ("StartDeviceAuthorization", "deviceCode", "dc with space", NOT_ASCII),
+        ("StartDeviceAuthorization", "deviceCode", LONG, TOO_LONG),
+    ],
+)
+def test_a_secret_of_an_answer_is_what_a_reader_of_the_file_accepts_or_refused_unshown(call, field, value, problem):
+    files = {}
+    with pytest.raises(sso_login.LoginError) as refused:
+        make_login(files, ModelledClient(answers={call: {field: value}}))[0].run()
+    consequence = {
+        "RegisterClient": sso_login.NO_FILE_WRITTEN,
+        "StartDeviceAuthorization": sso_login.NOT_STARTED,
+        "CreateToken": REDEEMED,
+    }[call]
+    assert str(refused.value) == "{0} of sso-session recro answered {1} (not shown) that {2}; {3}".format(
+        call, field, problem, consequence
+    )
+    assert sorted(files) == ([] if call == "RegisterClient" else ["registration"])
+
+
+@pytest.mark.parametrize("code", ["InternalServerException", "SlowDownException", "ThrottlingException"])
+def test_a_refresh_the_service_failed_is_an_error_not_a_login_that_cannot_be_refreshed(code):
+    files = {"token": token(300)}
+    before = files["token"]
+    client = FakeClient(polls=[code])
+    with pytest.raises(sso_login.LoginError) as failed:
+        make_login(files, client)[0].run()
+    assert str(failed.value) == (
+        "CreateToken of sso-session recro failed refreshing its token: {0}; the token file was not changed".format(code)
+    )
+    assert files == {"token": before} and [call for call, dummy in client.calls] == ["CreateToken"]
+
+
+@pytest.mark.parametrize("code", sorted(sso_login.NOT_REFRESHABLE))
+def test_a_refresh_token_the_service_refuses_needs_a_new_login(code):
+    files = {"token": token(300)}
+    result = make_login(files, FakeClient(polls=[code]), refresh_only=True)[0].run()
+    assert result["status"] == "login_required" and not result["changed"]
+    assert result["msg"] == "sso-session recro needs a new login (its token is expiring and cannot be refreshed)"
+    client = FakeClient(polls=[code])
+    result = make_login(files, client, wait=False)[0].run()
+    assert result["status"] == "pending" and [call for call, dummy in client.calls] == [
+        "CreateToken",
+        "RegisterClient",
+        "StartDeviceAuthorization",
+    ]
+
+
+class RedeemedElsewhere(FakeClient):
+    """Polls of a code another run redeemed meanwhile: it wrote ``written`` as the token."""
+
+    def __init__(self, files, written, code="InvalidGrantException"):
+        super().__init__()
+        self.files, self.written, self.code = files, written, code
+
+    def create_token(self, **arguments):
+        self.calls.append(("CreateToken", arguments))
+        if self.written is not None:
+            self.files["token"] = self.written
+        raise ServiceError(self.code)
+
+
+@pytest.mark.parametrize("code", ["InvalidGrantException", "ExpiredTokenException"])
+def test_a_wait_on_a_code_another_run_redeemed_reports_the_token_it_wrote(code):
+    files = {}
+    written = token(3600)
+    result = make_login(files, RedeemedElsewhere(files, written, code))[0].run()
+    expires_at = json.loads(written)["expiresAt"]
+    assert result["status"] == "valid" and not result["changed"] and result["usable"]
+    assert result["msg"] == (
+        "logged in to sso-session recro until {0} (by another run that waited on the same code)".format(expires_at)
+    )
+    assert result["expires_at"] == expires_at and result["user_code"] == "AB-CD"
+    assert files["token"] == written
+
+
+@pytest.mark.parametrize(
+    "written", [None, token(-60, refreshToken=None), token(3600, startUrl="https://y/start"), b"not json"]
+)
+def test_a_wait_on_a_spent_code_without_a_usable_token_fails(written):
+    files = {}
+    with pytest.raises(sso_login.LoginError) as failed:
+        make_login(files, RedeemedElsewhere(files, written))[0].run()
+    assert str(failed.value) == "CreateToken of sso-session recro failed: InvalidGrantException"
+    assert "pending" not in files and files.get("token") == written
+
+
+def registration_entry(client_id):
+    return json.dumps(
+        {
+            "clientId": client_id,
+            "clientSecret": "old-secret",
+            "expiresAt": sso_login.format_time(NOW + datetime.timedelta(days=30)),
+            "scopes": ["sso:account:access"],
+        }
+    ).encode()
+
+
+class ForgetfulService(FakeClient):
+    """A service that no longer knows the clients ``forgotten``."""
+
+    def __init__(self, forgotten):
+        super().__init__()
+        self.forgotten = forgotten
+
+    def start_device_authorization(self, **arguments):
+        answer = super().start_device_authorization(**arguments)
+        if arguments["clientId"] in self.forgotten:
+            raise ServiceError("InvalidClientException")
+        return answer
+
+
+def test_a_cached_registration_the_service_no_longer_knows_is_replaced_once():
+    files = {"registration": registration_entry("revoked")}
+    client = ForgetfulService({"revoked"})
+    result = make_login(files, client, wait=False)[0].run()
+    assert result["status"] == "pending" and result["changed"]
+    assert [(call, arguments.get("clientId")) for call, arguments in client.calls] == [
+        ("StartDeviceAuthorization", "revoked"),
+        ("RegisterClient", None),
+        ("StartDeviceAuthorization", "cid"),
+    ]
+    assert json.loads(files["registration"])["clientId"] == "cid"
+    assert json.loads(files["pending"])["clientId"] == "cid"
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_registration_refused_just_after_it_was_made_fails_naming_its_file(cached):
+    files = {"registration": registration_entry("revoked")} if cached else {}
+    client = ForgetfulService({"revoked", "cid"})
+    with pytest.raises(sso_login.LoginError) as failed:
+        make_login(files, client, wait=False)[0].run()
+    assert str(failed.value) == (
+        "StartDeviceAuthorization of sso-session recro failed: InvalidClientException for the client registered "
+        "just now; its registration file registration was removed; no login was started"
+    )
+    assert files == {}
+    assert [call for call, dummy in client.calls].count("RegisterClient") == 1
+
+
+@pytest.mark.parametrize("scopes", [[1], "sso:account:access", {"x": 1}, [None], ["sso:account:access extra"], []])
+def test_a_cached_registration_whose_scopes_are_not_a_list_of_scopes_is_not_used(scopes):
+    registration = {
+        "clientId": "c",
+        "clientSecret": "s",
+        "expiresAt": "2027-01-01T00:00:00Z",
+        "grantTypes": ["authorization_code", "refresh_token"],
+        "scopes": scopes,
+    }
+    assert sso_login.registration_usable(dict(registration, scopes=["sso:account:access"]), "pkce", NOW)
+    assert sso_login.registration_usable(dict(registration, scopes=None), "pkce", NOW)
+    usable = scopes == []  # no scopes: the session's are asked for
+    assert sso_login.registration_usable(registration, "pkce", NOW) is usable
+
+
+@pytest.mark.parametrize("check_mode, removed", [(False, ["token", "registration", "pending"]), (True, [])])
+def test_leftovers_of_a_killed_write_are_removed_under_the_lock(check_mode, removed):
+    events = []
+
+    @contextlib.contextmanager
+    def locked():
+        events.append("lock")
+        yield
+        events.append("unlock")
+
+    files = {"token": token(3600)}
+    login = sso_login.Login(
+        dict(flow="device_code", wait=True, timeout=600, force=False, refresh_only=False),
+        ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
+        sso_login.Files(
+            "token", "registration", "pending", files.get, files.__setitem__, files.pop, HOME, events.append
+        ),
+        client=lambda: pytest.fail("no client may be made"),
+        clock=lambda: NOW,
+        sleep=pytest.fail,
+        is_client_error=lambda error: False,
+        locked=locked,
+        check_mode=check_mode,
+    )
+    assert login.run()["status"] == "valid"
+    assert events == ["lock"] + removed + ["unlock"]
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b'{"accessToken": "abc", "expiresAt": ', "not JSON (Expecting value: line 1 column 37 (char 36))"),
+        (b"[1, 2]", "the cache file holds no accessToken"),
+        (b"\xff\xfe", "not JSON ('utf-8' codec can't decode byte 0xff in position 0: invalid start byte)"),
+        (b"[" * 100000 + b"]" * 100000, "not JSON (nested too deeply)"),
+        (b" " * sso_cache.FILE_LIMIT + b"{}", TOKEN_PATH + " is larger than 1048576 bytes"),
+    ],
+)
+def test_a_token_file_that_is_not_a_login_is_told_invalid_with_its_problem(content, problem):
+    files = {"token": content}
+    result = make_login(files, None, refresh_only=True)[0].run()
+    assert result["status"] == "login_required" and not result["usable"]
+    assert result["msg"] == "sso-session recro needs a new login (its token cache cannot be used: {0})".format(problem)
+    assert files == {"token": content}
+
+
+def test_a_dropped_or_stalled_connection_while_polling_is_tried_again():
+    import botocore.exceptions
+
+    from ansible_collections.recro.aws_sso.plugins.modules import aws_sso_login
+
+    for error in (
+        botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1/token"),
+        botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:1/token"),
+        botocore.exceptions.ResponseStreamingError(error="connection reset"),
+        botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:1/token"),
+    ):
+        assert aws_sso_login.is_transient(error), error
+    denied = botocore.exceptions.ClientError(
+        {"Error": {"Code": "AccessDeniedException"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "CreateToken"
+    )
+    assert not aws_sso_login.is_transient(denied)
+    assert not aws_sso_login.is_transient(botocore.exceptions.ParamValidationError(report="x"))
