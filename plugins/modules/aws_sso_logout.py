@@ -89,7 +89,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 removed:
-  description: The files deleted (in check mode, that would be deleted).
+  description:
+    - The files deleted (in check mode, that would be deleted).
+    - With them, the temporary files a login killed while writing left beside the token, the pending authorization
+      and the registrations (C(.NAME.XXXXXXXX.tmp)); check mode does not list these.
+    - A role-credential file larger than 1 MiB is not the AWS CLI's and stays, unread beyond that.
   returned: always
   type: list
   elements: str
