@@ -214,6 +214,18 @@ verified:
       description: The value of C(AWS_DEFAULT_PROFILE), or null.
       type: str
       returned: always
+    config_file:
+      description: The value of C(AWS_CONFIG_FILE), or null.
+      type: str
+      returned: always
+exports:
+  description:
+    - The variables the block exports, in order (C(AWS_DEFAULT_PROFILE), C(AWS_PROFILE) unless O(export_aws_profile) is
+      false, C(AWS_CONFIG_FILE) with O(path)); empty with O(state=absent).
+  type: list
+  elements: str
+  returned: always
+  sample: [AWS_DEFAULT_PROFILE, AWS_PROFILE]
 messages:
   description: One message per change or conflict.
   type: list
@@ -378,14 +390,15 @@ def other_conflicts(module, account, shells, platform, rc_paths, rc_files):
     return conflicts
 
 
-def verify_shells(module, shells, result):
-    """What each shell ends with as the user's login shell (``_shell.verify``)."""
-    params = module.params
+def verify_shells(module, shells, settings, result):
+    """What each shell ends with as the user's login shell (``_shell.verify``), against what
+    the block exports (``settings``: block_settings(), None to remove it)."""
     result["verified"] = [shell_verify.verify_shell(module.account, shell) for shell in shells]
     for report in result["verified"]:
         message = None
-        if params["state"] == "present":
-            message = shell_verify.verdict(report, params["profile"], params["export_aws_profile"])
+        if settings is not None:
+            profile, _session, export_aws_profile, config_file = settings
+            message = shell_verify.verdict(report, profile, export_aws_profile, config_file)
         elif report["status"] != "ok":
             message = "{0}: the login shell {1}".format(report["shell"], report["status"])
         if message:
@@ -430,6 +443,7 @@ def main():
     result = dict(changed=False, files=[], shells=[], login_shell=login_shell, conflicts=[], messages=[])
     with module.failing_on(consequence="; nothing was changed", **result):
         settings = block_settings(module)
+    result["exports"] = [] if settings is None else shell_rc.exports(settings[2], settings[3])
     with contextlib.ExitStack() as held:  # the rc files' directories stay locked until every write is done
         with as_user(module, account, "; nothing was changed", **result):
             shells, rc_files = shells_and_rc_files(module, login_shell, settings is not None, platform)
@@ -441,7 +455,7 @@ def main():
         apply(module, account, plans, result)
     result["conflicts"].extend(others)
     if params["verify_shells"] and not module.check_mode:
-        verify_shells(module, shells, result)
+        verify_shells(module, shells, settings, result)
     conflict_messages = [shell_plan.conflict_message(conflict) for conflict in result["conflicts"]]
     result["messages"].extend(conflict_messages)
     if params["fail_on_conflicts"] and result["conflicts"]:

@@ -516,7 +516,7 @@ def _shell_changes(shell):
 
 def result(parts):
     """recro_sso_result from a dict of settings and module results:
-    state, user, platform, check_mode, session, default_profile, exports, manage_shell, discover, prune;
+    state, user, platform, check_mode, session, default_profile, manage_shell, discover, prune;
     config (the last aws_sso_profile result), configs (every aws_sso_profile result, in order),
     login (login_state), discovery, shell, identity, schedule, logout, next_step (aws_sso_notify's)."""
     present = parts.get("state", "present") == "present"
@@ -543,6 +543,7 @@ def result(parts):
         identity=_identity_fact(parts.get("identity") or {}),
         shell_blocks_present=bool(parts.get("manage_shell", True) and wanted and shell_files),
         shell_files=shell_files,
+        exports=list(shell.get("exports") or []) if _ok(shell) else [],
         conflicts=list(shell.get("conflicts") or []) if _ok(shell) else [],
         verified_shells=list(shell.get("verified") or []) if _ok(shell) else [],
         schedule=_schedule_fact(parts.get("schedule") or {}),
@@ -737,7 +738,7 @@ def _shell_lines(res, parts, would, shell_changes):
             "Default profile {0} {1} ({2}) in {3}{4}.".format(
                 default_profile,
                 would + "exported" if shell_changes else "already exported",
-                ", ".join(parts.get("exports") or []),
+                ", ".join(res.get("exports") or []),
                 ", ".join(res["shell_files"]),
                 "; open a new shell to use it" if shell_changes else "",
             )

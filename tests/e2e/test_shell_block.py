@@ -591,8 +591,10 @@ def test_with_path_the_block_exports_the_config_that_holds_the_profile(run_playb
     result = run(run_playbook, target, path="~/work config/aws")
 
     assert not result.get("failed") and result["changed"] is True, result
+    assert result["exports"] == ["AWS_DEFAULT_PROFILE", "AWS_PROFILE", "AWS_CONFIG_FILE"]
     assert target.shell("bash", 'printf %s "$AWS_PROFILE|$AWS_CONFIG_FILE"') == "dev|{0}".format(config)
     without = run(run_playbook, target)
+    assert without["exports"] == ["AWS_DEFAULT_PROFILE", "AWS_PROFILE"]
     assert without["files"][0]["action"] == "updated"
     assert target.shell("bash", 'printf %s "$AWS_PROFILE|${AWS_CONFIG_FILE-unset}"') == "dev|unset"
 
@@ -654,6 +656,7 @@ def test_verify_shells_reports_what_each_login_shell_ends_with_and_never_waits(r
         exported=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"],
         profile="dev",
         default_profile="dev",
+        config_file=None,
     )
     assert verified["zsh"]["status"] == "timed out"
     assert verified["fish"]["exported"] == ["AWS_ACCESS_KEY_ID", "AWS_DEFAULT_PROFILE", "AWS_PROFILE"]

@@ -163,8 +163,19 @@ def fish_quote(value):
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def exports(export_aws_profile):
-    return ["AWS_DEFAULT_PROFILE"] + (["AWS_PROFILE"] if export_aws_profile else [])
+def exports(export_aws_profile, config_file=None):
+    """The variables the block exports, in the order it exports them: the default profile's two
+    (``AWS_PROFILE`` unless not asked for), and ``AWS_CONFIG_FILE`` with a ``config_file``."""
+    names = ["AWS_DEFAULT_PROFILE"] + (["AWS_PROFILE"] if export_aws_profile else [])
+    return names + (["AWS_CONFIG_FILE"] if config_file is not None else [])
+
+
+def exported_values(profile, export_aws_profile=True, config_file=None):
+    """``{variable: value}`` of what the block exports (:func:`exports`)."""
+    return dict(
+        (name, config_file if name == "AWS_CONFIG_FILE" else profile)
+        for name in exports(export_aws_profile, config_file)
+    )
 
 
 def render_block(shell, profile, session_name, export_aws_profile=True, config_file=None):
@@ -174,10 +185,7 @@ def render_block(shell, profile, session_name, export_aws_profile=True, config_f
         "# The profile aws and the AWS SDKs use without --profile.",
         "# Sign in with: " + login_command(session_name or ""),
     ]
-    variables = [(name, profile) for name in exports(export_aws_profile)]
-    if config_file is not None:
-        variables.append(("AWS_CONFIG_FILE", config_file))
-    for name, value in variables:
+    for name, value in exported_values(profile, export_aws_profile, config_file).items():
         if shell == "fish":
             # 0.1.0 wrote '{{ profile }}': the same bytes for every valid profile name.
             lines.append("set -gx {0} {1}".format(name, fish_quote(value)))

@@ -15,14 +15,15 @@ import re
 import shutil
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import programs
+from ansible_collections.recro.aws_sso.plugins.module_utils._shell import rc as shell_rc
 
 # How each shell starts as a person's login terminal does, without a terminal.
 LOGIN_FLAGS = {"bash": "-lic", "zsh": "-lic", "fish": "-lc"}
 # What the shell runs last: a line the output is cut at, then its environment, NUL-separated.
 _MARK = "--recro-aws-sso-environment--"
 _SCRIPT = "printf '\\n%s\\n' {0}; exec env -0".format(_MARK)
-# Values that may be shown: profile names.
-SHOWN = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+# Values that may be shown: profile names, and the config file's path.
+SHOWN = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE")
 DEFAULT_TIMEOUT = 10
 # What an interactive bash itself prints when it starts without a terminal (no job control):
 # not something the user's files printed.
@@ -65,7 +66,15 @@ def verify_shell(account, shell, timeout=DEFAULT_TIMEOUT):
     """What ``shell`` (bash, zsh or fish) ends with as ``account``'s login shell: a dict
     with ``shell``, ``status`` (``ok``, ``timed out``, ``failed``, ``not installed``),
     ``printed``, ``exported`` (the AWS_* names) and ``profile``/``default_profile``."""
-    report = dict(shell=shell, status="not installed", printed=False, exported=[], profile=None, default_profile=None)
+    report = dict(
+        shell=shell,
+        status="not installed",
+        printed=False,
+        exported=[],
+        profile=None,
+        default_profile=None,
+        config_file=None,
+    )
     path = shutil.which(shell)
     if path is None:
         return report
@@ -84,22 +93,29 @@ def verify_shell(account, shell, timeout=DEFAULT_TIMEOUT):
         exported=sorted(variables),
         profile=variables.get("AWS_PROFILE"),
         default_profile=variables.get("AWS_DEFAULT_PROFILE"),
+        config_file=variables.get("AWS_CONFIG_FILE"),
     )
     return report
 
 
-def verdict(report, profile, export_aws_profile=True):
-    """A message when ``report`` shows the shell does not end with ``profile``, else None."""
+def verdict(report, profile, export_aws_profile=True, config_file=None):
+    """A message when ``report`` shows the shell does not end with what the block exports
+    (``_shell.rc.exported_values``), else None."""
     if report["status"] != "ok":
         return "{0}: the login shell {1}".format(report["shell"], report["status"])
-    wanted = {"AWS_DEFAULT_PROFILE": profile}
-    if export_aws_profile:
-        wanted["AWS_PROFILE"] = profile
-    got = {"AWS_DEFAULT_PROFILE": report["default_profile"], "AWS_PROFILE": report["profile"]}
-    wrong = sorted(name for name, value in wanted.items() if got[name] != value)
+    wanted = shell_rc.exported_values(profile, export_aws_profile, config_file)
+    got = {
+        "AWS_DEFAULT_PROFILE": report["default_profile"],
+        "AWS_PROFILE": report["profile"],
+        "AWS_CONFIG_FILE": report.get("config_file"),
+    }
+    wrong = [name for name in sorted(wanted) if got[name] != wanted[name]]
     if wrong:
-        return "{0}: a login shell ends with {1} (expected {2!r})".format(
-            report["shell"], ", ".join("{0}={1!r}".format(name, got[name]) for name in wrong), profile
+        expected = sorted(set(wanted[name] for name in wrong))
+        return "{0}: a login shell ends with {1} (expected {2})".format(
+            report["shell"],
+            ", ".join("{0}={1!r}".format(name, got[name]) for name in wrong),
+            " and ".join(repr(value) for value in expected),
         )
     static = [
         name

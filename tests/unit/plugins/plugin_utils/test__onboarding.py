@@ -64,7 +64,6 @@ def parts(**extra):
         check_mode=False,
         session="recro",
         default_profile="recrocog-admin",
-        exports=["AWS_DEFAULT_PROFILE", "AWS_PROFILE"],
         manage_shell=True,
         discover=True,
         prune=False,
@@ -170,6 +169,7 @@ def test_config_changes_and_shell_writes_are_drift_with_file_and_message():
             dict(shell="zsh", path="/home/alice/.zshrc", file="~/.zshrc", action="unchanged"),
         ],
         conflicts=[],
+        exports=["AWS_DEFAULT_PROFILE", "AWS_PROFILE", "AWS_CONFIG_FILE"],
     )
     res, lines = run(config=config([change]), shell=shell)
     assert [item["message"] for item in res["drift"]] == [
@@ -178,8 +178,9 @@ def test_config_changes_and_shell_writes_are_drift_with_file_and_message():
     ]
     assert res["shell_files"] == ["/home/alice/.bashrc", "/home/alice/.zshrc"]
     assert lines[0] == PATH + ": session recro and profiles recrocog-admin written."
+    # What the shell task says the block exports (with a config path, AWS_CONFIG_FILE too).
     assert lines[1] == (
-        "Default profile recrocog-admin exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
+        "Default profile recrocog-admin exported (AWS_DEFAULT_PROFILE, AWS_PROFILE, AWS_CONFIG_FILE) in "
         "/home/alice/.bashrc, /home/alice/.zshrc; open a new shell to use it."
     )
 
@@ -856,7 +857,9 @@ NOTIFIED = dict(
     message="log in",
     notification=dict(sent=True, reason=None),
 )
-BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")])
+# What the shell task returns the block exports (aws_sso_shell's exports).
+EXPORTS = ["AWS_DEFAULT_PROFILE", "AWS_PROFILE"]
+BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")], exports=EXPORTS)
 
 
 @pytest.mark.parametrize(
@@ -929,7 +932,7 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
             id="shell-in-check-mode-with-conflicts-and-verified-shells",
         ),
         pytest.param(
-            dict(shell=dict(files=[dict(path="/home/alice/.bashrc", action="unchanged")])),
+            dict(shell=dict(files=[dict(path="/home/alice/.bashrc", action="unchanged")], exports=EXPORTS)),
             [
                 IN_PLACE,
                 "Default profile recrocog-admin already exported (AWS_DEFAULT_PROFILE, AWS_PROFILE) in "
@@ -1120,6 +1123,7 @@ def test_the_fact_of_an_onboarding_key_for_key():
             ],
             conflicts=CONFLICTS[:1],
             verified=VERIFIED[:1],
+            exports=EXPORTS,
         ),
         schedule=dict(changed=True, files=["t"], command=["ansible-pull"], msg="written: t"),
         logout=dict(removed=["x.json"], service_logout=False, service_logout_error="HTTP 500"),
@@ -1143,6 +1147,7 @@ def test_the_fact_of_an_onboarding_key_for_key():
         "identity": {"account": "111111111111", "arn": "arn:aws:sts::111111111111:assumed-role/x/alice"},
         "shell_blocks_present": True,
         "shell_files": ["/home/alice/.bashrc"],
+        "exports": EXPORTS,
         "conflicts": CONFLICTS[:1],
         "verified_shells": VERIFIED[:1],
         "schedule": {"files": ["t"], "command": ["ansible-pull"], "msg": "written: t"},
@@ -1211,6 +1216,7 @@ NOTHING_DONE = {
     "profile_names": [],
     "default_profile": None,
     "default_profile_exists": False,
+    "exports": [],
     "login": {},
     "discovered_profiles": [],
     "identity": {},

@@ -44,6 +44,12 @@ def test_verdicts():
     )
     assert verify.verdict(dict(ok, profile=None), "dev", export_aws_profile=False) is None
     assert verify.verdict(dict(ok, status="timed out"), "dev") == "bash: the login shell timed out"
+    # With a config path, the block exports AWS_CONFIG_FILE too: the shell must end with it.
+    assert verify.verdict(dict(ok, config_file="/h/aws"), "dev", config_file="/h/aws") is None
+    assert (
+        verify.verdict(dict(ok, config_file=None, profile="old"), "dev", config_file="/h/aws")
+        == "bash: a login shell ends with AWS_CONFIG_FILE=None, AWS_PROFILE='old' (expected '/h/aws' and 'dev')"
+    )
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="a real bash without a terminal")
