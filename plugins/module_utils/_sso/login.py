@@ -640,10 +640,7 @@ class Login:
             # read_cached_token names the file by home and session: files.token is that file.
             return self.files.read(self.files.token)
 
-        try:
-            return read_cached_token(read_bytes, self.files.home, self.session_name, now, BOTOCORE_REFRESH_WINDOW)
-        except RecursionError:  # json.loads of arrays nested deeper than Python recurses
-            return None, {"status": "invalid", "problem": "not JSON (nested too deeply)"}
+        return read_cached_token(read_bytes, self.files.home, self.session_name, now, BOTOCORE_REFRESH_WINDOW)
 
     def without_a_person(self):
         """The result when no person is needed (a valid token, a refresh, check mode,

@@ -39,8 +39,10 @@ def read_cached_token(read_bytes, home, session_name, now, margin):
         return None, {"status": "invalid", "problem": "{0} is larger than {1} bytes".format(path, FILE_LIMIT)}
     try:
         token = json.loads(data.decode("utf-8"))
-    except ValueError as error:
+    except ValueError as error:  # UnicodeDecodeError too
         return None, {"status": "invalid", "problem": "not JSON ({0})".format(error)}
+    except RecursionError:  # JSON nested deeper than Python parses
+        return None, {"status": "invalid", "problem": "not JSON (nested too deeply)"}
     return token, describe_token(token, now, margin)
 
 

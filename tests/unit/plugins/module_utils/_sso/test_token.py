@@ -129,6 +129,18 @@ def test_explains_each_state_with_what_to_do():
     )
 
 
+def test_a_token_cache_nested_deeper_than_python_parses_is_invalid_for_every_reader(tmp_path):
+    # aws_sso_logout and aws_sso_session_info read it too: a hostile file ends no module with a traceback.
+    path = token_cache_file(str(tmp_path), "recro")
+    os.makedirs(os.path.dirname(path))
+    with open(path, "wb") as cache:
+        cache.write(b"[" * 100000 + b"]" * 100000)
+    assert read_cached_token(files.read_bytes, str(tmp_path), "recro", NOW, 0) == (
+        None,
+        {"status": "invalid", "problem": "not JSON (nested too deeply)"},
+    )
+
+
 def test_a_token_cache_that_cannot_be_read_is_invalid_naming_the_token_file(tmp_path):
     now = datetime.datetime(2026, 11, 26, tzinfo=datetime.timezone.utc)
     path = token_cache_file(str(tmp_path), "recro")
