@@ -48,19 +48,29 @@ PRIVATE_DIRECTORY_MODE = 0o700
 class FileChanged(FileError):
     """Another program changed the file between the read a rewrite was computed from
     and the rename that would have replaced it: nothing was replaced (its change is
-    kept). With ``attempts``, the rewrite gave up after reading it again that often."""
+    kept). With ``attempts``, the rewrite gave up after reading it again that often.
 
-    def __init__(self, path, attempts=None):
+    With ``replaced`` (only :func:`rewrite` gives up so), the rewrite did replace the file
+    (its change is on disk) but another program wrote to the replaced file during a rename,
+    and that write could not be made again before the rewrite gave up: it is not in the file
+    (``kept``: the content the rewrite built on, that write included)."""
+
+    def __init__(self, path, attempts=None, replaced=False, kept=None):
         self.path = path
         self.attempts = attempts
+        self.replaced = replaced
+        self.kept = kept
         why = "changed on disk while it was being rewritten"
         if attempts:
             why = "kept changing on disk while it was being rewritten ({0} attempts)".format(attempts)
-        super().__init__(
-            errno.EAGAIN,
-            "{0}: another program is writing it; it was not replaced, so its changes are kept".format(why),
-            path,
-        )
+        if replaced:
+            outcome = (
+                "another program is writing it; it was replaced with this run's change, but what the other "
+                "program wrote to the file during a replacement is not in it (what it wrote since is kept)"
+            )
+        else:
+            outcome = "another program is writing it; it was not replaced, so its changes are kept"
+        super().__init__(errno.EAGAIN, "{0}: {1}".format(why, outcome), path)
 
 
 class ChangedDuringRename(FileChanged):
@@ -306,6 +316,8 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
         raise
     _sync_directory(directory)
     if replaced is not None:
+        # Read as late as may be: a program that opened the file before the rename may still
+        # be writing to it, and what it writes after this read is not seen.
         try:
             late = read_descriptor(replaced)
         finally:
@@ -341,25 +353,54 @@ def rewrite(path, change, before=_UNREAD, attempts=REWRITE_ATTEMPTS, **options):
     was given (``before``, when the caller has already read it); when another program
     changed it meanwhile, read it again and apply ``change`` to what is there now, at
     most ``attempts`` times, then raise :class:`FileChanged`. A change another program
-    made to the replaced file during the rename is not lost either: ``change`` is
-    applied to that file's content and written over what the rename put there.
+    made to the replaced file during the rename is not lost either: it is kept, with what
+    the program adds to the file afterwards on top of it, ``change`` is applied to that
+    and written over what the rename put there. A rewrite never gives up right after such
+    a rename without trying to write what it kept (up to ``attempts`` more times); when it
+    still cannot, :class:`FileChanged` says that the file was replaced and what is not in it.
     ``options`` go to :func:`write_atomically`. Returns ``(before, after)`` of the write
     that counted (equal when there was nothing to change)."""
+    # ``before``: what ``change`` is applied to, every other program's change included;
+    # ``on_disk``: what the file holds, as far as this run knows. After a ChangedDuringRename
+    # (``late``) they differ: the other program's change is only in ``before`` until written.
     on_disk = before
-    for _attempt in range(attempts):
-        if before is _UNREAD:
-            before = on_disk = read_bytes(path)
+    stale = before is _UNREAD
+    late = False
+    tries = 0
+    while True:
+        if tries >= attempts and not (late and tries < 2 * attempts):
+            raise FileChanged(os.path.realpath(path), tries, replaced=late, kept=before if late else None)
+        if stale:
+            now = read_bytes(path)
+            before = _on_top(path, before, on_disk, now, tries) if late else now
+            on_disk, stale = now, False
         after = change(before)
         if after == on_disk:
             return before, after
+        tries += 1
         try:
             write_atomically(path, after, expected=on_disk, **options)
             return before, after
-        except ChangedDuringRename as late:
-            before, on_disk = late.content, late.written
+        except ChangedDuringRename as error:
+            # What the other program wrote is in the replaced file: on top of what this run
+            # saw there (an append), or over it (a rewrite in place, taken as it is).
+            before = _on_top(path, before, on_disk, error.content, tries, None if late else error.content)
+            on_disk, late = error.written, True
         except FileChanged:
-            before = _UNREAD
-    raise FileChanged(os.path.realpath(path), attempts)
+            stale = True
+
+
+def _on_top(path, base, seen, now, tries, written_over=None):
+    """``base`` with what another program added to the file since it held ``seen``: when ``now``
+    extends ``seen`` (an append), what follows ``seen`` goes on top of ``base``. A file written
+    over instead is ``written_over`` when given; otherwise ``base`` holds a change of another
+    program that is not on disk and cannot be put on top of ``now``: :class:`FileChanged` says
+    that the file was replaced and that change is not in it."""
+    if seen is not None and now is not None and now.startswith(seen):
+        return base + now[len(seen) :]
+    if written_over is not None:
+        return written_over
+    raise FileChanged(os.path.realpath(path), tries, replaced=True, kept=base)
 
 
 def _temporary_prefix(real_path):

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: Recro platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""_common.writing against other programs: what they write while a rewrite replaces a file,
+files with other names (hard links), and whose a rewritten private file is. Real files in a
+temporary directory; the other program is injected at the exact points it would write."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
+
+BLOCK = b"# recro block\n"
+
+
+def add_block(content):
+    """The change of a rewrite: the block at the end, once."""
+    return content if BLOCK in content else content + BLOCK
+
+
+def append(path, line):
+    with open(str(path), "ab") as handle:
+        handle.write(line)
+
+
+def renaming_with(monkeypatch, rc, around):
+    """os.rename over ``rc`` calls ``around[n]`` (for the n-th rename, when there is one) with
+    ``"before"`` just before the rename (after the last look: a write then goes to the file being
+    replaced) and ``"after"`` just after it (a write then goes to the new file). Returns the
+    renames made."""
+    real_rename = os.rename
+    renames = []
+
+    def rename(source, target):
+        if target != str(rc):
+            return real_rename(source, target)
+        hook = around[len(renames)] if len(renames) < len(around) else None
+        renames.append(target)
+        if hook:
+            hook("before")
+        real_rename(source, target)
+        if hook:
+            hook("after")
+        return None
+
+    monkeypatch.setattr(os, "rename", rename)
+    return renames
+
+
+# A write during the rename, then more ---------------------------------------------------
+
+
+def test_a_line_written_during_the_rename_is_kept_when_another_follows_on_the_new_file(tmp_path, monkeypatch):
+    """The audit's trace: a line appended to the replaced file during the rename, then one to the
+    new file; the next try finds the file changed and reads it again. Both lines are kept."""
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+
+    def installer(when):
+        append(rc, b"late 1\n" if when == "before" else b"after 2\n")
+
+    renames = renaming_with(monkeypatch, rc, [installer])
+    before, after = writing.rewrite(str(rc), add_block)
+
+    assert rc.read_bytes() == after == b"mine\nlate 1\nafter 2\n" + BLOCK
+    assert before == b"mine\nlate 1\nafter 2\n"
+    assert len(renames) == 2
+    assert os.listdir(str(tmp_path)) == [".bashrc"]
+
+
+def test_lines_written_during_two_renames_in_a_row_are_all_kept(tmp_path, monkeypatch):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    renames = renaming_with(
+        monkeypatch,
+        rc,
+        [
+            lambda when: when == "before" and append(rc, b"late 1\n"),
+            lambda when: when == "before" and append(rc, b"late 2\n"),
+        ],
+    )
+
+    before, after = writing.rewrite(str(rc), add_block)
+
+    assert rc.read_bytes() == after == b"mine\nlate 1\nlate 2\n" + BLOCK
+    assert before == b"mine\nlate 1\nlate 2\n"
+    assert len(renames) == 3
+
+
+def test_a_rewrite_whose_last_attempt_met_a_write_during_the_rename_writes_it_again(tmp_path, monkeypatch):
+    """The last of ``attempts`` replaced the file while another program wrote to it: the rewrite
+    does not give up (saying the file was not replaced) but writes what it kept."""
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    calls = []
+
+    def change(content):
+        calls.append(content)
+        if len(calls) == 1:  # between the read and the last look: not replaced, read again
+            append(rc, b"early\n")
+        return add_block(content)
+
+    renames = renaming_with(monkeypatch, rc, [lambda when: when == "before" and append(rc, b"late\n")])
+    before, after = writing.rewrite(str(rc), change, attempts=2)
+
+    assert rc.read_bytes() == after == b"mine\nearly\nlate\n" + BLOCK
+    assert calls == [b"mine\n", b"mine\nearly\n", b"mine\nearly\nlate\n"]
+    assert before == b"mine\nearly\nlate\n" and len(renames) == 2
+
+
+def test_a_rewrite_that_gives_up_after_replacing_the_file_says_so(tmp_path, monkeypatch):
+    """Another program writes to the file during every rename: the rewrite gives up, saying that it
+    replaced the file and that what was written during a replacement is not in it, never that it
+    was not replaced."""
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+    count = []
+
+    def installer(when):
+        if when == "before":
+            count.append(True)
+            append(rc, "late {0}\n".format(len(count)).encode())
+
+    renames = renaming_with(monkeypatch, rc, [installer] * 10)
+    with pytest.raises(writing.FileChanged) as raised:
+        writing.rewrite(str(rc), add_block, attempts=2)
+
+    message = str(raised.value)
+    assert message.startswith(str(rc) + ": ")
+    assert "was replaced with this run's change" in message and "not in it" in message
+    assert "not replaced" not in message
+    assert raised.value.replaced is True
+    # Four tries (twice the attempts: each after a write during the rename); the last write is on
+    # disk, with every line but the one written during the last rename.
+    assert len(renames) == 4
+    assert rc.read_bytes() == b"mine\nlate 1\nlate 2\nlate 3\n" + BLOCK
+    assert raised.value.kept == b"mine\nlate 1\nlate 2\nlate 3\nlate 4\n"
+    assert os.listdir(str(tmp_path)) == [".bashrc"]
+
+
+def test_a_rewrite_that_never_replaced_the_file_says_its_changes_are_kept(tmp_path):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"")
+
+    def change(content):
+        append(rc, b"# again\n")
+        return add_block(content)
+
+    with pytest.raises(writing.FileChanged) as raised:
+        writing.rewrite(str(rc), change, attempts=3)
+
+    assert "(3 attempts)" in str(raised.value) and "it was not replaced, so its changes are kept" in str(raised.value)
+    assert raised.value.replaced is False and raised.value.kept is None
+    assert rc.read_bytes() == b"# again\n" * 3
+
+
+def test_a_file_written_over_after_a_write_during_the_rename_is_not_guessed_at(tmp_path, monkeypatch):
+    """A line kept from the replaced file cannot be put on top of a file another program then
+    wrote over: the rewrite gives up, saying the file was replaced and the line is not in it."""
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"mine\n")
+
+    def installer(when):
+        if when == "before":
+            append(rc, b"late\n")
+        else:
+            rc.write_bytes(b"theirs\n")  # in place, over what this run wrote
+
+    renaming_with(monkeypatch, rc, [installer])
+    with pytest.raises(writing.FileChanged) as raised:
+        writing.rewrite(str(rc), add_block)
+
+    assert raised.value.replaced is True and raised.value.kept == b"mine\nlate\n"
+    assert "was replaced with this run's change" in str(raised.value)
+    assert rc.read_bytes() == b"theirs\n"
