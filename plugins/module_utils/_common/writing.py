@@ -99,6 +99,27 @@ class NotADirectory(FileError):
         )
 
 
+class HardLinked(FileRefused):
+    """The regular file ``path`` resolves to has other names (``links`` hard links in all): a
+    replacement by a rename gives the new file to this name only, and the other names keep the
+    old one, so it is refused before anything is written."""
+
+    def __init__(self, path, links):  # pylint: disable=super-init-not-called
+        self.path = path
+        self.links = links
+        self.kind = "a file with {0} hard links".format(links)
+        target = os.path.realpath(path)
+        what = "leads to {0}, which has".format(target) if target != os.path.abspath(path) else "has"
+        FileError.__init__(
+            self,
+            errno.EMLINK,
+            "{0} {1} hard links (other names for the same file, such as a dotfiles copy): replacing it "
+            "would split it from them and they would not get the change: refused, nothing was changed "
+            "(make it a symbolic link to the other name instead)".format(what, links),
+            path,
+        )
+
+
 _LOCK_POLL_INTERVAL = 0.1
 
 
@@ -163,11 +184,11 @@ def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monoton
 def check_replaceable(path):
     """The ``os.stat`` of the regular file ``path`` resolves to (``None`` when there is
     none yet), once everything :func:`write_atomically` needs is there: a regular file
-    (:class:`FileRefused`), one this process may replace without handing it to someone
-    else (:class:`OwnedByOther`), and a directory to rename in, or the nearest existing
-    parent to create it in, that is a directory this process may write. Only looks: a
-    run that writes several files checks them all before the first write."""
-    current = check_regular(path)
+    (:class:`FileRefused`) with no other name (:class:`HardLinked`), one this process may
+    replace without handing it to someone else (:class:`OwnedByOther`), and a directory to
+    rename in, or the nearest existing parent to create it in, that is a directory this process
+    may write. Only looks: a run that writes several files checks them all before the first write."""
+    current = _check_links(path, check_regular(path))
     real_path = os.path.realpath(path)
     _check_owner(real_path, current)
     if current is None and os.path.islink(path) and not os.path.isdir(os.path.dirname(real_path)):
@@ -248,6 +269,14 @@ def check_directory(directory, path=None):
         raise OSError(errno.EACCES, "Permission denied: cannot create or replace files in {0}".format(directory), path)
 
 
+def _check_links(path, current):
+    """``current`` (the ``os.stat`` of what ``path`` resolves to, or ``None``), unless it is a
+    file with other names (hard links): :class:`HardLinked`, since a rename splits them."""
+    if current is not None and current.st_nlink > 1:
+        raise HardLinked(path, current.st_nlink)
+    return current
+
+
 def _check_owner(real_path, current):
     """Acting as a user (:func:`acting_as`), a file of that user or of root may be
     replaced (its owner is kept); one owned by anybody else is refused."""
@@ -270,7 +299,8 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     (:func:`acting_as`), a file of that user or of root is kept so; one owned by anybody
     else is refused (:class:`OwnedByOther`), since replacing it would hand it to the user.
     Returns the real path. Anything but a regular file (or nothing) there is refused
-    (:class:`FileRefused`) before anything is written.
+    (:class:`FileRefused`), and so is a file with other names (:class:`HardLinked`: the
+    rename would split them), before anything is written.
 
     ``expected`` is the content the caller read and computed ``data`` from (``None``:
     no file): when the file on disk is no longer that just before the rename (another
@@ -278,7 +308,7 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     is raised, so the caller can read again (:func:`rewrite` does). When another program
     wrote to the replaced file from that last look on (the rename itself, or a file it
     held open), :class:`ChangedDuringRename` is raised after it with that file's content."""
-    current = check_regular(path)
+    current = _check_links(path, check_regular(path))
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
     keep_owner = _check_owner(real_path, current)
@@ -499,7 +529,7 @@ def remove_file(path):
 def write_private_file(path, data):
     """Write ``data`` to ``path`` atomically, 0600 from the first byte in a 0700
     directory, as the caller's effective ids (run inside ``files.acting_as``): a file
-    holding a secret. Refuses a target that is not a regular file."""
+    holding a secret. Refuses a target that is not a regular file, or has hard links."""
     directory = os.path.dirname(path)
     make_directories(directory, PRIVATE_DIRECTORY_MODE)
     os.chmod(directory, PRIVATE_DIRECTORY_MODE)

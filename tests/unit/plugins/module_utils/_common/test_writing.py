@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import errors, writing
 
 BLOCK = b"# recro block\n"
 
@@ -177,3 +177,64 @@ def test_a_file_written_over_after_a_write_during_the_rename_is_not_guessed_at(t
     assert raised.value.replaced is True and raised.value.kept == b"mine\nlate\n"
     assert "was replaced with this run's change" in str(raised.value)
     assert rc.read_bytes() == b"theirs\n"
+
+
+# Hard links ------------------------------------------------------------------------------
+
+
+def _hard_linked(tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    other = dotfiles / "bashrc"
+    other.write_bytes(b"# mine\n")
+    rc = tmp_path / ".bashrc"
+    os.link(str(other), str(rc))
+    return rc, other
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: writing.write_atomically(path, b"# mine\n" + BLOCK),
+        lambda path: writing.rewrite(path, add_block),
+        writing.check_replaceable,
+        lambda path: writing.write_private_file(path, b"secret"),
+    ],
+    ids=["write_atomically", "rewrite", "check_replaceable", "write_private_file"],
+)
+def test_a_hard_linked_file_is_refused_naming_it_and_left_alone(tmp_path, write):
+    rc, other = _hard_linked(tmp_path)
+    inode = os.stat(str(rc)).st_ino
+
+    with pytest.raises(errors.FileRefused) as raised:
+        write(str(rc))
+
+    message = str(raised.value)
+    assert message.startswith(str(rc) + ": has 2 hard links")
+    assert "nothing was changed" in message and "split" in message
+    assert isinstance(raised.value, writing.HardLinked) and raised.value.links == 2
+    for name in (rc, other):
+        status = os.stat(str(name))
+        assert (status.st_ino, status.st_nlink) == (inode, 2)
+        assert name.read_bytes() == b"# mine\n"
+    assert sorted(os.listdir(str(tmp_path))) == [".bashrc", "dotfiles"]
+    assert os.listdir(str(other.parent)) == ["bashrc"]
+
+
+def test_a_symlink_to_a_hard_linked_file_is_refused_naming_where_it_leads(tmp_path):
+    rc, other = _hard_linked(tmp_path)
+    link = tmp_path / ".zshrc"
+    link.symlink_to(other)
+
+    with pytest.raises(writing.HardLinked) as raised:
+        writing.write_atomically(str(link), b"new")
+
+    assert str(raised.value).startswith("{0}: leads to {1}, which has 2 hard links".format(link, other))
+    assert other.read_bytes() == rc.read_bytes() == b"# mine\n"
+
+
+def test_a_file_with_one_name_is_still_replaced(tmp_path):
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"# mine\n")
+    writing.rewrite(str(rc), add_block)
+    assert rc.read_bytes() == b"# mine\n" + BLOCK and os.stat(str(rc)).st_nlink == 1
