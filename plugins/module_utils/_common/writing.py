@@ -120,6 +120,24 @@ class HardLinked(FileRefused):
         )
 
 
+class PrivateOwnedByRoot(OwnedByOther):
+    """Root acting for a user (:func:`acting_as`) found a file holding a secret of the user's
+    owned by root, in a directory that is not the user's: replacing it as the user would put
+    the user's file where they do not own the directory, keeping it root's would leave it
+    unreadable to the user, so it is refused before anything is written."""
+
+    def __init__(self, path, writer):  # pylint: disable=super-init-not-called
+        self.path = path
+        FileError.__init__(
+            self,
+            errno.EPERM,
+            "holds a secret of {0}'s but is owned by root, in a directory that is not {0}'s: "
+            "refused, nothing was changed (kept root's, {0} could not read it; give it, or its "
+            "directory, to {0} or remove it first)".format(writer),
+            path,
+        )
+
+
 _LOCK_POLL_INTERVAL = 0.1
 
 
@@ -181,16 +199,17 @@ def locked_directory(directory, timeout=DEFAULT_LOCK_TIMEOUT, clock=time.monoton
         os.close(descriptor)
 
 
-def check_replaceable(path):
+def check_replaceable(path, private=False):
     """The ``os.stat`` of the regular file ``path`` resolves to (``None`` when there is
     none yet), once everything :func:`write_atomically` needs is there: a regular file
     (:class:`FileRefused`) with no other name (:class:`HardLinked`), one this process may
-    replace without handing it to someone else (:class:`OwnedByOther`), and a directory to
-    rename in, or the nearest existing parent to create it in, that is a directory this process
-    may write. Only looks: a run that writes several files checks them all before the first write."""
+    replace without handing it to someone else (:class:`OwnedByOther`; ``private``: a file
+    written with ``mode``, see :func:`_check_owner`), and a directory to rename in, or the
+    nearest existing parent to create it in, that is a directory this process may write. Only
+    looks: a run that writes several files checks them all before the first write."""
     current = _check_links(path, check_regular(path))
     real_path = os.path.realpath(path)
-    _check_owner(real_path, current)
+    _check_owner(real_path, current, private)
     if current is None and os.path.islink(path) and not os.path.isdir(os.path.dirname(real_path)):
         # Creating the directory a dangling symlink points into would write where nobody asked.
         raise OSError(
@@ -277,13 +296,25 @@ def _check_links(path, current):
     return current
 
 
-def _check_owner(real_path, current):
-    """Acting as a user (:func:`acting_as`), a file of that user or of root may be
-    replaced (its owner is kept); one owned by anybody else is refused."""
-    keep_owner = current is not None and current.st_uid != os.geteuid()
-    if keep_owner and os.geteuid() != 0 and not (current.st_uid == 0 and os.getuid() == 0):
-        raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
-    return keep_owner
+def _check_owner(real_path, current, private=False):
+    """Whether the file replacing ``real_path`` (``current``: its ``os.stat``) is to be given the
+    owner of the one it replaces. Root keeps the owner of a file it rewrites. Acting as a user
+    (:func:`acting_as`), a file of that user or of root may be replaced (its owner is kept); one
+    owned by anybody else is refused (:class:`OwnedByOther`). A ``private`` file (one holding a
+    secret) of root's is the exception: kept root's, the user could no longer read it (a token
+    left by an earlier ``sudo aws sso login``), so it is written as the user, their own file, when
+    it is in a directory of theirs, and refused otherwise (:class:`PrivateOwnedByRoot`)."""
+    if current is None or current.st_uid == os.geteuid():
+        return False
+    if os.geteuid() == 0:
+        return True
+    if current.st_uid == 0 and os.getuid() == 0:
+        if not private:
+            return True
+        if os.stat(os.path.dirname(real_path)).st_uid == os.geteuid():
+            return False
+        raise PrivateOwnedByRoot(real_path, _user_name(os.geteuid()))
+    raise OwnedByOther(real_path, _user_name(current.st_uid), _user_name(os.geteuid()))
 
 
 # What write_atomically's caller read, when it did not say: no comparison.
@@ -297,10 +328,11 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     ``new_file_mode``. With ``mode`` (a file holding a secret), the new file has
     that mode whatever the old one had, set before a byte is written. Acting as a user
     (:func:`acting_as`), a file of that user or of root is kept so; one owned by anybody
-    else is refused (:class:`OwnedByOther`), since replacing it would hand it to the user.
-    Returns the real path. Anything but a regular file (or nothing) there is refused
-    (:class:`FileRefused`), and so is a file with other names (:class:`HardLinked`: the
-    rename would split them), before anything is written.
+    else is refused (:class:`OwnedByOther`), since replacing it would hand it to the user;
+    a file holding a secret (``mode``) of root's in a directory of the user's becomes the
+    user's (:func:`_check_owner`). Returns the real path. Anything but a regular file (or
+    nothing) there is refused (:class:`FileRefused`), and so is a file with other names
+    (:class:`HardLinked`: the rename would split them), before anything is written.
 
     ``expected`` is the content the caller read and computed ``data`` from (``None``:
     no file): when the file on disk is no longer that just before the rename (another
@@ -311,7 +343,7 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     current = _check_links(path, check_regular(path))
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
-    keep_owner = _check_owner(real_path, current)
+    keep_owner = _check_owner(real_path, current, private=mode is not None)
     if expected is not _UNREAD and read_bytes(path) != expected:
         raise FileChanged(real_path)
     descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(real_path), suffix=".tmp", dir=directory)
@@ -529,7 +561,8 @@ def remove_file(path):
 def write_private_file(path, data):
     """Write ``data`` to ``path`` atomically, 0600 from the first byte in a 0700
     directory, as the caller's effective ids (run inside ``files.acting_as``): a file
-    holding a secret. Refuses a target that is not a regular file, or has hard links."""
+    holding a secret, the user's own even where root owned the one it replaces (see
+    :func:`_check_owner`). Refuses a target that is not a regular file, or has hard links."""
     directory = os.path.dirname(path)
     make_directories(directory, PRIVATE_DIRECTORY_MODE)
     os.chmod(directory, PRIVATE_DIRECTORY_MODE)

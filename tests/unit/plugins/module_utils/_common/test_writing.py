@@ -9,10 +9,18 @@ temporary directory; the other program is injected at the exact points it would 
 from __future__ import annotations
 
 import os
+import pathlib
+import pwd
+import shutil
+import stat
+import tempfile
 
 import pytest
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import errors, writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users and owners needs root; CI runs as root")
 
 BLOCK = b"# recro block\n"
 
@@ -238,3 +246,85 @@ def test_a_file_with_one_name_is_still_replaced(tmp_path):
     rc.write_bytes(b"# mine\n")
     writing.rewrite(str(rc), add_block)
     assert rc.read_bytes() == b"# mine\n" + BLOCK and os.stat(str(rc)).st_nlink == 1
+
+
+# Whose a private file is -----------------------------------------------------------------
+
+
+@pytest.fixture
+def user_home():
+    """A home of ``nobody`` in a directory other users may enter, and the account."""
+    base = tempfile.mkdtemp()
+    os.chmod(base, 0o755)
+    nobody = user_files.Account.from_passwd(pwd.getpwnam("nobody"))
+    home = pathlib.Path(base) / "home"
+    home.mkdir()
+    os.chown(str(home), nobody.uid, nobody.gid)
+    yield home, nobody
+    shutil.rmtree(base)
+
+
+def _roots_token(directory):
+    token = directory / "token.json"
+    token.write_bytes(b'{"accessToken": "old"}')
+    os.chmod(str(token), 0o644)  # left by an earlier `sudo aws sso login`
+    os.chown(str(token), 0, 0)
+    return token
+
+
+@needs_root
+def test_root_acting_for_a_user_gives_them_their_private_file_root_owned(user_home):
+    home, nobody = user_home
+    cache = home / ".aws" / "sso" / "cache"
+    with user_files.acting_as(nobody):
+        writing.make_directories(str(cache), 0o700)
+    token = _roots_token(cache)
+
+    with user_files.acting_as(nobody):
+        writing.write_private_file(str(token), b'{"accessToken": "new"}')
+
+    status = os.stat(str(token))
+    assert (status.st_uid, status.st_gid) == (nobody.uid, nobody.gid)
+    assert stat.S_IMODE(status.st_mode) == 0o600 and status.st_nlink == 1
+    assert token.read_bytes() == b'{"accessToken": "new"}'
+    assert stat.S_IMODE(os.stat(str(cache)).st_mode) == 0o700
+    assert os.listdir(str(cache)) == ["token.json"]
+
+
+@needs_root
+def test_a_private_file_of_roots_outside_the_users_directories_is_refused_naming_root(user_home):
+    home, nobody = user_home
+    shared = home / "shared"
+    shared.mkdir(mode=0o777)
+    os.chmod(str(shared), 0o777)  # the user may write in it, but it is root's
+    token = _roots_token(shared)
+
+    with user_files.acting_as(nobody):
+        with pytest.raises(errors.OwnedByOther) as raised:
+            writing.write_atomically(str(token), b"new", mode=0o600)
+        with pytest.raises(errors.OwnedByOther):
+            writing.check_replaceable(str(token), private=True)
+
+    message = str(raised.value)
+    assert message.startswith(str(token) + ": ") and "owned by root" in message
+    assert "nothing was changed" in message and nobody.name in message
+    status = os.stat(str(token))
+    assert (status.st_uid, stat.S_IMODE(status.st_mode)) == (0, 0o644)
+    assert token.read_bytes() == b'{"accessToken": "old"}'
+    assert os.listdir(str(shared)) == ["token.json"]
+
+
+@needs_root
+def test_a_file_of_roots_that_is_not_private_keeps_root_as_owner(user_home):
+    """Only a private file changes hands: a root-owned rc file stays root's, with its mode."""
+    home, nobody = user_home
+    rc = home / ".bashrc"
+    rc.write_bytes(b"# mine\n")
+    os.chmod(str(rc), 0o644)
+
+    with user_files.acting_as(nobody):
+        writing.rewrite(str(rc), add_block, new_file_mode=0o644)
+
+    status = os.stat(str(rc))
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (0, 0, 0o644)
+    assert rc.read_bytes() == b"# mine\n" + BLOCK
