@@ -79,7 +79,6 @@ import os
 # First of the collection's imports: the module_utils after it compile once, not twice.
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import PROFILE, read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.credentials_file import credentials_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
@@ -104,7 +103,7 @@ def main():
             clients,
         )
 
-        credentials = credentials_path(None, account, os.environ)
+        credentials = user_files.credentials_path(None, account, os.environ)
         sts, region = clients.profile_client("sts", profile, path, credentials, account, user_files.acting_as)
         # As the user: a token botocore refreshes is written back to the user's cache, as the user's.
         with user_files.acting_as(account):

@@ -240,7 +240,6 @@ import pwd
 
 # First of the collection's imports: the module_utils after it compile once, not twice.
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.credentials_file import credentials_path
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_text
@@ -382,7 +381,7 @@ def other_conflicts(module, account, shells, platform, rc_paths, rc_files):
 
     conflicts = shell_plan.startup_file_conflicts(account.home, shells, platform, rc_paths, read, rc_files=rc_files)
     if params["state"] == "present":
-        path = credentials_path(params["credentials_path"], account, os.environ)
+        path = user_files.credentials_path(params["credentials_path"], account, os.environ)
         data = read(path)
         if data is not None:
             managed = params["managed_profiles"] or [params["profile"]]

@@ -139,12 +139,29 @@ def expand_home(path, account, parameter=None):
 
 
 def config_path(path, account, environ):
-    """The config file: ``path`` (option O(path)), else ``AWS_CONFIG_FILE``, else ``~/.aws/config``."""
-    if path:
-        return expand_home(path, account, "path")
-    if environ.get("AWS_CONFIG_FILE"):
-        return expand_home(environ["AWS_CONFIG_FILE"], account)
-    return os.path.join(account.home, ".aws", "config")
+    """The config file: ``path`` (option O(path)), else ``AWS_CONFIG_FILE``, else ``~/.aws/config``
+    (:func:`aws_file_path`)."""
+    return aws_file_path(path, account, environ, "path", "AWS_CONFIG_FILE", ".aws/config")
+
+
+def credentials_path(given, account, environ):
+    """The credentials file botocore reads for ``account``: ``given`` (a module's
+    ``credentials_path`` option), else ``AWS_SHARED_CREDENTIALS_FILE``, else
+    ``~/.aws/credentials`` (:func:`aws_file_path`)."""
+    return aws_file_path(given, account, environ, "credentials_path", "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials")
+
+
+def aws_file_path(given, account, environ, parameter, variable, default):
+    """A file the AWS tools read for ``account``: ``given`` (the option ``parameter``, ``~`` the
+    account's home), else the environment ``variable`` of ``environ`` when the module runs as
+    ``account`` (the environment is then the account's own), else ``default`` in the account's
+    home. Root working for another user never takes its own environment's file for the user's."""
+    if given:
+        return expand_home(given, account, parameter)
+    # The real uid: root's effective one is the user's while it acts for her (acting_as).
+    if environ.get(variable) and os.getuid() == account.uid:
+        return expand_home(environ[variable], account)
+    return os.path.join(account.home, default)
 
 
 def needs_switch(account):

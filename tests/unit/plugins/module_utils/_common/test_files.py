@@ -29,12 +29,28 @@ def mode_of(path):
     return stat.S_IMODE(os.lstat(str(path)).st_mode)
 
 
-def test_config_path_prefers_path_then_environment_then_home():
+def test_config_path_prefers_path_then_environment_then_home(monkeypatch):
     alice = user_files.Account("alice", 1000, 1000, "/home/alice")
+    monkeypatch.setattr(os, "getuid", lambda: 1000)  # the module runs as alice: the environment is hers
     assert user_files.config_path("~/cfg", alice, {"AWS_CONFIG_FILE": "/x"}) == "/home/alice/cfg"
     assert user_files.config_path(None, alice, {"AWS_CONFIG_FILE": "~/.aws/other"}) == "/home/alice/.aws/other"
     assert user_files.config_path(None, alice, {"AWS_CONFIG_FILE": ""}) == "/home/alice/.aws/config"
     assert user_files.config_path(None, alice, {}) == "/home/alice/.aws/config"
+
+
+@pytest.mark.parametrize(
+    "where, variable, default",
+    [
+        (user_files.config_path, "AWS_CONFIG_FILE", "/home/alice/.aws/config"),
+        (user_files.credentials_path, "AWS_SHARED_CREDENTIALS_FILE", "/home/alice/.aws/credentials"),
+    ],
+)
+def test_root_acting_for_a_user_never_takes_its_own_environment_s_file_for_hers(monkeypatch, where, variable, default):
+    alice = user_files.Account("alice", 1000, 1000, "/home/alice")
+    monkeypatch.setattr(os, "getuid", lambda: 0)
+    assert where(None, alice, {variable: "/root/.aws/mine"}) == default
+    monkeypatch.setattr(os, "getuid", lambda: 1000)
+    assert where(None, alice, {variable: "~/.aws/mine"}) == "/home/alice/.aws/mine"
 
 
 def test_write_keeps_the_mode_and_goes_through_a_symlink(tmp_path):
