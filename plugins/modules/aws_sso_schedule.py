@@ -192,7 +192,7 @@ def read_current(layout, paths):
     the files, the log directory, and the wants link's directory."""
     current = {}
     for path in paths:
-        writing.check_replaceable(path)
+        writing.check_replaceable(path, private=True)  # written with mode 0600 (apply)
         data = user_files.read_bytes(path)
         current[path] = None if data is None else data.decode("utf-8", "replace")
     writing.check_directory(layout.log_directory)
