@@ -379,6 +379,13 @@ login:
       type: str
       returned: when RV(login.refreshable) is true
       sample: "2027-03-01T09:00:00Z"
+    ends_at:
+      description:
+        - When only a new login in the browser helps (UTC) - RV(login.refresh_until) when the login can be refreshed,
+          else RV(login.expires_at); null without either. The recro_sso role warns from it.
+      type: str
+      version_added: 0.3.0
+      sample: "2027-03-01T09:00:00Z"
     message:
       description: The same in one sentence, with the command to log in where one is needed.
       type: str
