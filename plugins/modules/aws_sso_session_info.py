@@ -114,7 +114,7 @@ sessions:
     status:
       description:
         - V(valid), V(expiring) (within O(expiry_margin)), V(expired), V(missing) (no token, never logged in or
-          logged out), or V(invalid) (a cache file botocore cannot use).
+          logged out), or V(invalid) (a cache file botocore cannot use, or a login to another start URL than the stanza's).
       type: str
       sample: valid
     expires_at:
@@ -187,6 +187,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import to
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     BOTOCORE_REFRESH_WINDOW,
     explain,
+    for_start_url,
     read_cached_token,
 )
 
@@ -204,7 +205,8 @@ def session_report(config, account, name, now, margin):
         for key, value in (("sso_start_url", stanza.start_url), ("sso_region", stanza.region)):
             if value is not None:
                 report[key] = value
-    dummy, description = read_cached_token(user_files.read_bytes, account.home, name, now, margin)
+    token, description = read_cached_token(user_files.read_bytes, account.home, name, now, margin)
+    description = for_start_url(token, description, stanza.start_url if stanza is not None else None)
     report["token_found"] = description["status"] != "missing"
     report["message"] = explain(name, description)
     description.pop("problem", None)

@@ -92,6 +92,28 @@ def test_session_info_reports_an_expired_login(aws_servers, run_playbook):
     assert session["message"].endswith("ago): run `aws sso login --sso-session recro`")
 
 
+def test_every_module_judges_a_login_to_another_start_url_as_no_login(aws_servers, run_playbook):
+    # One rule (_sso.token.login_state): botocore would use the token, but for another organisation's portal.
+    aws_servers.log_in(start_url="https://other-org.awsapps.com/start")
+    tasks = (
+        SESSION_INFO
+        + """
+    - name: List the accounts with it
+      recro.aws_sso.aws_sso_accounts_info:
+        sso_session: recro
+      register: access
+      ignore_errors: true
+"""
+    )
+    run = run_playbook(playbook(tasks, "dict(info=info, access=access)"), aws_servers.env)
+    session = run.saved["info"]["sessions"][0]
+    assert session["status"] == "invalid", session
+    assert "it is a login to another start URL" in session["message"]
+    assert run.saved["access"]["failed"]
+    assert "it is a login to another start URL" in run.saved["access"]["msg"]
+    assert aws_servers.portal.requests == []
+
+
 LOOK_UP_BY_NAME = """
     - name: Look up the session of the config
       recro.aws_sso.aws_sso_session_info:

@@ -200,6 +200,15 @@ def read_login(read_bytes, home, session_name, now, start_url=None):
     return (token["accessToken"] if state["usable"] else None), state
 
 
+def for_start_url(token, description, start_url):
+    """``description`` of the cache entry ``token``, or ``invalid`` when it is a login to
+    another start URL than ``start_url`` (None: not known, not checked): botocore's provider
+    would use it, but it signs in to another organisation's portal."""
+    if isinstance(token, dict) and start_url is not None and token.get("startUrl") != start_url:
+        return {"status": "invalid", "problem": "it is a login to another start URL"}
+    return description
+
+
 def login_state(token, description, session_name, start_url=None):
     """The login as every module reports and judges it, one rule for all: ``status``
     (describe_token's, or ``invalid`` for a login to a start URL other than ``start_url``
@@ -209,8 +218,7 @@ def login_state(token, description, session_name, start_url=None):
     browser helps: ``refresh_until`` when refreshable, else ``expires_at``; None without
     either) and ``message``. ``token``: the cache entry, ``description``: read_cached_token's
     or describe_token's for it, with botocore's refresh window."""
-    if isinstance(token, dict) and start_url is not None and token.get("startUrl") != start_url:
-        description = {"status": "invalid", "problem": "it is a login to another start URL"}
+    description = for_start_url(token, description, start_url)
     status = description["status"]
     state = dict(
         status=status,
