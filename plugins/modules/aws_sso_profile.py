@@ -381,8 +381,15 @@ login:
       sample: "2027-03-01T09:00:00Z"
     ends_at:
       description:
-        - When only a new login in the browser helps (UTC) - RV(login.refresh_until) when the login can be refreshed,
-          else RV(login.expires_at); null without either. The recro_sso role warns from it.
+        - When only a new login in the browser helps (UTC) - the later of RV(login.refresh_until), when the login can
+          be refreshed, and RV(login.expires_at); null without either. The recro_sso role warns from it.
+      type: str
+      version_added: 0.3.0
+      sample: "2027-03-01T09:00:00Z"
+    end_key:
+      description:
+        - What names that end for telling it once - the client registration's expiry where the token has one (refreshes
+          of the token do not move it), else RV(login.expires_at).
       type: str
       version_added: 0.3.0
       sample: "2027-03-01T09:00:00Z"

@@ -281,7 +281,10 @@ def test_the_timer_warns_before_refreshing_ends(aws_servers, oidc, laptop, run_p
 
     code, log, _elapsed = run_timer(argv, laptop, tmp_path)
     assert code == 0, log
-    warning = "The login to sso-session recro can be renewed without a browser until {0}.".format(ends)
+    warning = (
+        "The login to sso-session recro can be renewed without a browser until {0}: after that only a new login in "
+        "the browser renews it.".format(ends)
+    )
     assert [n["argv"][-1] for n in laptop.notifications()] == [warning + " Run: aws sso login --sso-session recro"], log
     assert "Warning: " + warning in log
     assert oidc.count("StartDeviceAuthorization") == 0 and oidc.count("CreateToken") == 0
@@ -439,7 +442,7 @@ def test_onboarding_warns_in_its_summary_before_refreshing_ends(aws_servers, oid
 
     run = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111"))
     assert run.returncode == 0, run.output
-    warning = "Warning: The login to sso-session recro can be renewed without a browser until {0}.".format(ends)
+    warning = "Warning: The login to sso-session recro can be renewed without a browser until {0}: ".format(ends)
     assert [line for line in run.saved["summary"] if line.startswith(warning)], run.output
     assert oidc.count("StartDeviceAuthorization") == 0 and oidc.count("CreateToken") == 0
 

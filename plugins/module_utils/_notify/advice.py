@@ -48,9 +48,9 @@ def next_step(session_name, cli):
 def assess(session_name, login, now, window):
     """``(key, text)`` of what the person must be told about ``login`` (``_sso.token.login_state``),
     or ``(None, None)``: a login that is neither usable nor refreshable must be renewed in a browser
-    (``key`` names its expiry, so that one expiry is told once); one whose ``ends_at`` (the end of
-    refreshing, or of the token itself where it cannot be refreshed) is within ``window`` seconds of
-    ``now`` is warned about. A login the AWS tools refresh on next use needs nobody."""
+    (``key`` names its expiry, so that one expiry is told once); one whose ``ends_at`` (the later of
+    the end of refreshing and the token's own expiry) is within ``window`` seconds of ``now`` is
+    warned about, once for that end. A login the AWS tools refresh on next use needs nobody."""
     if not login["usable"] and not login["refreshable"]:
         if login["status"] == "missing":
             return "login:none", "You are not logged in to sso-session {0} on this computer.".format(session_name)
@@ -65,12 +65,15 @@ def assess(session_name, login, now, window):
     if left > window:
         return None, None
     if login["refreshable"]:
-        text = "The login to sso-session {0} can be renewed without a browser until {1}.".format(session_name, end)
+        text = (
+            "The login to sso-session {0} can be renewed without a browser until {1}: after that only a new "
+            "login in the browser renews it."
+        ).format(session_name, login["refresh_until"])
     else:
-        text = "The login to sso-session {0} ends at {1} and cannot be renewed without a browser.".format(
+        text = "The login to sso-session {0} ends at {1}: after that only a new login in the browser renews it.".format(
             session_name, end
         )
-    return "warning:{0}".format(end), text
+    return "warning:{0}".format(login.get("end_key") or end), text
 
 
 def notification_text(text, command, reason=None):

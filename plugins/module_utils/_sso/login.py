@@ -564,6 +564,8 @@ class Login:
         # The call in progress and what a failure of it leaves unchanged, for a failure that
         # reaches the module (a timeout, the deadline) without passing through this class.
         self.progress = {"call": "the call", "consequence": NOTHING_CHANGED}
+        # The token as the run found it: a login made by another run meanwhile differs from it.
+        self.token_at_start = None
 
     @property
     def client(self):
@@ -647,6 +649,7 @@ class Login:
         ``refresh_only``), else ``None``."""
         now = self.clock()
         token, description = self.read_token(now)
+        self.token_at_start = token
         state = login_state(token, description, self.session_name, self.start_url)
         name = self.session_name
         if self.params["force"]:
@@ -906,11 +909,13 @@ class Login:
 
     def logged_in_meanwhile(self, pending):
         """The result when another run waiting on the same device code redeemed it and wrote a
-        token usable for this start URL (``valid``: this run changed nothing), else None."""
+        token usable for this start URL (``valid``: this run changed nothing), else None. The
+        token this run found when it started (kept by a forced login, or one about to expire
+        that could not be refreshed) is no login of another run."""
         with self.locked():
             token, description = self.read_token(self.clock())
         state = login_state(token, description, self.session_name, self.start_url)
-        if not state["usable"]:
+        if not state["usable"] or token == self.token_at_start:
             return None
         return self.result(
             "valid",

@@ -200,6 +200,15 @@ def read_login(read_bytes, home, session_name, now, start_url=None):
     return (token["accessToken"] if state["usable"] else None), state
 
 
+def _registration_end(token):
+    """The client registration's ``registrationExpiresAt`` of a cache entry as
+    ``%Y-%m-%dT%H:%M:%SZ``, or None without a readable one."""
+    try:
+        return parse_timestamp(token["registrationExpiresAt"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def for_start_url(token, description, start_url):
     """``description`` of the cache entry ``token``, or ``invalid`` when it is a login to
     another start URL than ``start_url`` (None: not known, not checked): botocore's provider
@@ -215,8 +224,10 @@ def login_state(token, description, session_name, start_url=None):
     when given), ``expires_at``, ``usable`` (valid now: the portal takes it), ``refreshable``
     (botocore can renew it without a browser), ``refresh_until`` (when refreshable: the client
     registration's expiry, after which it cannot), ``ends_at`` (when only a new login in the
-    browser helps: ``refresh_until`` when refreshable, else ``expires_at``; None without
-    either) and ``message``. ``token``: the cache entry, ``description``: read_cached_token's
+    browser helps: the later of ``refresh_until``, when refreshable, and ``expires_at``; None
+    without either), ``end_key`` (what names that end for telling it once: the registration's
+    expiry where the token has one, which refreshes do not move, else ``expires_at``) and
+    ``message``. ``token``: the cache entry, ``description``: read_cached_token's
     or describe_token's for it, with botocore's refresh window."""
     description = for_start_url(token, description, start_url)
     status = description["status"]
@@ -227,9 +238,15 @@ def login_state(token, description, session_name, start_url=None):
         refreshable=bool(description.get("refreshable")),
         message=explain(session_name, description),
     )
+    registration_ends = _registration_end(token) if status != "invalid" else None
     if state["refreshable"]:
-        state["refresh_until"] = parse_timestamp(token["registrationExpiresAt"]).strftime("%Y-%m-%dT%H:%M:%SZ")
-    state["ends_at"] = state.get("refresh_until") or state["expires_at"]
+        state["refresh_until"] = registration_ends
+    # Both are "%Y-%m-%dT%H:%M:%SZ" texts: the later one is the greater. A token refreshed just
+    # before the registration expires outlives it: the login ends with that token.
+    state["ends_at"] = max([end for end in (state.get("refresh_until"), state["expires_at"]) if end] or [None])
+    # What the end is told by, once (_notify.advice): the registration's end, which refreshes of
+    # the token do not move, where the token has one; else the token's own expiry.
+    state["end_key"] = registration_ends or state["expires_at"]
     return state
 
 

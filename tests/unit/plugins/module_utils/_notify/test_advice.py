@@ -91,7 +91,10 @@ def test_an_expired_login_the_aws_tools_refresh_needs_nobody():
     # A refresh that failed for a passing reason (the network) is no reason to send the person to a browser.
     assert advice.assess("recro", login(token(-60, registration_in=30 * DAY)), NOW, 3 * DAY) == (None, None)
     key, text = advice.assess("recro", login(token(-60, registration_in=DAY)), NOW, 3 * DAY)
-    assert text == "The login to sso-session recro can be renewed without a browser until 2026-12-08T12:00:00Z."
+    assert text == (
+        "The login to sso-session recro can be renewed without a browser until 2026-12-08T12:00:00Z: after that "
+        "only a new login in the browser renews it."
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,12 +104,14 @@ def test_an_expired_login_the_aws_tools_refresh_needs_nobody():
         # The registration bounds refreshes.
         (
             token(3600, registration_in=2 * DAY),
-            "The login to sso-session recro can be renewed without a browser until 2026-12-09T12:00:00Z.",
+            "The login to sso-session recro can be renewed without a browser until 2026-12-09T12:00:00Z: after that "
+            "only a new login in the browser renews it.",
         ),
-        # Without a refresh token, the token's own expiry: only a browser renews it.
+        # Without a refresh token, the token's own expiry.
         (
             token(3600, registration_in=2 * DAY, refresh=False),
-            "The login to sso-session recro ends at 2026-12-07T13:00:00Z and cannot be renewed without a browser.",
+            "The login to sso-session recro ends at 2026-12-07T13:00:00Z: after that only a new login in the browser "
+            "renews it.",
         ),
         (token(4 * DAY, registration_in=2 * DAY, refresh=False), None),
     ],
@@ -115,6 +120,22 @@ def test_a_login_is_warned_about_when_it_ends_within_the_window(entry, text):
     key, told = advice.assess("recro", login(entry), NOW, 3 * DAY)
     assert told == text
     assert (key is None) is (text is None)
+
+
+def test_one_end_is_warned_about_once_before_and_after_refreshing_ends():
+    # The timer refreshes an 8-hour token hourly while it can; the registration ends at 15:00 the next
+    # day, and the last token refreshed before it lasts until 20:00: the login ends then, told once.
+    registration = NOW + datetime.timedelta(hours=27)
+    told = []
+    for hour in range(0, 40):
+        now = NOW + datetime.timedelta(hours=hour)
+        refreshed = min(now, registration - datetime.timedelta(hours=1))
+        entry = token(0, registration_in=27 * 3600)
+        entry["expiresAt"] = (refreshed + datetime.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        key, _text = advice.assess("recro", login(entry, now), now, 3 * DAY)
+        if key is not None and (not told or told[-1] != key):
+            told.append(key)
+    assert told == ["warning:2026-12-08T15:00:00Z", "login:2026-12-08T22:00:00Z"]
 
 
 def test_the_notification_is_printable_and_names_the_command_and_the_reason():

@@ -614,6 +614,30 @@ def test_a_wait_on_a_spent_code_without_a_usable_token_fails(written):
     assert "pending" not in files and files.get("token") == written
 
 
+class SpentCode(FakeClient):
+    """Polls of a code that expired unapproved: nobody wrote a token meanwhile."""
+
+    def create_token(self, **arguments):
+        self.calls.append(("CreateToken", arguments))
+        raise ServiceError("ExpiredTokenException")
+
+
+@pytest.mark.parametrize(
+    "found, params",
+    [
+        (token(3600), dict(force=True)),  # a forced login keeps the token it found until it has a new one
+        (token(600, refreshToken=None), dict()),  # about to expire, not refreshable: a new login was needed
+    ],
+    ids=["forced", "expiring"],
+)
+def test_the_token_found_at_the_start_is_no_login_of_another_run(found, params):
+    files = {"token": found}
+    with pytest.raises(sso_login.LoginError) as failed:
+        make_login(files, SpentCode(), **params)[0].run()
+    assert str(failed.value) == "the device code of sso-session recro expired before the login was approved"
+    assert "pending" not in files and files["token"] == found
+
+
 def registration_entry(client_id):
     return json.dumps(
         {
