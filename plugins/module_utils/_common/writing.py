@@ -110,7 +110,7 @@ class HardLinked(FileRefused):
         self.kind = "a file with {0} hard links".format(links)
         target = os.path.realpath(path)
         what = "leads to {0}, which has".format(target) if target != os.path.abspath(path) else "has"
-        FileError.__init__(
+        FileError.__init__(  # pylint: disable=non-parent-init-called  # the parent's words are not these
             self,
             errno.EMLINK,
             "{0} {1} hard links (other names for the same file, such as a dotfiles copy): replacing it "
@@ -128,7 +128,7 @@ class PrivateOwnedByRoot(OwnedByOther):
 
     def __init__(self, path, writer):  # pylint: disable=super-init-not-called
         self.path = path
-        FileError.__init__(
+        FileError.__init__(  # pylint: disable=non-parent-init-called  # the parent's words are not these
             self,
             errno.EPERM,
             "holds a secret of {0}'s but is owned by root, in a directory that is not {0}'s: "

@@ -170,7 +170,9 @@ def _declared(builtin, arguments):
     short = "".join(option[1:] for option in options if option.startswith("-") and not option.startswith("--"))
     if "f" in short or "F" in short or ("p" in short and not names):
         return []
-    unexporting = (builtin == "export" and "n" in short) or any("x" in o for o in options if o.startswith("+"))
+    # export -n NAME, or declare/typeset +x NAME: the name stops being exported.
+    unexported_by_option = builtin == "export" and "n" in short
+    unexporting = unexported_by_option or any("x" in option for option in options if option.startswith("+"))
     exporting = builtin == "export" or "x" in short
     found = []
     for word, line in names:
