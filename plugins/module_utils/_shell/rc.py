@@ -90,14 +90,20 @@ class UnresolvedZdotdir(FileError):
 
 
 # A line that names ZDOTDIR, and the assignments the module resolves: the whole line (but its
-# blanks and a final ;) is [export] ZDOTDIR=$HOME/dir, ${HOME}/dir, ~/dir or /dir, each but ~
-# optionally in double quotes, dir of characters no shell expands or splits at.
+# blanks, a final ; and a comment after them) is [export|typeset -x|declare -x] ZDOTDIR=$HOME/dir,
+# ${HOME}/dir, ~/dir or /dir, each but ~ optionally in double quotes, dir of characters no shell
+# expands or splits at. A line that only reads ZDOTDIR ($ZDOTDIR, ${ZDOTDIR}, ${ZDOTDIR:-...})
+# sets nothing: ${ZDOTDIR=...} and ${ZDOTDIR:=...} assign, and are no such reading.
 _ZDOTDIR_NAMED = re.compile(rb"\bZDOTDIR\b")
-_ZDOTDIR_EXPORTED = re.compile(rb"[ \t]*export[ \t]+ZDOTDIR[ \t]*;?[ \t]*")
+_ZDOTDIR_READ = re.compile(rb"\$ZDOTDIR\b|\$\{ZDOTDIR(?:\}|:?[-+?])")
+_ZDOTDIR_END = rb"[ \t]*(?:;[ \t]*)?(?:(?<=[ \t;])#.*)?"
+_ZDOTDIR_DECLARE = rb"(?:export|(?:typeset|declare)(?:[ \t]+-[gx]+)*)"
+_ZDOTDIR_EXPORTED = re.compile(rb"[ \t]*export[ \t]+ZDOTDIR" + _ZDOTDIR_END, re.DOTALL)
 _ZDOTDIR_SET = re.compile(
-    rb"[ \t]*(?:export[ \t]+)?ZDOTDIR="
+    rb"[ \t]*(?:" + _ZDOTDIR_DECLARE + rb"[ \t]+)?ZDOTDIR="
     rb"(?:(?P<q>\"?)(?P<base>\$HOME|\$\{HOME\}|)(?P<path>/[\w@%+=:,./-]*|)(?P=q)|~(?P<tilde>/[\w@%+=:,./-]*|))"
-    rb"[ \t]*;?[ \t]*"
+    + _ZDOTDIR_END,
+    re.DOTALL,
 )
 
 
@@ -105,18 +111,20 @@ def zdotdir(home, zshenv, path="~/.zshenv"):
     """The directory zsh reads .zshrc from, relative to ``home`` ("" for the home itself), as
     ``zshenv`` (the bytes of ~/.zshenv, or None) sets ZDOTDIR. Raises :class:`UnresolvedZdotdir`,
     naming the line, when a line names ZDOTDIR in any other way than those :data:`_ZDOTDIR_SET`
-    resolves (or ``export ZDOTDIR``), or sets it outside ``home`` (root never follows it there).
+    resolves (or ``export ZDOTDIR``), or than reading it (:data:`_ZDOTDIR_READ`), or sets it
+    outside ``home`` (root never follows it there).
     Only ~/.zshenv is read: a ZDOTDIR set by /etc/zsh/zshenv is not seen."""
     lines = shell_lines(zshenv or b"")
     unread = unread_lines(lines, "zsh")
     found = ""
     for index, line in enumerate(lines):
         text = content(line)
+        assigns = _ZDOTDIR_NAMED.search(_ZDOTDIR_READ.sub(b"", text))
         if index in unread:
-            if _ZDOTDIR_NAMED.search(text):
+            if assigns:
                 raise UnresolvedZdotdir(path, index + 1)
             continue
-        if text.lstrip(b" \t").startswith(b"#") or not _ZDOTDIR_NAMED.search(text):
+        if text.lstrip(b" \t").startswith(b"#") or not assigns:
             continue
         if _ZDOTDIR_EXPORTED.fullmatch(text):
             continue
@@ -206,8 +214,20 @@ CONTINUED = "continued line"
 
 # What the lexer is inside of, innermost last: quotes ('...', "...", $'...'), command
 # contexts where commands, comments and here-documents are read ( (...) $(...) `...` ), and
-# expressions where none is: $((...)) and ((...)) (a << there is a shift), $[...], ${...}.
-_SQ, _DQ, _ANSI, _PAREN, _BACKTICK, _ARITH, _BRACKET, _BRACE = range(8)
+# expressions where none is: $((...)) and ((...)) (a << there is a shift), $[...], ${...}, and
+# a ( in the middle of a word: a glob group or qualifier of zsh (*(#qN), a(b|c)), an extglob
+# pattern of bash (@(a|b)), where a # is no comment and a ) ends no command.
+_SQ, _DQ, _ANSI, _PAREN, _BACKTICK, _ARITH, _BRACKET, _BRACE, _GLOB = range(9)
+_EXPRESSIONS = {_ARITH: (b"(", b")"), _BRACKET: (b"[", b"]"), _BRACE: (b"{", b"}"), _GLOB: (b"(", b")")}
+# Words after which a command's name is still to come (zsh reads a ( there as a subshell, and a
+# ( after its name, as in "ls (#i)*.jpg", as a glob with flags); and an assignment word.
+_RESERVED = frozenset(
+    b"! { } if then else elif fi do done while until for case esac select function time coproc "
+    b"repeat foreach end nocorrect noglob [[".split()
+)
+_ASSIGNS = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?\+?=.*", re.DOTALL)
+# The word before a ( that opens an array assignment: name=( or name+=( (zsh: name[i]=( too).
+_ARRAY = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?\+?=")
 _QUOTES = (_SQ, _DQ, _ANSI)
 _COMMANDS = (_PAREN, _BACKTICK)
 
@@ -215,14 +235,14 @@ _COMMANDS = (_PAREN, _BACKTICK)
 def _delimiter(text, start):
     """(delimiter, end): the here-document delimiter of the word at ``start`` of ``text``,
     quotes removed (None when there is no word), and where the word ends."""
-    delimiter = b""
+    parts = []  # joined once: adding to bytes part by part took quadratic time on a long word
     end = start
     part = _WORD_PART.match(text, start)
     while part:
-        delimiter += next(group for group in part.groups() if group is not None)
+        parts.append(next(group for group in part.groups() if group is not None))
         end = part.end()
         part = _WORD_PART.match(text, end)
-    return delimiter or None, end
+    return b"".join(parts) or None, end
 
 
 class _Lexer(object):
@@ -232,11 +252,15 @@ class _Lexer(object):
 
     def __init__(self, shell):
         self.fish = shell == "fish"
+        self.zsh = shell == "zsh"
         self.blanks = BLANKS[shell].encode()
-        self.stack = []  # [context, depth] of what is open, innermost last
+        # [context, depth, word_start after it, (word_from, named) before it] of what is open, innermost last
+        self.stack = []
         self.pending = []  # (strip tabs, delimiter) of here-documents opened, body not yet started
         self.continued = False  # the last line ended in a backslash that joins the next one to it
         self.word_start = True  # the next character would start a word (a # there starts a comment)
+        self.word_from = None  # where the word being read started on the line (None: unknown)
+        self.named = False  # the command being read has its name: a word now is an argument
 
     def state(self):
         """Why the next line is not one the shell reads as a command line of its own, or None."""
@@ -250,8 +274,9 @@ class _Lexer(object):
     def line(self, text, ends):
         """Read the line ``text`` (without its LF; ``ends``: an LF followed it). Returns the
         here-documents whose bodies start on the next line."""
+        self.word_from = None
         if not self.continued:
-            self.word_start = True
+            self.word_start, self.named = True, False
         elif self.fish and text.lstrip(self.blanks).startswith(b"#"):
             return []  # fish joins the lines around a comment line to the continued one
         self.continued = False
@@ -260,7 +285,7 @@ class _Lexer(object):
             context = self.stack[-1][0] if self.stack else None
             if context in _QUOTES:
                 i = self._quoted(text, i, context)
-            elif context in (_ARITH, _BRACKET, _BRACE):
+            elif context in _EXPRESSIONS:
                 i = self._expression(text, i, context)
             else:
                 i = self._command(text, i)
@@ -271,12 +296,23 @@ class _Lexer(object):
         started, self.pending = self.pending, []
         return started
 
-    def _open(self, context, i, width):
-        self.stack.append([context, 0])
+    def _open(self, context, i, width, after=False):
+        """Open ``context`` at ``i`` (``width`` characters). ``after``: whether the character after
+        its end starts a word: after a subshell's ) it does, after $(...) or `...` the word goes on
+        ("$(true)#x" is one word in bash and zsh). Commands in it start a word: "$(# ...".
+        """
+        self.stack.append([context, 0, after, (self.word_from, self.named)])
+        if context in _COMMANDS:
+            self.word_start, self.named = True, False
         return i + width
 
-    def _dollar(self, text, i):
-        """Where a $ construct at ``i`` opened one (the index after it), or None."""
+    def _close(self):
+        """Close the innermost context; the next character starts a word as it opened it to."""
+        _context, _depth, self.word_start, (self.word_from, self.named) = self.stack.pop()
+
+    def _dollar(self, text, i, quoted=False):
+        """Where a $ construct at ``i`` opened one (the index after it), or None. ``quoted``:
+        in double quotes, where $' is a $ and a quote (no $'...' quoting)."""
         follows = text[i + 1 : i + 3]
         if self.fish:
             return self._open(_PAREN, i, 2) if follows[:1] == b"(" else None
@@ -288,7 +324,7 @@ class _Lexer(object):
             return self._open(_BRACE, i, 2)
         if follows[:1] == b"[":
             return self._open(_BRACKET, i, 2)
-        if follows[:1] == b"'":
+        if follows[:1] == b"'" and not quoted:
             return self._open(_ANSI, i, 2)
         return None
 
@@ -301,7 +337,7 @@ class _Lexer(object):
             return i + 1
         if context == _DQ:
             if char == b"$":
-                opened = self._dollar(text, i)
+                opened = self._dollar(text, i, quoted=True)
                 if opened is not None:
                     return opened
             elif char == b"`" and not self.fish:
@@ -321,7 +357,7 @@ class _Lexer(object):
             if opened is not None:
                 return opened
         top = self.stack[-1]
-        opening, closing = {_ARITH: (b"(", b")"), _BRACKET: (b"[", b"]"), _BRACE: (b"{", b"}")}[context]
+        opening, closing = _EXPRESSIONS[context]
         if char == opening:
             top[1] += 1
         elif char == closing:
@@ -337,8 +373,15 @@ class _Lexer(object):
         """Read one character (or construct) of a command context; None at a comment."""
         char = text[i : i + 1]
         word_start, self.word_start = self.word_start, False
-        if char in self.blanks or char in b";&|<>()":
+        if char in self.blanks or char in b";&|<>)" or (char == b"(" and (word_start or self.fish)):
             self.word_start = True
+            if not word_start and self.word_from is not None:  # a word ends: the command's name?
+                word = text[self.word_from : i]
+                self.named = self.named or not (word in _RESERVED or _ASSIGNS.fullmatch(word))
+            if char in b";&|":
+                self.named = False
+        elif word_start:
+            self.word_from = i
         if char in self.blanks:
             return i + 1
         if char == b"#" and word_start:
@@ -353,16 +396,31 @@ class _Lexer(object):
             opened = self._dollar(text, i)
             return i + 1 if opened is None else opened
         if char == b"(":
-            if not self.fish and word_start and text[i + 1 : i + 2] == b"(":
+            if self.fish:
+                return self._open(_PAREN, i, 1)  # a command substitution, part of its word
+            if word_start and text[i + 1 : i + 2] == b"(":
                 return self._open(_ARITH, i, 2)  # the (( arithmetic command
-            return self._open(_PAREN, i, 1)
+            if word_start and not (self.zsh and self.named and text[i + 1 : i + 2] == b"#"):
+                return self._open(_PAREN, i, 1, after=True)  # a subshell
+            word = text[self.word_from : i] if self.word_from is not None and not word_start else b""
+            if _ARRAY.fullmatch(word):
+                # An array's words, where a # starts a comment; after its ), zsh starts a word, bash goes on.
+                return self._open(_PAREN, i, 1, after=self.zsh)
+            # In a word: a glob group or qualifier (zsh: *(#qN)), an extglob pattern (bash: @(a|b));
+            # or zsh's glob flags starting an argument: ls (#i)*.jpg.
+            self.word_start = False
+            if word_start:
+                self.word_from = i
+            return self._open(_GLOB, i, 1)
         if char == b")":
             if self.stack and self.stack[-1][0] == _PAREN:
-                self.stack.pop()
+                self._close()
+            else:
+                self.named = False  # a case pattern's ): its command comes next
             return i + 1
         if char == b"`" and not self.fish:
             if self.stack and self.stack[-1][0] == _BACKTICK:
-                self.stack.pop()
+                self._close()
                 return i + 1
             return self._open(_BACKTICK, i, 1)
         if char == b"<" and not self.fish:

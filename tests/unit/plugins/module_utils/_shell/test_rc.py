@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -256,6 +257,24 @@ SH_CASES = [
     ("a here-document in $( )", b'x="$(cat <<"EOF"\n# m\nEOF\n)"\n# m\n'),
     ("a continued line", b"alias a=b \\\n# m\n# m\n"),
     ("a case pattern", b"case x in x) : ;; esac\n# m\n"),
+    ("$' in double quotes is no quote", b"echo \"price: $'\" >/dev/null\n# m\n"),
+    ("# after $( ) goes on with the word", b"echo $(true)#'\n# m\n'\n# m\n"),
+    ("# after ` ` goes on with the word", b"echo `true`#'\n# m\n'\n# m\n"),
+    ("# after a subshell's ) is a comment", b"(true)#'\n# m\n"),
+    ("a comment right after $(", b"x=$(# it's\necho a)\n# m\n"),
+    ("a comment right after (", b"(# it's\ntrue)\n# m\n"),
+    ("a comment in an array", b"a=(# it's\nx y)\n# m\n"),
+    ("an extglob pattern", b"shopt -s extglob 2>/dev/null\n[[ x == @(#x'|x) ]] && :\n# m\n'\n# m\n"),
+]
+# zsh only: glob qualifiers and flags, where a # after ( is no comment (bash refuses these lines).
+ZSH_CASES = [
+    (
+        "a glob qualifier (compinit once a day)",
+        b"autoload -Uz compinit\nif [[ -n ${ZDOTDIR:-$HOME}/.zcompdump(#qN.mh+24) ]]; then\n  :\nelse\n  :\nfi\n# m\n",
+    ),
+    ("glob flags", b"setopt extendedglob\n[[ Ab == (#i)ab ]] && :\nls -d /(#i)TMP(#qN) >/dev/null\n# m\n"),
+    ("# after a glob group's ) goes on with the word", b"setopt nonomatch\necho /tm(p|x)#'\n# m\n'\n# m\n"),
+    ("a comment right after a subshell's (", b"if (#c\ntrue); then (#c\n:); fi\ntrue && (#c\n:)\n# m\n"),
 ]
 FISH_CASES = [
     ("single quotes over lines", b"set msg '\n# m\n'\n# m\n"),
@@ -265,6 +284,7 @@ FISH_CASES = [
     ("<< in quotes", b"echo '<<EOF' \"<<EOF\"\n# m\n"),
     # fish goes on with a continued line after a comment line; in bash and zsh the comment ends it.
     ("a continued line", b"echo a \\\n# m\n# m\necho b\n# m\n"),
+    ("# after ( ) goes on with the word", b"echo (echo a)#'\n# m\n'\n# m\n"),
 ]
 
 
@@ -294,8 +314,11 @@ def read_as_own_line(shell, data, index, tmp_path):
 
 @pytest.mark.parametrize(
     "shell, data",
-    [(shell, case[1]) for shell in ("bash", "zsh") for case in SH_CASES] + [("fish", case[1]) for case in FISH_CASES],
+    [(shell, case[1]) for shell in ("bash", "zsh") for case in SH_CASES]
+    + [("zsh", case[1]) for case in ZSH_CASES]
+    + [("fish", case[1]) for case in FISH_CASES],
     ids=["{0}, {1}".format(shell, case[0]) for shell in ("bash", "zsh") for case in SH_CASES]
+    + ["zsh, " + case[0] for case in ZSH_CASES]
     + ["fish, " + case[0] for case in FISH_CASES],
 )
 def test_the_lines_read_as_lines_of_their_own_are_those_the_shell_runs(tmp_path, shell, data):
@@ -417,8 +440,21 @@ def read_file(path):
         b'export ZDOTDIR="${HOME}/.config/zsh";\n',
         b"ZDOTDIR=$HOME/.config/other\n# ZDOTDIR=/etc\nZDOTDIR={home}/.config/zsh/../zsh\nexport ZDOTDIR\n",
         b"echo 'a\n# b\n' >/dev/null\nZDOTDIR=$HOME\n",
+        b'export HISTFILE="$ZDOTDIR/.zsh_history"\n[ -n "${ZDOTDIR}" ] && echo ${ZDOTDIR:-~} >/dev/null\n',
+        b'export ZDOTDIR="$HOME/.config/zsh"  # XDG layout\n',
+        b"typeset -gx ZDOTDIR=$HOME/.config/zsh; # XDG layout\nexport HISTFILE=$ZDOTDIR/.zsh_history\n",
     ],
-    ids=["no .zshenv", "$HOME/dir", "~/dir", '"${HOME}/dir";', "the last assignment, absolute", "$HOME"],
+    ids=[
+        "no .zshenv",
+        "$HOME/dir",
+        "~/dir",
+        '"${HOME}/dir";',
+        "the last assignment, absolute",
+        "$HOME",
+        "only read",
+        "a comment after",
+        "typeset, a comment after, read",
+    ],
 )
 def test_zsh_s_rc_file_is_the_zshrc_zsh_reads(tmp_path, zshenv):
     if shutil.which("zsh") is None:
@@ -457,6 +493,9 @@ def test_zsh_s_rc_file_is_the_zshrc_zsh_reads(tmp_path, zshenv):
         (b': ${ZDOTDIR:=$HOME/.zsh}\n', 1, False),
         (b"x='a\nZDOTDIR=~/z' ZDOTDIR=~/y\n", 2, False),
         (b"echo 'ZDOTDIR=/etc' >/dev/null\n", 1, False),  # named where the module does not resolve it
+        (b"export HISTFILE=${ZDOTDIR:=$HOME/.zsh}/h\n", 1, False),  # read, and assigned when unset
+        (b"export ZDOTDIR=$ZDOTDIR/zsh # read\n", 1, False),
+        (b"ZDOTDIR=~/z#not-a-comment\n", 1, False),
     ],
 )
 def test_a_zdotdir_the_module_cannot_resolve_or_outside_the_home_is_refused_naming_the_line(
@@ -468,3 +507,44 @@ def test_a_zdotdir_the_module_cannot_resolve_or_outside_the_home_is_refused_nami
     message = str(raised.value)
     assert message.startswith("{0}: line {1} sets ZDOTDIR".format(tmp_path / ".zshenv", line)), message
     assert ("outside the home" in message) == outside and "nothing was changed" in message
+
+
+def test_zsh_s_glob_qualifiers_and_flags_are_no_comments():
+    # The compinit-once-a-day snippet of many .zshrc files: (#q...) is a glob qualifier, not a comment.
+    zshrc = (
+        b"autoload -Uz compinit\nif [[ -n ${ZDOTDIR:-$HOME}/.zcompdump(#qN.mh+24) ]]; then\n"
+        b"  compinit\nelse\n  compinit -C\nfi\n[[ $x == (#i)yes ]] && echo y\n"
+    )
+    data = rc.place_block(zshrc, rc.render_block("zsh", "dev", "recro"), path="/h/.zshrc", shell="zsh")
+    assert rc.block_position(data, shell="zsh") == (8, 13)
+    assert subprocess.run(["zsh", "-n"], input=data, check=False).returncode == 0
+
+
+def test_a_marker_quoted_by_a_quote_after_a_substitution_is_refused():
+    # bash and zsh read "$(true)#'" as one word: the ' opens a quote that holds the block.
+    data = b"echo $(true)#'\n" + BEGIN + b"export AWS_PROFILE=old\n" + END + b"' >/dev/null\n"
+    for shell in ("bash", "zsh"):
+        with pytest.raises(rc.UnprovenBlock) as raised:
+            rc.place_block(data, ["export AWS_PROFILE=new"], shell=shell)
+        assert "marker line(s) inside a quoted string (line 2, 4)" in str(raised.value)
+
+
+def test_a_dollar_quote_in_double_quotes_opens_no_quote():
+    # In "...", $' is a $ and a '; bash and zsh read the line after as a line of its own.
+    data = rc.place_block(b"echo \"price: $'\"\n", ["export AWS_PROFILE=new"], shell="bash")
+    assert rc.block_position(data) == (2, 4)
+    for shell in ("bash", "zsh"):
+        assert subprocess.run([shell, "-n"], input=data, check=False).returncode == 0
+
+
+def test_a_long_here_document_delimiter_is_read_in_linear_time():
+    # 2.4 MB of escaped characters: joined once, not added to bytes part by part (minutes).
+    size = 800000
+    started = time.perf_counter()
+    rc.unread_lines([b"echo " + b"\\a" * size + b"\n"])
+    plain = time.perf_counter() - started
+    started = time.perf_counter()
+    unread = rc.unread_lines([b"cat <<" + b"\\a" * size + b"\n", b"a" * size + b"\n"])
+    heredoc = time.perf_counter() - started
+    assert unread == {1: rc.HEREDOC}
+    assert heredoc < 5 * plain + 1, (heredoc, plain)
