@@ -36,6 +36,8 @@ _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?=|\Z)")
 # fish's universal variables (~/.config/fish/fish_variables): "SETUVAR --export NAME:value"
 # (format 3.0, possibly with --path), "SET_EXPORT NAME:value" (before).
 _UNIVERSAL = re.compile(r"^(?:SETUVAR((?:\s+--[a-z]+)*)|SET_EXPORT())\s+(" + _NAMES + r"):")
+# A word eval runs as it is: no character a shell splits at, expands, quotes or comments with.
+_PLAIN = re.compile(r"[A-Za-z0-9_./:@%+,=-]+")
 # What separates two commands (fish: parentheses are a command substitution, part of a word).
 _OPERATORS = {"sh": ";&|()", "fish": ";&|"}
 
@@ -43,34 +45,44 @@ _OPERATORS = {"sh": ";&|()", "fish": ";&|"}
 def _closing(text, index, opening, closing):
     """The index just after the ``closing`` that matches the ``opening`` at ``index - 1``,
     quotes inside skipped (``$(...)``, ``${...}``); the text's end when there is none."""
-    depth = 1
-    while index < len(text) and depth:
-        char = text[index]
-        if char == "\\":
-            index += 1
-        elif char in "'\"`":
-            index = _quoted_end(text, index + 1, char)
-            continue
-        elif char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-        index += 1
-    return index
+    return _end(text, index, [[opening, closing, 1]])
 
 
 def _quoted_end(text, index, quote, fish=False):
     """The index just after the quote that closes one opened before ``index``: a backslash
     escapes in double quotes and backquotes (and in fish's single quotes), never in sh's
     single quotes; a ``$(`` in double quotes is skipped whole."""
-    escapes = quote != "'" or fish
-    while index < len(text) and text[index] != quote:
-        if text[index] == "\\" and escapes:
+    return _end(text, index, [[quote, quote != "'" or fish]])
+
+
+def _end(text, index, open_):
+    """Where what ``open_`` holds ends in ``text`` read from ``index``: [quote, escapes] and
+    [opening, closing, depth], innermost last, each one nested in the one before (a quote in
+    $(...), a $(...) in double quotes), on a list rather than the call stack, which deep
+    nesting overflowed. Past the text's end when a quote does not end: one past per quote."""
+    while open_ and index < len(text):
+        char, inner = text[index], open_[-1]
+        if len(inner) == 2:  # in a quote
+            quote, escapes = inner
+            if char == quote:
+                open_.pop()
+            elif char == "\\" and escapes:
+                index += 1
+            elif quote == '"' and text.startswith("$(", index):
+                open_.append(["(", ")", 1])
+                index += 1
+        elif char == "\\":
             index += 1
-        elif quote == '"' and text.startswith("$(", index):
-            index = _closing(text, index + 2, "(", ")") - 1
+        elif char in "'\"`":
+            open_.append([char, char != "'"])
+        elif char == inner[0]:
+            inner[2] += 1
+        elif char == inner[1]:
+            inner[2] -= 1
+            if not inner[2]:
+                open_.pop()
         index += 1
-    return index + 1
+    return index + sum(1 for inner in open_ if len(inner) == 2)
 
 
 def _tokens(text, shell):
@@ -203,19 +215,35 @@ def _fish_set(arguments):
     return []
 
 
-def _changed(command, shell):
-    """(line, name) of each watched variable one simple command changes as ``shell`` runs it."""
-    assignments = []
-    if shell != "fish":
-        while command and _ASSIGNMENT.match(command[0][0]) and "=" in command[0][0]:
-            assignments.append(command.pop(0))
-    if not command:  # plain assignments: the shell's variables, exported when already so
-        found = [(line, _ASSIGNMENT.match(word).group(1)) for word, line in assignments]
-        return [(line, name) for line, name in found if name in PROFILE_VARS]
-    builtin, arguments = command[0][0], command[1:]
-    if builtin == "eval":
+def _changed(command, shell, evaluated=None):
+    """(line, name) of each watched variable one simple command changes as ``shell`` runs it.
+    An eval's text, with the eval's line, is added to ``evaluated`` for the caller to read (so
+    that evals of evals are read in a loop, not by a recursion that deep nesting overflowed);
+    without ``evaluated``, it is read here. An eval of plain words runs them as they are: they
+    are read as the command, at the eval's line, without splitting their text again."""
+    while True:
+        assignments = []
+        if shell != "fish":
+            while command and _ASSIGNMENT.match(command[0][0]) and "=" in command[0][0]:
+                assignments.append(command.pop(0))
+        if not command:  # plain assignments: the shell's variables, exported when already so
+            found = [(line, _ASSIGNMENT.match(word).group(1)) for word, line in assignments]
+            return [(line, name) for line, name in found if name in PROFILE_VARS]
+        builtin, arguments = command[0][0], command[1:]
+        if builtin != "eval":
+            break
         line = command[0][1]
-        return [(line, name) for _number, name in exported_names(" ".join(word for word, _l in arguments), shell)]
+        if not all(_PLAIN.fullmatch(word) for word, _l in arguments):
+            evaluating = " ".join(word for word, _l in arguments)
+            if evaluated is None:
+                return [(line, name) for _number, name in exported_names(evaluating, shell)]
+            evaluated.append((line, evaluating))
+            return []
+        prefixes = _PREFIXES["fish" if shell == "fish" else "sh"]
+        command = [(word, line) for word, _l in arguments]
+        while command and command[0][0] in prefixes:
+            command = command[1:]
+        command = _without_prefix_options(command)
     if builtin == "export" or (shell != "fish" and builtin in _DECLARING):
         return _declared(builtin, arguments)
     if builtin == "unset" and shell != "fish":
@@ -251,11 +279,9 @@ CREDENTIALS_EFFECTS = {
 EFFECTS["credentials_file"] = CREDENTIALS_EFFECTS["default"]
 
 
-def exported_names(text, shell="bash"):
-    """(line number, variable) for each watched variable exported/set in ``shell``'s ``text``
-    (each command as the shell splits its words: quotes, continued lines, any order of the
-    options), and each assignment, unset or unexport of a profile variable (which changes the
-    value once it is exported). A here-document's lines are data, not commands."""
+def _read_commands(text, shell, evaluated):
+    """(lines, changes): the lines of ``text`` (a here-document's emptied) and the (line, name)
+    its commands change (:func:`_changed`), evals' texts added to ``evaluated``."""
     lines = shell_text_lines(text)
     if shell != "fish":
         data = [line.encode("utf-8", "surrogateescape") + b"\n" for line in lines]
@@ -263,7 +289,22 @@ def exported_names(text, shell="bash"):
         lines = ["" if index in skipped else line for index, line in enumerate(lines)]
     found = []
     for command in _commands("\n".join(lines), shell):
-        found.extend(_changed(command, shell))
+        found.extend(_changed(command, shell, evaluated))
+    return lines, found
+
+
+def exported_names(text, shell="bash"):
+    """(line number, variable) for each watched variable exported/set in ``shell``'s ``text``
+    (each command as the shell splits its words: quotes, continued lines, any order of the
+    options), and each assignment, unset or unexport of a profile variable (which changes the
+    value once it is exported). A here-document's lines are data, not commands."""
+    evaluated = []  # (line, text) of the evals still to read, each at the line of the outermost
+    lines, found = _read_commands(text, shell, evaluated)
+    while evaluated:
+        line, evaluating = evaluated.pop()
+        inner = []
+        found.extend((line, name) for _number, name in _read_commands(evaluating, shell, inner)[1])
+        evaluated.extend((line, nested) for _number, nested in inner)
     for number, line in enumerate(lines, 1):
         universal = _UNIVERSAL.match(line)
         if universal and (universal.group(2) is not None or "--export" in universal.group(1).split()):

@@ -335,3 +335,28 @@ def test_what_static_keys_of_the_credentials_file_do_is_what_botocore_does(tmp_p
     effects = {c["variable"].split()[0]: c["effect"] for c in sh.credentials_conflicts(str(credentials), text, ["dev"])}
     assert "SSO settings before them" in effects["[dev]"]
     assert "neither AWS_PROFILE nor AWS_DEFAULT_PROFILE is set" in effects["[default]"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "eval " * 1000 + "export AWS_ACCESS_KEY_ID=x",  # evals of plain words
+        "x=$y eval " * 500 + "export AWS_ACCESS_KEY_ID=x",  # evals whose text is split again
+        "x=" + '"$(echo ' * 500 + " a " + ')"' * 500,  # substitutions in quotes in substitutions
+        "x=" + "$(echo '" * 500 + " a " + "')" * 500,  # quotes in substitutions in quotes
+    ],
+    ids=["eval eval ...", "x=$y eval x=$y eval ...", '"$(echo "$(echo ...', "$(echo '$(echo ..."],
+)
+def test_deep_nesting_is_read_without_a_recursion_error(text):
+    conflicts = sh.rc_conflicts("/h/.bashrc", text + "\nexport AWS_SECRET_ACCESS_KEY=y\n", None)
+    expected = [(2, "AWS_SECRET_ACCESS_KEY")]
+    if text.endswith("AWS_ACCESS_KEY_ID=x"):
+        expected.insert(0, (1, "AWS_ACCESS_KEY_ID"))
+    assert [(c["line"], c["variable"]) for c in conflicts] == expected
+
+
+def test_an_eval_of_plain_words_is_read_as_its_words():
+    text = (
+        "FOO=1 eval time -p export AWS_PROFILE=a\neval eval unset AWS_DEFAULT_PROFILE\neval echo export AWS_PROFILE=b\n"
+    )
+    assert sh.exported_names(text) == [(1, "AWS_PROFILE"), (2, "AWS_DEFAULT_PROFILE")]
