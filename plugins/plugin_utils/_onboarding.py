@@ -428,10 +428,11 @@ def _logs_in(plan, token):
 
 def _follows_up(plan, token, now):
     """``follow_up`` of steps(): a login that is not usable, a scheduled run that may have to warn, or
-    a login that ends (``ends_at``) within the plan's ``warning_window``. In every mode and in a run
-    that only reports: the summary's next step is then the command that works on the host (with the
-    plan's ``notify`` false, the task only looks: it writes nothing and notifies nobody)."""
-    return (
+    a login that ends (``ends_at``) within the plan's ``warning_window``; with V(never) too (the task
+    then only looks: it writes nothing and notifies nobody). Not in a run that only reports: a drift
+    report over a fleet pays for no login shell and CLI look-up on each host (its summary names the
+    AWS CLI's login)."""
+    return not plan.get("check_only") and (
         not token.get("usable")
         or (plan.get("login") == "refresh" and bool(plan.get("notify")))
         or _ends_soon(token, plan.get("warning_window"), now)

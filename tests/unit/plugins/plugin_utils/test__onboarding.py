@@ -722,10 +722,11 @@ def test_the_default_profile_and_the_identity_check(config, check_only, exists, 
         ("refresh", False, False, True),
         ("refresh", False, True, True),  # a scheduled run may warn before refreshing ends
         ("auto", False, True, False),
-        # The person logs in elsewhere, or the run only reports: the next step that works on the host all the same.
+        # The person logs in elsewhere: the next step that works on the host all the same.
         ("never", False, False, True),
         ("never", False, True, False),
-        ("auto", True, False, True),
+        # Only reporting (a drift report over a fleet): no look-up on each host.
+        ("auto", True, False, False),
         ("auto", True, True, False),
     ],
 )
