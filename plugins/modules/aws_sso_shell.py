@@ -14,9 +14,10 @@ description:
     (and C(AWS_PROFILE)) in the rc file of each of the user's shells, byte-identical to the block the recro_sso role
     of 0.1.0 wrote with M(ansible.builtin.blockinfile).
   - Changes a block only when it is provably its own, one BEGIN and one END marker line, in that order, as lines the
-    shell reads (a line ends at LF only, as in bash, zsh and fish; not inside a here-document). Any other arrangement
-    of marker lines (a stray copy, two blocks, END before BEGIN, a marker after a lone CR) fails naming the lines, and
-    no file is changed.
+    shell reads (a line ends at LF only, as in bash, zsh and fish; not inside a here-document, a quoted string over
+    lines, a substitution, a continued line, or an if, case, loop, function or C({ }) group the shell may never run).
+    Any other arrangement of marker lines (a stray copy, two blocks, END before BEGIN, a marker after a lone CR) fails
+    naming the lines, and no file is changed.
   - Acts with the user's ids when root works for another user; needs no become. Every rc file (its kind, owner and
     directory) is checked before the first is written. Writes atomically, holding a lock on each rc file's directory
     (O(lock_timeout)); a line another program adds to a file while it is rewritten is kept (the file is read again).

@@ -125,6 +125,12 @@ def run(run_playbook, target, **variables):
         (b"msg='\n" + BLOCK + b"'\nalias ll='ls -l'\n", "inside a quoted string (line 2, 7)"),
         (b"msg=$'it\\'s\n" + BLOCK + b"'\nalias ll='ls -l'\n", "inside a quoted string (line 2, 7)"),
         (b"notes=\"$(cat <<'EOF'\n" + BLOCK + b"EOF\n)\"\nalias ll='ls -l'\n", "inside a here-document (line 2, 7)"),
+        # The shell runs the block only when the test holds, or the function is called.
+        (b"if [ -n \"$AWS_WORK\" ]; then\n" + BLOCK + b"fi\nalias ll='ls -l'\n", "inside a compound command"),
+        (
+            b"aws_work() {\n" + BLOCK + b"}\nalias ll='ls -l'\n",
+            "function or group), which the shell may not run (line 2, 7)",
+        ),
     ],
     ids=[
         "stray BEGIN after a block",
@@ -137,6 +143,8 @@ def run(run_playbook, target, **variables):
         "markers in a quoted string",
         "markers in a $'...' string",
         "markers in a heredoc in a command substitution",
+        "markers in an if",
+        "markers in a function's body",
     ],
 )
 @pytest.mark.parametrize("state", ["present", "absent"])

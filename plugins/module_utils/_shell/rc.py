@@ -11,7 +11,8 @@ a file written by 0.1.0 is unchanged. Unlike blockinfile:
 
 - a block is changed only when it is provably ours: one BEGIN and one END marker
   line, in that order, both lines the shell reads as lines of their own (not inside a
-  here-document, a quoted string or a substitution that spans lines: :func:`unread_lines`),
+  here-document, a quoted string or a substitution that spans lines, nor in an if, loop,
+  function or other compound command the shell may never run: :func:`unread_lines`),
   with only lines a block of ours holds between them; any other arrangement is refused
   (:class:`UnprovenBlock`), naming the lines (never showing what lies between the
   markers: it may be a secret), and the file is left as it was;
@@ -120,7 +121,9 @@ def zdotdir(home, zshenv, path="~/.zshenv"):
     for index, line in enumerate(lines):
         text = content(line)
         assigns = _ZDOTDIR_NAMED.search(_ZDOTDIR_READ.sub(b"", text))
-        if index in unread:
+        # A ZDOTDIR set in an if (or another compound command) is taken as set: zsh users guard
+        # it with a test that holds on their machine ([[ -d ~/.config/zsh ]]).
+        if index in unread and unread[index] != COMPOUND:
             if assigns:
                 raise UnresolvedZdotdir(path, index + 1)
             continue
@@ -211,6 +214,7 @@ HEREDOC = "here-document"
 QUOTED = "quoted string"
 NESTED = "subshell, substitution or arithmetic expression"
 CONTINUED = "continued line"
+COMPOUND = "compound command (if, case, loop, function or group), which the shell may not run"
 
 # What the lexer is inside of, innermost last: quotes ('...', "...", $'...'), command
 # contexts where commands, comments and here-documents are read ( (...) $(...) `...` ), and
@@ -225,6 +229,15 @@ _RESERVED = frozenset(
     b"! { } if then else elif fi do done while until for case esac select function time coproc "
     b"repeat foreach end nocorrect noglob [[".split()
 )
+# The reserved words that open and close a compound command, read where a command's name is due
+# (bash and zsh: a loop's body from do to done; { and } wherever they are words of their own,
+# since a function's body is a { after its name). A zsh short form (if [[ x ]] { ... }, a loop
+# without do) leaves the count unbalanced, and an unbalanced count is not used (unread_lines).
+_OPENS = {"sh": frozenset(b"if case do {".split()), "fish": frozenset(b"if for while function begin switch".split())}
+_CLOSES = {"sh": frozenset(b"fi esac done }".split()), "fish": frozenset([b"end"])}
+_BRACES = frozenset(b"{ }".split())
+# fish words after which a command's name is still to come.
+_FISH_PREFIXES = frozenset(b"and or not else begin command builtin".split())
 _ASSIGNS = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?\+?=.*", re.DOTALL)
 # The word before a ( that opens an array assignment: name=( or name+=( (zsh: name[i]=( too).
 _ARRAY = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?\+?=")
@@ -261,6 +274,11 @@ class _Lexer(object):
         self.word_start = True  # the next character would start a word (a # there starts a comment)
         self.word_from = None  # where the word being read started on the line (None: unknown)
         self.named = False  # the command being read has its name: a word now is an argument
+        self.last_word = None  # the word before the one being read, in this command
+        kind = "fish" if self.fish else "sh"
+        self.opens, self.closes = _OPENS[kind], _CLOSES[kind]
+        self.depth = 0  # compound commands open at the top level (see _word_ended)
+        self.unbalanced = False  # a compound command closed that none opened: the count is off
 
     def state(self):
         """Why the next line is not one the shell reads as a command line of its own, or None."""
@@ -276,7 +294,7 @@ class _Lexer(object):
         here-documents whose bodies start on the next line."""
         self.word_from = None
         if not self.continued:
-            self.word_start, self.named = True, False
+            self.word_start, self.named, self.last_word = True, False, None
         elif self.fish and text.lstrip(self.blanks).startswith(b"#"):
             return []  # fish joins the lines around a comment line to the continued one
         self.continued = False
@@ -291,10 +309,26 @@ class _Lexer(object):
                 i = self._command(text, i)
                 if i is None:  # a comment: the rest of the line is not read
                     break
+        if i is not None and not self.continued and not self.stack and not self.word_start:
+            self._word_ended(text[self.word_from :] if self.word_from is not None else b"")
         if not ends or self.continued or not self.in_commands():
             return []
         started, self.pending = self.pending, []
         return started
+
+    def _word_ended(self, word):
+        """A word of a command context ends: is it the command's name, and does it open or
+        close a compound command at the top level (counted in ``depth``)?"""
+        if not self.stack:
+            due = not self.named  # where a command's name is due, a reserved word is one
+            if word in self.opens and (due or word in _BRACES) and not (self.fish and self.last_word == b"else"):
+                self.depth += 1
+            elif word in self.closes and (due or word in _BRACES):
+                self.unbalanced = self.unbalanced or not self.depth
+                self.depth = max(self.depth - 1, 0)
+        prefix = word in _RESERVED or (self.fish and word in _FISH_PREFIXES) or _ASSIGNS.fullmatch(word)
+        self.named = self.named or not prefix
+        self.last_word = word
 
     def _open(self, context, i, width, after=False):
         """Open ``context`` at ``i`` (``width`` characters). ``after``: whether the character after
@@ -376,10 +410,9 @@ class _Lexer(object):
         if char in self.blanks or char in b";&|<>)" or (char == b"(" and (word_start or self.fish)):
             self.word_start = True
             if not word_start and self.word_from is not None:  # a word ends: the command's name?
-                word = text[self.word_from : i]
-                self.named = self.named or not (word in _RESERVED or _ASSIGNS.fullmatch(word))
+                self._word_ended(text[self.word_from : i])
             if char in b";&|":
-                self.named = False
+                self.named, self.last_word = False, None
         elif word_start:
             self.word_from = i
         if char in self.blanks:
@@ -447,11 +480,17 @@ def unread_lines(lines, shell="bash"):
     (:data:`HEREDOC`), starts inside a quoted string that an earlier line opened
     (:data:`QUOTED`: '...', "...", $'...'; fish's '...' and "..." with its backslashes),
     inside a subshell, command substitution or arithmetic expression (:data:`NESTED`),
-    or continues a line that ends in a backslash (:data:`CONTINUED`). Lines the shell
-    reads as its own are not keys. fish has no here-documents."""
+    or continues a line that ends in a backslash (:data:`CONTINUED`). A line inside a
+    compound command (if ... fi, case ... esac, a loop's do ... done, a { } group or a
+    function's body; fish's if, for, while, switch, begin and function ... end) is read
+    only when the shell runs that command, if ever (:data:`COMPOUND`): told only when
+    the file's compound commands open and close in balance as the module counts them,
+    since it reads no zsh short forms. Lines the shell reads as its own are not keys.
+    fish has no here-documents."""
     lexer = _Lexer(shell)
     bodies = []  # (strip leading tabs, delimiter) of the here-documents being read
     unread = {}
+    compound = []  # lines read at the top level with a compound command open
     for index, line in enumerate(lines):
         text = line[:-1] if line.endswith(b"\n") else line
         if bodies:
@@ -463,7 +502,11 @@ def unread_lines(lines, shell="bash"):
         why = lexer.state()
         if why is not None:
             unread[index] = why
+        elif lexer.depth:
+            compound.append(index)
         bodies.extend(lexer.line(text, line.endswith(b"\n")))
+    if not lexer.depth and not lexer.unbalanced:
+        unread.update((index, COMPOUND) for index in compound)
     return unread
 
 

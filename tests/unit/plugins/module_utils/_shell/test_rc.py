@@ -139,6 +139,11 @@ END = rc.END.encode() + b"\n"
             "inside a here-document (line 2, 4)",
         ),
         (b"cat <<-EOF > f\n" + BEGIN + b"\tEOF\n" + END, "inside a here-document (line 2)"),
+        (
+            b"if [ -n \"$WORK\" ]; then\n" + BEGIN + b"export AWS_PROFILE=x\n" + END + b"fi\n",
+            "inside a compound command (if, case, loop, function or group), which the shell may not run (line 2, 4)",
+        ),
+        (b"aws_on() {\n" + BEGIN + b"export AWS_PROFILE=x\n" + END + b"}\n", "inside a compound command"),
     ],
 )
 @pytest.mark.parametrize("block", [["export AWS_PROFILE=dev"], None])
@@ -264,6 +269,13 @@ SH_CASES = [
     ("a comment right after (", b"(# it's\ntrue)\n# m\n"),
     ("a comment in an array", b"a=(# it's\nx y)\n# m\n"),
     ("an extglob pattern", b"shopt -s extglob 2>/dev/null\n[[ x == @(#x'|x) ]] && :\n# m\n'\n# m\n"),
+    # Compound commands: the shell reads their lines only when it runs them (here, never).
+    ("an if whose branch does not run", b"if false; then\n# m\n:\nelif false; then\n# m\n:\nfi\n# m\n"),
+    ("a function's body", b"f() {\n# m\n:\n}\n# m\nfunction g {\n# m\n:\n}\n# m\n"),
+    ("a loop's body", b"while false\ndo\n# m\n:\ndone\nfor x in; do\n# m\n:\ndone\n# m\n"),
+    ("a case no pattern matches", b"case x in\n  y)\n# m\n  ;;\nesac\n# m\n"),
+    ("a group after &&", b"false && {\n# m\n:\n}\n# m\n"),
+    ("done and fi as arguments", b"echo done fi esac\n# m\n"),
 ]
 # zsh only: glob qualifiers and flags, where a # after ( is no comment (bash refuses these lines).
 ZSH_CASES = [
@@ -284,6 +296,10 @@ FISH_CASES = [
     # fish goes on with a continued line after a comment line; in bash and zsh the comment ends it.
     ("a continued line", b"echo a \\\n# m\n# m\necho b\n# m\n"),
     ("# after ( ) goes on with the word", b"echo (echo a)#'\n# m\n'\n# m\n"),
+    ("an if whose branch does not run", b"if false\n# m\nelse if false\n# m\nend\n# m\n"),
+    ("a function's body", b"function f\n# m\nend\n# m\n"),
+    ("a block after and", b"false; and begin\n# m\nend\n# m\n"),
+    ("a switch", b"switch x\ncase y\n# m\nend\n# m\n"),
 ]
 
 
@@ -328,6 +344,31 @@ def test_the_lines_read_as_lines_of_their_own_are_those_the_shell_runs(tmp_path,
     marks = [index for index, line in enumerate(lines) if line == b"# m\n"]
     expected = dict((index, read_as_own_line(shell, data, index, tmp_path)) for index in marks)
     assert dict((index, index not in unread) for index in marks) == expected, unread
+
+
+@pytest.mark.parametrize(
+    "shell, before",
+    [
+        ("zsh", b"if [[ -n $WORK ]] {\n  :\n}\nfor x in a b; print $x\n"),
+        ("bash", b"f() { :; }\n}\n"),
+    ],
+    ids=["zsh short forms", "a brace the module cannot pair"],
+)
+def test_a_count_of_compound_commands_that_does_not_balance_refuses_nothing(shell, before):
+    # zsh's short forms (if ... { }, a loop without do) open what no fi or done closes as the
+    # module counts: an unbalanced count is not used, so a block after them is still proven ours.
+    data = before + BEGIN + b"export AWS_PROFILE=old\n" + END
+    assert rc.place_block(data, ["export AWS_PROFILE=new"], shell=shell) == (
+        before + BEGIN + b"export AWS_PROFILE=new\n" + END
+    )
+    assert rc.COMPOUND not in rc.unread_lines(rc.shell_lines(data), shell).values()
+
+
+def test_a_block_after_compound_commands_is_proven_ours_and_one_inside_is_not_written():
+    before = b"case $- in\n  *i*) ;;\n  *) return;;\nesac\nif true; then\n  f() { :; }\nfi\n"
+    data = rc.place_block(before, ["export AWS_PROFILE=dev"])
+    assert data == before + BEGIN + b"export AWS_PROFILE=dev\n" + END
+    assert rc.block_position(data) == (8, 10)
 
 
 def test_fish_marker_lines_inside_a_command_substitution_are_refused():
@@ -442,6 +483,7 @@ def read_file(path):
         b'export HISTFILE="$ZDOTDIR/.zsh_history"\n[ -n "${ZDOTDIR}" ] && echo ${ZDOTDIR:-~} >/dev/null\n',
         b'export ZDOTDIR="$HOME/.config/zsh"  # XDG layout\n',
         b"typeset -gx ZDOTDIR=$HOME/.config/zsh; # XDG layout\nexport HISTFILE=$ZDOTDIR/.zsh_history\n",
+        b"mkdir -p $HOME/.config/zsh\nif [[ -d $HOME/.config/zsh ]]; then\n  export ZDOTDIR=$HOME/.config/zsh\nfi\n",
     ],
     ids=[
         "no .zshenv",
@@ -453,6 +495,7 @@ def read_file(path):
         "only read",
         "a comment after",
         "typeset, a comment after, read",
+        "set in an if that holds",
     ],
 )
 def test_zsh_s_rc_file_is_the_zshrc_zsh_reads(tmp_path, zshenv):
