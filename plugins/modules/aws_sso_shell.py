@@ -87,7 +87,9 @@ options:
         cannot be read is a warning, not a failure.
     type: str
   fail_on_conflicts:
-    description: Fail, naming file and line of each conflict, when any is found.
+    description:
+      - Fail, naming file and line of each conflict (RV(conflicts)), when any is found. The conflicts are those the
+        files would have once written, found before the first write: a run that fails writes nothing.
     type: bool
     default: false
   verify_shells:
@@ -452,14 +454,17 @@ def main():
             held.enter_context(writing.locked_directories(rc_paths, params["lock_timeout"]))
             plans = plan_files(module, account.home, shells, rc_files, settings)
             others = other_conflicts(module, account, shells, platform, rc_paths, rc_files)
+        conflicts = [conflict for plan in plans for conflict in plan["conflicts"]] + others
+        conflict_messages = [shell_plan.conflict_message(conflict) for conflict in conflicts]
+        if params["fail_on_conflicts"] and conflicts:
+            # Before the first write: a run that fails changes nothing.
+            result.update(conflicts=conflicts, messages=list(conflict_messages))
+            module.fail_json(msg="; ".join(conflict_messages) + "; nothing was changed", **result)
         apply(module, account, plans, result)
     result["conflicts"].extend(others)
     if params["verify_shells"] and not module.check_mode:
         verify_shells(module, shells, settings, result)
-    conflict_messages = [shell_plan.conflict_message(conflict) for conflict in result["conflicts"]]
     result["messages"].extend(conflict_messages)
-    if params["fail_on_conflicts"] and result["conflicts"]:
-        module.fail_json(msg="; ".join(conflict_messages), **result)
     if module._diff:
         result["diff"] = block_diff(plans)
     module.exit_json(**result)

@@ -44,6 +44,7 @@ TASK = """
         shells: "{{ shells | default(['bash']) }}"
         platform: Linux
         verify_shells: "{{ verify | default(false) }}"
+        fail_on_conflicts: "{{ fail_on_conflicts | default(false) }}"
       register: result
       ignore_errors: true
     - ansible.builtin.copy:
@@ -353,6 +354,22 @@ def test_static_keys_in_the_credentials_file_are_reported_as_botocore_reads_them
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None, reason="a full file system: mount needs root")
+def test_fail_on_conflicts_fails_before_the_first_write_naming_file_and_line(run_playbook, target):
+    bashrc, zshrc = target.home / ".bashrc", target.home / ".zshrc"
+    target.plant(bashrc, b"alias ll='ls -l'\n")
+    target.plant(zshrc, b"alias ll='ls -l'\n" + BLOCK.replace(b"=dev", b"=old") + b"export AWS_PROFILE=mine\n")
+    before = dict((path, path.read_bytes()) for path in (bashrc, zshrc))
+
+    result = run(run_playbook, target, shells=["bash", "zsh"], fail_on_conflicts=True)
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith("{0}:8: AWS_PROFILE".format(zshrc)), result["msg"]
+    assert result["msg"].endswith("; nothing was changed"), result["msg"]
+    assert result["changed"] is False
+    assert [(c["path"], c["line"]) for c in result["conflicts"]] == [(str(zshrc), 8)]
+    assert dict((path, path.read_bytes()) for path in (bashrc, zshrc)) == before
+
+
 def test_a_full_file_system_fails_naming_the_file_and_leaves_it_and_no_temporary_file(run_playbook, target):
     bashrc = target.home / ".bashrc"
     owner = os.stat(str(target.home))
