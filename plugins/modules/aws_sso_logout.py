@@ -49,7 +49,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Lists in RV(removed) what it would delete, and calls nothing.
+      - Lists in RV(removed) what it would delete (temporary files a killed login left beside the token included), and calls nothing.
   diff_mode:
     support: full
     details:
@@ -253,7 +253,10 @@ def main():
     with module.failing_on(**result):
         sso_session.check_session_name("sso_session", name)
         with user_files.acting_as(module.account):
-            paths, region, access_token, problem, dummy_owners = plan(module.account, module.config_path, name)
+            paths, region, access_token, problem, owners = plan(module.account, module.config_path, name)
+            if module.check_mode:
+                # What a killed login left beside the token holds a live token: a run would remove it.
+                paths += [leftover for owner in owners for leftover in writing.leftovers(owner)]
     result.update(path=module.config_path, diff=dict(before=listing(paths), after=""))
     if module.check_mode:
         result.update(

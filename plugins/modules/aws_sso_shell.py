@@ -343,7 +343,7 @@ def write(module, account, plan, written):
 
 def apply(module, account, plans, result):
     """Record each plan in ``result``; outside check mode write the changed files and
-    remove what a killed run left beside each."""
+    remove what a killed run left beside each (in check mode, say what would be removed)."""
     written = []
     for plan in plans:
         result["files"].append(dict((key, plan[key]) for key in ("shell", "path", "file", "action")))
@@ -353,10 +353,14 @@ def apply(module, account, plans, result):
             result["messages"].append("{0}: block {1}".format(plan["file"], plan["action"]))
             if not module.check_mode:
                 write(module, account, plan, written)
-        if not module.check_mode:
-            with as_user(module, account, "", plan["path"], **result):
-                for leftover in writing.remove_leftovers(plan["path"]):
-                    result["messages"].append("{0}: removed a temporary file a killed run left".format(leftover))
+        with as_user(module, account, "", plan["path"], **result):
+            found = writing.leftovers(plan["path"]) if module.check_mode else writing.remove_leftovers(plan["path"])
+        for leftover in found:  # not a change of the user's files: changed stays as the plans say
+            result["messages"].append(
+                "{0}: {1} a temporary file a killed run left".format(
+                    leftover, "would remove" if module.check_mode else "removed"
+                )
+            )
 
 
 def read_or_warn(module, path):

@@ -460,6 +460,14 @@ def test_what_a_killed_login_left_beside_its_files_goes_with_them(aws_servers, r
         pathlib.Path(path).write_text(json.dumps(token), encoding="utf-8")
     before = snapshot(aws_servers.home)
 
+    checked = run_playbook(
+        LOGOUT.replace("      register: logout", "      register: logout\n      check_mode: true"), aws_servers.env
+    )
+
+    assert checked.returncode == 0, checked.output
+    assert sorted(checked.saved["removed"]) == sorted(recro + leftovers)
+    assert snapshot(aws_servers.home) == before
+
     run = run_playbook(LOGOUT, aws_servers.env)
 
     assert run.returncode == 0, run.output

@@ -45,6 +45,7 @@ TASK = """
         platform: Linux
         verify_shells: "{{ verify | default(false) }}"
         fail_on_conflicts: "{{ fail_on_conflicts | default(false) }}"
+      check_mode: "{{ check | default(false) }}"
       register: result
       ignore_errors: true
     - ansible.builtin.copy:
@@ -451,6 +452,11 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(run_playbook, tar
     target.plant(leftover, b"\0" * (20 << 20))
     yours = target.home / "..bashrc.backup.tmp"
     target.plant(yours, b"not ours\n")
+
+    checked = run(run_playbook, target, check=True)
+
+    assert "{0}: would remove a temporary file a killed run left".format(leftover) in checked["messages"], checked
+    assert leftover.exists() and checked["changed"] is False
 
     result = run(run_playbook, target)
 

@@ -469,11 +469,9 @@ def _temporary_prefix(real_path):
     return "." + os.path.basename(real_path) + "."
 
 
-def remove_leftovers(path):
-    """Remove the temporary files a killed run of :func:`write_atomically` left beside
-    ``path`` (``.NAME.XXXXXXXX.tmp``, regular files this process may remove). Call it
-    only while holding :func:`locked_directory` on their directory, so that no other
-    run of the collection is writing one. Returns the paths removed."""
+def leftovers(path):
+    """The temporary files a killed run of :func:`write_atomically` left beside ``path``
+    (``.NAME.XXXXXXXX.tmp``, regular files), sorted: what :func:`remove_leftovers` removes."""
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
     pattern = re.compile(re.escape(_temporary_prefix(real_path)) + r"[A-Za-z0-9_]{8}\.tmp\Z")
@@ -483,12 +481,23 @@ def remove_leftovers(path):
         if error.errno in (errno.ENOENT, errno.ENOTDIR):
             return []
         raise
-    removed = []
+    found = []
     for name in sorted(names):
         leftover = os.path.join(directory, name)
         if pattern.match(name) and stat.S_ISREG(os.lstat(leftover).st_mode):
-            os.unlink(leftover)
-            removed.append(leftover)
+            found.append(leftover)
+    return found
+
+
+def remove_leftovers(path):
+    """Remove the temporary files a killed run of :func:`write_atomically` left beside
+    ``path`` (:func:`leftovers`) that this process may remove. Call it only while holding
+    :func:`locked_directory` on their directory, so that no other run of the collection is
+    writing one. Returns the paths removed."""
+    removed = []
+    for leftover in leftovers(path):
+        os.unlink(leftover)
+        removed.append(leftover)
     return removed
 
 
