@@ -15,7 +15,7 @@ import datetime
 import json
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN, check_seconds
-from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import in_backticks
+from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import OWN_LOGIN, in_backticks
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
 
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
@@ -638,10 +638,18 @@ def _schedule_drift(parts):
 
 def _next_step(parts):
     """The next step of a login that is not usable, and what the person was told: from the
-    aws_sso_notify result (``next_step`` of parts) when it ran, else the AWS CLI's login."""
+    aws_sso_notify result (``next_step`` of parts) when it ran, else the collection's own login,
+    which works on every host: ``aws sso login`` only where an AWS CLI v2 was found."""
     found = parts.get("next_step") or {}
     if not _ok(found):
-        return dict(command=login_command(parts.get("session")), reason=None, warning=None, notification={})
+        reason = None
+        if parts.get("login") and not _logged_in(parts):
+            reason = (
+                "the AWS CLI on this host could not be looked up"
+                if found.get("failed")
+                else "this run did not look up the AWS CLI on this host"
+            )
+        return dict(command=OWN_LOGIN, reason=reason, warning=None, notification={})
     return dict(
         command=found.get("next_step") or login_command(parts.get("session")),
         reason=found.get("reason"),
@@ -771,8 +779,8 @@ def _conflict_warning_lines(res):
 
 
 def _next_command(res):
-    """The command that logs in again: aws_sso_notify's, else the AWS CLI's."""
-    return (res.get("next_step") or {}).get("command") or login_command(res.get("session"))
+    """The command that logs in again: aws_sso_notify's, else the collection's own login."""
+    return (res.get("next_step") or {}).get("command") or OWN_LOGIN
 
 
 def _logged_in(parts):

@@ -215,14 +215,41 @@ def test_conflicts_are_warned_with_file_and_line_and_no_value():
     )
 
 
-def test_not_logged_in_says_how_to_log_in():
+def test_not_logged_in_says_how_to_log_in_with_the_aws_cli_v2_found():
     login = login_state(None, NO_TOKEN)
-    _res, lines = run(login=login, config=config(names=()))
+    cli_v2 = dict(NOTIFIED, next_step="aws sso login --sso-session recro", reason=None)
+    _res, lines = run(login=login, config=config(names=()), next_step=cli_v2)
     assert "Login: not logged in to sso-session recro: run `aws sso login --sso-session recro`." in lines
     assert (
         lines[-1] == "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles."
     )
     assert lines[0].endswith("no profiles yet (none discovered, none in recro_sso_profiles or recro_sso_account_id).")
+
+
+@pytest.mark.parametrize(
+    "next_step, reason",
+    [
+        (None, "this run did not look up the AWS CLI on this host"),
+        (dict(skipped=True), "this run did not look up the AWS CLI on this host"),
+        (dict(failed=True, msg="no login shell"), "the AWS CLI on this host could not be looked up"),
+    ],
+    ids=["not run", "skipped", "failed"],
+)
+def test_without_the_aws_cli_looked_up_the_next_step_is_the_collection_s_own_login(next_step, reason):
+    # aws sso login only where an AWS CLI v2 was found: the own login works on every host.
+    extra = dict(login=login_state(None, NO_TOKEN), config=config(names=()))
+    if next_step is not None:
+        extra["next_step"] = next_step
+    res, lines = run(**extra)
+    assert res["next_step"] == dict(command=OWN_LOGIN, reason=reason, warning=None, notification={})
+    assert (
+        "Login: not logged in to sso-session recro: run `make onboard` "
+        "(or: `ansible-playbook playbooks/onboard.yml -e recro_sso_login=always`)." in lines
+    )
+    assert lines[-1] == (
+        "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) ({0}), then run "
+        "this again: it finds your accounts and roles.".format(reason)
+    )
 
 
 def test_discovery_and_identity_when_logged_in():
@@ -1022,7 +1049,7 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
                 IN_PLACE,
                 NO_SHELL,
                 "Login: not usable.",
-                "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles.",
+                "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) (this run did not look up the AWS CLI on this host), then run this again: it finds your accounts and roles.",
             ],
             id="a-login-without-a-message",
         ),
@@ -1056,8 +1083,9 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
             [
                 IN_PLACE,
                 NO_SHELL,
-                "Login: the login to sso-session recro expired: run `aws sso login --sso-session recro`.",
-                "Next: aws sso login --sso-session recro, then run this again: it finds your accounts and roles.",
+                "Login: the login to sso-session recro expired: run `make onboard` "
+                "(or: `ansible-playbook playbooks/onboard.yml -e recro_sso_login=always`).",
+                "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) (this run did not look up the AWS CLI on this host), then run this again: it finds your accounts and roles.",
             ],
             id="no-discovery-line-when-not-logged-in",
         ),
@@ -1227,7 +1255,7 @@ NOTHING_DONE = {
     "verified_shells": [],
     "schedule": {},
     "logout": {},
-    "next_step": {"command": "aws sso login", "reason": None, "warning": None, "notification": {}},
+    "next_step": {"command": OWN_LOGIN, "reason": None, "warning": None, "notification": {}},
     "drift": [],
 }
 
