@@ -99,6 +99,9 @@ class RecroModule(AnsibleModule):
             # These name their own path and say that nothing of it changed; what a run
             # wrote before (the consequence) is still to be said.
             said = "" if NOTHING_CHANGED in consequence else consequence
+            if getattr(error, "replaced", False):
+                # A rewrite that replaced the file before it gave up (writing.FileChanged) changed it.
+                result["changed"] = True
             self.fail_json(msg=to_native(error) + said, **result)
         except (IOError, OSError) as error:
             where = error.filename or path

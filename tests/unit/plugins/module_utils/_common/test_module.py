@@ -15,6 +15,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
     ParameterError,
 )
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.writing import FileChanged
 
 
 class Failed(Exception):
@@ -45,6 +46,14 @@ def test_a_refused_file_after_another_was_written_says_which_was(error):
     result = fail_with(error, "; already written: ~/.bashrc", changed=True)
     assert result["msg"].startswith("/h/.zshrc: ") and result["msg"].endswith("; already written: ~/.bashrc")
     assert result["changed"] is True
+
+
+def test_a_rewrite_that_replaced_the_file_before_giving_up_is_a_change():
+    error = FileChanged("/h/.bashrc", 3, replaced=True, kept=b"x")
+    result = fail_with(error, "; nothing was changed", changed=False)
+    assert result["changed"] is True
+    assert "it was replaced with this run's change" in result["msg"] and "nothing was changed" not in result["msg"]
+    assert fail_with(FileChanged("/h/.bashrc", 3), "; nothing was changed", changed=False)["changed"] is False
 
 
 def test_a_refused_file_before_any_write_says_nothing_was_changed_once():
