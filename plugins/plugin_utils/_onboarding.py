@@ -17,6 +17,7 @@ import json
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import NAME_PATTERN, check_seconds
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import OWN_LOGIN, in_backticks
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import seconds_left
 
 LOGGED_IN = ("valid", "expiring", "refreshed", "logged_in")
 # recro_sso_login: auto waits for a person only where one can answer; refresh (the schedule's runs)
@@ -357,14 +358,8 @@ def default_profile_exists(default_profile, config):
 def _ends_soon(token, window, now):
     """Whether the login's ``ends_at`` (``_sso.token.login_state``: when only a new login in the
     browser helps) is within ``window`` seconds of ``now``."""
-    text = token.get("ends_at")
-    if not text:
-        return False
-    try:
-        end = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    except (TypeError, ValueError):
-        return False
-    return (end - (now or datetime.datetime.now(datetime.timezone.utc))).total_seconds() <= (window or 0)
+    left = seconds_left(token, now or datetime.datetime.now(datetime.timezone.utc))
+    return left is not None and left <= (window or 0)
 
 
 def steps(plan, config, now=None):

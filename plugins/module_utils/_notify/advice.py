@@ -8,16 +8,13 @@ notification per expiry. Pure logic and the standard library."""
 
 from __future__ import annotations
 
-import datetime
-
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import login_command
+from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import seconds_left
 
 # The collection's own login, for a host without an AWS CLI v2: make onboard in a checkout of the
 # collection, or the playbook it runs.
 _OWN_LOGIN_COMMANDS = ("make onboard", "ansible-playbook playbooks/onboard.yml -e recro_sso_login=always")
 OWN_LOGIN = "{0} (or: {1})".format(*_OWN_LOGIN_COMMANDS)
-_UTC = datetime.timezone.utc
-_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def in_backticks(command):
@@ -59,10 +56,8 @@ def assess(session_name, login, now, window):
             return "login:invalid", "The login to sso-session {0} on this computer cannot be used.".format(session_name)
         return "login:{0}".format(login["expires_at"]), "The login to sso-session {0} has ended.".format(session_name)
     end = login.get("ends_at")
-    if end is None:
-        return None, None
-    left = (datetime.datetime.strptime(end, _FORMAT).replace(tzinfo=_UTC) - now).total_seconds()
-    if left > window:
+    left = seconds_left(login, now)
+    if left is None or left > window:
         return None, None
     if login["refreshable"]:
         text = (

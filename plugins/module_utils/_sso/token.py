@@ -250,6 +250,16 @@ def login_state(token, description, session_name, start_url=None):
     return state
 
 
+def seconds_left(state, now):
+    """Seconds from ``now`` (an aware datetime) to the ``ends_at`` of ``state``
+    (:func:`login_state`): when only a new login in the browser helps; None without one."""
+    try:
+        end = datetime.datetime.strptime(state.get("ends_at"), "%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return None
+    return (end.replace(tzinfo=datetime.timezone.utc) - now).total_seconds()
+
+
 def explain(session_name, description):
     """One sentence for people: the state of the session's login and what to do."""
     status = description["status"]

@@ -19,6 +19,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
     explain,
     parse_timestamp,
     read_cached_token,
+    seconds_left,
 )
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -355,3 +356,12 @@ def test_a_cache_file_larger_than_a_login_is_invalid_without_reading_it_whole(tm
     token_, description = read_cached_token(read_bytes, str(tmp_path), "recro", NOW, 0)
     assert token_ is None and description["status"] == "invalid" and "is larger than" in description["problem"]
     assert read == [1024 * 1024 + 1]
+
+
+@pytest.mark.parametrize(
+    "ends_at, left",
+    [("2026-01-01T01:00:00Z", 3600.0), ("2025-12-31T23:59:00Z", -60.0), (None, None), ("soon", None), (7, None)],
+)
+def test_seconds_left_is_counted_to_ends_at_and_none_without_a_readable_one(ends_at, left):
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    assert seconds_left({"ends_at": ends_at}, now) == left
