@@ -89,7 +89,7 @@ options:
   fail_on_conflicts:
     description:
       - Fail, naming file and line of each conflict (RV(conflicts)), when any is found. The conflicts are those the
-        files would have once written, found before the first write: a run that fails writes nothing.
+        files would have once written, found before the first write, so a run that fails writes nothing.
     type: bool
     default: false
   verify_shells:
