@@ -13,9 +13,10 @@ description:
   - Does what C(aws sso logout) does, for one C([sso-session]) only, and a little more. As O(user), it deletes the
     session's token cache file, the role credentials the AWS CLI cached for the profiles that use the session, the
     session's client registration files, and a pending device authorization of M(recro.aws_sso.aws_sso_login).
-    Then, with the session's token, when one was cached and had not expired, it calls the SSO portal's C(Logout),
+    Then, with the token it deleted, when one was cached and had not expired, it calls the SSO portal's C(Logout),
     which ends the session on the service side. The local token goes first, so a logout that hangs or is killed
-    while it talks to the portal leaves no usable token on disk.
+    while it talks to the portal leaves no usable token on disk. The token is read again under the cache's lock, so
+    a login or a refresh that wrote another one while the logout waited for the lock has its session ended.
   - Files are found by the names the AWS CLI and botocore give them, never by looking through the cache
     directories, so no file of another session is touched. A role-credential file is deleted only when it says
     C(ProviderType) V(sso).
@@ -215,20 +216,23 @@ def describe_portal_error(error, name, region, access_token):
 
 def remove_session_files(module, name, removed):
     """Delete, as the user and under the cache's lock, the session's files, adding each
-    path deleted to ``removed``."""
+    path deleted to ``removed``; ``(region, access token or None, why there is none)`` of
+    the token deleted, the one the portal is then told to end."""
     account = module.account
     with user_files.acting_as(account):
         with writing.locked_directory(
             sso_cache_directory(account.home), module.params["lock_timeout"], missing_ok=True
         ):
-            # Looked at again under the lock: a login may have written meanwhile.
-            paths, dummy_region, dummy_token, dummy_problem, owners = plan(account, module.config_path, name)
+            # Looked at again under the lock: a login or a refresh may have written another token
+            # meanwhile, and the session to end at the portal is the one of the token deleted.
+            paths, region, access_token, problem, owners = plan(account, module.config_path, name)
             for item in paths:
                 if writing.remove_file(item):
                     removed.append(item)
             # A login killed while writing left a temporary file beside the token: it holds a live token.
             for owner in owners:
                 removed.extend(writing.remove_leftovers(owner))
+    return region, access_token, problem
 
 
 def fail_on_lock_timeout(module, error, name, region, access_token, problem, result):
@@ -272,7 +276,7 @@ def main():
     removed = result["removed"]
     with module.failing_on(**result):
         try:
-            remove_session_files(module, name, removed)
+            region, access_token, problem = remove_session_files(module, name, removed)
         except LockTimeout as error:
             fail_on_lock_timeout(module, error, name, region, access_token, problem, result)
     if access_token is not None:

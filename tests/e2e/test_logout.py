@@ -409,6 +409,41 @@ def test_a_logout_that_cannot_take_the_lock_removes_nothing_and_says_the_portal_
     assert_no_secret(run, before)
 
 
+def test_a_token_written_while_the_logout_waits_for_the_lock_is_the_one_the_portal_is_told_to_end(
+    aws_servers, run_playbook
+):
+    import fcntl
+
+    from ansible_collections.recro.aws_sso.tests.support.inotify import after_first_read
+
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    cache = aws_servers.home / ".aws" / "sso" / "cache"
+    holder = os.open(str(cache), os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another run: a login about to write its token, a timer's refresh
+    newer = {}
+
+    def log_in_again_then_let_go():
+        # The logout has read the old token and waits for the lock: the other run writes its login, then lets go.
+        newer.update(aws_servers.log_in("recro"))
+        os.close(holder)
+
+    watcher = after_first_read(recro[0], log_in_again_then_let_go)
+    try:
+        run = run_playbook(LOGOUT, aws_servers.env)
+    finally:
+        watcher.join(130)
+        if not newer:
+            os.close(holder)
+
+    assert run.returncode == 0, run.output
+    assert newer["accessToken"] != token["accessToken"]
+    # The token deleted is the newer one: its session is the one ended, not the one of a token no longer on disk.
+    assert aws_servers.portal.logout_tokens == [newer["accessToken"]]
+    assert run.saved["service_logout"] is True and run.saved["service_logout_error"] is None
+    assert recro[0] in run.saved["removed"] and not os.path.lexists(recro[0])
+    assert newer["accessToken"] not in run.output + json.dumps(run.saved)
+
+
 def test_the_local_token_is_gone_before_the_portal_is_told_and_a_hung_portal_ends_at_the_deadline(
     aws_servers, run_playbook
 ):
