@@ -346,7 +346,10 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
     keep_owner = _check_owner(real_path, current, private=mode is not None)
     if expected is not _UNREAD and read_bytes(path) != expected:
         raise FileChanged(real_path)
-    descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(real_path), suffix=".tmp", dir=directory)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(real_path), suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise _naming(error, path) from None
     replaced = None
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -368,13 +371,15 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
         if expected is not _UNREAD and read_bytes(path) != expected:
             raise FileChanged(real_path)
         os.rename(temporary, real_path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temporary)
         except OSError:
             pass
         if replaced is not None:
             os.close(replaced)
+        if isinstance(error, OSError) and error.filename in (None, temporary):
+            raise _naming(error, path) from None
         raise
     _sync_directory(directory)
     if replaced is not None:
@@ -387,6 +392,15 @@ def write_atomically(path, data, new_file_mode=0o600, mode=None, expected=_UNREA
         if late != expected:
             raise ChangedDuringRename(real_path, late, data)
     return real_path
+
+
+def _naming(error, path):
+    """``error`` (an ``OSError`` of writing the temporary file: no space left, a quota) as one
+    naming ``path``, the file being replaced: the temporary file is gone, and an error without
+    a file name would be taken for one about whatever file its caller names by default."""
+    if isinstance(error, FileError):
+        return error
+    return OSError(error.errno, error.strerror or str(error), path)
 
 
 def _open_replaced(real_path):

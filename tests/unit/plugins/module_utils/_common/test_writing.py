@@ -8,10 +8,14 @@ temporary directory; the other program is injected at the exact points it would 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import pathlib
 import pwd
+import resource
 import shutil
+import signal
 import stat
 import tempfile
 
@@ -328,3 +332,40 @@ def test_a_file_of_roots_that_is_not_private_keeps_root_as_owner(user_home):
     status = os.stat(str(rc))
     assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (0, 0, 0o644)
     assert rc.read_bytes() == b"# mine\n" + BLOCK
+
+
+@contextlib.contextmanager
+def file_size_limit(size):
+    """Writes past ``size`` bytes fail with EFBIG, as a full disk or a quota fails them
+    with ENOSPC or EDQUOT: an error of the write itself, which names no file."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path, data: writing.write_atomically(path, data),
+        lambda path, data: writing.rewrite(path, lambda _content: data),
+        lambda path, data: writing.write_private_file(path, data),
+    ],
+    ids=["write_atomically", "rewrite", "write_private_file"],
+)
+def test_a_write_that_does_not_fit_names_the_file_and_leaves_it(tmp_path, write):
+    target = tmp_path / "recro-aws-sso-pull.service"
+    target.write_bytes(b"[Unit]\n")
+
+    with file_size_limit(4096):
+        with pytest.raises(OSError) as raised:
+            write(str(target), b"#" * 8192)
+
+    assert raised.value.errno == errno.EFBIG
+    assert raised.value.filename == str(target), raised.value
+    assert target.read_bytes() == b"[Unit]\n"
+    assert os.listdir(str(tmp_path)) == [target.name]
