@@ -212,7 +212,11 @@ def _registration_end(token):
 def for_start_url(token, description, start_url):
     """``description`` of the cache entry ``token``, or ``invalid`` when it is a login to
     another start URL than ``start_url`` (None: not known, not checked): botocore's provider
-    would use it, but it signs in to another organisation's portal."""
+    would use it, but it signs in to another organisation's portal. A file that is no usable
+    login anyway (no accessToken, an expiresAt botocore cannot read) keeps its own problem:
+    it is not a login to anything, and the problem named is the one to correct."""
+    if description["status"] == "invalid":
+        return description
     if isinstance(token, dict) and start_url is not None and token.get("startUrl") != start_url:
         return {"status": "invalid", "problem": "it is a login to another start URL"}
     return description

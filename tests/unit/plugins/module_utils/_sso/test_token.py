@@ -365,3 +365,35 @@ def test_a_cache_file_larger_than_a_login_is_invalid_without_reading_it_whole(tm
 def test_seconds_left_is_counted_to_ends_at_and_none_without_a_readable_one(ends_at, left):
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     assert seconds_left({"ends_at": ends_at}, now) == left
+
+
+@pytest.mark.parametrize(
+    "cached, problem",
+    [
+        ({"accessToken": 1}, "its accessToken is not a string of printable characters"),
+        (
+            {"startUrl": "https://other.awsapps.com/start", "expiresAt": "2026-11-26T20:00:00Z"},
+            "the cache file holds no accessToken",
+        ),
+        (token("soon"), "expiresAt: timestamp 'soon' is not an ISO 8601 or RFC 2822 time with a time zone"),
+    ],
+)
+def test_a_cache_file_that_is_no_login_is_told_by_its_own_problem_not_as_a_login_to_another_start_url(cached, problem):
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_state
+
+    state = login_state(cached, describe_token(cached, NOW, 900), "recro", "https://recrocog.awsapps.com/start")
+    assert state["status"] == "invalid"
+    assert state["message"] == (
+        "the token cache of sso-session recro cannot be used ({0}): run `aws sso login --sso-session recro`".format(
+            problem
+        )
+    )
+
+
+def test_a_usable_login_to_another_start_url_is_invalid_as_such():
+    from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import login_state
+
+    cached = token("2026-11-26T20:00:00Z", startUrl="https://other.awsapps.com/start")
+    state = login_state(cached, describe_token(cached, NOW, 900), "recro", "https://recrocog.awsapps.com/start")
+    assert state["status"] == "invalid" and not state["usable"]
+    assert "(it is a login to another start URL)" in state["message"]
