@@ -154,25 +154,24 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso import token as
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import check_session_name, check_start_url
 
 
-def notify_once(module, account, key, title, body, record_path):
-    """Show the notification unless the record says this ``key`` was told; record it once shown."""
+def notify_once(module, account, environment, key, title, body, record_path):
+    """Show the notification unless the record says this ``key`` was told; record it once shown.
+    ``environment``: the user's (``desktop.user_environment``)."""
     with user_files.acting_as(account):
         record = desktop.read_record(record_path)
     session = module.params["sso_session"]
     if record.get(session) == key:
         return dict(sent=False, reason="already told for this expiry", record=record_path)
-    argv, environment, reason = desktop.desktop_command(module.params["platform"], account, os.environ, title, body)
+    argv, environment, reason = desktop.desktop_command(
+        module.params["platform"], account, os.environ, environment, title, body
+    )
     if argv is None:
         return dict(sent=False, reason=reason, record=record_path)
     if module.check_mode:
         return dict(sent=True, reason=None, record=record_path)
     done = programs.run(account, argv, environment, desktop.PROGRAM_TIMEOUT, switch=not desktop.switches_itself(argv))
     if done.returncode != 0:
-        return dict(
-            sent=False,
-            reason="{0} failed: {1}".format(os.path.basename(argv[0]), done.stdout.strip()[:200]),
-            record=record_path,
-        )
+        return dict(sent=False, reason=desktop.failure_reason(argv, done.stdout), record=record_path)
     with user_files.acting_as(account):
         desktop.write_record(record_path, dict(record, **{session: key}))
     return dict(sent=True, reason=None, record=record_path)
@@ -214,7 +213,9 @@ def main():
             record_path = desktop.record_path(os.path.dirname(Layout(account.home, params["platform"]).checkout))
             result["notification"] = dict(sent=False, reason="not asked to notify", record=record_path)
             if params["notify"]:
-                result["notification"] = notify_once(module, account, key, desktop.TITLE, body, record_path)
+                result["notification"] = notify_once(
+                    module, account, environment, key, desktop.TITLE, body, record_path
+                )
     result["changed"] = result["notification"]["sent"]
     module.exit_json(**result)
 

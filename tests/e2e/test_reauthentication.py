@@ -452,3 +452,45 @@ def test_onboarding_warns_in_its_summary_before_refreshing_ends(aws_servers, oid
     calm = run_playbook(ONBOARD, laptop.env, dict(recro_sso_account_id="111111111111"))
     assert calm.returncode == 0, calm.output
     assert not [line for line in calm.saved["summary"] if "can be renewed without a browser until" in line]
+
+
+FAILING_NOTIFY_SEND = """#!/bin/sh
+# A notify-send that fails, printing escape sequences (a terminal title, colours) as it goes; each run recorded.
+echo ran >> {record}
+printf '\\033]0;owned\\007\\033[31mcannot reach the notification daemon\\033[0m\\n'
+exit 1
+"""
+
+
+def test_a_failing_notify_send_is_reported_in_printable_words_and_tried_again_next_run(
+    aws_servers, oidc, laptop, run_playbook, tmp_path
+):
+    runs = tmp_path / "notify-send-runs"
+    Laptop.write_program(
+        laptop.workdir / "stand-ins" / "notify-send", FAILING_NOTIFY_SEND.format(record=shlex.quote(str(runs)))
+    )
+    # Each start of the user's login shell (which says the PATH the next step is typed in) is counted.
+    starts = tmp_path / "login-shell-starts"
+    with open(str(aws_servers.home / ".profile"), "a") as profile:
+        profile.write("echo started >> {0}\n".format(shlex.quote(str(starts))))
+    aws_servers.log_in(expired=True, refreshable=False)
+    settings = dict(recro_sso_account_id="111111111111", recro_sso_login="refresh")
+
+    run = run_playbook(ONBOARD, laptop.env, settings)
+    assert run.returncode == 0, run.output
+    notification = run.saved["next_step"]["notification"]
+    assert notification["sent"] is False
+    assert (
+        notification["reason"].startswith("notify-send failed: ")
+        and "cannot reach the notification daemon" in (notification["reason"])
+    )
+    # What the program printed is kept as words: no escape sequence reaches the log or the summary.
+    assert all(line.isprintable() for line in run.saved["summary"]), run.saved["summary"]
+    assert "Notification: not shown (notify-send failed: " in "\n".join(run.saved["summary"])
+    # One login shell for the whole task, though it both looked the CLI up and notified.
+    assert starts.read_text(encoding="utf-8").count("started") == 1
+    # Nothing was shown: no record, so the next run tries again.
+    assert not (aws_servers.home / ".local" / "state" / "recro-aws-sso" / "notified.json").exists()
+    again = run_playbook(ONBOARD, laptop.env, settings)
+    assert again.returncode == 0, again.output
+    assert runs.read_text(encoding="utf-8").count("ran") == 2

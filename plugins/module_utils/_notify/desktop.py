@@ -23,6 +23,8 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._shell import verify
 # How long a program that answers at once may take.
 PROGRAM_TIMEOUT = 10
 TITLE = "AWS SSO login"
+# How much of what a failed notification program printed its reason keeps.
+FAILURE_OUTPUT_LIMIT = 200
 # The user's usual directories, for root acting for a user whose login shell gave no PATH (the
 # user's own PATH when run as them): Homebrew on macOS and on Linux, snaps.
 _USER_PATH = (
@@ -110,12 +112,15 @@ def session_bus(account, environ):
     return "unix:path={0}".format(path) if is_socket else None
 
 
-def desktop_command(platform, account, environ, title, body):
+def desktop_command(platform, account, environ, environment, title, body):
     """``(argv, environment, reason)``: how to show a notification to ``account``, or
-    ``(None, None, reason)`` when there is no desktop to show it on. ``argv`` runs with the user's
-    ids (``_common.programs.run``), except root's on macOS, which starts as root and switches itself
+    ``(None, None, reason)`` when there is no desktop to show it on. ``environ``: this process's
+    environment (where the user's session bus is, when run as the user); ``environment``: the
+    user's, :func:`user_environment`'s, which the caller has already worked out (it starts the
+    user's login shell, which may take seconds: once a run). ``argv`` runs with the user's ids
+    (``_common.programs.run``), except root's on macOS, which starts as root and switches itself
     (:func:`switches_itself`)."""
-    environment = user_environment(account, environ)
+    environment = dict(environment)
     if platform == "Darwin":
         osascript = find_program("osascript", environment)
         if osascript is None:
@@ -134,6 +139,14 @@ def desktop_command(platform, account, environ, title, body):
         return None, None, "notify-send is not on the PATH (Debian: libnotify-bin)"
     environment["DBUS_SESSION_BUS_ADDRESS"] = bus
     return [notify_send, "--app-name=recro.aws_sso", "--urgency=normal", title, body], environment, None
+
+
+def failure_reason(argv, output):
+    """Why a notification program (``argv``, from desktop_command) that ended in failure showed
+    nothing: its name and the start of what it printed, as printable text only (what a
+    program prints may hold escape sequences, which the log and the summary must not carry)."""
+    said = "".join(character if character.isprintable() else " " for character in output)
+    return "{0} failed: {1}".format(os.path.basename(argv[0]), " ".join(said.split())[:FAILURE_OUTPUT_LIMIT])
 
 
 def switches_itself(argv):

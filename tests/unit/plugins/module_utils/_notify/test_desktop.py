@@ -35,9 +35,8 @@ def test_as_the_user_the_session_bus_is_the_user_s_own(tmp_path, programs):
     programs["notify-send"] = "/usr/bin/notify-send"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bus:
         bus.bind(str(tmp_path / "bus"))
-        argv, environment, reason = desktop.desktop_command(
-            "Linux", ME, dict(XDG_RUNTIME_DIR=str(tmp_path), PATH="/usr/bin"), "Title", "Body"
-        )
+        environ = dict(XDG_RUNTIME_DIR=str(tmp_path), PATH="/usr/bin")
+        argv, environment, reason = desktop.desktop_command("Linux", ME, environ, environ, "Title", "Body")
     assert reason is None
     assert argv == ["/usr/bin/notify-send", "--app-name=recro.aws_sso", "--urgency=normal", "Title", "Body"]
     assert environment["DBUS_SESSION_BUS_ADDRESS"] == "unix:path={0}".format(tmp_path / "bus")
@@ -47,7 +46,8 @@ def test_as_the_user_the_session_bus_is_the_user_s_own(tmp_path, programs):
 def test_without_a_session_bus_there_is_no_desktop(tmp_path, programs):
     programs["notify-send"] = "/usr/bin/notify-send"
     (tmp_path / "bus").write_text("not a socket")
-    assert desktop.desktop_command("Linux", ME, dict(XDG_RUNTIME_DIR=str(tmp_path)), "T", "B") == (
+    environ = dict(XDG_RUNTIME_DIR=str(tmp_path))
+    assert desktop.desktop_command("Linux", ME, environ, environ, "T", "B") == (
         None,
         None,
         "no desktop session (no session bus for uid {0})".format(os.getuid()),
@@ -56,14 +56,17 @@ def test_without_a_session_bus_there_is_no_desktop(tmp_path, programs):
 
 def test_macos_shows_it_with_osascript_quoting_the_text(programs):
     programs["osascript"] = "/usr/bin/osascript"
-    argv = desktop.desktop_command("Darwin", ME, dict(PATH="/usr/bin"), 'AWS "SSO"', "Run: a \\ b")[0]
+    environ = dict(PATH="/usr/bin")
+    argv = desktop.desktop_command("Darwin", ME, environ, environ, 'AWS "SSO"', "Run: a \\ b")[0]
     assert argv == ["/usr/bin/osascript", "-e", 'display notification "Run: a \\\\ b" with title "AWS \\"SSO\\""']
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root acting for another user")
 def test_root_on_macos_enters_the_user_s_gui_session_then_takes_the_user_s_ids(programs):
     programs["osascript"] = "/usr/bin/osascript"
-    argv, environment, _reason = desktop.desktop_command("Darwin", OTHER, dict(PATH="/root/bin"), "T", "B")
+    environ = dict(PATH="/root/bin")
+    user_environment = desktop.user_environment(OTHER, environ)
+    argv, environment, _reason = desktop.desktop_command("Darwin", OTHER, environ, user_environment, "T", "B")
     assert argv[:8] == ["launchctl", "asuser", str(OTHER.uid), "sudo", "-u", "alice", "--", "/usr/bin/osascript"]
     assert desktop.switches_itself(argv)
     # Root's environment is not the user's: HOME and the user's usual PATH.
@@ -143,3 +146,29 @@ def test_as_the_user_the_path_is_the_login_shell_s_not_the_service_manager_s(mon
         environment = desktop.user_environment(account, service)
     assert environment["PATH"].split(":", maxsplit=1)[0] == str(home / ".local" / "bin")
     assert environment["XDG_RUNTIME_DIR"] == "/run/user/1"  # the rest of its own environment is kept
+
+
+def test_the_notification_runs_in_the_environment_given_and_starts_no_login_shell(tmp_path, programs, monkeypatch):
+    # The user's environment is worked out once a run: a second login shell would double the wait
+    # for one that hangs.
+    def no_login_shell(*_arguments, **_options):
+        raise AssertionError("desktop_command started the user's login shell")
+
+    monkeypatch.setattr(desktop, "login_shell_path", no_login_shell)
+    programs["notify-send"] = "/opt/tools/notify-send"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bus:
+        bus.bind(str(tmp_path / "bus"))
+        environ = dict(XDG_RUNTIME_DIR=str(tmp_path), PATH="/usr/bin")
+        given = dict(environ, PATH="/opt/tools:/usr/bin")
+        argv, environment, _reason = desktop.desktop_command("Linux", ME, environ, given, "T", "B")
+    assert argv[0] == "/opt/tools/notify-send"
+    assert environment["PATH"] == "/opt/tools:/usr/bin"
+    assert "DBUS_SESSION_BUS_ADDRESS" not in given  # the caller's environment is left as it was
+
+
+def test_a_failed_notification_s_reason_is_printable_and_short():
+    printed = "\x1b]0;title\x07\x1b[31mcannot connect\x1b[0m\r\nto the bus\n" + "x" * 5000
+    reason = desktop.failure_reason(["/usr/bin/notify-send"], printed)
+    assert reason.startswith("notify-send failed: ]0;title [31mcannot connect [0m to the bus x")
+    assert reason.isprintable()
+    assert len(reason) == len("notify-send failed: ") + desktop.FAILURE_OUTPUT_LIMIT
