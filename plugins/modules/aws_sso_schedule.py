@@ -201,27 +201,69 @@ def read_current(layout, paths):
     return current
 
 
-def apply(layout, paths, current, wanted):
-    """Write (or, without ``wanted``, remove) the schedule's files; leftovers of a killed run go."""
-    if wanted:
-        writing.make_directories(layout.log_directory, 0o700)
-        writing.make_directories(layout.unit_directory, 0o755)
-    for path in paths:
+def write_file(path, before, after):
+    """Replace ``path``, read as ``before`` (None: absent), with the text ``after``."""
+    data = after.encode("utf-8")
+    writing.rewrite(path, lambda _content: data, before=None if before is None else before.encode("utf-8"), mode=0o600)
+
+
+def restore(done, current, wanted):
+    """Put each file of ``done`` (written by this run, as ``wanted`` says) back as it was
+    (``current``), removing it from ``done``; one that cannot be stays in ``done``."""
+    for path in reversed(list(done)):
+        try:
+            if current[path] is None:
+                writing.remove_file(path)
+            else:
+                write_file(path, wanted[path], current[path])
+        except OSError:
+            return
+        done.remove(path)
+
+
+def apply(module, layout, paths, current, wanted, done_before=""):
+    """Write (or, without ``wanted``, remove) the schedule's files as the user; leftovers of a
+    killed run go. Written all or none: when one cannot be written, those written before are
+    put back. A failure names its file and says what is changed: the files this call could
+    not put back, after ``done_before`` (what the run did first, such as stopping the job)."""
+    done = []
+
+    def step(path):
+        if wanted:
+            writing.make_directories(layout.log_directory, 0o700)
+            writing.make_directories(layout.unit_directory, 0o755)
         if wanted and current[path] != wanted[path]:
-            data = wanted[path].encode("utf-8")
-            before = None if current[path] is None else current[path].encode("utf-8")
-            writing.rewrite(path, lambda _content, data=data: data, before=before, mode=0o600)
+            write_file(path, current[path], wanted[path])
+            done.append(path)
         elif not wanted and current[path] is not None:
             writing.remove_file(path)
+            done.append(path)
         writing.remove_leftovers(path)
-    if not wanted and layout.platform == "Linux":
-        writing.remove_file(layout.wants_link)
+
+    def remove_wants_link(_path):
+        if not wanted and layout.platform == "Linux":
+            writing.remove_file(layout.wants_link)
+
+    for path, action in [(path, step) for path in paths] + [(getattr(layout, "wants_link", None), remove_wants_link)]:
+        try:
+            with user_files.acting_as(module.account):
+                action(path)
+        except Exception as error:  # pylint: disable=broad-exception-caught  # failing_on below says what it is
+            if wanted:
+                with user_files.acting_as(module.account):
+                    restore(done, current, wanted)
+            if done:
+                verb = "written" if wanted else "removed"
+                said = "{0}; already {1}: {2}".format(done_before, verb, ", ".join(done))
+            else:
+                said = done_before or "; nothing was changed"
+            with as_user(module, said, path=path, files=paths, changed=bool(done_before or done)):
+                raise error
 
 
 def remove(module, layout, paths, current):
     """Remove the schedule's files as the user (state=absent), once its job is stopped."""
-    with as_user(module, "; the job was stopped first", files=paths, changed=True):
-        apply(layout, paths, current, {})
+    apply(module, layout, paths, current, {}, "; the job was stopped first")
 
 
 def main():
@@ -270,10 +312,12 @@ def main():
                 module.account, layout, lambda: remove(module, layout, paths, current)
             )
         elif not module.check_mode:
-            with as_user(module, files=paths):
-                apply(layout, paths, current, wanted)
+            apply(module, layout, paths, current, wanted)
     if not module.check_mode and changed and present:
-        messages, warnings = activation.activate(module.account, layout)
+        consequence = "; the schedule's files were written, but the job was not enabled"
+        manager_file = layout.wants_link if layout.platform == "Linux" else layout.plist
+        with module.failing_on(path=manager_file, consequence=consequence, files=paths, changed=True):
+            messages, warnings = activation.activate(module.account, layout)
     for warning in warnings:
         module.warn(warning)
     verb = "would be " if module.check_mode else ""

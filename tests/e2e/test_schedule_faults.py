@@ -10,6 +10,7 @@ and as root for a user; systemd-analyze, plistlib and a real ansible-pull are th
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import pathlib
@@ -246,6 +247,68 @@ def test_a_target_that_is_not_a_directory_is_refused_before_any_write(run, run_p
     assert blocker.read_bytes() == b"a file\n"
     written = [p for p in target.home.rglob("*") if p.name.startswith(("recro-aws-sso-pull", "com.recro"))]
     assert written == []
+
+
+@contextlib.contextmanager
+def small_home(target, tmp_path, options, directories=()):
+    """``target`` with its home a tmpfs mounted with ``options`` (its size, its number of
+    files), holding ``directories`` (the user's), and Ansible's own temporary files elsewhere."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options + ",mode=0755", "tmpfs", str(target.home)], check=True)
+    try:
+        os.chown(str(target.home), *target.owner)
+        for directory in directories:
+            path = target.home / directory
+            path.mkdir(parents=True)
+            for made in [path] + [p for p in path.parents if target.home in p.parents]:
+                os.chown(str(made), *target.owner)
+        yield target._replace(env=dict(target.env, ANSIBLE_REMOTE_TMP=str(tmp_path / "ansible-tmp")))
+    finally:
+        subprocess.run(["umount", str(target.home)], check=True)
+
+
+def schedule_files(home):
+    return sorted(str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir())
+
+
+def test_a_unit_that_does_not_fit_fails_naming_it_and_leaves_no_file_of_the_schedule(
+    run, run_playbook, target, tmp_path
+):
+    """The service fits in the home's one free page, the timer then does not: the service
+    written first is taken back, so the run changed nothing, as it says."""
+    with small_home(target, tmp_path, "size=4k") as small:
+        completed, result = run(run_playbook, small)
+
+        assert result.get("failed"), result
+        timer = small.home / ".config" / "systemd" / "user" / schedule.TIMER_NAME
+        assert result["msg"] == "{0}: No space left on device (as user {1!r}); nothing was changed".format(
+            timer, small.extra_vars.get("user", "root")
+        ), result["msg"]
+        assert result["changed"] is False and result["path"] == str(timer), result
+        assert schedule_files(small.home) == []
+
+
+def test_a_timer_that_cannot_be_enabled_says_its_files_were_written(run, run_playbook, target, tmp_path):
+    """Room for the service and the timer but no file more, not the directory
+    timers.target.wants (no user manager runs here): the files are written, and the
+    failure says so, naming the directory, where it was a traceback that said nothing changed."""
+    directories = [".config/systemd/user", ".local/state/recro-aws-sso"]
+    # The home, its five directories above and the two we made, the service and the timer.
+    with small_home(target, tmp_path, "size=1m,nr_inodes=9", directories) as small:
+        completed, result = run(run_playbook, small)
+
+        assert result.get("failed"), result
+        wants = small.home / ".config" / "systemd" / "user" / "timers.target.wants"
+        assert result["msg"] == (
+            "{0}: No space left on device (as user {1!r}); the schedule's files were written, but the job was not "
+            "enabled".format(wants, small.extra_vars.get("user", "root"))
+        ), result["msg"]
+        assert result["changed"] is True, result
+        assert schedule_files(small.home) == [
+            ".config/systemd/user/" + schedule.SERVICE_NAME,
+            ".config/systemd/user/" + schedule.TIMER_NAME,
+        ]
 
 
 def test_leftovers_of_a_killed_run_are_removed(run, run_playbook, target):
