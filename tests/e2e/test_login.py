@@ -977,6 +977,41 @@ def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login,
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
+@pytest.mark.parametrize('options', [dict(refresh_only=True), dict(timeout=30)])
+def test_root_for_a_user_whose_token_is_a_link_into_a_directory_of_roots_fails_naming_the_token_before_any_call(
+    login, run_playbook, tmp_path, options
+):
+    with throwaway_user() as user:
+        home = user_with_config(user)
+        cache = home / '.aws' / 'sso' / 'cache'
+        cache.mkdir(parents=True, mode=0o700)
+        for path in (cache.parent, cache):
+            os.chown(str(path), user.pw_uid, user.pw_gid)
+        # Root's own login, in a directory the user cannot enter; the user links to it.
+        roots = tmp_path / 'roots-cache'
+        roots.mkdir(mode=0o700)
+        target = roots / login.token_file.name
+        target.write_text(json.dumps(dict(accessToken='aoa-roots-own-token', expiresAt='2099-01-01T00:00:00Z')))
+        target.chmod(0o600)
+        before = target.read_bytes()
+        token_file = cache / login.token_file.name
+        token_file.symlink_to(target)
+        os.lchown(str(token_file), user.pw_uid, user.pw_gid)
+
+        run = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', **options), login.env)
+
+        assert run.saved['failed'] and run.saved['status'] == 'failed', run.output
+        assert run.saved['msg'] == (
+            "{0}: what a killed write of it left cannot be looked for in {1}: Permission denied (as user {2!r}); "
+            'nothing was changed, and no login was started'.format(token_file, roots, user.pw_name)
+        )
+        assert login.oidc.calls == []
+        assert os.readlink(str(token_file)) == str(target) and target.read_bytes() == before
+        assert sorted(path.name for path in cache.iterdir()) == [token_file.name]
+        assert 'aoa-roots-own-token' not in run.output + json.dumps(run.saved)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
 def test_root_refuses_a_pkce_login_for_a_user_before_any_call_and_the_device_flow_works(login, run_playbook, tmp_path):
     with throwaway_user() as user:
         home = user_with_config(user)

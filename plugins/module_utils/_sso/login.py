@@ -631,7 +631,20 @@ class Login:
         if self.check_mode or self.files.remove_leftovers is None:
             return
         for path in (self.files.token, self.files.registration, self.files.pending):
-            self.files.remove_leftovers(path)
+            try:
+                self.files.remove_leftovers(path)
+            except OSError as error:
+                # A file that is a link into a directory the user cannot list (another user's cache):
+                # name the session's file, not only that directory, before any call is made.
+                raise LoginError(
+                    "{0}: what a killed write of it left cannot be looked for in {1}: {2}{3}; nothing was changed, "
+                    "and no login was started".format(
+                        path,
+                        error.filename or os.path.dirname(path),
+                        error.strerror or error,
+                        " (as user {0!r})".format(self.acting_for) if self.acting_for else "",
+                    )
+                ) from None
 
     def read_token(self, now):
         """``(token, description)`` of the token file as every module reads it
