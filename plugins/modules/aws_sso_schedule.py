@@ -100,7 +100,8 @@ options:
     default: {}
 notes:
   - In diff mode the files are shown without the user info of any URL (a file written before such URLs were refused
-    may hold a token) and without the value of each C(Environment=) line.
+    may hold a token) and without the value of each C(Environment=) line of a unit or C(EnvironmentVariables) entry
+    of a plist.
   - The job runs C(ansible-pull --url URL --checkout BRANCH --directory DIR --inventory localhost, --extra-vars JSON
     PLAYBOOK); RV(command) is its exact argv.
 """

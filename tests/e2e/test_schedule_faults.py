@@ -206,6 +206,21 @@ def test_absent_removes_the_job_whatever_the_other_options(run, run_playbook, ta
     assert not again.get("failed") and again["changed"] is False, again
 
 
+@pytest.mark.parametrize("platform", ["Linux", "Darwin"])
+def test_the_diff_shows_no_value_of_the_jobs_environment(run, run_playbook, target, platform):
+    secret = "ghp_0123456789abcdefENVSECRET"
+    shown = target._replace(env=dict(target.env, ANSIBLE_DIFF_ALWAYS="1"))
+
+    completed, result = run(run_playbook, shown, platform=platform, job_environment={"GITHUB_TOKEN": secret})
+
+    assert not result.get("failed") and result["changed"] is True, result
+    assert result["diff"] and "GITHUB_TOKEN" in json.dumps(result["diff"]), result
+    assert secret not in completed.output and secret not in json.dumps(result)
+    # The job has it, in files only the user may read.
+    (job,) = [path for path in result["files"] if secret in pathlib.Path(path).read_text()]
+    assert stat.S_IMODE(os.stat(job).st_mode) == 0o600
+
+
 def test_the_job_files_are_the_users_alone_and_systemd_reads_them(run, run_playbook, target, tmp_path):
     completed, result = run(run_playbook, target, job_environment={"GIT_CONFIG_GLOBAL": "/etc/private-git-config"})
 

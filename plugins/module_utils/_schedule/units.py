@@ -141,12 +141,24 @@ _ENVIRONMENT_VALUE = re.compile(r'^(Environment="?[A-Za-z_][A-Za-z0-9_]*=)[^\n]*
 _UNQUOTED = re.compile(r'[^"\n]+')
 
 
+# A launchd agent's environment, each value of it (EnvironmentVariables' dict in a plist).
+_PLIST_ENVIRONMENT = re.compile(r"(<key>EnvironmentVariables</key>\s*<dict>)(.*?)(</dict>)", re.DOTALL)
+_PLIST_VALUE = re.compile(r"(<key>[^<]*</key>\s*)<(string|integer|real|data|date)>[^<]*</\2>")
+
+
 def shown_file(text):
     """A schedule file's ``text`` as a diff may show it: no user info of a URL, no
-    environment value. The user info of a URL is hidden within each quoted word, so one
-    word's ``@`` does not hide the words up to it."""
+    environment value (of an Environment= line of a unit, of EnvironmentVariables of a
+    plist). The user info of a URL is hidden within each quoted word, so one word's ``@``
+    does not hide the words up to it."""
     text = _UNQUOTED.sub(lambda part: hide_url_user_info(part.group(0)), text)
     text = _SCP_USER_INFO.sub("<user info>@", text)
+    text = _PLIST_ENVIRONMENT.sub(
+        lambda found: (
+            found.group(1) + _PLIST_VALUE.sub(r"\1<string><hidden></string>", found.group(2)) + found.group(3)
+        ),
+        text,
+    )
     return _ENVIRONMENT_VALUE.sub(lambda match: match.group(1) + "<hidden>" + match.group(2), text)
 
 

@@ -234,6 +234,24 @@ def test_a_diff_of_a_schedule_file_shows_no_credentials_and_no_environment_value
     assert schedule.shown_file(rendered[layout.timer]) == rendered[layout.timer]
 
 
+def test_a_diff_of_a_plist_shows_no_environment_value_and_the_rest_as_it_is(tmp_path):
+    environment = {"GITHUB_TOKEN": "ghp_fromtheenvironment", "ANSIBLE_COLLECTIONS_PATH": "/opt/collections"}
+    layout, _command, rendered = files(tmp_path, "Darwin", environment=environment)
+    plist = rendered[layout.plist]
+
+    shown = schedule.shown_file(plist)
+
+    assert "ghp_fromtheenvironment" not in shown and "/opt/collections" not in shown
+    assert "<key>GITHUB_TOKEN</key>\n\t\t<string><hidden></string>" in shown
+    # Only the values are hidden: with them put back (in the plist's order of names), it is the plist itself.
+    for name in sorted(environment):
+        shown = shown.replace("<string><hidden></string>", "<string>{0}</string>".format(environment[name]), 1)
+    assert shown == plist
+    # Without an environment, nothing is hidden.
+    layout, _command, rendered = files(tmp_path, "Darwin")
+    assert schedule.shown_file(rendered[layout.plist]) == rendered[layout.plist]
+
+
 BRANCHES = ["main", "release/1.2", "v1.0.0", "a.lock", "a/", "/a", "a//b", ".a", "main.", "x/.y", "a@{1}", "a..b"]
 
 
