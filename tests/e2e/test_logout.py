@@ -409,6 +409,31 @@ def test_a_logout_that_cannot_take_the_lock_removes_nothing_and_says_the_portal_
     assert_no_secret(run, before)
 
 
+def test_a_portal_error_of_any_length_is_told_in_a_bounded_line_without_the_token(aws_servers, run_playbook):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    before = snapshot(aws_servers.home)
+    secret = token["accessToken"]
+    # The service's own words: the token echoed as it is and as Python quotes bytes, a line break, an escape, a MiB.
+    message = "bad token {0} at\n\x1b[31m {1!r} {2}".format(secret, secret.encode("utf-8"), "x" * (1 << 20))
+    aws_servers.portal.refuse("Logout", 400, "ValidationException", message)
+
+    run = run_playbook(LOGOUT, aws_servers.env)
+
+    assert run.returncode == 0, run.output
+    said = run.saved["service_logout_error"]
+    assert said.startswith(
+        "the SSO portal refused Logout of sso-session recro: An error occurred (ValidationException) when calling the "
+        "Logout operation: bad token <secret> at ?[31m b'<secret>' xxx"
+    ), said[:300]
+    assert len(said) == 1000 and said.endswith("x...")
+    assert run.saved["msg"] == "{0} files of sso-session recro removed; no service-side logout: {1}".format(
+        len(recro), said
+    )
+    assert run.saved["service_logout"] is False
+    assert_only_recro_removed(aws_servers, before, recro, run.saved)
+    assert_no_secret(run, before)
+
+
 def test_a_token_written_while_the_logout_waits_for_the_lock_is_the_one_the_portal_is_told_to_end(
     aws_servers, run_playbook
 ):

@@ -326,6 +326,7 @@ class SsoPortal:
         self._lock = threading.Lock()
         # A misbehaviour of the service for some operations: see stall() and drip().
         self._misbehaviour = None
+        self._refusals = {}  # operation -> (status, error type, message): see refuse()
         self._stopped = threading.Event()
         self._state_file = state_file
         self._state_file_signature = None
@@ -377,9 +378,16 @@ class SsoPortal:
         ``seconds``: each read gets a byte before a read timeout, so only a deadline ends it."""
         self._misbehaviour = ('drip', seconds, frozenset(operations) if operations else None)
 
+    def refuse(self, operation: str, status: int, error_type: str, message: str) -> None:
+        """From now on, answer every request of ``operation`` with the error ``error_type`` (HTTP
+        ``status``) and ``message``, as the service words its errors: a hostile or broken service's
+        text (huge, with line breaks, escapes, or the request's own token in it)."""
+        self._refusals[operation] = (status, error_type, message)
+
     def behave(self) -> None:
         """Answer normally again."""
         self._misbehaviour = None
+        self._refusals.clear()
 
     def misbehaviour_for(self, operation: str):
         """``('stall' | 'drip', seconds)`` for ``operation``, or None."""
@@ -470,6 +478,8 @@ class SsoPortal:
                     self._logout_tokens.append(bearer_token)
             if operation == 'Unknown':
                 raise PortalError(404, 'UnknownOperationException', 'No operation %s %s' % (method, path))
+            if operation in self._refusals:
+                raise PortalError(*self._refusals[operation])
             if not token_valid:
                 raise PortalError(401, 'UnauthorizedException', INVALID_TOKEN_MESSAGE)
             operations = {

@@ -56,6 +56,9 @@ MINIMUM_DEADLINE = 10
 ROLE_LISTING_WORKERS = 8
 # The names of the services in messages.
 SERVICE_NAMES = {"sso": "the SSO portal", "sso-oidc": "the sso-oidc service", "sts": "STS"}
+# The longest sentence describe() makes of a failure, before what was and was not changed: the
+# service's own text in it (its error message) is the service's to choose, of any length.
+DESCRIPTION_LIMIT = 1000
 # A line break with the blanks around it: a message is one line.
 _LINE_BREAKS = re.compile(r"[ \t]*[\r\n\u2028\u2029\x85]+[ \t]*")
 # Forms in which botocore may echo a parameter: never shown.
@@ -284,7 +287,8 @@ def describe(error, service, call, region, subject, login, consequence="", secre
     ``call`` (the operation, e.g. ``ListAccounts``) to ``service`` (``"sso"``) in
     ``region`` on behalf of ``subject`` (``"sso-session recro"``), with ``login``, the
     command that logs in again, where a new login is the cure, then ``consequence``
-    (what was and was not changed). Never a token or another of ``secrets``."""
+    (what was and was not changed). Never a token or another of ``secrets``; at most
+    :data:`DESCRIPTION_LIMIT` characters before ``consequence``, however long the service's text."""
     exceptions = load_botocore().exceptions
     name = SERVICE_NAMES.get(service, service)
     token_errors = tuple(
@@ -325,8 +329,11 @@ def describe(error, service, call, region, subject, login, consequence="", secre
         text = "{0} in {1}: {2} for {3} failed: {4}".format(name, region, call, subject, error)
     # What a service or a file said goes to a terminal: one line (botocore's own reports have
     # several), and no escape sequence of the service's choosing.
-    one_line = _LINE_BREAKS.sub(" ", scrub(text, secrets))
-    return CONTROL_CHARACTERS.sub("?", one_line) + consequence
+    one_line = CONTROL_CHARACTERS.sub("?", _LINE_BREAKS.sub(" ", scrub(text, secrets)))
+    # Cut once scrubbed, so that no secret is cut short of being recognised.
+    if len(one_line) > DESCRIPTION_LIMIT:
+        one_line = one_line[: DESCRIPTION_LIMIT - 3] + "..."
+    return one_line + consequence
 
 
 def call_of(error, default="the call"):
