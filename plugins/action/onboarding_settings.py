@@ -41,6 +41,16 @@ ARGUMENT_SPEC = dict(
     login_warning_window=dict(type="int", default=_onboarding.DEFAULT_WARNING_WINDOW),
     login_timeout=dict(type="raw", default=600),
     discover_query=dict(type="raw"),
+    # What every config write takes: checked by aws_sso_profile's rules before any task writes.
+    start_url=dict(type="raw"),
+    session_region=dict(type="raw"),
+    registration_scopes=dict(type="raw"),
+    region=dict(type="raw"),
+    output=dict(type="raw"),
+    role_name=dict(type="raw"),
+    profile_settings=dict(type="raw"),
+    profile_name_template=dict(type="raw"),
+    config_path=dict(type="raw"),
 )
 # Hosts that are the controller itself whatever their connection (as Ansible's implicit localhost).
 LOCAL_NAMES = ("localhost", "127.0.0.1")

@@ -179,6 +179,8 @@ def setting_errors(settings):
             "(with playbooks/drift.yml).".format(_json(schedule))
         )
     errors.extend(_module_rule_errors(settings, present and schedule not in (None, "never")))
+    if present and "start_url" in settings:
+        errors.extend(error for error in _config_write_errors(settings) if error not in errors)
     if present and settings.get("install_cli") and platform != "Darwin" and not _packages_aws_cli_v2(settings):
         errors.append(
             "recro_sso_install_cli: true, but {0} {1} packages no AWS CLI v2 the role installs (it installs Debian "
@@ -275,6 +277,101 @@ def _module_rule_errors(settings, scheduled):
             variable = _ROLE_VARIABLES.get(error.parameter, error.parameter)
             errors.append("{0}: {1} {2}.".format(variable, _json(error.value), error.problem.rstrip(".")))
     return errors
+
+
+# A stand-in account ID for the profile the defaults are checked on when recro_sso_account_id is
+# not set: the defaults every profile gets (listed or discovered) are checked all the same.
+_STAND_IN_ACCOUNT_ID = "000000000000"
+
+
+def _config_write_errors(settings):
+    """The values every config write of the role takes (the session, the defaults of every profile,
+    the account shortcut, recro_sso_profiles, the name template of discovery, the config file),
+    checked by aws_sso_profile's own rules (_aws.profiles.build_request, the template rule, and the
+    rule aws_sso_shell applies to the path it exports) before any task writes; each error names the
+    role's variable (recro_sso_profiles[1].name, not the option profiles[2].name of the list the
+    role builds). The defaults are checked on the default profile, for recro_sso_account_id or a
+    stand-in account, since discovery writes profiles with them too."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import build_request
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_text
+
+    options = dict(
+        sso_session=settings.get("session_name"),
+        sso_start_url=settings.get("start_url"),
+        sso_region=settings.get("session_region"),
+        sso_registration_scopes=settings.get("registration_scopes"),
+        region=settings.get("region"),
+        output=settings.get("output"),
+        settings=settings.get("profile_settings") or None,
+        sso_role_name=settings.get("role_name"),
+    )
+    name = settings.get("default_profile")
+    account_id = settings.get("account_id")
+    default_item = dict(
+        name=name if isinstance(name, str) and NAME_PATTERN.match(name) else "default",
+        sso_account_id=_STAND_IN_ACCOUNT_ID if account_id is None or str(account_id) == "" else account_id,
+    )
+    checks = [
+        (lambda: build_request(dict(options, profiles=[default_item])), dict(_CONFIG_VARIABLES, **_ACCOUNT_ITEM)),
+    ]
+    if settings.get("profiles"):
+        checks.append(
+            (lambda: build_request(dict(options, profiles=settings["profiles"])), dict(_CONFIG_VARIABLES, **_LISTED))
+        )
+    if settings.get("discover") and settings.get("profile_name_template") is not None:
+        checks.append(
+            (lambda: check_template(settings["profile_name_template"], "template"), _TEMPLATE),
+        )
+    if settings.get("config_path"):
+        checks.append((lambda: check_text("path", settings["config_path"]), _CONFIG_PATH))
+    return _named_errors(checks)
+
+
+# The role's variable for each option of aws_sso_profile (or an item of one: profiles[0].name,
+# settings.cli_pager, sso_registration_scopes[1]) that the role sets from it.
+_CONFIG_VARIABLES = {
+    "sso_session": "recro_sso_session_name",
+    "sso_start_url": "recro_sso_start_url",
+    "sso_region": "recro_sso_session_region",
+    "sso_registration_scopes": "recro_sso_registration_scopes",
+    "region": "recro_sso_region",
+    "output": "recro_sso_output",
+    "settings": "recro_sso_profile_settings",
+    "sso_role_name": "recro_sso_role_name",
+}
+# The default profile the defaults are checked on: its name and account are the role's variables.
+_ACCOUNT_ITEM = {"profiles[0].name": "recro_sso_default_profile", "profiles[0].sso_account_id": "recro_sso_account_id"}
+_LISTED = {"profiles": "recro_sso_profiles"}
+_TEMPLATE = {"template": "recro_sso_profile_name_template"}
+_CONFIG_PATH = {"path": "recro_sso_config_path"}
+
+
+def _named_errors(checks):
+    """One sentence per check of ``checks`` (``(check, variables)``: a function that raises
+    ParameterError, and the role's variable of each option it may name) that refused a value."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
+
+    errors = []
+    for check, variables in checks:
+        try:
+            check()
+        except ParameterError as error:
+            errors.append(
+                "{0}: {1} {2}.".format(
+                    _role_variable(error.parameter, variables), _json(error.value), error.problem.rstrip(".")
+                )
+            )
+    return errors
+
+
+def _role_variable(parameter, variables):
+    """The role's variable for option ``parameter`` of a module (or an item of it, whose index or
+    key is kept), by ``variables``; the longest option that matches wins; else ``parameter``."""
+    for option in sorted(variables, key=len, reverse=True):
+        if parameter == option or parameter.startswith((option + ".", option + "[")):
+            return variables[option] + parameter[len(option) :]
+    return parameter
 
 
 def _whole_number(value):

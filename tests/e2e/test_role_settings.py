@@ -111,6 +111,38 @@ def test_installing_the_cli_gathers_the_minimal_facts_for_the_distribution(aws_s
             },
             'recro_sso_pull_branch: "a b" is not a git branch or tag name',
         ),
+        # What every config write takes, checked by aws_sso_profile's rules and named as the role's variable
+        # (the module would name its option: sso_start_url, profiles[1].name, path), before any task writes:
+        # a config path with a line break was written by the config task, then refused by the shell task.
+        (
+            {"recro_sso_config_path": "~/.aws/con\nfig"},
+            'recro_sso_config_path: "~/.aws/con\\nfig" contains the control character U+000A',
+        ),
+        (
+            {"recro_sso_start_url": "https://ghp_secrettoken@recrocog.awsapps.com/start"},
+            'recro_sso_start_url: "https://<user info>@recrocog.awsapps.com/start" holds a user name or password',
+        ),
+        (
+            {"recro_sso_account_id": "012345678901", "recro_sso_profiles": [{"name": "a\nb", "sso_account_id": "1"}]},
+            'recro_sso_profiles[0].name: "a\\nb" contains the control character U+000A',
+        ),
+        (
+            {"recro_sso_profile_settings": {"cli_pager": "less\n[profile x]"}},
+            'recro_sso_profile_settings.cli_pager: "less\\n[profile x]" contains the control character U+000A',
+        ),
+        (
+            {"recro_sso_registration_scopes": ["sso:account:access", "a b"]},
+            'recro_sso_registration_scopes[1]: "a b" is not a scope',
+        ),
+        # Installing the CLI is the first task that writes: the settings check comes before it.
+        (
+            {"recro_sso_install_cli": True, "recro_sso_session_region": "us east"},
+            'recro_sso_session_region: "us east" is not an AWS Region name such as us-east-1',
+        ),
+        (
+            {"recro_sso_profile_name_template": "{account_name!r}"},
+            'recro_sso_profile_name_template: "{account_name!r}"',
+        ),
         # Checked on the host, by aws_sso_schedule in check mode, before the config and rc files are written.
         pytest.param(
             {"recro_sso_schedule": "foo bar", "recro_sso_pull_url": "https://git.example.com/w.git"},
@@ -136,6 +168,9 @@ def test_an_unusable_setting_fails_first_naming_it_and_writes_nothing(aws_server
     assert message in run.output
     assert "secrettoken" not in run.output
     assert "recro.aws_sso.recro_sso : Check the settings" in run.output.split("fatal:")[0]
+    # The settings check is the task that failed: no later task ran.
+    tasks = [line for line in run.output.split("fatal:")[0].splitlines() if line.startswith("TASK [")]
+    assert tasks[-1].startswith("TASK [recro.aws_sso.recro_sso : Check the settings]"), run.output
     # The facts the task gathered are not in the failure (nor the environment's values with them).
     assert "ansible_facts" not in run.output.split("fatal:")[1]
     assert not aws_servers.config_file.exists()
@@ -325,3 +360,22 @@ def test_offboarding_as_root_for_a_user_removes_the_schedule_onboarding_installe
         # Only the schedule's files went: the config onboarding wrote for the user stays theirs.
         config = os.path.join(user.pw_dir, ".aws", "config")
         assert os.stat(config).st_uid == user.pw_uid
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acting for a throwaway user needs root")
+def test_as_root_for_a_user_an_unusable_setting_fails_first_and_leaves_the_user_s_files_alone(run_playbook):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    with throwaway_user("/bin/bash") as user:
+        home_before = sorted(os.listdir(user.pw_dir))
+        settings = {
+            "recro_sso_user": user.pw_name,
+            "recro_sso_login": "never",
+            "recro_sso_account_id": "012345678901",
+            "recro_sso_config_path": "~/.aws/config\n",
+        }
+        run = run_playbook(ROLE_WITHOUT_FACTS, env, settings)
+        assert run.returncode == 2, run.output
+        assert 'recro_sso_config_path: \\"~/.aws/config\\\\n\\" contains the control character U+000A' in run.output
+        tasks = [line for line in run.output.split("fatal:")[0].splitlines() if line.startswith("TASK [")]
+        assert tasks[-1].startswith("TASK [recro.aws_sso.recro_sso : Check the settings]"), run.output
+        assert sorted(os.listdir(user.pw_dir)) == home_before

@@ -855,6 +855,84 @@ def test_the_modules_rules_are_checked_before_any_task_writes_naming_the_role_va
         assert setting_errors(dict(settings, schedule=None, **given)) == []
 
 
+# What every config write of the role takes, as the role's defaults give it.
+CONFIG_WRITE_SETTINGS = dict(
+    platform="Linux",
+    default_profile="recrocog-admin",
+    state="present",
+    schedule=None,
+    session_name="recro",
+    start_url="https://recrocog.awsapps.com/start",
+    session_region="us-east-1",
+    registration_scopes=["sso:account:access"],
+    region="us-east-1",
+    output="json",
+    role_name="adminAccess",
+    profile_settings={},
+    discover=True,
+    profile_name_template="{account_name}-{role}",
+    account_id=None,
+    profiles=[],
+    config_path=None,
+)
+CONTROL = "contains the control character U+000A"
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        (
+            {"start_url": "https://x.awsapps.com/start\nx=1"},
+            'recro_sso_start_url: "https://x.awsapps.com/start\\nx=1" ',
+        ),
+        (
+            {"start_url": "https://ghp_secrettoken@x.awsapps.com/start"},
+            'recro_sso_start_url: "https://<user info>@x.awsapps.com/start" holds a user name or password',
+        ),
+        ({"session_region": "us east"}, 'recro_sso_session_region: "us east" is not an AWS Region name'),
+        ({"registration_scopes": ["a", "b\nc"]}, 'recro_sso_registration_scopes[1]: "b\\nc" ' + CONTROL),
+        ({"region": "us-east-1\nx"}, 'recro_sso_region: "us-east-1\\nx" ' + CONTROL),
+        ({"output": "xml"}, 'recro_sso_output: "xml" is not an output format'),
+        ({"role_name": "a b"}, 'recro_sso_role_name: "a b" is not a permission set name'),
+        ({"profile_settings": {"cli_pager": "less\n[x]"}}, 'recro_sso_profile_settings.cli_pager: "less\\n[x]" '),
+        ({"profile_settings": {"sso_start_url": "x"}}, 'recro_sso_profile_settings.sso_start_url: "x" belongs in'),
+        ({"account_id": "12\n34"}, 'recro_sso_account_id: "12\\n34" ' + CONTROL),
+        ({"account_id": "1234"}, 'recro_sso_account_id: "1234" is not an AWS account ID of exactly 12 digits'),
+        # The role lists the account shortcut first: the item is named as recro_sso_profiles has it.
+        (
+            {
+                "account_id": "012345678901",
+                "profiles": [{"name": "ok", "sso_account_id": "012345678901"}, {"name": "b", "sso_account_id": "1"}],
+            },
+            'recro_sso_profiles[1].sso_account_id: "1" is not an AWS account ID',
+        ),
+        ({"profiles": [{"name": "a\nb", "sso_account_id": "012345678901"}]}, 'recro_sso_profiles[0].name: "a\\nb" '),
+        ({"profile_name_template": "{nope}"}, 'recro_sso_profile_name_template: "{nope}" uses {nope}'),
+        ({"config_path": "~/.aws/con\nfig"}, 'recro_sso_config_path: "~/.aws/con\\nfig" ' + CONTROL),
+        ({"config_path": " ~/.aws/config"}, 'recro_sso_config_path: " ~/.aws/config" has leading or trailing'),
+    ],
+)
+def test_what_every_config_write_takes_is_checked_by_its_rules_naming_the_role_variable(given, message):
+    assert setting_errors(CONFIG_WRITE_SETTINGS) == []
+    errors = setting_errors(dict(CONFIG_WRITE_SETTINGS, **given))
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    assert "secrettoken" not in errors[0]
+
+
+def test_the_config_write_s_rules_are_not_applied_when_offboarding_or_to_what_is_not_used():
+    # Offboarding writes no profile; without discovery the template is not used.
+    assert setting_errors(dict(CONFIG_WRITE_SETTINGS, state="absent", region="us east")) == []
+    assert setting_errors(dict(CONFIG_WRITE_SETTINGS, discover=False, profile_name_template="{nope}")) == []
+
+
+def test_a_bad_session_name_is_named_once():
+    errors = setting_errors(dict(CONFIG_WRITE_SETTINGS, session_name="a b"))
+    assert errors == [
+        'recro_sso_session_name: "a b" is not a name every AWS tool reads: use letters, digits and _ . @ % + : - '
+        "only, not starting with -."
+    ]
+
+
 # The summary and the fact line for line, as they are, under each condition that shows, hides or
 # words a section otherwise: a change to how they are built must leave every one of them alone.
 IN_PLACE = PATH + ": session recro and profiles recrocog-admin already in place."
