@@ -767,3 +767,41 @@ def test_a_zdotdir_the_module_cannot_follow_stops_only_a_run_for_zsh(run_playboo
     # bash is not held up by zsh's file.
     result = run(run_playbook, target, shells=["bash"])
     assert [entry["action"] for entry in result["files"]] == ["added"]
+
+
+ROLE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: recro.aws_sso.recro_sso
+      vars:
+        recro_sso_user: "{{ user | default(omit) }}"
+        recro_sso_account_id: "012345678901"
+        recro_sso_login: never
+        recro_sso_shells: [bash]
+        recro_sso_platform: Linux
+    - ansible.builtin.copy:
+        content: "{{ {'result': recro_sso_result} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+def test_offboarding_that_cannot_remove_a_block_fails_before_it_changes_anything(run_playbook, target):
+    """A stray BEGIN marker after the block: offboarding removed the profiles, then failed on
+    .bashrc, whose block went on exporting a profile that was gone (every aws command fails)."""
+    onboarded = run_playbook(ROLE, target.env, target.extra_vars)
+    assert onboarded.returncode == 0, onboarded.output
+    bashrc, config = target.home / ".bashrc", target.home / ".aws" / "config"
+    target.plant(bashrc, bashrc.read_bytes() + b"# my notes\n" + BEGIN + b"alias ll='ls -l'\n")
+    before = {path: path.read_bytes() for path in (bashrc, config)}
+
+    offboarded = run_playbook(ROLE, target.env, dict(target.extra_vars, recro_sso_state="absent"))
+
+    assert offboarded.returncode != 0, offboarded.output
+    assert "{0}: 2 BEGIN marker line(s)".format(bashrc) in offboarded.output, offboarded.output
+    assert {path: path.read_bytes() for path in before} == before
+    # The profile bash exports is still in the config.
+    assert target.shell("bash", 'printf %s "$AWS_PROFILE"') == "recrocog-admin"
+    assert b"[profile recrocog-admin]" in config.read_bytes()
