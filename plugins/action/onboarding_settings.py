@@ -121,9 +121,9 @@ class ActionModule(ActionBase):
             except ValueError as error:
                 return dict(result, failed=True, msg=str(error))
 
-        local = (
-            task_vars.get("ansible_connection", "ssh") == "local" or task_vars.get("inventory_hostname") in LOCAL_NAMES
-        )
+        # The connection plugin's transport, not the name it was chosen by: ansible_connection may
+        # name it as local, ansible.builtin.local or ansible.legacy.local, or the play's keyword.
+        local = self._connection.transport == "local" or task_vars.get("inventory_hostname") in LOCAL_NAMES
         attended = _onboarding.person_can_answer(local, local and controller_has_terminal(), os.environ)
         values = _onboarding.host_settings(
             settings, facts, check_mode=task_vars.get("ansible_check_mode", False), attended=attended

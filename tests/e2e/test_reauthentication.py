@@ -369,6 +369,73 @@ def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp
     assert laptop.notifications() == []
 
 
+LAPTOP_PLAY = """
+- name: Onboard an inventory host that ansible_connection names the local connection by its full name
+  hosts: laptop
+  gather_facts: false
+  roles:
+    - role: recro.aws_sso.recro_sso
+
+- name: Save what the role did
+  hosts: laptop
+  gather_facts: false
+  tasks:
+    - name: Save recro_sso_result
+      ansible.builtin.copy:
+        content: "{{ recro_sso_result | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+@pytest.mark.parametrize("connection", ["ansible.builtin.local", "ansible.legacy.local"])
+def test_a_local_connection_named_in_full_at_a_terminal_logs_in(aws_servers, oidc, laptop, tmp_path, connection):
+    # The connection is the controller's whatever name chose it: a person at the terminal is asked.
+    playbook = tmp_path / "laptop.yml"
+    playbook.write_text(LAPTOP_PLAY, encoding="utf-8")
+    results = tmp_path / "results.json"
+    variables = dict(
+        results_file=str(results),
+        recro_sso_account_id="111111111111",
+        ansible_connection=connection,
+        ansible_python_interpreter=sys.executable,
+    )
+    command = " ".join(
+        shlex.quote(word)
+        for word in [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            "laptop,",
+            str(playbook),
+            "-e",
+            json.dumps(variables),
+        ]
+    )
+    env = dict(
+        laptop.env,
+        ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+    )
+    approver = approve_when_asked(oidc)
+    completed = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        cwd=str(REPOSITORY),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=300,
+        check=False,
+    )
+    approver.join(timeout=5)
+    output = completed.stdout.decode("utf-8", "replace")
+    assert completed.returncode == 0, output
+    assert oidc.count("StartDeviceAuthorization") == 1, output
+    assert json.loads(results.read_text(encoding="utf-8"))["login"]["status"] == "logged_in"
+    assert laptop.notifications() == []
+
+
 NOTIFY_AS_ROOT = """
 - hosts: localhost
   gather_facts: false
