@@ -69,6 +69,10 @@ notes:
   - When another run holds the lock on C(~/.aws/sso/cache) for more than O(lock_timeout) seconds, no file is deleted;
     the portal's C(Logout) is still called with a token that had not expired, and the failure says whether it
     ended the session.
+  - When a file cannot be deleted (say, role credentials in a directory the user cannot write) after others were,
+    the token among them, the portal's C(Logout) is still called with that token, since no later logout could; the
+    failure names the file, lists the files deleted (RV(removed)) and says whether the portal ended the session.
+    When the first deletion fails, nothing is deleted and the portal is not called.
 seealso:
   - module: recro.aws_sso.aws_sso_login
   - module: recro.aws_sso.aws_sso_session_info
@@ -129,7 +133,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import r
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import REGION_PATTERN
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import LockTimeout, ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileError, LockTimeout, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import sso_cache_directory
@@ -214,10 +218,12 @@ def describe_portal_error(error, name, region, access_token):
     )
 
 
-def remove_session_files(module, name, removed):
+def remove_session_files(module, name, removed, token):
     """Delete, as the user and under the cache's lock, the session's files, adding each
-    path deleted to ``removed``; ``(region, access token or None, why there is none)`` of
-    the token deleted, the one the portal is then told to end."""
+    path deleted to ``removed``. ``token`` is given, before the first deletion, the
+    ``region``, ``access_token`` (or None) and ``problem`` (why there is none) of the token
+    read under the lock: the session the portal is then told to end, even when a later
+    deletion fails."""
     account = module.account
     with user_files.acting_as(account):
         with writing.locked_directory(
@@ -226,24 +232,50 @@ def remove_session_files(module, name, removed):
             # Looked at again under the lock: a login or a refresh may have written another token
             # meanwhile, and the session to end at the portal is the one of the token deleted.
             paths, region, access_token, problem, owners = plan(account, module.config_path, name)
+            token.update(region=region, access_token=access_token, problem=problem)
             for item in paths:
                 if writing.remove_file(item):
                     removed.append(item)
             # A login killed while writing left a temporary file beside the token: it holds a live token.
             for owner in owners:
                 removed.extend(writing.remove_leftovers(owner))
-    return region, access_token, problem
 
 
-def fail_on_lock_timeout(module, error, name, region, access_token, problem, result):
+def end_at_the_portal(module, name, token, result):
+    """Tell the portal to end the session of ``token`` (as :func:`remove_session_files` fills it)
+    when it has a usable access token; record the outcome in ``result``; what to say of it."""
+    problem = token["problem"]
+    if token["access_token"] is not None:
+        problem = portal_logout(module, name, token["region"], token["access_token"])
+    ended = token["access_token"] is not None and problem is None
+    result.update(service_logout=ended, service_logout_error=problem)
+    return "the portal ended the session" if ended else "the portal did not end the session: " + problem
+
+
+def fail_on_lock_timeout(module, error, name, token, result):
     """No file was deleted: end the session at the portal all the same (the token on
     disk is then of no use), and fail saying whether that happened."""
-    if access_token is not None:
-        problem = portal_logout(module, name, region, access_token)
-    ended = access_token is not None and problem is None
-    result.update(service_logout=ended, service_logout_error=problem)
-    consequence = "the portal ended the session" if ended else "the portal did not end the session: " + problem
+    consequence = end_at_the_portal(module, name, token, result)
     module.fail_json(msg="{0}; {1}".format(error, consequence), **result)
+
+
+def fail_after_removing_some(module, error, name, token, result):
+    """A deletion failed after others (the token is the first): end the session at the portal
+    now, since its token is gone and no later logout could, and fail saying what was deleted
+    and whether the portal ended the session."""
+    removed = result["removed"]
+    consequence = end_at_the_portal(module, name, token, result)
+    if isinstance(error, FileError):
+        said = str(error)  # names its path and why
+    else:
+        said = "{0}: {1} (as user {2!r})".format(error.filename, error.strerror or error, module.account.name)
+    result.update(changed=True, diff=dict(before=listing(removed), after=""))
+    module.fail_json(
+        msg="{0}; {1} files of sso-session {2} were removed before it ({3}); {4}".format(
+            said, len(removed), name, ", ".join(removed), consequence
+        ),
+        **result,
+    )
 
 
 def listing(paths):
@@ -274,11 +306,18 @@ def main():
         module.exit_json(**result)
 
     removed = result["removed"]
+    # The token as first read; remove_session_files replaces it with the one read under the lock.
+    token = dict(region=region, access_token=access_token, problem=problem)
     with module.failing_on(**result):
         try:
-            region, access_token, problem = remove_session_files(module, name, removed)
+            remove_session_files(module, name, removed, token)
         except LockTimeout as error:
-            fail_on_lock_timeout(module, error, name, region, access_token, problem, result)
+            fail_on_lock_timeout(module, error, name, token, result)
+        except OSError as error:
+            if not removed:
+                raise  # nothing was deleted: the token is still there for the next logout
+            fail_after_removing_some(module, error, name, token, result)
+    region, access_token, problem = token["region"], token["access_token"], token["problem"]
     if access_token is not None:
         problem = portal_logout(module, name, region, access_token)
     result.update(

@@ -332,6 +332,29 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
         assert "Permission denied" in refused.output and "(as user '{0}')".format(user.pw_name) in refused.output
         assert os.path.exists(credentials)
 
+        # A token that had not expired, deleted before the file that could not be: no later logout has it, so the
+        # portal is told now, and the failure says what was deleted and that the portal ended the session.
+        token = write_token_cache(home, aws_servers.portal.issue_access_token(), session_name="recro")
+        token_file = str(token_cache_file(home, "recro"))
+        os.chown(token_file, user.pw_uid, user.pw_gid)
+
+        partial = run_playbook(
+            playbook.replace("      register: logout", "      register: logout\n      ignore_errors: true"),
+            aws_servers.env,
+        )
+
+        assert partial.saved["failed"] and partial.saved["changed"], partial.output
+        assert partial.saved["msg"] == (
+            "{0}: Permission denied (as user '{1}'); 1 files of sso-session recro were removed before it ({2}); "
+            "the portal ended the session".format(credentials, user.pw_name, token_file)
+        )
+        assert partial.saved["removed"] == [token_file] and not os.path.lexists(token_file)
+        assert partial.saved["service_logout"] is True and partial.saved["service_logout_error"] is None
+        assert aws_servers.portal.logout_tokens[-1] == token["accessToken"]
+        assert token["accessToken"] not in aws_servers.portal.access_tokens
+        assert token["accessToken"] not in partial.output + json.dumps(partial.saved)
+        assert os.path.exists(credentials)
+
 
 def test_a_token_the_portal_no_longer_accepts_is_reported_and_the_files_go(aws_servers, run_playbook):
     token, recro, other = two_sessions_logged_in(aws_servers)
