@@ -131,7 +131,8 @@ warning:
 notification:
   description:
     - C(sent) (a notification was shown, or in check mode would be), C(reason) (why not, e.g. already told for this
-      expiry, or no desktop session), C(record) (the record file).
+      expiry, no desktop session, or a record that cannot be written, which would have it shown on every run; with
+      C(sent), why it was not recorded), C(record) (the record file).
   returned: always
   type: dict
   sample: {sent: true, reason: null, record: /home/alice/.local/state/recro-aws-sso/notified.json}
@@ -159,9 +160,17 @@ def notify_once(module, account, environment, key, title, body, record_path):
     ``environment``: the user's (``desktop.user_environment``)."""
     with user_files.acting_as(account):
         record = desktop.read_record(record_path)
+        problem = desktop.record_problem(record_path)
     session = module.params["sso_session"]
     if record.get(session) == key:
         return dict(sent=False, reason="already told for this expiry", record=record_path)
+    if problem is not None:
+        # Shown without a record, it would be shown again on every run, not once per expiry.
+        return dict(
+            sent=False,
+            reason="its record cannot be written, so every run would show it again: {0}".format(problem),
+            record=record_path,
+        )
     argv, environment, reason = desktop.desktop_command(
         module.params["platform"], account, os.environ, environment, title, body
     )
@@ -172,8 +181,16 @@ def notify_once(module, account, environment, key, title, body, record_path):
     done = programs.run(account, argv, environment, desktop.PROGRAM_TIMEOUT, switch=not desktop.switches_itself(argv))
     if done.returncode != 0:
         return dict(sent=False, reason=desktop.failure_reason(argv, done.stdout), record=record_path)
-    with user_files.acting_as(account):
-        desktop.write_record(record_path, dict(record, **{session: key}))
+    try:
+        with user_files.acting_as(account):
+            desktop.write_record(record_path, dict(record, **{session: key}))
+    except OSError as error:
+        # Shown all the same: the person was told, and the next run will tell them again.
+        return dict(
+            sent=True,
+            reason="not recorded, so the next run shows it again: {0}".format(error),
+            record=record_path,
+        )
     return dict(sent=True, reason=None, record=record_path)
 
 

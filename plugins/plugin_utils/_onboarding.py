@@ -733,12 +733,14 @@ def _next_step(parts):
     aws_sso_notify result (``next_step`` of parts) when it ran, else the collection's own login,
     which works on every host: ``aws sso login`` only where an AWS CLI v2 was found."""
     found = parts.get("next_step") or {}
-    if not _ok(found):
+    # The task's failed_when: false registers a failure as not failed: it has no next_step.
+    failed = _ran(found) and (bool(found.get("failed")) or "next_step" not in found)
+    if failed or not _ok(found):
         reason = None
         if parts.get("login") and not _logged_in(parts):
             reason = (
                 "the AWS CLI on this host could not be looked up"
-                if found.get("failed")
+                if failed
                 else "this run did not look up the AWS CLI on this host"
             )
         return dict(command=OWN_LOGIN, reason=reason, warning=None, notification={})
@@ -956,7 +958,11 @@ def _logout_lines(parts, would):
 def _notification_lines(res, would):
     notification = (res.get("next_step") or {}).get("notification") or {}
     if notification.get("sent"):
-        return ["Notification: {0}shown on the desktop of {1}.".format(would, res.get("user"))]
+        return [
+            "Notification: {0}shown on the desktop of {1}{2}.".format(
+                would, res.get("user"), " ({0})".format(notification["reason"]) if notification.get("reason") else ""
+            )
+        ]
     if notification.get("reason"):
         return ["Notification: not shown ({0}).".format(notification["reason"])]
     return []

@@ -561,3 +561,53 @@ def test_a_failing_notify_send_is_reported_in_printable_words_and_tried_again_ne
     again = run_playbook(ONBOARD, laptop.env, settings)
     assert again.returncode == 0, again.output
     assert runs.read_text(encoding="utf-8").count("ran") == 2
+
+
+def test_a_record_that_cannot_be_written_shows_no_notification_on_every_run(aws_servers, oidc, laptop, run_playbook):
+    # Once per expiry needs the record: without one that can be written, every run would show it again.
+    record = aws_servers.home / ".local" / "state" / "recro-aws-sso" / "notified.json"
+    record.mkdir(parents=True)
+    aws_servers.log_in(expired=True, refreshable=False)
+    settings = dict(recro_sso_account_id="111111111111", recro_sso_login="refresh")
+    for _night in range(2):
+        run = run_playbook(ONBOARD, laptop.env, settings)
+        assert run.returncode == 0, run.output
+        summary = "\n".join(run.saved["summary"])
+        assert (
+            "Notification: not shown (its record cannot be written, so every run would show it again: {0}: is a "
+            "directory, not a regular file".format(record)
+        ) in summary, summary
+        assert "Next: aws sso login --sso-session recro, then run this again" in summary
+    assert laptop.notifications() == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acting for a throwaway user needs root")
+def test_root_acting_for_a_user_whose_record_cannot_be_written_shows_nothing(aws_servers, run_playbook):
+    with throwaway_user() as user:
+        home = Path(user.pw_dir)
+        write_token_cache(home, "expired-token", expired=True, refreshable=False)
+        tools = home / ".local" / "bin"
+        tools.mkdir(parents=True)
+        notifications = home / "notifications.jsonl"
+        Laptop.write_program(tools / "notify-send", NOTIFY_SEND.format(python="/usr/bin/python3", record=notifications))
+        record = home / ".local" / "state" / "recro-aws-sso" / "notified.json"
+        os.makedirs(str(record.parent))
+        os.mkfifo(str(record))
+        subprocess.run(["chown", "-R", "{0}:{1}".format(user.pw_uid, user.pw_gid), str(home)], check=True)
+        runtime = Path("/run/user/{0}".format(user.pw_uid))
+        runtime.mkdir(parents=True, mode=0o700)
+        bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            bus.bind(str(runtime / "bus"))
+            os.chown(str(runtime), user.pw_uid, user.pw_gid)
+            run = run_playbook(NOTIFY_AS_ROOT, aws_servers.env, dict(user=user.pw_name))
+        finally:
+            bus.close()
+            shutil.rmtree(str(runtime), ignore_errors=True)
+        assert run.returncode == 0, run.output
+        for result in (run.saved["first"], run.saved["second"]):
+            assert result["changed"] is False
+            assert result["notification"]["sent"] is False
+            assert result["notification"]["reason"].startswith("its record cannot be written, so every run would")
+            assert "is a FIFO (named pipe), not a regular file" in result["notification"]["reason"]
+        assert not notifications.exists()

@@ -18,6 +18,7 @@ import shutil
 import stat
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files, programs, writing
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileError
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import verify
 
 # How long a program that answers at once may take.
@@ -166,6 +167,19 @@ def read_record(path):
     except (OSError, ValueError):
         return {}
     return record if isinstance(record, dict) else {}
+
+
+def record_problem(path):
+    """Why the record at ``path`` cannot be written (run with the user's ids: a directory, a
+    FIFO, a file of another user's, a directory the user may not write), or None when it can.
+    Only looks: a notification whose record cannot be written would be shown again every run."""
+    try:
+        writing.check_replaceable(path, private=True)
+    except FileError as error:
+        return str(error)
+    except OSError as error:
+        return "{0}: {1}".format(error.filename or path, error.strerror or error)
+    return None
 
 
 def write_record(path, record):

@@ -232,8 +232,13 @@ def test_not_logged_in_says_how_to_log_in_with_the_aws_cli_v2_found():
         (None, "this run did not look up the AWS CLI on this host"),
         (dict(skipped=True), "this run did not look up the AWS CLI on this host"),
         (dict(failed=True, msg="no login shell"), "the AWS CLI on this host could not be looked up"),
+        # As the role's task registers a failure (failed_when: false): not failed, and no next_step.
+        (
+            dict(changed=False, failed=False, failed_when_result=False, msg="no login shell"),
+            "the AWS CLI on this host could not be looked up",
+        ),
     ],
-    ids=["not run", "skipped", "failed"],
+    ids=["not run", "skipped", "failed", "failed, as registered"],
 )
 def test_without_the_aws_cli_looked_up_the_next_step_is_the_collection_s_own_login(next_step, reason):
     # aws sso login only where an AWS CLI v2 was found: the own login works on every host.

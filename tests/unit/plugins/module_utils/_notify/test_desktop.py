@@ -172,3 +172,19 @@ def test_a_failed_notification_s_reason_is_printable_and_short():
     assert reason.startswith("notify-send failed: ]0;title [31mcannot connect [0m to the bus x")
     assert reason.isprintable()
     assert len(reason) == len("notify-send failed: ") + desktop.FAILURE_OUTPUT_LIMIT
+
+
+def test_a_record_that_cannot_be_written_is_said_before_anything_is_shown(tmp_path):
+    record = tmp_path / "state" / "notified.json"
+    assert desktop.record_problem(str(record)) is None  # its directories are made when it is written
+    record.parent.mkdir()
+    record.mkdir()
+    assert desktop.record_problem(
+        str(record)
+    ) == "{0}: is a directory, not a regular file: refused, nothing was read or changed".format(record)
+    record.rmdir()
+    os.mkfifo(str(record))
+    assert "is a FIFO (named pipe), not a regular file" in desktop.record_problem(str(record))
+    record.unlink()
+    (tmp_path / "blocked").write_text("a file where the state directory would be")
+    assert "not a directory" in desktop.record_problem(str(tmp_path / "blocked" / "notified.json"))
