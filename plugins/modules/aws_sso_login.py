@@ -122,6 +122,10 @@ notes:
     while the module reads and writes its files, and across a refresh, a client registration and the start of a
     device authorization (each a call of at most 45 seconds), so that two runs never redeem one refresh token or
     register twice; never while it waits for the person.
+  - Before its first call to AWS (a refresh, a registration, a device authorization), the module checks that it can
+    write the token, registration and pending-authorization files as O(user) (not another user's file, not a
+    directory the user cannot write), and fails naming the file otherwise: a token that could not be written after
+    the person approved would leave the code spent and the login lost.
   - Every answer of the sso-oidc service is checked before it is used or written. A field of the wrong type, a
     token, secret, client id or device code that is not printable ASCII without spaces or is longer than 64 KiB, a
     token lifetime that is not 1 minute to a year, a number botocore cannot read (C(Infinity)), a body that is not a
@@ -308,6 +312,7 @@ def session_files(account, session):
         remove=as_user(account, writing.remove_file),
         home=home,
         remove_leftovers=as_user(account, writing.remove_leftovers),
+        check=as_user(account, lambda path: writing.check_replaceable(path, private=True)),
     )
 
 

@@ -977,6 +977,46 @@ def test_a_refresh_from_a_service_that_never_answers_ends_at_the_deadline(login,
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
+@pytest.mark.parametrize('expiring', [False, True])
+def test_root_for_a_user_whose_token_file_another_user_owns_fails_before_any_call(login, run_playbook, expiring):
+    # A file of a third user in the user's cache: not a login (a new login would run), or one about to expire
+    # (a refresh would run). Either write would be refused: found out before the person approves, not after.
+    with throwaway_user() as user, throwaway_user() as other:
+        home = user_with_config(user)
+        cache = home / '.aws' / 'sso' / 'cache'
+        cache.mkdir(parents=True, mode=0o700)
+        for path in (cache.parent, cache):
+            os.chown(str(path), user.pw_uid, user.pw_gid)
+        token_file = cache / login.token_file.name
+        if expiring:
+            approve_when_asked(login.oidc)
+            task = login_task(user=user.pw_name, path='~/.aws/config', timeout=30)
+            assert run_playbook(task, login.env).saved['status'] == 'logged_in'
+            token = json.loads(token_file.read_text(encoding='utf-8'))
+            moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=300)
+            token['expiresAt'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ')
+            token_file.write_text(json.dumps(token), encoding='utf-8')
+            login.oidc.calls.clear()
+        else:
+            token_file.write_text('{}', encoding='utf-8')
+        token_file.chmod(0o644)
+        os.chown(str(token_file), other.pw_uid, other.pw_gid)
+        before = sorted((path.name, path.read_bytes()) for path in cache.iterdir())
+
+        approve_when_asked(login.oidc)
+        run = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', timeout=30), login.env)
+
+        assert run.saved['failed'] and run.saved['status'] == 'failed', run.output
+        assert run.saved['msg'] == (
+            '{0}: is owned by {1}, not by {2} or root: refused, nothing was changed (replacing it would hand it to '
+            '{2}; give it to {2} or remove it first)'.format(token_file, other.pw_name, user.pw_name)
+        )
+        assert login.oidc.calls == []
+        assert sorted((path.name, path.read_bytes()) for path in cache.iterdir()) == before
+        assert token_file.stat().st_uid == other.pw_uid
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='root acts for another user')
 @pytest.mark.parametrize('options', [dict(refresh_only=True), dict(timeout=30)])
 def test_root_for_a_user_whose_token_is_a_link_into_a_directory_of_roots_fails_naming_the_token_before_any_call(
     login, run_playbook, tmp_path, options

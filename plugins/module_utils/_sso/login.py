@@ -31,7 +31,11 @@ import uuid
 from urllib.parse import urlencode, urlsplit
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import NOTHING_CHANGED, ServiceError
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
+    NOTHING_CHANGED,
+    FileError,
+    ServiceError,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import FILE_LIMIT
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.session import DEFAULT_SCOPES
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import (
@@ -503,9 +507,11 @@ class Files:
     """The three cache files of one session, and how to read (at least FILE_LIMIT + 1 bytes,
     so that a larger file is told as such), write and remove them; ``home``: the home whose
     ``_sso.cache.token_cache_file`` ``token`` is; ``remove_leftovers(path)``: what removes the
-    temporary files a killed write of ``path`` left (``_common.writing.remove_leftovers``)."""
+    temporary files a killed write of ``path`` left (``_common.writing.remove_leftovers``);
+    ``check(path)``: what raises, before any call, when ``write(path, ...)`` would be refused
+    (``_common.writing.check_replaceable``), else returns."""
 
-    def __init__(self, token, registration, pending, read, write, remove, home, remove_leftovers=None):
+    def __init__(self, token, registration, pending, read, write, remove, home, remove_leftovers=None, check=None):
         self.token = token
         self.registration = registration
         self.pending = pending
@@ -514,6 +520,7 @@ class Files:
         self.remove = remove
         self.home = home
         self.remove_leftovers = remove_leftovers
+        self.check = check
 
 
 class Login:
@@ -615,6 +622,9 @@ class Login:
                     "flow: pkce needs a browser on this machine: a desktop session (DISPLAY or WAYLAND_DISPLAY on "
                     "Linux, or macOS) and open_browser true; use flow: device_code from SSH or a headless host"
                 )
+            # Before the first call: a token that could not be written after the person approved
+            # would leave the code redeemed and the files half written.
+            self.check_writable(self.files.token, self.files.registration, self.files.pending)
             registration, registered = self.registration()
             if not pkce:
                 registration, pending, started = self.pending_authorization(registration, registered)
@@ -624,6 +634,14 @@ class Login:
         if pkce:
             return self.pkce_login(registration)
         return self.device_login(registration, pending)
+
+    def check_writable(self, *paths):
+        """Raise, before any call, the refusal a write of one of ``paths`` would meet (a file of
+        another user's, a directory the user cannot write)."""
+        if self.files.check is None:
+            return
+        for path in paths:
+            self.files.check(path)
 
     def remove_leftovers(self):
         """Remove, under the lock, the temporary files a killed write of the session's files
@@ -686,6 +704,8 @@ class Login:
                     return self.result(
                         "refreshed", True, "check mode: would refresh the token of sso-session {0}".format(name), token
                     )
+                # Before the call: a refreshed token that could not be written would be lost.
+                self.check_writable(self.files.token)
                 refreshed = self.refresh(token, now)
                 if refreshed is not None:
                     return self.result(
@@ -810,7 +830,12 @@ class Login:
         answer = Answer("CreateToken", self.subject, response, consequence)
         entry = token_entry(answer, self.start_url, self.region, registration, self.clock())
         with self.locked():
-            self.files.write(self.files.token, dumps(entry))
+            try:
+                self.files.write(self.files.token, dumps(entry))
+            except OSError as error:
+                # Checked before the first call, the file may still fail (a full disk, a file swapped
+                # meanwhile): say that the approved code is spent, so that the caller forgets it.
+                raise LoginError("{0}; {1}".format(_file_failure(error), consequence)) from None
             if self.params["flow"] == DEVICE_CODE:
                 self.files.remove(self.files.pending)
         return entry
@@ -1019,6 +1044,13 @@ def _number_fields(client, operation):
         return [name for name, member in shape.members.items() if member.type_name in ("integer", "long")]
     except Exception:  # pylint: disable=broad-except
         return []  # a client without a model (a test's), or an operation it lacks
+
+
+def _file_failure(error):
+    """What an ``OSError`` of a file says, its path first (a ``FileError`` words it so itself)."""
+    if isinstance(error, FileError):
+        return str(error)
+    return "{0}: {1}".format(error.filename, error.strerror or error)
 
 
 def _shown_codes(pending):

@@ -127,6 +127,52 @@ def test_device_flow_honours_slow_down_and_pending():
     assert json.loads(files["registration"])["scopes"] == ["sso:account:access"]
 
 
+class FullDisk(dict):
+    """The session's files, where the token cannot be written (the disk filled after the checks)."""
+
+    def write(self, path, data):
+        if path == "token":
+            raise OSError(28, "No space left on device", path)
+        self[path] = data
+
+
+def test_a_token_that_cannot_be_written_after_the_approval_forgets_the_spent_code_and_says_so():
+    files = FullDisk()
+    client = FakeClient(polls=["AuthorizationPendingException"])
+    login, dummy = make_login(files, client)
+    login.files.write = files.write
+    with pytest.raises(sso_login.LoginError) as raised:
+        login.run()
+    assert str(raised.value) == (
+        "token: No space left on device; no token was written, and the approved code cannot be used again: log in again"
+    )
+    assert sorted(files) == ["registration"]  # the redeemed code is not left pending
+    assert "new-access" not in str(raised.value)
+
+
+@pytest.mark.parametrize("refused", ["token", "registration", "pending"])
+@pytest.mark.parametrize("cached", [None, token(300)])
+def test_a_file_a_login_could_not_write_is_refused_before_any_call(refused, cached):
+    files = {} if cached is None else {"token": cached}
+    client = FakeClient()
+    login, dummy = make_login(files, client)
+    checked = []
+
+    def check(path):
+        checked.append(path)
+        if path == refused:
+            raise OSError(13, "Permission denied", path)
+
+    login.files.check = check
+    if cached is not None and refused != "token":
+        # A refresh writes the token only.
+        assert login.run()["status"] == "refreshed" and checked == ["token"]
+        return
+    with pytest.raises(OSError, match="Permission denied"):
+        login.run()
+    assert client.calls == [] and files == ({} if cached is None else {"token": cached})
+
+
 def test_wait_false_returns_the_code_and_keeps_the_device_code_private():
     files = {}
     result = make_login(files, FakeClient(), wait=False)[0].run()
