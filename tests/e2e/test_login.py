@@ -1004,13 +1004,19 @@ def test_root_for_a_user_whose_token_file_another_user_owns_fails_before_any_cal
         before = sorted((path.name, path.read_bytes()) for path in cache.iterdir())
 
         approve_when_asked(login.oidc)
-        run = run_playbook(login_task(user=user.pw_name, path='~/.aws/config', timeout=30), login.env)
-
-        assert run.saved['failed'] and run.saved['status'] == 'failed', run.output
-        assert run.saved['msg'] == (
-            '{0}: is owned by {1}, not by {2} or root: refused, nothing was changed (replacing it would hand it to '
-            '{2}; give it to {2} or remove it first)'.format(token_file, other.pw_name, user.pw_name)
+        task = login_task(user=user.pw_name, path='~/.aws/config', timeout=30)
+        # Check mode says what the run meets.
+        checked = run_playbook(
+            task.replace('      ignore_errors: true', '      ignore_errors: true\n      check_mode: true'), login.env
         )
+        run = run_playbook(task, login.env)
+
+        for result in (checked.saved, run.saved):
+            assert result['failed'] and result['status'] == 'failed', run.output
+            assert result['msg'] == (
+                '{0}: is owned by {1}, not by {2} or root: refused, nothing was changed (replacing it would hand it '
+                'to {2}; give it to {2} or remove it first)'.format(token_file, other.pw_name, user.pw_name)
+            )
         assert login.oidc.calls == []
         assert sorted((path.name, path.read_bytes()) for path in cache.iterdir()) == before
         assert token_file.stat().st_uid == other.pw_uid

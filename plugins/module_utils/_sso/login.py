@@ -700,12 +700,13 @@ class Login:
                     token,
                 )
             if state["status"] in ("expiring", "expired") and state["refreshable"]:
+                # Before the call (and in check mode, which says what a run would meet): a refreshed
+                # token that could not be written would be lost.
+                self.check_writable(self.files.token)
                 if self.check_mode:
                     return self.result(
                         "refreshed", True, "check mode: would refresh the token of sso-session {0}".format(name), token
                     )
-                # Before the call: a refreshed token that could not be written would be lost.
-                self.check_writable(self.files.token)
                 refreshed = self.refresh(token, now)
                 if refreshed is not None:
                     return self.result(
@@ -722,6 +723,7 @@ class Login:
                     token,
                 )
         if self.check_mode:
+            self.check_writable(self.files.token, self.files.registration, self.files.pending)
             return self.result(
                 "login_required",
                 True,
