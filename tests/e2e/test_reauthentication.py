@@ -330,15 +330,15 @@ def test_the_next_step_works_on_the_host(aws_servers, oidc, laptop, run_playbook
     assert laptop.notifications() == []
 
 
-def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp_path):
-    playbook = tmp_path / "onboard.yml"
-    playbook.write_text(ONBOARD, encoding="utf-8")
+def playbook_at_a_terminal(playbook, laptop, tmp_path, variables, options=()):
+    """``(return code, output, saved)`` of ``ansible-playbook`` run with a terminal, as a person's
+    shell runs it (script(1) gives it one), on ``playbook`` (text) with ``variables``; ``saved``: what
+    the playbook wrote to ``results_file``."""
+    playbook_file = tmp_path / "at-a-terminal.yml"
+    playbook_file.write_text(playbook, encoding="utf-8")
     results = tmp_path / "results.json"
-    variables = dict(results_file=str(results), recro_sso_account_id="111111111111")
-    command = " ".join(
-        shlex.quote(word)
-        for word in [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-e", json.dumps(variables)]
-    )
+    arguments = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook_file)] + list(options)
+    arguments += ["-e", json.dumps(dict(variables, results_file=str(results)))]
     env = dict(
         laptop.env,
         ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"),
@@ -346,10 +346,8 @@ def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_HOME=str(tmp_path / "ansible-home"),
     )
-    approver = approve_when_asked(oidc)
-    # script(1) gives ansible-playbook a terminal, as a person's shell does.
     completed = subprocess.run(
-        ["script", "-qec", command, "/dev/null"],
+        ["script", "-qec", " ".join(shlex.quote(word) for word in arguments), "/dev/null"],
         cwd=str(REPOSITORY),
         env=env,
         stdin=subprocess.DEVNULL,
@@ -358,81 +356,39 @@ def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp
         timeout=300,
         check=False,
     )
+    saved = json.loads(results.read_text(encoding="utf-8")) if results.exists() else {}
+    return completed.returncode, completed.stdout.decode("utf-8", "replace"), saved
+
+
+def test_make_onboard_at_a_terminal_still_logs_in(aws_servers, oidc, laptop, tmp_path):
+    approver = approve_when_asked(oidc)
+    code, output, result = playbook_at_a_terminal(ONBOARD, laptop, tmp_path, dict(recro_sso_account_id="111111111111"))
     approver.join(timeout=5)
-    output = completed.stdout.decode("utf-8", "replace")
-    assert completed.returncode == 0, output
+    assert code == 0, output
     assert "Log in to sso-session recro: open http" in output, output
     assert oidc.count("StartDeviceAuthorization") == 1
-    result = json.loads(results.read_text(encoding="utf-8"))
     assert result["login"]["status"] == "logged_in"
     # A person was there: no desktop notification.
     assert laptop.notifications() == []
 
 
-LAPTOP_PLAY = """
-- name: Onboard an inventory host that ansible_connection names the local connection by its full name
-  hosts: laptop
-  gather_facts: false
-  roles:
-    - role: recro.aws_sso.recro_sso
-
-- name: Save what the role did
-  hosts: laptop
-  gather_facts: false
-  tasks:
-    - name: Save recro_sso_result
-      ansible.builtin.copy:
-        content: "{{ recro_sso_result | to_json }}"
-        dest: "{{ results_file }}"
-        mode: "0600"
-"""
-
-
 @pytest.mark.parametrize("connection", ["ansible.builtin.local", "ansible.legacy.local"])
 def test_a_local_connection_named_in_full_at_a_terminal_logs_in(aws_servers, oidc, laptop, tmp_path, connection):
     # The connection is the controller's whatever name chose it: a person at the terminal is asked.
-    playbook = tmp_path / "laptop.yml"
-    playbook.write_text(LAPTOP_PLAY, encoding="utf-8")
-    results = tmp_path / "results.json"
     variables = dict(
-        results_file=str(results),
+        recro_sso_hosts="laptop",
         recro_sso_account_id="111111111111",
         ansible_connection=connection,
         ansible_python_interpreter=sys.executable,
     )
-    command = " ".join(
-        shlex.quote(word)
-        for word in [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "laptop,",
-            str(playbook),
-            "-e",
-            json.dumps(variables),
-        ]
-    )
-    env = dict(
-        laptop.env,
-        ANSIBLE_CONFIG=str(REPOSITORY / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-    )
     approver = approve_when_asked(oidc)
-    completed = subprocess.run(
-        ["script", "-qec", command, "/dev/null"],
-        cwd=str(REPOSITORY),
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        timeout=300,
-        check=False,
+    code, output, result = playbook_at_a_terminal(
+        ONBOARD.replace("hosts: localhost", "hosts: laptop"), laptop, tmp_path, variables, ["-i", "laptop,"]
     )
     approver.join(timeout=5)
-    output = completed.stdout.decode("utf-8", "replace")
-    assert completed.returncode == 0, output
+    assert code == 0, output
     assert oidc.count("StartDeviceAuthorization") == 1, output
-    assert json.loads(results.read_text(encoding="utf-8"))["login"]["status"] == "logged_in"
+    assert result["login"]["status"] == "logged_in"
     assert laptop.notifications() == []
 
 
@@ -451,28 +407,38 @@ NOTIFY_AS_ROOT = """
 """
 
 
+def notify_as_root_for(user, aws_servers, run_playbook, prepare):
+    """Root runs NOTIFY_AS_ROOT (aws_sso_notify twice) for ``user``, whose login has ended and cannot
+    be refreshed, with a recording notify-send in ~/.local/bin (its record: ~/notifications.jsonl),
+    what ``prepare()`` adds to the home, and the user's session bus in /run/user/UID: the run."""
+    home = Path(user.pw_dir)
+    write_token_cache(home, "expired-token", expired=True, refreshable=False)
+    tools = home / ".local" / "bin"
+    tools.mkdir(parents=True)
+    record = home / "notifications.jsonl"
+    Laptop.write_program(tools / "notify-send", NOTIFY_SEND.format(python="/usr/bin/python3", record=record))
+    prepare()
+    subprocess.run(["chown", "-R", "{0}:{1}".format(user.pw_uid, user.pw_gid), str(home)], check=True)
+    runtime = Path("/run/user/{0}".format(user.pw_uid))
+    runtime.mkdir(parents=True, mode=0o700)
+    bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        bus.bind(str(runtime / "bus"))
+        os.chown(str(runtime), user.pw_uid, user.pw_gid)
+        return run_playbook(NOTIFY_AS_ROOT, aws_servers.env, dict(user=user.pw_name))
+    finally:
+        bus.close()
+        shutil.rmtree(str(runtime), ignore_errors=True)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="root acting for a throwaway user needs root")
 @pytest.mark.parametrize("cli, cli_runs", [("v1", 1), ("v1-python", 0), ("v2-recording", 0)])
 def test_root_acting_for_a_user_reads_and_runs_everything_as_that_user(aws_servers, run_playbook, cli, cli_runs):
     with throwaway_user() as user:
         home = Path(user.pw_dir)
-        write_token_cache(home, "expired-token", expired=True, refreshable=False)
         tools = home / ".local" / "bin"
-        tools.mkdir(parents=True)
         record = home / "notifications.jsonl"
-        write_cli(tools, cli, home / "aws-runs")
-        Laptop.write_program(tools / "notify-send", NOTIFY_SEND.format(python="/usr/bin/python3", record=record))
-        subprocess.run(["chown", "-R", "{0}:{1}".format(user.pw_uid, user.pw_gid), str(home)], check=True)
-        runtime = Path("/run/user/{0}".format(user.pw_uid))
-        runtime.mkdir(parents=True, mode=0o700)
-        bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            bus.bind(str(runtime / "bus"))
-            os.chown(str(runtime), user.pw_uid, user.pw_gid)
-            run = run_playbook(NOTIFY_AS_ROOT, aws_servers.env, dict(user=user.pw_name))
-        finally:
-            bus.close()
-            shutil.rmtree(str(runtime), ignore_errors=True)
+        run = notify_as_root_for(user, aws_servers, run_playbook, lambda: write_cli(tools, cli, home / "aws-runs"))
         assert run.returncode == 0, run.output
         first, second = run.saved["first"], run.saved["second"]
         # The user's PATH (~/.local/bin first), not root's: the CLI there decides the next step.
@@ -585,29 +551,17 @@ def test_a_record_that_cannot_be_written_shows_no_notification_on_every_run(aws_
 def test_root_acting_for_a_user_whose_record_cannot_be_written_shows_nothing(aws_servers, run_playbook):
     with throwaway_user() as user:
         home = Path(user.pw_dir)
-        write_token_cache(home, "expired-token", expired=True, refreshable=False)
-        tools = home / ".local" / "bin"
-        tools.mkdir(parents=True)
-        notifications = home / "notifications.jsonl"
-        Laptop.write_program(tools / "notify-send", NOTIFY_SEND.format(python="/usr/bin/python3", record=notifications))
         record = home / ".local" / "state" / "recro-aws-sso" / "notified.json"
-        os.makedirs(str(record.parent))
-        os.mkfifo(str(record))
-        subprocess.run(["chown", "-R", "{0}:{1}".format(user.pw_uid, user.pw_gid), str(home)], check=True)
-        runtime = Path("/run/user/{0}".format(user.pw_uid))
-        runtime.mkdir(parents=True, mode=0o700)
-        bus = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            bus.bind(str(runtime / "bus"))
-            os.chown(str(runtime), user.pw_uid, user.pw_gid)
-            run = run_playbook(NOTIFY_AS_ROOT, aws_servers.env, dict(user=user.pw_name))
-        finally:
-            bus.close()
-            shutil.rmtree(str(runtime), ignore_errors=True)
+
+        def fifo_for_a_record():
+            os.makedirs(str(record.parent))
+            os.mkfifo(str(record))
+
+        run = notify_as_root_for(user, aws_servers, run_playbook, fifo_for_a_record)
         assert run.returncode == 0, run.output
         for result in (run.saved["first"], run.saved["second"]):
             assert result["changed"] is False
             assert result["notification"]["sent"] is False
             assert result["notification"]["reason"].startswith("its record cannot be written, so every run would")
             assert "is a FIFO (named pipe), not a regular file" in result["notification"]["reason"]
-        assert not notifications.exists()
+        assert not (home / "notifications.jsonl").exists()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify.advice import OWN_LOGIN
 from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
@@ -36,6 +37,7 @@ from ansible_collections.recro.aws_sso.plugins.plugin_utils._onboarding import (
     summary,
 )
 from ansible_collections.recro.aws_sso.plugins.test.profile_name import profile_name
+from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 
 PATH = "/home/alice/.aws/config"
 SKIPPED = {"skipped": True, "changed": False}
@@ -860,25 +862,11 @@ def test_the_modules_rules_are_checked_before_any_task_writes_naming_the_role_va
         assert setting_errors(dict(settings, schedule=None, **given)) == []
 
 
-# What every config write of the role takes, as the role's defaults give it.
+# What every config write of the role takes, as the role's defaults give it (the settings check's
+# option for each recro_sso_ variable is its name without the prefix), on Linux.
+ROLE_DEFAULTS = yaml.safe_load((REPOSITORY / "roles" / "recro_sso" / "defaults" / "main.yml").read_text())
 CONFIG_WRITE_SETTINGS = dict(
-    platform="Linux",
-    default_profile="recrocog-admin",
-    state="present",
-    schedule=None,
-    session_name="recro",
-    start_url="https://recrocog.awsapps.com/start",
-    session_region="us-east-1",
-    registration_scopes=["sso:account:access"],
-    region="us-east-1",
-    output="json",
-    role_name="adminAccess",
-    profile_settings={},
-    discover=True,
-    profile_name_template="{account_name}-{role}",
-    account_id=None,
-    profiles=[],
-    config_path=None,
+    {name[len("recro_sso_") :]: value for name, value in ROLE_DEFAULTS.items()}, platform="Linux"
 )
 CONTROL = "contains the control character U+000A"
 
