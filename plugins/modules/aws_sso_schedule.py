@@ -43,6 +43,10 @@ options:
       - With V(absent), the job is stopped and unloaded while its files are still there (C(systemctl --user stop) and
         C(disable) of the timer, or C(launchctl bootout) of a loaded agent), then its files are removed, then
         C(systemctl --user daemon-reload) runs; RV(msg) says what each program did, and a failure is warned about.
+      - With V(absent), what the job's runs left is removed too, once the job is: its log and ansible-pull's checkout of
+        the repository (a copy of the organisation's playbooks), even when the job itself was already gone. One that
+        cannot be removed is warned about, naming it. A run of the job itself (ansible-pull running a playbook that
+        offboards) leaves the checkout it runs from, and says so.
     type: str
     choices: [present, absent]
     default: present
@@ -293,6 +297,9 @@ def main():
             held.enter_context(writing.locked_directories(paths, params["lock_timeout"]))
             current = read_current(layout, paths)
             link_there = layout.platform == "Linux" and os.path.lexists(layout.wants_link)
+            outputs = [] if present else [p for p in schedule_files.job_output_paths(layout) if os.path.lexists(p)]
+            running_from = [path for path in outputs if schedule_files.running_from(path)]
+            outputs = [path for path in outputs if path not in running_from]
         diffs = [
             dict(
                 before=schedule_files.shown_file(current[path] or ""),
@@ -305,15 +312,21 @@ def main():
         ]
         # A timer not linked into timers.target.wants is enabled again: a change, in check mode too.
         needs_link = present and layout.platform == "Linux" and not link_there
-        changed = bool(diffs) or (link_there and not present) or needs_link
+        job_changed = bool(diffs) or (link_there and not present) or needs_link
+        changed = job_changed or bool(outputs)
         messages, warnings = [], []
-        if not module.check_mode and changed and not present:
+        if not module.check_mode and job_changed and not present:
             # Stopped and disabled while its files are there, then removed, then the manager reloaded.
             messages, warnings = activation.deactivate(
                 module.account, layout, lambda: remove(module, layout, paths, current)
             )
         elif not module.check_mode:
             apply(module, layout, paths, current, wanted)
+        if outputs and not module.check_mode:
+            # Once the job is gone: what cannot be removed is warned about, the job stays removed.
+            with user_files.acting_as(module.account):
+                outputs, failures = schedule_files.remove_job_output(layout)
+            warnings += ["{0}: not removed: {1}".format(error.filename, error.strerror) for error in failures]
     if not module.check_mode and changed and present:
         consequence = "; the schedule's files were written, but the job was not enabled"
         manager_file = layout.wants_link if layout.platform == "Linux" else layout.plist
@@ -325,7 +338,12 @@ def main():
     if present:
         messages.insert(0, "Schedule {0}written.".format(verb) if changed else "Schedule unchanged.")
     else:
-        messages.insert(0, "Schedule {0}removed.".format(verb) if changed else "No schedule to remove.")
+        messages.insert(0, "Schedule {0}removed.".format(verb) if job_changed else "No schedule to remove.")
+        if outputs:
+            done = "Would remove" if module.check_mode else "Removed"
+            messages.insert(1, "{0} what its runs left: {1}.".format(done, ", ".join(outputs)))
+        for path in running_from:
+            messages.append("{0} is left: this run was pulled into it (remove it once the run is over).".format(path))
     result = dict(changed=changed, files=paths, msg=" ".join(messages))
     if present:
         result["command"] = command

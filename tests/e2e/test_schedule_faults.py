@@ -28,6 +28,7 @@ from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.systemd import (
     PULLED_PLAYBOOK,
     analyze_verify,
+    exec_argv,
     git_repository,
     shared_directory,
 )
@@ -46,6 +47,7 @@ TASK = """
         ansible_pull: "{{ ansible_pull | default(stub_pull) }}"
         randomized_delay: 0
         environment: "{{ job_environment | default({}) }}"
+      check_mode: "{{ check | default(false) }}"
       register: result
       ignore_errors: true
     - ansible.builtin.copy:
@@ -406,3 +408,90 @@ def test_the_macos_agent_runs_its_exact_command(run, run_playbook, target, share
     assert ran.returncode == 0, ran.stdout
     assert (checkout / "site.yml").is_file()
     assert "sso_role_name = adminAccess" in (target.home / ".aws" / "config").read_text()
+
+
+def test_absent_removes_the_checkout_and_log_its_runs_left(
+    run, run_playbook, target, shared_tmp_path, ansible_pull_bin
+):
+    """The timer's exact command, run: ansible-pull clones the organisation's repository into
+    the checkout, and systemd appends its output to the log. Offboarding left both; a link in
+    the checkout is removed, never followed."""
+    repository = git_repository(shared_tmp_path / "laptops", {"site.yml": PULLED_PLAYBOOK})
+    for path in [repository] + list(repository.rglob("*")):
+        os.lchown(str(path), *target.owner)
+    environment = {
+        "ANSIBLE_COLLECTIONS_PATH": str(REPOSITORY / ".cache" / "collections"),
+        "ANSIBLE_PYTHON_INTERPRETER": str(ansible_pull_bin / "python"),
+    }
+    pull = dict(pull_url="file://" + str(repository), ansible_pull=str(ansible_pull_bin / "ansible-pull"))
+    completed, installed = run(run_playbook, target, job_environment=environment, **pull)
+    assert not installed.get("failed"), installed
+    service = pathlib.Path(installed["files"][0]).read_text()
+    ran = target.run(exec_argv(service.split("ExecStart=", 1)[1].splitlines()[0]), environment)
+    assert ran.returncode == 0, ran.stdout
+    state = target.home / ".local" / "state" / "recro-aws-sso"
+    checkout, log = state / "checkout", state / "pull.log"
+    log.write_text(ran.stdout)
+    kept = shared_tmp_path / "kept"
+    kept.write_text("not the job's\n")
+    (checkout / "link").symlink_to(kept)
+    for path in (log, checkout / "link"):
+        os.lchown(str(path), *target.owner)
+    assert (checkout / "site.yml").is_file()
+
+    completed, would = run(run_playbook, target, state="absent", check=True)
+    assert would["changed"] is True and (checkout / "site.yml").is_file(), would
+
+    completed, removed = run(run_playbook, target, state="absent")
+    completed, again = run(run_playbook, target, state="absent")
+
+    assert "Would remove what its runs left: {0}, {1}.".format(log, checkout) in would["msg"], would["msg"]
+    assert (
+        removed["changed"] is True and "Removed what its runs left: {0}, {1}.".format(log, checkout) in removed["msg"]
+    ), removed
+    assert not any(os.path.lexists(path) for path in installed["files"] + [str(checkout), str(log), str(state)])
+    assert kept.read_text() == "not the job's\n"
+    assert again["changed"] is False and again["msg"] == "No schedule to remove.", again
+
+
+OFFBOARDING_PULL = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
+      register: removed
+    # Read from the checkout after the module: the run goes on from it.
+    - ansible.builtin.include_tasks: record.yml
+"""
+RECORD = """
+- ansible.builtin.copy:
+    content: "{{ removed | to_json }}"
+    dest: "{{ lookup('env', 'HOME') }}/removed.json"
+    mode: "0600"
+"""
+
+
+def test_a_job_that_offboards_removes_itself_but_not_the_checkout_it_runs_from(
+    run, run_playbook, target, shared_tmp_path, ansible_pull_bin
+):
+    repository = git_repository(shared_tmp_path / "laptops", {"site.yml": OFFBOARDING_PULL, "record.yml": RECORD})
+    for path in [repository] + list(repository.rglob("*")):
+        os.lchown(str(path), *target.owner)
+    environment = {
+        "ANSIBLE_COLLECTIONS_PATH": str(REPOSITORY / ".cache" / "collections"),
+        "ANSIBLE_PYTHON_INTERPRETER": str(ansible_pull_bin / "python"),
+    }
+    pull = dict(pull_url="file://" + str(repository), ansible_pull=str(ansible_pull_bin / "ansible-pull"))
+    completed, installed = run(run_playbook, target, job_environment=environment, **pull)
+    assert not installed.get("failed"), installed
+    service = pathlib.Path(installed["files"][0]).read_text()
+
+    ran = target.run(exec_argv(service.split("ExecStart=", 1)[1].splitlines()[0]), environment)
+
+    assert ran.returncode == 0, ran.stdout
+    removed = json.loads((target.home / "removed.json").read_text())
+    checkout = target.home / ".local" / "state" / "recro-aws-sso" / "checkout"
+    assert removed["changed"] is True and removed["msg"].startswith("Schedule removed."), removed
+    assert "{0} is left: this run was pulled into it".format(checkout) in removed["msg"], removed
+    assert not any(os.path.lexists(path) for path in installed["files"])
+    assert (checkout / "record.yml").is_file()

@@ -12,6 +12,7 @@ an option or an argument.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import plistlib
@@ -500,6 +501,71 @@ def planned_files(params, layout, config_file=None, analyze=None):
 def schedule_paths(layout):
     """Every file a schedule of ``layout`` may have (what state=absent removes)."""
     return [layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer]
+
+
+def job_output_paths(layout):
+    """What the job's runs leave (the log, ansible-pull's checkout of the repository) that
+    state=absent removes with the schedule: the checkout is a copy of the organisation's
+    repository, which an offboarded user keeps no more than the schedule."""
+    return [layout.log_file, layout.checkout]
+
+
+def remove_job_output(layout):
+    """Remove the job's log and checkout (:func:`job_output_paths`), then the log's directory
+    when nothing else is left in it; run as the user. ``(removed, failures)``: the paths
+    removed, and for each one that could not be, its ``OSError`` (naming it)."""
+    removed, failures = [], []
+    for path in job_output_paths(layout):
+        if running_from(path):
+            continue
+        errors = []
+        if os.path.isdir(path) and not os.path.islink(path):
+            _remove_tree(path, errors)
+        elif os.path.lexists(path):
+            try:
+                os.unlink(path)
+            except OSError as error:
+                errors.append(OSError(error.errno, error.strerror, path))
+        else:
+            continue
+        if errors:
+            # The first that stopped it: the directories it is in then could not be emptied.
+            failures.append(([error for error in errors if error.errno != errno.ENOTEMPTY] or errors)[0])
+        else:
+            removed.append(path)
+    try:
+        os.rmdir(layout.log_directory)
+    except OSError:
+        pass  # not empty (another module's record), or not there: it stays
+    return removed, failures
+
+
+def running_from(directory):
+    """Whether this process runs in ``directory`` (or below it): a run of the job itself
+    (ansible-pull runs the pulled playbook from its checkout, and the modules in its
+    directory), which still reads from it after this module is done."""
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:  # a working directory removed meanwhile
+        return False
+    return os.path.isdir(directory) and os.path.commonpath([here, os.path.realpath(directory)]) == os.path.realpath(
+        directory
+    )
+
+
+def _remove_tree(path, errors):
+    """Remove the directory ``path`` and all in it, never following a symbolic link in it
+    (only what is in it goes), appending to ``errors`` an ``OSError`` naming each path that
+    could not be removed (``shutil.rmtree`` names some by their base name only)."""
+
+    def failed(_function, failed_path, error):
+        error = error[1] if isinstance(error, tuple) else error
+        errors.append(OSError(error.errno, error.strerror, failed_path))
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=failed)  # pylint: disable=unexpected-keyword-arg
+    else:
+        shutil.rmtree(path, onerror=failed)
 
 
 def check_runnable(parameter, path, user):

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pathlib
 import plistlib
 import shutil
 import subprocess
@@ -313,3 +315,22 @@ def test_a_line_break_is_refused_in_the_words_every_value_is(parameter, check):
         "{0}: 'main\\nExecStartPre=/bin/sh' contains the control character U+000A: line breaks and control "
         "characters could add lines to the files it is written to, so they are refused".format(parameter)
     )
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None or os.geteuid() != 0, reason="chattr +i needs root and e2fsprogs")
+def test_what_the_job_left_and_cannot_be_removed_is_named_and_the_rest_goes(tmp_path):
+    layout = schedule.Layout(str(tmp_path), "Linux")
+    checkout = pathlib.Path(layout.checkout)
+    (checkout / ".git").mkdir(parents=True)
+    stuck = checkout / "site.yml"
+    stuck.write_text("- hosts: localhost\n")
+    pathlib.Path(layout.log_file).write_text("PLAY [localhost]\n")
+    subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    try:
+        removed, failures = schedule.remove_job_output(layout)
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=True)
+
+    assert removed == [layout.log_file]
+    assert [(error.filename, error.strerror) for error in failures] == [(str(stuck), "Operation not permitted")]
+    assert stuck.exists() and not os.path.exists(layout.log_file)
