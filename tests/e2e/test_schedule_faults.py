@@ -223,6 +223,25 @@ def test_the_diff_shows_no_value_of_the_jobs_environment(run, run_playbook, targ
     assert stat.S_IMODE(os.stat(job).st_mode) == 0o600
 
 
+def test_the_diff_of_a_unit_edited_by_hand_shows_no_value_of_its_environment(run, run_playbook, target):
+    secret = "ghp_0123456789abcdefHANDSECRET"
+    completed, installed = run(run_playbook, target)
+    service = pathlib.Path(installed["files"][0])
+    edited = service.read_text().replace(
+        "[Service]\n", "[Service]\nEnvironment = 'GITHUB_TOKEN={0}'\nSetCredential=github:{0}\n".format(secret)
+    )
+    service.write_text(edited)
+    shown = target._replace(env=dict(target.env, ANSIBLE_DIFF_ALWAYS="1"))
+
+    completed, result = run(run_playbook, shown)
+
+    assert not result.get("failed") and result["changed"] is True, result
+    assert secret not in completed.output and secret not in json.dumps(result)
+    (diff,) = result["diff"]
+    assert "Environment = 'GITHUB_TOKEN=<hidden>'\nSetCredential=github:<hidden>\n" in diff["before"], diff
+    assert secret not in service.read_text()
+
+
 def test_the_job_files_are_the_users_alone_and_systemd_reads_them(run, run_playbook, target, tmp_path):
     completed, result = run(run_playbook, target, job_environment={"GIT_CONFIG_GLOBAL": "/etc/private-git-config"})
 

@@ -137,7 +137,12 @@ def shown_url(url):
 _SCP_USER_INFO = re.compile(
     r"(?<![^\s\"'=])(?![A-Za-z][A-Za-z0-9+.-]*:/)[^\s\"']*@(?=(?:[A-Za-z0-9.-]{2,}|\[[0-9A-Fa-f:.]+\]):)"
 )
-_ENVIRONMENT_VALUE = re.compile(r'^(Environment="?[A-Za-z_][A-Za-z0-9_]*=)[^\n]*?("?)$', re.M)
+# As systemd reads a unit: blanks around the key and "=", either quote, lines continued with a
+# backslash; a credential's value follows its name and ":" (SetCredential=name:value).
+_ENVIRONMENT_VALUE = re.compile(
+    r"""^([ \t]*Environment[ \t]*=[ \t]*(["']?)(?:[A-Za-z_][A-Za-z0-9_]*=)?)(?:[^\n]*\\\n)*[^\n]*$""", re.M
+)
+_CREDENTIAL_VALUE = re.compile(r"^([ \t]*SetCredential(?:Encrypted)?[ \t]*=[ \t]*[^:\n]*:)(?:[^\n]*\\\n)*[^\n]*$", re.M)
 # What lies between two double quotes of a file: one word of an Exec line, or a whole other line.
 _UNQUOTED = re.compile(r'[^"\n]+')
 
@@ -160,6 +165,7 @@ def shown_file(text):
         ),
         text,
     )
+    text = _CREDENTIAL_VALUE.sub(lambda match: match.group(1) + "<hidden>", text)
     return _ENVIRONMENT_VALUE.sub(lambda match: match.group(1) + "<hidden>" + match.group(2), text)
 
 

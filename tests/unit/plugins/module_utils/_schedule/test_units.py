@@ -236,6 +236,29 @@ def test_a_diff_of_a_schedule_file_shows_no_credentials_and_no_environment_value
     assert schedule.shown_file(rendered[layout.timer]) == rendered[layout.timer]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Environment='GITHUB_TOKEN=SECRET1'",
+        "Environment = GITHUB_TOKEN=SECRET1",
+        "  Environment=GITHUB_TOKEN=SECRET1",
+        'Environment="A=1" \\\n  "GITHUB_TOKEN=SECRET1"',
+        'Environment=" GITHUB_TOKEN=SECRET1"',
+        "SetCredential=github:SECRET1",
+        "SetCredentialEncrypted = github: SECRET1",
+    ],
+    ids=["single quotes", "blanks around =", "indented", "continued", "no name first", "credential", "encrypted"],
+)
+def test_a_diff_hides_an_environment_value_in_every_form_systemd_reads(line):
+    """A unit edited by hand, in forms systemd reads as the module never writes them."""
+    text = "[Service]\n" + line + "\nExecStart=/bin/true\n"
+
+    shown = schedule.shown_file(text)
+
+    assert "SECRET1" not in shown and "<hidden>" in shown
+    assert shown.startswith("[Service]\n") and shown.endswith("\nExecStart=/bin/true\n")
+
+
 def test_a_diff_of_a_plist_shows_no_environment_value_and_the_rest_as_it_is(tmp_path):
     environment = {"GITHUB_TOKEN": "ghp_fromtheenvironment", "ANSIBLE_COLLECTIONS_PATH": "/opt/collections"}
     layout, _command, rendered = files(tmp_path, "Darwin", environment=environment)
