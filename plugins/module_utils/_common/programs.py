@@ -25,6 +25,10 @@ CANNOT_START = 127
 # Seconds a program's output is still read after it ended: what it started in the background
 # ("sleep 60 &" in a .bashrc) may hold the pipe open, and is stopped after that.
 AFTER_EXIT = 1.0
+# Bytes of a program's output kept: its last ones (what the callers read comes last: a version,
+# an error, the environment after a marker). More is read and dropped, so that a program that
+# prints without end until its deadline costs no more memory than this.
+OUTPUT_LIMIT = 1 << 20
 
 
 def run(account, argv, environment, timeout, switch=True):
@@ -60,23 +64,26 @@ def run(account, argv, environment, timeout, switch=True):
 def _read_until_exit(process, deadline):
     """``(output, finished)``: what ``process`` printed until it ended and its output closed,
     or :data:`AFTER_EXIT` seconds after it ended (the pipe is then left open: the caller
-    stops what holds it), or until ``deadline`` (``finished`` false: it is still running)."""
-    chunks, descriptor, ended_at = [], process.stdout.fileno(), None
+    stops what holds it), or until ``deadline`` (``finished`` false: it is still running).
+    Of the output, only the last :data:`OUTPUT_LIMIT` bytes are kept."""
+    kept, descriptor, ended_at = bytearray(), process.stdout.fileno(), None
     while True:
         now = time.monotonic()
         if ended_at is None and process.poll() is not None:
             ended_at = now
         limit = deadline if ended_at is None else min(deadline, ended_at + AFTER_EXIT)
         if now >= limit:
-            return b"".join(chunks), ended_at is not None
+            return bytes(kept), ended_at is not None
         ready = select.select([descriptor], [], [], min(limit - now, 0.2))[0]
         if ready:
             chunk = os.read(descriptor, 1 << 16)
             if not chunk:  # every writer has closed it
                 process.stdout.close()
                 process.wait()
-                return b"".join(chunks), True
-            chunks.append(chunk)
+                return bytes(kept), True
+            kept += chunk
+            if len(kept) > OUTPUT_LIMIT:
+                del kept[: len(kept) - OUTPUT_LIMIT]
 
 
 def _stop(process):

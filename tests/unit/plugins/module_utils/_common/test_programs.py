@@ -41,6 +41,15 @@ def test_a_program_that_fails_keeps_its_return_code_and_words():
     assert (done.returncode, done.stdout) == (3, "broken\n")
 
 
+def test_of_a_program_that_prints_without_end_only_the_last_bytes_are_kept():
+    # 64 MiB of "y" lines, then the words a caller reads: the process never holds more than the limit.
+    script = "yes | head -c 67108864; echo; echo the last words"
+    done = programs.run(me(), ["sh", "-c", script], ENVIRONMENT, 60)
+    assert done.returncode == 0
+    assert len(done.stdout) == programs.OUTPUT_LIMIT
+    assert done.stdout.endswith("y\n\nthe last words\n")
+
+
 def test_a_program_past_its_deadline_is_stopped_with_what_it_started_and_named(tmp_path):
     started = time.monotonic()
     # A child holding the pipe open: the deadline stops it too, or run() would wait for it.
