@@ -69,10 +69,10 @@ notes:
   - When another run holds the lock on C(~/.aws/sso/cache) for more than O(lock_timeout) seconds, no file is deleted;
     the portal's C(Logout) is still called with a token that had not expired, and the failure says whether it
     ended the session.
-  - When a file cannot be deleted (say, role credentials in a directory the user cannot write) after others were,
-    the token among them, the portal's C(Logout) is still called with that token, since no later logout could; the
-    failure names the file, lists the files deleted (RV(removed)) and says whether the portal ended the session.
-    When the first deletion fails, nothing is deleted and the portal is not called.
+  - A file in a directory the user cannot delete from (say, role credentials in a directory of root's) is found
+    before the first deletion: nothing is deleted. A deletion that fails all the same stops the logout there. Either
+    way the portal's C(Logout) is still called with a token that had not expired, and the failure names the file,
+    lists the files deleted (RV(removed)) and says whether the portal ended the session.
 seealso:
   - module: recro.aws_sso.aws_sso_login
   - module: recro.aws_sso.aws_sso_session_info
@@ -140,6 +140,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._sso.cache import ss
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.logout import (
     FILE,
     TOKEN,
+    check_deletable,
     leftover_owners,
     named_files,
     present,
@@ -233,6 +234,7 @@ def remove_session_files(module, name, removed, token):
             # meanwhile, and the session to end at the portal is the one of the token deleted.
             paths, region, access_token, problem, owners = plan(account, module.config_path, name)
             token.update(region=region, access_token=access_token, problem=problem)
+            check_deletable(paths)
             for item in paths:
                 if writing.remove_file(item):
                     removed.append(item)
@@ -259,23 +261,24 @@ def fail_on_lock_timeout(module, error, name, token, result):
     module.fail_json(msg="{0}; {1}".format(error, consequence), **result)
 
 
-def fail_after_removing_some(module, error, name, token, result):
-    """A deletion failed after others (the token is the first): end the session at the portal
-    now, since its token is gone and no later logout could, and fail saying what was deleted
-    and whether the portal ended the session."""
+def fail_on_removal(module, error, name, token, result):
+    """A deletion failed, or was refused before the first: end the session at the portal all
+    the same (a token deleted can end it no more, one left is then of no use), and fail naming
+    the file, saying what was deleted and whether the portal ended the session."""
     removed = result["removed"]
     consequence = end_at_the_portal(module, name, token, result)
     if isinstance(error, FileError):
         said = str(error)  # names its path and why
     else:
         said = "{0}: {1} (as user {2!r})".format(error.filename, error.strerror or error, module.account.name)
-    result.update(changed=True, diff=dict(before=listing(removed), after=""))
-    module.fail_json(
-        msg="{0}; {1} files of sso-session {2} were removed before it ({3}); {4}".format(
-            said, len(removed), name, ", ".join(removed), consequence
-        ),
-        **result,
-    )
+    if removed:
+        done = "{0} files of sso-session {1} were removed before it ({2})".format(
+            len(removed), name, ", ".join(removed)
+        )
+    else:
+        done = "no file was removed"
+    result.update(changed=bool(removed), diff=dict(before=listing(removed), after=""))
+    module.fail_json(msg="{0}; {1}; {2}".format(said, done, consequence), **result)
 
 
 def listing(paths):
@@ -314,9 +317,7 @@ def main():
         except LockTimeout as error:
             fail_on_lock_timeout(module, error, name, token, result)
         except OSError as error:
-            if not removed:
-                raise  # nothing was deleted: the token is still there for the next logout
-            fail_after_removing_some(module, error, name, token, result)
+            fail_on_removal(module, error, name, token, result)
     region, access_token, problem = token["region"], token["access_token"], token["problem"]
     if access_token is not None:
         problem = portal_logout(module, name, region, access_token)

@@ -17,6 +17,7 @@ import json
 import os
 import pathlib
 import resource
+import shutil
 import subprocess
 
 import pytest
@@ -331,29 +332,58 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
         assert refused.returncode != 0
         assert "Permission denied" in refused.output and "(as user '{0}')".format(user.pw_name) in refused.output
         assert os.path.exists(credentials)
-
-        # A token that had not expired, deleted before the file that could not be: no later logout has it, so the
-        # portal is told now, and the failure says what was deleted and that the portal ended the session.
-        token = write_token_cache(home, aws_servers.portal.issue_access_token(), session_name="recro")
         token_file = str(token_cache_file(home, "recro"))
+        assert os.path.exists(token_file)  # found before the first deletion: nothing was deleted
+
+        # A token that had not expired: nothing is deleted, and the portal still ends the session, as when the lock
+        # cannot be taken; the failure names the file, says nothing was removed and that the portal ended the session.
+        token = write_token_cache(home, aws_servers.portal.issue_access_token(), session_name="recro")
         os.chown(token_file, user.pw_uid, user.pw_gid)
+        before = snapshot(home)
 
         partial = run_playbook(
             playbook.replace("      register: logout", "      register: logout\n      ignore_errors: true"),
             aws_servers.env,
         )
 
-        assert partial.saved["failed"] and partial.saved["changed"], partial.output
+        assert partial.saved["failed"] and not partial.saved["changed"], partial.output
         assert partial.saved["msg"] == (
-            "{0}: Permission denied (as user '{1}'); 1 files of sso-session recro were removed before it ({2}); "
-            "the portal ended the session".format(credentials, user.pw_name, token_file)
+            "{0}: Permission denied: cannot delete files in {1} (as user '{2}'); no file was removed; the portal "
+            "ended the session".format(credentials, cli_cache, user.pw_name)
         )
-        assert partial.saved["removed"] == [token_file] and not os.path.lexists(token_file)
+        assert partial.saved["removed"] == [] and snapshot(home) == before
         assert partial.saved["service_logout"] is True and partial.saved["service_logout_error"] is None
         assert aws_servers.portal.logout_tokens[-1] == token["accessToken"]
         assert token["accessToken"] not in aws_servers.portal.access_tokens
         assert token["accessToken"] not in partial.output + json.dumps(partial.saved)
-        assert os.path.exists(credentials)
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None or os.geteuid() != 0, reason="chattr +i needs root and e2fsprogs")
+def test_a_deletion_that_fails_after_the_tokens_still_ends_the_session_and_says_what_was_deleted(
+    aws_servers, run_playbook
+):
+    token, recro, other = two_sessions_logged_in(aws_servers)
+    # An immutable file in a directory the user may delete from: found only when its deletion fails.
+    stuck = recro[-1]
+    subprocess.run(["chattr", "+i", stuck], check=True)
+    try:
+        run = run_playbook(
+            LOGOUT.replace("      register: logout", "      register: logout\n      ignore_errors: true"),
+            aws_servers.env,
+        )
+    finally:
+        subprocess.run(["chattr", "-i", stuck], check=True)
+
+    removed = run.saved["removed"]
+    assert run.saved["failed"] and run.saved["changed"], run.output
+    assert removed and removed[0] == recro[0] and stuck not in removed  # the token went first
+    assert run.saved["msg"] == (
+        "{0}: Operation not permitted (as user 'root'); {1} files of sso-session recro were removed before it ({2}); "
+        "the portal ended the session".format(stuck, len(removed), ", ".join(removed))
+    )
+    assert run.saved["service_logout"] is True and aws_servers.portal.logout_tokens == [token["accessToken"]]
+    assert not any(os.path.lexists(path) for path in removed) and os.path.exists(stuck)
+    assert_no_secret(run, {stuck: json.dumps(token).encode("utf-8")})
 
 
 def test_a_token_the_portal_no_longer_accepts_is_reported_and_the_files_go(aws_servers, run_playbook):

@@ -25,6 +25,7 @@ and stay.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
@@ -124,6 +125,17 @@ def removable(found, read_bytes):
                 continue
         paths.append(path)
     return paths
+
+
+def check_deletable(paths):
+    """Raise ``OSError`` (EACCES) naming the first of ``paths`` whose directory this process
+    (its effective ids: the user's, when root acts for one) may not delete from, before any
+    deletion: a logout that stopped half-way would leave the session's files half removed."""
+    effective = os.access in os.supports_effective_ids
+    for path in paths:
+        directory = os.path.dirname(path)
+        if not os.access(directory, os.W_OK | os.X_OK, effective_ids=effective):
+            raise OSError(errno.EACCES, "Permission denied: cannot delete files in {0}".format(directory), path)
 
 
 def leftover_owners(files):
