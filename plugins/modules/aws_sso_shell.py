@@ -245,7 +245,7 @@ import pwd
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import writing
-from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name, check_text
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_name
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import FileRefused
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
 from ansible_collections.recro.aws_sso.plugins.module_utils._shell import plan as shell_plan
@@ -267,7 +267,8 @@ def block_settings(module):
     if params["state"] == "absent":
         return None
     check_name("profile", params["profile"])
-    config_file = check_text("path", module.config_path) if params["path"] else None
+    # One line, as every AWS file path is (_common.files.aws_file_path): quoted, it exports as it is.
+    config_file = module.config_path if params["path"] else None
     return (params["profile"], params["sso_session"], params["export_aws_profile"], config_file)
 
 

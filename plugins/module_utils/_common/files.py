@@ -20,6 +20,7 @@ import pwd
 import re
 import stat
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_single_line
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import (
     FileRefused,
     ParameterError,
@@ -156,11 +157,13 @@ def aws_file_path(given, account, environ, parameter, variable, default):
     account's home), else the environment ``variable`` of ``environ`` when the module runs as
     ``account`` (the environment is then the account's own), else ``default`` in the account's
     home. Root working for another user never takes its own environment's file for the user's."""
+    # One line, as given and as expanded: the path goes into messages, and into the export line
+    # of the user's rc files that names the config file (aws_sso_shell).
     if given:
-        return expand_home(given, account, parameter)
+        return check_single_line(parameter, expand_home(check_single_line(parameter, given), account, parameter))
     # The real uid: root's effective one is the user's while it acts for her (acting_as).
     if environ.get(variable) and os.getuid() == account.uid:
-        return expand_home(environ[variable], account)
+        return check_single_line(variable, expand_home(check_single_line(variable, environ[variable]), account))
     return os.path.join(account.home, default)
 
 

@@ -39,6 +39,26 @@ def test_config_path_prefers_path_then_environment_then_home(monkeypatch):
 
 
 @pytest.mark.parametrize(
+    "given, environ, named",
+    [
+        ("~/.aws/con\nfig", {}, "path: '~/.aws/con\\nfig' contains the control character U+000A"),
+        ("/tmp/a\x1b[31m", {}, "path: '/tmp/a\\x1b[31m' contains the control character U+001B"),
+        (None, {"AWS_CONFIG_FILE": "/x\ny"}, "AWS_CONFIG_FILE: '/x\\ny' contains the control character U+000A"),
+        ("$EVIL/config", {}, "contains the control character U+000D"),
+    ],
+    ids=["newline in path", "escape in path", "newline in AWS_CONFIG_FILE", "a variable expanding to a CR"],
+)
+def test_an_aws_file_path_is_one_line_as_given_and_as_expanded(monkeypatch, given, environ, named):
+    # It goes into messages and into the rc files' export line: a line break would add a line of code.
+    alice = user_files.Account("alice", 1000, 1000, "/home/alice")
+    monkeypatch.setattr(os, "getuid", lambda: 1000)
+    monkeypatch.setenv("EVIL", "/tmp/x\r")
+    with pytest.raises(errors.ParameterError) as raised:
+        user_files.config_path(given, alice, environ)
+    assert named in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize(
     "where, variable, default",
     [
         (user_files.config_path, "AWS_CONFIG_FILE", "/home/alice/.aws/config"),
