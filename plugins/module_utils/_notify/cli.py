@@ -143,5 +143,6 @@ def find_cli(account, environment):
             version, major = answered_version(done.stdout)
     if version is None:
         done = programs.run(account, [path, "--version"], environment, desktop.PROGRAM_TIMEOUT)
-        version, major = printed_version(done.stdout)
+        if done.returncode == 0:  # an aws that prints a version and fails would fail at the login too
+            version, major = printed_version(done.stdout)
     return dict(path=path, version=version, major=major)

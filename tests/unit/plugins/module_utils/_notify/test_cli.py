@@ -243,6 +243,11 @@ def test_a_shell_wrapper_or_another_python_program_is_asked_aws_version(machine,
     assert machine.runs() == (1 if script == SHELL_CLI else 0)
 
 
+def test_an_aws_that_prints_a_version_and_fails_does_not_answer_as_the_aws_cli_does(machine):
+    write_program(machine.bin / "aws", "#!/bin/sh\necho aws-cli/2.9.19 Python/3.11.2\nexit 1\n")
+    assert machine.find_cli() == dict(path=str(machine.bin / "aws"), version=None, major=None)
+
+
 def test_a_binary_is_no_python_script(tmp_path):
     binary = tmp_path / "aws"
     binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + b"import awscli\n")
