@@ -385,6 +385,31 @@ def test_an_ansible_pull_the_user_cannot_run_is_refused_naming_what(run, run_pla
     assert not (target.home / ".config").exists()
 
 
+@pytest.mark.parametrize("kind", ["FIFO", "directory", "interpreter that is a directory"])
+def test_an_ansible_pull_that_is_no_program_is_refused_without_waiting(
+    run, run_playbook, target, shared_tmp_path, kind
+):
+    """A FIFO with an x bit: reading its #! line waited for a writer without end. A directory
+    with an x bit: taken for a program the user could run, and written into the job."""
+    program = shared_tmp_path / "ansible-pull"
+    if kind == "FIFO":
+        os.mkfifo(str(program))
+        refused, why = program, "is a FIFO (named pipe), not a program"
+    elif kind == "directory":
+        program.mkdir()
+        refused, why = program, "is a directory, not a program"
+    else:
+        program.write_text("#!{0}\n".format(shared_tmp_path))
+        refused, why = program, "runs {0}, which is a directory, not a program".format(shared_tmp_path)
+    os.chmod(str(program), 0o755)
+
+    completed, result = run(run_playbook, target, ansible_pull=str(program))
+
+    assert result.get("failed"), result
+    assert result["msg"] == "ansible_pull: {0!r} {1}; nothing was changed".format(str(refused), why), result["msg"]
+    assert not (target.home / ".config").exists()
+
+
 @pytest.fixture
 def ansible_pull_bin(target):
     """The directory of the ansible-pull (and its Python) the target user runs."""

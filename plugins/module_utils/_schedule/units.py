@@ -28,6 +28,7 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors impor
     ParameterError,
     hide_url_user_info,
 )
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import file_kind
 
 SERVICE_NAME = "recro-aws-sso-pull.service"
 TIMER_NAME = "recro-aws-sso-pull.timer"
@@ -577,24 +578,40 @@ def _remove_tree(path, errors):
 def check_runnable(parameter, path, user):
     """Refuse an ansible-pull that ``user`` (this process's effective ids: call it acting
     as the user) cannot run, or whose script interpreter (its ``#!`` line) the user cannot
-    run: the job would fail at every run, long after this one reported success."""
+    run: the job would fail at every run, long after this one reported success. Each must
+    be a regular file (after symbolic links): a directory has an x bit too, and reading the
+    first line of a FIFO would wait for a writer without end."""
     effective = os.access in os.supports_effective_ids
-    if not os.access(path, os.X_OK, effective_ids=effective):
-        raise ParameterError(parameter, path, "cannot be run by user {0!r}".format(user))
+    _check_program(parameter, path, path, user, effective)
     try:
-        with open(path, "rb") as handle:
-            first_line = handle.readline(512)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return path  # a binary the user may run but not read
+    with os.fdopen(descriptor, "rb") as handle:
+        first_line = handle.readline(512)
     words = first_line[2:].split() if first_line.startswith(b"#!") else []
     if words:
         interpreter = words[0].decode("utf-8", "replace")
-        if not os.access(interpreter, os.X_OK, effective_ids=effective):
+        _check_program(parameter, path, interpreter, user, effective, "runs {0}, which ".format(interpreter))
+    return path
+
+
+def _check_program(parameter, path, program, user, effective, what=""):
+    """Refuse ``program`` (``path`` itself, or the interpreter it ``runs``) unless it is a
+    regular file ``user`` may run; the error names O(parameter), its value and ``what`` it is."""
+    try:
+        kind = file_kind(os.stat(program).st_mode)
+    except OSError as error:
+        if error.errno != errno.EACCES:
+            raise ParameterError(parameter, path, "{0}cannot be run: {1}".format(what, error.strerror)) from None
+        kind = None  # behind a directory closed to the user: said below
+    if kind not in (None, "a regular file"):
+        raise ParameterError(parameter, path, "{0}is {1}, not a program".format(what, kind))
+    if kind is None or not os.access(program, os.X_OK, effective_ids=effective):
+        if what:
             raise ParameterError(
                 parameter,
                 path,
-                "runs {0}, which user {1!r} cannot run (a directory on its way may be closed to the user)".format(
-                    interpreter, user
-                ),
+                "{0}user {1!r} cannot run (a directory on its way may be closed to the user)".format(what, user),
             )
-    return path
+        raise ParameterError(parameter, path, "cannot be run by user {0!r}".format(user))
