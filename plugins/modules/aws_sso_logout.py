@@ -296,6 +296,8 @@ def main():
             if module.check_mode:
                 # What a killed login left beside the token holds a live token: a run would remove it.
                 paths += [leftover for owner in owners for leftover in writing.leftovers(owner)]
+                # The refusal a run would meet before its first deletion.
+                check_deletable(paths)
     result.update(path=module.config_path, diff=dict(before=listing(paths), after=""))
     if module.check_mode:
         result.update(

@@ -340,10 +340,19 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
         token = write_token_cache(home, aws_servers.portal.issue_access_token(), session_name="recro")
         os.chown(token_file, user.pw_uid, user.pw_gid)
         before = snapshot(home)
+        failing = playbook.replace("      register: logout", "      register: logout\n      ignore_errors: true")
 
-        partial = run_playbook(
-            playbook.replace("      register: logout", "      register: logout\n      ignore_errors: true"),
+        checked = run_playbook(
+            failing.replace("      ignore_errors: true", "      ignore_errors: true\n      check_mode: true"),
             aws_servers.env,
+        )
+        partial = run_playbook(failing, aws_servers.env)
+
+        # Check mode meets the same refusal, and calls nothing.
+        assert checked.saved["failed"] and checked.saved["msg"] == (
+            "{0}: Permission denied: cannot delete files in {1} (as user '{2}')".format(
+                credentials, cli_cache, user.pw_name
+            )
         )
 
         assert partial.saved["failed"] and not partial.saved["changed"], partial.output
@@ -353,7 +362,7 @@ def test_root_logs_out_another_user_as_that_user(aws_servers, run_playbook):
         )
         assert partial.saved["removed"] == [] and snapshot(home) == before
         assert partial.saved["service_logout"] is True and partial.saved["service_logout_error"] is None
-        assert aws_servers.portal.logout_tokens[-1] == token["accessToken"]
+        assert aws_servers.portal.logout_tokens.count(token["accessToken"]) == 1  # the run's, not check mode's
         assert token["accessToken"] not in aws_servers.portal.access_tokens
         assert token["accessToken"] not in partial.output + json.dumps(partial.saved)
 
