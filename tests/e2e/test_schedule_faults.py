@@ -47,6 +47,7 @@ TASK = """
         ansible_pull: "{{ ansible_pull | default(stub_pull) }}"
         randomized_delay: 0
         environment: "{{ job_environment | default({}) }}"
+        pull_extra_vars: "{{ pull_vars | default({}) }}"
       check_mode: "{{ check | default(false) }}"
       register: result
       ignore_errors: true
@@ -152,6 +153,22 @@ def test_a_pull_url_with_credentials_is_refused_and_never_shown(run, run_playboo
     assert "<user info>@" in result["msg"]
     for part in (secret, secret.split("/")[-1]):
         assert part not in completed.output and part not in json.dumps(result)
+    assert not (target.home / ".config").exists()
+
+
+def test_an_extra_variable_with_a_url_with_credentials_is_refused_and_never_shown(run, run_playbook, target):
+    """The job's command line is in /proc of every user's ps while it runs, and ansible-pull logs it."""
+    secret = "hunter2EXTRASECRET"
+    mirror = "https://deploy:{0}@git.example.com/mirror.git".format(secret)
+
+    completed, result = run(run_playbook, target, pull_vars={"mirror": mirror, "role_name": "adminAccess"})
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith(
+        "pull_extra_vars.mirror: 'https://<user info>@git.example.com/mirror.git' holds a URL with credentials"
+    ), result["msg"]
+    assert result["msg"].endswith("; nothing was changed"), result["msg"]
+    assert secret not in completed.output and secret not in json.dumps(result)
     assert not (target.home / ".config").exists()
 
 

@@ -299,6 +299,14 @@ def validate_extra_vars(extra_vars):
             raise ParameterError("pull_extra_vars." + key, value, "must be a string, number, boolean or null")
         if isinstance(value, str):
             check_single_line("pull_extra_vars." + key, value)
+            if "@" in value and URL_USER_INFO.search(value):
+                # Refused as in pull_url: the job's command line is seen by every user (ps), and ansible-pull logs it.
+                raise ParameterError(
+                    "pull_extra_vars." + key,
+                    value,
+                    "holds a URL with credentials: they would be written into the job's command line, which every "
+                    "user on the host may read while it runs and ansible-pull writes to its log",
+                )
             validate_untemplated("pull_extra_vars." + key, value)
     return extra_vars
 
