@@ -327,19 +327,45 @@ def as_user(module, account, consequence="", path=None, **result):
 
 
 def write(module, account, plan, written):
-    """Write one planned file, reading it again when another program changed it since."""
+    """Write one planned file, reading it again when another program changed it since. All or
+    nothing: when it cannot be written, the files written before (``written``) are put back."""
     move = module.params["move_block_to_win"]
 
     def change(content):
         return shell_plan.plan_file(plan["shell"], plan["path"], content, plan["lines"], move, False)[0]
 
-    consequence = "; already written: {0}".format(", ".join(written)) if written else "; nothing was changed"
-    with as_user(module, account, consequence, plan["path"], changed=bool(written)):
-        directory = os.path.dirname(plan["path"])  # conf.d; never where a symlink points (refused when missing)
-        if not os.path.isdir(directory):
-            writing.make_directories(directory, 0o755)
-        writing.rewrite(plan["path"], change, before=plan["before"], new_file_mode=0o644)
-    written.append(plan["file"])
+    try:
+        with user_files.acting_as(account):
+            directory = os.path.dirname(plan["path"])  # conf.d; never where a symlink points (refused when missing)
+            if not os.path.isdir(directory):
+                writing.make_directories(directory, 0o755)
+            before, after = writing.rewrite(plan["path"], change, before=plan["before"], new_file_mode=0o644)
+    except Exception as error:  # pylint: disable=broad-exception-caught  # failing_on below says what it is
+        with user_files.acting_as(account):
+            put_back(written)
+        names = [done["file"] for done, _before, _after in written]
+        consequence = "; already written: {0}".format(", ".join(names)) if names else "; nothing was changed"
+        with as_user(module, account, consequence, plan["path"], changed=bool(names)):
+            raise error
+    written.append((plan, before, after))
+
+
+def put_back(written):
+    """Put each file of ``written`` (``(plan, before, after)``: what this run read and wrote)
+    back as it was, last first, while it is still what this run wrote; one that another
+    program changed since, or that cannot be written, stays (and so do those before it)."""
+    while written:
+        plan, before, after = written[-1]
+        try:
+            if before is None:
+                if user_files.read_bytes(plan["path"]) != after:
+                    return
+                writing.remove_file(plan["path"])
+            else:
+                writing.write_atomically(plan["path"], before, expected=after)
+        except OSError:
+            return
+        written.pop()
 
 
 def apply(module, account, plans, result):

@@ -392,6 +392,29 @@ def test_a_full_file_system_fails_naming_the_file_and_leaves_it_and_no_temporary
         subprocess.run(["umount", str(target.home)], check=True)
 
 
+def test_a_zshrc_that_does_not_fit_puts_bashrc_back_and_changes_nothing(run_playbook, target):
+    """.bashrc is rewritten first and fits; .zshrc's rewrite needs two pages more than the
+    home has left: .bashrc goes back as it was, so the run changed nothing, as it says."""
+    bashrc, zshrc = target.home / ".bashrc", target.home / ".zshrc"
+    owner = os.stat(str(target.home))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k,mode=0755", "tmpfs", str(target.home)], check=True)
+    try:
+        os.chown(str(target.home), owner.st_uid, owner.st_gid)
+        target.plant(bashrc, b"alias ll='ls -l'\n")
+        target.plant(zshrc, b"# six kilobytes of comments\n" * 220)
+        files = {path: path.read_bytes() for path in (bashrc, zshrc)}
+
+        result = run(run_playbook, target, shells=["bash", "zsh"])
+
+        assert result.get("failed"), result
+        assert result["msg"].startswith("{0}: No space left on device".format(zshrc)), result["msg"]
+        assert result["msg"].endswith("; nothing was changed") and result["changed"] is False, result
+        assert {path: path.read_bytes() for path in files} == files
+        assert sorted(os.listdir(str(target.home))) == [".bashrc", ".zshrc"]
+    finally:
+        subprocess.run(["umount", str(target.home)], check=True)
+
+
 def test_a_conf_d_that_is_a_file_is_refused_before_bashrc_is_written(run_playbook, target):
     bashrc = target.home / ".bashrc"
     target.plant(bashrc, b"alias ll='ls -l'\n")
