@@ -156,6 +156,20 @@ def test_a_pull_url_with_credentials_is_refused_and_never_shown(run, run_playboo
     assert not (target.home / ".config").exists()
 
 
+def test_an_environment_value_refused_for_its_line_break_is_not_shown(run, run_playbook, target):
+    """A token read from a file ends in a line break: refused, and its error shows no token."""
+    secret = "ghp_0123456789abcdefNEWLINESECRET"
+
+    completed, result = run(run_playbook, target, job_environment={"GITHUB_TOKEN": secret + "\n"})
+
+    assert result.get("failed"), result
+    assert result["msg"].startswith(
+        "environment.GITHUB_TOKEN: (value not shown) contains the control character U+000A"
+    ), result["msg"]
+    assert secret not in completed.output and secret not in result["msg"]
+    assert not (target.home / ".config").exists()
+
+
 def test_an_extra_variable_with_a_url_with_credentials_is_refused_and_never_shown(run, run_playbook, target):
     """The job's command line is in /proc of every user's ps while it runs, and ansible-pull logs it."""
     secret = "hunter2EXTRASECRET"

@@ -311,13 +311,24 @@ def validate_extra_vars(extra_vars):
     return extra_vars
 
 
+class _NotShown:
+    """Stands for a value an error refuses without showing it: an environment value may be a
+    token (the diff hides them too), and one read from a file often ends in a line break."""
+
+    def __repr__(self):
+        return "(value not shown)"
+
+
 def validate_environment(environment):
     if not isinstance(environment, dict):
-        raise ParameterError("environment", environment, "must be a dict")
+        raise ParameterError("environment", _NotShown(), "must be a dict")
     for key, value in environment.items():
         if not isinstance(key, str) or not _NAME.match(key):
             raise ParameterError("environment", key, "is not an environment variable name")
-        check_single_line("environment." + key, value)
+        try:
+            check_single_line("environment." + key, value)
+        except ParameterError as error:
+            raise ParameterError(error.parameter, _NotShown(), error.problem) from None
     return environment
 
 

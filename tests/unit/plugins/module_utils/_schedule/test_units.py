@@ -327,7 +327,6 @@ def test_a_query_string_or_fragment_in_a_pull_url_of_any_form_is_refused_without
     [
         ("pull_branch", schedule.validate_branch),
         ("pull_extra_vars.team", lambda value: schedule.validate_extra_vars({"team": value})),
-        ("environment.HTTPS_PROXY", lambda value: schedule.validate_environment({"HTTPS_PROXY": value})),
     ],
 )
 def test_a_line_break_is_refused_in_the_words_every_value_is(parameter, check):
@@ -338,6 +337,22 @@ def test_a_line_break_is_refused_in_the_words_every_value_is(parameter, check):
         "{0}: 'main\\nExecStartPre=/bin/sh' contains the control character U+000A: line breaks and control "
         "characters could add lines to the files it is written to, so they are refused".format(parameter)
     )
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("ghp_0123SECRET\n", "contains the control character U+000A"),
+        (12345, "must be a string"),
+    ],
+    ids=["a token read from a file, with its line break", "a number"],
+)
+def test_an_environment_value_is_refused_by_the_same_rule_without_showing_it(value, problem):
+    """The diff hides environment values, which may be tokens: an error does not show them either."""
+    with pytest.raises(ParameterError) as refused:
+        schedule.validate_environment({"GITHUB_TOKEN": value})
+    assert str(refused.value).startswith("environment.GITHUB_TOKEN: (value not shown) " + problem), refused.value
+    assert str(value).strip() not in str(refused.value)
 
 
 @pytest.mark.skipif(shutil.which("chattr") is None or os.geteuid() != 0, reason="chattr +i needs root and e2fsprogs")
