@@ -27,8 +27,9 @@ description:
   - Every value is validated before any file is touched and written with the quoting of the file it lands in
     (systemd's Exec quoting, a plist, C(sh) quoting in the agent's command).
   - Every file of the schedule (its kind, owner and directory, the log directory) is checked before the first is
-    written. Files are written atomically as O(user), mode C(0600) (the job's environment may name something
-    private), holding a lock on their directory (O(lock_timeout)); temporary files a killed run left are removed.
+    written, and they are written all or none. Files are written atomically as O(user), mode C(0600) (the job's
+    environment may name something private), holding a lock on their directory (O(lock_timeout)); temporary files a
+    killed run left are removed.
 author:
   - Recro platform team (@recrocog)
 extends_documentation_fragment:
@@ -43,9 +44,9 @@ options:
       - With V(absent), the job is stopped and unloaded while its files are still there (C(systemctl --user stop) and
         C(disable) of the timer, or C(launchctl bootout) of a loaded agent), then its files are removed, then
         C(systemctl --user daemon-reload) runs; RV(msg) says what each program did, and a failure is warned about.
-      - With V(absent), what the job's runs left is removed too, once the job is: its log and ansible-pull's checkout of
-        the repository (a copy of the organisation's playbooks), even when the job itself was already gone. One that
-        cannot be removed is warned about, naming it. A run of the job itself (ansible-pull running a playbook that
+      - With V(absent), what the job's runs left is removed too, once the job is gone (also when it already was), its
+        log and ansible-pull's checkout of the repository (a copy of the organisation's playbooks). One that cannot be
+        removed is warned about, naming it. A run of the job itself (ansible-pull running a playbook that
         offboards) leaves the checkout it runs from, and says so.
     type: str
     choices: [present, absent]
@@ -80,6 +81,9 @@ options:
     description:
       - Extra variables for the playbook (names, and scalar values without line breaks). They win over the defaults
         C(recro_sso_drift_mode=enforce) and C(recro_sso_hosts=localhost).
+      - They are words of the job's command line, which every user of the host may read while it runs and ansible-pull
+        writes to its log; a value with a URL with credentials is refused, and no value should be a secret (use
+        O(environment)).
     type: dict
     default: {}
   randomized_delay:

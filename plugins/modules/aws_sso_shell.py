@@ -19,8 +19,10 @@ description:
     Any other arrangement of marker lines (a stray copy, two blocks, END before BEGIN, a marker after a lone CR) fails
     naming the lines, and no file is changed.
   - Acts with the user's ids when root works for another user; needs no become. Every rc file (its kind, owner and
-    directory) is checked before the first is written. Writes atomically, holding a lock on each rc file's directory
-    (O(lock_timeout)); a line another program adds to a file while it is rewritten is kept (the file is read again).
+    directory) is checked before the first is written, and they are written all or none (when one cannot be written,
+    those written before it are put back, unless another program changed them since). Writes atomically, holding a
+    lock on each rc file's directory (O(lock_timeout)); a line another program adds to a file while it is rewritten
+    is kept (the file is read again).
     Temporary files a killed run left beside an rc file are removed. Symlinks, mode and owner of existing files are
     kept; new files get 0644. The block's lines end in LF, the line end every shell reads, also in a CRLF file.
   - Reports what shadows the profile (static keys and later profile exports in the rc files, static keys in the
