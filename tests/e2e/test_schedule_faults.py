@@ -485,13 +485,11 @@ def test_the_macos_agent_runs_its_exact_command(run, run_playbook, target, share
     assert "sso_role_name = adminAccess" in (target.home / ".aws" / "config").read_text()
 
 
-def test_absent_removes_the_checkout_and_log_its_runs_left(
-    run, run_playbook, target, shared_tmp_path, ansible_pull_bin
-):
-    """The timer's exact command, run: ansible-pull clones the organisation's repository into
-    the checkout, and systemd appends its output to the log. Offboarding left both; a link in
-    the checkout is removed, never followed."""
-    repository = git_repository(shared_tmp_path / "laptops", {"site.yml": PULLED_PLAYBOOK})
+def timer_that_ran(run, run_playbook, target, repository_files, directory, ansible_pull_bin):
+    """``(installed, ran)``: the timer installed for ``target`` to pull a repository of
+    ``repository_files`` (made in ``directory``, the user's: git reads no repository another
+    user owns), and its exact command run once as the user (``ran``: it succeeded)."""
+    repository = git_repository(directory / "laptops", repository_files)
     for path in [repository] + list(repository.rglob("*")):
         os.lchown(str(path), *target.owner)
     environment = {
@@ -504,6 +502,17 @@ def test_absent_removes_the_checkout_and_log_its_runs_left(
     service = pathlib.Path(installed["files"][0]).read_text()
     ran = target.run(exec_argv(service.split("ExecStart=", 1)[1].splitlines()[0]), environment)
     assert ran.returncode == 0, ran.stdout
+    return installed, ran
+
+
+def test_absent_removes_the_checkout_and_log_its_runs_left(
+    run, run_playbook, target, shared_tmp_path, ansible_pull_bin
+):
+    """The timer's exact command, run: ansible-pull clones the organisation's repository into
+    the checkout, and systemd appends its output to the log. Offboarding left both; a link in
+    the checkout is removed, never followed."""
+    files = {"site.yml": PULLED_PLAYBOOK}
+    installed, ran = timer_that_ran(run, run_playbook, target, files, shared_tmp_path, ansible_pull_bin)
     state = target.home / ".local" / "state" / "recro-aws-sso"
     checkout, log = state / "checkout", state / "pull.log"
     log.write_text(ran.stdout)
@@ -549,21 +558,10 @@ RECORD = """
 def test_a_job_that_offboards_removes_itself_but_not_the_checkout_it_runs_from(
     run, run_playbook, target, shared_tmp_path, ansible_pull_bin
 ):
-    repository = git_repository(shared_tmp_path / "laptops", {"site.yml": OFFBOARDING_PULL, "record.yml": RECORD})
-    for path in [repository] + list(repository.rglob("*")):
-        os.lchown(str(path), *target.owner)
-    environment = {
-        "ANSIBLE_COLLECTIONS_PATH": str(REPOSITORY / ".cache" / "collections"),
-        "ANSIBLE_PYTHON_INTERPRETER": str(ansible_pull_bin / "python"),
-    }
-    pull = dict(pull_url="file://" + str(repository), ansible_pull=str(ansible_pull_bin / "ansible-pull"))
-    completed, installed = run(run_playbook, target, job_environment=environment, **pull)
-    assert not installed.get("failed"), installed
-    service = pathlib.Path(installed["files"][0]).read_text()
+    files = {"site.yml": OFFBOARDING_PULL, "record.yml": RECORD}
 
-    ran = target.run(exec_argv(service.split("ExecStart=", 1)[1].splitlines()[0]), environment)
+    installed, _ran = timer_that_ran(run, run_playbook, target, files, shared_tmp_path, ansible_pull_bin)
 
-    assert ran.returncode == 0, ran.stdout
     removed = json.loads((target.home / "removed.json").read_text())
     checkout = target.home / ".local" / "state" / "recro-aws-sso" / "checkout"
     assert removed["changed"] is True and removed["msg"].startswith("Schedule removed."), removed
