@@ -624,7 +624,7 @@ class Login:
                 )
             # Before the first call: a token that could not be written after the person approved
             # would leave the code redeemed and the files half written.
-            self.check_writable(self.files.token, self.files.registration, self.files.pending)
+            self.check_writable(*self.files_a_login_writes())
             registration, registered = self.registration()
             if not pkce:
                 registration, pending, started = self.pending_authorization(registration, registered)
@@ -634,6 +634,13 @@ class Login:
         if pkce:
             return self.pkce_login(registration)
         return self.device_login(registration, pending)
+
+    def files_a_login_writes(self):
+        """The token and the registration; with the device flow, its pending authorization too."""
+        paths = [self.files.token, self.files.registration]
+        if self.params["flow"] == DEVICE_CODE:
+            paths.append(self.files.pending)
+        return paths
 
     def check_writable(self, *paths):
         """Raise, before any call, the refusal a write of one of ``paths`` would meet (a file of
@@ -723,7 +730,7 @@ class Login:
                     token,
                 )
         if self.check_mode:
-            self.check_writable(self.files.token, self.files.registration, self.files.pending)
+            self.check_writable(*self.files_a_login_writes())
             return self.result(
                 "login_required",
                 True,
