@@ -216,8 +216,8 @@ OFFBOARD = """
     - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
       register: removed
     - recro.aws_sso.aws_sso_schedule: {pull_url: file:///srv/laptops.git, platform: Linux, ansible_pull: "{{ ansible_pull }}"}
+    - ansible.builtin.copy: {content: "stop\n", dest: "{{ runtime }}/standin-fail", mode: "0600"}
     - recro.aws_sso.aws_sso_schedule: {state: absent, platform: Linux}
-      environment: {STANDIN_SYSTEMCTL_FAIL: stop}
       register: not_stopped
     - ansible.builtin.copy:
         content: "{{ {'installed': installed, 'removed': removed, 'not_stopped': not_stopped} | to_json }}"
@@ -234,7 +234,7 @@ def test_offboarding_stops_and_disables_the_timer_before_removing_its_files(tmp_
     bin_directory, runtime = stand_in_manager(tmp_path)
     env.update(PATH="{0}:{1}".format(bin_directory, env["PATH"]), XDG_RUNTIME_DIR=str(runtime))
     log = runtime / "standin-systemctl.log"
-    run = run_playbook(OFFBOARD, env, dict(ansible_pull=ANSIBLE_PULL, log=str(log)))
+    run = run_playbook(OFFBOARD, env, dict(ansible_pull=ANSIBLE_PULL, log=str(log), runtime=str(runtime)))
     assert run.returncode == 0, run.output
     saved = run.saved
     assert saved["installed"]["msg"] == "Schedule written. Timer enabled.", saved["installed"]

@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import plistlib
+import pwd
 import shutil
 import stat
 import subprocess
@@ -439,6 +440,55 @@ def test_an_ansible_pull_that_is_no_program_is_refused_without_waiting(
     assert result.get("failed"), result
     assert result["msg"] == "ansible_pull: {0!r} {1}; nothing was changed".format(str(refused), why), result["msg"]
     assert not (target.home / ".config").exists()
+
+
+@pytest.fixture
+def users_manager(target, shared_tmp_path):
+    """``(env, calls)``: ``target``'s environment with a user manager the module finds (a bus in
+    the runtime directory: /run/user/UID for another user) and a systemctl that records, as the
+    user it runs as, the environment it was given, in the file ``calls``."""
+    bin_directory = shared_tmp_path / "bin"
+    bin_directory.mkdir()
+    calls = target.home / "systemctl-calls"
+    systemctl = bin_directory / "systemctl"
+    systemctl.write_text('#!/bin/sh\n{ id -un; env; echo; } >> "$HOME/systemctl-calls"\n')
+    systemctl.chmod(0o755)
+    env = dict(target.env, PATH="{0}:{1}".format(bin_directory, target.env["PATH"]))
+    if target.extra_vars:
+        runtime = pathlib.Path("/run/user/{0}".format(target.owner[0]))
+        runtime.mkdir(mode=0o700, parents=True)
+    else:
+        runtime = shared_tmp_path / "runtime"
+        runtime.mkdir(mode=0o700)
+        env["XDG_RUNTIME_DIR"] = str(runtime)
+    (runtime / "bus").write_text("")
+    os.chown(str(runtime), *target.owner)
+    try:
+        yield env, calls
+    finally:
+        shutil.rmtree(str(runtime))
+
+
+def test_the_users_systemctl_gets_none_of_the_modules_environment(run, run_playbook, target, users_manager):
+    """Run as the user, a program's environment is the user's to read (/proc/PID/environ): root's,
+    with whatever secret it holds, went to the user's systemctl."""
+    env, calls = users_manager
+    secret = "vault-token-0123456789ROOTSECRET"
+    with_secret = target._replace(env=dict(env, ROOT_ONLY_SECRET=secret))
+
+    completed, installed = run(run_playbook, with_secret)
+    completed, removed = run(run_playbook, with_secret, state="absent")
+
+    assert installed["msg"] == "Schedule written. Timer enabled.", installed
+    assert removed["msg"].startswith("Schedule removed. Timer stopped. Timer disabled."), removed
+    recorded = [call.splitlines() for call in calls.read_text().strip().split("\n\n")]
+    assert len(recorded) == 5  # daemon-reload, enable; stop, disable, daemon-reload
+    user = target.extra_vars.get("user") or pwd.getpwuid(os.getuid()).pw_name
+    for call in recorded:
+        assert call[0] == user
+        names = sorted(line.split("=", 1)[0] for line in call[1:])
+        assert secret not in "\n".join(call) and "ROOT_ONLY_SECRET" not in names, call
+        assert {"HOME=" + str(target.home), "USER=" + user, "LOGNAME=" + user} <= set(call), call
 
 
 @pytest.fixture

@@ -97,7 +97,8 @@ def shared_directory():
 # cannot be enabled or disabled ("Unit file ... does not exist", exit 1: offline, the real one
 # says so and exits 0), while a started timer, loaded, is stopped all the same. Each call is
 # logged with whether the timer's file was there; whether the timer runs is a file in
-# XDG_RUNTIME_DIR; STANDIN_SYSTEMCTL_FAIL names a verb that fails ("Access denied").
+# XDG_RUNTIME_DIR; the file standin-fail there names a verb that fails ("Access denied"): the
+# module passes systemctl none of its own environment.
 STAND_IN_SYSTEMCTL = r'''#!{python}
 import os, sys
 args = [a for a in sys.argv[1:] if a != "--user"]
@@ -109,7 +110,8 @@ def there(name):
     return os.path.exists(os.path.join(units, name))
 with open(os.path.join(os.environ["XDG_RUNTIME_DIR"], "standin-systemctl.log"), "a") as log:
     log.write("{{0}} timer file {{1}}\n".format(" ".join(args), "present" if there("recro-aws-sso-pull.timer") else "absent"))
-if verb == os.environ.get("STANDIN_SYSTEMCTL_FAIL"):
+failing = os.path.join(os.environ["XDG_RUNTIME_DIR"], "standin-fail")
+if os.path.exists(failing) and verb == open(failing).read().strip():
     sys.exit("Failed to {{0}} unit: Access denied".format(verb))
 for name in names:
     wants = os.path.join(units, "timers.target.wants", name)

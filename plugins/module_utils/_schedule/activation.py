@@ -21,11 +21,18 @@ from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import uni
 PROGRAM_TIMEOUT = 30
 
 
+# What systemctl and launchctl need of this process's environment: where programs are, and the
+# language of their messages. Nothing else: run as the user, a program's environment is the
+# user's to read (/proc/PID/environ), and root's may hold its own secrets.
+PASSED_ON = ("PATH", "LANG", "LC_ALL", "LC_MESSAGES")
+
+
 def run_as(account, argv, runtime_dir):
-    """``argv`` run as ``account`` with its service manager's runtime directory: a
-    ``CompletedProcess`` (:func:`programs.run`; returncode ``programs.TIMED_OUT`` when it did
-    not end within :data:`PROGRAM_TIMEOUT`)."""
-    environment = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir, HOME=account.home)
+    """``argv`` run as ``account`` with its service manager's runtime directory and a login's
+    few variables (:data:`PASSED_ON`): a ``CompletedProcess`` (:func:`programs.run`;
+    returncode ``programs.TIMED_OUT`` when it did not end within :data:`PROGRAM_TIMEOUT`)."""
+    environment = dict((name, os.environ[name]) for name in PASSED_ON if name in os.environ)
+    environment.update(HOME=account.home, USER=account.name, LOGNAME=account.name, XDG_RUNTIME_DIR=runtime_dir)
     return programs.run(account, argv, environment, PROGRAM_TIMEOUT)
 
 
