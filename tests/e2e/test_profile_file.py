@@ -9,6 +9,7 @@ result."""
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import pathlib
 
@@ -105,3 +106,99 @@ def test_a_profile_another_program_appends_while_the_module_writes_is_kept(run_p
     after = path.stat()
     assert (after.st_uid, after.st_gid) == (owner.st_uid, owner.st_gid)
     assert [name for name in os.listdir(str(path.parent)) if name.endswith(".tmp")] == []
+
+
+# A task of aws_sso_profile with the options of each case (JSON is YAML), its result saved.
+ANY_TASK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_profile: {options}
+      register: result
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{{{ {{'result': result}} | to_json }}}}"
+        dest: "{{{{ results_file }}}}"
+        mode: "0600"
+      check_mode: false
+"""
+WRITE_DEV = dict(
+    name="dev",
+    sso_session="recro",
+    sso_start_url="https://recrocog.awsapps.com/start",
+    sso_region="us-east-1",
+    sso_account_id="111122223333",
+    sso_role_name="Admin",
+)
+# Every credential below holds this, which no output may show.
+SECRET = "wJalrXUtnFEMI0K7MDENG0bPxRfiCYSECRET"
+
+
+@pytest.mark.parametrize(
+    "content, options, refused",
+    [
+        # a session token wrapped onto the next line, which botocore reads as part of its value
+        (
+            "[profile k]\naws_session_token = first\n    {0}\nregion = us-east-1\n".format(SECRET),
+            WRITE_DEV,
+            None,
+        ),
+        (
+            "[profile dev]\nsso_session = recro\naws_secret_access_key = {0}\n".format(SECRET),
+            dict(name="dev", state="absent"),
+            None,
+        ),
+        (
+            "[profile dev]\nsso_session = recro\ncredential_process = get --token {0}\n".format(SECRET),
+            dict(sso_session="recro", profiles=[], prune=True),
+            None,
+        ),
+        ("[profile k]\naws_secret_access_key =\n{0}\n".format(SECRET), WRITE_DEV, "line 3: no '=' between a key"),
+        ("[profile k]\naws_secret_access_key {0}\n".format(SECRET), WRITE_DEV, "line 2: no '=' between a key"),
+        ("aws_access_key_id = {0}\n[profile k]\n".format(SECRET), WRITE_DEV, "line 1: text before the first section"),
+        (
+            "[profile k]\naws_session_token =\n    {0}\n".format(SECRET),
+            WRITE_DEV,
+            "a line of the value of aws_session_token has no '='",
+        ),
+        (
+            "[DEFAULT]\naws_access_key_id = {0}\n[profile dev]\naws_access_key_id = other{0}\n".format(SECRET),
+            WRITE_DEV,
+            "profile dev would read aws_access_key_id = <hidden> and [sso-session recro] reads aws_access_key_id",
+        ),
+    ],
+    ids=[
+        "diff of a value on two lines",
+        "state=absent",
+        "prune",
+        "value on the next line",
+        "no '='",
+        "before the first header",
+        "nested line",
+        "inconsistent with the session",
+    ],
+)
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check mode"])
+def test_no_credential_in_the_file_is_shown_by_a_result_a_diff_or_an_error(
+    run_playbook, config, content, options, refused, check_mode
+):
+    """Static keys, a session token or a credential_process already in the file, however they
+    are written, are never in the module's result, its --diff or its error, and a refused file
+    is left as it was."""
+    path, env, extra_vars = config
+    path.write_text(content, encoding="utf-8")
+    task = dict(options, path=str(path), **extra_vars)
+    run = run_playbook(
+        ANY_TASK.format(options=json.dumps(task)), env, options=["--diff"] + (["--check"] if check_mode else [])
+    )
+    result = run.saved["result"]
+    assert SECRET not in run.output + json.dumps(result)
+    if refused is None:
+        assert not result.get("failed"), run.output
+        assert result["changed"] is True
+        assert "<hidden>" in run.output  # the diff or the removed profile shows that a credential was there
+    else:
+        assert result["failed"] and refused in result["msg"], result
+        assert result["msg"].endswith("the file was not changed")
+    if refused is not None or check_mode:
+        assert path.read_text(encoding="utf-8") == content

@@ -38,6 +38,14 @@ SERVICES = "services"
 DEFAULT_PROFILE = "default"
 # configparser injects this section's keys into every section.
 _CONFIGPARSER_DEFAULTS = "DEFAULT"
+# Keys whose values are credentials (static keys, a session token, a command line that may
+# carry one; configparser reads keys in any case): never in a result, a message or a diff.
+SECRET_KEYS = frozenset(
+    ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", "credential_process")
+)
+HIDDEN = "<hidden>"
+# The first word of a line: the key of a line that has no '=' (a value on the next line).
+_FIRST_WORD = re.compile(r"[^\s=:]*")
 
 
 class ConfigFileError(ValueError):
@@ -168,6 +176,49 @@ def _delimiter(stripped):
     return equals if colon < 0 or 0 <= equals < colon else colon
 
 
+def _key_of(stripped):
+    """The key (lower case) of a key line."""
+    return stripped[: _delimiter(stripped)].rstrip().lower()
+
+
+def _quoted(stripped, after_secret):
+    """A line botocore cannot read, as an error shows it: never a credential, so not a line that
+    starts with a credential's key (its value may follow a space) nor one after a credential's key
+    line (a value written on the next line)."""
+    if after_secret:
+        return HIDDEN
+    key = _FIRST_WORD.match(stripped).group().lower()
+    if key in SECRET_KEYS:
+        return "{0!r} {1}".format(stripped[: len(key)], HIDDEN)
+    return repr(stripped)
+
+
+def hide_secret_lines(text):
+    """``text`` (a config file) with the value of every :data:`SECRET_KEYS` key hidden, for a
+    diff: the rest of its key line and every line botocore reads as part of the value (the
+    deeper-indented lines after it, across blank and comment lines, as :class:`AwsConfig`
+    continues a value). Comment lines stay as they are: a hidden one would no longer be a comment."""
+    shown = []
+    key_indent = None  # the indentation of the section's last key line: deeper lines continue its value
+    secret = False  # whether that key holds a credential
+    for line in split_lines(text):
+        body = line.rstrip("\r\n")
+        stripped = body.strip()
+        indent = len(body) - len(body.lstrip())
+        if not stripped or stripped[0] in "#;":
+            shown.append(line)
+        elif key_indent is not None and indent > key_indent:
+            shown.append(body[:indent] + HIDDEN + line[len(body) :] if secret else line)
+        elif stripped[0] == "[" and _SECTION_HEADER.match(stripped):
+            key_indent, secret = None, False
+            shown.append(line)
+        else:
+            position = _delimiter(stripped)
+            key_indent, secret = indent, position > 0 and stripped[:position].rstrip().lower() in SECRET_KEYS
+            shown.append(body[: indent + position + 1] + " " + HIDDEN + line[len(body) :] if secret else line)
+    return "".join(shown)
+
+
 class AwsConfig:
     """A parsed config file: its lines and sections, with their positions."""
 
@@ -196,6 +247,7 @@ class AwsConfig:
         blank_lines = 0  # blank lines since the last value line: part of a continued value
         header_lines = {}
         default_keys = {}
+        after_secret = False  # the section's last key holds a credential: a line after it may be its value
         for index, line in enumerate(lines):
             stripped = line.strip()
             if not stripped:
@@ -225,6 +277,7 @@ class AwsConfig:
                     section = Section(self, header, index)
                     keys = section.keys
                     key_line = None
+                    after_secret = False
                     if header == _CONFIGPARSER_DEFAULTS:
                         # Repeated [DEFAULT] sections are allowed and share their keys.
                         section.keys = keys = default_keys
@@ -241,16 +294,22 @@ class AwsConfig:
                     continue
             if section is None:
                 raise ConfigFileError(
-                    "text before the first section header: {0!r}; botocore cannot read it".format(stripped), index + 1
+                    "text before the first section header: {0}; botocore cannot read it".format(
+                        _quoted(stripped, after_secret)
+                    ),
+                    index + 1,
                 )
             position = _delimiter(stripped)
             if position <= 0:
                 problem = "no key before '='" if position == 0 else "no '=' between a key and its value"
                 raise ConfigFileError(
-                    "{0} in {1!r} in section [{2}]; botocore cannot read it".format(problem, stripped, section.header),
+                    "{0} in {1} in section [{2}]; botocore cannot read it".format(
+                        problem, _quoted(stripped, after_secret), section.header
+                    ),
                     index + 1,
                 )
             key = stripped[:position].rstrip().lower()
+            after_secret = key in SECRET_KEYS
             if key in keys:
                 raise ConfigFileError(
                     "key {0!r} appears a second time in section [{1}] (first at line {2}); "
@@ -267,10 +326,12 @@ class AwsConfig:
             except ValueError as error:
                 if section.header == _CONFIGPARSER_DEFAULTS and not self._inherited(section, key_line):
                     continue
+                key = _key_of(self.lines[key_line].strip())
+                problem = error if key not in SECRET_KEYS else "a line of the value of {0} has no '='".format(key)
                 raise ConfigFileError(
-                    "the value in section [{0}]: {1}; botocore cannot read it".format(section.header, error),
+                    "the value in section [{0}]: {1}; botocore cannot read it".format(section.header, problem),
                     key_line + 1,
-                ) from error
+                ) from None
 
     def _inherited(self, defaults, key_line):
         """Whether a [DEFAULT] key reaches botocore: some section lacks its own."""

@@ -13,12 +13,8 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import read_config_file
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import (
-    apply_request,
-    describe_changes,
-    hide_secret_lines,
-)
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import hide_secret_lines, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import apply_request, describe_changes
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso.token import read_login

@@ -17,7 +17,9 @@ from collections import OrderedDict
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     DEFAULT_PROFILE,
+    HIDDEN,
     PROFILE,
+    SECRET_KEYS,
     SSO_SESSION,
     ConfigFileError,
 )
@@ -422,24 +424,9 @@ def apply_request(config, request):
     )
 
 
-# Keys whose values are credentials (static keys, a session token, a command line that may
-# carry one; configparser reads keys in any case): never in a result, a message or a diff.
-SECRET_KEYS = frozenset(
-    ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", "credential_process")
-)
-HIDDEN = "<hidden>"
-# A pattern, compiled only for a diff: a run that changes nothing never needs it.
-_SECRET_LINE = r"^([ \t]*(?:{0})[ \t]*[=:])[^\r\n]*".format("|".join(sorted(SECRET_KEYS)))
-
-
 def hide_secrets(values):
     """``values`` (key to value) with the value of every :data:`SECRET_KEYS` key hidden."""
     return OrderedDict((key, HIDDEN if key in SECRET_KEYS else value) for key, value in values.items())
-
-
-def hide_secret_lines(text):
-    """``text`` (a config file) with the value of every :data:`SECRET_KEYS` line hidden, for a diff."""
-    return re.sub(_SECRET_LINE, lambda match: match.group(1) + " " + HIDDEN, text, flags=re.IGNORECASE | re.MULTILINE)
 
 
 def _remove_unused_session(config, plan, session_name):
@@ -475,15 +462,16 @@ def _consistent_with_session(config, session_name, session_values, profiles):
                 existing = config.find(SSO_SESSION, session_name)
                 where = "[sso-session {0}]".format(session_name)
                 line = existing.keys.get(key) if existing is not None else None
+            shown = hide_secrets({key: profile[key]})[key], hide_secrets({key: value})[key]
             raise ConfigFileError(
                 "profile {0} would read {1} = {2} and [sso-session {3}] reads {1} = {4}{5}; botocore finds them "
                 "inconsistent and the AWS CLI refuses every profile of that session. Remove {1} from {6} "
                 "(or make it match)".format(
                     name,
                     key,
-                    profile[key],
+                    shown[0],
                     session_name,
-                    value,
+                    shown[1],
                     " (every section inherits [DEFAULT]'s)" if where == "[DEFAULT]" else "",
                     where,
                 ),
@@ -594,7 +582,13 @@ class _Plan:
         self._removed.append(section)
         self._removed_starts.add(section.start)
         self.changes.append(
-            {"section": section.title, "key": None, "action": "remove", "before": section.values(), "after": None}
+            {
+                "section": section.title,
+                "key": None,
+                "action": "remove",
+                "before": hide_secrets(section.values()),
+                "after": None,
+            }
         )
 
     def removes(self, section):

@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
     _SECTION_HEADER,
+    SECRET_KEYS,
     AwsConfig,
     ConfigFileError,
     botocore_value,
+    hide_secret_lines,
     resolve_header,
 )
 from ansible_collections.recro.aws_sso.tests.support.config_strategies import botocore_read, config_texts
@@ -223,3 +225,83 @@ def test_section_header_is_the_running_pythons_configparser_rule(line):
 def test_section_header_agrees_with_configparser_on_any_line(line):
     ours, theirs = headers(line)
     assert ours == theirs
+
+
+STATIC = (
+    "[profile static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+    "AWS_Secret_Access_Key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+)
+
+
+def test_a_diff_hides_the_value_of_every_credential_line():
+    hidden = hide_secret_lines(STATIC + "credential_process=get --token s3cr3t\r\nregion = us-east-1\n")
+    assert hidden == (
+        "[profile static]\naws_access_key_id = <hidden>\nAWS_Secret_Access_Key: <hidden>\n"
+        "credential_process= <hidden>\r\nregion = us-east-1\n"
+    )
+
+
+def test_a_diff_hides_the_lines_botocore_reads_as_part_of_a_credential():
+    text = (
+        "[profile k]\naws_session_token = FIRSTPART\n    SECONDPART\n\n# a note\n  THIRDPART\n"
+        "region = us-east-1\n  [profile looks-like-a-header]\naws_secret_access_key =\n\tNESTED = 1\n[profile x]\n"
+    )
+    assert hide_secret_lines(text) == (
+        "[profile k]\naws_session_token = <hidden>\n    <hidden>\n\n# a note\n  <hidden>\n"
+        "region = us-east-1\n  [profile looks-like-a-header]\naws_secret_access_key = <hidden>\n\t<hidden>\n"
+        "[profile x]\n"
+    )
+
+
+# Keys of the generated files that become credentials, so that their values (one line, several
+# lines, nested blocks) are credentials' values.
+_AS_SECRETS = (("cli_pager", "aws_session_token"), ("s3", "Credential_Process"), ("output", "aws_access_key_id"))
+
+
+@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow])
+@given(config_texts())
+def test_a_diff_hides_every_credential_value_botocore_reads_and_nothing_else(text):
+    for key, secret_key in _AS_SECRETS:
+        text = text.replace(key, secret_key)
+    try:
+        expected = botocore_read(text)
+    except ConfigParseError:
+        return
+    shown = botocore_read(hide_secret_lines(text))
+    assert list(shown) == list(expected)
+    for kind, sections in expected.items():
+        if kind not in ("profiles", "sso_sessions", "services"):
+            assert_section_hidden(shown[kind], sections)  # another section: load_config keeps it as it is
+            continue
+        assert list(shown[kind]) == list(sections)
+        for name, values in sections.items():
+            assert_section_hidden(shown[kind][name], values)
+
+
+def assert_section_hidden(shown, expected):
+    """``shown`` (a section of botocore's reading of the hidden text) is ``expected`` but for the
+    value of each credential key, every line of which is hidden (or, as in the file, blank)."""
+    assert list(shown) == list(expected)
+    for key, value in expected.items():
+        if key in SECRET_KEYS:
+            assert set(shown[key].split("\n")) <= {"<hidden>", ""}, (key, value)
+        else:
+            assert shown[key] == value
+
+
+@pytest.mark.parametrize(
+    "text, line, shown",
+    [
+        ("aws_secret_access_key=EXAMPLEKEY\n[default]\n", 1, "'aws_secret_access_key' <hidden>"),
+        ("[default]\nAWS_Access_Key_Id EXAMPLEKEY\n", 2, "'AWS_Access_Key_Id' <hidden>"),
+        # A value written on the line after its key.
+        ("[default]\naws_secret_access_key =\nEXAMPLEKEY\n", 3, "no '=' between a key and its value in <hidden>"),
+        ("[default]\naws_session_token =\n    EXAMPLEKEY\n", 2, "a line of the value of aws_session_token has no '='"),
+    ],
+)
+def test_a_line_botocore_cannot_read_is_named_without_a_credential_it_holds(text, line, shown):
+    with pytest.raises(ConfigFileError) as raised:
+        AwsConfig(text)
+    assert raised.value.line_number == line
+    assert shown in raised.value.message
+    assert "EXAMPLEKEY" not in str(raised.value) and raised.value.__cause__ is None

@@ -825,11 +825,46 @@ def test_credentials_in_a_managed_profile_are_never_in_the_changes_or_the_profil
     assert kept.profiles["recrocog-admin"]["aws_secret_access_key"] == "<hidden>"
 
 
-def test_a_diff_hides_the_value_of_every_credential_line():
-    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import hide_secret_lines
-
-    hidden = hide_secret_lines(STATIC + "credential_process=get --token s3cr3t\r\nregion = us-east-1\n")
-    assert hidden == (
-        "[profile static]\naws_access_key_id = <hidden>\nAWS_Secret_Access_Key: <hidden>\n"
-        "credential_process= <hidden>\r\nregion = us-east-1\n"
+@pytest.mark.parametrize(
+    "params",
+    [dict(name="old", state="absent"), dict(sso_session="recro", profiles=[], prune=True)],
+    ids=["state=absent", "prune"],
+)
+def test_a_removed_profile_is_reported_without_the_credentials_it_held(params):
+    text = (
+        "[profile old]\nsso_session = recro\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+        "credential_process = get --token s3cr3t\n[profile keep]\nregion = us-east-1\n"
     )
+    outcome = apply(text, **params)
+    assert outcome.removed_profiles == ["old"]
+    [removed] = outcome.changes
+    assert removed["before"] == {
+        "sso_session": "recro",
+        "aws_secret_access_key": "<hidden>",
+        "credential_process": "<hidden>",
+    }
+    shown = repr(outcome.changes) + repr(describe_changes(outcome.changes))
+    assert "EXAMPLEKEY" not in shown and "s3cr3t" not in shown
+
+
+def test_a_credential_the_profile_and_its_session_read_differently_is_named_without_its_values():
+    # configparser gives [DEFAULT]'s key to the session; the profile has its own.
+    text = (
+        "[DEFAULT]\naws_access_key_id = AKIAIOSFODNN7DEFAULT\n"
+        "[profile recrocog-admin]\naws_access_key_id = AKIAIOSFODNN7PROFILE\n"
+    )
+    with pytest.raises(ConfigFileError) as refused:
+        apply(text, **SEED)
+    assert refused.value.line_number == 2
+    assert "profile recrocog-admin would read aws_access_key_id = <hidden> and [sso-session recro] reads " in str(
+        refused.value
+    )
+    assert "AKIAIOSFODNN7" not in str(refused.value)
+    # The oracle: botocore refuses the file as written by hand.
+    with pytest.raises(Exception) as botocore_refused:
+        botocore_sso_config(
+            text.replace("\n[profile", "\n" + SESSION + "[profile") + "sso_session = recro\n"
+            "sso_account_id = 012345678901\nsso_role_name = r\n",
+            "recrocog-admin",
+        )
+    assert type(botocore_refused.value).__name__ == "InvalidConfigError"
