@@ -34,6 +34,17 @@ def test_it_runs_with_the_manager_s_runtime_directory_and_the_user_s_home(tmp_pa
     assert done.stdout == "{0} {1}\n".format(tmp_path, account.home)
 
 
+def test_it_runs_with_none_of_this_process_s_other_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROOT_ONLY_SECRET", "vault-token-SECRET")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    account = user_files.find_account()
+    done = activation.run_as(account, ["env"], str(tmp_path))
+    names = sorted(line.split("=", 1)[0] for line in done.stdout.splitlines())
+    assert names == ["HOME", "LANG", "LOGNAME", "PATH", "USER", "XDG_RUNTIME_DIR"], done.stdout
+
+
 def test_a_manager_program_that_cannot_start_is_a_warning_not_an_exception(tmp_path):
     done = activation.run_as(user_files.find_account(), [str(tmp_path / "systemctl"), "--user"], "")
     assert done.returncode != 0
@@ -41,13 +52,14 @@ def test_a_manager_program_that_cannot_start_is_a_warning_not_an_exception(tmp_p
 
 
 # A stand-in launchctl (no launchd runs here): `print` answers whether the agent is loaded (a
-# file beside it), `bootout` unloads it; each call logged with whether the agent's plist was there.
+# file beside it), `bootout` unloads it, or fails where the file bootout-fails is; each call logged
+# with whether the agent's plist was there. Its paths are written in: it gets no test's environment.
 LAUNCHCTL = """#!/bin/sh
-if [ -e "$PLIST" ]; then there=present; else there=absent; fi
-echo "$1 $2 plist $there" >> "$LOG"
+if [ -e '{plist}' ]; then there=present; else there=absent; fi
+echo "$1 $2 plist $there" >> '{log}'
 case "$1" in
-  print) [ -e "$LOADED" ] ;;
-  bootout) [ -z "$BOOTOUT_FAILS" ] || { echo "Boot-out failed: 5: Input/output error"; exit 5; }; rm -f "$LOADED" ;;
+  print) [ -e '{loaded}' ] ;;
+  bootout) [ ! -e '{fails}' ] || {{ echo "Boot-out failed: 5: Input/output error"; exit 5; }}; rm -f '{loaded}' ;;
 esac
 """
 
@@ -62,15 +74,13 @@ def launchd(tmp_path, monkeypatch):
         plist.write("<plist/>")
     tools = tmp_path / "bin"
     tools.mkdir()
-    (tools / "launchctl").write_text(LAUNCHCTL)
-    (tools / "launchctl").chmod(0o755)
     log, loaded = tmp_path / "log", tmp_path / "loaded"
+    launchctl = LAUNCHCTL.format(plist=layout.plist, log=log, loaded=loaded, fails=tmp_path / "bootout-fails")
+    (tools / "launchctl").write_text(launchctl)
+    (tools / "launchctl").chmod(0o755)
     loaded.write_text("")
     monkeypatch.setattr(activation.host_platform, "system", lambda: "Darwin")
-    for name, value in dict(PATH="{0}:{1}".format(tools, os.environ["PATH"]), PLIST=layout.plist).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("LOG", str(log))
-    monkeypatch.setenv("LOADED", str(loaded))
+    monkeypatch.setenv("PATH", "{0}:{1}".format(tools, os.environ["PATH"]))
     return account, layout, log, loaded
 
 
@@ -94,9 +104,9 @@ def test_an_agent_launchd_does_not_have_is_not_booted_out(launchd):
     assert messages == ["The agent was not loaded."] and warnings == []
 
 
-def test_a_bootout_that_fails_is_said(launchd, monkeypatch):
-    account, layout, _log, loaded = launchd
-    monkeypatch.setenv("BOOTOUT_FAILS", "1")
+def test_a_bootout_that_fails_is_said(launchd):
+    account, layout, log, loaded = launchd
+    (log.parent / "bootout-fails").write_text("")
     messages, warnings = activation.deactivate(account, layout, lambda: os.unlink(layout.plist))
     assert messages == ["launchctl could not unload the agent: it stays loaded until the user logs out."]
     assert warnings == [
