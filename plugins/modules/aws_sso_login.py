@@ -124,8 +124,8 @@ notes:
     register twice; never while it waits for the person.
   - Before its first call to AWS (a refresh, a registration, a device authorization), the module checks that it can
     write the token, registration and pending-authorization files as O(user) (not another user's file, not a
-    directory the user cannot write), and fails naming the file otherwise: a token that could not be written after
-    the person approved would leave the code spent and the login lost.
+    directory the user cannot write), and fails naming the file otherwise, since a token that could not be written
+    after the person approved would leave the code spent and the login lost.
   - Every answer of the sso-oidc service is checked before it is used or written. A field of the wrong type, a
     token, secret, client id or device code that is not printable ASCII without spaces or is longer than 64 KiB, a
     token lifetime that is not 1 minute to a year, a number botocore cannot read (C(Infinity)), a body that is not a

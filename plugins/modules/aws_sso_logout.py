@@ -70,7 +70,7 @@ notes:
     the portal's C(Logout) is still called with a token that had not expired, and the failure says whether it
     ended the session.
   - A file in a directory the user cannot delete from (say, role credentials in a directory of root's) is found
-    before the first deletion: nothing is deleted. A deletion that fails all the same stops the logout there. Either
+    before the first deletion, and nothing is deleted. A deletion that fails all the same stops the logout there. Either
     way the portal's C(Logout) is still called with a token that had not expired, and the failure names the file,
     lists the files deleted (RV(removed)) and says whether the portal ended the session.
 seealso:
