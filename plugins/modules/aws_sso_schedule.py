@@ -301,7 +301,8 @@ def main():
             held.enter_context(writing.locked_directories(paths, params["lock_timeout"]))
             current = read_current(layout, paths)
             link_there = layout.platform == "Linux" and os.path.lexists(layout.wants_link)
-            outputs = [] if present else [p for p in schedule_files.job_output_paths(layout) if os.path.lexists(p)]
+            named = [] if present else schedule_files.job_output_paths(layout, current)
+            outputs = [path for path in named if os.path.lexists(path)]
             running_from = [path for path in outputs if schedule_files.running_from(path)]
             outputs = [path for path in outputs if path not in running_from]
         diffs = [
@@ -329,7 +330,7 @@ def main():
         if outputs and not module.check_mode:
             # Once the job is gone: what cannot be removed is warned about, the job stays removed.
             with user_files.acting_as(module.account):
-                outputs, failures = schedule_files.remove_job_output(layout)
+                outputs, failures = schedule_files.remove_job_output(outputs)
             warnings += ["{0}: not removed: {1}".format(error.filename, error.strerror) for error in failures]
     if not module.check_mode and changed and present:
         consequence = "; the schedule's files were written, but the job was not enabled"

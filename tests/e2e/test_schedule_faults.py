@@ -618,3 +618,33 @@ def test_a_job_that_offboards_removes_itself_but_not_the_checkout_it_runs_from(
     assert "{0} is left: this run was pulled into it".format(checkout) in removed["msg"], removed
     assert not any(os.path.lexists(path) for path in installed["files"])
     assert (checkout / "record.yml").is_file()
+
+
+def test_absent_removes_the_output_where_an_earlier_run_put_it(run, run_playbook, target, shared_tmp_path):
+    """Installed by a run with XDG_STATE_HOME set (as the user in a desktop session), removed by
+    one without (root for the user, as a fleet offboards): the log and checkout the unit names go,
+    and nothing else the unit names."""
+    elsewhere = shared_tmp_path / "state"
+    earlier = schedule.Layout(str(target.home), "Linux", str(elsewhere))
+    command = schedule.pull_command("/usr/bin/ansible-pull", "file:///srv/laptops.git", "main", "site.yml", {}, "")
+    command[command.index("--directory") + 1] = earlier.checkout
+    for path, text in schedule.render_files(earlier, command, "daily", 0, {}).items():
+        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(path).write_text(text)
+    (pathlib.Path(earlier.checkout) / ".git").mkdir(parents=True)
+    pathlib.Path(earlier.log_file).write_text("PLAY [localhost]\n")
+    # Another module's record beside them: it stays, and so does their directory.
+    pathlib.Path(elsewhere / "recro-aws-sso" / "notified.json").write_text("{}\n")
+    for path in [target.home / ".config"] + list((target.home / ".config").rglob("*")) + list(elsewhere.rglob("*")):
+        os.lchown(str(path), *target.owner)
+    os.lchown(str(elsewhere), *target.owner)
+
+    completed, result = run(run_playbook, target, state="absent")
+
+    assert not result.get("failed") and result["changed"] is True, result
+    assert "Removed what its runs left: {0}, {1}.".format(earlier.log_file, earlier.checkout) in result["msg"], result
+    assert sorted(str(p.relative_to(elsewhere)) for p in elsewhere.rglob("*")) == [
+        "recro-aws-sso",
+        "recro-aws-sso/notified.json",
+    ]
+    assert not any(os.path.lexists(path) for path in result["files"])

@@ -529,19 +529,59 @@ def schedule_paths(layout):
     return [layout.plist] if layout.platform == "Darwin" else [layout.service, layout.timer]
 
 
-def job_output_paths(layout):
+def job_output_paths(layout, files=None):
     """What the job's runs leave (the log, ansible-pull's checkout of the repository) that
     state=absent removes with the schedule: the checkout is a copy of the organisation's
-    repository, which an offboarded user keeps no more than the schedule."""
-    return [layout.log_file, layout.checkout]
+    repository, which an offboarded user keeps no more than the schedule. Those of ``layout``,
+    and those the schedule's ``files`` (path to text, None when absent) name, where the run
+    that wrote them put them elsewhere (with another XDG_STATE_HOME); of these, only a log and
+    a checkout named as this module names them (``.../recro-aws-sso/pull.log``, ``checkout``)."""
+    paths = [layout.log_file, layout.checkout]
+    for text in (files or {}).values():
+        for path in _outputs_named_in(text or ""):
+            if path not in paths:
+                paths.append(path)
+    return paths
 
 
-def remove_job_output(layout):
-    """Remove the job's log and checkout (:func:`job_output_paths`), then the log's directory
-    when nothing else is left in it; run as the user. ``(removed, failures)``: the paths
-    removed, and for each one that could not be, its ``OSError`` (naming it)."""
+def _outputs_named_in(text):
+    """The log and checkout a unit or plist of the schedule names, as far as they are ours."""
+    named = []
+    if text.lstrip().startswith("<?xml"):
+        try:
+            agent = plistlib.loads(text.encode("utf-8"))
+            script = agent["ProgramArguments"][2]
+            words = shlex.split(script[script.index("exec ") + len("exec ") :])
+            named.append(agent["StandardOutPath"])
+        except (ValueError, LookupError, TypeError, AttributeError, plistlib.InvalidFileException):
+            words = []
+    else:
+        log = re.search(r"^StandardOutput=append:(.+)$", text, re.M)
+        named += [log.group(1).replace("%%", "%")] if log else []
+        exec_start = re.search(r"^ExecStart=(.+)$", text, re.M)
+        words = [
+            re.sub(r"\\(.)", r"\1", word.replace("%%", "%").replace("$$", "$"))
+            for word in re.findall(r'"((?:[^"\\]|\\.)*)"', exec_start.group(1) if exec_start else "")
+        ]
+    if "--directory" in words[:-1]:
+        named.append(words[words.index("--directory") + 1])
+    return [
+        path
+        for path in named
+        if isinstance(path, str)
+        and os.path.isabs(path)
+        and os.path.normpath(path) == path
+        and os.path.basename(path) in ("pull.log", "checkout")
+        and os.path.basename(os.path.dirname(path)) == "recro-aws-sso"
+    ]
+
+
+def remove_job_output(paths):
+    """Remove the job's log and checkout (``paths``, :func:`job_output_paths`), then each one's
+    directory when nothing else is left in it; run as the user. ``(removed, failures)``: the
+    paths removed, and for each one that could not be, its ``OSError`` (naming it)."""
     removed, failures = [], []
-    for path in job_output_paths(layout):
+    for path in paths:
         if running_from(path):
             continue
         errors = []
@@ -559,10 +599,11 @@ def remove_job_output(layout):
             failures.append(([error for error in errors if error.errno != errno.ENOTEMPTY] or errors)[0])
         else:
             removed.append(path)
-    try:
-        os.rmdir(layout.log_directory)
-    except OSError:
-        pass  # not empty (another module's record), or not there: it stays
+    for directory in sorted(set(os.path.dirname(path) for path in paths)):
+        try:
+            os.rmdir(directory)
+        except OSError:
+            pass  # not empty (another module's record), or not there: it stays
     return removed, failures
 
 

@@ -365,10 +365,39 @@ def test_what_the_job_left_and_cannot_be_removed_is_named_and_the_rest_goes(tmp_
     pathlib.Path(layout.log_file).write_text("PLAY [localhost]\n")
     subprocess.run(["chattr", "+i", str(stuck)], check=True)
     try:
-        removed, failures = schedule.remove_job_output(layout)
+        removed, failures = schedule.remove_job_output(schedule.job_output_paths(layout))
     finally:
         subprocess.run(["chattr", "-i", str(stuck)], check=True)
 
     assert removed == [layout.log_file]
     assert [(error.filename, error.strerror) for error in failures] == [(str(stuck), "Operation not permitted")]
     assert stuck.exists() and not os.path.exists(layout.log_file)
+
+
+@pytest.mark.parametrize("platform", ["Linux", "Darwin"])
+def test_the_output_an_earlier_run_put_elsewhere_is_found_in_its_files(tmp_path, platform):
+    earlier = schedule.Layout(str(tmp_path / "home"), platform, str(tmp_path / "state"))
+    earlier.checkout = str(tmp_path / "state" / "recro-aws-sso" / "checkout")  # on macOS too, as an older version
+    command = schedule.pull_command(
+        "/usr/bin/ansible-pull", "file:///srv/r.git", "main", "site.yml", {}, earlier.checkout
+    )
+    earlier.log_file = str(tmp_path / "logs" / "recro-aws-sso" / "pull.log")
+    files = schedule.render_files(earlier, command, "daily", 600, {"A": "1"})
+
+    found = schedule.job_output_paths(schedule.Layout(str(tmp_path / "home"), platform), files)
+
+    now = schedule.Layout(str(tmp_path / "home"), platform)
+    assert found == [now.log_file, now.checkout, earlier.log_file, earlier.checkout]
+
+
+@pytest.mark.parametrize(
+    "directory, log",
+    [("/home/alice", "/home/alice/pull.log"), ("/srv/recro-aws-sso/../x/checkout", "/var/log/recro-aws-sso/other.log")],
+    ids=["the home itself", "not ours by name"],
+)
+def test_what_a_unit_edited_by_hand_names_is_not_taken_for_the_jobs_output(tmp_path, directory, log):
+    layout = schedule.Layout(str(tmp_path), "Linux")
+    command = schedule.pull_command("/usr/bin/ansible-pull", "file:///srv/r.git", "main", "site.yml", {}, directory)
+    service = schedule.render_service(command, log, {})
+
+    assert schedule.job_output_paths(layout, {layout.service: service}) == [layout.log_file, layout.checkout]
