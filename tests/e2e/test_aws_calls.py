@@ -9,18 +9,27 @@ The portal is the local stand-in (``tests/support/sso_portal.py``), made to acce
 request and never answer (``stall``) or answer a byte every few seconds (``drip``: each
 read gets its byte before the read timeout, so only the deadline of the whole operation
 ends it).
+
+The portal's answers that its API does not allow (wrong JSON types, a repeated page token, names
+with control characters) come from a second, smaller server defined here (:class:`HostilePortal`),
+which speaks the same REST-JSON wire protocol (``GET /assignment/accounts`` and
+``/assignment/roles``, the token in ``x-amz-sso_bearer_token``) and answers whatever a test gives.
 """
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import pathlib
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 
 import pytest
+from botocore.configloader import load_config
 
 from ansible_collections.recro.aws_sso.tests.support.aws_servers import (
     DEFAULT_ORGANIZATION,
@@ -204,3 +213,198 @@ def test_root_acting_for_a_user_never_follows_the_users_service_models(aws_serve
         assert run.saved["logout"]["service_logout"] is True, run.saved["logout"]
         assert aws_servers.portal.logout_tokens == [token["accessToken"]]
         assert trap.requests == []
+
+
+class HostilePortal:
+    """A local SSO portal that answers ListAccounts and ListAccountRoles with ``answers[operation]``
+    (a function of the query's parameters returning the JSON body), over the portal's REST-JSON
+    protocol, to requests that carry a bearer token; it records each operation asked."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.requests = []
+        portal = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *arguments):
+                pass
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                operation = {"/assignment/accounts": "ListAccounts", "/assignment/roles": "ListAccountRoles"}.get(
+                    url.path
+                )
+                portal.requests.append(operation)
+                if operation is None or not self.headers.get("x-amz-sso_bearer_token"):
+                    self.send_error(404)
+                    return
+                query = dict((key, values[0]) for key, values in urllib.parse.parse_qs(url.query).items())
+                body = json.dumps(portal.answers[operation](query)).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:{0}".format(self.server.server_address[1])
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exception):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def accounts(*items, next_token=None):
+    answer = {"accountList": list(items)}
+    if next_token is not None:
+        answer["nextToken"] = next_token
+    return lambda query: answer
+
+
+def roles(*names):
+    return lambda query: {"roleList": [{"roleName": name, "accountId": query["account_id"]} for name in names]}
+
+
+GOOD_ACCOUNT = {"accountId": "111111111111", "accountName": "recrocog", "emailAddress": "a@recrocog.com"}
+
+
+@pytest.fixture(params=["the user", "root for a user"])
+def laptop(request, tmp_path):
+    """``(home, user)``: a logged-in home of the user running the playbook (``user`` None), or
+    of a throwaway user whom root acts for."""
+    if request.param == "the user":
+        home = tmp_path / "laptop"
+        home.mkdir()
+        write_token_cache(home, "hostile-portal-token")
+        yield home, None
+        return
+    if os.geteuid() != 0:
+        pytest.skip("root acts for another user: needs root (CI runs as root)")
+    with throwaway_user() as user:
+        home = pathlib.Path(user.pw_dir)
+        write_token_cache(home, "hostile-portal-token")
+        for directory, _subdirectories, names in os.walk(str(home)):
+            os.chown(directory, user.pw_uid, user.pw_gid)
+            for name in names:
+                os.chown(os.path.join(directory, name), user.pw_uid, user.pw_gid)
+        yield home, user.pw_name
+
+
+def run_against(run_playbook, laptop, answers):
+    """Discovery (aws_sso_profile) and the listing (aws_sso_accounts_info) against a portal
+    answering ``answers``: the run, and the config file's text."""
+    home, user = laptop
+    env = dict((name, value) for name, value in os.environ.items() if not name.startswith("AWS_"))
+    with HostilePortal(answers) as portal:
+        env.update(HOME=str(home), AWS_ENDPOINT_URL_SSO=portal.url, AWS_EC2_METADATA_DISABLED="true")
+        run, seconds = timed(run_playbook, playbook([WRITE, LIST], user=user), env)
+    assert run.returncode == 0, run.output
+    assert seconds < BOUND, seconds
+    assert "Traceback" not in run.output and "MODULE FAILURE" not in run.output, run.output
+    return run, (home / ".aws" / "config").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "answers, problem",
+    [
+        (
+            dict(ListAccounts=accounts(dict(GOOD_ACCOUNT, accountId=111111111111)), ListAccountRoles=roles("admin")),
+            "the SSO portal's answer to ListAccounts for sso-session recro is not what its API documents: "
+            "accountList[0].accountId is 111111111111, not a string",
+        ),
+        (
+            dict(ListAccounts=accounts({"accountName": "no id"}), ListAccountRoles=roles("admin")),
+            "the SSO portal's answer to ListAccounts for sso-session recro is not what its API documents: "
+            "accountList[0] has no accountId",
+        ),
+        (
+            dict(ListAccounts=accounts(GOOD_ACCOUNT, "not an account"), ListAccountRoles=roles("admin")),
+            "the SSO portal's answer to ListAccounts for sso-session recro is not what its API documents: "
+            "botocore could not read it (AttributeError: ",
+        ),
+        (
+            dict(ListAccounts=accounts(dict(GOOD_ACCOUNT, accountName=["a", "list"])), ListAccountRoles=roles("a")),
+            "accountList[0].accountName is ['a', 'list'], not a string",
+        ),
+        (
+            dict(ListAccounts=accounts(GOOD_ACCOUNT), ListAccountRoles=roles("admin", None)),
+            "the SSO portal's answer to ListAccountRoles of account 111111111111 for sso-session recro is not what "
+            "its API documents: roleList[1] has no roleName",
+        ),
+        (
+            dict(ListAccounts=accounts(GOOD_ACCOUNT), ListAccountRoles=lambda query: {"roleList": {"roleName": "a"}}),
+            "ListAccountRoles of account 111111111111 for sso-session recro is not what its API documents: "
+            "botocore could not read it",
+        ),
+        (
+            dict(ListAccounts=accounts(GOOD_ACCOUNT, next_token="again"), ListAccountRoles=roles("admin")),
+            "The same next token was received twice",
+        ),
+    ],
+    ids=[
+        "account ID a number",
+        "no account ID",
+        "an account that is a string",
+        "account name a list",
+        "role name null",
+        "role list an object",
+        "a page token repeated",
+    ],
+)
+def test_a_portal_answer_its_api_does_not_allow_is_a_clear_error_and_the_write_goes_on(
+    run_playbook, laptop, answers, problem
+):
+    run, config = run_against(run_playbook, laptop, answers)
+    discovery = run.saved["written"]["discovery"]
+    assert discovery["status"] == "failed" and problem in discovery["msg"], discovery
+    assert discovery["msg"].endswith("no profile was discovered: the other profiles are written and none is pruned")
+    # The listed profile is written; nothing discovered, nothing pruned.
+    assert "[profile recrocog-admin]\nsso_session = recro\nsso_account_id = 999999999999\n" in config
+    assert config.count("[profile ") == 1
+    listed = run.saved["listed"]
+    assert listed["failed"] and problem in listed["msg"], listed
+    assert "hostile-portal-token" not in run.output + json.dumps(run.saved)
+
+
+def test_names_with_control_characters_never_reach_the_terminal_or_the_file(run_playbook, laptop):
+    """Account and role names a real portal would not send (escape sequences that retitle or
+    clear a terminal, a line break that would start a section): the profiles are named without
+    them, a role name the config cannot hold is skipped, and every warning shows them escaped."""
+    evil = "Evil\x1b]0;pwned\x07\x1b[2J\n[profile injected]"
+    answers = dict(
+        ListAccounts=accounts(
+            dict(GOOD_ACCOUNT, accountName=evil),
+            # The name the first gets once sanitised, so that the two collide and a warning names both.
+            dict(GOOD_ACCOUNT, accountId="222222222222", accountName="evil-0-pwned-2j-profile-injected-"),
+            dict(GOOD_ACCOUNT, accountId="333333333333", accountName="x" * 5000),
+        ),
+        ListAccountRoles=lambda query: {
+            "roleList": [{"roleName": "adminAccess"}]
+            + ([{"roleName": "ops\x1b[8m\r\n[profile injected]"}] if query["account_id"] == "222222222222" else [])
+        },
+    )
+    run, config = run_against(run_playbook, laptop, answers)
+    assert not {"\x1b", "\x07", "\r"} & set(run.output), run.output
+    discovery = run.saved["written"]["discovery"]
+    assert discovery["status"] == "done", discovery
+    assert [profile["name"] for profile in discovery["profiles"]] == [
+        "evil-0-pwned-2j-profile-injected--admin",
+        "x" * 5000 + "-admin",
+    ]
+    [collision, role] = discovery["skipped"]
+    assert (
+        "names both 'Evil\\x1b]0;pwned\\x07\\x1b[2J\\n[profile injected]' (111111111111) role adminAccess" in collision
+    )
+    assert "sso_role_name: 'ops\\x1b[8m\\r\\n[profile injected]' contains the control character U+001B" in role
+    # botocore reads the listed and the discovered profiles, and nothing else.
+    profiles = load_config(str(laptop[0] / ".aws" / "config"))["profiles"]
+    assert sorted(profiles) == sorted(
+        ["recrocog-admin", "evil-0-pwned-2j-profile-injected--admin", "x" * 5000 + "-admin"]
+    )
+    assert "injected]" not in config and "\x1b" not in config
+    # The listing returns the names as the portal gave them: data, not text for a terminal.
+    assert run.saved["listed"]["accounts"][0]["account_name"] == evil

@@ -66,14 +66,16 @@ def list_accounts(name, region, access_token, include_roles=True, consequence=""
     """Every account the portal of ``region`` lists for ``access_token`` (all pages), as
     dicts with account_id, account_name, email_address and roles (each account's role
     names when ``include_roles``, listed in parallel; else empty). The whole listing ends
-    within ``clients.DEADLINE``; a failure is a :class:`ServiceError` for sso-session
-    ``name`` naming the call, then ``consequence``."""
+    within ``clients.DEADLINE``; a failure, or an answer that is not the documented shape
+    (:func:`answer_items`), is a :class:`ServiceError` for sso-session ``name`` naming the
+    call, then ``consequence``."""
     from ansible_collections.recro.aws_sso.plugins.module_utils._aws import (  # pylint: disable=import-outside-toplevel
         clients,
     )
 
+    subject = "sso-session " + name
     with clients.calling(
-        "sso", region, "sso-session " + name, sso_session.login_command(name), consequence, secrets=(access_token,)
+        "sso", region, subject, sso_session.login_command(name), consequence, secrets=(access_token,)
     ) as step:
         portal = clients.client("sso", region, unsigned=True).raw
 
@@ -81,20 +83,21 @@ def list_accounts(name, region, access_token, include_roles=True, consequence=""
             pages = portal.get_paginator("list_account_roles").paginate(
                 accessToken=access_token, accountId=account["account_id"]
             )
-            return [item["roleName"] for page in pages for item in page["roleList"]]
+            answer = PortalAnswer("ListAccountRoles of account " + account["account_id"], subject, consequence)
+            return [answer.text(item, path, "roleName") for path, item in answer.items(pages, "roleList")]
 
         def listing():
             step["call"] = "ListAccounts"
             pages = portal.get_paginator("list_accounts").paginate(accessToken=access_token)
+            answer = PortalAnswer("ListAccounts", subject, consequence)
             accounts = [
                 dict(
-                    account_id=item["accountId"],
-                    account_name=item.get("accountName", ""),
-                    email_address=item.get("emailAddress", ""),
+                    account_id=answer.text(item, path, "accountId"),
+                    account_name=answer.text(item, path, "accountName", optional=True),
+                    email_address=answer.text(item, path, "emailAddress", optional=True),
                     roles=[],
                 )
-                for page in pages
-                for item in page["accountList"]
+                for path, item in answer.items(pages, "accountList")
             ]
             if include_roles:
                 step["call"] = "ListAccountRoles"
@@ -103,6 +106,69 @@ def list_accounts(name, region, access_token, include_roles=True, consequence=""
             return accounts
 
         return clients.bounded("ListAccounts", listing)
+
+
+class PortalAnswer:
+    """The pages of one portal ``call`` as its API documents them, else a :class:`ServiceError`
+    naming the call, the field and its value: botocore checks no type in an answer, so a wrong
+    one would otherwise end the module with a traceback."""
+
+    # The longest part of a value an error shows: enough to recognise it.
+    SHOWN_LIMIT = 100
+
+    def __init__(self, call, subject, consequence):
+        self.call = call
+        self.subject = subject
+        self.consequence = consequence
+
+    def error(self, problem):
+        return ServiceError(
+            "the SSO portal's answer to {0} for {1} is not what its API documents: {2}{3}".format(
+                self.call, self.subject, problem, self.consequence
+            )
+        )
+
+    def refuse(self, path, value, problem):
+        """The error for ``value`` at ``path``, shown as Python writes it (control characters
+        escaped), cut to :attr:`SHOWN_LIMIT` characters."""
+        shown = repr(value)
+        if len(shown) > self.SHOWN_LIMIT:
+            shown = shown[: self.SHOWN_LIMIT - 3] + "..."
+        return self.error("{0} is {1}, {2}".format(path, shown, problem))
+
+    def items(self, pages, field):
+        """``(path, item)`` of each item of the list ``field`` of every page, each a dict
+        (botocore leaves an absent or null list out of a page: no items)."""
+        index = 0
+        pages = iter(pages)
+        while True:
+            try:
+                page = next(pages, None)
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                # botocore's parser meets an item of the wrong type (a string for an object).
+                raise self.error("botocore could not read it ({0}: {1})".format(type(error).__name__, error)) from None
+            if page is None:
+                return
+            items = page.get(field, [])
+            if not isinstance(items, list):
+                raise self.refuse(field, items, "not a list")
+            for item in items:
+                path = "{0}[{1}]".format(field, index)
+                if not isinstance(item, dict):
+                    raise self.refuse(path, item, "not an object")
+                yield path, item
+                index += 1
+
+    def text(self, item, path, field, optional=False):
+        """The string ``item[field]``; an optional field absent or null is ``""``."""
+        value = item.get(field)
+        if value is None and optional:
+            return ""
+        if value is None:
+            raise self.error("{0} has no {1}".format(path, field))
+        if not isinstance(value, str):
+            raise self.refuse("{0}.{1}".format(path, field), value, "not a string")
+        return value
 
 
 def check_query_result(selected, query, parameter="query"):

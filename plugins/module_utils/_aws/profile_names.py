@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import string
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 
 FIELDS = ("account_id", "account_name", "role_name", "role")
@@ -60,6 +61,18 @@ def sanitise(name):
     return _UNSAFE.sub("-", name.lower()).strip("-")
 
 
+# The longest part of a portal's name a message shows (AWS allows 50 characters).
+SHOWN_LIMIT = 100
+
+
+def shown(text):
+    """A portal's name as a message shows it: as it is, or as Python writes it (quoted, escaped)
+    when it holds a line break or another control character, which a terminal would obey; cut
+    to :data:`SHOWN_LIMIT` characters."""
+    text = repr(text) if CONTROL_CHARACTERS.search(text) else text
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 3] + "..."
+
+
 def profiles_for(accounts, template, skipped=None, parameter="profile_name_template", accounts_parameter="accounts"):
     """One profile per (account, role): dicts with ``name``, ``sso_account_id``
     and ``sso_role_name``, in account then role order. ``accounts`` are dicts
@@ -92,7 +105,9 @@ def profiles_for(accounts, template, skipped=None, parameter="profile_name_templ
                 role=short_role(role_name),
             )
             name = sanitise(template.format(**fields))
-            source = "{0} ({1}) role {2}".format(fields["account_name"], fields["account_id"], role_name)
+            source = "{0} ({1}) role {2}".format(
+                shown(str(fields["account_name"])), shown(str(fields["account_id"])), shown(str(role_name))
+            )
             if not name:
                 problem(ParameterError(parameter, template, "gives an empty name for {0}".format(source)))
                 continue
