@@ -336,6 +336,11 @@ def run_against(run_playbook, laptop, answers):
             "its API documents: roleList[1] has no roleName",
         ),
         (
+            dict(ListAccounts=accounts(dict(GOOD_ACCOUNT, accountId="1\x1b[2J")), ListAccountRoles=roles(5)),
+            "ListAccountRoles of account '1\\x1b[2J' for sso-session recro is not what its API documents: "
+            "roleList[0].roleName is 5, not a string",
+        ),
+        (
             dict(ListAccounts=accounts(GOOD_ACCOUNT), ListAccountRoles=lambda query: {"roleList": {"roleName": "a"}}),
             "ListAccountRoles of account 111111111111 for sso-session recro is not what its API documents: "
             "botocore could not read it",
@@ -351,6 +356,7 @@ def run_against(run_playbook, laptop, answers):
         "an account that is a string",
         "account name a list",
         "role name null",
+        "role name a number, of an account ID with an escape sequence",
         "role list an object",
         "a page token repeated",
     ],
@@ -368,6 +374,7 @@ def test_a_portal_answer_its_api_does_not_allow_is_a_clear_error_and_the_write_g
     listed = run.saved["listed"]
     assert listed["failed"] and problem in listed["msg"], listed
     assert "hostile-portal-token" not in run.output + json.dumps(run.saved)
+    assert "\x1b" not in run.output
 
 
 def test_names_with_control_characters_never_reach_the_terminal_or_the_file(run_playbook, laptop):

@@ -16,7 +16,11 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import SSO_SESSION
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template, profiles_for
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import (
+    check_template,
+    profiles_for,
+    shown,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_region
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError, ServiceError
 from ansible_collections.recro.aws_sso.plugins.module_utils._sso import session as sso_session
@@ -83,7 +87,7 @@ def list_accounts(name, region, access_token, include_roles=True, consequence=""
             pages = portal.get_paginator("list_account_roles").paginate(
                 accessToken=access_token, accountId=account["account_id"]
             )
-            answer = PortalAnswer("ListAccountRoles of account " + account["account_id"], subject, consequence)
+            answer = PortalAnswer("ListAccountRoles of account " + shown(account["account_id"]), subject, consequence)
             return [answer.text(item, path, "roleName") for path, item in answer.items(pages, "roleList")]
 
         def listing():
@@ -131,10 +135,10 @@ class PortalAnswer:
     def refuse(self, path, value, problem):
         """The error for ``value`` at ``path``, shown as Python writes it (control characters
         escaped), cut to :attr:`SHOWN_LIMIT` characters."""
-        shown = repr(value)
-        if len(shown) > self.SHOWN_LIMIT:
-            shown = shown[: self.SHOWN_LIMIT - 3] + "..."
-        return self.error("{0} is {1}, {2}".format(path, shown, problem))
+        text = repr(value)
+        if len(text) > self.SHOWN_LIMIT:
+            text = text[: self.SHOWN_LIMIT - 3] + "..."
+        return self.error("{0} is {1}, {2}".format(path, text, problem))
 
     def items(self, pages, field):
         """``(path, item)`` of each item of the list ``field`` of every page, each a dict
