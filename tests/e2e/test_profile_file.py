@@ -202,3 +202,25 @@ def test_no_credential_in_the_file_is_shown_by_a_result_a_diff_or_an_error(
         assert result["msg"].endswith("the file was not changed")
     if refused is not None or check_mode:
         assert path.read_text(encoding="utf-8") == content
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(WRITE_DEV, region="eu-west-1"), dict(name="dev", state="absent")],
+    ids=["a changed value", "state=absent"],
+)
+def test_a_section_indented_into_a_value_is_refused_not_deleted(run_playbook, config, options):
+    """A section someone indented is, to botocore, part of the value before it: a task that
+    replaces or deletes that value fails naming the line, and the file stays as it was."""
+    path, env, extra_vars = config
+    content = "[profile dev]\nregion = us-east-1\n  [profile mine]\n  region = ap-south-1\n"
+    path.write_text(content, encoding="utf-8")
+    task = dict(options, path=str(path), **extra_vars)
+    run = run_playbook(ANY_TASK.format(options=json.dumps(task)), env)
+    result = run.saved["result"]
+    assert result["failed"], result
+    assert result["msg"].startswith(
+        "{0}: line 3: '[profile mine]' is indented deeper than the key region on line 2".format(path)
+    ), result["msg"]
+    assert result["msg"].endswith("the file was not changed")
+    assert path.read_text(encoding="utf-8") == content

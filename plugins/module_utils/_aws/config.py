@@ -364,6 +364,20 @@ class AwsConfig:
             return Entry(key, start, start + 1, value)
         return Entry(key, start, more[0], "\n".join([value] + more[1]).rstrip())
 
+    def check_no_header_in_value(self, entry, doing):
+        """Raise :class:`ConfigFileError` when a line of ``entry``'s value is a section header
+        indented deeper than the key: botocore reads it (and the lines after it) as part of the
+        value, but it is the person's section, which ``doing`` (deleting the value) would delete."""
+        for index in range(entry.start + 1, entry.stop):
+            stripped = self.lines[index].strip()
+            if stripped[:1] == "[" and _SECTION_HEADER.match(stripped):
+                raise ConfigFileError(
+                    "{0!r} is indented deeper than the key {1} on line {2}, so botocore reads it and the lines after "
+                    "it as part of {1}'s value, not as a section; {3} would delete them. Unindent the section "
+                    "(or delete it) by hand".format(stripped, entry.key, entry.start + 1, doing),
+                    index + 1,
+                )
+
     def value_stop(self, start):
         """The line after the value whose key is on line ``start``."""
         more = self._continued.get(start)

@@ -538,6 +538,7 @@ class _Plan:
             if entry is None:
                 missing[key] = value
             elif not _same_value(key, entry.value, value):
+                config.check_no_header_in_value(entry, "changing {0} in [{1}]".format(key, spec.header))
                 whitespace = config.leading_whitespace(entry.start)
                 self.editor().replace(
                     entry.start,
@@ -554,6 +555,7 @@ class _Plan:
                 or self.exclusive
                 and key not in wanted
             ):
+                config.check_no_header_in_value(entry, "removing {0} from [{1}]".format(key, spec.header))
                 self.editor().replace(entry.start, entry.stop, self._comments_in(entry))
                 self._change(spec, key, "remove", entry.value, None)
         if missing:
@@ -573,6 +575,8 @@ class _Plan:
     def remove(self, section):
         if section.start in self._touched:
             return
+        for entry in section.entries():
+            self.config.check_no_header_in_value(entry, "removing [{0}]".format(section.header))
         stop = section.content_stop
         # Blank lines after the stanza go with it; comments stay (they may be about the next one).
         while stop < section.stop and not self.config.lines[stop].strip():

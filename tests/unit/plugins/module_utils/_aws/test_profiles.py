@@ -440,6 +440,11 @@ def test_any_request_on_any_readable_file(text, params):
             # A key the session sets otherwise than a written profile: on the line named.
             assert config.lines[error.line_number - 1].split("=")[0].strip().lower() == inconsistent.group(1)
             return
+        if "as part of" in str(error):
+            # A section indented into a value the edit replaces or deletes: on the line named.
+            assert config.lines[error.line_number - 1][:1].isspace()
+            assert config.lines[error.line_number - 1].strip().startswith("[")
+            return
         # The other refusal: an edit next to an indented header that would change how it is read.
         assert "unindent them" in str(error)
         assert any(line[:1].isspace() and line.strip() for line in config.lines)
@@ -868,3 +873,52 @@ def test_a_credential_the_profile_and_its_session_read_differently_is_named_with
             "recrocog-admin",
         )
     assert type(botocore_refused.value).__name__ == "InvalidConfigError"
+
+
+INDENTED_SECTION = "  [profile mine]\n  region = eu-west-1\n"
+
+
+@pytest.mark.parametrize(
+    "text, params, doing",
+    [
+        (
+            "[profile recrocog-admin]\nregion = eu-west-1\n" + INDENTED_SECTION,
+            with_seed(),
+            "changing region in [profile recrocog-admin]",
+        ),
+        (
+            "[profile recrocog-admin]\ncli_pager = less\n" + INDENTED_SECTION,
+            with_seed(exclusive=True),
+            "removing cli_pager from [profile recrocog-admin]",
+        ),
+        (
+            "[profile old]\nsso_session = recro\nregion = x\n" + INDENTED_SECTION,
+            dict(sso_session="recro", profiles=[], prune=True),
+            "removing [profile old]",
+        ),
+        ("[profile old]\nregion = x\n" + INDENTED_SECTION, dict(name="old", state="absent"), "removing [profile old]"),
+    ],
+    ids=["a changed value", "a removed key", "a pruned profile", "state=absent"],
+)
+def test_a_section_indented_into_a_value_is_never_deleted_with_it(text, params, doing):
+    # botocore reads the indented section as part of the value before it, not as a profile...
+    assert "mine" not in botocore_read(text)["profiles"]
+    # ...but it is the person's, and an edit that replaces or deletes the value would delete it.
+    lines = text.split("\n")
+    header = lines.index(INDENTED_SECTION.split("\n")[0])
+    key = lines[header - 1].split(" ")[0]
+    with pytest.raises(ConfigFileError) as refused:
+        apply(text, **params)
+    assert refused.value.line_number == header + 1
+    assert str(refused.value).startswith(
+        "line {0}: '[profile mine]' is indented deeper than the key {1} on line {2}, so botocore reads it and the "
+        "lines after it as part of {1}'s value, not as a section; {3} would delete them".format(
+            header + 1, key, header, doing
+        )
+    )
+
+
+def test_a_nested_block_is_still_replaced():
+    text = "[profile recrocog-admin]\ns3 =\n    max_concurrent_requests = 20\n"
+    outcome = apply(text, **with_seed(settings={"s3": {"addressing_style": "path"}}))
+    assert botocore_read(outcome.text)["profiles"]["recrocog-admin"]["s3"] == {"addressing_style": "path"}
