@@ -305,6 +305,10 @@ def main():
             outputs = [path for path in named if os.path.lexists(path)]
             running_from = [path for path in outputs if schedule_files.running_from(path)]
             outputs = [path for path in outputs if path not in running_from]
+            # What a killed run left beside the files: a run removes it, check mode names it.
+            leftovers = (
+                [leftover for path in paths for leftover in writing.leftovers(path)] if module.check_mode else []
+            )
         diffs = [
             dict(
                 before=schedule_files.shown_file(current[path] or ""),
@@ -349,6 +353,8 @@ def main():
             messages.insert(1, "{0} what its runs left: {1}.".format(done, ", ".join(outputs)))
         for path in running_from:
             messages.append("{0} is left: this run was pulled into it (remove it once the run is over).".format(path))
+    if leftovers:
+        messages.append("Would remove the temporary files a killed run left: {0}.".format(", ".join(leftovers)))
     result = dict(changed=changed, files=paths, msg=" ".join(messages))
     if present:
         result["command"] = command

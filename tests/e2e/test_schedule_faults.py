@@ -387,6 +387,11 @@ def test_leftovers_of_a_killed_run_are_removed(run, run_playbook, target):
     leftover.write_bytes(b"[Timer]\n")
     os.chown(str(leftover), *target.owner)
 
+    completed, checked = run(run_playbook, target, check=True)
+
+    assert "Would remove the temporary files a killed run left: {0}.".format(leftover) in checked["msg"], checked
+    assert leftover.exists() and checked["changed"] is False
+
     completed, result = run(run_playbook, target)
 
     assert not result.get("failed") and result["changed"] is False, result
