@@ -448,9 +448,12 @@ def poll_device_token(client, registration, pending, deadline, clock, sleep, is_
             raise LoginError(
                 "the device code expired at {0} before the login was approved".format(pending["expiresAt"])
             )
-        if now + datetime.timedelta(seconds=interval) > deadline:
+        left = (deadline - now).total_seconds()
+        if left <= 0:
             raise TimedOut(last_failure)
-        sleep(interval)
+        # The last wait is cut short at the deadline for one more poll: an interval longer than
+        # what is left (one of minutes, a short timeout) must not end the wait before its time.
+        sleep(min(interval, left))
 
 
 def pkce_pair():

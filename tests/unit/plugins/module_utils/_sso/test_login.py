@@ -359,6 +359,30 @@ def test_each_poll_is_given_what_is_left_of_the_wait_never_less_than_the_minimum
     )
 
 
+def test_an_interval_longer_than_the_timeout_still_waits_the_whole_timeout_and_polls_at_its_end():
+    clock = Clock()
+
+    class SlowPolling(FakeClient):
+        def start_device_authorization(self, **arguments):
+            return dict(super().start_device_authorization(**arguments), interval=60)
+
+    client = SlowPolling(polls=["AuthorizationPendingException"] * 5)
+    login = sso_login.Login(
+        dict(flow="device_code", wait=True, timeout=30, force=False, refresh_only=False),
+        ("recro", "https://x/start", "us-east-1", ["sso:account:access"]),
+        sso_login.Files("token", "registration", "pending", {}.get, lambda path, data: None, lambda path: True, HOME),
+        client=lambda: client,
+        clock=clock,
+        sleep=clock.advance,
+        is_client_error=lambda error: isinstance(error, ServiceError),
+    )
+    with pytest.raises(sso_login.LoginError, match="within 30 s for sso-session recro; the code stays valid"):
+        login.run()
+    # A poll at once, and one at the end of the 30 s: the wait was not given up at its start.
+    assert (clock.now - NOW).total_seconds() == 30
+    assert [name for name, dummy in client.calls].count("CreateToken") == 2
+
+
 def test_pkce_for_another_user_is_refused_before_any_call_but_a_valid_token_is_reported():
     opened = []
 
