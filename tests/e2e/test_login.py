@@ -281,6 +281,18 @@ def test_timeout_names_the_code_and_keeps_it_pending(login, run_playbook):
     assert_no_secret(run, login)
 
 
+def test_an_interval_longer_than_the_timeout_waits_the_whole_timeout(login, run_playbook):
+    login.oidc.override('StartDeviceAuthorization', interval=60)
+    started = time.monotonic()
+    run = run_playbook(login_task(timeout=4), login.env)
+    elapsed = time.monotonic() - started
+    assert run.saved['failed'] and run.saved['msg'].startswith('timeout: no approval of the code '), run.output
+    assert ' within 4 s for sso-session recro; the code stays valid until ' in run.saved['msg']
+    # A poll at once and one at the end of the timeout, not a timeout told after the first.
+    assert len(login.oidc.poll_times) == 2
+    assert elapsed >= 4
+
+
 def test_server_unreachable(login, run_playbook):
     # Both ways of pointing botocore at the service (the variable and the endpoint rule set) lead nowhere.
     env = dict(login.env, AWS_ENDPOINT_URL_SSO_OIDC='http://127.0.0.1:9')
