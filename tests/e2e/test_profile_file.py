@@ -224,3 +224,43 @@ def test_a_section_indented_into_a_value_is_refused_not_deleted(run_playbook, co
     ), result["msg"]
     assert result["msg"].endswith("the file was not changed")
     assert path.read_text(encoding="utf-8") == content
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root acts for a user: needs root (CI runs as root)")
+@pytest.mark.parametrize("target", ["another user's file", "a file in a directory of root's"])
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check mode"])
+def test_a_config_linked_to_a_file_the_user_may_not_replace_is_refused_in_check_mode_too(
+    run_playbook, target, check_mode
+):
+    """Root acting for a user whose config is a symbolic link to a file the user may not
+    replace: the run refuses it, and check mode meets the same refusal instead of saying
+    that it would change the file; the linked file stays as it was."""
+    content = "[profile dev]\nregion = us-east-1\n"
+    with throwaway_user("/bin/bash") as user, throwaway_user("/bin/bash") as other:
+        if target == "another user's file":
+            linked = pathlib.Path(other.pw_dir) / "config"
+            linked.write_text(content, encoding="utf-8")
+            os.chown(str(linked), other.pw_uid, other.pw_gid)
+            refused = "is owned by {0}, not by {1} or root: refused".format(other.pw_name, user.pw_name)
+        else:
+            # Root's, readable by everyone (as /etc is), in a directory the user can reach.
+            directory = pathlib.Path(other.pw_dir) / "root-only"
+            directory.mkdir(mode=0o755)
+            linked = directory / "config"
+            linked.write_text(content, encoding="utf-8")
+            refused = "Permission denied"
+        aws = pathlib.Path(user.pw_dir) / ".aws"
+        aws.mkdir(mode=0o700)
+        os.chown(str(aws), user.pw_uid, user.pw_gid)
+        os.symlink(str(linked), str(aws / "config"))
+        task = dict(WRITE_DEV, user=user.pw_name, path="~/.aws/config")
+        run = run_playbook(
+            ANY_TASK.format(options=json.dumps(task)),
+            {"PATH": os.environ["PATH"]},
+            options=["--check"] if check_mode else [],
+        )
+        result = run.saved["result"]
+        assert result["failed"] and refused in result["msg"], result
+        assert result["msg"].endswith("the file was not changed")
+        assert linked.read_text(encoding="utf-8") == content
+        assert os.path.islink(str(aws / "config"))

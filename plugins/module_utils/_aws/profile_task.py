@@ -53,15 +53,21 @@ class ConfigFileTask:
         # Planned with the module's own ids: the code an edit needs is loaded here, from
         # Ansible's payload, which only root may read when root runs the module for a user.
         before, outcome = self.plan(data)
-        if module.check_mode or not outcome.changed:
+        if not outcome.changed:
             with user_files.acting_as(self.account):
                 return self.finish(before, outcome)
-        # Only a run that writes loads the code that writes (as root for a user, loaded before acting as the user).
+        # Only a run that writes, or says it would, loads the code that writes (as root for a user,
+        # loaded before acting as the user).
         from ansible_collections.recro.aws_sso.plugins.module_utils._common import (  # pylint: disable=import-outside-toplevel
             writing,
         )
 
         with user_files.acting_as(self.account):
+            if module.check_mode:
+                # Check mode meets the refusals of the write it stands for (a file or directory the
+                # user may not replace), rather than promising a change the run cannot make.
+                writing.check_replaceable(self.path)
+                return self.finish(before, outcome)
             return self.write(writing)
 
     def write(self, writing):
