@@ -34,6 +34,9 @@ notes:
   - STS is reached at its usual endpoint for the profile's Region, or at C(AWS_ENDPOINT_URL_STS) where the module runs
     when that is set (and the portal at C(AWS_ENDPOINT_URL_SSO)).
   - The whole check (role credentials from the portal, then STS) is one operation with the deadline below.
+  - Root acting for a user (O(user)) refuses a profile that gets its credentials by running a program
+    (C(credential_process), in the profile, C([DEFAULT]) or a C(source_profile) it names, in the config or the
+    credentials file): the program would run with root's real user ID, from which it could take root back.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
 """
@@ -78,7 +81,12 @@ import os
 
 # First of the collection's imports: the module_utils after it compile once, not twice.
 from ansible_collections.recro.aws_sso.plugins.module_utils import _compile_once  # noqa: F401  # pylint: disable=unused-import
-from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import PROFILE, read_config_file
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import (
+    PROFILE,
+    ConfigFileError,
+    credential_programs,
+    read_config_file,
+)
 from ansible_collections.recro.aws_sso.plugins.module_utils._common import files as user_files
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.module import RecroModule
@@ -96,6 +104,25 @@ def main():
         section = config.find(PROFILE, profile)
         if section is None:
             raise ParameterError("profile", profile, "is not in {0}".format(path))
+        credentials = user_files.credentials_path(None, account, os.environ)
+        if user_files.needs_switch(account):
+            # botocore runs a credential_process as this process, whose real user is root: the program
+            # could take root back. Root acting for a user runs none of the user's programs.
+            with user_files.acting_as(account):
+                try:
+                    credentials_config = read_config_file(credentials, user_files.read_bytes)[1]
+                except ConfigFileError as error:
+                    raise ParameterError(
+                        "profile", profile, "cannot be verified: {0}: {1}".format(credentials, error)
+                    ) from None
+            programs = credential_programs(profile, config, credentials_config)
+            if programs:
+                raise ParameterError(
+                    "profile",
+                    profile,
+                    "gets its credentials by running a program (credential_process in {0}), which root acting for "
+                    "user {1} does not run: verify it as the user".format(", ".join(programs), account.name),
+                )
         session_entry = section.entry("sso_session")
         login = login_command(session_entry.raw_value if session_entry is not None else None, profile)
         # Only now, with HOME the user's: botocore's SSO provider reads the user's token cache.
@@ -103,7 +130,6 @@ def main():
             clients,
         )
 
-        credentials = user_files.credentials_path(None, account, os.environ)
         sts, region = clients.profile_client("sts", profile, path, credentials, account, user_files.acting_as)
         # As the user: a token botocore refreshes is written back to the user's cache, as the user's.
         with user_files.acting_as(account):

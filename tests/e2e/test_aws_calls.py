@@ -415,3 +415,82 @@ def test_names_with_control_characters_never_reach_the_terminal_or_the_file(run_
     assert "injected]" not in config and "\x1b" not in config
     # The listing returns the names as the portal gave them: data, not text for a terminal.
     assert run.saved["listed"]["accounts"][0]["account_name"] == evil
+
+
+# A credential_process that records whom it ran as, and whether it could take root back.
+CREDENTIAL_PROGRAM = """import json, os, sys
+with open(sys.argv[1], "w") as record:
+    try:
+        os.setuid(0)
+    except OSError:
+        pass
+    record.write(str(os.getuid()))
+print(json.dumps({"Version": 1, "AccessKeyId": "AKIAPROGRAM", "SecretAccessKey": "program-secret"}))
+"""
+
+
+@pytest.mark.parametrize(
+    "config, credentials",
+    [
+        ("[profile evil]\ncredential_process = {program}\n", ""),
+        ("[profile evil]\nregion = us-east-1\n", "[evil]\ncredential_process = {program}\n"),
+        (
+            "[profile evil]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = base\n",
+            "[base]\ncredential_process = {program}\n",
+        ),
+        ("[DEFAULT]\ncredential_process = {program}\n[profile evil]\nregion = us-east-1\n", ""),
+    ],
+    ids=["in the profile", "in the credentials file", "in its source_profile", "in [DEFAULT]"],
+)
+@pytest.mark.parametrize("as_root", [False, True], ids=["the user", "root for a user"])
+def test_root_acting_for_a_user_never_runs_the_users_credential_process(
+    run_playbook, tmp_path, config, credentials, as_root
+):
+    """botocore runs a profile's credential_process as the process that asks; root acting for a
+    user has root's real user ID, from which the program could take root back. Acting for a
+    user, aws_sso_identity_info refuses such a profile; the user verifies it themselves."""
+    if as_root and os.geteuid() != 0:
+        pytest.skip("root acts for another user: needs root (CI runs as root)")
+    identity = """
+    - name: Whom the profile signs in as
+      recro.aws_sso.aws_sso_identity_info:
+        {user}
+        profile: evil
+      register: identity
+      ignore_errors: true
+"""
+
+    def run_with(home, user):
+        aws = home / ".aws"
+        aws.mkdir()
+        program = "{0} {1} {2}".format(sys.executable, home / "program.py", home / "ran-as")
+        (home / "program.py").write_text(CREDENTIAL_PROGRAM, encoding="utf-8")
+        (aws / "config").write_text(config.format(program=program), encoding="utf-8")
+        (aws / "credentials").write_text(credentials.format(program=program), encoding="utf-8")
+        owner = home.stat()
+        for path in (aws, aws / "config", aws / "credentials", home / "program.py"):
+            os.chown(str(path), owner.st_uid, owner.st_gid)
+        env = dict((name, value) for name, value in os.environ.items() if not name.startswith("AWS_"))
+        # STS refuses the connection at once: the program has run, or not, by then.
+        env.update(HOME=str(home), AWS_ENDPOINT_URL_STS="http://127.0.0.1:9", AWS_EC2_METADATA_DISABLED="true")
+        run = run_playbook(playbook([identity], user=user), env)
+        assert run.returncode == 0, run.output
+        return run.saved["identity"], home / "ran-as"
+
+    if not as_root:
+        home = tmp_path / "laptop"
+        home.mkdir()
+        result, ran_as = run_with(home, None)
+        # The user's own program, run as the user: botocore's chain as it is.
+        assert ran_as.read_text() == str(os.getuid())
+        assert "does not run" not in result["msg"]
+        return
+    with throwaway_user() as user:
+        home = pathlib.Path(user.pw_dir)
+        result, ran_as = run_with(home, user.pw_name)
+        assert not ran_as.exists()
+    assert result["failed"]
+    assert result["msg"].startswith("profile: 'evil' gets its credentials by running a program (credential_process in ")
+    assert result["msg"].endswith(
+        "which root acting for user {0} does not run: verify it as the user".format(user.pw_name)
+    )

@@ -423,6 +423,40 @@ class AwsConfig:
         return self.leading_whitespace(max([section.start] + list(section.keys.values())))
 
 
+def credential_programs(profile, config, credentials):
+    """The sections (``"[header] of the config file"``) whose ``credential_process`` botocore's
+    credential chain for ``profile`` would run: the profile's in ``config`` and in ``credentials``
+    (an :class:`AwsConfig` of the credentials file, whose headers are profile names), each file's
+    ``[DEFAULT]``, and the same for every ``source_profile`` they name, in turn."""
+    found, seen, names = [], set(), [profile]
+    while names:
+        name = names.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        sources = (
+            ("config file", config, config.find(PROFILE, name)),
+            ("credentials file", credentials, _credentials_section(credentials, name)),
+        )
+        for label, parsed, section in sources:
+            for where in (section, parsed.default_section()):
+                if where is None:
+                    continue
+                if "credential_process" in where.keys:
+                    found.append("[{0}] of the {1}".format(where.header, label))
+                source = where.entry("source_profile")
+                if source is not None:
+                    names.append(source.raw_value)
+    return sorted(set(found), key=found.index)
+
+
+def _credentials_section(credentials, name):
+    for section in credentials.sections:
+        if section.header == name:
+            return section
+    return None
+
+
 def read_config_file(path, read_bytes):
     """``(text, AwsConfig)`` of the file at ``path``; ``(None, empty config)`` when
     it does not exist. ``read_bytes(path)`` returns the content or ``None``."""

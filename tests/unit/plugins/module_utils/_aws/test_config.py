@@ -305,3 +305,36 @@ def test_a_line_botocore_cannot_read_is_named_without_a_credential_it_holds(text
     assert raised.value.line_number == line
     assert shown in raised.value.message
     assert "EXAMPLEKEY" not in str(raised.value) and raised.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    "config, credentials, found",
+    [
+        ("[profile p]\nregion = x\n", "", []),
+        ("[profile p]\ncredential_process = get\n", "", ["[profile p] of the config file"]),
+        (
+            "[profile p]\n",
+            "[p]\ncredential_process = get\n[profile p]\ncredential_process = x\n",
+            ["[p] of the credentials file"],
+        ),
+        (
+            "[profile p]\nsource_profile = q\n[profile q]\nsource_profile = p\n[profile r]\ncredential_process = x\n",
+            "[q]\nsource_profile = r\n",
+            ["[profile r] of the config file"],
+        ),
+        ("[DEFAULT]\ncredential_process = get\n[profile p]\n", "", ["[DEFAULT] of the config file"]),
+        ("[profile other]\ncredential_process = get\n[profile p]\n", "", []),
+    ],
+    ids=[
+        "none",
+        "the profile's",
+        "the credentials file's",
+        "through source_profile, with a loop",
+        "[DEFAULT]'s",
+        "another profile's",
+    ],
+)
+def test_finds_each_credential_process_botocore_would_run_for_a_profile(config, credentials, found):
+    from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import credential_programs
+
+    assert credential_programs("p", AwsConfig(config), AwsConfig(credentials)) == found
