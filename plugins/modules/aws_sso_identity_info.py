@@ -36,7 +36,7 @@ notes:
   - The whole check (role credentials from the portal, then STS) is one operation with the deadline below.
   - Root acting for a user (O(user)) refuses a profile that gets its credentials by running a program
     (C(credential_process), in the profile, C([DEFAULT]) or a C(source_profile) it names, in the config or the
-    credentials file): the program would run with root's real user ID, from which it could take root back.
+    credentials file), since the program would run with root's real user ID, from which it could take root back.
 seealso:
   - module: recro.aws_sso.aws_sso_session_info
 """
