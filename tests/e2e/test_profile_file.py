@@ -264,3 +264,16 @@ def test_a_config_linked_to_a_file_the_user_may_not_replace_is_refused_in_check_
         assert result["msg"].endswith("the file was not changed")
         assert linked.read_text(encoding="utf-8") == content
         assert os.path.islink(str(aws / "config"))
+
+
+def test_a_credential_given_in_settings_is_not_shown_when_refused(run_playbook, config):
+    path, env, extra_vars = config
+    path.write_text("[profile dev]\nregion = us-east-1\n", encoding="utf-8")
+    task = dict(WRITE_DEV, settings={"aws_secret_access_key": SECRET + "\n"}, path=str(path), **extra_vars)
+    run = run_playbook(ANY_TASK.format(options=json.dumps(task)), env, options=["--diff"])
+    result = run.saved["result"]
+    assert result["failed"] and result["msg"].startswith(
+        "settings.aws_secret_access_key: '<hidden>' contains the control character U+000A"
+    ), result
+    assert SECRET not in run.output + json.dumps(result)
+    assert path.read_text(encoding="utf-8") == "[profile dev]\nregion = us-east-1\n"

@@ -157,7 +157,7 @@ def setting_value(parameter, value, nested=True):
 
 def check_settings(parameter, settings):
     """``settings`` as an ordered dict of lower-case keys; ``None`` values mean
-    the key must be absent."""
+    the key must be absent. A refused value of a :data:`SECRET_KEYS` key is not shown."""
     checked = OrderedDict()
     for key, value in (settings or {}).items():
         item = "{0}.{1}".format(parameter, key)
@@ -166,19 +166,28 @@ def check_settings(parameter, settings):
                 parameter, key, "has a key that is not a config key: use letters, digits, _ and - only"
             )
         lower = key.lower()
-        if lower in checked:
-            raise ParameterError(item, value, "repeats key {0!r}: keys are case-insensitive".format(lower))
-        if lower in PROFILE_KEYS:
-            raise ParameterError(item, value, "sets {0} through settings: use the {0} option".format(lower))
-        if lower in SESSION_KEYS:
-            raise ParameterError(
-                item,
-                value,
-                "belongs in the [sso-session] stanza, not in a profile (botocore rejects a profile that repeats it): "
-                "use the {0} option".format(lower),
-            )
-        checked[lower] = None if value is None else setting_value(item, value)
+        try:
+            checked[lower] = _setting(item, lower, value, checked)
+        except ParameterError as error:
+            if lower not in SECRET_KEYS:
+                raise
+            raise ParameterError(error.parameter, HIDDEN, error.problem) from None
     return checked
+
+
+def _setting(item, lower, value, checked):
+    if lower in checked:
+        raise ParameterError(item, value, "repeats key {0!r}: keys are case-insensitive".format(lower))
+    if lower in PROFILE_KEYS:
+        raise ParameterError(item, value, "sets {0} through settings: use the {0} option".format(lower))
+    if lower in SESSION_KEYS:
+        raise ParameterError(
+            item,
+            value,
+            "belongs in the [sso-session] stanza, not in a profile (botocore rejects a profile that repeats it): "
+            "use the {0} option".format(lower),
+        )
+    return None if value is None else setting_value(item, value)
 
 
 # Building the request ---------------------------------------------------------

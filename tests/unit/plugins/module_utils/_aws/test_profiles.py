@@ -922,3 +922,27 @@ def test_a_nested_block_is_still_replaced():
     text = "[profile recrocog-admin]\ns3 =\n    max_concurrent_requests = 20\n"
     outcome = apply(text, **with_seed(settings={"s3": {"addressing_style": "path"}}))
     assert botocore_read(outcome.text)["profiles"]["recrocog-admin"]["s3"] == {"addressing_style": "path"}
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"aws_secret_access_key": " s3cr3t"}, "settings.aws_secret_access_key: '<hidden>' has leading or trailing"),
+        (
+            {"aws_session_token": "x", "AWS_Session_Token": "s3cr3t"},
+            "settings.AWS_Session_Token: '<hidden>' repeats key 'aws_session_token'",
+        ),
+        ({"credential_process": {"a": "s3cr3t\n"}}, "settings.credential_process.a: '<hidden>' contains the control"),
+        ({"credential_process": ["s3cr3t"]}, "settings.credential_process: '<hidden>' cannot be written"),
+    ],
+)
+def test_a_refused_credential_in_settings_is_not_shown(settings, message):
+    with pytest.raises(ParameterError) as refused:
+        build_request(with_seed(settings=settings))
+    assert str(refused.value).startswith(message)
+    assert "s3cr3t" not in str(refused.value)
+
+
+def test_a_refused_setting_that_is_no_credential_is_shown():
+    with pytest.raises(ParameterError, match=r"^settings.cli_pager: ' less' has leading or trailing whitespace"):
+        build_request(with_seed(settings={"cli_pager": " less"}))
