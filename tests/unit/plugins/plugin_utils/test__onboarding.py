@@ -948,6 +948,11 @@ VERIFIED = [
     dict(shell="zsh", status="timed out", exported=[]),
 ]
 # What aws_sso_notify returns on a host whose AWS CLI is v1, having shown a notification.
+# The next step where the AWS CLI was not looked up: the collection's own login, which works on every host.
+NEXT_OWN_LOGIN_NOT_LOOKED_UP = (
+    "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) (this run did not "
+    "look up the AWS CLI on this host), then run this again: it finds your accounts and roles."
+)
 NOTIFIED = dict(
     changed=True,
     next_step="aws-sso-login recro",
@@ -1120,7 +1125,7 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
                 IN_PLACE,
                 NO_SHELL,
                 "Login: not usable.",
-                "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) (this run did not look up the AWS CLI on this host), then run this again: it finds your accounts and roles.",
+                NEXT_OWN_LOGIN_NOT_LOOKED_UP,
             ],
             id="a-login-without-a-message",
         ),
@@ -1156,7 +1161,7 @@ BASHRC_WRITTEN = dict(files=[dict(path="/home/alice/.bashrc", action="written")]
                 NO_SHELL,
                 "Login: the login to sso-session recro expired: run `make onboard` "
                 "(or: `ansible-playbook playbooks/onboard.yml -e recro_sso_login=always`).",
-                "Next: make onboard (or: ansible-playbook playbooks/onboard.yml -e recro_sso_login=always) (this run did not look up the AWS CLI on this host), then run this again: it finds your accounts and roles.",
+                NEXT_OWN_LOGIN_NOT_LOOKED_UP,
             ],
             id="no-discovery-line-when-not-logged-in",
         ),

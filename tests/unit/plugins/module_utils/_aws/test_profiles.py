@@ -905,7 +905,7 @@ def test_a_section_indented_into_a_value_is_never_deleted_with_it(text, params, 
     assert "mine" not in botocore_read(text)["profiles"]
     # ...but it is the person's, and an edit that replaces or deletes the value would delete it.
     lines = text.split("\n")
-    header = lines.index(INDENTED_SECTION.split("\n")[0])
+    header = lines.index(INDENTED_SECTION.split("\n", maxsplit=1)[0])
     key = lines[header - 1].split(" ")[0]
     with pytest.raises(ConfigFileError) as refused:
         apply(text, **params)

@@ -351,9 +351,9 @@ def file_size_limit(size):
 @pytest.mark.parametrize(
     "write",
     [
-        lambda path, data: writing.write_atomically(path, data),
+        writing.write_atomically,
         lambda path, data: writing.rewrite(path, lambda _content: data),
-        lambda path, data: writing.write_private_file(path, data),
+        writing.write_private_file,
     ],
     ids=["write_atomically", "rewrite", "write_private_file"],
 )
