@@ -239,7 +239,8 @@ class HostilePortal:
                     self.send_error(404)
                     return
                 query = dict((key, values[0]) for key, values in urllib.parse.parse_qs(url.query).items())
-                body = json.dumps(portal.answers[operation](query)).encode("utf-8")
+                answer = portal.answers[operation](query)  # bytes: a body as it is, not JSON
+                body = answer if isinstance(answer, bytes) else json.dumps(answer).encode("utf-8")
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -349,6 +350,16 @@ def run_against(run_playbook, laptop, answers):
             dict(ListAccounts=accounts(GOOD_ACCOUNT, next_token="again"), ListAccountRoles=roles("admin")),
             "The same next token was received twice",
         ),
+        (
+            dict(ListAccounts=lambda query: b"<html>Service Unavailable</html>", ListAccountRoles=roles("admin")),
+            "the SSO portal's answer to ListAccounts for sso-session recro is not what its API documents: "
+            "it has no accountList (a body that is not the API's JSON has none)",
+        ),
+        (
+            dict(ListAccounts=accounts(GOOD_ACCOUNT), ListAccountRoles=lambda query: {}),
+            "ListAccountRoles of account 111111111111 for sso-session recro is not what its API documents: "
+            "it has no roleList",
+        ),
     ],
     ids=[
         "account ID a number",
@@ -359,6 +370,8 @@ def run_against(run_playbook, laptop, answers):
         "role name a number, of an account ID with an escape sequence",
         "role list an object",
         "a page token repeated",
+        "accounts: a body that is not JSON",
+        "roles: an answer without the list",
     ],
 )
 def test_a_portal_answer_its_api_does_not_allow_is_a_clear_error_and_the_write_goes_on(

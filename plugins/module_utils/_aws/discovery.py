@@ -141,8 +141,8 @@ class PortalAnswer:
         return self.error("{0} is {1}, {2}".format(path, text, problem))
 
     def items(self, pages, field):
-        """``(path, item)`` of each item of the list ``field`` of every page, each a dict
-        (botocore leaves an absent or null list out of a page: no items)."""
+        """``(path, item)`` of each item of the list ``field`` of every page, each a dict; a
+        page without the list (botocore's reading of a body that is not JSON) is refused."""
         index = 0
         pages = iter(pages)
         while True:
@@ -153,7 +153,11 @@ class PortalAnswer:
                 raise self.error("botocore could not read it ({0}: {1})".format(type(error).__name__, error)) from None
             if page is None:
                 return
-            items = page.get(field, [])
+            if field not in page:
+                # The API always sends the list, empty or not. botocore reads a body that is not
+                # JSON as a page without it: taken for "no accounts", a prune would remove them all.
+                raise self.error("it has no {0} (a body that is not the API's JSON has none)".format(field))
+            items = page[field]
             if not isinstance(items, list):
                 raise self.refuse(field, items, "not a list")
             for item in items:
