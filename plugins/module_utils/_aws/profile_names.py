@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import string
 
+from ansible_collections.recro.aws_sso.plugins.module_utils._aws.config import DEFAULT_PROFILE
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import CONTROL_CHARACTERS
 from ansible_collections.recro.aws_sso.plugins.module_utils._common.errors import ParameterError
 
@@ -78,8 +79,8 @@ def profiles_for(accounts, template, skipped=None, parameter="profile_name_templ
     and ``sso_role_name``, in account then role order. ``accounts`` are dicts
     with ``account_id``, ``account_name`` and ``roles`` (role names).
 
-    With a list ``skipped``, a role the template cannot name (an empty name, or
-    the name of an earlier one) is left out and its reason appended there, so
+    With a list ``skipped``, a role the template cannot name (an empty name, the
+    name of an earlier one, or ``default``: the user's own default profile) is left out and its reason appended there, so
     that one odd account never stops the others; without it, it raises.
     ``parameter`` names the template, ``accounts_parameter`` where the accounts came
     from (a query), in a :class:`ParameterError`."""
@@ -110,6 +111,17 @@ def profiles_for(accounts, template, skipped=None, parameter="profile_name_templ
             )
             if not name:
                 problem(ParameterError(parameter, template, "gives an empty name for {0}".format(source)))
+                continue
+            if name == DEFAULT_PROFILE:
+                # [default] is the user's own: static keys often live there, and a prune would remove it.
+                problem(
+                    ParameterError(
+                        parameter,
+                        template,
+                        "gives the name 'default' for {0}: the default profile is never a discovered one; "
+                        "add {{account_id}} or a prefix to the template".format(source),
+                    )
+                )
                 continue
             if name in sources:
                 problem(

@@ -111,6 +111,21 @@ def test_with_a_skipped_list_a_name_clash_or_an_empty_name_leaves_only_that_role
     )
 
 
+def test_no_template_names_the_default_profile_which_is_the_user_s_own():
+    accounts = [
+        {"account_id": "111111111111", "account_name": "Default", "roles": ["admin"]},
+        {"account_id": "222222222222", "account_name": "prod", "roles": ["admin"]},
+    ]
+    skipped = []
+    assert [profile["name"] for profile in profiles_for(accounts, "{account_name}", skipped)] == ["prod"]
+    assert skipped == [
+        "profile_name_template: '{account_name}' gives the name 'default' for Default (111111111111) role admin: "
+        "the default profile is never a discovered one; add {account_id} or a prefix to the template"
+    ]
+    with pytest.raises(ParameterError):
+        profiles_for(accounts, "{account_name}")
+
+
 @pytest.mark.parametrize(
     "template, message",
     [
