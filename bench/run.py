@@ -138,6 +138,7 @@ def figures(sections):
             "ping_task",
             "profile_task",
             "compile_module",
+            "compile_module_later",
             "compile_ping",
             "module_10",
             "module_50",
@@ -200,7 +201,8 @@ def figures(sections):
         )
     if "module_work" in by_key:
         found.update(
-            compile_module=row(by_key["module_work"], "compile aws_sso_profile"),
+            compile_module=row(by_key["module_work"], "compile aws_sso_profile and the module_utils"),
+            compile_module_later=row(by_key["module_work"], "compile aws_sso_profile and load"),
             compile_ping=row(by_key["module_work"], "compile ansible.builtin.ping"),
         )
     if "role" in by_key and by_key["role"]["series"].get("times"):
