@@ -11,8 +11,6 @@ The user is the one running the tests, with a temporary HOME.
 
 from __future__ import annotations
 
-import subprocess
-
 from botocore.configloader import load_config
 
 from ansible_collections.recro.aws_sso.plugins.module_utils._notify import advice
@@ -31,24 +29,10 @@ ALL_PROFILES = {
 }
 
 
-def aws_cli(servers, *arguments):
-    completed = subprocess.run(
-        ["/usr/bin/aws"] + list(arguments),
-        env=servers.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return completed.stdout.strip()
-
-
 def profiles_in_config(servers):
     """Profile -> (account, role), as botocore reads the config; the real AWS CLI v2 lists the same profiles."""
     profiles = load_config(str(servers.config_file))["profiles"]
-    assert aws_cli(servers, "configure", "list-profiles").split() == list(profiles)
+    assert servers.aws_cli("configure", "list-profiles").split() == list(profiles)
     return dict(
         (name, (values.get("sso_account_id"), values.get("sso_role_name"))) for name, values in profiles.items()
     )
@@ -88,10 +72,9 @@ def test_discovers_every_account_and_role_over_several_pages(aws_servers, run_pl
     )
     # The real AWS CLI v2 resolves a discovered profile's settings.
     assert (
-        aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-sandbox-readonly")
-        == "readOnly"
+        aws_servers.aws_cli("configure", "get", "sso_role_name", "--profile", "recrocog-sandbox-readonly") == "readOnly"
     )
-    assert aws_cli(aws_servers, "configure", "get", "region", "--profile", "recrocog-sandbox-readonly") == "us-east-1"
+    assert aws_servers.aws_cli("configure", "get", "region", "--profile", "recrocog-sandbox-readonly") == "us-east-1"
     # A second run changes nothing.
     again = onboard(run_playbook, aws_servers)
     assert again.saved["drift"] == []
@@ -138,7 +121,7 @@ def test_permission_sets_aws_allows_are_written_and_an_unnameable_role_does_not_
     assert "injected" not in aws_servers.config_file.read_text(encoding="utf-8")
     # The AWS CLI reads the role names back unchanged.
     assert (
-        aws_cli(aws_servers, "configure", "get", "sso_role_name", "--profile", "recrocog-billing-readonly")
+        aws_servers.aws_cli("configure", "get", "sso_role_name", "--profile", "recrocog-billing-readonly")
         == "Billing,ReadOnly"
     )
 

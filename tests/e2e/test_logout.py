@@ -109,17 +109,7 @@ def plant_registration_and_pending(home, session, start_url):
 
 def cli_identity(servers, profile):
     """``aws sts get-caller-identity`` with the real AWS CLI v2, which caches the profile's role credentials."""
-    cli = subprocess.run(
-        ["/usr/bin/aws", "sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text"],
-        env=servers.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert cli.returncode == 0, cli.stderr
-    return cli.stdout.strip()
+    return servers.aws_cli("sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text")
 
 
 def two_sessions_logged_in(servers):

@@ -13,7 +13,6 @@ at them. Token caches are written as ``aws sso login`` writes them.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -296,27 +295,10 @@ def test_the_aws_cli_resolves_the_same_identity(aws_servers, run_playbook):
     aws_servers.log_in()
     run = run_playbook(WRITE_SESSION, aws_servers.env)
     assert run.returncode == 0, run.output
-    cli = subprocess.run(
-        [
-            "/usr/bin/aws",
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "recrocog-admin",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-        env=aws_servers.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        check=False,
+    cli = aws_servers.aws_cli(
+        "sts", "get-caller-identity", "--profile", "recrocog-admin", "--query", "Arn", "--output", "text"
     )
-    assert cli.returncode == 0, cli.stderr
-    assert cli.stdout.strip() == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
+    assert cli == aws_servers.organization.assumed_role_arn("111111111111", "adminAccess")
 
 
 def test_accounts_info_with_the_portal_region_needs_no_stanza(aws_servers, run_playbook):

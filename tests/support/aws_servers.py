@@ -210,6 +210,21 @@ class AwsTestServers:
         env['HOME'] = str(self.home)
         return env
 
+    def aws_cli(self, *arguments: str) -> str:
+        """What Debian's AWS CLI v2 prints for ``arguments`` in this test's environment, stripped;
+        the test fails with its error output when it does not succeed."""
+        completed = subprocess.run(
+            ['/usr/bin/aws', *arguments],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        return completed.stdout.strip()
+
     def aws_variables(self) -> dict:
         variables = {
             'AWS_ENDPOINT_URL_' + SSO_FLOW_SERVICES[service]: url for service, url in self._endpoints().items()
