@@ -22,9 +22,9 @@ the environment). It is used only while it is a directory that user owns and onl
 enter (0700), and only while that user is the effective one: root acting for another user reads and
 writes only root's. Whatever it cannot use it does without, compiling as before; a file that does
 not load is compiled again; where Python is told not to write bytecode (``PYTHONDONTWRITEBYTECODE``)
-nothing is written. Files are named by a hash of the source, this Python's bytecode version and the
-file's name, so a changed file or another Python never meets stale code. Removing the directory at
-any time costs only the next run's compiling.
+nothing is written. Files are named by a hash of the source, this Python's bytecode version, its
+optimization level and the file's name, so a changed file or another Python never meets stale code.
+Removing the directory at any time costs only the next run's compiling.
 
 Anything else is left to the usual finders: other packages, a package's ``__init__``, module_utils
 that are not in a zip (ansible-test, the controller), and any question it cannot answer. Standard
@@ -105,8 +105,9 @@ class BytecodeCache:
 
     @staticmethod
     def key(source, filename):
-        """The name of the cache's file for ``source`` compiled as ``filename`` by this Python."""
-        digest = hashlib.sha256(importlib.util.MAGIC_NUMBER)
+        """The name of the cache's file for ``source`` compiled as ``filename`` by this Python, at
+        its optimization level (``-O`` drops asserts, as ``__pycache__``'s ``opt-`` files do)."""
+        digest = hashlib.sha256(importlib.util.MAGIC_NUMBER + str(sys.flags.optimize).encode("ascii"))
         digest.update(filename.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(source)
         return digest.hexdigest() + ".code"

@@ -101,9 +101,9 @@ def payload(tmp_path_factory):
     return make_payload(tmp_path_factory.mktemp("payload") / "payload.zip")
 
 
-def run(payload, cache, python=sys.executable, write=True):
+def run(payload, cache, python=sys.executable, write=True, flags=()):
     completed = subprocess.run(
-        [python, "-c", SCRIPT, str(payload), NAME, json.dumps(dict(cache=str(cache), write=write))],
+        [python, *flags, "-c", SCRIPT, str(payload), NAME, json.dumps(dict(cache=str(cache), write=write))],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         universal_newlines=True,
@@ -163,6 +163,14 @@ def test_a_changed_file_is_compiled_again_never_taken_from_the_cache(payload, tm
     assert changed["after_value"] == "changed"
     assert changed["counts"]["_x/after.py"] == 1
     assert len(kept(cache)) == 3
+
+
+def test_code_kept_by_an_optimized_run_is_not_used_by_a_run_that_keeps_asserts(payload, tmp_path):
+    cache = private_directory(tmp_path / "cache")
+    run(payload, cache, flags=("-O",))
+    assert "_x/after.py" not in run(payload, cache, flags=("-O",))["counts"]
+    assert run(payload, cache)["counts"]["_x/after.py"] == 1
+    assert len(kept(cache)) == 4
 
 
 def test_without_a_cache_each_run_compiles_once(payload):
