@@ -294,7 +294,6 @@ def _config_write_errors(settings):
     stand-in account, since discovery writes profiles with them too."""
     from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profile_names import check_template
     from ansible_collections.recro.aws_sso.plugins.module_utils._aws.profiles import build_request
-    from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_text
 
     options = dict(
         sso_session=settings.get("session_name"),
@@ -324,8 +323,19 @@ def _config_write_errors(settings):
             (lambda: check_template(settings["profile_name_template"], "template"), _TEMPLATE),
         )
     if settings.get("config_path"):
-        checks.append((lambda: check_text("path", settings["config_path"]), _CONFIG_PATH))
+        checks.append((lambda: _check_config_path(settings["config_path"], settings.get("user")), _CONFIG_PATH))
     return _named_errors(checks)
+
+
+def _check_config_path(path, user):
+    """aws_sso_profile's rules for its O(path): one line, absolute or under ~/. A path with an
+    environment variable is left to the module: it expands it on the host, as the user."""
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.checks import check_text
+    from ansible_collections.recro.aws_sso.plugins.module_utils._common.files import check_path_form
+
+    check_text("path", path)
+    if "$" not in path:
+        check_path_form("path", path, user)
 
 
 # The role's variable for each option of aws_sso_profile (or an item of one: profiles[0].name,

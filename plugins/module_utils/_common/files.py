@@ -132,11 +132,19 @@ def expand_home(path, account, parameter=None):
     path = os.path.expandvars(path)
     if path == "~" or path.startswith("~/"):
         return account.home + path[1:]
-    if parameter is not None and (path.startswith("~") or not os.path.isabs(path)):
-        raise ParameterError(
-            parameter, path, "is not an absolute path or one under ~/ (the home of user {0!r})".format(account.name)
-        )
+    if parameter is not None:
+        check_path_form(parameter, path, account.name)
     return os.path.expanduser(path)
+
+
+def check_path_form(parameter, path, user_name=None):
+    """Raise :class:`ParameterError` unless ``path`` (option ``parameter``, with its variables
+    expanded) is absolute or under ``~/``, the home of ``user_name`` (None: not known yet, as on the
+    controller): never relative to wherever the module runs, nor another user's home (``~bob/``)."""
+    if path == "~" or path.startswith("~/") or (os.path.isabs(path) and not path.startswith("~")):
+        return
+    home = "the home of user {0!r}".format(user_name) if user_name else "the user's home"
+    raise ParameterError(parameter, path, "is not an absolute path or one under ~/ ({0})".format(home))
 
 
 def config_path(path, account, environ):

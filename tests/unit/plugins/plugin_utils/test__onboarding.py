@@ -903,6 +903,15 @@ CONTROL = "contains the control character U+000A"
         ({"profile_name_template": "{nope}"}, 'recro_sso_profile_name_template: "{nope}" uses {nope}'),
         ({"config_path": "~/.aws/con\nfig"}, 'recro_sso_config_path: "~/.aws/con\\nfig" ' + CONTROL),
         ({"config_path": " ~/.aws/config"}, 'recro_sso_config_path: " ~/.aws/config" has leading or trailing'),
+        (
+            {"config_path": "aws/config"},
+            'recro_sso_config_path: "aws/config" is not an absolute path or one under ~/ (the user\'s home)',
+        ),
+        (
+            {"config_path": "~bob/.aws/config", "user": "alice"},
+            'recro_sso_config_path: "~bob/.aws/config" is not an absolute path or one under ~/ (the home of user '
+            "'alice')",
+        ),
     ],
 )
 def test_what_every_config_write_takes_is_checked_by_its_rules_naming_the_role_variable(given, message):
@@ -910,6 +919,12 @@ def test_what_every_config_write_takes_is_checked_by_its_rules_naming_the_role_v
     errors = setting_errors(dict(CONFIG_WRITE_SETTINGS, **given))
     assert len(errors) == 1 and errors[0].startswith(message), errors
     assert "secrettoken" not in errors[0]
+
+
+@pytest.mark.parametrize("path", ["/etc/aws/config", "~/.aws/config", "~", "$HOME/.aws/config", "${XDG}/aws"])
+def test_a_config_path_the_module_takes_passes_the_settings_check(path):
+    # Variables are expanded on the host, as the user: the module checks what they give.
+    assert setting_errors(dict(CONFIG_WRITE_SETTINGS, config_path=path)) == []
 
 
 def test_the_config_write_s_rules_are_not_applied_when_offboarding_or_to_what_is_not_used():
