@@ -16,7 +16,9 @@ description:
     still corrects itself.
   - On Linux, a systemd user service and timer in C(~/.config/systemd/user) (C(recro-aws-sso-pull.service) and
     C(.timer), C(Persistent=true) so a missed run happens at the next boot). The output goes to
-    C(${XDG_STATE_HOME:-~/.local/state}/recro-aws-sso/pull.log). When the user's systemd manager is reachable
+    C(${XDG_STATE_HOME:-~/.local/state}/recro-aws-sso/pull.log) (C(XDG_STATE_HOME) of the user the module runs as,
+    when absolute, as the XDG base directory specification has it; one with a control character is refused).
+    When the user's systemd manager is reachable
     (C(XDG_RUNTIME_DIR/bus) or C(XDG_RUNTIME_DIR/systemd/private) exists), the module runs
     C(systemctl --user daemon-reload) and C(enable --now) as the user; otherwise it creates the
     C(timers.target.wants) symlink as C(systemctl enable) would, and the timer starts at the user's next login.
@@ -184,8 +186,9 @@ def argument_spec():
 def layout_of(module):
     platform = module.params["platform"] or host_platform.system()
     account = module.account
+    # The user's own environment only: root acting for a user does not take its own for hers.
     state_home = os.environ.get("XDG_STATE_HOME") if account.uid == os.geteuid() else None
-    return schedule_files.Layout(account.home, platform, state_home)
+    return schedule_files.Layout(account.home, platform, schedule_files.state_home(state_home))
 
 
 @contextlib.contextmanager
@@ -285,10 +288,10 @@ def main():
     if query:
         module.no_log_values.add(query)
     params = module.params
-    layout = layout_of(module)
     present = params["state"] == "present"
     command, wanted = None, {}
     with module.failing_on(consequence="; nothing was changed"):
+        layout = layout_of(module)
         if present:
             analyze = shutil.which("systemd-analyze") if layout.platform == "Linux" else None
             config_file = module.config_path if params["path"] else None

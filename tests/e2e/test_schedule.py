@@ -13,6 +13,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 from ansible_collections.recro.aws_sso.plugins.module_utils._schedule import units as schedule
 from ansible_collections.recro.aws_sso.tests.support.playbooks import REPOSITORY
 from ansible_collections.recro.aws_sso.tests.support.systemd import (
@@ -149,6 +151,50 @@ def test_an_altered_timer_is_rewritten_and_absent_removes_everything(tmp_path, r
     assert saved["refused"]["failed"] and "credentials" in saved["refused"]["msg"]
     # Nowhere in the result, the module's invocation included.
     assert "u:p@" not in json.dumps(saved["refused"])
+
+
+XDG_STATE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - recro.aws_sso.aws_sso_schedule:
+        pull_url: file:///srv/laptops.git
+        platform: Linux
+        ansible_pull: "{{ ansible_pull }}"
+      register: written
+      ignore_errors: true
+    - ansible.builtin.copy:
+        content: "{{ {'written': written} | to_json }}"
+        dest: "{{ results_file }}"
+        mode: "0600"
+"""
+
+
+@pytest.mark.parametrize("state_home", ["relative/state", "./state", "~/state"])
+def test_an_xdg_state_home_that_is_not_absolute_is_ignored_as_the_specification_says(
+    tmp_path, run_playbook, state_home
+):
+    home, env = user_home(tmp_path)
+    env["XDG_STATE_HOME"] = state_home
+    run = run_playbook(XDG_STATE, env, dict(ansible_pull=ANSIBLE_PULL))
+    assert run.returncode == 0, run.output
+    service = (home / ".config" / "systemd" / "user" / schedule.SERVICE_NAME).read_text()
+    log = home / ".local" / "state" / "recro-aws-sso" / "pull.log"
+    assert "StandardOutput=append:{0}".format(log) in service, service
+    assert (home / ".local" / "state" / "recro-aws-sso").is_dir()
+
+
+def test_an_xdg_state_home_with_a_line_break_is_refused_naming_it_and_nothing_is_written(tmp_path, run_playbook):
+    home, env = user_home(tmp_path)
+    env["XDG_STATE_HOME"] = str(home / "state\n[Service]\nExecStartPre=/bin/sh")
+    run = run_playbook(XDG_STATE, env, dict(ansible_pull=ANSIBLE_PULL))
+    assert run.returncode == 0, run.output
+    written = run.saved["written"]
+    assert written["failed"], written
+    assert written["msg"].startswith("XDG_STATE_HOME: "), written["msg"]
+    assert "contains the control character U+000A" in written["msg"], written["msg"]
+    assert "nothing was changed" in written["msg"], written["msg"]
+    assert not (home / ".config").exists()
 
 
 LINK_MISSING = """

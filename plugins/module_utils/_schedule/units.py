@@ -455,6 +455,15 @@ def render_plist(command, schedule, delay, log_file, environment):
     return plistlib.dumps(document, sort_keys=True).decode("utf-8")
 
 
+def state_home(value):
+    """The user's ``XDG_STATE_HOME`` as the XDG base directory specification has it: one that is
+    not absolute is ignored (None: ``~/.local/state``); one with a line break or another control
+    character is refused, since the log's path goes into the unit file (:class:`ParameterError`)."""
+    if not value or not os.path.isabs(value):
+        return None
+    return check_single_line("XDG_STATE_HOME", value)
+
+
 class Layout:
     """Where the files of one user's schedule go."""
 

@@ -401,3 +401,27 @@ def test_what_a_unit_edited_by_hand_names_is_not_taken_for_the_jobs_output(tmp_p
     service = schedule.render_service(command, log, {})
 
     assert schedule.job_output_paths(layout, {layout.service: service}) == [layout.log_file, layout.checkout]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, None),
+        ("", None),
+        ("relative/state", None),
+        ("~/state", None),
+        ("/home/alice/.state", "/home/alice/.state"),
+    ],
+)
+def test_xdg_state_home_is_taken_only_when_absolute(value, expected):
+    assert schedule.state_home(value) == expected
+    layout = schedule.Layout("/home/alice", "Linux", schedule.state_home(value))
+    assert layout.log_file == (expected or "/home/alice/.local/state") + "/recro-aws-sso/pull.log"
+
+
+@pytest.mark.parametrize("value", ["/home/alice/state\n[Service]", "/home/alice/\x1b]0;x\x07"])
+def test_xdg_state_home_with_a_control_character_is_refused_naming_it(value):
+    with pytest.raises(ParameterError) as raised:
+        schedule.state_home(value)
+    assert str(raised.value).startswith("XDG_STATE_HOME: "), str(raised.value)
+    assert "contains the control character" in str(raised.value)
