@@ -278,15 +278,52 @@ def remove(module, layout, paths, current):
     apply(module, layout, paths, current, {}, "; the job was stopped first")
 
 
+def hide_url_secrets(module):
+    """A URL with credentials is refused; they must not come back in the result's invocation either."""
+    for secret in (
+        schedule_files.url_credentials(module.params["pull_url"]),
+        schedule_files.url_query(module.params["pull_url"]),
+    ):
+        if secret:
+            module.no_log_values.add(secret)
+
+
+def file_diffs(paths, current, wanted):
+    """The diff of each file that changes, without what the files may hold that is private."""
+    return [
+        dict(
+            before=schedule_files.shown_file(current[path] or ""),
+            after=schedule_files.shown_file(wanted.get(path) or ""),
+            before_header=path,
+            after_header=path,
+        )
+        for path in paths
+        if current[path] != wanted.get(path)
+    ]
+
+
+def summary(module, done, messages, leftovers):
+    """The result's message: what was (or would be) done to the job and to what its runs left
+    (``done``: present, changed, job_changed, outputs, running_from), then ``messages``."""
+    verb = "would be " if module.check_mode else ""
+    lines = list(messages)
+    if done["present"]:
+        lines.insert(0, "Schedule {0}written.".format(verb) if done["changed"] else "Schedule unchanged.")
+    else:
+        lines.insert(0, "Schedule {0}removed.".format(verb) if done["job_changed"] else "No schedule to remove.")
+        if done["outputs"]:
+            verb = "Would remove" if module.check_mode else "Removed"
+            lines.insert(1, "{0} what its runs left: {1}.".format(verb, ", ".join(done["outputs"])))
+        for path in done["running_from"]:
+            lines.append("{0} is left: this run was pulled into it (remove it once the run is over).".format(path))
+    if leftovers:
+        lines.append("Would remove the temporary files a killed run left: {0}.".format(", ".join(leftovers)))
+    return " ".join(lines)
+
+
 def main():
     module = RecroModule(argument_spec=argument_spec())
-    # A URL with credentials is refused; they must not come back in the result's invocation either.
-    credentials = schedule_files.url_credentials(module.params["pull_url"])
-    if credentials:
-        module.no_log_values.add(credentials)
-    query = schedule_files.url_query(module.params["pull_url"])
-    if query:
-        module.no_log_values.add(query)
+    hide_url_secrets(module)
     params = module.params
     present = params["state"] == "present"
     command, wanted = None, {}
@@ -312,16 +349,7 @@ def main():
             leftovers = (
                 [leftover for path in paths for leftover in writing.leftovers(path)] if module.check_mode else []
             )
-        diffs = [
-            dict(
-                before=schedule_files.shown_file(current[path] or ""),
-                after=schedule_files.shown_file(wanted.get(path) or ""),
-                before_header=path,
-                after_header=path,
-            )
-            for path in paths
-            if current[path] != wanted.get(path)
-        ]
+        diffs = file_diffs(paths, current, wanted)
         # A timer not linked into timers.target.wants is enabled again: a change, in check mode too.
         needs_link = present and layout.platform == "Linux" and not link_there
         job_changed = bool(diffs) or (link_there and not present) or needs_link
@@ -346,19 +374,8 @@ def main():
             messages, warnings = activation.activate(module.account, layout)
     for warning in warnings:
         module.warn(warning)
-    verb = "would be " if module.check_mode else ""
-    if present:
-        messages.insert(0, "Schedule {0}written.".format(verb) if changed else "Schedule unchanged.")
-    else:
-        messages.insert(0, "Schedule {0}removed.".format(verb) if job_changed else "No schedule to remove.")
-        if outputs:
-            done = "Would remove" if module.check_mode else "Removed"
-            messages.insert(1, "{0} what its runs left: {1}.".format(done, ", ".join(outputs)))
-        for path in running_from:
-            messages.append("{0} is left: this run was pulled into it (remove it once the run is over).".format(path))
-    if leftovers:
-        messages.append("Would remove the temporary files a killed run left: {0}.".format(", ".join(leftovers)))
-    result = dict(changed=changed, files=paths, msg=" ".join(messages))
+    done = dict(present=present, changed=changed, job_changed=job_changed, outputs=outputs, running_from=running_from)
+    result = dict(changed=changed, files=paths, msg=summary(module, done, messages, leftovers))
     if present:
         result["command"] = command
     if module._diff:
