@@ -132,7 +132,9 @@ class BytecodeCache:
 
     def _load(self, descriptor, name):
         try:
-            handle = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=descriptor)
+            # Never waits: a FIFO or a device in its place is opened without blocking, then refused.
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            handle = os.open(name, flags, dir_fd=descriptor)
         except (OSError, NotImplementedError):
             return None
         try:

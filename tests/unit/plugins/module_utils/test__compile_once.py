@@ -229,6 +229,14 @@ def test_a_kept_file_that_does_not_load_is_compiled_again_and_replaced(payload, 
     assert "_x/after.py" not in run(payload, cache)["counts"]
 
 
+def test_a_fifo_in_place_of_a_kept_file_is_refused_without_waiting(payload, tmp_path):
+    cache = private_directory(tmp_path / "cache")
+    os.mkfifo(str(cache / BytecodeCache.key(b"VALUE = 'after'\n", CACHED_NAME)), 0o600)
+    found = run(payload, cache)  # within run's timeout
+    assert found["after_value"] == "after"
+    assert found["counts"]["_x/after.py"] == 1
+
+
 def test_a_kept_file_of_another_user_is_not_loaded(payload, tmp_path):
     cache = private_directory(tmp_path / "cache")
     run(payload, cache)
