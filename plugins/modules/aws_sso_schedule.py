@@ -312,8 +312,8 @@ def summary(module, done, messages, leftovers):
     else:
         lines.insert(0, "Schedule {0}removed.".format(verb) if done["job_changed"] else "No schedule to remove.")
         if done["outputs"]:
-            verb = "Would remove" if module.check_mode else "Removed"
-            lines.insert(1, "{0} what its runs left: {1}.".format(verb, ", ".join(done["outputs"])))
+            removal = "Would remove" if module.check_mode else "Removed"
+            lines.insert(1, "{0} what its runs left: {1}.".format(removal, ", ".join(done["outputs"])))
         for path in done["running_from"]:
             lines.append("{0} is left: this run was pulled into it (remove it once the run is over).".format(path))
     if leftovers:
